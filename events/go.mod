@@ -1,0 +1,3 @@
+module onramp.dev/events
+
+go 1.26

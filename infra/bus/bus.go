@@ -1,0 +1,113 @@
+// Package bus connects a service to NATS and JetStream: it declares Onramp's streams and
+// appends events with JetStream as the commit point — each append carries the event id as
+// Nats-Msg-Id and, where the caller asks, the stream sequence it expects to be the last one
+// on a subject filter, so two writers can never both append on a stale view of a record.
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"onramp.dev/events"
+)
+
+// ErrConflict means the expected sequence was not the last one: somebody else appended to
+// the record first. Reload and retry.
+var ErrConflict = errors.New("bus: record changed since it was read")
+
+// Connect dials an external NATS server (url), retrying the first connection for a while
+// and reconnecting for ever afterwards.
+func Connect(url, name string) (*nats.Conn, error) {
+	nc, err := nats.Connect(url,
+		nats.Name(name),
+		nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("bus: connect %s: %w", url, err)
+	}
+	return nc, nil
+}
+
+// EnsureStreams creates or updates every stream in events.Streams.
+func EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
+	for _, s := range events.Streams {
+		cfg := jetstream.StreamConfig{
+			Name:       s.Name,
+			Subjects:   s.Subjects,
+			Storage:    jetstream.FileStorage,
+			MaxAge:     s.MaxAge,
+			Duplicates: 10 * time.Minute,
+			// Let Nats-Expected-Last-Subject-Sequence-Subject filters and last-message
+			// lookups work on any subject.
+			AllowDirect: true,
+		}
+		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("bus: stream %s: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+// Expect states what must be true of the stream for an append to go through.
+type Expect struct {
+	// Filter is a subject filter (wildcards allowed); LastSeq is the stream sequence of the
+	// last message on it that the writer has seen (0: none may exist). Empty Filter: no check.
+	Filter  string
+	LastSeq uint64
+}
+
+// Append publishes env on its subject (events.Subject of its type and record) and returns
+// the stream sequence it was stored at. A retry of the same event id within the stream's
+// duplicate window is acknowledged without storing it twice.
+func Append(ctx context.Context, js jetstream.JetStream, env events.Envelope, expect Expect) (uint64, error) {
+	if err := env.Validate(); err != nil {
+		return 0, fmt.Errorf("bus: append: %w", err)
+	}
+	body, err := json.Marshal(env)
+	if err != nil {
+		return 0, fmt.Errorf("bus: append: %w", err)
+	}
+	msg := nats.NewMsg(events.Subject(env.Type, env.Subject))
+	msg.Data = body
+	msg.Header.Set(jetstream.MsgIDHeader, env.ID)
+	if expect.Filter != "" {
+		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expect.LastSeq, 10))
+		msg.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", expect.Filter)
+	}
+	ack, err := js.PublishMsg(ctx, msg)
+	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+			return 0, fmt.Errorf("%w (%s)", ErrConflict, expect.Filter)
+		}
+		return 0, fmt.Errorf("bus: append %s: %w", env.Type, err)
+	}
+	return ack.Sequence, nil
+}
+
+// LastSeq returns the stream sequence of the last message on a subject filter (wildcards
+// allowed), or 0 if there is none.
+func LastSeq(ctx context.Context, js jetstream.JetStream, stream, filter string) (uint64, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return 0, fmt.Errorf("bus: stream %s: %w", stream, err)
+	}
+	m, err := s.GetLastMsgForSubject(ctx, filter)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("bus: last message on %s: %w", filter, err)
+	}
+	return m.Sequence, nil
+}

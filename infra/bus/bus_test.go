@@ -1,0 +1,113 @@
+package bus_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/devstack"
+)
+
+func setup(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	s, err := devstack.Start(context.Background(), devstack.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	nc, err := s.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	if err := bus.EnsureStreams(context.Background(), js); err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+func disabled(t *testing.T, person string) events.Envelope {
+	t.Helper()
+	env, err := events.New("hr", person, events.StaffDisabled{Reason: "left"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func TestAppendChecksExpectedSequence(t *testing.T) {
+	ctx := context.Background()
+	js := setup(t)
+	rec := events.RecordFilter("identity", "staff", "p1")
+
+	seq, err := bus.Append(ctx, js, disabled(t, "p1"), bus.Expect{Filter: rec, LastSeq: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stale writer (still believes nothing exists) is refused.
+	if _, err := bus.Append(ctx, js, disabled(t, "p1"), bus.Expect{Filter: rec, LastSeq: 0}); !errors.Is(err, bus.ErrConflict) {
+		t.Fatalf("stale append: %v, want ErrConflict", err)
+	}
+	// Another record is unaffected; a wildcard filter covers both.
+	if _, err := bus.Append(ctx, js, disabled(t, "p2"), bus.Expect{Filter: events.RecordFilter("identity", "staff", "p2")}); err != nil {
+		t.Fatal(err)
+	}
+	all := events.TypeFilter("identity.staff.disabled")
+	if _, err := bus.Append(ctx, js, disabled(t, "p3"), bus.Expect{Filter: all, LastSeq: seq}); !errors.Is(err, bus.ErrConflict) {
+		t.Fatalf("wildcard filter ignored a newer message: %v", err)
+	}
+	last, err := bus.LastSeq(ctx, js, "IDENTITY", all)
+	if err != nil || last != seq+1 {
+		t.Fatalf("LastSeq = %d, %v; want %d", last, err, seq+1)
+	}
+	if _, err := bus.Append(ctx, js, disabled(t, "p3"), bus.Expect{Filter: all, LastSeq: last}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAppendIsDeduplicatedByEventID(t *testing.T) {
+	ctx := context.Background()
+	js := setup(t)
+	env := disabled(t, "p1")
+	a, err := bus.Append(ctx, js, env, bus.Expect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bus.Append(ctx, js, env, bus.Expect{})
+	if err != nil || a != b {
+		t.Fatalf("retry stored again: %d then %d (%v)", a, b, err)
+	}
+}
+
+// Of many writers racing on one record with the same view, exactly one wins.
+func TestConcurrentStaleWritersOneWins(t *testing.T) {
+	ctx := context.Background()
+	js := setup(t)
+	rec := events.RecordFilter("identity", "staff", "p1")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for range 20 {
+		wg.Go(func() {
+			_, err := bus.Append(ctx, js, disabled(t, "p1"), bus.Expect{Filter: rec})
+			if err == nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			} else if !errors.Is(err, bus.ErrConflict) {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Fatalf("%d writers won, want 1", won)
+	}
+}

@@ -1,0 +1,58 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"onramp.dev/infra/devstack"
+	"onramp.dev/infra/store"
+)
+
+type thing struct {
+	ID   string `bson:"_id"`
+	Seq  uint64 `bson:"seq"`
+	Tags []string
+}
+
+func (t thing) DocID() string { return t.ID }
+
+func TestCollectionRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s, err := devstack.Start(ctx, devstack.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mc, err := store.Connect(ctx, s.StoreURI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mc.Disconnect(ctx)
+	c := store.NewCollection[thing](mc.Database("test"), "things")
+
+	var docs []thing
+	for i := range 20 {
+		docs = append(docs, thing{ID: fmt.Sprintf("t-%d", i), Seq: 1})
+	}
+	if err := c.Insert(ctx, docs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(ctx, thing{ID: "t-3", Seq: 7, Tags: []string{"x"}}, thing{ID: "new", Seq: 8}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]thing{}
+	if err := c.All(ctx, func(d thing) error { got[d.ID] = d; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 21 || got["t-3"].Seq != 7 || len(got["t-3"].Tags) != 1 || got["new"].Seq != 8 {
+		t.Fatalf("All = %d docs, t-3 = %+v", len(got), got["t-3"])
+	}
+	d, found, err := c.Get(ctx, "t-3")
+	if err != nil || !found || d.Seq != 7 {
+		t.Fatalf("Get = %+v %v %v", d, found, err)
+	}
+	if _, found, err := c.Get(ctx, "missing"); found || err != nil {
+		t.Fatalf("Get(missing) = %v, %v", found, err)
+	}
+}

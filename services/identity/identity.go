@@ -1,0 +1,402 @@
+// Package identity is the domain of Onramp's identity service: people, their roles, teams
+// and credentials, and sign-in sessions. It holds the rules and the in-memory state built
+// from identity events; it knows nothing of NATS, MongoDB or HTTP (see ./server).
+package identity
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"onramp.dev/content"
+	"onramp.dev/events"
+)
+
+// Lifetimes.
+const (
+	AccessTTL  = 15 * time.Minute   // access tokens (JWT)
+	SessionTTL = 12 * time.Hour     // browser sessions (refreshable until then)
+	LinkTTL    = 7 * 24 * time.Hour // set-password links
+)
+
+// Person is one member of staff: a document keyed by id in the people collection.
+type Person struct {
+	ID           string    `bson:"_id"`
+	Seq          uint64    `bson:"seq"`       // stream sequence of the last event applied
+	HiredSeq     uint64    `bson:"hired_seq"` // stream sequence of the hired event
+	Email        string    `bson:"email"`
+	Name         string    `bson:"name"`
+	Roles        []string  `bson:"roles"`
+	Team         string    `bson:"team"`
+	Lead         string    `bson:"lead,omitempty"`
+	Track        string    `bson:"track"`
+	StartDate    string    `bson:"start_date"`
+	Active       bool      `bson:"active"`
+	Disabled     string    `bson:"disabled,omitempty"` // reason
+	PasswordHash string    `bson:"password_hash,omitempty"`
+	Link         *Link     `bson:"link,omitempty"`
+	Hired        time.Time `bson:"hired"`
+}
+
+// Link is the person's outstanding set-password link (only its hash is kept).
+type Link struct {
+	TokenHash string    `bson:"token_hash"`
+	ExpiresAt time.Time `bson:"expires_at"`
+}
+
+// DocID implements the store's document interface.
+func (p Person) DocID() string { return p.ID }
+
+// Has reports whether p holds any of roles.
+func (p *Person) Has(roles ...string) bool {
+	return slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(p.Roles, r) })
+}
+
+// View is how the person is shown to other services.
+func (p *Person) View() events.Person {
+	return events.Person{
+		ID: p.ID, Email: p.Email, Name: p.Name, Roles: slices.Clone(p.Roles), Team: p.Team, Lead: p.Lead,
+		Track: p.Track, StartDate: p.StartDate, Active: p.Active, NeedsPassword: p.PasswordHash == "",
+	}
+}
+
+// Session is one sign-in: a document keyed by id in the sessions collection.
+type Session struct {
+	ID          string    `bson:"_id"`
+	Seq         uint64    `bson:"seq"`
+	Person      string    `bson:"person"`
+	RefreshHash string    `bson:"refresh_hash,omitempty"`
+	Started     time.Time `bson:"started"`
+	ExpiresAt   time.Time `bson:"expires_at"`
+	Ended       string    `bson:"ended,omitempty"` // reason
+}
+
+func (s Session) DocID() string { return s.ID }
+
+// Live reports whether the session still admits requests at now.
+func (s *Session) Live(now time.Time) bool { return s.Ended == "" && now.Before(s.ExpiresAt) }
+
+// State is the identity read model: every person and session, built from events.
+// It is not safe for concurrent use; the server guards it.
+type State struct {
+	people    map[string]*Person
+	byEmail   map[string]string // email → person id
+	byLink    map[string]string // link token hash → person id
+	sessions  map[string]*Session
+	byRefresh map[string]string // refresh hash → session id
+	lastHired uint64            // stream sequence of the last hired event applied
+	maxSeq    uint64
+}
+
+// NewState returns an empty state.
+func NewState() *State {
+	return &State{
+		people: map[string]*Person{}, byEmail: map[string]string{}, byLink: map[string]string{},
+		sessions: map[string]*Session{}, byRefresh: map[string]string{},
+	}
+}
+
+// LoadPerson adds a stored person document (at start).
+func (s *State) LoadPerson(p Person) {
+	s.people[p.ID] = &p
+	s.byEmail[p.Email] = p.ID
+	if p.Link != nil {
+		s.byLink[p.Link.TokenHash] = p.ID
+	}
+	s.lastHired = max(s.lastHired, p.HiredSeq)
+	s.maxSeq = max(s.maxSeq, p.Seq)
+}
+
+// LoadSession adds a stored session document (at start).
+func (s *State) LoadSession(x Session) {
+	s.sessions[x.ID] = &x
+	if x.RefreshHash != "" {
+		s.byRefresh[x.RefreshHash] = x.ID
+	}
+	s.maxSeq = max(s.maxSeq, x.Seq)
+}
+
+// Person returns the person with id.
+func (s *State) Person(id string) (*Person, bool) { p, ok := s.people[id]; return p, ok }
+
+// PersonByEmail returns the person with that (lower-case) email.
+func (s *State) PersonByEmail(email string) (*Person, bool) {
+	id, ok := s.byEmail[email]
+	if !ok {
+		return nil, false
+	}
+	return s.Person(id)
+}
+
+// Session returns the session with id.
+func (s *State) Session(id string) (*Session, bool) { x, ok := s.sessions[id]; return x, ok }
+
+// SessionByRefresh finds a session by its refresh secret.
+func (s *State) SessionByRefresh(secret string) (*Session, bool) {
+	id, ok := s.byRefresh[Hash(secret)]
+	if !ok {
+		return nil, false
+	}
+	return s.Session(id)
+}
+
+// PersonByLink finds whose set-password link secret this is.
+func (s *State) PersonByLink(secret string) (*Person, bool) {
+	id, ok := s.byLink[Hash(secret)]
+	if !ok {
+		return nil, false
+	}
+	return s.Person(id)
+}
+
+// LastHired is the stream sequence of the last hired event applied (the expectation that
+// makes an invite's email check safe across replicas).
+func (s *State) LastHired() uint64 { return s.lastHired }
+
+// Seen records that the stream sequence seq was handled (applied or rejected).
+func (s *State) Seen(seq uint64) { s.maxSeq = max(s.maxSeq, seq) }
+
+// MaxSeq is the highest stream sequence handled.
+func (s *State) MaxSeq() uint64 { return s.maxSeq }
+
+// People returns everyone the visible func admits, ordered by name.
+func (s *State) People(visible func(*Person) bool) []*Person {
+	var out []*Person
+	for _, p := range s.people {
+		if visible(p) {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Teams returns the ids of every team anyone is in, sorted.
+func (s *State) Teams() []string {
+	set := map[string]bool{}
+	for _, p := range s.people {
+		set[p.Team] = true
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Changed names a document an event changed.
+type Changed struct {
+	Kind string // "person" or "session"
+	ID   string
+}
+
+// Apply folds one identity event, stored at stream sequence seq, into the state. Applying
+// an event again (same or lower sequence for its record) changes nothing. It returns the
+// document the event concerns, so the projector can write it.
+func (s *State) Apply(env events.Envelope, seq uint64) (Changed, error) {
+	s.maxSeq = max(s.maxSeq, seq)
+	switch env.Type {
+	case events.StaffHired{}.EventType():
+		var e events.StaffHired
+		if err := env.Payload(&e); err != nil {
+			return Changed{}, err
+		}
+		ch := Changed{"person", env.Subject}
+		if _, ok := s.people[env.Subject]; ok {
+			return ch, nil
+		}
+		if other, ok := s.byEmail[e.Email]; ok && other != env.Subject {
+			// Cannot happen through the service (the hired expectation forbids it); an
+			// event appended around it is refused rather than merged.
+			return Changed{}, fmt.Errorf("%w: email %s already belongs to %s", events.ErrInvalid, e.Email, other)
+		}
+		s.people[env.Subject] = &Person{
+			ID: env.Subject, Seq: seq, HiredSeq: seq, Email: e.Email, Name: e.Name, Roles: e.Roles,
+			Team: e.Team, Lead: e.Lead, Track: e.Track, StartDate: e.StartDate, Active: true, Hired: env.Time,
+		}
+		s.byEmail[e.Email] = env.Subject
+		s.lastHired = max(s.lastHired, seq)
+		return ch, nil
+
+	case events.StaffDisabled{}.EventType():
+		var e events.StaffDisabled
+		p, err := s.personEvent(env, seq, &e)
+		if p == nil {
+			return Changed{"person", env.Subject}, err
+		}
+		p.Active, p.Disabled = false, e.Reason
+		s.dropLink(p)
+		return Changed{"person", p.ID}, nil
+
+	case events.LinkIssued{}.EventType():
+		var e events.LinkIssued
+		p, err := s.personEvent(env, seq, &e)
+		if p == nil {
+			return Changed{"person", env.Subject}, err
+		}
+		s.dropLink(p)
+		p.Link = &Link{TokenHash: e.TokenHash, ExpiresAt: e.ExpiresAt}
+		s.byLink[e.TokenHash] = p.ID
+		return Changed{"person", p.ID}, nil
+
+	case events.PasswordSet{}.EventType():
+		var e events.PasswordSet
+		p, err := s.personEvent(env, seq, &e)
+		if p == nil {
+			return Changed{"person", env.Subject}, err
+		}
+		p.PasswordHash = e.Hash
+		s.dropLink(p)
+		return Changed{"person", p.ID}, nil
+
+	case events.SessionStarted{}.EventType():
+		var e events.SessionStarted
+		if err := env.Payload(&e); err != nil {
+			return Changed{}, err
+		}
+		ch := Changed{"session", env.Subject}
+		if _, ok := s.sessions[env.Subject]; ok {
+			return ch, nil
+		}
+		s.sessions[env.Subject] = &Session{ID: env.Subject, Seq: seq, Person: e.Person, RefreshHash: e.RefreshHash, Started: env.Time, ExpiresAt: e.ExpiresAt}
+		if e.RefreshHash != "" {
+			s.byRefresh[e.RefreshHash] = env.Subject
+		}
+		return ch, nil
+
+	case events.SessionEnded{}.EventType():
+		var e events.SessionEnded
+		if err := env.Payload(&e); err != nil {
+			return Changed{}, err
+		}
+		x, ok := s.sessions[env.Subject]
+		if !ok {
+			return Changed{}, fmt.Errorf("%w: session %s ended before it started", events.ErrInvalid, env.Subject)
+		}
+		if seq > x.Seq {
+			x.Seq, x.Ended = seq, e.Reason
+			delete(s.byRefresh, x.RefreshHash)
+		}
+		return Changed{"session", x.ID}, nil
+	}
+	return Changed{}, fmt.Errorf("%w: identity does not know event type %s", events.ErrInvalid, env.Type)
+}
+
+// personEvent decodes an event about an existing person and reports the person if the
+// event is new for them (nil if it was applied already).
+func (s *State) personEvent(env events.Envelope, seq uint64, p events.Payload) (*Person, error) {
+	if err := env.Payload(p); err != nil {
+		return nil, err
+	}
+	person, ok := s.people[env.Subject]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s for unknown person %s", events.ErrInvalid, env.Type, env.Subject)
+	}
+	if seq <= person.Seq {
+		return nil, nil
+	}
+	person.Seq = seq
+	return person, nil
+}
+
+func (s *State) dropLink(p *Person) {
+	if p.Link != nil {
+		delete(s.byLink, p.Link.TokenHash)
+		p.Link = nil
+	}
+}
+
+// Hash is the hex SHA-256 of a secret (link or refresh token); only hashes are stored.
+func Hash(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+var teamID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// NormalizeEmail lower-cases and trims an address for lookups.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// DecideInvite checks an invite against the state and returns the hired event's payload,
+// or an *events.Error (CodeInvalid with fields, CodeConflict for a taken email).
+func (s *State) DecideInvite(req events.InviteRequest, today time.Time) (events.StaffHired, error) {
+	e := events.StaffHired{
+		Email: NormalizeEmail(req.Email), Name: strings.TrimSpace(req.Name), Roles: req.Roles,
+		Team: strings.TrimSpace(strings.ToLower(req.Team)), Lead: strings.TrimSpace(req.Lead),
+		Track: strings.TrimSpace(req.Track), StartDate: strings.TrimSpace(req.StartDate),
+	}
+	if len(e.Roles) == 0 {
+		e.Roles = []string{events.RoleHire}
+	}
+	fields := map[string]string{}
+	if err := e.Validate(); err != nil {
+		// Reuse the contract's own checks for their fields, with friendlier words.
+		msg := err.Error()
+		for field, text := range map[string]string{
+			"email": "Enter an e-mail address like name@example.org.",
+			"name":  "Enter the person's name (up to 200 characters).",
+			"roles": "Choose known roles.",
+		} {
+			if strings.Contains(msg, field+":") {
+				fields[field] = text
+			}
+		}
+	}
+	if !teamID.MatchString(e.Team) {
+		fields["team"] = "Enter a team id: lower-case letters, digits and hyphens, like platform-ops."
+	}
+	if !content.IsTrack(e.Track) {
+		fields["track"] = "Choose one of the role tracks."
+	}
+	start, err := time.Parse(events.DateLayout, e.StartDate)
+	switch {
+	case err != nil:
+		fields["start_date"] = "Enter the start date as YYYY-MM-DD."
+	case start.Before(today.AddDate(-1, 0, 0)) || start.After(today.AddDate(2, 0, 0)):
+		fields["start_date"] = "The start date must be within a year before and two years after today."
+	}
+	if e.Lead != "" {
+		lead, ok := s.people[e.Lead]
+		if !ok || !lead.Active || !lead.Has(events.RoleLead) {
+			fields["lead"] = "Choose an active person with the lead role."
+		}
+	}
+	if len(fields) > 0 {
+		return e, &events.Error{Code: events.CodeInvalid, Message: "Some fields need attention.", Fields: fields}
+	}
+	if _, taken := s.byEmail[e.Email]; taken {
+		return e, &events.Error{Code: events.CodeConflict, Message: "Someone with this e-mail address already exists.", Fields: map[string]string{"email": "Already in use."}}
+	}
+	return e, nil
+}
+
+// CanSee reports whether viewer may see person p: themselves; HR and admin everyone; a
+// lead the people of their own team.
+func CanSee(viewer, p *Person) bool {
+	switch {
+	case viewer.ID == p.ID, viewer.Has(events.RoleHR, events.RoleAdmin):
+		return true
+	case viewer.Has(events.RoleLead):
+		return p.Team == viewer.Team
+	}
+	return false
+}
+
+// CanList reports whether viewer may open the people list at all.
+func CanList(viewer *Person) bool {
+	return viewer.Has(events.RoleHR, events.RoleAdmin, events.RoleLead)
+}
+
+// CanManage reports whether viewer may invite, disable and issue links.
+func CanManage(viewer *Person) bool { return viewer.Has(events.RoleHR, events.RoleAdmin) }

@@ -1,0 +1,206 @@
+package identity
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"onramp.dev/events"
+)
+
+var now = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+func env(t *testing.T, subject string, p events.Payload) events.Envelope {
+	t.Helper()
+	e, err := events.New("hr-1", subject, p, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func hired(email string) events.StaffHired {
+	return events.StaffHired{Email: email, Name: "Ada", Roles: []string{"hire"}, Team: "platform", Track: "infrastructure", StartDate: "2026-12-01"}
+}
+
+func TestApplyIsIdempotent(t *testing.T) {
+	s := NewState()
+	h := env(t, "p1", hired("ada@example.org"))
+	link := env(t, "p1", events.LinkIssued{TokenHash: Hash("secret"), ExpiresAt: now.Add(LinkTTL)})
+	pw := env(t, "p1", events.PasswordSet{Hash: HashPassword("correct horse"), TokenHash: Hash("secret")})
+	dis := env(t, "p1", events.StaffDisabled{Reason: "left"})
+	for range 2 { // every event delivered twice
+		for i, e := range []events.Envelope{h, link, pw} {
+			if _, err := s.Apply(e, uint64(i+1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	p, _ := s.Person("p1")
+	if p.Seq != 3 || p.PasswordHash == "" || p.Link != nil || !p.Active {
+		t.Fatalf("after replay: %+v", p)
+	}
+	if _, ok := s.PersonByLink("secret"); ok {
+		t.Error("a used link still resolves")
+	}
+	// A stale redelivery of the link event must not bring the link back.
+	if _, err := s.Apply(link, 2); err != nil {
+		t.Fatal(err)
+	}
+	if p.Link != nil {
+		t.Error("redelivered link_issued re-opened a used link")
+	}
+	if _, err := s.Apply(dis, 4); err != nil {
+		t.Fatal(err)
+	}
+	if p.Active || s.LastHired() != 1 || s.MaxSeq() != 4 {
+		t.Errorf("disable: active=%v lastHired=%d max=%d", p.Active, s.LastHired(), s.MaxSeq())
+	}
+}
+
+func TestApplyRejectsContractBreaks(t *testing.T) {
+	s := NewState()
+	if _, err := s.Apply(env(t, "p1", events.StaffDisabled{Reason: "x"}), 1); !errors.Is(err, events.ErrInvalid) {
+		t.Errorf("disable of unknown person: %v", err)
+	}
+	if _, err := s.Apply(env(t, "p1", hired("ada@example.org")), 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(env(t, "p2", hired("ada@example.org")), 3); !errors.Is(err, events.ErrInvalid) {
+		t.Errorf("second person with same email: %v", err)
+	}
+	bad := env(t, "p1", events.StaffDisabled{Reason: "x"})
+	bad.Type = "identity.staff.promoted"
+	if _, err := s.Apply(bad, 4); !errors.Is(err, events.ErrInvalid) {
+		t.Errorf("unknown type: %v", err)
+	}
+}
+
+func TestDecideInvite(t *testing.T) {
+	s := NewState()
+	lead := hired("lead@example.org")
+	lead.Roles = []string{"lead"}
+	s.Apply(env(t, "lead-1", lead), 1)
+	s.Apply(env(t, "hire-1", hired("taken@example.org")), 2)
+
+	ok := events.InviteRequest{Email: " New@Example.org ", Name: "Grace", Track: "security", Team: "Sec-Ops", Lead: "lead-1", StartDate: "2026-12-07"}
+	e, err := s.DecideInvite(ok, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Email != "new@example.org" || e.Team != "sec-ops" || e.Roles[0] != "hire" {
+		t.Errorf("normalised = %+v", e)
+	}
+	tests := []struct {
+		name  string
+		f     func(*events.InviteRequest)
+		code  string
+		field string
+	}{
+		{"bad email", func(r *events.InviteRequest) { r.Email = "nope" }, events.CodeInvalid, "email"},
+		{"no name", func(r *events.InviteRequest) { r.Name = "" }, events.CodeInvalid, "name"},
+		{"unknown track", func(r *events.InviteRequest) { r.Track = "astronaut" }, events.CodeInvalid, "track"},
+		{"team with space", func(r *events.InviteRequest) { r.Team = "sec ops" }, events.CodeInvalid, "team"},
+		{"lead who is not a lead", func(r *events.InviteRequest) { r.Lead = "hire-1" }, events.CodeInvalid, "lead"},
+		{"bad date", func(r *events.InviteRequest) { r.StartDate = "tomorrow" }, events.CodeInvalid, "start_date"},
+		{"date far away", func(r *events.InviteRequest) { r.StartDate = "2031-01-01" }, events.CodeInvalid, "start_date"},
+		{"taken email", func(r *events.InviteRequest) { r.Email = "TAKEN@example.org" }, events.CodeConflict, "email"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ok
+			tt.f(&r)
+			_, err := s.DecideInvite(r, now)
+			var e *events.Error
+			if !errors.As(err, &e) || e.Code != tt.code || e.Fields[tt.field] == "" {
+				t.Fatalf("DecideInvite = %v, want %s on %s", err, tt.code, tt.field)
+			}
+		})
+	}
+}
+
+func TestVisibility(t *testing.T) {
+	p := func(id, team string, roles ...string) *Person { return &Person{ID: id, Team: team, Roles: roles} }
+	hire, mate, other := p("h", "a", "hire"), p("m", "a", "hire"), p("o", "b", "hire")
+	lead, hr := p("l", "a", "lead"), p("r", "x", "hr")
+	tests := []struct {
+		viewer, target *Person
+		want           bool
+	}{
+		{hire, hire, true}, {hire, mate, false}, {lead, mate, true}, {lead, other, false}, {hr, other, true},
+	}
+	for _, tt := range tests {
+		if got := CanSee(tt.viewer, tt.target); got != tt.want {
+			t.Errorf("CanSee(%s, %s) = %v", tt.viewer.ID, tt.target.ID, got)
+		}
+	}
+	if CanList(hire) || !CanList(lead) || CanManage(lead) || !CanManage(hr) {
+		t.Error("list/manage rights are wrong")
+	}
+}
+
+func TestPasswords(t *testing.T) {
+	h := HashPassword("correct horse battery")
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("hash = %s", h)
+	}
+	if ok, err := VerifyPassword(h, "correct horse battery"); !ok || err != nil {
+		t.Fatalf("right password: %v %v", ok, err)
+	}
+	// Nothing is truncated: a long password differing only at the end is a different one.
+	long := strings.Repeat("x", 120)
+	hl := HashPassword(long + "a")
+	if ok, _ := VerifyPassword(hl, long+"b"); ok {
+		t.Error("long passwords are truncated")
+	}
+	if ok, _ := VerifyPassword(h, "wrong"); ok {
+		t.Error("wrong password accepted")
+	}
+	if _, err := VerifyPassword("$argon2id$v=19$m=0,t=0,p=0$$", "x"); err == nil {
+		t.Error("malformed hash accepted")
+	}
+	for pw, bad := range map[string]bool{"short": true, strings.Repeat("é", 8): false, strings.Repeat("a", 129): true, "\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8": true} {
+		if got := CheckPassword(pw) != ""; got != bad {
+			t.Errorf("CheckPassword(%q) bad=%v, want %v", pw, got, bad)
+		}
+	}
+}
+
+func TestLimiterGrowsDelays(t *testing.T) {
+	l := NewLimiter(3, time.Second, time.Minute)
+	at := now
+	for range 3 {
+		if l.Wait("k", at) != 0 {
+			t.Fatal("delayed before the free failures were used")
+		}
+		l.Fail("k", at)
+	}
+	var last time.Duration
+	for i := range 8 {
+		l.Fail("k", at)
+		w := l.Wait("k", at)
+		if w < last || w > time.Minute || w == 0 {
+			t.Fatalf("failure %d: wait %v after %v", i+4, w, last)
+		}
+		last = w
+	}
+	if last != time.Minute {
+		t.Errorf("delay capped at %v, want 1m", last)
+	}
+	if l.Wait("other", at) != 0 {
+		t.Error("keys are not independent")
+	}
+	l.Succeed("k")
+	if l.Wait("k", at) != 0 {
+		t.Error("success did not clear the key")
+	}
+}
+
+func FuzzVerifyPassword(f *testing.F) {
+	f.Add("$argon2id$v=19$m=16,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", "pw")
+	f.Add("$argon2id$v=19$m=262144,t=16,p=16$$", "")
+	f.Fuzz(func(t *testing.T, hash, pw string) {
+		_, _ = VerifyPassword(hash, pw)
+	})
+}

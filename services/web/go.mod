@@ -1,0 +1,3 @@
+module onramp.dev/services/web
+
+go 1.26

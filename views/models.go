@@ -1,0 +1,153 @@
+// Package views holds Onramp's web pages as typed templ components.
+//
+// Every page takes a [Page] (what the layout needs) and, where it has one, a
+// small view model. The pages work without JavaScript: navigation is plain
+// links and every action is a plain HTML form that POSTs. The vendored htmx
+// (see package onramp.dev/views/static) only enhances them through hx-boost.
+//
+// The markup is written for a strict Content Security Policy
+// (script-src 'self'; style-src 'self'): no inline scripts, no event handler
+// attributes and no style attributes. All styling lives in
+// /static/onramp.css.
+//
+// Element ids and data attributes named in the component docs are stable and
+// may be used by tests and by the web service.
+package views
+
+import "slices"
+
+// Page is what every page's layout needs.
+type Page struct {
+	// Title is the page's own title; the layout renders "<Title> · Onramp".
+	// When empty, each page uses a sensible default.
+	Title string
+	// User is the signed-in user, or nil when signed out.
+	User *User
+	// Flash is an optional one-line notice shown at the top of the page.
+	Flash string
+}
+
+// Role names a user may hold.
+const (
+	RoleHire   = "hire"
+	RoleLead   = "lead"
+	RoleMentor = "mentor"
+	RoleIT     = "it"
+	RoleHR     = "hr"
+	RoleAdmin  = "admin"
+)
+
+// User is the signed-in person as the views see them.
+type User struct {
+	ID, Name, Email string
+	// Roles holds role names: hire, lead, mentor, it, hr, admin.
+	Roles []string
+}
+
+// Has reports whether the user holds role. It is false for a nil user.
+func (u *User) Has(role string) bool {
+	return u != nil && slices.Contains(u.Roles, role)
+}
+
+// canSeePeople reports whether the nav shows the People page to u.
+func canSeePeople(u *User) bool {
+	return u.Has(RoleHR) || u.Has(RoleAdmin) || u.Has(RoleLead)
+}
+
+// LoginForm is the state of the sign-in form.
+type LoginForm struct {
+	// Email is kept when the form is shown again after a failed attempt.
+	Email string
+	// Error is a form-level message such as "Wrong email or password".
+	Error string
+	// Next is the path to return to after signing in (hidden field "next").
+	Next string
+}
+
+// HomeCard is one card on the home page: a title, a short text and a link.
+type HomeCard struct {
+	Title, Text string
+	// Href is where the card's link goes; no link is shown when empty.
+	Href string
+	// Label is the link text; "Open" when empty.
+	Label string
+}
+
+// Home is the signed-in user's home page.
+type Home struct {
+	// Greeting is shown as the page's heading, for example "Welcome, Ada".
+	Greeting string
+	// Roles are the user's roles, shown as badges.
+	Roles []string
+	// Cards are the role-specific things to do next.
+	Cards []HomeCard
+	// Track, Team and StartDate describe a new hire; each is shown only when set.
+	Track, Team, StartDate string
+}
+
+// PersonRow is one person in the People table.
+type PersonRow struct {
+	ID, Name, Email string
+	// Roles is a display string, for example "hire, mentor".
+	Roles string
+	// Team, Track and StartDate are shown as given.
+	Team, Track, StartDate string
+	// Status is for example "active", "invited" or "disabled". Everyone whose
+	// status is not "disabled" gets a Disable button.
+	Status string
+	// NeedsPassword is true while the person has not set a password yet; they
+	// get a "New set-password link" button.
+	NeedsPassword bool
+}
+
+// InviteForm is the state of the invite form on the People page.
+type InviteForm struct {
+	Email, Name, Track, Team string
+	// Lead is the id of the new person's lead, or empty.
+	Lead string
+	// StartDate is in the form YYYY-MM-DD (an <input type="date"> value).
+	StartDate string
+	// Fields holds per-field error messages keyed by form field name:
+	// email, name, track, team, lead, start_date.
+	Fields map[string]string
+	// Error is a form-level error message.
+	Error string
+}
+
+// Option is one choice in a select or datalist.
+type Option struct{ Value, Label string }
+
+// Invited is the one-time set-password link shown to HR right after an invite
+// (or after asking for a new link).
+type Invited struct{ Name, Email, Link string }
+
+// PeopleView is the People page.
+type PeopleView struct {
+	People []PersonRow
+	Form   InviteForm
+	// Tracks are the role tracks for <select name="track">.
+	Tracks []Option
+	// Teams are existing teams, offered in a <datalist>; a new team may be typed.
+	Teams []Option
+	// Leads are the people who can lead (Value is the person id), for
+	// <select name="lead">, which also has an empty "—" option.
+	Leads []Option
+	// Invited is non-nil right after a successful invite.
+	Invited *Invited
+	// CanInvite reports whether the viewer may manage people: it shows the
+	// invite form and the per-person actions (new link, disable).
+	CanInvite bool
+}
+
+// SetPasswordForm is the state of the set-password form reached from a
+// one-time link.
+type SetPasswordForm struct {
+	// Token is the one-time token from the link (hidden field "token").
+	Token string
+	// Name greets the person when set.
+	Name string
+	// Error is a form-level error message.
+	Error string
+	// Fields holds per-field error messages keyed "password" and "confirm".
+	Fields map[string]string
+}

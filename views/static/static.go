@@ -1,0 +1,22 @@
+// Package static holds Onramp's static web assets, embedded in the binary.
+//
+// The web service serves FS under /static/, for example with
+//
+//	http.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static.FS)))
+//
+// Files:
+//
+//   - onramp.css: Onramp's own stylesheet (no inline styles are ever needed).
+//   - htmx.min.js: htmx 2.0.11 from the npm package htmx.org, unmodified.
+//   - htmx.LICENSE: htmx's licence (Zero-Clause BSD).
+//
+// To update htmx: npm pack htmx.org@2, extract package/dist/htmx.min.js and
+// package/LICENSE, and update the version above and in the tests.
+package static
+
+import "embed"
+
+// FS holds the static assets at its root (onramp.css, htmx.min.js, htmx.LICENSE).
+//
+//go:embed onramp.css htmx.min.js htmx.LICENSE
+var FS embed.FS
