@@ -45,7 +45,20 @@ type Error struct {
 	RetryAfter int `json:"retry_after,omitempty"`
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string {
+	s := e.Code + ": " + e.Message
+	if len(e.Fields) > 0 {
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			keys = append(keys, k)
+		}
+		sortStrings(keys)
+		for _, k := range keys {
+			s += " [" + k + ": " + e.Fields[k] + "]"
+		}
+	}
+	return s
+}
 
 // Errorf builds an *Error.
 func Errorf(code, format string, a ...any) *Error {

@@ -127,7 +127,8 @@ func newFerret(cfg Config) (*ferretdb.FerretDB, string, error) {
 	fcfg := &ferretdb.Config{
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + filepath.Join(cfg.Dir, "ferretdb") + "/",
-		Logger:    cfg.Logger.With("engine", "ferretdb"),
+		// FerretDB logs every unsupported command at warning level; only its errors matter.
+		Logger: slog.New(errorsOnly{cfg.Logger.Handler()}).With("engine", "ferretdb"),
 	}
 	var sock string
 	if cfg.StoreAddr != "" {
@@ -181,3 +182,10 @@ func (s *Stack) Close() {
 	s.nats.Shutdown()
 	s.nats.WaitForShutdown()
 }
+
+// errorsOnly passes on records of level error and above.
+type errorsOnly struct{ slog.Handler }
+
+func (h errorsOnly) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
+func (h errorsOnly) WithAttrs(a []slog.Attr) slog.Handler         { return errorsOnly{h.Handler.WithAttrs(a)} }
+func (h errorsOnly) WithGroup(g string) slog.Handler              { return errorsOnly{h.Handler.WithGroup(g)} }

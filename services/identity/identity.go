@@ -363,8 +363,8 @@ func (s *State) DecideInvite(req events.InviteRequest, today time.Time) (events.
 	switch {
 	case err != nil:
 		fields["start_date"] = "Enter the start date as YYYY-MM-DD."
-	case start.Before(today.AddDate(-1, 0, 0)) || start.After(today.AddDate(2, 0, 0)):
-		fields["start_date"] = "The start date must be within a year before and two years after today."
+	case start.Before(today.AddDate(-10, 0, 0)) || start.After(today.AddDate(2, 0, 0)):
+		fields["start_date"] = "The start date must be within ten years before and two years after today."
 	}
 	if e.Lead != "" {
 		lead, ok := s.people[e.Lead]

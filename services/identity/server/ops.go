@@ -319,7 +319,7 @@ func (m *Main) newLink(ctx context.Context, actor, id string) (events.InviteRepl
 	if err != nil {
 		return events.InviteReply{}, err
 	}
-	if m.cfg.LogLinks {
+	if m.cfg.LogLinks && actor != events.System {
 		m.log.Info("set-password link (demo mode)", "person", view.Email, "url", m.cfg.BaseURL+"/set-password?token="+tok)
 	}
 	return events.InviteReply{Person: view, LinkToken: tok, ExpiresAt: link.ExpiresAt.Format(time.RFC3339)}, nil

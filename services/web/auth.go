@@ -1,0 +1,164 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/rpc"
+)
+
+// The browser session: the access token and the refresh secret, each in a __Host- cookie
+// (Secure, Path=/, no Domain), HttpOnly and SameSite=Lax.
+const (
+	cookieAccess  = "__Host-onramp"
+	cookieRefresh = "__Host-onramp-refresh"
+)
+
+// viewer is the signed-in caller of a request.
+type viewer struct {
+	events.Person
+	token string
+}
+
+func (v *viewer) caller() rpc.Caller { return rpc.Caller{Token: v.token} }
+
+func (v *viewer) has(roles ...string) bool {
+	for _, r := range roles {
+		for _, have := range v.Roles {
+			if r == have {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+type viewerKey struct{}
+
+func viewerFrom(ctx context.Context) *viewer { v, _ := ctx.Value(viewerKey{}).(*viewer); return v }
+
+var errNoSession = errors.New("web: not signed in")
+
+// authenticate finds the caller: a bearer token (API clients) or the session cookies
+// (browsers). The token is checked here with identity's public keys, then identity confirms
+// that the session is live and says who the person is now. An expired access cookie is
+// renewed with the refresh cookie.
+func (m *Main) authenticate(w http.ResponseWriter, r *http.Request) (*viewer, error) {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		tok, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			return nil, errNoSession
+		}
+		return m.session(r.Context(), tok)
+	}
+	if c, err := r.Cookie(cookieAccess); err == nil && c.Value != "" {
+		if v, err := m.session(r.Context(), c.Value); err == nil {
+			return v, nil
+		}
+	}
+	c, err := r.Cookie(cookieRefresh)
+	if err != nil || c.Value == "" {
+		return nil, errNoSession
+	}
+	tok, err := rpc.Call[events.TokenReply](r.Context(), m.nc, events.RPC(events.IdentityService, events.OpRefresh), rpc.Caller{}, events.RefreshRequest{Refresh: c.Value})
+	if err != nil {
+		clearSession(w)
+		return nil, errNoSession
+	}
+	setCookie(w, cookieAccess, tok.Token, sessionExpiry(tok.ExpiresAt))
+	return m.session(r.Context(), tok.Token)
+}
+
+func (m *Main) session(ctx context.Context, token string) (*viewer, error) {
+	if _, err := m.verify.Verify(ctx, token); err != nil {
+		return nil, errNoSession
+	}
+	p, err := rpc.Call[events.Person](ctx, m.nc, events.RPC(events.IdentityService, events.OpSession), rpc.Caller{Token: token}, nil)
+	if err != nil {
+		if events.CodeOf(err) == events.CodeUnauthorized {
+			return nil, errNoSession
+		}
+		return nil, err
+	}
+	return &viewer{Person: p, token: token}, nil
+}
+
+// sessionExpiry: the access cookie lives as long as the browser session may be refreshed;
+// the token inside it expires sooner and is renewed.
+func sessionExpiry(string) time.Time { return time.Now().Add(12 * time.Hour) }
+
+func setCookie(w http.ResponseWriter, name, value string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/", Expires: expires, MaxAge: int(time.Until(expires).Seconds()),
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func clearSession(w http.ResponseWriter) {
+	for _, n := range []string{cookieAccess, cookieRefresh} {
+		http.SetCookie(w, &http.Cookie{Name: n, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+}
+
+// page wraps a page handler: it needs a signed-in viewer, or sends the browser to the
+// login page and back.
+func (m *Main) page(h func(w http.ResponseWriter, r *http.Request, v *viewer)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := m.authenticate(w, r)
+		if errors.Is(err, errNoSession) {
+			target := "/login"
+			if r.Method == http.MethodGet && r.URL.Path != "/" {
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, v)), v)
+	})
+}
+
+// api wraps a JSON API handler: it needs a signed-in viewer, or answers 401.
+func (m *Main) api(h func(w http.ResponseWriter, r *http.Request, v *viewer)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := m.authenticate(w, r)
+		if errors.Is(err, errNoSession) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="onramp"`)
+			writeError(w, events.Errorf(events.CodeUnauthorized, "a valid access token is required"))
+			return
+		}
+		if err != nil {
+			m.logFailure(r, err)
+			writeError(w, err)
+			return
+		}
+		h(w, r, v)
+	})
+}
+
+// clientAddr is the peer address, used to rate-limit sign-ins per client. Proxies are not
+// trusted: behind one, configure it to limit too.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,268 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"onramp.dev/content"
+	"onramp.dev/events"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/views"
+)
+
+// render writes a component with a status; it renders to a buffer first so a failure
+// mid-way never sends half a page.
+func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		m.log.Error("render failed", "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (m *Main) pageFor(r *http.Request, title string) views.Page {
+	p := views.Page{Title: title}
+	if v := viewerFrom(r.Context()); v != nil {
+		p.User = &views.User{ID: v.ID, Name: v.Name, Email: v.Email, Roles: v.Roles}
+	}
+	return p
+}
+
+func (m *Main) identity(op string) string { return events.RPC(events.IdentityService, op) }
+
+// --- sign in and out ---
+
+func (m *Main) loginPage(w http.ResponseWriter, r *http.Request) {
+	if v, err := m.authenticate(w, r); err == nil && v != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	m.render(w, r, http.StatusOK, views.LoginPage(views.Page{Title: "Sign in"}, views.LoginForm{Next: safeNext(r.URL.Query().Get("next"))}))
+}
+
+func (m *Main) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	form := views.LoginForm{Email: r.PostFormValue("email"), Next: safeNext(r.PostFormValue("next"))}
+	tok, err := rpc.Call[events.TokenReply](r.Context(), m.nc, m.identity(events.OpLogin), rpc.Caller{}, events.LoginRequest{
+		Email: form.Email, Password: r.PostFormValue("password"), Client: clientAddr(r), Browser: true,
+	})
+	if err != nil {
+		e := publicError(err)
+		if e.Code != events.CodeUnauthorized && e.Code != events.CodeTooMany {
+			m.fail(w, r, err)
+			return
+		}
+		form.Error = "Wrong e-mail address or password."
+		if e.Code == events.CodeTooMany {
+			form.Error = "Too many failed attempts. Wait a moment, then try again."
+		}
+		m.render(w, r, status(e), views.LoginPage(views.Page{Title: "Sign in"}, form))
+		return
+	}
+	setCookie(w, cookieAccess, tok.Token, sessionExpiry(tok.RefreshExpiresAt))
+	setCookie(w, cookieRefresh, tok.Refresh, sessionExpiry(tok.RefreshExpiresAt))
+	http.Redirect(w, r, form.Next, http.StatusSeeOther)
+}
+
+func (m *Main) logout(w http.ResponseWriter, r *http.Request) {
+	var caller rpc.Caller
+	if c, err := r.Cookie(cookieAccess); err == nil {
+		caller.Token = c.Value
+	}
+	var refresh string
+	if c, err := r.Cookie(cookieRefresh); err == nil {
+		refresh = c.Value
+	}
+	if _, err := rpc.Call[struct{}](r.Context(), m.nc, m.identity(events.OpLogout), caller, events.RefreshRequest{Refresh: refresh}); err != nil {
+		m.log.Warn("logout not recorded", "err", err)
+	}
+	clearSession(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// --- set-password links ---
+
+func (m *Main) setPasswordPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpLinkCheck), rpc.Caller{}, events.LinkRequest{Token: token})
+	if err != nil {
+		m.linkFailed(w, r, err)
+		return
+	}
+	m.render(w, r, http.StatusOK, views.SetPasswordPage(views.Page{Title: "Choose a password"}, views.SetPasswordForm{Token: token, Name: who.Name}))
+}
+
+func (m *Main) setPassword(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	token, pw := r.PostFormValue("token"), r.PostFormValue("password")
+	form := views.SetPasswordForm{Token: token}
+	if pw != r.PostFormValue("confirm") {
+		who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpLinkCheck), rpc.Caller{}, events.LinkRequest{Token: token})
+		if err != nil {
+			m.linkFailed(w, r, err)
+			return
+		}
+		form.Name = who.Name
+		form.Fields = map[string]string{"confirm": "The two passwords are not the same."}
+		m.render(w, r, http.StatusUnprocessableEntity, views.SetPasswordPage(views.Page{Title: "Choose a password"}, form))
+		return
+	}
+	_, err := rpc.Call[struct{}](r.Context(), m.nc, m.identity(events.OpSetPassword), rpc.Caller{}, events.SetPasswordRequest{Token: token, Password: pw})
+	var e *events.Error
+	switch {
+	case err == nil:
+		m.render(w, r, http.StatusOK, views.PasswordSetPage(views.Page{Title: "Password set"}))
+	case errors.As(err, &e) && e.Code == events.CodeInvalid:
+		form.Fields = e.Fields
+		if who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpLinkCheck), rpc.Caller{}, events.LinkRequest{Token: token}); err == nil {
+			form.Name = who.Name
+		}
+		m.render(w, r, http.StatusUnprocessableEntity, views.SetPasswordPage(views.Page{Title: "Choose a password"}, form))
+	default:
+		m.linkFailed(w, r, err)
+	}
+}
+
+func (m *Main) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if events.CodeOf(err) == events.CodeGone {
+		m.render(w, r, http.StatusGone, views.LinkInvalidPage(views.Page{Title: "Link not valid"}, publicError(err).Message))
+		return
+	}
+	m.fail(w, r, err)
+}
+
+// --- home ---
+
+func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
+	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: v.Roles, Track: trackName(v.Track), Team: v.Team, StartDate: v.StartDate}
+	if v.has(events.RoleHR, events.RoleAdmin) {
+		h.Cards = append(h.Cards, views.HomeCard{Title: "People", Text: "Invite new hires, send set-password links and disable leavers.", Href: "/people", Label: "Open people"})
+	}
+	if v.has(events.RoleLead) && !v.has(events.RoleHR, events.RoleAdmin) {
+		h.Cards = append(h.Cards, views.HomeCard{Title: "My team", Text: "Everyone in team " + v.Team + ", with their track and start date.", Href: "/people", Label: "Open my team"})
+	}
+	h.Cards = append(h.Cards, views.HomeCard{Title: "API", Text: "Everything on these pages is also a JSON API, described by an OpenAPI document.", Href: "/api/v1/openapi.json", Label: "OpenAPI document"})
+	m.render(w, r, http.StatusOK, views.HomePage(m.pageFor(r, "Home"), h))
+}
+
+func firstName(name string) string {
+	if f, _, ok := strings.Cut(strings.TrimSpace(name), " "); ok {
+		return f
+	}
+	return name
+}
+
+func trackName(id string) string {
+	ts, _ := content.Tracks()
+	for _, t := range ts {
+		if t.ID == id {
+			return t.Name
+		}
+	}
+	return id
+}
+
+// --- people ---
+
+func (m *Main) peoplePage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.renderPeople(w, r, v, http.StatusOK, views.InviteForm{}, nil)
+}
+
+func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, code int, form views.InviteForm, invited *views.Invited) {
+	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), nil)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	pv := views.PeopleView{Form: form, Invited: invited, CanInvite: v.has(events.RoleHR, events.RoleAdmin)}
+	teams := map[string]bool{}
+	for _, p := range list.Items {
+		status := "active"
+		switch {
+		case !p.Active:
+			status = "disabled"
+		case p.NeedsPassword:
+			status = "invited"
+		}
+		pv.People = append(pv.People, views.PersonRow{
+			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(p.Roles, ", "), Team: p.Team,
+			Track: trackName(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
+		})
+		teams[p.Team] = true
+		if p.Active && slices.Contains(p.Roles, events.RoleLead) {
+			pv.Leads = append(pv.Leads, views.Option{Value: p.ID, Label: p.Name + " (" + p.Team + ")"})
+		}
+	}
+	for t := range teams {
+		pv.Teams = append(pv.Teams, views.Option{Value: t, Label: t})
+	}
+	slices.SortFunc(pv.Teams, func(a, b views.Option) int { return strings.Compare(a.Value, b.Value) })
+	ts, _ := content.Tracks()
+	for _, t := range ts {
+		pv.Tracks = append(pv.Tracks, views.Option{Value: t.ID, Label: t.Name})
+	}
+	title := "People"
+	if !pv.CanInvite {
+		title = "My team"
+	}
+	m.render(w, r, code, views.PeoplePage(m.pageFor(r, title), pv))
+}
+
+func (m *Main) invite(w http.ResponseWriter, r *http.Request, v *viewer) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	form := views.InviteForm{
+		Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Track: r.PostFormValue("track"),
+		Team: r.PostFormValue("team"), Lead: r.PostFormValue("lead"), StartDate: r.PostFormValue("start_date"),
+	}
+	reply, err := rpc.Call[events.InviteReply](r.Context(), m.nc, m.identity(events.OpInvite), v.caller(), events.InviteRequest{
+		Email: form.Email, Name: form.Name, Track: form.Track, Team: form.Team, Lead: form.Lead, StartDate: form.StartDate,
+	})
+	var e *events.Error
+	if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
+		form.Fields, form.Error = e.Fields, e.Message
+		m.renderPeople(w, r, v, status(e), form, nil)
+		return
+	}
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	m.renderPeople(w, r, v, http.StatusCreated, views.InviteForm{}, &views.Invited{Name: reply.Person.Name, Email: reply.Person.Email, Link: linkURL(r, reply.LinkToken)})
+}
+
+func (m *Main) issueLink(w http.ResponseWriter, r *http.Request, v *viewer) {
+	reply, err := rpc.Call[events.InviteReply](r.Context(), m.nc, m.identity(events.OpIssueLink), v.caller(), events.PersonRequest{ID: r.PathValue("id")})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	m.renderPeople(w, r, v, http.StatusOK, views.InviteForm{}, &views.Invited{Name: reply.Person.Name, Email: reply.Person.Email, Link: linkURL(r, reply.LinkToken)})
+}
+
+func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
+	_, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: r.PathValue("id"), Reason: r.PostFormValue("reason")})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/people", http.StatusSeeOther)
+}
+
+// linkURL is the set-password address on the host the browser used.
+func linkURL(r *http.Request, token string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/set-password?token=" + url.QueryEscape(token)
+}

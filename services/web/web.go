@@ -1,0 +1,219 @@
+// Package web is Onramp's web front end: HTML pages rendered with templ (onramp.dev/views)
+// and the JSON API under /api/v1. It holds no domain data: every page and API call becomes
+// a NATS request to the service that owns the data, carrying the caller's access token, and
+// that service decides what the caller may see or change.
+package web
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/authn"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/views/static"
+)
+
+// Config tunes the web service.
+type Config struct {
+	Addr     string       // listen address, e.g. 127.0.0.1:8080
+	Listener net.Listener // overrides Addr (tests)
+	// Ready reports whether the store behind the services answers (for /readyz); nil: the
+	// identity service answering is enough.
+	Ready func(ctx context.Context) error
+}
+
+// Main is the web service.
+type Main struct {
+	nc     *nats.Conn
+	log    *slog.Logger
+	cfg    Config
+	verify *authn.Verifier
+	srv    *http.Server
+	ln     net.Listener
+	done   chan error
+}
+
+// New builds the web service on a NATS connection.
+func New(nc *nats.Conn, logger *slog.Logger, cfg Config) *Main {
+	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1)}
+	m.verify = authn.NewVerifier(m.publicKeys)
+	return m
+}
+
+// Run starts listening and returns once the server accepts connections.
+func (m *Main) Run(ctx context.Context) error {
+	ln := m.cfg.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", m.cfg.Addr); err != nil {
+			return fmt.Errorf("web: listen: %w", err)
+		}
+	}
+	m.ln = ln
+	m.srv = &http.Server{
+		Handler:           m.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	go func() { m.done <- m.srv.Serve(ln) }()
+	m.log.Info("web listening", "url", m.URL())
+	return nil
+}
+
+// URL is where the server listens.
+func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
+
+// Close stops accepting and waits up to 10 s for requests in flight.
+func (m *Main) Close() error {
+	if m.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := m.srv.Shutdown(ctx)
+	<-m.done
+	return err
+}
+
+// Handler is the whole site: pages, API, static files, with the security middleware.
+func (m *Main) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static.FS))))
+	mux.HandleFunc("GET /healthz", m.healthz)
+	mux.HandleFunc("GET /readyz", m.readyz)
+
+	mux.HandleFunc("GET /login", m.loginPage)
+	mux.HandleFunc("POST /login", m.login)
+	mux.HandleFunc("POST /logout", m.logout)
+	mux.HandleFunc("GET /set-password", m.setPasswordPage)
+	mux.HandleFunc("POST /set-password", m.setPassword)
+	mux.Handle("GET /{$}", m.page(m.home))
+	mux.Handle("GET /people", m.page(m.peoplePage))
+	mux.Handle("POST /people", m.page(m.invite))
+	mux.Handle("POST /people/{id}/link", m.page(m.issueLink))
+	mux.Handle("POST /people/{id}/disable", m.page(m.disable))
+
+	for _, rt := range m.apiRoutes() {
+		mux.Handle(rt.pattern, rt.handler)
+	}
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, events.Errorf(events.CodeNotFound, "no such API route: %s %s", r.Method, r.URL.Path))
+	})
+	mux.HandleFunc("/", m.notFound)
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(m.crossOrigin))
+	return m.recoverer(securityHeaders(cop.Handler(mux)))
+}
+
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// apiRoutes is the JSON API; openapi.json documents exactly these (a test checks).
+func (m *Main) apiRoutes() []route {
+	return []route{
+		{"POST /api/v1/auth/token", http.HandlerFunc(m.apiToken)},
+		{"GET /api/v1/me", m.api(m.apiMe)},
+		{"GET /api/v1/people", m.api(m.apiPeople)},
+		{"POST /api/v1/people", m.api(m.apiInvite)},
+		{"GET /api/v1/people/{id}", m.api(m.apiPerson)},
+		{"GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI)},
+	}
+}
+
+func (m *Main) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// readyz answers 200 when NATS is connected, the identity service answers and the store
+// check (if any) passes.
+func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	var problems []string
+	if !m.nc.IsConnected() {
+		problems = append(problems, "nats: not connected")
+	} else if _, err := rpc.Call[events.KeysReply](ctx, m.nc, events.RPC(events.IdentityService, events.OpKeys), rpc.Caller{}, nil); err != nil {
+		problems = append(problems, "identity: "+err.Error())
+	}
+	if m.cfg.Ready != nil {
+		if err := m.cfg.Ready(ctx); err != nil {
+			problems = append(problems, "store: "+err.Error())
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if len(problems) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(strings.Join(problems, "\n") + "\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (m *Main) publicKeys(ctx context.Context) (map[string]ed25519.PublicKey, error) {
+	r, err := rpc.Call[events.KeysReply](ctx, m.nc, events.RPC(events.IdentityService, events.OpKeys), rpc.Caller{}, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]ed25519.PublicKey{}
+	for _, k := range r.Keys {
+		out[k.KID] = k.Ed25519
+	}
+	return out, nil
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"connect-src 'self'; form-action 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (m *Main) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				m.log.Error("panic", "path", r.URL.Path, "panic", v)
+				m.fail(w, r, errors.New("panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

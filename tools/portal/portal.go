@@ -1,0 +1,108 @@
+// Package portal assembles the whole of Onramp in one process: the embedded engines (or
+// external NATS and MongoDB), every service and the web server. The all-in-one command,
+// the end-to-end tests and the benchmarks all start Onramp through it.
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/nats-io/nats.go"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/devstack"
+	"onramp.dev/infra/store"
+	identity "onramp.dev/services/identity/server"
+	"onramp.dev/services/web"
+)
+
+// Config says where Onramp keeps its data and where it listens.
+type Config struct {
+	Dir      string       // data directory for the embedded engines
+	Addr     string       // web address
+	Listener net.Listener // overrides Addr (tests)
+	NATSURL  string       // external NATS instead of the embedded server
+	MongoURI string       // external MongoDB instead of the embedded FerretDB
+	LogLinks bool         // log set-password links (demo mode)
+	Logger   *slog.Logger
+}
+
+// Portal is a running Onramp.
+type Portal struct {
+	Stack    *devstack.Stack // nil when both engines are external
+	NATS     *nats.Conn
+	Mongo    *mongo.Client
+	Identity *identity.Main
+	Web      *web.Main
+	closers  []func() error
+}
+
+// Start brings everything up and returns once the web server accepts connections.
+func Start(ctx context.Context, cfg Config) (_ *Portal, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Portal{}
+	defer func() {
+		if err != nil {
+			_ = p.Close()
+		}
+	}()
+	if cfg.NATSURL == "" || cfg.MongoURI == "" {
+		p.Stack, err = devstack.Start(ctx, devstack.Config{Dir: cfg.Dir, Logger: cfg.Logger})
+		if err != nil {
+			return nil, err
+		}
+		p.closers = append(p.closers, func() error { p.Stack.Close(); return nil })
+	}
+	if cfg.NATSURL != "" {
+		p.NATS, err = bus.Connect(cfg.NATSURL, "onramp")
+	} else {
+		p.NATS, err = p.Stack.Connect()
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, func() error { return p.NATS.Drain() })
+	uri := cfg.MongoURI
+	if uri == "" {
+		uri = p.Stack.StoreURI()
+	}
+	if p.Mongo, err = store.Connect(ctx, uri); err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, func() error { return p.Mongo.Disconnect(context.Background()) })
+
+	p.Identity, err = identity.New(p.NATS, p.Mongo.Database("identity"), cfg.Logger, identity.Config{LogLinks: cfg.LogLinks, BaseURL: "http://" + cfg.Addr})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Identity.Run(ctx); err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	p.closers = append(p.closers, p.Identity.Close)
+
+	p.Web = web.New(p.NATS, cfg.Logger, web.Config{Addr: cfg.Addr, Listener: cfg.Listener, Ready: func(ctx context.Context) error { return p.Mongo.Ping(ctx, nil) }})
+	if err := p.Web.Run(ctx); err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, p.Web.Close)
+	return p, nil
+}
+
+// URL is the web address.
+func (p *Portal) URL() string { return p.Web.URL() }
+
+// Close stops everything in reverse order of starting.
+func (p *Portal) Close() error {
+	var errs []error
+	for i := len(p.closers) - 1; i >= 0; i-- {
+		errs = append(errs, p.closers[i]())
+	}
+	p.closers = nil
+	return errors.Join(errs...)
+}
