@@ -111,3 +111,16 @@ func LastSeq(ctx context.Context, js jetstream.JetStream, stream, filter string)
 	}
 	return m.Sequence, nil
 }
+
+// StreamLastSeq returns the sequence of the last message in stream (0 if empty).
+func StreamLastSeq(ctx context.Context, js jetstream.JetStream, stream string) (uint64, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return 0, fmt.Errorf("bus: stream %s: %w", stream, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("bus: stream %s: %w", stream, err)
+	}
+	return info.State.LastSeq, nil
+}

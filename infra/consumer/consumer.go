@@ -233,3 +233,13 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	}
 }
+
+// Settled reports whether every message up to stream sequence seq has been acked or
+// terminated by this consumer.
+func (c *Consumer) Settled(ctx context.Context, seq uint64) (bool, error) {
+	info, err := c.cons.Info(ctx)
+	if err != nil {
+		return false, err
+	}
+	return info.AckFloor.Stream >= seq || (info.NumPending == 0 && info.NumAckPending == 0), nil
+}

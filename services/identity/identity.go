@@ -158,9 +158,6 @@ func (s *State) PersonByLink(secret string) (*Person, bool) {
 // makes an invite's email check safe across replicas).
 func (s *State) LastHired() uint64 { return s.lastHired }
 
-// Seen records that the stream sequence seq was handled (applied or rejected).
-func (s *State) Seen(seq uint64) { s.maxSeq = max(s.maxSeq, seq) }
-
 // MaxSeq is the highest stream sequence handled.
 func (s *State) MaxSeq() uint64 { return s.maxSeq }
 

@@ -12,6 +12,7 @@ import (
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
+	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/identity"
 )
@@ -61,8 +62,8 @@ func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (identity.Person,
 	if err != nil {
 		return identity.Person{}, nil, errUnauthorized
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.el.RLock()
+	defer m.el.RUnlock()
 	s, ok := m.state.Session(claims.Session)
 	if !ok || !s.Live(m.cfg.Now()) || s.Person != claims.Subject {
 		return identity.Person{}, nil, errUnauthorized
@@ -95,13 +96,13 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 	if w := max(m.accounts.Wait(akey, now), m.clients.Wait(ckey, now)); w > 0 {
 		return events.TokenReply{}, &events.Error{Code: events.CodeTooMany, Message: "too many failed sign-ins; wait a moment and try again", RetryAfter: int(w.Seconds()) + 1}
 	}
-	m.mu.RLock()
+	m.el.RLock()
 	var hash, id string
 	active := false
 	if p, ok := m.state.PersonByEmail(email); ok {
 		hash, id, active = p.PasswordHash, p.ID, p.Active
 	}
-	m.mu.RUnlock()
+	m.el.RUnlock()
 	ok := identity.VerifyPasswordOrDummy(hash, r.Body.Password)
 	if !ok || !active {
 		m.accounts.Fail(akey, now)
@@ -139,7 +140,7 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 // issue signs an access token for a live session.
 func (m *Main) issue(sid string) (events.TokenReply, error) {
 	now := m.cfg.Now()
-	m.mu.RLock()
+	m.el.RLock()
 	s, ok := m.state.Session(sid)
 	var p identity.Person
 	if ok {
@@ -151,7 +152,7 @@ func (m *Main) issue(sid string) (events.TokenReply, error) {
 	if ok && s.ExpiresAt.Before(exp) {
 		exp = s.ExpiresAt
 	}
-	m.mu.RUnlock()
+	m.el.RUnlock()
 	if !ok || p.ID == "" {
 		return events.TokenReply{}, errUnauthorized
 	}
@@ -171,7 +172,7 @@ func (m *Main) issue(sid string) (events.TokenReply, error) {
 
 func (m *Main) opRefresh(_ context.Context, r rpc.Request[events.RefreshRequest]) (events.TokenReply, error) {
 	now := m.cfg.Now()
-	m.mu.RLock()
+	m.el.RLock()
 	s, ok := m.state.SessionByRefresh(r.Body.Refresh)
 	live := ok && s.Live(now)
 	var sid string
@@ -180,7 +181,7 @@ func (m *Main) opRefresh(_ context.Context, r rpc.Request[events.RefreshRequest]
 		p, found := m.state.Person(s.Person)
 		live = found && p.Active
 	}
-	m.mu.RUnlock()
+	m.el.RUnlock()
 	if !live {
 		return events.TokenReply{}, errUnauthorized
 	}
@@ -202,20 +203,20 @@ func (m *Main) opLogout(ctx context.Context, r rpc.Request[events.RefreshRequest
 	if _, claims, err := m.authenticate(ctx, r.Caller); err == nil {
 		sid, person = claims.Session, claims.Subject
 	} else {
-		m.mu.RLock()
+		m.el.RLock()
 		if s, ok := m.state.SessionByRefresh(r.Body.Refresh); ok && s.Ended == "" {
 			sid, person = s.ID, s.Person
 		}
-		m.mu.RUnlock()
+		m.el.RUnlock()
 	}
 	if sid == "" {
 		return empty{}, nil
 	}
-	defer m.lock(sid)()
-	m.mu.RLock()
+	defer m.el.Lock(sid)()
+	m.el.RLock()
 	s, _ := m.state.Session(sid)
 	ended, seq := s.Ended != "", s.Seq
-	m.mu.RUnlock()
+	m.el.RUnlock()
 	if ended {
 		return empty{}, nil
 	}
@@ -234,8 +235,8 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[empty]) (events.P
 	if !identity.CanList(&viewer) {
 		return events.PeopleReply{}, errForbidden
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.el.RLock()
+	defer m.el.RUnlock()
 	out := events.PeopleReply{Items: []events.Person{}}
 	for _, p := range m.state.People(func(p *identity.Person) bool { return identity.CanSee(&viewer, p) }) {
 		out.Items = append(out.Items, p.View())
@@ -248,8 +249,8 @@ func (m *Main) opPeopleGet(ctx context.Context, r rpc.Request[events.PersonReque
 	if err != nil {
 		return events.Person{}, err
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.el.RLock()
+	defer m.el.RUnlock()
 	p, ok := m.state.Person(r.Body.ID)
 	if !ok {
 		if identity.CanManage(&viewer) {
@@ -268,12 +269,12 @@ func (m *Main) opPeopleGet(ctx context.Context, r rpc.Request[events.PersonReque
 // two replicas at once.
 func (m *Main) hire(ctx context.Context, actor, id string, req events.InviteRequest) (events.InviteReply, error) {
 	now := m.cfg.Now()
-	unlock := m.lock("invites")
-	err := retry(func() error {
-		m.mu.RLock()
+	unlock := m.el.Lock("invites")
+	err := eventlog.Retry(func() error {
+		m.el.RLock()
 		e, err := m.state.DecideInvite(req, now)
 		last := m.state.LastHired()
-		m.mu.RUnlock()
+		m.el.RUnlock()
 		if err != nil {
 			return err
 		}
@@ -292,18 +293,18 @@ func (m *Main) hire(ctx context.Context, actor, id string, req events.InviteRequ
 
 func (m *Main) newLink(ctx context.Context, actor, id string) (events.InviteReply, error) {
 	now := m.cfg.Now()
-	defer m.lock(id)()
+	defer m.el.Lock(id)()
 	tok := secret()
 	link := events.LinkIssued{TokenHash: identity.Hash(tok), ExpiresAt: now.Add(identity.LinkTTL).UTC()}
 	var view events.Person
-	err := retry(func() error {
-		m.mu.RLock()
+	err := eventlog.Retry(func() error {
+		m.el.RLock()
 		p, ok := m.state.Person(id)
 		var seq uint64
 		if ok {
 			seq, view = p.Seq, p.View()
 		}
-		m.mu.RUnlock()
+		m.el.RUnlock()
 		if !ok {
 			return errNotFound
 		}
@@ -365,16 +366,16 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 	if reason == "" {
 		reason = "disabled by " + viewer.Name
 	}
-	defer m.lock(r.Body.ID)()
+	defer m.el.Lock(r.Body.ID)()
 	var view events.Person
-	err = retry(func() error {
-		m.mu.RLock()
+	err = eventlog.Retry(func() error {
+		m.el.RLock()
 		p, ok := m.state.Person(r.Body.ID)
 		var seq uint64
 		if ok {
 			seq, view = p.Seq, p.View()
 		}
-		m.mu.RUnlock()
+		m.el.RUnlock()
 		if !ok {
 			return errNotFound
 		}
@@ -393,8 +394,8 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 
 // linkOwner finds the active person whose unexpired link this is.
 func (m *Main) linkOwner(token string) (identity.Person, bool) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.el.RLock()
+	defer m.el.RUnlock()
 	p, ok := m.state.PersonByLink(token)
 	if !ok || !p.Active || p.Link == nil || !m.cfg.Now().Before(p.Link.ExpiresAt) {
 		return identity.Person{}, false
@@ -419,8 +420,8 @@ func (m *Main) opSetPassword(ctx context.Context, r rpc.Request[events.SetPasswo
 		return empty{}, errLinkInvalid
 	}
 	hash := identity.HashPassword(r.Body.Password) // slow: outside every lock
-	defer m.lock(p.ID)()
-	return empty{}, retry(func() error {
+	defer m.el.Lock(p.ID)()
+	return empty{}, eventlog.Retry(func() error {
 		cur, ok := m.linkOwner(r.Body.Token) // still unused, now under the record lock
 		if !ok || cur.ID != p.ID {
 			return errLinkInvalid
@@ -439,13 +440,13 @@ func (m *Main) opEnsure(ctx context.Context, r rpc.Request[events.EnsureRequest]
 	if !r.Caller.System {
 		return events.Person{}, errForbidden
 	}
-	m.mu.RLock()
+	m.el.RLock()
 	existing, ok := m.state.PersonByEmail(identity.NormalizeEmail(r.Body.Email))
 	var view events.Person
 	if ok {
 		view = existing.View()
 	}
-	m.mu.RUnlock()
+	m.el.RUnlock()
 	if ok {
 		return view, nil
 	}
@@ -459,8 +460,8 @@ func (m *Main) opEnsure(ctx context.Context, r rpc.Request[events.EnsureRequest]
 	invite, err := m.hire(ctx, events.System, id, r.Body.InviteRequest)
 	var e *events.Error
 	if errors.As(err, &e) && e.Code == events.CodeConflict {
-		m.mu.RLock() // raced with another seeder: answer what exists
-		defer m.mu.RUnlock()
+		m.el.RLock() // raced with another seeder: answer what exists
+		defer m.el.RUnlock()
 		if p, ok := m.state.PersonByEmail(identity.NormalizeEmail(r.Body.Email)); ok {
 			return p.View(), nil
 		}

@@ -6,11 +6,9 @@ package server
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -20,7 +18,7 @@ import (
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
-	"onramp.dev/infra/consumer"
+	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/identity"
@@ -42,7 +40,6 @@ type Config struct {
 type Main struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
-	db     *mongo.Database
 	log    *slog.Logger
 	cfg    Config
 	people *store.Collection[identity.Person]
@@ -50,16 +47,13 @@ type Main struct {
 	keys   *keyring
 	verify *authn.Verifier
 
-	mu    sync.RWMutex // guards state
-	state *identity.State
-	locks [64]sync.Mutex // per-record command locks, striped by id
+	state *identity.State // guarded by el's lock: read with el.Read
+	el    *eventlog.Log
 
 	accounts *identity.Limiter
 	clients  *identity.Limiter
 
-	svc    *rpc.Service
-	cancel context.CancelFunc
-	done   chan struct{}
+	svc *rpc.Service
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -74,18 +68,31 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	if cfg.Durable == "" {
 		cfg.Durable = "identity-projector"
 	}
+	logger = logger.With("service", "identity")
 	m := &Main{
-		nc: nc, js: js, db: db, log: logger.With("service", "identity"), cfg: cfg,
+		nc: nc, js: js, log: logger, cfg: cfg,
 		people:   store.NewCollection[identity.Person](db, "people"),
 		sess:     store.NewCollection[identity.Session](db, "sessions"),
 		keys:     &keyring{col: store.NewCollection[keyDoc](db, "keys")},
 		state:    identity.NewState(),
 		accounts: identity.NewLimiter(5, time.Second, 15*time.Minute),
 		clients:  identity.NewLimiter(20, time.Second, 15*time.Minute),
-		done:     make(chan struct{}),
 	}
+	m.el = eventlog.New(js, "IDENTITY", model{m.state}, logger)
 	m.verify = authn.NewVerifier(func(context.Context) (map[string]ed25519.PublicKey, error) { return m.keys.public(), nil })
 	return m, nil
+}
+
+// model adapts the identity state to the event log: document ids are "person:<id>" and
+// "session:<id>".
+type model struct{ s *identity.State }
+
+func (m model) Apply(env events.Envelope, seq uint64) ([]string, error) {
+	ch, err := m.s.Apply(env, seq)
+	if err != nil {
+		return nil, err
+	}
+	return []string{ch.Kind + ":" + ch.ID}, nil
 }
 
 // Run loads the state, starts the projector and registers the operations. It returns once
@@ -97,35 +104,19 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.keys.load(ctx, m.cfg.Now()); err != nil {
 		return err
 	}
-	if err := m.people.All(ctx, func(p identity.Person) error { m.state.LoadPerson(p); return nil }); err != nil {
+	if err := m.people.All(ctx, func(p identity.Person) error { m.state.LoadPerson(p); m.el.Loaded(p.Seq); return nil }); err != nil {
 		return err
 	}
-	if err := m.sess.All(ctx, func(s identity.Session) error { m.state.LoadSession(s); return nil }); err != nil {
+	if err := m.sess.All(ctx, func(s identity.Session) error { m.state.LoadSession(s); m.el.Loaded(s.Seq); return nil }); err != nil {
 		return err
 	}
-	// Serve only once the events stored before this start are applied.
-	backlog, err := bus.LastSeq(ctx, m.js, "IDENTITY", "onramp.identity.>")
-	if err != nil {
+	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
 		return err
-	}
-	proj, err := consumer.New(ctx, m.js, consumer.Config{Stream: "IDENTITY", Durable: m.cfg.Durable, Logger: m.log})
-	if err != nil {
-		return err
-	}
-	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel = cancel
-	go func() {
-		defer close(m.done)
-		_ = proj.Run(rctx, m.project)
-	}()
-	if !m.waitApplied(ctx, backlog, 30*time.Second) {
-		m.log.Warn("serving before the backlog is applied", "backlog", backlog)
 	}
 	if err := m.register(); err != nil {
-		cancel()
+		m.el.Close()
 		return err
 	}
-	m.log.Info("identity ready", "people", len(m.state.People(func(*identity.Person) bool { return true })))
 	return nil
 }
 
@@ -134,109 +125,39 @@ func (m *Main) Close() error {
 	var err error
 	if m.svc != nil {
 		err = m.svc.Stop()
+		m.svc = nil
 	}
-	if m.cancel != nil {
-		m.cancel()
-		<-m.done
-	}
+	m.el.Close()
 	return err
 }
 
-// project writes every document the batch touched, once, then lets the batch be acked.
-func (m *Main) project(ctx context.Context, batch []*consumer.Msg) error {
-	people := map[string]bool{}
-	sessions := map[string]bool{}
-	m.mu.Lock()
-	for _, msg := range batch {
-		m.state.Seen(msg.Seq) // even a message that fails below is behind us
-		ch, err := m.state.Apply(msg.Env, msg.Seq)
-		if err != nil {
-			msg.Fail(err)
-			continue
-		}
-		switch ch.Kind {
-		case "person":
-			people[ch.ID] = true
-		case "session":
-			sessions[ch.ID] = true
-		}
-	}
+// flush writes the documents a projector batch touched.
+func (m *Main) flush(ctx context.Context, ids []string) error {
 	var pdocs []identity.Person
-	for id := range people {
-		if p, ok := m.state.Person(id); ok {
-			pdocs = append(pdocs, *p)
-		}
-	}
 	var sdocs []identity.Session
-	for id := range sessions {
-		if s, ok := m.state.Session(id); ok {
-			sdocs = append(sdocs, *s)
+	m.el.Read(func() {
+		for _, id := range ids {
+			kind, key, _ := strings.Cut(id, ":")
+			switch kind {
+			case "person":
+				if p, ok := m.state.Person(key); ok {
+					pdocs = append(pdocs, *p)
+				}
+			case "session":
+				if s, ok := m.state.Session(key); ok {
+					sdocs = append(sdocs, *s)
+				}
+			}
 		}
-	}
-	m.mu.Unlock()
+	})
 	if err := m.people.Put(ctx, pdocs...); err != nil {
 		return err
 	}
 	return m.sess.Put(ctx, sdocs...)
 }
 
-// lock serialises commands on one record in this process.
-func (m *Main) lock(id string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	l := &m.locks[h.Sum32()%uint32(len(m.locks))]
-	l.Lock()
-	return l.Unlock
-}
-
-// commit appends an event and applies it to the in-memory state on the stream's ack.
-// On a conflict (another replica appended first) it waits until the projector has caught
-// up, so the caller can decide again on fresh state.
+// commit appends an event and applies it on the ack (see eventlog.Log.Commit).
 func (m *Main) commit(ctx context.Context, env events.Envelope, expect bus.Expect) error {
-	seq, err := bus.Append(ctx, m.js, env, expect)
-	if errors.Is(err, bus.ErrConflict) {
-		m.catchUp(ctx, expect.Filter)
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, err := m.state.Apply(env, seq); err != nil {
-		return fmt.Errorf("identity: apply own event: %w", err)
-	}
-	return nil
-}
-
-func (m *Main) catchUp(ctx context.Context, filter string) {
-	if last, err := bus.LastSeq(ctx, m.js, "IDENTITY", filter); err == nil {
-		m.waitApplied(ctx, last, 5*time.Second)
-	}
-}
-
-// waitApplied waits until the state reflects stream sequence seq.
-func (m *Main) waitApplied(ctx context.Context, seq uint64, limit time.Duration) bool {
-	deadline := time.Now().Add(limit)
-	for ctx.Err() == nil && time.Now().Before(deadline) {
-		m.mu.RLock()
-		seen := m.state.MaxSeq()
-		m.mu.RUnlock()
-		if seen >= seq {
-			return true
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return false
-}
-
-// retry runs a decide-and-commit function again when it lost a race to another replica.
-func retry(f func() error) error {
-	var err error
-	for range 3 {
-		if err = f(); !errors.Is(err, bus.ErrConflict) {
-			return err
-		}
-	}
-	return events.Errorf(events.CodeConflict, "the record changed while saving; try again")
+	_, err := m.el.Commit(ctx, env, expect)
+	return err
 }

@@ -141,7 +141,7 @@ func TestInviteSetPasswordLoginJourney(t *testing.T) {
 func TestInviteRejectsBadInputAndChangesNothing(t *testing.T) {
 	f := setup(t)
 	hr := seedHR(t, f)
-	before := f.m.state.MaxSeq()
+	before := f.m.el.Applied()
 	_, err := call[events.InviteReply](t, f, events.OpInvite, hr, events.InviteRequest{Email: "bad", Track: "astronaut"})
 	var e *events.Error
 	if !errors.As(err, &e) || e.Code != events.CodeInvalid || e.Fields["email"] == "" || e.Fields["track"] == "" || e.Fields["name"] == "" {
@@ -157,7 +157,7 @@ func TestInviteRejectsBadInputAndChangesNothing(t *testing.T) {
 	if _, err := call[events.Person](t, f, events.OpEnsurePerson, hr, events.EnsureRequest{}); code(err) != events.CodeForbidden {
 		t.Fatalf("ensure by a person: %v", err)
 	}
-	if got := f.m.state.MaxSeq(); got != before {
+	if got := f.m.el.Applied(); got != before {
 		t.Fatalf("bad input appended events: seq %d → %d", before, got)
 	}
 }
@@ -227,13 +227,7 @@ func TestSecondReplicaCannotAppendOnStaleView(t *testing.T) {
 		InviteRequest: events.InviteRequest{Email: "hr@example.org", Name: "Hana HR", Track: "project", Team: "people", StartDate: "2026-01-05", Roles: []string{"hr"}},
 		Password:      "hr-password",
 	}))
-	caughtUp := func() bool {
-		a.mu.RLock()
-		defer a.mu.RUnlock()
-		b.mu.RLock()
-		defer b.mu.RUnlock()
-		return b.state.MaxSeq() == a.state.MaxSeq()
-	}
+	caughtUp := func() bool { return b.el.Applied() == a.el.Applied() }
 	waitFor(t, caughtUp)
 	tok := must[events.TokenReply](t)(call[events.TokenReply](t, fa, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "hr-password"}))
 	hr := rpc.Caller{Token: tok.Token}
@@ -317,7 +311,7 @@ func TestRestartLoadsStateAndRedeliveryChangesNothing(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("%d person documents after replay, want 2", n)
 	}
-	if got := m2.state.MaxSeq(); got != last {
+	if got := m2.el.Applied(); got != last {
 		t.Fatalf("state at seq %d after replay, want %d", got, last)
 	}
 }
