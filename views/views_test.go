@@ -130,11 +130,17 @@ func TestLayoutHead(t *testing.T) {
 	if got := attr(t, one(t, doc, `head link[rel="stylesheet"]`), "href"); got != "/static/onramp.css" {
 		t.Errorf("stylesheet = %q", got)
 	}
-	script := one(t, doc, "head script")
-	if got := attr(t, script, "src"); got != "/static/htmx.min.js" {
-		t.Errorf("script src = %q", got)
+	scripts := doc.Find("head script")
+	if scripts.Length() != 2 {
+		t.Fatalf("%d head scripts, want htmx and live.js", scripts.Length())
 	}
-	attr(t, script, "defer")
+	for i, want := range []string{"/static/htmx.min.js", "/static/live.js"} {
+		s := scripts.Eq(i)
+		if got := attr(t, s, "src"); got != want {
+			t.Errorf("script %d src = %q, want %q", i, got, want)
+		}
+		attr(t, s, "defer")
+	}
 
 	var cfg map[string]any
 	if err := json.Unmarshal([]byte(attr(t, one(t, doc, `meta[name="htmx-config"]`), "content")), &cfg); err != nil {
@@ -658,8 +664,8 @@ func TestEscaping(t *testing.T) {
 			if strings.Contains(html, "<script>alert") || strings.Contains(html, "<b onmouseover") {
 				t.Error("raw markup from data in the output")
 			}
-			if n := doc.Find("script").Length(); n != 1 {
-				t.Errorf("%d script elements, want 1 (htmx)", n)
+			if n := doc.Find("script").Length(); n != 2 {
+				t.Errorf("%d script elements, want 2 (htmx, live.js)", n)
 			}
 			if n := doc.Find("b").Length(); n != 0 {
 				t.Errorf("%d injected <b> elements", n)

@@ -6,7 +6,6 @@ package web
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,15 +37,16 @@ type Main struct {
 	log    *slog.Logger
 	cfg    Config
 	verify *authn.Verifier
-	srv    *http.Server
-	ln     net.Listener
-	done   chan error
+	srv     *http.Server
+	ln      net.Listener
+	done    chan error
+	closing chan struct{} // closed when Close begins: ends live streams
 }
 
 // New builds the web service on a NATS connection.
 func New(nc *nats.Conn, logger *slog.Logger, cfg Config) *Main {
-	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1)}
-	m.verify = authn.NewVerifier(m.publicKeys)
+	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{})}
+	m.verify = authn.NewVerifier(authn.IdentityKeys(nc))
 	return m
 }
 
@@ -82,6 +82,7 @@ func (m *Main) Close() error {
 	if m.srv == nil {
 		return nil
 	}
+	close(m.closing)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := m.srv.Shutdown(ctx)
@@ -96,17 +97,9 @@ func (m *Main) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", m.healthz)
 	mux.HandleFunc("GET /readyz", m.readyz)
 
-	mux.HandleFunc("GET /login", m.loginPage)
-	mux.HandleFunc("POST /login", m.login)
-	mux.HandleFunc("POST /logout", m.logout)
-	mux.HandleFunc("GET /set-password", m.setPasswordPage)
-	mux.HandleFunc("POST /set-password", m.setPassword)
-	mux.Handle("GET /{$}", m.page(m.home))
-	mux.Handle("GET /people", m.page(m.peoplePage))
-	mux.Handle("POST /people", m.page(m.invite))
-	mux.Handle("POST /people/{id}/link", m.page(m.issueLink))
-	mux.Handle("POST /people/{id}/disable", m.page(m.disable))
-
+	for _, rt := range m.pageRoutes() {
+		mux.Handle(rt.pattern, rt.handler)
+	}
 	for _, rt := range m.apiRoutes() {
 		mux.Handle(rt.pattern, rt.handler)
 	}
@@ -123,6 +116,24 @@ func (m *Main) Handler() http.Handler {
 type route struct {
 	pattern string
 	handler http.Handler
+}
+
+// pageRoutes are the HTML pages; each domain adds its own table.
+func (m *Main) pageRoutes() []route {
+	rs := []route{
+		{"GET /login", http.HandlerFunc(m.loginPage)},
+		{"POST /login", http.HandlerFunc(m.login)},
+		{"POST /logout", http.HandlerFunc(m.logout)},
+		{"GET /set-password", http.HandlerFunc(m.setPasswordPage)},
+		{"POST /set-password", http.HandlerFunc(m.setPassword)},
+		{"GET /{$}", m.page(m.home)},
+		{"GET /people", m.page(m.peoplePage)},
+		{"POST /people", m.page(m.invite)},
+		{"POST /people/{id}/link", m.page(m.issueLink)},
+		{"POST /people/{id}/disable", m.page(m.disable)},
+		{"GET /live", m.page(m.live)},
+	}
+	return rs
 }
 
 // apiRoutes is the JSON API; openapi.json documents exactly these (a test checks).
@@ -165,18 +176,6 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
-}
-
-func (m *Main) publicKeys(ctx context.Context) (map[string]ed25519.PublicKey, error) {
-	r, err := rpc.Call[events.KeysReply](ctx, m.nc, events.RPC(events.IdentityService, events.OpKeys), rpc.Caller{}, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]ed25519.PublicKey{}
-	for _, k := range r.Keys {
-		out[k.KID] = k.Ed25519
-	}
-	return out, nil
 }
 
 // securityHeaders sets the headers every response carries.

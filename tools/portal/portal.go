@@ -15,6 +15,7 @@ import (
 
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/devstack"
+	"onramp.dev/infra/standalone"
 	"onramp.dev/infra/store"
 	identity "onramp.dev/services/identity/server"
 	"onramp.dev/services/web"
@@ -36,9 +37,19 @@ type Portal struct {
 	Stack    *devstack.Stack // nil when both engines are external
 	NATS     *nats.Conn
 	Mongo    *mongo.Client
-	Identity *identity.Main
 	Web      *web.Main
 	closers  []func() error
+}
+
+// services are the domain services, started in this order, each on its own database
+// (named after it). Services never call each other in-process: only over NATS.
+var services = []struct {
+	name  string
+	build func(nc *nats.Conn, db *mongo.Database, cfg Config) (standalone.Main, error)
+}{
+	{"identity", func(nc *nats.Conn, db *mongo.Database, cfg Config) (standalone.Main, error) {
+		return identity.New(nc, db, cfg.Logger, identity.Config{LogLinks: cfg.LogLinks, BaseURL: "http://" + cfg.Addr})
+	}},
 }
 
 // Start brings everything up and returns once the web server accepts connections.
@@ -77,14 +88,16 @@ func Start(ctx context.Context, cfg Config) (_ *Portal, err error) {
 	}
 	p.closers = append(p.closers, func() error { return p.Mongo.Disconnect(context.Background()) })
 
-	p.Identity, err = identity.New(p.NATS, p.Mongo.Database("identity"), cfg.Logger, identity.Config{LogLinks: cfg.LogLinks, BaseURL: "http://" + cfg.Addr})
-	if err != nil {
-		return nil, err
+	for _, svc := range services {
+		m, err := svc.build(p.NATS, p.Mongo.Database(svc.name), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", svc.name, err)
+		}
+		if err := m.Run(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", svc.name, err)
+		}
+		p.closers = append(p.closers, m.Close)
 	}
-	if err := p.Identity.Run(ctx); err != nil {
-		return nil, fmt.Errorf("identity: %w", err)
-	}
-	p.closers = append(p.closers, p.Identity.Close)
 
 	p.Web = web.New(p.NATS, cfg.Logger, web.Config{Addr: cfg.Addr, Listener: cfg.Listener, Ready: func(ctx context.Context) error { return p.Mongo.Ping(ctx, nil) }})
 	if err := p.Web.Run(ctx); err != nil {

@@ -9,6 +9,7 @@
 //   - onramp.css: Onramp's own stylesheet (no inline styles are ever needed).
 //   - htmx.min.js: htmx 2.0.11 from the npm package htmx.org, unmodified.
 //   - htmx.LICENSE: htmx's licence (Zero-Clause BSD).
+//   - live.js: refreshes elements marked data-live when their events arrive (SSE).
 //
 // To update htmx: npm pack htmx.org@2, extract package/dist/htmx.min.js and
 // package/LICENSE, and update the version above and in the tests.
@@ -16,7 +17,7 @@ package static
 
 import "embed"
 
-// FS holds the static assets at its root (onramp.css, htmx.min.js, htmx.LICENSE).
+// FS holds the static assets at its root.
 //
-//go:embed onramp.css htmx.min.js htmx.LICENSE
+//go:embed onramp.css htmx.min.js htmx.LICENSE live.js
 var FS embed.FS

@@ -16,6 +16,7 @@ func TestFiles(t *testing.T) {
 		{"htmx.min.js", []string{`version:"2.0.11"`, "includeIndicatorStyles"}},
 		{"htmx.LICENSE", []string{"Zero-Clause BSD"}},
 		{"onramp.css", []string{"font-family", ".htmx-indicator", "@media"}},
+		{"live.js", []string{"EventSource", "data-live", "\"live\""}},
 	}
 	for _, tt := range tests {
 		b, err := fs.ReadFile(static.FS, tt.name)

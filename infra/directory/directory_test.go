@@ -1,0 +1,55 @@
+package directory_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/devstack/devstacktest"
+	"onramp.dev/infra/directory"
+)
+
+func TestDirectoryReplaysAndFollows(t *testing.T) {
+	env := devstacktest.Start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	js, _ := jetstream.New(env.NATS)
+	if err := bus.EnsureStreams(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	hire := func(id, team string, roles ...string) {
+		e, err := events.New("hr", id, events.StaffHired{Email: id + "@x.org", Name: id, Roles: roles, Team: team, Track: "security", StartDate: "2026-12-01"}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bus.Append(ctx, js, e, bus.Expect{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hire("lead", "sec", "lead")
+	hire("ann", "sec", "hire")
+	d := directory.New(slog.New(slog.DiscardHandler))
+	if err := d.Start(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Team("sec")) != 2 || !d.LeadsTeamOf("lead", "ann") || d.LeadsTeamOf("ann", "lead") {
+		t.Fatalf("after replay: team %v", d.Team("sec"))
+	}
+	hire("bob", "ops", "hire")
+	dis, _ := events.New("hr", "ann", events.StaffDisabled{Reason: "left"}, time.Now())
+	seq, err := bus.Append(ctx, js, dis, bus.Expect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.WaitApplied(ctx, seq, 5*time.Second) {
+		t.Fatal("live events not applied")
+	}
+	if p, _ := d.Person("bob"); p.Team != "ops" || len(d.Team("sec")) != 1 || d.LeadsTeamOf("lead", "bob") {
+		t.Fatalf("after follow: bob %+v, sec %v", p, d.Team("sec"))
+	}
+}

@@ -1,0 +1,3 @@
+module onramp.dev/services/onboarding
+
+go 1.26

@@ -1,0 +1,3 @@
+module onramp.dev/services/skills
+
+go 1.26

@@ -1,0 +1,3 @@
+module onramp.dev/services/training
+
+go 1.26

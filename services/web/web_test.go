@@ -1,0 +1,119 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"onramp.dev/events"
+)
+
+// The OpenAPI document lists exactly the API routes the server has, and every
+// $ref in it resolves.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	var doc struct {
+		OpenAPI string                               `json:"openapi"`
+		Paths   map[string]map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi = %q", doc.OpenAPI)
+	}
+	var documented []string
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+			if op["responses"] == nil || op["summary"] == nil {
+				t.Errorf("%s %s lacks summary or responses", method, path)
+			}
+		}
+	}
+	var served []string
+	for _, rt := range (&Main{}).apiRoutes() {
+		served = append(served, rt.pattern)
+	}
+	slices.Sort(documented)
+	slices.Sort(served)
+	if !slices.Equal(documented, served) {
+		t.Errorf("documented %v\nserved     %v", documented, served)
+	}
+	var whole struct {
+		Components map[string]map[string]any `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &whole); err != nil {
+		t.Fatal(err)
+	}
+	refs := refsIn(string(openAPI))
+	for _, ref := range refs {
+		kind, key, _ := strings.Cut(strings.TrimPrefix(ref, "#/components/"), "/")
+		if _, ok := whole.Components[kind][key]; !ok {
+			t.Errorf("dangling $ref %s", ref)
+		}
+	}
+	if len(refs) == 0 {
+		t.Error("no $refs at all: the document lost its components")
+	}
+}
+
+func refsIn(s string) []string {
+	var out []string
+	for {
+		i := strings.Index(s, `"$ref": "`)
+		if i < 0 {
+			return out
+		}
+		s = s[i+9:]
+		out = append(out, s[:strings.IndexByte(s, '"')])
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/people": "/people", "": "/", "//evil.example": "/", "https://evil.example": "/",
+		"/\\evil.example": "/", "/ok?x=1": "/ok?x=1", "/a\r\nSet-Cookie: x": "/",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzSafeNext(f *testing.F) {
+	f.Add("/people")
+	f.Add("//x")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := safeNext(s)
+		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.HasPrefix(got, "/\\") || strings.ContainsAny(got, "\r\n") {
+			t.Fatalf("safeNext(%q) = %q leaves the site", s, got)
+		}
+	})
+}
+
+func TestEveryErrorCodeHasAStatus(t *testing.T) {
+	for _, c := range []string{events.CodeBadRequest, events.CodeUnauthorized, events.CodeForbidden, events.CodeNotFound,
+		events.CodeConflict, events.CodeGone, events.CodeInvalid, events.CodeTooMany, events.CodeUnavailable, events.CodeInternal} {
+		if _, ok := statusOf[c]; !ok {
+			t.Errorf("no status for %s", c)
+		}
+	}
+}
+
+// JSON bodies are decoded strictly; whatever comes in, the answer is a clean 400 or a
+// decoded value, never a panic.
+func FuzzDecode(f *testing.F) {
+	f.Add(`{"email":"a@b.c","password":"x"}`)
+	f.Add(`{"email":1}`)
+	f.Add(`{} {}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var v tokenRequest
+		err := decode(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)), &v)
+		if err != nil && events.CodeOf(err) != events.CodeBadRequest {
+			t.Fatalf("decode error %v is not a bad request", err)
+		}
+	})
+}

@@ -1,0 +1,41 @@
+// Onramp live updates. Any element with data-live="topic [topic…]" is refreshed when an
+// event on one of its topics arrives: the server streams "change" events over
+// server-sent events (/live), and this script fires the htmx trigger "live" on the
+// matching elements, which re-fetch themselves (hx-get … hx-trigger="live"). Without
+// JavaScript the pages still work; they just need a reload to show changes.
+(function () {
+  "use strict";
+  var source = null;
+  var current = "";
+
+  function topicsOf(el) {
+    return (el.getAttribute("data-live") || "").split(/\s+/).filter(Boolean);
+  }
+
+  function connect() {
+    var set = {};
+    document.querySelectorAll("[data-live]").forEach(function (el) {
+      topicsOf(el).forEach(function (t) { set[t] = true; });
+    });
+    var query = Object.keys(set).sort().map(function (t) {
+      return "topic=" + encodeURIComponent(t);
+    }).join("&");
+    if (query === current) return;
+    if (source) { source.close(); source = null; }
+    current = query;
+    if (!query || !window.EventSource) return;
+    source = new EventSource("/live?" + query);
+    source.addEventListener("change", function (ev) {
+      var change = JSON.parse(ev.data);
+      document.querySelectorAll("[data-live]").forEach(function (el) {
+        if (topicsOf(el).indexOf(change.topic) >= 0 && window.htmx) {
+          window.htmx.trigger(el, "live", change);
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", connect);
+  document.addEventListener("htmx:afterSettle", connect);
+  document.addEventListener("htmx:historyRestore", connect);
+})();
