@@ -33,10 +33,10 @@ type Config struct {
 
 // Main is the web service.
 type Main struct {
-	nc     *nats.Conn
-	log    *slog.Logger
-	cfg    Config
-	verify *authn.Verifier
+	nc      *nats.Conn
+	log     *slog.Logger
+	cfg     Config
+	verify  *authn.Verifier
 	srv     *http.Server
 	ln      net.Listener
 	done    chan error

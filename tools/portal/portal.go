@@ -34,11 +34,11 @@ type Config struct {
 
 // Portal is a running Onramp.
 type Portal struct {
-	Stack    *devstack.Stack // nil when both engines are external
-	NATS     *nats.Conn
-	Mongo    *mongo.Client
-	Web      *web.Main
-	closers  []func() error
+	Stack   *devstack.Stack // nil when both engines are external
+	NATS    *nats.Conn
+	Mongo   *mongo.Client
+	Web     *web.Main
+	closers []func() error
 }
 
 // services are the domain services, started in this order, each on its own database
