@@ -107,10 +107,13 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Consumer, er
 	return &Consumer{cfg: cfg, js: js, cons: cons}, nil
 }
 
-// Run hands batches to h until ctx ends.
+// Run hands batches to h until ctx ends. It stops gracefully: a pull request already
+// sent is allowed to finish (at most fetchWait) and its messages are handled and acked,
+// because a message the server delivers to an abandoned pull would sit unacknowledged
+// until its ack wait expires.
 func (c *Consumer) Run(ctx context.Context, h Handler) error {
 	for ctx.Err() == nil {
-		raw, err := c.next(ctx)
+		raw, err := c.next(context.WithoutCancel(ctx))
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -122,15 +125,20 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 		if len(raw) == 0 {
 			continue
 		}
-		c.handle(ctx, raw, h)
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		c.handle(hctx, raw, h)
+		cancel()
 	}
 	return nil
 }
 
+// fetchWait is how long one pull request waits for a first message.
+const fetchWait = 500 * time.Millisecond
+
 // next waits for at least one message, then takes whatever else is already waiting.
 func (c *Consumer) next(ctx context.Context) ([]jetstream.Msg, error) {
 	var out []jetstream.Msg
-	wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+	wait, cancel := context.WithTimeout(ctx, fetchWait)
 	defer cancel()
 	first, err := c.cons.Fetch(1, jetstream.FetchContext(wait))
 	if err != nil {
