@@ -28,7 +28,7 @@ type Config struct {
 	Stream     string
 	Durable    string
 	Filters    []string        // subject filters; empty: the whole stream
-	MaxDeliver int             // deliveries before giving up; default 5
+	MaxDeliver int             // deliveries before giving up; default 5; -1: never give up
 	Backoff    []time.Duration // delay before delivery n+1; default 100ms, 500ms, 2s, 10s
 	Batch      int             // most messages per handler call; default 256
 	Logger     *slog.Logger
@@ -200,7 +200,7 @@ func (c *Consumer) settle(ctx context.Context, m *Msg) {
 		return
 	}
 	permanent := errors.Is(m.err, ErrPermanent) || errors.Is(m.err, events.ErrInvalid)
-	if !permanent && m.Attempts < uint64(c.cfg.MaxDeliver) {
+	if !permanent && (c.cfg.MaxDeliver < 0 || m.Attempts < uint64(c.cfg.MaxDeliver)) {
 		delay := c.cfg.Backoff[min(int(m.Attempts)-1, len(c.cfg.Backoff)-1)]
 		log.Warn("handling failed; retrying", "attempt", m.Attempts, "delay", delay, "err", m.err)
 		_ = m.raw.NakWithDelay(delay)

@@ -40,6 +40,7 @@ type Stack struct {
 	storeURI string
 	cancel   context.CancelFunc
 	done     chan struct{}
+	indexer  *idIndexer
 }
 
 // Start starts both engines and returns once both accept connections.
@@ -75,8 +76,10 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, err
 	}
 	s.storeURI = uri
+	s.indexer = newIDIndexer(filepath.Join(cfg.Dir, "ferretdb"), cfg.Logger)
 	go func() {
 		defer close(s.done)
+		go s.indexer.run(fctx, 250*time.Millisecond)
 		_ = f.Run(fctx)
 	}()
 	return s, nil
@@ -174,6 +177,10 @@ func (s *Stack) NATSURL() string { return s.natsURL }
 
 // StoreURI is the MongoDB URI of the embedded FerretDB (a Unix socket or a TCP address).
 func (s *Stack) StoreURI() string { return s.storeURI }
+
+// IndexNow creates the _id lookup indexes of collections created since the last sweep
+// (they are otherwise added within a quarter of a second).
+func (s *Stack) IndexNow(ctx context.Context) error { return s.indexer.sweep(ctx) }
 
 // Close stops both engines and waits for FerretDB to finish.
 func (s *Stack) Close() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -75,5 +76,44 @@ func TestStackListensOnTCPWhenAsked(t *testing.T) {
 	defer mc.Disconnect(context.Background())
 	if err := mc.Ping(context.Background(), nil); err != nil {
 		t.Fatalf("ping %s: %v", s.StoreURI(), err)
+	}
+}
+
+// The index that makes _id lookups fast must match the expression FerretDB queries with;
+// if a FerretDB upgrade changes either, this fails.
+func TestIDLookupsUseTheIndex(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := devstack.Start(ctx, devstack.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mc, err := mongo.Connect(options.Client().ApplyURI(s.StoreURI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mc.Disconnect(ctx)
+	c := mc.Database("idx").Collection("things")
+	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.IndexNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := devstack.Explain(ctx, filepath.Join(dir, "ferretdb", "idx.sqlite"), "things")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "USING INDEX") || !strings.Contains(plan, "_onramp_id") {
+		t.Fatalf("an _id lookup does not use the index: %s", plan)
+	}
+	// Lookups still answer correctly with the index in place.
+	if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: "a"}}, bson.D{{Key: "_id", Value: "a"}, {Key: "v", Value: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ V int }
+	if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: "a"}}).Decode(&got); err != nil || got.V != 2 {
+		t.Fatalf("FindOne after replace = %+v, %v", got, err)
 	}
 }

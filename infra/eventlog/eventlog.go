@@ -91,7 +91,10 @@ func (l *Log) Start(ctx context.Context, durable string, flush Flush) error {
 	if err != nil {
 		return err
 	}
-	c, err := consumer.New(ctx, l.js, consumer.Config{Stream: l.stream, Durable: durable, Logger: l.log})
+	// The stream is the truth and the store only a copy of it, so a store outage must
+	// never dead-letter a projection: retry without limit (invalid events still go to the
+	// dead-letter stream at once).
+	c, err := consumer.New(ctx, l.js, consumer.Config{Stream: l.stream, Durable: durable, Logger: l.log, MaxDeliver: -1})
 	if err != nil {
 		return err
 	}

@@ -78,18 +78,24 @@ func (c *Collection[T]) Get(ctx context.Context, id string) (doc T, found bool, 
 	return doc, true, nil
 }
 
-// Put writes whole documents, replacing what each _id held, in one unordered bulk write.
-// Callers are the single writer of these documents (see the package doc of consumer).
+// putBatch bounds the statements of one bulk write: FerretDB v1.24 never answers an
+// update command of 100 or more statements that replace existing documents (the request
+// times out; TestPutManyExistingDocuments covers it).
+const putBatch = 50
+
+// Put writes whole documents, replacing what each _id held, in unordered bulk writes.
+// Callers are the single writer of these documents (see package eventlog).
 func (c *Collection[T]) Put(ctx context.Context, docs ...T) error {
-	if len(docs) == 0 {
-		return nil
-	}
-	models := make([]mongo.WriteModel, len(docs))
-	for i, d := range docs {
-		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: d.DocID()}}).SetReplacement(d).SetUpsert(true)
-	}
-	if _, err := c.c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
-		return fmt.Errorf("store: put %d into %s: %w", len(docs), c.c.Name(), err)
+	for len(docs) > 0 {
+		n := min(len(docs), putBatch)
+		models := make([]mongo.WriteModel, n)
+		for i, d := range docs[:n] {
+			models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: d.DocID()}}).SetReplacement(d).SetUpsert(true)
+		}
+		if _, err := c.c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+			return fmt.Errorf("store: put %d into %s: %w", n, c.c.Name(), err)
+		}
+		docs = docs[n:]
 	}
 	return nil
 }

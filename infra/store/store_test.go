@@ -56,3 +56,42 @@ func TestCollectionRoundTrip(t *testing.T) {
 		t.Fatalf("Get(missing) = %v, %v", found, err)
 	}
 }
+
+// Replacing many existing documents at once works (FerretDB hangs on one update command
+// of 100+ statements, so Put splits them).
+func TestPutManyExistingDocuments(t *testing.T) {
+	ctx := context.Background()
+	s, err := devstack.Start(ctx, devstack.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mc, err := store.Connect(ctx, s.StoreURI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mc.Disconnect(ctx)
+	c := store.NewCollection[thing](mc.Database("test"), "many")
+	docs := make([]thing, 250)
+	for i := range docs {
+		docs[i] = thing{ID: fmt.Sprintf("t-%d", i), Seq: 1}
+	}
+	if err := c.Put(ctx, docs...); err != nil {
+		t.Fatal(err)
+	}
+	for i := range docs {
+		docs[i].Seq = 2
+	}
+	if err := c.Put(ctx, docs...); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := c.All(ctx, func(d thing) error {
+		if d.Seq == 2 {
+			n++
+		}
+		return nil
+	}); err != nil || n != 250 {
+		t.Fatalf("%d of 250 documents replaced (%v)", n, err)
+	}
+}
