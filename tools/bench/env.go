@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/tools/demo"
+	"onramp.dev/tools/portal"
+)
+
+const password = "onramp-bench"
+
+// env is a running portal with the demo organisation, an HR token and a hire's cookie.
+type env struct {
+	dir     string
+	p       *portal.Portal
+	base    string
+	hrToken string
+	cookie  string // Cookie header of a signed-in hire
+}
+
+func startEnv(ctx context.Context) (*env, error) {
+	dir, err := os.MkdirTemp("", "onramp-bench-")
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p, err := portal.Start(ctx, portal.Config{Dir: dir, Listener: ln, Addr: ln.Addr().String(), Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return nil, err
+	}
+	e := &env{dir: dir, p: p, base: p.URL()}
+	if _, err := demo.Seed(ctx, p.NATS, password, time.Now()); err != nil {
+		e.close()
+		return nil, err
+	}
+	tok, err := rpc.Call[events.TokenReply](ctx, p.NATS, events.RPC(events.IdentityService, events.OpLogin), rpc.Caller{},
+		events.LoginRequest{Email: "hr@demo.onramp", Password: password})
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	e.hrToken = tok.Token
+	if e.cookie, err = browserLogin(e.base, "hire@demo.onramp"); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// browserLogin signs in through the login form and returns the session's Cookie header.
+func browserLogin(base, email string) (string, error) {
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {password}})
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return "", fmt.Errorf("login %s: status %d", email, resp.StatusCode)
+	}
+	var parts []string
+	for _, ck := range resp.Cookies() {
+		parts = append(parts, ck.Name+"="+ck.Value)
+	}
+	return strings.Join(parts, "; "), nil
+}
+
+func (e *env) close() {
+	_ = e.p.Close()
+	os.RemoveAll(e.dir)
+}
+
+func dirSize(dir string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if info, err := d.Info(); err == nil {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n, err
+}
