@@ -1,3 +1,3 @@
 module onramp.dev/services/skills
 
-go 1.26
+go 1.26.0

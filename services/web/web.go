@@ -133,12 +133,15 @@ func (m *Main) pageRoutes() []route {
 		{"POST /people/{id}/disable", m.page(m.disable)},
 		{"GET /live", m.page(m.live)},
 	}
+	rs = append(rs, m.onboardingPages()...)
+	rs = append(rs, m.skillsPages()...)
+	rs = append(rs, m.trainingPages()...)
 	return rs
 }
 
 // apiRoutes is the JSON API; openapi.json documents exactly these (a test checks).
 func (m *Main) apiRoutes() []route {
-	return []route{
+	rs := []route{
 		{"POST /api/v1/auth/token", http.HandlerFunc(m.apiToken)},
 		{"GET /api/v1/me", m.api(m.apiMe)},
 		{"GET /api/v1/people", m.api(m.apiPeople)},
@@ -146,6 +149,10 @@ func (m *Main) apiRoutes() []route {
 		{"GET /api/v1/people/{id}", m.api(m.apiPerson)},
 		{"GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI)},
 	}
+	rs = append(rs, m.onboardingAPI()...)
+	rs = append(rs, m.skillsAPIRoutes()...)
+	rs = append(rs, m.trainingAPI()...)
+	return rs
 }
 
 func (m *Main) healthz(w http.ResponseWriter, _ *http.Request) {

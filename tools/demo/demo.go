@@ -52,5 +52,14 @@ func Seed(ctx context.Context, nc *nats.Conn, password string, today time.Time) 
 		}
 		out = append(out, Login{Email: p.email, Role: p.role, Name: p.name})
 	}
+	if err := seedOnboarding(ctx, nc, today); err != nil {
+		return nil, err
+	}
+	if err := seedSkills(ctx, nc, today); err != nil {
+		return nil, err
+	}
+	if err := seedTraining(ctx, nc, today); err != nil {
+		return nil, err
+	}
 	return out, nil
 }

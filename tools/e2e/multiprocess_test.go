@@ -16,16 +16,22 @@ import (
 	"time"
 )
 
+// domainServices are the services run as their own processes (besides web).
+var domainServices = []string{"identity", "onboarding", "training", "skills"}
+
 // The same services as separate processes: `onramp infra` (NATS and FerretDB on loopback
-// TCP), identity and web each on its own, seeded by `onramp seed` over NATS — through the
-// sign-in journey, and through a SIGKILL of identity that loses nothing.
+// TCP), every service on its own, seeded by `onramp seed` over NATS — through the sign-in
+// journey, and through a SIGKILL of identity that loses nothing.
 func TestMultiProcessTopology(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs four processes")
 	}
 	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin+"/",
-		"onramp.dev/tools/onramp", "onramp.dev/services/identity/cmd/identity", "onramp.dev/services/web/cmd/web")
+	pkgs := []string{"onramp.dev/tools/onramp", "onramp.dev/services/web/cmd/web"}
+	for _, s := range domainServices {
+		pkgs = append(pkgs, "onramp.dev/services/"+s+"/cmd/"+s)
+	}
+	build := exec.Command("go", append([]string{"build", "-o", bin + "/"}, pkgs...)...)
 	build.Dir = "../.."
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -40,8 +46,12 @@ func TestMultiProcessTopology(t *testing.T) {
 	natsURL, mongoURI := infra.await(t, "NATS_URL="), infra.await(t, "MONGO_URI=")
 	env := []string{"NATS_URL=" + natsURL, "MONGO_URI=" + mongoURI}
 
-	identity := startProcess(t, filepath.Join(bin, "identity"), env)
-	identity.await(t, "running")
+	procs := map[string]*process{}
+	for _, s := range domainServices {
+		procs[s] = startProcess(t, filepath.Join(bin, s), env)
+		procs[s].await(t, "running")
+	}
+	identity := procs["identity"]
 	addr := freeAddr(t)
 	web := startProcess(t, filepath.Join(bin, "web"), append(env, "ONRAMP_ADDR="+addr))
 	web.await(t, "running")

@@ -18,6 +18,9 @@ import (
 	"onramp.dev/infra/standalone"
 	"onramp.dev/infra/store"
 	identity "onramp.dev/services/identity/server"
+	onboarding "onramp.dev/services/onboarding/server"
+	skills "onramp.dev/services/skills/server"
+	training "onramp.dev/services/training/server"
 	"onramp.dev/services/web"
 )
 
@@ -49,6 +52,15 @@ var services = []struct {
 }{
 	{"identity", func(nc *nats.Conn, db *mongo.Database, cfg Config) (standalone.Main, error) {
 		return identity.New(nc, db, cfg.Logger, identity.Config{LogLinks: cfg.LogLinks, BaseURL: "http://" + cfg.Addr})
+	}},
+	{"onboarding", func(nc *nats.Conn, db *mongo.Database, cfg Config) (standalone.Main, error) {
+		return onboarding.New(nc, db, cfg.Logger, onboarding.Config{})
+	}},
+	{"skills", func(nc *nats.Conn, db *mongo.Database, cfg Config) (standalone.Main, error) {
+		return skills.New(nc, db, cfg.Logger, skills.Config{})
+	}},
+	{"training", func(nc *nats.Conn, db *mongo.Database, cfg Config) (standalone.Main, error) {
+		return training.New(nc, db, cfg.Logger, training.Config{})
 	}},
 }
 

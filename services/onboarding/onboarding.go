@@ -1,0 +1,804 @@
+// Package onboarding is the domain of Onramp's onboarding service: each hire's plan (one
+// aggregate, tasks inside), made from their track's template, who may see and change it,
+// progress, queues and overdue tasks. It holds the rules and the in-memory state built from
+// onboarding events; it knows nothing of NATS, MongoDB or HTTP (see ./server).
+package onboarding
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	tpl "onramp.dev/content/onboarding"
+	"onramp.dev/events"
+)
+
+// Plan is one hire's onboarding plan: a document keyed by "plan-<hire>".
+type Plan struct {
+	ID              string    `bson:"_id"`
+	Seq             uint64    `bson:"seq"` // stream sequence of the last event applied
+	Hire            string    `bson:"hire"`
+	Name            string    `bson:"name"`
+	Team            string    `bson:"team"`
+	Lead            string    `bson:"lead,omitempty"`
+	Mentor          string    `bson:"mentor,omitempty"`
+	Track           string    `bson:"track"`
+	StartDate       string    `bson:"start_date"`
+	TemplateVersion int       `bson:"template_version"`
+	Created         time.Time `bson:"created"`
+	Tasks           []Task    `bson:"tasks"`
+	Completed       bool      `bson:"completed"`         // plan.completed is on the stream for the current state
+	Problem         string    `bson:"problem,omitempty"` // why no plan could be made
+	Handled         []string  `bson:"handled"`           // ids of other domains' events applied to this plan
+	History         []Entry   `bson:"history"`
+}
+
+// DocID implements the store's document interface.
+func (p Plan) DocID() string { return p.ID }
+
+// Task is one task of a plan.
+type Task struct {
+	ID            string    `bson:"id"`
+	Title         string    `bson:"title"`
+	Description   string    `bson:"description,omitempty"`
+	Section       string    `bson:"section"`
+	Owner         string    `bson:"owner"`
+	Assignee      string    `bson:"assignee,omitempty"`
+	Due           string    `bson:"due"`
+	NeedsEvidence bool      `bson:"needs_evidence,omitempty"`
+	Done          bool      `bson:"done"`
+	DoneAt        time.Time `bson:"done_at,omitzero"`
+	DoneBy        string    `bson:"done_by,omitempty"`
+	OnBehalfOf    string    `bson:"on_behalf_of,omitempty"`
+	Evidence      string    `bson:"evidence,omitempty"`
+	OverdueSent   string    `bson:"overdue_sent,omitempty"` // the due date task.overdue was published for
+}
+
+// Entry is one line of a plan's history.
+type Entry struct {
+	Seq        uint64    `bson:"seq"`
+	Time       time.Time `bson:"time"`
+	Actor      string    `bson:"actor"`
+	Type       string    `bson:"type"`
+	Task       string    `bson:"task,omitempty"`
+	Detail     string    `bson:"detail,omitempty"`
+	OnBehalfOf string    `bson:"on_behalf_of,omitempty"`
+}
+
+// Task returns the task with key id.
+func (p *Plan) Task(id string) (*Task, bool) {
+	i := slices.IndexFunc(p.Tasks, func(t Task) bool { return t.ID == id })
+	if i < 0 {
+		return nil, false
+	}
+	return &p.Tasks[i], true
+}
+
+// HasHandled reports whether the plan already reflects another domain's event.
+func (p *Plan) HasHandled(eventID string) bool { return slices.Contains(p.Handled, eventID) }
+
+// Overdue reports whether t is past its due date and not done on day today (DateLayout).
+func (t *Task) Overdue(today string) bool { return !t.Done && t.Due < today }
+
+// Count is done of total.
+type Count struct{ Done, Total int }
+
+// Progress counts done tasks overall and per owner.
+func (p *Plan) Progress() (Count, map[string]Count) {
+	var all Count
+	per := map[string]Count{}
+	for _, t := range p.Tasks {
+		c := per[t.Owner]
+		c.Total++
+		all.Total++
+		if t.Done {
+			c.Done++
+			all.Done++
+		}
+		per[t.Owner] = c
+	}
+	return all, per
+}
+
+// State is not started, in progress or complete (or problem: no plan could be made).
+func (p *Plan) State() string {
+	if p.Problem != "" {
+		return events.PlanProblem
+	}
+	c, _ := p.Progress()
+	switch {
+	case c.Total > 0 && c.Done == c.Total:
+		return events.PlanComplete
+	case c.Done == 0:
+		return events.PlanNotStarted
+	}
+	return events.PlanInProgress
+}
+
+// AllDone reports whether the plan has tasks and every one is done.
+func (p *Plan) AllDone() bool { c, _ := p.Progress(); return c.Total > 0 && c.Done == c.Total }
+
+// OverdueCount counts overdue tasks on day today.
+func (p *Plan) OverdueCount(today string) int {
+	n := 0
+	for i := range p.Tasks {
+		if p.Tasks[i].Overdue(today) {
+			n++
+		}
+	}
+	return n
+}
+
+// NextDue is the open task due soonest (overdue ones first), or nil.
+func (p *Plan) NextDue() *Task {
+	var best *Task
+	for i := range p.Tasks {
+		t := &p.Tasks[i]
+		if !t.Done && (best == nil || t.Due < best.Due) {
+			best = t
+		}
+	}
+	return best
+}
+
+// State is the onboarding read model: every plan, built from events. It is not safe for
+// concurrent use; the server guards it.
+type State struct {
+	plans  map[string]*Plan
+	maxSeq uint64
+}
+
+// NewState returns an empty state.
+func NewState() *State { return &State{plans: map[string]*Plan{}} }
+
+// Load adds a stored plan document (at start).
+func (s *State) Load(p Plan) {
+	s.plans[p.ID] = &p
+	s.maxSeq = max(s.maxSeq, p.Seq)
+}
+
+// Plan returns the plan with id.
+func (s *State) Plan(id string) (*Plan, bool) { p, ok := s.plans[id]; return p, ok }
+
+// Plans returns the plans keep admits, by start date then name.
+func (s *State) Plans(keep func(*Plan) bool) []*Plan {
+	var out []*Plan
+	for _, p := range s.plans {
+		if keep(p) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Plan) int {
+		return cmp.Or(cmp.Compare(a.StartDate, b.StartDate), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// Len is the number of plan documents (including problems).
+func (s *State) Len() int { return len(s.plans) }
+
+// Apply folds one onboarding event, stored at stream sequence seq, into the state.
+// Applying an event again changes nothing. It returns the ids of the documents it touched.
+func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
+	s.maxSeq = max(s.maxSeq, seq)
+	id := env.Subject
+	switch env.Type {
+	case events.PlanCreated{}.EventType():
+		var e events.PlanCreated
+		if err := env.Payload(&e); err != nil {
+			return nil, err
+		}
+		if id != events.PlanID(e.Hire) {
+			return nil, fmt.Errorf("%w: plan %s for hire %s", events.ErrInvalid, id, e.Hire)
+		}
+		if _, ok := s.plans[id]; ok {
+			return []string{id}, nil
+		}
+		p := &Plan{ID: id, Seq: seq, Hire: e.Hire, Name: e.Name, Team: e.Team, Lead: e.Lead, Track: e.Track,
+			StartDate: e.StartDate, TemplateVersion: e.TemplateVersion, Created: env.Time, Handled: []string{e.Source}}
+		for _, t := range e.Tasks {
+			p.Tasks = append(p.Tasks, taskFrom(t))
+		}
+		p.History = append(p.History, Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type,
+			Detail: fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks))})
+		s.plans[id] = p
+		return []string{id}, nil
+
+	case events.PlanRejected{}.EventType():
+		var e events.PlanRejected
+		if err := env.Payload(&e); err != nil {
+			return nil, err
+		}
+		if _, ok := s.plans[id]; ok {
+			return []string{id}, nil
+		}
+		s.plans[id] = &Plan{ID: id, Seq: seq, Hire: e.Hire, Name: e.Name, Team: e.Team, Track: e.Track, Created: env.Time,
+			Problem: e.Reason, Handled: []string{e.Source},
+			History: []Entry{{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type, Detail: e.Reason}}}
+		return []string{id}, nil
+	}
+
+	// Every other event changes an existing plan.
+	p, ok := s.plans[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s for unknown plan %s", events.ErrInvalid, env.Type, id)
+	}
+	if seq <= p.Seq {
+		return []string{id}, nil // applied already
+	}
+	entry := Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type}
+	switch env.Type {
+	case events.PlanCompleted{}.EventType():
+		var e events.PlanCompleted
+		if err := env.Payload(&e); err != nil {
+			return nil, err
+		}
+		p.Completed = true
+		entry.Detail = fmt.Sprintf("all %d tasks done", e.Tasks)
+
+	case events.TaskCompleted{}.EventType():
+		var e events.TaskCompleted
+		t, err := taskEvent(env, p, &e, func() string { return e.Task })
+		if err != nil {
+			return nil, err
+		}
+		t.Done, t.DoneAt, t.DoneBy, t.OnBehalfOf, t.Evidence = true, env.Time, env.Actor, e.OnBehalfOf, e.Evidence
+		entry.Task, entry.Detail, entry.OnBehalfOf = t.ID, e.Evidence, e.OnBehalfOf
+
+	case events.TaskReopened{}.EventType():
+		var e events.TaskReopened
+		t, err := taskEvent(env, p, &e, func() string { return e.Task })
+		if err != nil {
+			return nil, err
+		}
+		t.Done, t.DoneAt, t.DoneBy, t.OnBehalfOf, t.Evidence = false, time.Time{}, "", "", ""
+		p.Completed = false
+		entry.Task, entry.Detail, entry.OnBehalfOf = t.ID, e.Reason, e.OnBehalfOf
+
+	case events.TaskAdded{}.EventType():
+		var e events.TaskAdded
+		if err := env.Payload(&e); err != nil {
+			return nil, err
+		}
+		if _, dup := p.Task(e.Task.ID); dup {
+			return nil, fmt.Errorf("%w: task %s already on plan %s", events.ErrInvalid, e.Task.ID, id)
+		}
+		p.Tasks = append(p.Tasks, taskFrom(e.Task))
+		p.Completed = false
+		entry.Task, entry.Detail = e.Task.ID, fmt.Sprintf("%q for %s, due %s", e.Task.Title, e.Task.Owner, e.Task.Due)
+
+	case events.TaskRemoved{}.EventType():
+		var e events.TaskRemoved
+		if _, err := taskEvent(env, p, &e, func() string { return e.Task }); err != nil {
+			return nil, err
+		}
+		p.Tasks = slices.DeleteFunc(p.Tasks, func(t Task) bool { return t.ID == e.Task })
+		entry.Task, entry.Detail = e.Task, e.Reason
+
+	case events.TaskChanged{}.EventType():
+		var e events.TaskChanged
+		t, err := taskEvent(env, p, &e, func() string { return e.Task })
+		if err != nil {
+			return nil, err
+		}
+		var parts []string
+		if e.Due != "" {
+			parts = append(parts, "due "+t.Due+" → "+e.Due)
+			t.Due, t.OverdueSent = e.Due, ""
+		}
+		if e.Owner != "" {
+			parts = append(parts, "owner "+t.Owner+" → "+e.Owner)
+			t.Owner, t.Assignee = e.Owner, e.Assignee
+		}
+		entry.Task, entry.Detail = t.ID, strings.Join(parts, ", ")
+
+	case events.TaskOverdue{}.EventType():
+		var e events.TaskOverdue
+		t, err := taskEvent(env, p, &e, func() string { return e.Task })
+		if err != nil {
+			return nil, err
+		}
+		t.OverdueSent = e.Due
+		entry.Task, entry.Detail = t.ID, "overdue since "+e.Due
+
+	case events.TasksReassigned{}.EventType():
+		var e events.TasksReassigned
+		if err := env.Payload(&e); err != nil {
+			return nil, err
+		}
+		for _, key := range e.Tasks {
+			if t, ok := p.Task(key); ok {
+				t.Assignee = e.To
+			}
+		}
+		if e.Mentor != "" {
+			p.Mentor = e.Mentor
+		}
+		p.Handled = append(p.Handled, e.Source)
+		entry.Detail = fmt.Sprintf("%d tasks moved to %s", len(e.Tasks), e.To)
+
+	default:
+		return nil, fmt.Errorf("%w: onboarding does not know event type %s", events.ErrInvalid, env.Type)
+	}
+	p.Seq = seq
+	p.History = append(p.History, entry)
+	return []string{id}, nil
+}
+
+// taskEvent decodes a task event and finds its task on p.
+func taskEvent(env events.Envelope, p *Plan, payload events.Payload, key func() string) (*Task, error) {
+	if err := env.Payload(payload); err != nil {
+		return nil, err
+	}
+	t, ok := p.Task(key())
+	if !ok {
+		return nil, fmt.Errorf("%w: %s for unknown task %s on %s", events.ErrInvalid, env.Type, key(), p.ID)
+	}
+	return t, nil
+}
+
+func taskFrom(t events.PlanTask) Task {
+	return Task{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
+		Assignee: t.Assignee, Due: t.Due, NeedsEvidence: t.NeedsEvidence}
+}
+
+// --- deciding ---
+
+// Hired is what plan creation needs to know about a hire.
+type Hired struct {
+	Hire, Name, Team, Lead, Track, StartDate string
+	Source                                   string // the hired event's id
+}
+
+// Assignee resolves a task owner to who does it on a plan: the hire, their lead, the IT
+// or HR queue, or the mentor — the lead until a mentor is assigned.
+func Assignee(owner, hire, lead, mentor string) string {
+	switch owner {
+	case events.OwnerHire:
+		return hire
+	case events.OwnerLead:
+		return lead
+	case events.OwnerIT:
+		return events.QueueIT
+	case events.OwnerHR:
+		return events.QueueHR
+	case events.OwnerMentor:
+		if mentor != "" {
+			return mentor
+		}
+		return lead
+	}
+	return ""
+}
+
+// DecideCreate makes the plan for a hire from their track's template, or, when the track
+// has none, the problem HR will see.
+func DecideCreate(h Hired, templates map[string]tpl.Template) (events.Payload, error) {
+	start, err := time.Parse(events.DateLayout, h.StartDate)
+	if err != nil {
+		return nil, fmt.Errorf("%w: start date %q", events.ErrInvalid, h.StartDate)
+	}
+	t, ok := templates[h.Track]
+	if !ok {
+		return events.PlanRejected{Hire: h.Hire, Name: h.Name, Team: h.Team, Track: h.Track, Source: h.Source,
+			Reason: fmt.Sprintf("no onboarding template for track %q", h.Track)}, nil
+	}
+	e := events.PlanCreated{Hire: h.Hire, Name: h.Name, Team: h.Team, Lead: h.Lead, Track: h.Track, StartDate: h.StartDate,
+		TemplateVersion: t.Version, Source: h.Source}
+	for _, task := range t.Tasks {
+		e.Tasks = append(e.Tasks, events.PlanTask{
+			ID: task.ID, Title: task.Title, Description: task.Description, Section: task.Section, Owner: task.Owner,
+			Assignee: Assignee(task.Owner, h.Hire, h.Lead, ""), Due: task.DueDate(start).Format(events.DateLayout),
+			NeedsEvidence: task.NeedsEvidence,
+		})
+	}
+	return e, nil
+}
+
+// Caller is who asks: a person (from their verified token) or the system itself.
+type Caller struct {
+	ID     string
+	Roles  []string
+	Team   string
+	System bool
+}
+
+// Has reports whether the caller holds any of roles.
+func (c Caller) Has(roles ...string) bool {
+	return slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(c.Roles, r) })
+}
+
+func (c Caller) actor() string {
+	if c.System {
+		return events.System
+	}
+	return c.ID
+}
+
+// Actor is the id recorded as the actor of the caller's events.
+func (c Caller) Actor() string { return c.actor() }
+
+func (c Caller) admin() bool { return c.System || c.Has(events.RoleHR, events.RoleAdmin) }
+
+// leads reports whether c is a lead of the plan's team (or its named lead).
+func (c Caller) leads(p *Plan) bool {
+	return c.Has(events.RoleLead) && (c.Team == p.Team || c.ID == p.Lead)
+}
+
+// CanView reports whether c may see plan p: the hire, the lead of their team, their
+// mentor, HR and admin.
+func CanView(c Caller, p *Plan) bool {
+	switch {
+	case c.admin(), c.ID == p.Hire, c.leads(p):
+		return true
+	case p.Mentor != "" && c.ID == p.Mentor:
+		return true
+	}
+	return false
+}
+
+// CanManage reports whether c may add, remove and change tasks on p: the lead of the
+// hire's team, HR and admin.
+func CanManage(c Caller, p *Plan) bool { return c.admin() || c.leads(p) }
+
+// mayDo reports whether c may complete or reopen t, and for whom they act when it is not
+// their own task (HR and admin acting on behalf of the assignee).
+func mayDo(c Caller, p *Plan, t *Task) (onBehalfOf string, ok bool) {
+	own := false
+	switch t.Owner {
+	case events.OwnerHire, events.OwnerMentor:
+		own = c.ID != "" && c.ID == t.Assignee
+	case events.OwnerLead:
+		own = c.ID != "" && c.ID == t.Assignee || t.Assignee == "" && c.leads(p)
+	case events.OwnerIT:
+		own = c.Has(events.RoleIT)
+	case events.OwnerHR:
+		own = c.Has(events.RoleHR)
+	}
+	if own {
+		return "", true
+	}
+	if c.admin() {
+		return cmp.Or(t.Assignee, t.Owner), true
+	}
+	return "", false
+}
+
+// CanDo reports whether c may complete or reopen t on p.
+func CanDo(c Caller, p *Plan, t *Task) bool { _, ok := mayDo(c, p, t); return ok }
+
+// Errors callers can act on.
+var (
+	ErrForbidden    = events.Errorf(events.CodeForbidden, "you may not do that")
+	ErrPlanNotFound = events.Errorf(events.CodeNotFound, "no such plan")
+	ErrTaskNotFound = events.Errorf(events.CodeNotFound, "no such task")
+)
+
+// SplitTaskID splits an API task id "<planID>.<taskKey>".
+func SplitTaskID(id string) (plan, key string, ok bool) {
+	plan, key, ok = strings.Cut(id, ".")
+	return plan, key, ok && plan != "" && key != ""
+}
+
+// findTask finds a task for c: a plan c may not see answers forbidden, not "not found",
+// so nobody learns which hires exist.
+func (s *State) findTask(c Caller, id string) (*Plan, *Task, error) {
+	planID, key, ok := SplitTaskID(id)
+	if !ok {
+		return nil, nil, ErrTaskNotFound
+	}
+	p, found := s.plans[planID]
+	if !found || p.Problem != "" {
+		if c.admin() {
+			return nil, nil, ErrTaskNotFound
+		}
+		return nil, nil, ErrForbidden
+	}
+	t, found := p.Task(key)
+	if !found {
+		if CanView(c, p) || c.Has(events.RoleIT) {
+			return nil, nil, ErrTaskNotFound
+		}
+		return nil, nil, ErrForbidden
+	}
+	return p, t, nil
+}
+
+// DecideComplete checks a completion. It returns the plan and a nil payload when the task
+// is done already (completing twice changes nothing).
+func (s *State) DecideComplete(c Caller, id, evidence string) (*Plan, *events.TaskCompleted, error) {
+	p, t, err := s.findTask(c, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	onBehalf, ok := mayDo(c, p, t)
+	if !ok {
+		return nil, nil, ErrForbidden
+	}
+	if t.Done {
+		return p, nil, nil
+	}
+	evidence = strings.TrimSpace(evidence)
+	if t.NeedsEvidence && evidence == "" {
+		return nil, nil, &events.Error{Code: events.CodeInvalid, Message: "This task needs evidence.",
+			Fields: map[string]string{"evidence": "Leave a note or a link showing the task is done."}}
+	}
+	if len(evidence) > 2000 {
+		return nil, nil, &events.Error{Code: events.CodeInvalid, Message: "The evidence is too long.",
+			Fields: map[string]string{"evidence": "At most 2000 characters."}}
+	}
+	return p, &events.TaskCompleted{Task: t.ID, Evidence: evidence, OnBehalfOf: onBehalf}, nil
+}
+
+// DecideReopen checks a reopening; a nil payload means the task is open already.
+func (s *State) DecideReopen(c Caller, id, reason string) (*Plan, *events.TaskReopened, error) {
+	p, t, err := s.findTask(c, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	onBehalf, ok := mayDo(c, p, t)
+	if !ok {
+		return nil, nil, ErrForbidden
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len(reason) > 1000 {
+		return nil, nil, &events.Error{Code: events.CodeInvalid, Message: "Say why the task is reopened.",
+			Fields: map[string]string{"reason": "Give a reason (up to 1000 characters)."}}
+	}
+	if !t.Done {
+		return p, nil, nil
+	}
+	return p, &events.TaskReopened{Task: t.ID, Reason: reason, OnBehalfOf: onBehalf}, nil
+}
+
+func (s *State) managedPlan(c Caller, planID string) (*Plan, error) {
+	p, ok := s.plans[planID]
+	if !ok || p.Problem != "" {
+		if c.admin() {
+			return nil, ErrPlanNotFound
+		}
+		return nil, ErrForbidden
+	}
+	if !CanManage(c, p) {
+		return nil, ErrForbidden
+	}
+	return p, nil
+}
+
+// SectionFor is the section a task due on due belongs to in a plan starting on start.
+func SectionFor(start, due string) string {
+	s, err1 := time.Parse(events.DateLayout, start)
+	d, err2 := time.Parse(events.DateLayout, due)
+	if err1 != nil || err2 != nil {
+		return tpl.Sections[0].ID
+	}
+	day := int(d.Sub(s).Hours()/24) + 1
+	for _, sec := range tpl.Sections {
+		if day <= sec.LastDay {
+			return sec.ID
+		}
+	}
+	return tpl.Sections[len(tpl.Sections)-1].ID
+}
+
+// DecideAdd checks a new task for a plan; key is the new task's id within the plan.
+func (s *State) DecideAdd(c Caller, req events.AddTaskRequest, key string) (*Plan, events.TaskAdded, error) {
+	p, err := s.managedPlan(c, req.Plan)
+	if err != nil {
+		return nil, events.TaskAdded{}, err
+	}
+	fields := map[string]string{}
+	title := strings.TrimSpace(req.Title)
+	if title == "" || len(title) > 200 {
+		fields["title"] = "Give the task a title (up to 200 characters)."
+	}
+	if len(req.Description) > 2000 {
+		fields["description"] = "At most 2000 characters."
+	}
+	if !slices.Contains(events.TaskOwners, req.Owner) {
+		fields["owner"] = "Choose who owns the task: hire, lead, it, hr or mentor."
+	}
+	if _, err := time.Parse(events.DateLayout, req.Due); err != nil {
+		fields["due"] = "Enter the due date as YYYY-MM-DD."
+	}
+	if len(fields) > 0 {
+		return nil, events.TaskAdded{}, &events.Error{Code: events.CodeInvalid, Message: "Some fields need attention.", Fields: fields}
+	}
+	return p, events.TaskAdded{Task: events.PlanTask{
+		ID: key, Title: title, Description: strings.TrimSpace(req.Description), Section: SectionFor(p.StartDate, req.Due),
+		Owner: req.Owner, Assignee: Assignee(req.Owner, p.Hire, p.Lead, p.Mentor), Due: req.Due, NeedsEvidence: req.NeedsEvidence,
+	}}, nil
+}
+
+// DecideRemove checks removing a task.
+func (s *State) DecideRemove(c Caller, id, reason string) (*Plan, events.TaskRemoved, error) {
+	p, t, err := s.findTask(c, id)
+	if err != nil {
+		return nil, events.TaskRemoved{}, err
+	}
+	if !CanManage(c, p) {
+		return nil, events.TaskRemoved{}, ErrForbidden
+	}
+	if len(p.Tasks) == 1 {
+		return nil, events.TaskRemoved{}, &events.Error{Code: events.CodeConflict, Message: "A plan keeps at least one task."}
+	}
+	return p, events.TaskRemoved{Task: t.ID, Reason: strings.TrimSpace(reason)}, nil
+}
+
+// DecideChange checks a change of due date and/or owner; a nil payload means nothing
+// changes.
+func (s *State) DecideChange(c Caller, req events.ChangeTaskRequest) (*Plan, *events.TaskChanged, error) {
+	p, t, err := s.findTask(c, req.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !CanManage(c, p) {
+		return nil, nil, ErrForbidden
+	}
+	fields := map[string]string{}
+	if req.Due == "" && req.Owner == "" {
+		fields["due"] = "Give a new due date or owner."
+	}
+	if _, err := time.Parse(events.DateLayout, req.Due); req.Due != "" && err != nil {
+		fields["due"] = "Enter the due date as YYYY-MM-DD."
+	}
+	if req.Owner != "" && !slices.Contains(events.TaskOwners, req.Owner) {
+		fields["owner"] = "Choose who owns the task: hire, lead, it, hr or mentor."
+	}
+	if len(fields) > 0 {
+		return nil, nil, &events.Error{Code: events.CodeInvalid, Message: "Some fields need attention.", Fields: fields}
+	}
+	e := events.TaskChanged{Task: t.ID}
+	if req.Due != "" && req.Due != t.Due {
+		e.Due = req.Due
+	}
+	if req.Owner != "" && req.Owner != t.Owner {
+		e.Owner, e.Assignee = req.Owner, Assignee(req.Owner, p.Hire, p.Lead, p.Mentor)
+	}
+	if e.Due == "" && e.Owner == "" {
+		return p, nil, nil
+	}
+	return p, &e, nil
+}
+
+// DecideMentor moves the hire's mentor-owned tasks to the mentor who accepted. ok is
+// false when there is nothing to do (already handled).
+func DecideMentor(p *Plan, mentor, source string) (events.TasksReassigned, bool) {
+	if p.HasHandled(source) {
+		return events.TasksReassigned{}, false
+	}
+	e := events.TasksReassigned{To: mentor, Mentor: mentor, Source: source, Tasks: []string{}}
+	for _, t := range p.Tasks {
+		if t.Owner == events.OwnerMentor && t.Assignee != mentor && !t.Done {
+			e.Tasks = append(e.Tasks, t.ID)
+			if e.From == "" {
+				e.From = t.Assignee
+			}
+		}
+	}
+	return e, true
+}
+
+// OverdueTask names a task whose overdue event is due.
+type OverdueTask struct {
+	Plan, Task, Due, Assignee string
+}
+
+// DueOverdue lists the tasks overdue on day today whose task.overdue was not published
+// for their current due date.
+func (s *State) DueOverdue(today string) []OverdueTask {
+	var out []OverdueTask
+	for _, p := range s.plans {
+		for i := range p.Tasks {
+			t := &p.Tasks[i]
+			if t.Overdue(today) && t.OverdueSent != t.Due {
+				out = append(out, OverdueTask{Plan: p.ID, Task: t.ID, Due: t.Due, Assignee: t.Assignee})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b OverdueTask) int { return cmp.Or(cmp.Compare(a.Plan, b.Plan), cmp.Compare(a.Task, b.Task)) })
+	return out
+}
+
+// Queue returns the open tasks assigned to c across every plan — their own (as hire,
+// lead or mentor), the IT queue for IT, the HR queue for HR — overdue first, then by due
+// date.
+func (s *State) Queue(c Caller, today string) []QueueItem {
+	var out []QueueItem
+	for _, p := range s.plans {
+		for i := range p.Tasks {
+			t := &p.Tasks[i]
+			if t.Done {
+				continue
+			}
+			mine := c.ID != "" && t.Assignee == c.ID ||
+				t.Assignee == events.QueueIT && c.Has(events.RoleIT) ||
+				t.Assignee == events.QueueHR && c.Has(events.RoleHR) ||
+				t.Owner == events.OwnerLead && t.Assignee == "" && c.leads(p)
+			if mine {
+				out = append(out, QueueItem{Plan: p, Task: t})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b QueueItem) int {
+		ao, bo := a.Task.Overdue(today), b.Task.Overdue(today)
+		if ao != bo {
+			if ao {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.Task.Due, b.Task.Due), cmp.Compare(a.Plan.Name, b.Plan.Name), cmp.Compare(a.Task.ID, b.Task.ID))
+	})
+	return out
+}
+
+// QueueItem is one task in someone's queue.
+type QueueItem struct {
+	Plan *Plan
+	Task *Task
+}
+
+// Today is the calendar day of now, as due dates are written.
+func Today(now time.Time) string { return now.UTC().Format(events.DateLayout) }
+
+// Names finds a person's display name by id ("" when unknown).
+type Names func(id string) string
+
+// TaskView is how the API shows t on p to c.
+func TaskView(c Caller, p *Plan, t *Task, today string, names Names) events.TaskView {
+	v := events.TaskView{
+		ID: p.ID + "." + t.ID, Key: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
+		Assignee: t.Assignee, Due: t.Due, Done: t.Done, DoneBy: t.DoneBy, OnBehalfOf: t.OnBehalfOf, Evidence: t.Evidence,
+		Overdue: t.Overdue(today), NeedsEvidence: t.NeedsEvidence, CanComplete: CanDo(c, p, t),
+	}
+	switch t.Assignee {
+	case events.QueueIT:
+		v.AssigneeName = "IT"
+	case events.QueueHR:
+		v.AssigneeName = "HR"
+	case "":
+		v.AssigneeName = "nobody yet"
+	default:
+		if names != nil {
+			v.AssigneeName = names(t.Assignee)
+		}
+	}
+	if t.DoneBy != "" && names != nil {
+		v.DoneByName = names(t.DoneBy)
+	}
+	if !t.DoneAt.IsZero() {
+		v.DoneAt = t.DoneAt.UTC().Format(time.RFC3339)
+	}
+	return v
+}
+
+// View is how the API shows p to c; withTasks adds tasks and history.
+func View(c Caller, p *Plan, today string, names Names, withTasks bool) events.PlanView {
+	all, per := p.Progress()
+	v := events.PlanView{
+		ID: p.ID, Hire: p.Hire, HireName: p.Name, Team: p.Team, Lead: p.Lead, Mentor: p.Mentor, Track: p.Track,
+		StartDate: p.StartDate, TemplateVersion: p.TemplateVersion, Progress: events.Progress{Done: all.Done, Total: all.Total},
+		ByOwner: map[string]events.Progress{}, State: p.State(), Overdue: p.OverdueCount(today), Problem: p.Problem,
+		Tasks: []events.TaskView{}, CanManage: p.Problem == "" && CanManage(c, p),
+	}
+	for o, n := range per {
+		v.ByOwner[o] = events.Progress{Done: n.Done, Total: n.Total}
+	}
+	if t := p.NextDue(); t != nil {
+		tv := TaskView(c, p, t, today, names)
+		v.NextDue = &tv
+	}
+	if withTasks {
+		for i := range p.Tasks {
+			v.Tasks = append(v.Tasks, TaskView(c, p, &p.Tasks[i], today, names))
+		}
+		for _, h := range p.History {
+			v.History = append(v.History, events.HistoryEntry{Time: h.Time.UTC().Format(time.RFC3339), Actor: h.Actor, Type: h.Type,
+				Task: h.Task, Detail: h.Detail, OnBehalfOf: h.OnBehalfOf})
+		}
+	}
+	return v
+}

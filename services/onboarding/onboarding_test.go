@@ -1,0 +1,213 @@
+package onboarding
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	tpl "onramp.dev/content/onboarding"
+	"onramp.dev/events"
+)
+
+var templates = func() map[string]tpl.Template {
+	ts, err := tpl.Load()
+	if err != nil {
+		panic(err)
+	}
+	return ts
+}()
+
+// state holds one plan for hire "ada" (team platform, lead "lee") starting 2026-12-01.
+func state(t *testing.T) (*State, *Plan) {
+	t.Helper()
+	s := NewState()
+	p, err := DecideCreate(Hired{Hire: "ada", Name: "Ada", Team: "platform", Lead: "lee", Track: "infrastructure", StartDate: "2026-12-01", Source: "h1"}, templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(t, s, "hr", p, 1)
+	plan, _ := s.Plan("plan-ada")
+	return s, plan
+}
+
+func apply(t *testing.T, s *State, actor string, p events.Payload, seq uint64) {
+	t.Helper()
+	env, err := events.New(actor, "plan-ada", p, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(env, seq); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDecideCreateResolvesOwnersAndDates(t *testing.T) {
+	_, p := state(t)
+	if p.TemplateVersion != templates["infrastructure"].Version || len(p.Tasks) != len(templates["infrastructure"].Tasks) {
+		t.Fatalf("plan has %d tasks, version %d", len(p.Tasks), p.TemplateVersion)
+	}
+	for _, tt := range []struct{ key, assignee, due string }{
+		{"order-laptop", events.QueueIT, "2026-11-23"}, // day -7
+		{"starter-paperwork", events.QueueHR, "2026-11-20"},
+		{"choose-mentor", "lee", "2026-11-25"},
+		{"mentor-hello", "lee", "2026-11-28"}, // mentor task with the lead until a mentor accepts
+		{"hr-induction", events.QueueHR, "2026-12-01"},
+	} {
+		task, ok := p.Task(tt.key)
+		if !ok || task.Assignee != tt.assignee || task.Due != tt.due {
+			t.Errorf("%s = %+v, want %s due %s", tt.key, task, tt.assignee, tt.due)
+		}
+	}
+	rej, err := DecideCreate(Hired{Hire: "zed", Track: "astronaut", StartDate: "2026-12-01"}, templates)
+	if _, ok := rej.(events.PlanRejected); err != nil || !ok {
+		t.Fatalf("unknown track: %T %v", rej, err)
+	}
+}
+
+func TestApplyIsIdempotentAndCountsProgress(t *testing.T) {
+	s, p := state(t)
+	if p.State() != events.PlanNotStarted {
+		t.Fatalf("state %s", p.State())
+	}
+	apply(t, s, "ada", events.TaskCompleted{Task: "acceptable-use-policy"}, 2)
+	apply(t, s, "ada", events.TaskCompleted{Task: "acceptable-use-policy"}, 2) // redelivered
+	all, per := p.Progress()
+	if all.Done != 1 || per[events.OwnerHire].Done != 1 || p.State() != events.PlanInProgress || len(p.History) != 2 {
+		t.Fatalf("progress %+v %+v, state %s, history %d", all, per, p.State(), len(p.History))
+	}
+	// A second plan.created for the same hire changes nothing.
+	again, _ := DecideCreate(Hired{Hire: "ada", Name: "Ada", Team: "platform", Track: "security", StartDate: "2026-12-01", Source: "h2"}, templates)
+	apply(t, s, "hr", again, 3)
+	if p.Track != "infrastructure" || s.Len() != 1 {
+		t.Fatalf("second create changed the plan: %s", p.Track)
+	}
+	// An event for a task that does not exist breaks the contract.
+	env, _ := events.New("ada", "plan-ada", events.TaskCompleted{Task: "nope"}, time.Now())
+	if _, err := s.Apply(env, 4); !errors.Is(err, events.ErrInvalid) {
+		t.Fatalf("unknown task: %v", err)
+	}
+}
+
+func TestWhoMayDoWhat(t *testing.T) {
+	s, p := state(t)
+	callers := map[string]Caller{
+		"hire":       {ID: "ada", Roles: []string{"hire"}, Team: "platform"},
+		"other hire": {ID: "bob", Roles: []string{"hire"}, Team: "platform"},
+		"lead":       {ID: "lee", Roles: []string{"lead"}, Team: "platform"},
+		"team lead":  {ID: "lou", Roles: []string{"lead"}, Team: "platform"}, // another lead of the same team
+		"other lead": {ID: "sam", Roles: []string{"lead"}, Team: "security"},
+		"it":         {ID: "ivy", Roles: []string{"it"}},
+		"hr":         {ID: "hana", Roles: []string{"hr"}},
+		"admin":      {ID: "root", Roles: []string{"admin"}},
+		"mentor":     {ID: "maya", Roles: []string{"mentor"}},
+		"system":     {System: true},
+	}
+	tests := []struct {
+		task string
+		may  []string
+	}{
+		{"acceptable-use-policy", []string{"hire", "hr", "admin", "system"}},
+		{"order-laptop", []string{"it", "hr", "admin", "system"}},
+		{"starter-paperwork", []string{"hr", "admin", "system"}},
+		{"choose-mentor", []string{"lead", "hr", "admin", "system"}},
+		{"mentor-hello", []string{"lead", "hr", "admin", "system"}},
+	}
+	for _, tt := range tests {
+		task, _ := p.Task(tt.task)
+		for name, c := range callers {
+			want := false
+			for _, m := range tt.may {
+				want = want || m == name
+			}
+			if got := CanDo(c, p, task); got != want {
+				t.Errorf("%s on %s: %v, want %v", name, tt.task, got, want)
+			}
+		}
+	}
+	for name, want := range map[string]bool{"hire": true, "lead": true, "team lead": true, "hr": true, "admin": true, "other hire": false, "other lead": false, "it": false, "mentor": false} {
+		if got := CanView(callers[name], p); got != want {
+			t.Errorf("%s views: %v", name, got)
+		}
+	}
+	// HR acting for the hire is recorded on the hire's behalf.
+	_, e, err := s.DecideComplete(callers["hr"], "plan-ada.acceptable-use-policy", "signed copy on file")
+	if err != nil || e.OnBehalfOf != "ada" {
+		t.Fatalf("HR completes: %+v %v", e, err)
+	}
+	// A plan the caller may not see answers forbidden, not "not found".
+	if _, _, err := s.DecideComplete(callers["other hire"], "plan-nobody.x", ""); err != ErrForbidden {
+		t.Fatalf("unknown plan for a hire: %v", err)
+	}
+	if _, _, err := s.DecideComplete(callers["hr"], "plan-nobody.x", ""); err != ErrPlanNotFound && err != ErrTaskNotFound {
+		t.Fatalf("unknown plan for HR: %v", err)
+	}
+}
+
+func TestOverdueAndQueue(t *testing.T) {
+	s, p := state(t)
+	today := "2026-11-26" // after order-laptop (11-23), paperwork (11-20), choose-mentor (11-25)
+	due := s.DueOverdue(today)
+	if len(due) == 0 {
+		t.Fatal("nothing overdue")
+	}
+	for _, o := range due {
+		apply(t, s, events.System, events.TaskOverdue{Task: o.Task, Due: o.Due}, p.Seq+1)
+	}
+	if again := s.DueOverdue(today); len(again) != 0 {
+		t.Fatalf("overdue twice: %+v", again)
+	}
+	// Moving the due date makes it a new deadline.
+	apply(t, s, "lee", events.TaskChanged{Task: "order-laptop", Due: "2026-11-24"}, p.Seq+1)
+	if again := s.DueOverdue(today); len(again) != 1 || again[0].Task != "order-laptop" {
+		t.Fatalf("after a due change: %+v", again)
+	}
+	q := s.Queue(Caller{ID: "ivy", Roles: []string{"it"}}, today)
+	if len(q) == 0 || !q[0].Task.Overdue(today) || q[0].Task.Owner != events.OwnerIT {
+		t.Fatalf("IT queue does not start with an overdue IT task: %+v", q)
+	}
+	for i := 1; i < len(q); i++ {
+		if q[i].Task.Overdue(today) && !q[i-1].Task.Overdue(today) {
+			t.Fatal("overdue task after a current one")
+		}
+	}
+}
+
+func TestMentorReassignmentOnce(t *testing.T) {
+	s, p := state(t)
+	e, ok := DecideMentor(p, "maya", "m1")
+	if !ok || len(e.Tasks) == 0 || e.From != "lee" {
+		t.Fatalf("reassign = %+v %v", e, ok)
+	}
+	apply(t, s, "maya", e, 2)
+	if _, again := DecideMentor(p, "maya", "m1"); again {
+		t.Fatal("the same mentorship event handled twice")
+	}
+	task, _ := p.Task("mentor-hello")
+	if task.Assignee != "maya" || p.Mentor != "maya" || !CanView(Caller{ID: "maya", Roles: []string{"mentor"}}, p) {
+		t.Fatalf("mentor task with %s", task.Assignee)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	s, _ := state(t)
+	hr := Caller{ID: "hana", Roles: []string{"hr"}}
+	var e *events.Error
+	if _, _, err := s.DecideComplete(hr, "plan-ada.starter-paperwork", " "); !errors.As(err, &e) || e.Fields["evidence"] == "" {
+		t.Fatalf("missing evidence: %v", err)
+	}
+	if _, _, err := s.DecideReopen(hr, "plan-ada.starter-paperwork", ""); !errors.As(err, &e) || e.Fields["reason"] == "" {
+		t.Fatalf("reopen without reason: %v", err)
+	}
+	if _, _, err := s.DecideAdd(hr, events.AddTaskRequest{Plan: "plan-ada", Owner: "pilot", Due: "tomorrow"}, "k"); !errors.As(err, &e) ||
+		e.Fields["title"] == "" || e.Fields["owner"] == "" || e.Fields["due"] == "" {
+		t.Fatalf("bad add: %v", err)
+	}
+	if _, _, err := s.DecideChange(hr, events.ChangeTaskRequest{ID: "plan-ada.order-laptop"}); !errors.As(err, &e) || e.Fields["due"] == "" {
+		t.Fatalf("empty change: %v", err)
+	}
+	for start, want := range map[string]string{"2026-12-20": "pre-start", "2026-12-01": "month-1", "2026-09-01": "month-3"} {
+		if got := SectionFor(start, "2026-12-10"); got != want {
+			t.Errorf("SectionFor(%s) = %s, want %s", start, got, want)
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/consumer"
+	"onramp.dev/infra/directory"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/services/onboarding"
+)
+
+// onHired makes the plan of a new hire. The plan id is derived from the hire, and the
+// append expects the plan to have no events yet, so a redelivered (or replayed, or
+// concurrently handled) hired event never makes a second plan. People hired without the
+// hire role (staff accounts for leads, IT, HR) get no plan.
+func (m *Main) onHired(ctx context.Context, msg *consumer.Msg) error {
+	var e events.StaffHired
+	if err := msg.Env.Payload(&e); err != nil {
+		return err
+	}
+	if !slices.Contains(e.Roles, events.RoleHire) {
+		return nil
+	}
+	hire := msg.Env.Subject
+	id := events.PlanID(hire)
+	lead := e.Lead
+	if lead == "" { // no lead named: the team's lead, if it has exactly one
+		if leads := m.dir.Find(func(p directory.Person) bool { return p.Team == e.Team && p.Has(events.RoleLead) }); len(leads) == 1 {
+			lead = leads[0].ID
+		}
+	}
+	payload, err := onboarding.DecideCreate(onboarding.Hired{
+		Hire: hire, Name: e.Name, Team: e.Team, Lead: lead, Track: e.Track, StartDate: e.StartDate, Source: msg.Env.ID,
+	}, m.cfg.Templates)
+	if err != nil {
+		return err
+	}
+	defer m.el.Lock(id)()
+	return eventlog.Retry(func() error {
+		m.el.RLock()
+		_, exists := m.state.Plan(id)
+		m.el.RUnlock()
+		if exists {
+			return nil
+		}
+		env, err := events.New(events.System, id, payload, m.cfg.Now())
+		if err != nil {
+			return fmt.Errorf("%w: %w", consumer.ErrPermanent, err)
+		}
+		return m.commit(ctx, env, 0)
+	})
+}
+
+// onMentorAccepted moves the hire's mentor-owned tasks (sitting with the lead until now)
+// to the mentor. The plan records the mentorship event's id, so a redelivery changes
+// nothing. A hire without a plan yet is retried (their hired event may still be on its
+// way); after the consumer's attempts it is dead-lettered.
+func (m *Main) onMentorAccepted(ctx context.Context, msg *consumer.Msg) error {
+	var e events.MentorshipAccepted
+	if err := msg.Env.Payload(&e); err != nil {
+		return err
+	}
+	id := events.PlanID(e.Hire)
+	defer m.el.Lock(id)()
+	return eventlog.Retry(func() error {
+		m.el.RLock()
+		p, ok := m.state.Plan(id)
+		var payload events.TasksReassigned
+		var todo bool
+		var seq uint64
+		var problem string
+		if ok {
+			payload, todo = onboarding.DecideMentor(p, e.Mentor, msg.Env.ID)
+			seq, problem = p.Seq, p.Problem
+		}
+		m.el.RUnlock()
+		switch {
+		case !ok:
+			return fmt.Errorf("no plan for hire %s yet", e.Hire)
+		case problem != "" || !todo:
+			return nil
+		}
+		env, err := events.New(msg.Env.Actor, id, payload, m.cfg.Now())
+		if err != nil {
+			return fmt.Errorf("%w: %w", consumer.ErrPermanent, err)
+		}
+		return m.commit(ctx, env, seq)
+	})
+}
+
+// sweepLoop looks for overdue tasks now and then every SweepEvery.
+func (m *Main) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(m.cfg.SweepEvery)
+	defer t.Stop()
+	for {
+		if _, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
+			m.log.Warn("overdue sweep failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sweep publishes onboarding.task.overdue for every task that became overdue and was not
+// reported yet (the plan records that it was, so each task is reported once per due
+// date), and onboarding.plan.completed for any finished plan that lacks it. It returns how
+// many overdue events it published.
+func (m *Main) Sweep(ctx context.Context) (int, error) {
+	today := onboarding.Today(m.cfg.Now())
+	m.el.RLock()
+	due := m.state.DueOverdue(today)
+	m.el.RUnlock()
+	n := 0
+	for _, o := range due {
+		err := func() error {
+			defer m.el.Lock(o.Plan)()
+			return eventlog.Retry(func() error {
+				m.el.RLock()
+				p, ok := m.state.Plan(o.Plan)
+				var still bool
+				var seq uint64
+				if ok {
+					t, found := p.Task(o.Task)
+					still = found && t.Overdue(today) && t.OverdueSent != t.Due && t.Due == o.Due
+					seq = p.Seq
+				}
+				m.el.RUnlock()
+				if !still {
+					return nil
+				}
+				env, err := events.New(events.System, o.Plan, events.TaskOverdue{Task: o.Task, Due: o.Due, Assignee: o.Assignee}, m.cfg.Now())
+				if err != nil {
+					return err
+				}
+				if err := m.commit(ctx, env, seq); err != nil {
+					return err
+				}
+				n++
+				return nil
+			})
+		}()
+		if err != nil {
+			return n, err
+		}
+	}
+	m.el.RLock()
+	var finished []string
+	for _, p := range m.state.Plans(func(p *onboarding.Plan) bool { return p.AllDone() && !p.Completed }) {
+		finished = append(finished, p.ID)
+	}
+	m.el.RUnlock()
+	for _, id := range finished {
+		if err := func() error { defer m.el.Lock(id)(); return m.completeIfDone(ctx, id, events.System) }(); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// completeIfDone appends plan.completed when every task of the plan is done and it was
+// not announced yet. The caller holds the plan's lock (or none: the sweeper takes it).
+func (m *Main) completeIfDone(ctx context.Context, id, actor string) error {
+	return eventlog.Retry(func() error {
+		m.el.RLock()
+		p, ok := m.state.Plan(id)
+		var todo bool
+		var seq uint64
+		var payload events.PlanCompleted
+		if ok {
+			todo, seq = p.AllDone() && !p.Completed, p.Seq
+			payload = events.PlanCompleted{Hire: p.Hire, Tasks: len(p.Tasks)}
+		}
+		m.el.RUnlock()
+		if !todo {
+			return nil
+		}
+		env, err := events.New(actor, id, payload, m.cfg.Now())
+		if err != nil {
+			return err
+		}
+		return m.commit(ctx, env, seq)
+	})
+}

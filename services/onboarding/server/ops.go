@@ -1,0 +1,240 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/services/onboarding"
+)
+
+type empty struct{}
+
+func (m *Main) register() error {
+	svc, err := rpc.NewService(m.nc, events.OnboardingService, "1.0.0", m.log)
+	if err != nil {
+		return err
+	}
+	m.svc = svc
+	for _, err := range []error{
+		rpc.Handle(svc, events.OpPlansList, m.opPlansList),
+		rpc.Handle(svc, events.OpPlanGet, m.opPlanGet),
+		rpc.Handle(svc, events.OpMyTasks, m.opMyTasks),
+		rpc.Handle(svc, events.OpTaskComplete, m.opComplete),
+		rpc.Handle(svc, events.OpTaskReopen, m.opReopen),
+		rpc.Handle(svc, events.OpTaskAdd, m.opAdd),
+		rpc.Handle(svc, events.OpTaskRemove, m.opRemove),
+		rpc.Handle(svc, events.OpTaskChange, m.opChange),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errUnauthorized = events.Errorf(events.CodeUnauthorized, "sign in again")
+
+// authenticate turns the request's caller into a domain caller: the system (trusted
+// tools: seeding), or a person whose token verifies and who is still active.
+func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (onboarding.Caller, error) {
+	if c.System {
+		return onboarding.Caller{System: true}, nil
+	}
+	claims, err := m.verify.Verify(ctx, c.Token)
+	if err != nil {
+		return onboarding.Caller{}, errUnauthorized
+	}
+	if p, ok := m.dir.Person(claims.Subject); ok && !p.Active {
+		return onboarding.Caller{}, errUnauthorized
+	}
+	return onboarding.Caller{ID: claims.Subject, Roles: claims.Roles, Team: claims.Team}, nil
+}
+
+func (m *Main) today() string { return onboarding.Today(m.cfg.Now()) }
+
+func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansRequest]) (events.PlansReply, error) {
+	c, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.PlansReply{}, err
+	}
+	f, today := r.Body, m.today()
+	out := events.PlansReply{Items: []events.PlanView{}}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	for _, p := range m.state.Plans(func(p *onboarding.Plan) bool {
+		return onboarding.CanView(c, p) && (f.Hire == "" || p.Hire == f.Hire) && (f.Track == "" || p.Track == f.Track) &&
+			(f.Team == "" || p.Team == f.Team) && (!f.OverdueOnly || p.OverdueCount(today) > 0)
+	}) {
+		v := onboarding.View(c, p, today, m.names, false)
+		if p.Problem != "" {
+			if !c.System && !c.Has(events.RoleHR, events.RoleAdmin) {
+				continue // problems are HR's to solve
+			}
+			out.Problems = append(out.Problems, v)
+			continue
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out, nil
+}
+
+// visiblePlan returns the view of plan id for c. A plan c may not see answers forbidden
+// whether or not it exists (only HR and admin learn that it does not), except the
+// caller's own plan, which is simply not there yet.
+func (m *Main) visiblePlan(c onboarding.Caller, id string) (events.PlanView, error) {
+	m.el.RLock()
+	defer m.el.RUnlock()
+	p, ok := m.state.Plan(id)
+	switch {
+	case !ok && (c.System || c.Has(events.RoleHR, events.RoleAdmin) || id == events.PlanID(c.ID)):
+		return events.PlanView{}, onboarding.ErrPlanNotFound
+	case !ok, !onboarding.CanView(c, p):
+		return events.PlanView{}, onboarding.ErrForbidden
+	}
+	return onboarding.View(c, p, m.today(), m.names, true), nil
+}
+
+func (m *Main) opPlanGet(ctx context.Context, r rpc.Request[events.PlanRequest]) (events.PlanView, error) {
+	c, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.PlanView{}, err
+	}
+	return m.visiblePlan(c, r.Body.ID)
+}
+
+func (m *Main) opMyTasks(ctx context.Context, r rpc.Request[empty]) (events.QueueReply, error) {
+	c, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.QueueReply{}, err
+	}
+	today := m.today()
+	out := events.QueueReply{Items: []events.TaskView{}}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	for _, it := range m.state.Queue(c, today) {
+		v := onboarding.TaskView(c, it.Plan, it.Task, today, m.names)
+		v.Plan, v.Hire, v.HireName = it.Plan.ID, it.Plan.Hire, it.Plan.Name
+		out.Items = append(out.Items, v)
+	}
+	return out, nil
+}
+
+// change runs one decide-and-commit on a plan under its lock, then announces the plan's
+// completion if the change finished it, and answers the plan as the caller sees it now.
+// decide returns the plan id, its last sequence and the payload (nil: nothing to do).
+func (m *Main) change(ctx context.Context, c onboarding.Caller, planID string, decide func() (string, uint64, events.Payload, error)) (events.PlanView, error) {
+	if planID == "" {
+		planID = "-"
+	}
+	unlock := m.el.Lock(planID)
+	err := eventlog.Retry(func() error {
+		m.el.RLock()
+		id, seq, payload, err := decide()
+		m.el.RUnlock()
+		if err != nil || payload == nil {
+			return err
+		}
+		env, err := events.New(c.Actor(), id, payload, m.cfg.Now())
+		if err != nil {
+			return err
+		}
+		return m.commit(ctx, env, seq)
+	})
+	if err == nil {
+		if cerr := m.completeIfDone(ctx, planID, c.Actor()); cerr != nil {
+			m.log.Warn("plan.completed not appended; the sweeper will retry", "plan", planID, "err", cerr)
+		}
+	}
+	unlock()
+	if err != nil {
+		return events.PlanView{}, err
+	}
+	view, err := m.visiblePlan(c, planID)
+	if err != nil { // e.g. a lead who moved the hire's last task away: nothing to show
+		return events.PlanView{ID: planID}, nil
+	}
+	return view, nil
+}
+
+func planOf(taskID string) string { p, _, _ := onboarding.SplitTaskID(taskID); return p }
+
+func (m *Main) opComplete(ctx context.Context, r rpc.Request[events.TaskRequest]) (events.PlanView, error) {
+	c, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.PlanView{}, err
+	}
+	return m.change(ctx, c, planOf(r.Body.ID), func() (string, uint64, events.Payload, error) {
+		p, e, err := m.state.DecideComplete(c, r.Body.ID, r.Body.Evidence)
+		if err != nil || e == nil {
+			return "", 0, nil, err
+		}
+		return p.ID, p.Seq, *e, nil
+	})
+}
+
+func (m *Main) opReopen(ctx context.Context, r rpc.Request[events.TaskRequest]) (events.PlanView, error) {
+	c, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.PlanView{}, err
+	}
+	return m.change(ctx, c, planOf(r.Body.ID), func() (string, uint64, events.Payload, error) {
+		p, e, err := m.state.DecideReopen(c, r.Body.ID, r.Body.Reason)
+		if err != nil || e == nil {
+			return "", 0, nil, err
+		}
+		return p.ID, p.Seq, *e, nil
+	})
+}
+
+func newTaskKey() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return "added-" + hex.EncodeToString(b)
+}
+
+func (m *Main) opAdd(ctx context.Context, r rpc.Request[events.AddTaskRequest]) (events.PlanView, error) {
+	c, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.PlanView{}, err
+	}
+	key := newTaskKey()
+	return m.change(ctx, c, r.Body.Plan, func() (string, uint64, events.Payload, error) {
+		p, e, err := m.state.DecideAdd(c, r.Body, key)
+		if err != nil {
+			return "", 0, nil, err
+		}
+		return p.ID, p.Seq, e, nil
+	})
+}
+
+func (m *Main) opRemove(ctx context.Context, r rpc.Request[events.TaskRequest]) (events.PlanView, error) {
+	c, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.PlanView{}, err
+	}
+	return m.change(ctx, c, planOf(r.Body.ID), func() (string, uint64, events.Payload, error) {
+		p, e, err := m.state.DecideRemove(c, r.Body.ID, r.Body.Reason)
+		if err != nil {
+			return "", 0, nil, err
+		}
+		return p.ID, p.Seq, e, nil
+	})
+}
+
+func (m *Main) opChange(ctx context.Context, r rpc.Request[events.ChangeTaskRequest]) (events.PlanView, error) {
+	c, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.PlanView{}, err
+	}
+	return m.change(ctx, c, planOf(r.Body.ID), func() (string, uint64, events.Payload, error) {
+		p, e, err := m.state.DecideChange(c, r.Body)
+		if err != nil || e == nil {
+			return "", 0, nil, err
+		}
+		return p.ID, p.Seq, *e, nil
+	})
+}

@@ -1,0 +1,237 @@
+// Package server runs the onboarding service: it makes a plan for every hire from the
+// identity stream, moves mentor tasks when a mentorship is accepted, answers onboarding's
+// request-reply operations over NATS, publishes task.overdue from a sweeper, appends
+// onboarding events to JetStream (the commit point) and projects them into its MongoDB
+// collection and its in-memory state.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	tpl "onramp.dev/content/onboarding"
+	"onramp.dev/events"
+	"onramp.dev/infra/authn"
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/consumer"
+	"onramp.dev/infra/directory"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/store"
+	"onramp.dev/services/onboarding"
+)
+
+// Config tunes the service.
+type Config struct {
+	// Durable names the projector's consumer; default onboarding-projector. Each replica
+	// keeping its own store needs its own.
+	Durable string
+	// Now is the clock (tests move it); default time.Now.
+	Now func() time.Time
+	// SweepEvery is how often overdue tasks are looked for; default one minute, negative:
+	// never (tests call Sweep).
+	SweepEvery time.Duration
+	// Keys are the token-signing public keys; default: fetched from identity.
+	Keys authn.KeySource
+	// Templates are the onboarding templates by track; default: the shipped ones.
+	Templates map[string]tpl.Template
+}
+
+// Main is the onboarding service.
+type Main struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	log    *slog.Logger
+	cfg    Config
+	plans  *store.Collection[onboarding.Plan]
+	verify *authn.Verifier
+	dir    *directory.Directory
+
+	state *onboarding.State // guarded by el's lock
+	el    *eventlog.Log
+
+	storedMu sync.Mutex
+	stored   map[string]bool // plan documents known to exist in the store
+
+	svc    *rpc.Service
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New prepares the service on a NATS connection and its own database.
+func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*Main, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("onboarding: %w", err)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Durable == "" {
+		cfg.Durable = "onboarding-projector"
+	}
+	if cfg.SweepEvery == 0 {
+		cfg.SweepEvery = time.Minute
+	}
+	if cfg.Keys == nil {
+		cfg.Keys = authn.IdentityKeys(nc)
+	}
+	if cfg.Templates == nil {
+		if cfg.Templates, err = tpl.Load(); err != nil {
+			return nil, fmt.Errorf("onboarding: %w", err)
+		}
+	}
+	logger = logger.With("service", "onboarding")
+	m := &Main{
+		nc: nc, js: js, log: logger, cfg: cfg,
+		plans:  store.NewCollection[onboarding.Plan](db, "plans"),
+		verify: authn.NewVerifier(cfg.Keys),
+		dir:    directory.New(logger),
+		state:  onboarding.NewState(),
+		stored: map[string]bool{},
+	}
+	m.el = eventlog.New(js, "ONBOARDING", model{m.state}, logger)
+	return m, nil
+}
+
+type model struct{ s *onboarding.State }
+
+func (m model) Apply(env events.Envelope, seq uint64) ([]string, error) { return m.s.Apply(env, seq) }
+
+// Run loads the plans, starts the projector, the directory, the consumers of identity's
+// and mentorship's events and the overdue sweeper, and registers the operations. It
+// returns once the service answers requests; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	if err := bus.EnsureStreams(ctx, m.js); err != nil {
+		return err
+	}
+	if err := m.plans.All(ctx, func(p onboarding.Plan) error {
+		m.state.Load(p)
+		m.el.Loaded(p.Seq)
+		m.stored[p.ID] = true
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
+		return err
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	if err := m.dir.Start(bg, m.js); err != nil {
+		m.stop()
+		return err
+	}
+	hired, err := consumer.New(ctx, m.js, consumer.Config{
+		Stream: "IDENTITY", Durable: "onboarding-hired", Logger: m.log,
+		Filters: []string{events.TypeFilter(events.StaffHired{}.EventType())},
+	})
+	if err != nil {
+		m.stop()
+		return err
+	}
+	mentors, err := consumer.New(ctx, m.js, consumer.Config{
+		Stream: "MENTORSHIP", Durable: "onboarding-mentorship", Logger: m.log,
+		Filters: []string{events.TypeFilter(events.MentorshipAccepted{}.EventType())},
+	})
+	if err != nil {
+		m.stop()
+		return err
+	}
+	m.wg.Go(func() { _ = hired.Run(bg, consumer.Each(m.onHired)) })
+	m.wg.Go(func() { _ = mentors.Run(bg, consumer.Each(m.onMentorAccepted)) })
+	if m.cfg.SweepEvery > 0 {
+		m.wg.Go(func() { m.sweepLoop(bg) })
+	}
+	if err := m.register(); err != nil {
+		m.stop()
+		return err
+	}
+	return nil
+}
+
+func (m *Main) stop() {
+	if m.cancel != nil {
+		m.cancel()
+		m.wg.Wait()
+		m.cancel = nil
+	}
+	m.el.Close()
+}
+
+// Close stops answering, stops the consumers and the sweeper and waits for the projector
+// to finish its batch.
+func (m *Main) Close() error {
+	var err error
+	if m.svc != nil {
+		err = m.svc.Stop()
+		m.svc = nil
+	}
+	m.stop()
+	return err
+}
+
+// flush writes the plans a projector batch touched: new plans as one bulk insert (the
+// cheap path on the embedded store), changed ones as whole-document replacements.
+func (m *Main) flush(ctx context.Context, ids []string) error {
+	var fresh, changed []onboarding.Plan
+	m.storedMu.Lock()
+	defer m.storedMu.Unlock()
+	m.el.Read(func() {
+		for _, id := range ids {
+			p, ok := m.state.Plan(id)
+			if !ok {
+				continue
+			}
+			doc := *p
+			doc.Tasks = append([]onboarding.Task(nil), p.Tasks...)
+			doc.Handled = append([]string(nil), p.Handled...)
+			doc.History = append([]onboarding.Entry(nil), p.History...)
+			if m.stored[id] {
+				changed = append(changed, doc)
+			} else {
+				fresh = append(fresh, doc)
+			}
+		}
+	})
+	if err := m.plans.Insert(ctx, fresh...); err != nil {
+		// Some were written before (a replay after a crash): replace them instead.
+		if !mongo.IsDuplicateKeyError(err) {
+			return err
+		}
+		if err := m.plans.Put(ctx, fresh...); err != nil {
+			return err
+		}
+	}
+	if err := m.plans.Put(ctx, changed...); err != nil {
+		return err
+	}
+	for _, d := range fresh {
+		m.stored[d.ID] = true
+	}
+	return nil
+}
+
+// commit appends an event about a plan, expecting lastSeq to be the plan's last event.
+func (m *Main) commit(ctx context.Context, env events.Envelope, lastSeq uint64) error {
+	_, err := m.el.Commit(ctx, env, bus.Expect{Filter: events.OnboardingPlanFilter(env.Subject), LastSeq: lastSeq})
+	return err
+}
+
+// names finds display names in the directory.
+func (m *Main) names(id string) string {
+	if p, ok := m.dir.Person(id); ok {
+		return p.Name
+	}
+	return id
+}
+
+// Applied is the highest onboarding stream sequence the service reflects (tests).
+func (m *Main) Applied() uint64 { return m.el.Applied() }

@@ -1,0 +1,624 @@
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/authn"
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/consumer"
+	"onramp.dev/infra/devstack/devstacktest"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/services/onboarding"
+)
+
+// fixture is one onboarding service on a real embedded stack, with a key to sign tokens
+// the way identity does and a clock the test can move.
+type fixture struct {
+	t    *testing.T
+	env  *devstacktest.Env
+	js   jetstream.JetStream
+	m    *Main
+	key  ed25519.PrivateKey
+	pub  ed25519.PublicKey
+	now  atomic.Pointer[time.Time]
+	day0 time.Time // "today" at the start of the test
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, env: devstacktest.Start(t)}
+	f.pub, f.key, _ = ed25519.GenerateKey(rand.Reader)
+	f.day0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	f.setNow(f.day0)
+	js, err := jetstream.New(f.env.NATS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.js = js
+	if err := bus.EnsureStreams(context.Background(), js); err != nil {
+		t.Fatal(err)
+	}
+	f.m = f.start("")
+	return f
+}
+
+func (f *fixture) setNow(t time.Time) { f.now.Store(&t) }
+
+func (f *fixture) start(durable string) *Main {
+	f.t.Helper()
+	m, err := New(f.env.NATS, f.env.Mongo.Database("onboarding"), slog.New(slog.DiscardHandler), Config{
+		Durable: durable, Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1,
+		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
+			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
+		},
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+// person is someone with a token; hire them on the identity stream with hire().
+type person struct {
+	id, team string
+	roles    []string
+	caller   rpc.Caller
+}
+
+func (f *fixture) person(id, team string, roles ...string) person {
+	f.t.Helper()
+	now := time.Now()
+	tok, err := authn.Sign(authn.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: id,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
+		Session: "s-" + id, Roles: roles, Team: team,
+	}, "k1", f.key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return person{id: id, team: team, roles: roles, caller: rpc.Caller{Token: tok}}
+}
+
+// hire appends identity.staff.hired for id and returns the event.
+func (f *fixture) hire(id, team, lead, track string, startOffset int) events.Envelope {
+	f.t.Helper()
+	e := events.StaffHired{Email: id + "@example.org", Name: "Name " + id, Roles: []string{events.RoleHire}, Team: team, Lead: lead,
+		Track: track, StartDate: f.day0.AddDate(0, 0, startOffset).Format(events.DateLayout)}
+	env, err := events.New("hr", id, e, time.Now())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := bus.Append(context.Background(), f.js, env, bus.Expect{}); err != nil {
+		f.t.Fatal(err)
+	}
+	return env
+}
+
+var system = rpc.Caller{System: true}
+
+func call[Resp any](f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
+	return rpc.Call[Resp](context.Background(), f.env.NATS, events.RPC(events.OnboardingService, op), c, req)
+}
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached within 15s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// plan waits until the hire's plan exists and returns it as the system sees it.
+func (f *fixture) plan(hire string) events.PlanView {
+	f.t.Helper()
+	var v events.PlanView
+	waitFor(f.t, "plan of "+hire, func() bool {
+		var err error
+		v, err = call[events.PlanView](f, events.OpPlanGet, system, events.PlanRequest{ID: events.PlanID(hire)})
+		return err == nil
+	})
+	return v
+}
+
+// count is the number of events of type typ about plan on the ONBOARDING stream.
+func (f *fixture) count(typ, plan string) uint64 {
+	f.t.Helper()
+	s, err := f.js.Stream(context.Background(), "ONBOARDING")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	subj := events.Subject(typ, plan)
+	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(subj))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return info.State.Subjects[subj]
+}
+
+func code(err error) string { return events.CodeOf(err) }
+
+func taskByKey(t *testing.T, v events.PlanView, key string) events.TaskView {
+	t.Helper()
+	for _, x := range v.Tasks {
+		if x.Key == key {
+			return x
+		}
+	}
+	t.Fatalf("no task %s on %s", key, v.ID)
+	return events.TaskView{}
+}
+
+func TestHiredMakesPlanWithResolvedOwnersAndDates(t *testing.T) {
+	f := setup(t)
+	f.hire("ada", "platform", "lee", "infrastructure", 3)
+	v := f.plan("ada")
+	if v.ID != "plan-ada" || v.Track != "infrastructure" || v.TemplateVersion != 1 || v.State != events.PlanNotStarted || v.Progress.Total < 20 {
+		t.Fatalf("plan = %+v", v)
+	}
+	// Day 1 is the start date; day -7 is eight days before it.
+	start := f.day0.AddDate(0, 0, 3)
+	for key, want := range map[string]struct{ assignee, due string }{
+		"order-laptop":       {events.QueueIT, start.AddDate(0, 0, -8).Format(events.DateLayout)},
+		"starter-paperwork":  {events.QueueHR, start.AddDate(0, 0, -11).Format(events.DateLayout)},
+		"choose-mentor":      {"lee", start.AddDate(0, 0, -6).Format(events.DateLayout)},
+		"mentor-hello":       {"lee", start.AddDate(0, 0, -3).Format(events.DateLayout)}, // no mentor yet: the lead
+		"hand-over-hardware": {events.QueueIT, start.Format(events.DateLayout)},
+	} {
+		got := taskByKey(t, v, key)
+		if got.Assignee != want.assignee || got.Due != want.due {
+			t.Errorf("%s: assignee %s due %s, want %s %s", key, got.Assignee, got.Due, want.assignee, want.due)
+		}
+	}
+	hireTasks := 0
+	for _, x := range v.Tasks {
+		if x.Owner == events.OwnerHire {
+			hireTasks++
+			if x.Assignee != "ada" {
+				t.Errorf("hire task %s assigned to %s", x.Key, x.Assignee)
+			}
+		}
+	}
+	if hireTasks == 0 || v.ByOwner[events.OwnerHire].Total != hireTasks {
+		t.Errorf("hire tasks %d, by owner %+v", hireTasks, v.ByOwner)
+	}
+}
+
+// A redelivered hired event (the whole identity stream replayed to a fresh consumer after
+// a restart, plus the same hire appended again under a new event id) never makes a
+// second plan.
+func TestRedeliveredHiredMakesNoSecondPlan(t *testing.T) {
+	f := setup(t)
+	env := f.hire("ada", "platform", "lee", "security", 0)
+	f.plan("ada")
+	ctx := context.Background()
+	_ = f.m.Close()
+	if err := f.js.DeleteConsumer(ctx, "IDENTITY", "onboarding-hired"); err != nil {
+		t.Fatal(err)
+	}
+	again := env
+	again.ID = events.NewID(time.Now())
+	if _, err := bus.Append(ctx, f.js, again, bus.Expect{}); err != nil {
+		t.Fatal(err)
+	}
+	f.m = f.start("")
+	f.hire("bob", "platform", "lee", "security", 0) // behind both: once bob is there, ada's were handled
+	f.plan("bob")
+	waitFor(t, "redeliveries settled", func() bool {
+		c, err := f.js.Consumer(ctx, "IDENTITY", "onboarding-hired")
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(ctx)
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+	})
+	if n := f.count("onboarding.plan.created", "plan-ada"); n != 1 {
+		t.Fatalf("%d plan.created events for ada, want 1", n)
+	}
+	list := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, system, events.PlansRequest{}))
+	if len(list.Items) != 2 {
+		t.Fatalf("%d plans, want 2", len(list.Items))
+	}
+	n := 0
+	if err := f.m.plans.All(ctx, func(onboarding.Plan) error { n++; return nil }); err != nil || n != 2 {
+		t.Fatalf("%d plan documents (%v), want 2", n, err)
+	}
+}
+
+func TestTrackWithoutTemplateIsAProblemHRSees(t *testing.T) {
+	f := setup(t)
+	f.hire("zed", "platform", "", "astronaut", 0)
+	hr := f.person("hana", "people", events.RoleHR)
+	var list events.PlansReply
+	waitFor(t, "problem listed", func() bool {
+		list = must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, hr.caller, events.PlansRequest{}))
+		return len(list.Problems) == 1
+	})
+	if len(list.Items) != 0 || list.Problems[0].Hire != "zed" || list.Problems[0].State != events.PlanProblem || list.Problems[0].Problem == "" {
+		t.Fatalf("list = %+v", list)
+	}
+	// The lead of the team sees nothing to act on; nobody can add tasks to it.
+	lead := f.person("lee", "platform", events.RoleLead)
+	if l := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, lead.caller, events.PlansRequest{})); len(l.Problems) != 0 || len(l.Items) != 0 {
+		t.Fatalf("lead sees %+v", l)
+	}
+	if _, err := call[events.PlanView](f, events.OpTaskAdd, hr.caller, events.AddTaskRequest{Plan: "plan-zed", Title: "x", Owner: "hire", Due: "2026-12-01"}); code(err) != events.CodeNotFound {
+		t.Fatalf("add to a problem: %v", err)
+	}
+}
+
+// 50 concurrent completions on one plan give exactly 50 done, each one event; completing
+// the same task 20 times at once gives one.
+func TestConcurrentCompletionsOnOnePlan(t *testing.T) {
+	f := setup(t)
+	f.hire("ada", "platform", "lee", "infrastructure", -10)
+	hr := f.person("hana", "people", events.RoleHR)
+	v := f.plan("ada")
+	for i := 0; len(v.Tasks) < 51; i++ {
+		v = must[events.PlanView](t)(call[events.PlanView](f, events.OpTaskAdd, hr.caller, events.AddTaskRequest{
+			Plan: v.ID, Title: fmt.Sprintf("Extra %d", i), Owner: events.OwnerHire, Due: "2026-12-20"}))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for _, task := range v.Tasks[:50] {
+		wg.Go(func() {
+			_, err := call[events.PlanView](f, events.OpTaskComplete, hr.caller, events.TaskRequest{ID: task.ID, Evidence: "done by HR"})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := f.plan("ada")
+	if got.Progress.Done != 50 || f.count("onboarding.task.completed", v.ID) != 50 {
+		t.Fatalf("done %d, events %d; want 50 and 50", got.Progress.Done, f.count("onboarding.task.completed", v.ID))
+	}
+	last := v.Tasks[50]
+	for range 20 {
+		wg.Go(func() {
+			if _, err := call[events.PlanView](f, events.OpTaskComplete, hr.caller, events.TaskRequest{ID: last.ID, Evidence: "x"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := f.count("onboarding.task.completed", v.ID); n != 51 {
+		t.Fatalf("%d completions after 20 of the same task, want 51", n)
+	}
+	// Acting for others is recorded as such.
+	if x := taskByKey(t, f.plan("ada"), last.Key); x.DoneBy != "hana" || x.OnBehalfOf != "ada" {
+		t.Fatalf("done by %q on behalf of %q", x.DoneBy, x.OnBehalfOf)
+	}
+	// Every task done: exactly one plan.completed, stored.
+	waitFor(t, "plan stored complete", func() bool {
+		d, ok, err := f.m.plans.Get(context.Background(), v.ID)
+		return err == nil && ok && d.Completed && len(d.Tasks) == 51
+	})
+	if n := f.count("onboarding.plan.completed", v.ID); n != 1 {
+		t.Fatalf("%d plan.completed, want 1", n)
+	}
+	if s := f.plan("ada").State; s != events.PlanComplete {
+		t.Fatalf("state %s", s)
+	}
+}
+
+func TestCompleteReopenAndBadInput(t *testing.T) {
+	f := setup(t)
+	f.hire("ada", "platform", "lee", "infrastructure", 0)
+	ada := f.person("ada", "platform", events.RoleHire)
+	it := f.person("ivy", "it-ops", events.RoleIT)
+	v := f.plan("ada")
+	var hireTask, evidenceTask events.TaskView
+	for _, x := range v.Tasks {
+		if x.Owner == events.OwnerHire && !x.NeedsEvidence && hireTask.ID == "" {
+			hireTask = x
+		}
+		if x.Owner == events.OwnerIT && x.NeedsEvidence && evidenceTask.ID == "" {
+			evidenceTask = x
+		}
+	}
+	before := f.m.Applied()
+	var e *events.Error
+	_, err := call[events.PlanView](f, events.OpTaskComplete, it.caller, events.TaskRequest{ID: evidenceTask.ID})
+	if !errors.As(err, &e) || e.Code != events.CodeInvalid || e.Fields["evidence"] == "" {
+		t.Fatalf("no evidence: %v", err)
+	}
+	if _, err := call[events.PlanView](f, events.OpTaskComplete, ada.caller, events.TaskRequest{ID: "plan-ada.no-such-task"}); code(err) != events.CodeNotFound {
+		t.Fatalf("unknown task: %v", err)
+	}
+	if _, err := call[events.PlanView](f, events.OpTaskComplete, ada.caller, events.TaskRequest{ID: "garbage"}); code(err) != events.CodeNotFound {
+		t.Fatalf("malformed task id: %v", err)
+	}
+	if f.m.Applied() != before {
+		t.Fatal("bad input appended events")
+	}
+	got := must[events.PlanView](t)(call[events.PlanView](f, events.OpTaskComplete, ada.caller, events.TaskRequest{ID: hireTask.ID}))
+	if got.Progress.Done != 1 || got.State != events.PlanInProgress || !taskByKey(t, got, hireTask.Key).Done {
+		t.Fatalf("after complete: %+v", got.Progress)
+	}
+	must[events.PlanView](t)(call[events.PlanView](f, events.OpTaskComplete, ada.caller, events.TaskRequest{ID: hireTask.ID}))
+	if n := f.count("onboarding.task.completed", "plan-ada"); n != 1 {
+		t.Fatalf("completing twice: %d events", n)
+	}
+	_, err = call[events.PlanView](f, events.OpTaskReopen, ada.caller, events.TaskRequest{ID: hireTask.ID, Reason: "  "})
+	if !errors.As(err, &e) || e.Code != events.CodeInvalid || e.Fields["reason"] == "" {
+		t.Fatalf("reopen without reason: %v", err)
+	}
+	got = must[events.PlanView](t)(call[events.PlanView](f, events.OpTaskReopen, ada.caller, events.TaskRequest{ID: hireTask.ID, Reason: "clicked by mistake"}))
+	if got.Progress.Done != 0 || got.State != events.PlanNotStarted {
+		t.Fatalf("after reopen: %+v %s", got.Progress, got.State)
+	}
+	got = must[events.PlanView](t)(call[events.PlanView](f, events.OpTaskComplete, it.caller, events.TaskRequest{ID: evidenceTask.ID, Evidence: "asset LAP-0042"}))
+	if len(got.Tasks) != 0 { // IT may not see the plan: the answer is the bare id
+		t.Fatalf("IT sees the plan: %+v", got)
+	}
+	if x := taskByKey(t, f.plan("ada"), evidenceTask.Key); !x.Done || x.Evidence != "asset LAP-0042" || x.DoneBy != "ivy" || x.OnBehalfOf != "" {
+		t.Fatalf("IT task = %+v", x)
+	}
+	// The history shows each change.
+	if h := f.plan("ada").History; len(h) != 4 {
+		t.Fatalf("history has %d entries, want 4 (created, completed, reopened, completed): %+v", len(h), h)
+	}
+}
+
+// Every operation × role: who may, and that a refusal changes nothing.
+func TestAuthorizationPerOperationAndRole(t *testing.T) {
+	f := setup(t)
+	f.hire("ada", "platform", "lee", "infrastructure", 0)
+	f.hire("bob", "security", "sam", "security", 0)
+	v := f.plan("ada")
+	f.plan("bob")
+	roles := map[string]person{
+		"hire":         f.person("ada", "platform", events.RoleHire),
+		"other hire":   f.person("bob", "security", events.RoleHire),
+		"lead":         f.person("lee", "platform", events.RoleLead),
+		"other lead":   f.person("sam", "security", events.RoleLead),
+		"it":           f.person("ivy", "it-ops", events.RoleIT),
+		"hr":           f.person("hana", "people", events.RoleHR),
+		"admin":        f.person("ada-admin", "it-management", events.RoleAdmin),
+		"mentor":       f.person("maya", "security", events.RoleMentor),
+		"bad token":    {caller: rpc.Caller{Token: "nope"}},
+		"no token":     {},
+		"forged roles": {caller: rpc.Caller{Token: forged(t)}},
+	}
+	key := func(owner string) string {
+		for _, x := range v.Tasks {
+			if x.Owner == owner && !x.NeedsEvidence {
+				return x.ID
+			}
+		}
+		t.Fatalf("no %s task", owner)
+		return ""
+	}
+	ok, forbidden, unauth := "", events.CodeForbidden, events.CodeUnauthorized
+	type want map[string]string // role → code ("" = allowed)
+	all := func(c string) want {
+		w := want{}
+		for r := range roles {
+			w[r] = c
+		}
+		w["bad token"], w["no token"], w["forged roles"] = unauth, unauth, unauth
+		return w
+	}
+	with := func(w want, allowed ...string) want {
+		for _, r := range allowed {
+			w[r] = ok
+		}
+		return w
+	}
+	tests := []struct {
+		name   string
+		op     string
+		req    func() any
+		writes bool
+		want   want
+	}{
+		{"get plan", events.OpPlanGet, func() any { return events.PlanRequest{ID: v.ID} }, false, with(all(forbidden), "hire", "lead", "hr", "admin")},
+		{"get missing plan", events.OpPlanGet, func() any { return events.PlanRequest{ID: "plan-nobody"} }, false,
+			with(all(forbidden), "hr", "admin")}, // HR/admin get 404, checked below
+		{"complete hire task", events.OpTaskComplete, func() any { return events.TaskRequest{ID: key(events.OwnerHire)} }, true, with(all(forbidden), "hire", "hr", "admin")},
+		{"complete lead task", events.OpTaskComplete, func() any { return events.TaskRequest{ID: key(events.OwnerLead)} }, true, with(all(forbidden), "lead", "hr", "admin")},
+		{"complete it task", events.OpTaskComplete, func() any { return events.TaskRequest{ID: key(events.OwnerIT)} }, true, with(all(forbidden), "it", "hr", "admin")},
+		{"complete hr task", events.OpTaskComplete, func() any { return events.TaskRequest{ID: key(events.OwnerHR)} }, true, with(all(forbidden), "hr", "admin")},
+		{"complete mentor task", events.OpTaskComplete, func() any { return events.TaskRequest{ID: key(events.OwnerMentor)} }, true, with(all(forbidden), "lead", "hr", "admin")},
+		{"reopen hire task", events.OpTaskReopen, func() any { return events.TaskRequest{ID: key(events.OwnerHire), Reason: "r"} }, true, with(all(forbidden), "hire", "hr", "admin")},
+		{"add task", events.OpTaskAdd, func() any { return events.AddTaskRequest{Plan: v.ID, Title: "t", Owner: "hire", Due: "2026-12-24"} }, true, with(all(forbidden), "lead", "hr", "admin")},
+		{"change task", events.OpTaskChange, func() any { return events.ChangeTaskRequest{ID: key(events.OwnerHire), Due: "2027-01-05"} }, true, with(all(forbidden), "lead", "hr", "admin")},
+		{"remove task", events.OpTaskRemove, func() any { return events.TaskRequest{ID: added(f, v.ID)} }, true, with(all(forbidden), "lead", "hr", "admin")},
+		{"list plans", events.OpPlansList, func() any { return events.PlansRequest{} }, false, with(all(ok))},
+		{"my tasks", events.OpMyTasks, func() any { return nil }, false, with(all(ok))},
+	}
+	for _, tt := range tests {
+		for role, who := range roles {
+			t.Run(tt.name+"/"+role, func(t *testing.T) {
+				want := tt.want[role]
+				if tt.name == "get missing plan" && want == ok {
+					want = events.CodeNotFound
+				}
+				req := tt.req()
+				before := f.m.Applied()
+				_, err := call[events.PlanView](f, tt.op, who.caller, req)
+				if got := code(err); err == nil && want != ok || err != nil && got != want {
+					t.Fatalf("%s as %s: %v, want %q", tt.op, role, err, want)
+				}
+				if err != nil && f.m.Applied() != before {
+					t.Fatalf("refused %s appended events", tt.op)
+				}
+				if err == nil && tt.writes {
+					// Put it back so the next role meets the same plan.
+					restore(t, f, tt.op, req)
+				}
+			})
+		}
+	}
+	// Lists are scoped: the hire sees their plan, the other lead only theirs, IT none.
+	for role, wantN := range map[string]int{"hire": 1, "other hire": 1, "lead": 1, "other lead": 1, "it": 0, "mentor": 0, "hr": 2, "admin": 2} {
+		l := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, roles[role].caller, events.PlansRequest{}))
+		if len(l.Items) != wantN {
+			t.Errorf("%s lists %d plans, want %d", role, len(l.Items), wantN)
+		}
+	}
+	// IT's queue holds IT tasks of every hire; the hire's only their own.
+	q := must[events.QueueReply](t)(call[events.QueueReply](f, events.OpMyTasks, roles["it"].caller, nil))
+	hires := map[string]bool{}
+	for _, x := range q.Items {
+		if x.Owner != events.OwnerIT {
+			t.Fatalf("IT queue holds %+v", x)
+		}
+		hires[x.Hire] = true
+	}
+	if len(hires) != 2 {
+		t.Fatalf("IT queue covers %v", hires)
+	}
+	for _, x := range must[events.QueueReply](t)(call[events.QueueReply](f, events.OpMyTasks, roles["hire"].caller, nil)).Items {
+		if x.Assignee != "ada" {
+			t.Fatalf("hire queue holds %+v", x)
+		}
+	}
+}
+
+// restore undoes an allowed completion so the table's next role meets the same plan.
+func restore(t *testing.T, f *fixture, op string, req any) {
+	t.Helper()
+	if op == events.OpTaskComplete {
+		hr := f.person("hana", "people", events.RoleHR)
+		must[events.PlanView](t)(call[events.PlanView](f, events.OpTaskReopen, hr.caller, events.TaskRequest{ID: req.(events.TaskRequest).ID, Reason: "test"}))
+	}
+}
+
+// added adds a task to plan as HR and returns its id.
+func added(f *fixture, plan string) string {
+	f.t.Helper()
+	hr := f.person("hana", "people", events.RoleHR)
+	v := must[events.PlanView](f.t)(call[events.PlanView](f, events.OpTaskAdd, hr.caller, events.AddTaskRequest{Plan: plan, Title: "to remove", Owner: "hire", Due: "2026-12-24"}))
+	return v.Tasks[len(v.Tasks)-1].ID
+}
+
+// forged is a well-formed token signed by a key nobody trusts, claiming admin.
+func forged(t *testing.T) string {
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	now := time.Now()
+	tok, err := authn.Sign(authn.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: "evil",
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
+		Session: "s", Roles: []string{events.RoleAdmin},
+	}, "k1", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func TestOverdueIsPublishedOncePerTask(t *testing.T) {
+	f := setup(t)
+	f.hire("ada", "platform", "lee", "infrastructure", 0) // starts today
+	v := f.plan("ada")
+	ctx := context.Background()
+	n, err := f.m.Sweep(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNow := 0
+	today := f.day0.Format(events.DateLayout)
+	for _, x := range v.Tasks {
+		if x.Due < today {
+			wantNow++
+		}
+	}
+	if n != wantNow || wantNow == 0 {
+		t.Fatalf("first sweep published %d, want %d (pre-start tasks)", n, wantNow)
+	}
+	if again, _ := f.m.Sweep(ctx); again != 0 {
+		t.Fatalf("second sweep published %d", again)
+	}
+	// Ten days on, more are late; each is reported once, and a restart does not repeat them.
+	f.setNow(f.day0.AddDate(0, 0, 10))
+	more, _ := f.m.Sweep(ctx)
+	_ = f.m.Close()
+	f.m = f.start("")
+	if again, _ := f.m.Sweep(ctx); more == 0 || again != 0 {
+		t.Fatalf("after ten days %d, after restart %d", more, again)
+	}
+	s, _ := f.js.Stream(ctx, "ONBOARDING")
+	subj := events.Subject("onboarding.task.overdue", v.ID)
+	info, _ := s.Info(ctx, jetstream.WithSubjectFilter(subj))
+	if got := info.State.Subjects[subj]; got != uint64(n+more) {
+		t.Fatalf("%d overdue events, want %d", got, n+more)
+	}
+	// The API flags overdue tasks against the clock.
+	got := f.plan("ada")
+	if got.Overdue != n+more {
+		t.Fatalf("plan shows %d overdue, want %d", got.Overdue, n+more)
+	}
+}
+
+func TestMentorAcceptedMovesMentorTasksOnce(t *testing.T) {
+	f := setup(t)
+	f.hire("ada", "platform", "lee", "infrastructure", 0)
+	f.plan("ada")
+	env, err := events.New("maya", "m-1", events.MentorshipAccepted{Hire: "ada", Mentor: "maya"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := bus.Append(ctx, f.js, env, bus.Expect{}); err != nil {
+		t.Fatal(err)
+	}
+	var v events.PlanView
+	waitFor(t, "mentor tasks moved", func() bool { v = f.plan("ada"); return v.Mentor == "maya" })
+	for _, x := range v.Tasks {
+		if x.Owner == events.OwnerMentor && x.Assignee != "maya" {
+			t.Fatalf("mentor task %s still with %s", x.Key, x.Assignee)
+		}
+	}
+	// A redelivery (handled directly, as the consumer would) changes nothing.
+	before := f.m.Applied()
+	if err := f.m.onMentorAccepted(ctx, &consumer.Msg{Env: env}); err != nil {
+		t.Fatal(err)
+	}
+	if f.m.Applied() != before || f.count("onboarding.task.reassigned", v.ID) != 1 {
+		t.Fatal("redelivered mentorship changed the plan")
+	}
+	// The mentor now sees the plan and the tasks in their queue.
+	maya := f.person("maya", "security", events.RoleMentor)
+	q := must[events.QueueReply](t)(call[events.QueueReply](f, events.OpMyTasks, maya.caller, nil))
+	if len(q.Items) == 0 {
+		t.Fatal("mentor queue empty")
+	}
+	if _, err := call[events.PlanView](f, events.OpPlanGet, maya.caller, events.PlanRequest{ID: v.ID}); err != nil {
+		t.Fatal(err)
+	}
+}

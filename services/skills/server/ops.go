@@ -1,0 +1,460 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	catalogue "onramp.dev/content/skills"
+	"onramp.dev/events"
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/directory"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/services/skills"
+)
+
+type empty struct{}
+
+// MaxPage is the most report rows one request returns; clients page with offset.
+const MaxPage = 1000
+
+func (m *Main) register() error {
+	svc, err := rpc.NewService(m.nc, events.SkillsService, "1.0.0", m.log)
+	if err != nil {
+		return err
+	}
+	m.svc = svc
+	for _, err := range []error{
+		rpc.Handle(svc, events.OpSkillsList, m.opList),
+		rpc.Handle(svc, events.OpSkillsImport, m.opImport),
+		rpc.Handle(svc, events.OpRecordGet, m.opRecord),
+		rpc.Handle(svc, events.OpRecordAssess, m.opAssess),
+		rpc.Handle(svc, events.OpRecordVerify, m.opVerify),
+		rpc.Handle(svc, events.OpRecordCertify, m.opCertify),
+		rpc.Handle(svc, events.OpReportMatrix, m.report(skills.ReportMatrix)),
+		rpc.Handle(svc, events.OpReportCoverage, m.report(skills.ReportCoverage)),
+		rpc.Handle(svc, events.OpReportGaps, m.report(skills.ReportGaps)),
+		rpc.Handle(svc, events.OpReportCerts, m.report(skills.ReportCerts)),
+		rpc.Handle(svc, events.OpSkillsSeed, m.opSeed),
+		rpc.Handle(svc, events.OpSkillsSweepExpired, m.opSweep),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	errUnauthorized = events.Errorf(events.CodeUnauthorized, "sign in again")
+	errForbidden    = events.Errorf(events.CodeForbidden, "you may not do that")
+)
+
+// who is the verified caller.
+type who struct {
+	ID, Name, Team string
+	Roles          []string
+}
+
+func (w who) has(roles ...string) bool {
+	return slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(w.Roles, r) })
+}
+
+func (w who) hrOrAdmin() bool { return w.has(events.RoleHR, events.RoleAdmin) }
+
+// authenticate verifies the caller's token. Roles and team come from the directory when it
+// knows the person (so they are current), else from the token.
+func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (who, error) {
+	claims, err := m.verify.Verify(ctx, c.Token)
+	if err != nil {
+		return who{}, errUnauthorized
+	}
+	w := who{ID: claims.Subject, Name: claims.Name, Team: claims.Team, Roles: claims.Roles}
+	if p, ok := m.dir.Person(claims.Subject); ok {
+		if !p.Active {
+			return who{}, errUnauthorized
+		}
+		w.Name, w.Team, w.Roles = p.Name, p.Team, p.Roles
+	}
+	return w, nil
+}
+
+func toPerson(p directory.Person) skills.Person {
+	return skills.Person{ID: p.ID, Name: p.Name, Team: p.Team, Track: p.Track, StartDate: p.StartDate, Roles: p.Roles}
+}
+
+// person finds the subject of a request and checks that the caller may see them: the
+// person themselves, their team's lead, HR and admin. Others get 403 whether or not the
+// person exists, so nobody learns who exists; HR and admin get 404 for nobody.
+func (m *Main) person(w who, id string) (skills.Person, error) {
+	if id == "" {
+		id = w.ID
+	}
+	p, ok := m.dir.Person(id)
+	if !ok {
+		if id == w.ID { // the directory has not caught up with a brand-new person yet
+			return skills.Person{ID: w.ID, Name: w.Name, Team: w.Team, Roles: w.Roles}, nil
+		}
+		if w.hrOrAdmin() {
+			return skills.Person{}, events.Errorf(events.CodeNotFound, "no such person")
+		}
+		return skills.Person{}, errForbidden
+	}
+	if !m.canSee(w, p) {
+		return skills.Person{}, errForbidden
+	}
+	return toPerson(p), nil
+}
+
+func (m *Main) canSee(w who, p directory.Person) bool {
+	return w.ID == p.ID || w.hrOrAdmin() || (w.has(events.RoleLead) && w.Team == p.Team)
+}
+
+// canVerify: the person's lead or HR/admin, never the person themselves.
+func canVerify(w who, p skills.Person) bool {
+	return w.ID != p.ID && (w.hrOrAdmin() || (w.has(events.RoleLead) && w.Team == p.Team))
+}
+
+// asOf parses an as-of date into the end of that day (empty: now).
+func (m *Main) asOf(s string) (time.Time, string, error) {
+	if s == "" {
+		return m.cfg.Now(), "", nil
+	}
+	d, err := time.Parse(events.DateLayout, s)
+	if err != nil {
+		return time.Time{}, "", &events.Error{Code: events.CodeInvalid, Message: "as_of must be a date like 2026-01-31",
+			Fields: map[string]string{"as_of": "must be a date like 2026-01-31"}}
+	}
+	return skills.EndOfDay(d), s, nil
+}
+
+func skillView(s catalogue.Skill) events.Skill {
+	return events.Skill{ID: s.ID, Name: s.Name, Category: s.Category, MinLevel: s.MinLevel, MaxLevel: s.MaxLevel, Description: s.Description}
+}
+
+func (m *Main) opList(ctx context.Context, r rpc.Request[empty]) (events.SkillsReply, error) {
+	if !r.Caller.System {
+		if _, err := m.authenticate(ctx, r.Caller); err != nil {
+			return events.SkillsReply{}, err
+		}
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	out := events.SkillsReply{Items: make([]events.Skill, 0, len(m.state.Skills()))}
+	for _, s := range m.state.Skills() {
+		out.Items = append(out.Items, skillView(s))
+	}
+	return out, nil
+}
+
+func (m *Main) opRecord(ctx context.Context, r rpc.Request[events.SkillRecordRequest]) (events.SkillRecordReply, error) {
+	w, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.SkillRecordReply{}, err
+	}
+	p, err := m.person(w, r.Body.Person)
+	if err != nil {
+		return events.SkillRecordReply{}, err
+	}
+	at, label, err := m.asOf(r.Body.AsOf)
+	if err != nil {
+		return events.SkillRecordReply{}, err
+	}
+	m.el.RLock()
+	reply := m.state.RecordView(p, at)
+	m.el.RUnlock()
+	reply.AsOf = label
+	reply.CanAssess = w.ID == p.ID
+	reply.CanVerify = canVerify(w, p)
+	return reply, nil
+}
+
+// item answers the one skill of a person's record after a change.
+func (m *Main) item(p skills.Person, skill string) events.SkillRecordItem {
+	m.el.RLock()
+	defer m.el.RUnlock()
+	for _, it := range m.state.RecordView(p, m.cfg.Now()).Items {
+		if it.Skill == skill {
+			return it
+		}
+	}
+	return events.SkillRecordItem{Skill: skill}
+}
+
+func (m *Main) opAssess(ctx context.Context, r rpc.Request[events.SkillLevelRequest]) (events.SkillRecordItem, error) {
+	w, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.SkillRecordItem{}, err
+	}
+	if r.Body.Person != "" && r.Body.Person != w.ID {
+		return events.SkillRecordItem{}, events.Errorf(events.CodeForbidden, "you can only assess your own skills")
+	}
+	p, err := m.person(w, w.ID)
+	if err != nil {
+		return events.SkillRecordItem{}, err
+	}
+	return m.setLevel(ctx, w.ID, p, r.Body, func(b events.SkillLevelRequest) events.Payload {
+		return events.SkillAssessed{Skill: b.Skill, Level: b.Level, Note: strings.TrimSpace(b.Note)}
+	})
+}
+
+func (m *Main) opVerify(ctx context.Context, r rpc.Request[events.SkillLevelRequest]) (events.SkillRecordItem, error) {
+	w, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.SkillRecordItem{}, err
+	}
+	p, err := m.person(w, r.Body.Person)
+	if err != nil {
+		return events.SkillRecordItem{}, err
+	}
+	if !canVerify(w, p) {
+		return events.SkillRecordItem{}, events.Errorf(events.CodeForbidden, "only the person's lead or HR may verify their skills")
+	}
+	return m.setLevel(ctx, w.ID, p, r.Body, func(b events.SkillLevelRequest) events.Payload {
+		return events.SkillVerified{Skill: b.Skill, Level: b.Level, Note: strings.TrimSpace(b.Note)}
+	})
+}
+
+func (m *Main) setLevel(ctx context.Context, actor string, p skills.Person, b events.SkillLevelRequest, payload func(events.SkillLevelRequest) events.Payload) (events.SkillRecordItem, error) {
+	err := m.commitRecord(ctx, actor, p.ID, func(*skills.Doc) (events.Payload, error) {
+		if _, err := m.state.DecideLevel(b.Skill, b.Level, b.Note); err != nil {
+			return nil, err
+		}
+		return payload(b), nil
+	})
+	if err != nil {
+		return events.SkillRecordItem{}, err
+	}
+	return m.item(p, b.Skill), nil
+}
+
+func (m *Main) opCertify(ctx context.Context, r rpc.Request[events.SkillCertifyRequest]) (events.SkillCertification, error) {
+	w, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.SkillCertification{}, err
+	}
+	p, err := m.person(w, r.Body.Person)
+	if err != nil {
+		return events.SkillCertification{}, err
+	}
+	return m.certify(ctx, w.ID, p.ID, r.Body)
+}
+
+func (m *Main) certify(ctx context.Context, actor, person string, req events.SkillCertifyRequest) (events.SkillCertification, error) {
+	id := events.NewID(m.cfg.Now())
+	err := m.commitRecord(ctx, actor, person, func(*skills.Doc) (events.Payload, error) {
+		e, err := m.state.DecideCertification(req, id)
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	})
+	if err != nil {
+		return events.SkillCertification{}, err
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	d, _ := m.state.Doc(person)
+	for _, c := range d.Certs {
+		if c.ID == id {
+			return skills.CertView(c, m.cfg.Now()), nil
+		}
+	}
+	return events.SkillCertification{}, fmt.Errorf("skills: certification %s not applied", id)
+}
+
+func (m *Main) opImport(ctx context.Context, r rpc.Request[events.SkillImportRequest]) (events.SkillImportReply, error) {
+	w, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.SkillImportReply{}, err
+	}
+	if !w.hrOrAdmin() {
+		return events.SkillImportReply{}, events.Errorf(events.CodeForbidden, "only HR and admins may import a skills framework")
+	}
+	return m.importFramework(ctx, w.ID, r.Body)
+}
+
+func (m *Main) importFramework(ctx context.Context, actor string, req events.SkillImportRequest) (events.SkillImportReply, error) {
+	parsed, err := catalogue.ParseImport(req.Filename, []byte(req.Content))
+	var ie *catalogue.ImportError
+	if errors.As(err, &ie) {
+		fields := map[string]string{}
+		for _, p := range ie.Problems {
+			key := "file"
+			if p.Line > 0 {
+				key = fmt.Sprintf("line %d", p.Line)
+			}
+			if p.Field != "" {
+				key += ": " + p.Field
+			}
+			if prev, dup := fields[key]; dup {
+				fields[key] = prev + "; " + p.Message
+			} else {
+				fields[key] = p.Message
+			}
+		}
+		return events.SkillImportReply{}, &events.Error{Code: events.CodeInvalid,
+			Message: fmt.Sprintf("Nothing was imported: the file has %d problem(s).", len(ie.Problems)), Fields: fields}
+	}
+	if err != nil {
+		return events.SkillImportReply{}, &events.Error{Code: events.CodeInvalid, Message: "Nothing was imported: " + err.Error(),
+			Fields: map[string]string{"file": err.Error()}}
+	}
+	e := events.FrameworkImported{File: req.Filename}
+	for _, s := range parsed {
+		e.Skills = append(e.Skills, events.ImportedSkill{ID: s.ID, Name: s.Name, Category: s.Category, Description: s.Description, MinLevel: s.MinLevel, MaxLevel: s.MaxLevel})
+	}
+	id := events.NewID(m.cfg.Now())
+	defer m.el.Lock("imports")()
+	err = eventlog.Retry(func() error {
+		m.el.RLock()
+		last := m.state.LastImportSeq()
+		m.el.RUnlock()
+		env, err := events.New(actor, id, e, m.cfg.Now())
+		if err != nil {
+			return err
+		}
+		_, err = m.el.Commit(ctx, env, bus.Expect{Filter: events.TypeFilter(e.EventType()), LastSeq: last})
+		return err
+	})
+	if err != nil {
+		return events.SkillImportReply{}, err
+	}
+	out := events.SkillImportReply{ID: id, Imported: len(parsed)}
+	for _, s := range parsed {
+		out.Skills = append(out.Skills, skillView(s))
+	}
+	return out, nil
+}
+
+// report answers one of the HR reports. HR and admin see everyone; a lead may open the
+// skill matrix of their own team only.
+func (m *Main) report(name string) func(context.Context, rpc.Request[events.SkillReportRequest]) (events.SkillTable, error) {
+	return func(ctx context.Context, r rpc.Request[events.SkillReportRequest]) (events.SkillTable, error) {
+		w, err := m.authenticate(ctx, r.Caller)
+		if err != nil {
+			return events.SkillTable{}, err
+		}
+		q := r.Body
+		switch {
+		case w.hrOrAdmin():
+		case w.has(events.RoleLead) && name == skills.ReportMatrix:
+			if q.Team != "" && q.Team != w.Team {
+				return events.SkillTable{}, events.Errorf(events.CodeForbidden, "a lead sees their own team's matrix only")
+			}
+			q.Team = w.Team
+		default:
+			return events.SkillTable{}, events.Errorf(events.CodeForbidden, "reports are for HR and admins")
+		}
+		at, label, err := m.asOf(q.AsOf)
+		if err != nil {
+			return events.SkillTable{}, err
+		}
+		if q.Limit <= 0 || q.Limit > MaxPage {
+			q.Limit = MaxPage
+		}
+		return m.buildReport(name, q, at, label)
+	}
+}
+
+func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Time, label string) (events.SkillTable, error) {
+	people := m.dir.Find(func(p directory.Person) bool {
+		return (q.Team == "" || p.Team == q.Team) && (q.Track == "" || p.Track == q.Track)
+	})
+	sp := make([]skills.Person, len(people))
+	for i, p := range people {
+		sp[i] = toPerson(p)
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	if q.Skill != "" {
+		if _, ok := m.state.Skill(q.Skill); !ok {
+			return events.SkillTable{}, events.Errorf(events.CodeNotFound, "no skill %q in the catalogue", q.Skill)
+		}
+	}
+	f := skills.Filter{Skill: q.Skill, At: at}
+	var t events.SkillTable
+	switch name {
+	case skills.ReportMatrix:
+		t = m.state.Matrix(sp, f, q.Offset, q.Limit)
+	case skills.ReportCoverage:
+		t = skills.Page(m.state.Coverage(sp, f), q.Offset, q.Limit)
+	case skills.ReportGaps:
+		t = skills.Page(m.state.Gaps(sp, f), q.Offset, q.Limit)
+	case skills.ReportCerts:
+		t = skills.Page(m.state.Certifications(sp, f), q.Offset, q.Limit)
+	}
+	t.AsOf = label
+	if label == "" {
+		t.AsOf = skills.Date(at)
+	}
+	return t, nil
+}
+
+// opSeed adds demo records as the given actor, idempotently. System callers only.
+func (m *Main) opSeed(ctx context.Context, r rpc.Request[events.SkillSeedRequest]) (empty, error) {
+	if !r.Caller.System {
+		return empty{}, errForbidden
+	}
+	b := r.Body
+	if !events.IsToken(b.Person) || b.Actor == "" {
+		return empty{}, &events.Error{Code: events.CodeInvalid, Message: "person and actor are required"}
+	}
+	switch b.Kind {
+	case "assess", "verify":
+		if b.Level == nil {
+			return empty{}, &events.Error{Code: events.CodeInvalid, Message: "level is required"}
+		}
+		source := events.SourceSelf
+		if b.Kind == "verify" {
+			source = events.SourceVerified
+		}
+		l := *b.Level
+		return empty{}, m.commitRecord(ctx, b.Actor, b.Person, func(d *skills.Doc) (events.Payload, error) {
+			if d != nil {
+				for _, rec := range d.Records {
+					if rec.Skill == l.Skill && slices.ContainsFunc(rec.History, func(e skills.Entry) bool { return e.Source == source && e.Level == l.Level }) {
+						return nil, nil
+					}
+				}
+			}
+			if _, err := m.state.DecideLevel(l.Skill, l.Level, l.Note); err != nil {
+				return nil, err
+			}
+			if b.Kind == "verify" {
+				return events.SkillVerified{Skill: l.Skill, Level: l.Level, Note: l.Note}, nil
+			}
+			return events.SkillAssessed{Skill: l.Skill, Level: l.Level, Note: l.Note}, nil
+		})
+	case "certify":
+		if b.Certify == nil {
+			return empty{}, &events.Error{Code: events.CodeInvalid, Message: "certify is required"}
+		}
+		m.el.RLock()
+		d, _ := m.state.Doc(b.Person)
+		exists := d != nil && slices.ContainsFunc(d.Certs, func(c skills.Cert) bool { return c.Name == b.Certify.Name })
+		m.el.RUnlock()
+		if exists {
+			return empty{}, nil
+		}
+		_, err := m.certify(ctx, b.Actor, b.Person, *b.Certify)
+		return empty{}, err
+	}
+	return empty{}, &events.Error{Code: events.CodeInvalid, Message: "kind must be assess, verify or certify"}
+}
+
+type sweepReply struct {
+	Expired int `json:"expired"`
+}
+
+func (m *Main) opSweep(ctx context.Context, r rpc.Request[empty]) (sweepReply, error) {
+	if !r.Caller.System {
+		return sweepReply{}, errForbidden
+	}
+	n, err := m.sweep(ctx)
+	return sweepReply{Expired: n}, err
+}

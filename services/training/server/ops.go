@@ -1,0 +1,412 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/services/training"
+)
+
+func (m *Main) register() error {
+	svc, err := rpc.NewService(m.nc, events.TrainingService, "1.0.0", m.log)
+	if err != nil {
+		return err
+	}
+	m.svc = svc
+	for _, err := range []error{
+		rpc.Handle(svc, events.OpModulesList, m.opModules),
+		rpc.Handle(svc, events.OpModuleGet, m.opModule),
+		rpc.Handle(svc, events.OpAssign, m.opAssign),
+		rpc.Handle(svc, events.OpMyTraining, m.opMine),
+		rpc.Handle(svc, events.OpProgress, m.opProgress),
+		rpc.Handle(svc, events.OpEnrol, m.opEnrol),
+		rpc.Handle(svc, events.OpLessonRead, m.opLessonRead),
+		rpc.Handle(svc, events.OpAttempt, m.opAttempt),
+		rpc.Handle(svc, events.OpGrant, m.opGrant),
+		rpc.Handle(svc, events.OpTeamTraining, m.opTeam),
+		rpc.Handle(svc, events.OpReport, m.opReport),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errUnauthorized = events.Errorf(events.CodeUnauthorized, "sign in again")
+
+// authenticate turns the request's caller into a domain caller: a person whose token
+// verifies and who is still active, or the system — which may act as a person (as), for
+// seeding.
+func (m *Main) authenticate(ctx context.Context, c rpc.Caller, as string) (training.Caller, error) {
+	if c.System {
+		if as == "" {
+			return training.Caller{System: true}, nil
+		}
+		p, ok := m.dir.Person(as)
+		if !ok {
+			m.syncDir(ctx)
+			p, ok = m.dir.Person(as)
+		}
+		if !ok || !p.Active {
+			return training.Caller{}, events.Errorf(events.CodeNotFound, "no active person %s", as)
+		}
+		return training.Caller{ID: p.ID, Roles: p.Roles, Team: p.Team}, nil
+	}
+	claims, err := m.verify.Verify(ctx, c.Token)
+	if err != nil {
+		return training.Caller{}, errUnauthorized
+	}
+	if p, ok := m.dir.Person(claims.Subject); ok && !p.Active {
+		return training.Caller{}, errUnauthorized
+	}
+	return training.Caller{ID: claims.Subject, Roles: claims.Roles, Team: claims.Team}, nil
+}
+
+// learner is the caller as a learner: a person (the system has no training of its own).
+func (m *Main) learner(ctx context.Context, c rpc.Caller, as string) (training.Caller, error) {
+	tc, err := m.authenticate(ctx, c, as)
+	if err == nil && tc.ID == "" {
+		return tc, events.Errorf(events.CodeBadRequest, "act as a person (as) for learner operations")
+	}
+	return tc, err
+}
+
+// syncDir waits until the directory reflects everything on the identity stream now: a
+// person not found may have been hired a moment ago.
+func (m *Main) syncDir(ctx context.Context) {
+	if last, err := bus.StreamLastSeq(ctx, m.js, "IDENTITY"); err == nil {
+		m.dir.WaitApplied(ctx, last, 5*time.Second)
+	}
+}
+
+func (m *Main) today() string { return training.Today(m.cfg.Now()) }
+
+func (m *Main) opModules(ctx context.Context, r rpc.Request[events.ModuleRequest]) (events.ModulesReply, error) {
+	if _, err := m.authenticate(ctx, r.Caller, r.Body.As); err != nil {
+		return events.ModulesReply{}, err
+	}
+	out := events.ModulesReply{Items: []events.ModuleView{}}
+	for _, mod := range m.state.Modules() { // the catalogue never changes: no lock needed
+		out.Items = append(out.Items, training.Public(mod))
+	}
+	return out, nil
+}
+
+func (m *Main) opModule(ctx context.Context, r rpc.Request[events.ModuleRequest]) (events.ModuleView, error) {
+	if _, err := m.authenticate(ctx, r.Caller, r.Body.As); err != nil {
+		return events.ModuleView{}, err
+	}
+	mod, ok := m.state.Module(r.Body.ID)
+	if !ok {
+		return events.ModuleView{}, training.ErrUnknownModule
+	}
+	return training.Public(mod), nil
+}
+
+func (m *Main) opAssign(ctx context.Context, r rpc.Request[events.AssignRequest]) (events.AssignmentView, error) {
+	c, err := m.authenticate(ctx, r.Caller, r.Body.As)
+	if err != nil {
+		return events.AssignmentView{}, err
+	}
+	id := "asg-" + events.NewID(m.cfg.Now())
+	if r.Caller.System && r.Body.ID != "" {
+		if !events.IsToken(r.Body.ID) {
+			return events.AssignmentView{}, &events.Error{Code: events.CodeInvalid, Message: "bad id", Fields: map[string]string{"id": "must be a token"}}
+		}
+		id = r.Body.ID
+	}
+	actor := cmp.Or(c.ID, events.System)
+	if p := strings.TrimSpace(r.Body.Person); p != "" {
+		if _, ok := m.dir.Person(p); !ok {
+			m.syncDir(ctx)
+		}
+	}
+	unlock := m.el.Lock(id)
+	var rest []string
+	var view events.AssignmentView
+	err = eventlog.Retry(func() error {
+		m.el.RLock()
+		if a, ok := m.state.Assignment(id); ok { // a seeding tool asking again
+			view = a.View()
+			m.el.RUnlock()
+			return nil
+		}
+		e, more, err := m.state.DecideAssign(c, r.Body, members{m.dir}, m.today())
+		m.el.RUnlock()
+		if err != nil {
+			return err
+		}
+		env, err := events.New(actor, id, e, m.cfg.Now())
+		if err != nil {
+			return err
+		}
+		if _, err := m.commit(ctx, env, events.RecordFilter("training", "assignment", id), 0); err != nil {
+			return err
+		}
+		rest = more
+		return nil
+	})
+	unlock()
+	if err != nil {
+		return events.AssignmentView{}, err
+	}
+	for len(rest) > 0 { // audiences beyond one event's worth
+		n := min(len(rest), events.MaxPeoplePerEvent)
+		if err := m.reach(ctx, actor, id, rest[:n], ""); err != nil {
+			return events.AssignmentView{}, err
+		}
+		rest = rest[n:]
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	if a, ok := m.state.Assignment(id); ok {
+		view = a.View()
+	}
+	return view, nil
+}
+
+func (m *Main) opMine(ctx context.Context, r rpc.Request[events.ModuleRequest]) (events.LearnerReply, error) {
+	c, err := m.learner(ctx, r.Caller, r.Body.As)
+	if err != nil {
+		return events.LearnerReply{}, err
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	return events.LearnerReply{Items: m.state.Items(c.ID, m.today())}, nil
+}
+
+// progress is person's view of one module (the caller holds the read lock).
+func (m *Main) progress(person, module string) events.ProgressView {
+	mod, _ := m.state.Module(module)
+	it, enrolled := m.state.Item(person, module, m.today())
+	if !enrolled {
+		it = events.LearnerItem{Module: module, Title: mod.Title, Status: events.StatusAssigned, Lessons: len(mod.Lessons), AttemptsLeft: mod.MaxAttempts}
+	}
+	v := events.ProgressView{Item: it, Enrolled: enrolled, Read: []string{}}
+	if l, ok := m.state.Learner(person); ok {
+		if p := l.Progress(module); p != nil {
+			v.Read = append(v.Read, p.Read...)
+		}
+	}
+	if res, ok := m.state.Result(person, module); ok {
+		v.Last = &res
+	}
+	return v
+}
+
+func (m *Main) opProgress(ctx context.Context, r rpc.Request[events.ModuleRequest]) (events.ProgressView, error) {
+	c, err := m.learner(ctx, r.Caller, r.Body.As)
+	if err != nil {
+		return events.ProgressView{}, err
+	}
+	if _, ok := m.state.Module(r.Body.ID); !ok {
+		return events.ProgressView{}, training.ErrUnknownModule
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	return m.progress(c.ID, r.Body.ID), nil
+}
+
+func (m *Main) item(person, module string) events.LearnerItem {
+	m.el.RLock()
+	defer m.el.RUnlock()
+	return m.progress(person, module).Item
+}
+
+func (m *Main) opEnrol(ctx context.Context, r rpc.Request[events.ModuleRequest]) (events.LearnerItem, error) {
+	c, err := m.learner(ctx, r.Caller, r.Body.As)
+	if err != nil {
+		return events.LearnerItem{}, err
+	}
+	if _, err := m.learnerCommit(ctx, c.ID, c.ID, func() (events.Payload, error) {
+		e, todo, err := m.state.DecideEnrol(c.ID, r.Body.ID)
+		if err != nil || !todo {
+			return nil, err
+		}
+		return e, nil
+	}); err != nil {
+		return events.LearnerItem{}, err
+	}
+	return m.item(c.ID, r.Body.ID), nil
+}
+
+func (m *Main) opLessonRead(ctx context.Context, r rpc.Request[events.LessonRequest]) (events.LearnerItem, error) {
+	c, err := m.learner(ctx, r.Caller, r.Body.As)
+	if err != nil {
+		return events.LearnerItem{}, err
+	}
+	if _, err := m.learnerCommit(ctx, c.ID, c.ID, func() (events.Payload, error) {
+		return m.state.DecideRead(c.ID, r.Body.Module, r.Body.Lesson)
+	}); err != nil {
+		return events.LearnerItem{}, err
+	}
+	return m.item(c.ID, r.Body.Module), nil
+}
+
+// opAttempt grades the caller's own attempt. The graded event and, on a first pass,
+// module.passed are appended under the learner's lock; if the second append fails, the
+// sweeper publishes it later (the learner record shows it missing).
+func (m *Main) opAttempt(ctx context.Context, r rpc.Request[events.AttemptRequest]) (events.AttemptResult, error) {
+	c, err := m.learner(ctx, r.Caller, r.Body.As)
+	if err != nil {
+		return events.AttemptResult{}, err
+	}
+	person, module := c.ID, r.Body.Module
+	unlock := m.el.Lock(training.LearnerID(person))
+	var passed *events.ModulePassed
+	err = eventlog.Retry(func() error {
+		_, _, err := m.learnerAppend(ctx, c.ID, person, func() (events.Payload, error) {
+			g, p, err := m.state.DecideAttempt(person, module, r.Body.Answers)
+			if err != nil {
+				return nil, err
+			}
+			passed = p
+			return g, nil
+		})
+		return err
+	})
+	if err == nil && passed != nil {
+		if _, _, perr := m.learnerAppend(ctx, c.ID, person, func() (events.Payload, error) { return *passed, nil }); perr != nil {
+			m.log.Warn("module.passed not appended; the sweeper will", "person", person, "module", module, "err", perr)
+		}
+	}
+	unlock()
+	if err != nil {
+		return events.AttemptResult{}, err
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	res, _ := m.state.Result(person, module)
+	return res, nil
+}
+
+func (m *Main) opGrant(ctx context.Context, r rpc.Request[events.GrantRequest]) (events.LearnerItem, error) {
+	c, err := m.authenticate(ctx, r.Caller, "")
+	if err != nil {
+		return events.LearnerItem{}, err
+	}
+	who, ok := members{m.dir}.Member(r.Body.Person)
+	if !ok {
+		m.syncDir(ctx)
+		who, ok = members{m.dir}.Member(r.Body.Person)
+	}
+	switch {
+	case !ok && c.Manager():
+		return events.LearnerItem{}, events.Errorf(events.CodeNotFound, "no such person")
+	case !ok:
+		return events.LearnerItem{}, training.ErrForbidden
+	}
+	if _, err := m.learnerCommit(ctx, cmp.Or(c.ID, events.System), who.ID, func() (events.Payload, error) {
+		e, err := m.state.DecideGrant(c, who, r.Body.Module)
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	}); err != nil {
+		return events.LearnerItem{}, err
+	}
+	return m.item(who.ID, r.Body.Module), nil
+}
+
+// rows lists the learner × module rows of the people admitted, with the modules admitted.
+func (m *Main) rows(people []training.Member, keep func(events.LearnerItem) bool) []events.TrainingRow {
+	today := m.today()
+	out := []events.TrainingRow{}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	for _, p := range people {
+		for _, it := range m.state.Items(p.ID, today) {
+			if keep(it) {
+				out = append(out, events.TrainingRow{Person: p.ID, Name: p.Name, Team: p.Team, Track: p.Track, LearnerItem: it})
+			}
+		}
+	}
+	return out
+}
+
+func (m *Main) opTeam(ctx context.Context, r rpc.Request[events.TeamRequest]) (events.TeamReply, error) {
+	c, err := m.authenticate(ctx, r.Caller, "")
+	if err != nil {
+		return events.TeamReply{}, err
+	}
+	team := strings.TrimSpace(r.Body.Team)
+	if team == "" {
+		team = c.Team
+	}
+	if !c.Manager() && !(c.Has(events.RoleLead) && team == c.Team) {
+		return events.TeamReply{}, events.Errorf(events.CodeForbidden, "leads see only their own team's training")
+	}
+	people := members{m.dir}.Members(func(p training.Member) bool { return p.Team == team })
+	return events.TeamReply{Team: team, Items: m.rows(people, func(events.LearnerItem) bool { return true })}, nil
+}
+
+func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]) (events.ReportReply, error) {
+	c, err := m.authenticate(ctx, r.Caller, "")
+	if err != nil {
+		return events.ReportReply{}, err
+	}
+	if !c.Manager() {
+		return events.ReportReply{}, events.Errorf(events.CodeForbidden, "only HR sees the compliance report")
+	}
+	f := r.Body
+	m.el.RLock()
+	ids := m.state.People()
+	m.el.RUnlock()
+	var people []training.Member
+	dir := members{m.dir}
+	for _, id := range ids {
+		if p, ok := dir.Member(id); ok && p.Active && (f.Team == "" || p.Team == f.Team) && (f.Track == "" || p.Track == f.Track) {
+			people = append(people, p)
+		}
+	}
+	slices.SortFunc(people, func(a, b training.Member) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
+	out := events.ReportReply{Modules: []events.ReportCount{}, People: []events.ReportCount{}}
+	out.Items = m.rows(people, func(it events.LearnerItem) bool {
+		return (f.Module == "" || it.Module == f.Module) && (f.Status == "" || it.Status == f.Status)
+	})
+	byModule, byPerson := map[string]*events.ReportCount{}, map[string]*events.ReportCount{}
+	for _, row := range out.Items {
+		if !row.Assigned {
+			continue
+		}
+		for _, k := range []struct {
+			idx        map[string]*events.ReportCount
+			key, label string
+		}{{byModule, row.Module, row.Title}, {byPerson, row.Person, row.Name}} {
+			rc, ok := k.idx[k.key]
+			if !ok {
+				rc = &events.ReportCount{Key: k.key, Label: k.label}
+				k.idx[k.key] = rc
+			}
+			rc.Assigned++
+			switch row.Status {
+			case events.StatusPassed:
+				rc.Passed++
+			case events.StatusOverdue:
+				rc.Overdue++
+			}
+		}
+	}
+	for _, rc := range byModule {
+		out.Modules = append(out.Modules, *rc)
+	}
+	for _, rc := range byPerson {
+		out.People = append(out.People, *rc)
+	}
+	byLabel := func(a, b events.ReportCount) int {
+		return cmp.Or(strings.Compare(a.Label, b.Label), strings.Compare(a.Key, b.Key))
+	}
+	slices.SortFunc(out.Modules, byLabel)
+	slices.SortFunc(out.People, byLabel)
+	return out, nil
+}

@@ -1,0 +1,276 @@
+// Package server runs the training service: it answers training's request-reply operations
+// over NATS, appends training events to JetStream (the commit point), projects them into
+// its MongoDB collections (one document per learner, one per assignment) and its in-memory
+// state, applies team and track assignments to people hired later (from the identity
+// stream) and publishes assignment.overdue from a sweeper.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"onramp.dev/content"
+	curriculum "onramp.dev/content/training"
+	"onramp.dev/events"
+	"onramp.dev/infra/authn"
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/consumer"
+	"onramp.dev/infra/directory"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/store"
+	"onramp.dev/services/training"
+)
+
+// Config tunes the service.
+type Config struct {
+	// Durable names the projector's consumer; default training-projector.
+	Durable string
+	// Now is the clock (tests move it); default time.Now.
+	Now func() time.Time
+	// SweepEvery is how often overdue assignments are looked for; default one minute,
+	// negative: never (tests call Sweep).
+	SweepEvery time.Duration
+	// Keys are the token-signing public keys; default: fetched from identity.
+	Keys authn.KeySource
+	// Modules is the catalogue; default: the shipped curriculum.
+	Modules []curriculum.Module
+}
+
+// Main is the training service.
+type Main struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	log    *slog.Logger
+	cfg    Config
+	learn  *store.Collection[training.Learner]
+	asg    *store.Collection[training.Assignment]
+	verify *authn.Verifier
+	dir    *directory.Directory
+
+	state *training.State // guarded by el's lock
+	el    *eventlog.Log
+
+	storedMu sync.Mutex
+	stored   map[string]bool // document keys known to exist in the store
+
+	svc    *rpc.Service
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func init() { training.IsTrack = content.IsTrack }
+
+// New prepares the service on a NATS connection and its own database.
+func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*Main, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("training: %w", err)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Durable == "" {
+		cfg.Durable = "training-projector"
+	}
+	if cfg.SweepEvery == 0 {
+		cfg.SweepEvery = time.Minute
+	}
+	if cfg.Keys == nil {
+		cfg.Keys = authn.IdentityKeys(nc)
+	}
+	if cfg.Modules == nil {
+		if cfg.Modules, err = curriculum.Load(); err != nil {
+			return nil, fmt.Errorf("training: %w", err)
+		}
+	}
+	logger = logger.With("service", "training")
+	m := &Main{
+		nc: nc, js: js, log: logger, cfg: cfg,
+		learn:  store.NewCollection[training.Learner](db, "learners"),
+		asg:    store.NewCollection[training.Assignment](db, "assignments"),
+		verify: authn.NewVerifier(cfg.Keys),
+		dir:    directory.New(logger),
+		state:  training.NewState(cfg.Modules),
+		stored: map[string]bool{},
+	}
+	m.el = eventlog.New(js, "TRAINING", model{m.state}, logger)
+	return m, nil
+}
+
+type model struct{ s *training.State }
+
+func (m model) Apply(env events.Envelope, seq uint64) ([]string, error) { return m.s.Apply(env, seq) }
+
+// Run loads the documents, starts the projector, the directory, the consumer of hired
+// events and the overdue sweeper, and registers the operations.
+func (m *Main) Run(ctx context.Context) error {
+	if err := bus.EnsureStreams(ctx, m.js); err != nil {
+		return err
+	}
+	if err := m.learn.All(ctx, func(l training.Learner) error {
+		m.state.LoadLearner(l)
+		m.el.Loaded(l.Seq)
+		m.stored["learner:"+l.Person] = true
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := m.asg.All(ctx, func(a training.Assignment) error {
+		m.state.LoadAssignment(a)
+		m.el.Loaded(a.Seq)
+		m.stored["assignment:"+a.ID] = true
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
+		return err
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	if err := m.dir.Start(bg, m.js); err != nil {
+		m.stop()
+		return err
+	}
+	hired, err := consumer.New(ctx, m.js, consumer.Config{
+		Stream: "IDENTITY", Durable: "training-hired", Logger: m.log,
+		Filters: []string{events.TypeFilter(events.StaffHired{}.EventType())},
+	})
+	if err != nil {
+		m.stop()
+		return err
+	}
+	m.wg.Go(func() { _ = hired.Run(bg, consumer.Each(m.onHired)) })
+	if m.cfg.SweepEvery > 0 {
+		m.wg.Go(func() { m.sweepLoop(bg) })
+	}
+	if err := m.register(); err != nil {
+		m.stop()
+		return err
+	}
+	return nil
+}
+
+func (m *Main) stop() {
+	if m.cancel != nil {
+		m.cancel()
+		m.wg.Wait()
+		m.cancel = nil
+	}
+	m.el.Close()
+}
+
+// Close stops answering, the consumer and the sweeper, and waits for the projector.
+func (m *Main) Close() error {
+	var err error
+	if m.svc != nil {
+		err = m.svc.Stop()
+		m.svc = nil
+	}
+	m.stop()
+	return err
+}
+
+// flush writes the documents a projector batch touched: new ones as bulk inserts (the
+// cheap path on the embedded store), changed ones as whole-document replacements.
+func (m *Main) flush(ctx context.Context, keys []string) error {
+	var newL, oldL []training.Learner
+	var newA, oldA []training.Assignment
+	m.storedMu.Lock()
+	defer m.storedMu.Unlock()
+	m.el.Read(func() {
+		for _, key := range keys {
+			kind, id, _ := strings.Cut(key, ":")
+			switch kind {
+			case "learner":
+				l, ok := m.state.Learner(id)
+				if !ok {
+					continue
+				}
+				if m.stored[key] {
+					oldL = append(oldL, l.Clone())
+				} else {
+					newL = append(newL, l.Clone())
+				}
+			case "assignment":
+				a, ok := m.state.Assignment(id)
+				if !ok {
+					continue
+				}
+				doc := *a
+				doc.People = append([]string(nil), a.People...)
+				if m.stored[key] {
+					oldA = append(oldA, doc)
+				} else {
+					newA = append(newA, doc)
+				}
+			}
+		}
+	})
+	if err := insertOrPut(ctx, m.learn, newL); err != nil {
+		return err
+	}
+	if err := insertOrPut(ctx, m.asg, newA); err != nil {
+		return err
+	}
+	if err := m.learn.Put(ctx, oldL...); err != nil {
+		return err
+	}
+	if err := m.asg.Put(ctx, oldA...); err != nil {
+		return err
+	}
+	for _, d := range newL {
+		m.stored["learner:"+d.Person] = true
+	}
+	for _, d := range newA {
+		m.stored["assignment:"+d.ID] = true
+	}
+	return nil
+}
+
+// insertOrPut inserts new documents; if some exist already (a replay after a crash), it
+// replaces them all instead.
+func insertOrPut[T store.Doc](ctx context.Context, c *store.Collection[T], docs []T) error {
+	err := c.Insert(ctx, docs...)
+	if err != nil && mongo.IsDuplicateKeyError(err) {
+		return c.Put(ctx, docs...)
+	}
+	return err
+}
+
+// commit appends an event, expecting lastSeq to be the last one on filter.
+func (m *Main) commit(ctx context.Context, env events.Envelope, filter string, lastSeq uint64) (uint64, error) {
+	return m.el.Commit(ctx, env, bus.Expect{Filter: filter, LastSeq: lastSeq})
+}
+
+// Applied is the highest training stream sequence the service reflects (tests).
+func (m *Main) Applied() uint64 { return m.el.Applied() }
+
+// members adapts the directory to the domain.
+type members struct{ d *directory.Directory }
+
+func member(p directory.Person) training.Member {
+	return training.Member{ID: p.ID, Name: p.Name, Team: p.Team, Track: p.Track, Roles: p.Roles, Active: p.Active}
+}
+
+func (x members) Member(id string) (training.Member, bool) {
+	p, ok := x.d.Person(id)
+	return member(p), ok
+}
+
+func (x members) Members(match func(training.Member) bool) []training.Member {
+	var out []training.Member
+	for _, p := range x.d.Find(func(p directory.Person) bool { return match(member(p)) }) {
+		out = append(out, member(p))
+	}
+	return out
+}

@@ -1,0 +1,499 @@
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	curriculum "onramp.dev/content/training"
+	"onramp.dev/events"
+	"onramp.dev/infra/authn"
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/consumer"
+	"onramp.dev/infra/devstack/devstacktest"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/store"
+	"onramp.dev/services/training"
+)
+
+// fixture is one training service on a real embedded stack, with a key to sign tokens
+// the way identity does and a clock the test can move.
+type fixture struct {
+	t    *testing.T
+	env  *devstacktest.Env
+	js   jetstream.JetStream
+	m    *Main
+	key  ed25519.PrivateKey
+	pub  ed25519.PublicKey
+	now  atomic.Pointer[time.Time]
+	day0 time.Time
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, env: devstacktest.Start(t)}
+	f.pub, f.key, _ = ed25519.GenerateKey(rand.Reader)
+	f.day0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	f.setNow(f.day0)
+	js, err := jetstream.New(f.env.NATS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.js = js
+	if err := bus.EnsureStreams(context.Background(), js); err != nil {
+		t.Fatal(err)
+	}
+	f.m = f.start()
+	return f
+}
+
+func (f *fixture) setNow(t time.Time) { f.now.Store(&t) }
+
+func (f *fixture) start() *Main {
+	f.t.Helper()
+	m, err := New(f.env.NATS, f.env.Mongo.Database("training"), slog.New(slog.DiscardHandler), Config{
+		Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1,
+		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
+			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
+		},
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+type person struct {
+	id, team string
+	caller   rpc.Caller
+}
+
+// hire appends identity.staff.hired for id and returns them with a token.
+func (f *fixture) hire(id, team, track string, roles ...string) person {
+	f.t.Helper()
+	env := f.hiredEvent(id, team, track, roles...)
+	if _, err := bus.Append(context.Background(), f.js, env, bus.Expect{}); err != nil {
+		f.t.Fatal(err)
+	}
+	now := time.Now()
+	tok, err := authn.Sign(authn.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: id,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
+		Session: "s-" + id, Roles: roles, Team: team,
+	}, "k1", f.key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	waitFor(f.t, "directory knows "+id, func() bool { _, ok := f.m.dir.Person(id); return ok })
+	return person{id: id, team: team, caller: rpc.Caller{Token: tok}}
+}
+
+func (f *fixture) hiredEvent(id, team, track string, roles ...string) events.Envelope {
+	f.t.Helper()
+	e := events.StaffHired{Email: id + "@example.org", Name: "Name " + id, Roles: roles, Team: team, Track: track, StartDate: "2026-11-01"}
+	env, err := events.New("hr", id, e, time.Now())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return env
+}
+
+var system = rpc.Caller{System: true}
+
+func call[Resp any](f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
+	return rpc.Call[Resp](context.Background(), f.env.NATS, events.RPC(events.TrainingService, op), c, req)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached within 15s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (f *fixture) lastSeq() uint64 {
+	f.t.Helper()
+	seq, err := bus.StreamLastSeq(context.Background(), f.js, "TRAINING")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return seq
+}
+
+func (f *fixture) module(id string) *curriculum.Module {
+	mod, ok := f.m.state.Module(id)
+	if !ok {
+		f.t.Fatalf("no module %s", id)
+	}
+	return mod
+}
+
+func answers(mod *curriculum.Module, right bool) map[string][]string {
+	out := map[string][]string{}
+	for _, q := range mod.Quiz.Questions {
+		for _, c := range q.Choices {
+			if c.Correct == right && (right || len(out[q.ID]) == 0) {
+				out[q.ID] = append(out[q.ID], c.ID)
+			}
+		}
+	}
+	return out
+}
+
+func (f *fixture) mine(p person) []events.LearnerItem {
+	f.t.Helper()
+	r, err := call[events.LearnerReply](f, events.OpMyTraining, p.caller, events.ModuleRequest{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return r.Items
+}
+
+const mod = "backup-and-restore"
+
+func TestAssignReadFailRetakePass(t *testing.T) {
+	f := setup(t)
+	lead := f.hire("lead", "platform", "infrastructure", events.RoleLead)
+	hire := f.hire("hire", "platform", "infrastructure", events.RoleHire)
+	hr := f.hire("hr", "people", "project", events.RoleHR)
+
+	// A subscriber sees module.passed exactly as the skills service will.
+	passedCh := make(chan events.Envelope, 4)
+	sub, err := f.env.NATS.Subscribe(events.TypeFilter(events.ModulePassed{}.EventType()), func(msg *nats.Msg) {
+		if env, err := events.Decode(msg.Data); err == nil {
+			passedCh <- env
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+
+	// The module never carries answers to the learner.
+	view, err := call[events.ModuleView](f, events.OpModuleGet, hire.caller, events.ModuleRequest{ID: mod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(view)
+	for _, leak := range []string{`"correct"`, `"explanation"`, `"markdown"`} {
+		if strings.Contains(string(raw), leak) {
+			t.Fatalf("module view leaks %s", leak)
+		}
+	}
+
+	due := f.day0.AddDate(0, 0, 7).Format(events.DateLayout)
+	a, err := call[events.AssignmentView](f, events.OpAssign, lead.caller, events.AssignRequest{Module: mod, Person: hire.id, Due: due})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.People != 1 || a.Kind != events.AssignPerson || a.By != lead.id {
+		t.Fatalf("assignment = %+v", a)
+	}
+	items := f.mine(hire)
+	if len(items) != 1 || items[0].Status != events.StatusAssigned || items[0].Due == nil || *items[0].Due != due || items[0].Score != nil {
+		t.Fatalf("items = %+v", items)
+	}
+	m := f.module(mod)
+	for _, l := range m.Lessons {
+		if _, err := call[events.LearnerItem](f, events.OpLessonRead, hire.caller, events.LessonRequest{Module: mod, Lesson: l.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seq := f.lastSeq()
+	if _, err := call[events.LearnerItem](f, events.OpLessonRead, hire.caller, events.LessonRequest{Module: mod, Lesson: m.Lessons[0].ID}); err != nil || f.lastSeq() != seq {
+		t.Fatalf("reading a lesson again appended an event (%v)", err)
+	}
+	for i := 1; i <= m.MaxAttempts; i++ {
+		res, err := call[events.AttemptResult](f, events.OpAttempt, hire.caller, events.AttemptRequest{Module: mod, Answers: answers(m, false)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Passed || res.AttemptsLeft != m.MaxAttempts-i || len(res.Explanations) != len(m.Quiz.Questions) {
+			t.Fatalf("attempt %d: %+v", i, res)
+		}
+	}
+	_, err = call[events.AttemptResult](f, events.OpAttempt, hire.caller, events.AttemptRequest{Module: mod, Answers: answers(m, true)})
+	if events.CodeOf(err) != events.CodeConflict {
+		t.Fatalf("attempt after the last: %v, want conflict", err)
+	}
+	if _, err := call[events.LearnerItem](f, events.OpGrant, hire.caller, events.GrantRequest{Person: hire.id, Module: mod}); events.CodeOf(err) != events.CodeForbidden {
+		t.Fatalf("hire grants themselves: %v", err)
+	}
+	it, err := call[events.LearnerItem](f, events.OpGrant, lead.caller, events.GrantRequest{Person: hire.id, Module: mod})
+	if err != nil || it.AttemptsLeft != 1 {
+		t.Fatalf("grant: %+v %v", it, err)
+	}
+	res, err := call[events.AttemptResult](f, events.OpAttempt, hire.caller, events.AttemptRequest{Module: mod, Answers: answers(m, true)})
+	if err != nil || !res.Passed || res.Score != 100 {
+		t.Fatalf("passing attempt: %+v %v", res, err)
+	}
+	select {
+	case env := <-passedCh:
+		var p events.ModulePassed
+		if err := env.Payload(&p); err != nil || env.Subject != hire.id || p.Person != hire.id || p.Module != mod || p.Score != 100 || len(p.Skills) == 0 {
+			t.Fatalf("module.passed = %+v %+v %v", env, p, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no module.passed")
+	}
+
+	team, err := call[events.TeamReply](f, events.OpTeamTraining, lead.caller, events.TeamRequest{})
+	if err != nil || len(team.Items) != 1 || team.Items[0].Status != events.StatusPassed || team.Items[0].Person != hire.id {
+		t.Fatalf("team = %+v %v", team, err)
+	}
+	rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, events.ReportRequest{Module: mod})
+	if err != nil || len(rep.Modules) != 1 || rep.Modules[0].Assigned != 1 || rep.Modules[0].Passed != 1 {
+		t.Fatalf("report = %+v %v", rep, err)
+	}
+
+	// A restart loads the documents the projector wrote and shows the same.
+	waitFor(t, "projector", func() bool { return f.m.Applied() >= f.lastSeq() })
+	f.m.Close()
+	f.m = f.start()
+	items = f.mine(hire)
+	if len(items) != 1 || items[0].Status != events.StatusPassed || *items[0].Score != 100 || items[0].Attempts != m.MaxAttempts+1 {
+		t.Fatalf("after restart: %+v", items)
+	}
+}
+
+func TestTeamAssignmentReachesLaterHiresOnce(t *testing.T) {
+	f := setup(t)
+	lead := f.hire("lead", "platform", "infrastructure", events.RoleLead)
+	first := f.hire("first", "platform", "infrastructure", events.RoleHire)
+	a, err := call[events.AssignmentView](f, events.OpAssign, lead.caller, events.AssignRequest{Module: mod, Team: "platform", Due: "2026-12-10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.People != 2 { // the lead is on the team too
+		t.Fatalf("people = %d", a.People)
+	}
+	if len(f.mine(first)) != 1 {
+		t.Fatal("first hire not reached")
+	}
+	later := f.hire("later", "platform", "development", events.RoleHire)
+	elsewhere := f.hire("elsewhere", "security", "security", events.RoleHire)
+	waitFor(t, "later hire reached", func() bool { return len(f.mine(later)) == 1 })
+	if got := f.mine(elsewhere); len(got) != 0 {
+		t.Fatalf("another team's hire got %+v", got)
+	}
+
+	// The hired event redelivered, and the projector's events redelivered, change nothing.
+	seq := f.lastSeq()
+	env := f.hiredEvent("later", "platform", "development", events.RoleHire)
+	if err := f.m.onHired(context.Background(), &consumer.Msg{Env: env, Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if f.lastSeq() != seq {
+		t.Fatal("a redelivered hired event appended again")
+	}
+	// Every event of the stream delivered twice builds the same state as once.
+	replay := training.NewState(f.m.cfg.Modules)
+	stream, _ := f.js.Stream(context.Background(), "TRAINING")
+	for range 2 {
+		for s := uint64(1); s <= seq; s++ {
+			raw, err := stream.GetMsg(context.Background(), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, _ := events.Decode(raw.Data)
+			if _, err := replay.Apply(e, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	x, _ := replay.Assignment(a.ID)
+	if len(x.People) != 3 {
+		t.Errorf("after replay people = %v", x.People)
+	}
+	for _, who := range []string{first.id, later.id} {
+		if got := replay.Items(who, "2026-11-22"); len(got) != 1 {
+			t.Errorf("%s after replay: %+v", who, got)
+		}
+	}
+	waitFor(t, "stored", func() bool {
+		doc, ok, err := store.NewCollection[training.Assignment](f.env.Mongo.Database("training"), "assignments").Get(context.Background(), a.ID)
+		return err == nil && ok && len(doc.People) == 3
+	})
+}
+
+func TestOverdueSweepPublishesOnce(t *testing.T) {
+	f := setup(t)
+	hire := f.hire("hire", "platform", "infrastructure", events.RoleHire)
+	if _, err := call[events.AssignmentView](f, events.OpAssign, system, events.AssignRequest{Module: mod, Person: hire.id, Due: "2026-11-23", ID: "asg-fixed"}); err != nil {
+		t.Fatal(err)
+	}
+	// Asking again with the same id (seeding) changes nothing.
+	seq := f.lastSeq()
+	if _, err := call[events.AssignmentView](f, events.OpAssign, system, events.AssignRequest{Module: mod, Person: hire.id, Due: "2026-11-23", ID: "asg-fixed"}); err != nil || f.lastSeq() != seq {
+		t.Fatalf("second seeding appended (%v)", err)
+	}
+	if n, err := f.m.Sweep(context.Background()); err != nil || n != 0 {
+		t.Fatalf("sweep before due: %d %v", n, err)
+	}
+	f.setNow(f.day0.AddDate(0, 0, 2))
+	if n, err := f.m.Sweep(context.Background()); err != nil || n != 1 {
+		t.Fatalf("sweep after due: %d %v", n, err)
+	}
+	if n, err := f.m.Sweep(context.Background()); err != nil || n != 0 {
+		t.Fatalf("second sweep: %d %v", n, err)
+	}
+	if items := f.mine(hire); items[0].Status != events.StatusOverdue {
+		t.Fatalf("items = %+v", items)
+	}
+}
+
+// TestAuthorization checks every operation for every role: what is refused changes
+// nothing on the stream.
+func TestAuthorization(t *testing.T) {
+	f := setup(t)
+	lead := f.hire("lead", "platform", "infrastructure", events.RoleLead)
+	otherLead := f.hire("lead2", "security", "security", events.RoleLead)
+	hire := f.hire("hire", "platform", "infrastructure", events.RoleHire)
+	other := f.hire("other", "security", "security", events.RoleHire)
+	hr := f.hire("hr", "people", "project", events.RoleHR)
+	admin := f.hire("admin", "it", "project", events.RoleAdmin)
+	anon := person{caller: rpc.Caller{Token: "not-a-token"}}
+	m := f.module(mod)
+	// The hire has used every attempt, so a grant is possible.
+	if _, err := call[events.AssignmentView](f, events.OpAssign, lead.caller, events.AssignRequest{Module: mod, Person: hire.id, Due: "2026-12-01"}); err != nil {
+		t.Fatal(err)
+	}
+	for range m.MaxAttempts {
+		if _, err := call[events.AttemptResult](f, events.OpAttempt, hire.caller, events.AttemptRequest{Module: mod, Answers: answers(m, false)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	type op struct {
+		name string
+		op   string
+		req  any
+	}
+	assignPerson := op{"assign person in platform", events.OpAssign, events.AssignRequest{Module: mod, Person: hire.id, Due: "2026-12-01"}}
+	assignTrack := op{"assign track", events.OpAssign, events.AssignRequest{Module: mod, Track: "security", Due: "2026-12-01"}}
+	assignOther := op{"assign person in security", events.OpAssign, events.AssignRequest{Module: mod, Person: other.id, Due: "2026-12-01"}}
+	grant := op{"grant hire", events.OpGrant, events.GrantRequest{Person: hire.id, Module: mod}}
+	team := op{"platform table", events.OpTeamTraining, events.TeamRequest{Team: "platform"}}
+	report := op{"report", events.OpReport, events.ReportRequest{}}
+	modules := op{"modules", events.OpModulesList, events.ModuleRequest{}}
+
+	tests := []struct {
+		who  string
+		p    person
+		op   op
+		code string // "" allowed
+	}{
+		{"anon", anon, modules, events.CodeUnauthorized},
+		{"anon", anon, assignPerson, events.CodeUnauthorized},
+		{"hire", hire, modules, ""},
+		{"hire", hire, assignPerson, events.CodeForbidden},
+		{"hire", hire, grant, events.CodeForbidden},
+		{"hire", hire, team, events.CodeForbidden},
+		{"hire", hire, report, events.CodeForbidden},
+		{"other lead", otherLead, assignPerson, events.CodeForbidden},
+		{"other lead", otherLead, grant, events.CodeForbidden},
+		{"other lead", otherLead, team, events.CodeForbidden},
+		{"lead", lead, assignOther, events.CodeForbidden},
+		{"lead", lead, assignTrack, events.CodeForbidden},
+		{"lead", lead, report, events.CodeForbidden},
+		{"lead", lead, team, ""},
+		{"hr", hr, team, ""},
+		{"hr", hr, report, ""},
+		{"admin", admin, report, ""},
+		{"lead", lead, grant, ""},
+		{"hr", hr, grant, events.CodeConflict}, // the lead just granted one: attempts left
+		{"hr", hr, assignOther, ""},
+		{"hr", hr, assignTrack, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.who+" "+tc.op.name, func(t *testing.T) {
+			before := f.lastSeq()
+			_, err := call[json.RawMessage](f, tc.op.op, tc.p.caller, tc.op.req)
+			if got := codeOf(err); got != tc.code {
+				t.Fatalf("code = %q (%v), want %q", got, err, tc.code)
+			}
+			if tc.code != "" && f.lastSeq() != before {
+				t.Fatal("a refused request appended an event")
+			}
+		})
+	}
+
+	// Learners see only their own: the learner operations take no person at all, and a
+	// person's As is ignored unless the caller is the system.
+	items, err := call[events.LearnerReply](f, events.OpMyTraining, other.caller, events.ModuleRequest{As: hire.id})
+	if err != nil || len(items.Items) != 1 || items.Items[0].Module != mod {
+		// other was assigned mod by HR above; hire's list would show their failed attempts
+		t.Fatalf("other's list = %+v %v", items, err)
+	}
+	if items.Items[0].Attempts != 0 {
+		t.Fatalf("other sees hire's attempts: %+v", items.Items[0])
+	}
+	// Bad input: unknown question 422, past due date 422, nothing appended.
+	before := f.lastSeq()
+	if _, err := call[events.AttemptResult](f, events.OpAttempt, other.caller, events.AttemptRequest{Module: mod, Answers: map[string][]string{"nope": {"a"}}}); codeOf(err) != events.CodeInvalid {
+		t.Fatalf("unknown question: %v", err)
+	}
+	if _, err := call[events.AssignmentView](f, events.OpAssign, hr.caller, events.AssignRequest{Module: mod, Person: other.id, Due: "2026-11-21"}); codeOf(err) != events.CodeInvalid {
+		t.Fatalf("past due: %v", err)
+	}
+	if f.lastSeq() != before {
+		t.Fatal("bad input appended an event")
+	}
+}
+
+func codeOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	return events.CodeOf(err)
+}
+
+// TestTrackAssignmentInBulk assigns a module to a track of 2,000 people: one event and
+// one new document, and every learner has it.
+func TestTrackAssignmentInBulk(t *testing.T) {
+	f := setup(t)
+	const n = 2000
+	ctx := context.Background()
+	for i := range n {
+		env := f.hiredEvent(fmt.Sprintf("p%05d", i), fmt.Sprintf("team%02d", i%20), "operations", events.RoleHire)
+		if _, err := bus.Append(ctx, f.js, env, bus.Expect{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hr := f.hire("hr", "people", "project", events.RoleHR)
+	before := f.lastSeq()
+	a, err := call[events.AssignmentView](f, events.OpAssign, hr.caller, events.AssignRequest{Module: mod, Track: "operations", Due: "2026-12-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.People != n || f.lastSeq() != before+1 {
+		t.Fatalf("people = %d, events = %d", a.People, f.lastSeq()-before)
+	}
+	waitFor(t, "stored", func() bool {
+		doc, ok, err := store.NewCollection[training.Assignment](f.env.Mongo.Database("training"), "assignments").Get(ctx, a.ID)
+		return err == nil && ok && len(doc.People) == n
+	})
+	rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, events.ReportRequest{Track: "operations"})
+	if err != nil || len(rep.Items) != n {
+		t.Fatalf("report rows = %d (%v)", len(rep.Items), err)
+	}
+}

@@ -1,0 +1,478 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	tpl "onramp.dev/content/onboarding"
+	"onramp.dev/events"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/views"
+)
+
+// Onboarding pages and API. Every call goes to the onboarding service with the viewer's
+// token; the service decides what the viewer may see and do.
+
+func (m *Main) onboardingPages() []route {
+	return []route{
+		{"GET /onboarding", m.page(m.myOnboarding)},
+		{"GET /onboarding/plans/{id}", m.page(m.planPage)},
+		{"POST /onboarding/plans/{id}/tasks", m.page(m.addTaskForm)},
+		{"POST /onboarding/tasks/{id}/complete", m.page(m.taskForm(events.OpTaskComplete))},
+		{"POST /onboarding/tasks/{id}/reopen", m.page(m.taskForm(events.OpTaskReopen))},
+		{"POST /onboarding/tasks/{id}/remove", m.page(m.taskForm(events.OpTaskRemove))},
+		{"GET /onboarding/tasks", m.page(m.myTasksPage)},
+		{"GET /onboarding/team", m.page(m.teamBoard)},
+		{"GET /onboarding/all", m.page(m.allOnboardings)},
+		{"GET /onboarding/all.csv", m.page(m.allOnboardingsCSV)},
+	}
+}
+
+func (m *Main) onboardingAPI() []route {
+	return []route{
+		{"GET /api/v1/onboarding/plans", m.api(m.apiPlans)},
+		{"GET /api/v1/onboarding/plans/{id}", m.api(m.apiPlan)},
+		{"POST /api/v1/onboarding/plans/{id}/tasks", m.api(m.apiAddTask)},
+		{"POST /api/v1/onboarding/tasks/{id}/complete", m.api(m.apiCompleteTask)},
+		{"POST /api/v1/onboarding/tasks/{id}/reopen", m.api(m.apiReopenTask)},
+		{"PATCH /api/v1/onboarding/tasks/{id}", m.api(m.apiChangeTask)},
+		{"DELETE /api/v1/onboarding/tasks/{id}", m.api(m.apiRemoveTask)},
+		{"GET /api/v1/me/tasks", m.api(m.apiMyTasks)},
+	}
+}
+
+func onboardingOp(op string) string { return events.RPC(events.OnboardingService, op) }
+
+// --- API ---
+
+func (m *Main) apiPlans(w http.ResponseWriter, r *http.Request, v *viewer) {
+	q := r.URL.Query()
+	req := events.PlansRequest{Hire: q.Get("hire"), Track: q.Get("track"), Team: q.Get("team")}
+	switch q.Get("overdue") {
+	case "", "false", "0":
+	case "true", "1":
+		req.OverdueOnly = true
+	default:
+		writeError(w, &events.Error{Code: events.CodeInvalid, Message: "overdue must be true or false", Fields: map[string]string{"overdue": "true or false"}})
+		return
+	}
+	m.apiCall(w, r, v, events.OpPlansList, req, http.StatusOK, new(events.PlansReply))
+}
+
+func (m *Main) apiPlan(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.apiCall(w, r, v, events.OpPlanGet, events.PlanRequest{ID: r.PathValue("id")}, http.StatusOK, new(events.PlanView))
+}
+
+func (m *Main) apiMyTasks(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.apiCall(w, r, v, events.OpMyTasks, nil, http.StatusOK, new(events.QueueReply))
+}
+
+type addTaskBody struct {
+	Title         string `json:"title"`
+	Description   string `json:"description"`
+	Owner         string `json:"owner"`
+	Due           string `json:"due"`
+	NeedsEvidence bool   `json:"needs_evidence"`
+}
+
+func (m *Main) apiAddTask(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b addTaskBody
+	if err := decode(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	m.apiCall(w, r, v, events.OpTaskAdd, events.AddTaskRequest{Plan: r.PathValue("id"), Title: b.Title, Description: b.Description,
+		Owner: b.Owner, Due: b.Due, NeedsEvidence: b.NeedsEvidence}, http.StatusCreated, new(events.PlanView))
+}
+
+// decodeOptional decodes a JSON body if there is one.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decode(w, r, v)
+}
+
+func (m *Main) apiCompleteTask(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b struct {
+		Evidence string `json:"evidence"`
+	}
+	if err := decodeOptional(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	m.apiCall(w, r, v, events.OpTaskComplete, events.TaskRequest{ID: r.PathValue("id"), Evidence: b.Evidence}, http.StatusOK, new(events.PlanView))
+}
+
+func (m *Main) apiReopenTask(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeOptional(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	m.apiCall(w, r, v, events.OpTaskReopen, events.TaskRequest{ID: r.PathValue("id"), Reason: b.Reason}, http.StatusOK, new(events.PlanView))
+}
+
+func (m *Main) apiChangeTask(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b struct {
+		Due   string `json:"due"`
+		Owner string `json:"owner"`
+	}
+	if err := decode(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	m.apiCall(w, r, v, events.OpTaskChange, events.ChangeTaskRequest{ID: r.PathValue("id"), Due: b.Due, Owner: b.Owner}, http.StatusOK, new(events.PlanView))
+}
+
+func (m *Main) apiRemoveTask(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.apiCall(w, r, v, events.OpTaskRemove, events.TaskRequest{ID: r.PathValue("id"), Reason: r.URL.Query().Get("reason")}, http.StatusOK, new(events.PlanView))
+}
+
+// apiCall relays one request to the onboarding service and writes its answer.
+func (m *Main) apiCall(w http.ResponseWriter, r *http.Request, v *viewer, op string, req any, okStatus int, out any) {
+	if err := m.onboarding(r, v, op, req, out); err != nil {
+		m.logFailure(r, err)
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, okStatus, out)
+}
+
+func (m *Main) onboarding(r *http.Request, v *viewer, op string, req, out any) error {
+	raw, err := rpc.Call[json.RawMessage](r.Context(), m.nc, onboardingOp(op), v.caller(), req)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("onboarding %s: %w", op, err)
+	}
+	return nil
+}
+
+// --- pages ---
+
+func (m *Main) myOnboarding(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if !v.has(events.RoleHire) {
+		http.Redirect(w, r, "/onboarding/tasks", http.StatusSeeOther)
+		return
+	}
+	m.renderPlan(w, r, v, events.PlanID(v.ID), "/onboarding", http.StatusOK, "", "", views.AddTaskForm{})
+}
+
+func (m *Main) planPage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	id := r.PathValue("id")
+	self := "/onboarding/plans/" + url.PathEscape(id)
+	if id == events.PlanID(v.ID) {
+		self = "/onboarding"
+	}
+	m.renderPlan(w, r, v, id, self, http.StatusOK, "", "", views.AddTaskForm{})
+}
+
+// renderPlan shows a plan; taskErr is shown on task errTask, add is the add form's state.
+func (m *Main) renderPlan(w http.ResponseWriter, r *http.Request, v *viewer, id, self string, code int, errTask, taskErr string, add views.AddTaskForm) {
+	var p events.PlanView
+	if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: id}, &p); err != nil {
+		if id == events.PlanID(v.ID) && events.CodeOf(err) == events.CodeNotFound {
+			m.fail(w, r, events.Errorf(events.CodeNotFound, "Your onboarding plan is not ready yet. It appears a moment after HR adds you; try again shortly."))
+			return
+		}
+		m.fail(w, r, err)
+		return
+	}
+	heading := "Onboarding: " + p.HireName
+	if p.Hire == v.ID {
+		heading = "My onboarding"
+	}
+	pv := views.OnboardingPlan{
+		ID: p.ID, Heading: heading, HireName: p.HireName, Track: trackName(p.Track), Team: p.Team, StartDate: p.StartDate,
+		Self: self, Done: p.Progress.Done, Total: p.Progress.Total, State: stateName(p.State), Overdue: p.Overdue,
+		CanManage: p.CanManage, Add: add,
+	}
+	for _, o := range events.TaskOwners {
+		if c, ok := p.ByOwner[o]; ok {
+			pv.ByOwner = append(pv.ByOwner, views.OwnerProgress{Owner: tpl.OwnerName(o), Done: c.Done, Total: c.Total})
+		}
+		pv.Owners = append(pv.Owners, views.Option{Value: o, Label: tpl.OwnerName(o)})
+	}
+	for _, s := range tpl.Sections {
+		sec := views.OnboardingSection{ID: s.ID, Name: s.Name}
+		tasks := slices.Clone(p.Tasks)
+		slices.SortStableFunc(tasks, func(a, b events.TaskView) int { return strings.Compare(a.Due, b.Due) })
+		for _, t := range tasks {
+			if t.Section != s.ID {
+				continue
+			}
+			tv := taskRow(t)
+			if t.ID == errTask {
+				tv.Error = taskErr
+			}
+			sec.Tasks = append(sec.Tasks, tv)
+		}
+		if len(sec.Tasks) > 0 {
+			pv.Sections = append(pv.Sections, sec)
+		}
+	}
+	for i := len(p.History) - 1; i >= 0; i-- { // newest first
+		h := p.History[i]
+		pv.History = append(pv.History, views.OnboardingEvent{Time: h.Time, Who: h.Actor, What: historyWhat(h), Detail: h.Detail})
+	}
+	m.render(w, r, code, views.OnboardingPlanPage(m.pageFor(r, heading), pv))
+}
+
+func stateName(s string) string {
+	return map[string]string{events.PlanNotStarted: "Not started", events.PlanInProgress: "In progress",
+		events.PlanComplete: "Complete", events.PlanProblem: "Problem"}[s]
+}
+
+func historyWhat(h events.HistoryEntry) string {
+	what := strings.ReplaceAll(strings.TrimPrefix(h.Type, "onboarding."), ".", " ")
+	if h.Task != "" {
+		what += " " + h.Task
+	}
+	if h.OnBehalfOf != "" {
+		what += " on behalf of " + h.OnBehalfOf
+	}
+	return what
+}
+
+func taskRow(t events.TaskView) views.OnboardingTask {
+	row := views.OnboardingTask{
+		ID: t.ID, Title: t.Title, Description: t.Description, Owner: tpl.OwnerName(t.Owner), Due: t.Due, Done: t.Done,
+		Evidence: t.Evidence, Overdue: t.Overdue, NeedsEvidence: t.NeedsEvidence, CanComplete: t.CanComplete,
+	}
+	if !t.CanComplete {
+		row.Waiting = "Waiting on " + cmpOr(t.AssigneeName, tpl.OwnerName(t.Owner))
+	}
+	if t.Done {
+		row.DoneNote = "Done by " + cmpOr(t.DoneByName, t.DoneBy)
+		if t.OnBehalfOf != "" {
+			row.DoneNote += " on behalf of " + t.OnBehalfOf
+		}
+	}
+	return row
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// taskForm handles the complete, reopen and remove forms: on success back to where the
+// form was (PRG); a refusal the user can fix re-renders the page with the message.
+func (m *Main) taskForm(op string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		id := r.PathValue("id")
+		next := safeNext(r.PostFormValue("next"))
+		if next == "/" {
+			next = "/onboarding/tasks"
+		}
+		req := events.TaskRequest{ID: id, Evidence: r.PostFormValue("evidence"), Reason: r.PostFormValue("reason")}
+		var p events.PlanView
+		err := m.onboarding(r, v, op, req, &p)
+		var e *events.Error
+		if errors.As(err, &e) && e.Code == events.CodeInvalid {
+			msg := e.Message
+			for _, f := range e.Fields {
+				msg = f
+			}
+			if next == "/onboarding/tasks" {
+				m.renderMyTasks(w, r, v, http.StatusUnprocessableEntity, id, msg)
+				return
+			}
+			planID, _, _ := strings.Cut(id, ".")
+			m.renderPlan(w, r, v, planID, next, http.StatusUnprocessableEntity, id, msg, views.AddTaskForm{})
+			return
+		}
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	}
+}
+
+func (m *Main) addTaskForm(w http.ResponseWriter, r *http.Request, v *viewer) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	id := r.PathValue("id")
+	form := views.AddTaskForm{Title: r.PostFormValue("title"), Description: r.PostFormValue("description"),
+		Owner: r.PostFormValue("owner"), Due: r.PostFormValue("due"), NeedsEvidence: r.PostFormValue("needs_evidence") != ""}
+	var p events.PlanView
+	err := m.onboarding(r, v, events.OpTaskAdd, events.AddTaskRequest{Plan: id, Title: form.Title, Description: form.Description,
+		Owner: form.Owner, Due: form.Due, NeedsEvidence: form.NeedsEvidence}, &p)
+	var e *events.Error
+	if errors.As(err, &e) && e.Code == events.CodeInvalid {
+		form.Fields, form.Error = e.Fields, e.Message
+		m.renderPlan(w, r, v, id, "/onboarding/plans/"+url.PathEscape(id), http.StatusUnprocessableEntity, "", "", form)
+		return
+	}
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/onboarding/plans/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+func (m *Main) myTasksPage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.renderMyTasks(w, r, v, http.StatusOK, "", "")
+}
+
+func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, code int, errTask, msg string) {
+	var q events.QueueReply
+	if err := m.onboarding(r, v, events.OpMyTasks, nil, &q); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	var mt views.MyTasks
+	for _, t := range q.Items {
+		row := taskRow(t)
+		row.Hire = t.HireName
+		if t.Hire == v.ID {
+			row.PlanHref = "/onboarding"
+		} else if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin, events.RoleMentor) {
+			row.PlanHref = "/onboarding/plans/" + url.PathEscape(t.Plan)
+		}
+		if t.ID == errTask {
+			row.Error = msg
+		}
+		mt.Tasks = append(mt.Tasks, row)
+	}
+	m.render(w, r, code, views.MyTasksPage(m.pageFor(r, "My tasks"), mt))
+}
+
+func (m *Main) teamBoard(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if !v.has(events.RoleLead) {
+		m.fail(w, r, events.Errorf(events.CodeForbidden, "team boards are for leads"))
+		return
+	}
+	var list events.PlansReply
+	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Team: v.Team}, &list); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	b := views.OnboardingBoard{Heading: "Team " + v.Team + " onboarding", Self: "/onboarding/team", Rows: planRows(list.Items)}
+	m.render(w, r, http.StatusOK, views.OnboardingBoardPage(m.pageFor(r, "Team board"), b))
+}
+
+// overviewRequest reads HR's filters from the query.
+func overviewRequest(r *http.Request) events.PlansRequest {
+	q := r.URL.Query()
+	return events.PlansRequest{Track: q.Get("track"), Team: q.Get("team"), OverdueOnly: q.Get("overdue") == "1" || q.Get("overdue") == "true"}
+}
+
+func (m *Main) allOnboardings(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if !v.has(events.RoleHR, events.RoleAdmin) {
+		m.fail(w, r, events.Errorf(events.CodeForbidden, "the overview is for HR"))
+		return
+	}
+	req := overviewRequest(r)
+	var list, all events.PlansReply
+	if err := m.onboarding(r, v, events.OpPlansList, req, &list); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{}, &all); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	query := r.URL.Query().Encode()
+	b := views.OnboardingBoard{
+		Heading: "All onboardings", Self: "/onboarding/all", CSV: "/onboarding/all.csv", Rows: planRows(list.Items),
+		Filters: true, Track: req.Track, Team: req.Team, OverdueOnly: req.OverdueOnly,
+	}
+	if query != "" {
+		b.Self += "?" + query
+		b.CSV += "?" + query
+	}
+	ts, _ := tpl.Load()
+	for _, t := range slices.Sorted(mapsKeys(ts)) {
+		b.Tracks = append(b.Tracks, views.Option{Value: t, Label: trackName(t)})
+	}
+	teams := map[string]bool{}
+	for _, p := range all.Items {
+		teams[p.Team] = true
+	}
+	for _, t := range slices.Sorted(mapsKeys(teams)) {
+		b.Teams = append(b.Teams, views.Option{Value: t, Label: t})
+	}
+	for _, p := range list.Problems {
+		b.Problems = append(b.Problems, views.PlanProblem{HireName: p.HireName, Team: p.Team, Track: p.Track, Reason: p.Problem})
+	}
+	m.render(w, r, http.StatusOK, views.OnboardingBoardPage(m.pageFor(r, "All onboardings"), b))
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func planRows(items []events.PlanView) []views.PlanRow {
+	rows := []views.PlanRow{}
+	for _, p := range items {
+		row := views.PlanRow{
+			ID: p.ID, Href: "/onboarding/plans/" + url.PathEscape(p.ID), HireName: p.HireName, Team: p.Team, Track: trackName(p.Track),
+			StartDate: p.StartDate, State: stateName(p.State), Done: p.Progress.Done, Total: p.Progress.Total, Overdue: p.Overdue,
+		}
+		if p.NextDue != nil {
+			row.NextDue, row.NextDueDate = p.NextDue.Title, p.NextDue.Due
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// allOnboardingsCSV exports HR's overview, with the same filters, as CSV.
+func (m *Main) allOnboardingsCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if !v.has(events.RoleHR, events.RoleAdmin) {
+		m.fail(w, r, events.Errorf(events.CodeForbidden, "the overview is for HR"))
+		return
+	}
+	var list events.PlansReply
+	if err := m.onboarding(r, v, events.OpPlansList, overviewRequest(r), &list); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	_ = cw.Write([]string{"plan", "hire", "name", "team", "track", "start_date", "template_version", "state", "done", "total", "overdue", "next_due", "next_due_date"})
+	for _, p := range list.Items {
+		next, nextDate := "", ""
+		if p.NextDue != nil {
+			next, nextDate = p.NextDue.Title, p.NextDue.Due
+		}
+		_ = cw.Write(csvSafe(p.ID, p.Hire, p.HireName, p.Team, p.Track, p.StartDate, strconv.Itoa(p.TemplateVersion), p.State,
+			strconv.Itoa(p.Progress.Done), strconv.Itoa(p.Progress.Total), strconv.Itoa(p.Overdue), next, nextDate))
+	}
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="onboardings.csv"`)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// csvSafe neutralises cells a spreadsheet would run as formulas.
+func csvSafe(cells ...string) []string {
+	for i, c := range cells {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			cells[i] = "'" + c
+		}
+	}
+	return cells
+}
