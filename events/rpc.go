@@ -89,6 +89,7 @@ const (
 	OpLogout        = "logout"         // SessionRequest → {}
 	OpPeopleList    = "people.list"    // → PeopleReply (scoped to the caller)
 	OpPeopleGet     = "people.get"     // PersonRequest → Person
+	OpTeams         = "people.teams"   // → TeamsReply (the teams the caller may see)
 	OpInvite        = "people.invite"  // InviteRequest → InviteReply
 	OpIssueLink     = "people.link"    // PersonRequest → InviteReply
 	OpDisable       = "people.disable" // DisableRequest → Person
@@ -147,6 +148,11 @@ type Person struct {
 
 type PeopleReply struct {
 	Items []Person `json:"items"`
+}
+
+// TeamsReply lists team ids.
+type TeamsReply struct {
+	Items []string `json:"items"`
 }
 
 type PersonRequest struct {

@@ -95,6 +95,9 @@ func startNATS(cfg Config) (*server.Server, string, error) {
 		DontListen:         cfg.NATSAddr == "",
 		JetStreamMaxMemory: 256 << 20,
 		JetStreamMaxStore:  8 << 30,
+		// Reports and lists travel as single request-reply messages; give them room
+		// (an external NATS needs max_payload set likewise; see the README).
+		MaxPayload: 8 << 20,
 	}
 	if cfg.NATSAddr != "" {
 		host, port, err := net.SplitHostPort(cfg.NATSAddr)

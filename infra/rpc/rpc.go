@@ -78,6 +78,7 @@ type Request[Req any] struct {
 
 // Service registers typed endpoints as a micro service.
 type Service struct {
+	nc     *nats.Conn
 	svc    micro.Service
 	group  micro.Group
 	logger *slog.Logger
@@ -90,7 +91,7 @@ func NewService(nc *nats.Conn, name, version string, logger *slog.Logger) (*Serv
 	if err != nil {
 		return nil, fmt.Errorf("rpc: add service %s: %w", name, err)
 	}
-	return &Service{svc: svc, group: svc.AddGroup(events.RPCPrefix + "." + name), logger: logger}, nil
+	return &Service{nc: nc, svc: svc, group: svc.AddGroup(events.RPCPrefix + "." + name), logger: logger}, nil
 }
 
 // Stop removes the service's endpoints.
@@ -109,7 +110,7 @@ func Handle[Req, Resp any](s *Service, op string, f func(ctx context.Context, r 
 			if len(mr.Data()) > 0 {
 				if err := json.Unmarshal(mr.Data(), &r.Body); err != nil {
 					reply.Error = events.Errorf(events.CodeBadRequest, "malformed request: %v", err)
-					respond(mr, reply, s.logger)
+					respond(s.nc, mr, reply, s.logger)
 					return
 				}
 			}
@@ -125,7 +126,7 @@ func Handle[Req, Resp any](s *Service, op string, f func(ctx context.Context, r 
 			} else if reply.Data, err = json.Marshal(resp); err != nil {
 				reply.Error = events.Errorf(events.CodeInternal, "internal error")
 			}
-			respond(mr, reply, s.logger)
+			respond(s.nc, mr, reply, s.logger)
 		}()
 	})
 	if err := s.group.AddEndpoint(name, h, micro.WithEndpointSubject(op)); err != nil {
@@ -134,8 +135,18 @@ func Handle[Req, Resp any](s *Service, op string, f func(ctx context.Context, r 
 	return nil
 }
 
-func respond(mr micro.Request, reply events.Reply, logger *slog.Logger) {
-	if err := mr.RespondJSON(reply); err != nil {
+func respond(nc *nats.Conn, mr micro.Request, reply events.Reply, logger *slog.Logger) {
+	body, err := json.Marshal(reply)
+	if err == nil && int64(len(body)) > nc.MaxPayload()-4096 {
+		// Too big for one NATS message: say so at once rather than leave the caller
+		// waiting for its timeout.
+		logger.Error("reply too large", "subject", mr.Subject(), "bytes", len(body), "max", nc.MaxPayload())
+		body, err = json.Marshal(events.Reply{Error: events.Errorf(events.CodeInternal, "the answer is too large; narrow the request")})
+	}
+	if err == nil {
+		err = mr.Respond(body)
+	}
+	if err != nil {
 		logger.Warn("reply not sent", "subject", mr.Subject(), "err", err)
 	}
 }

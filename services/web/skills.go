@@ -518,19 +518,12 @@ func (m *Main) teamMatrixPage(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 func (m *Main) teamOptions(r *http.Request, v *viewer) []views.Option {
-	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), nil)
+	teams, err := rpc.Call[events.TeamsReply](r.Context(), m.nc, m.identity(events.OpTeams), v.caller(), nil)
 	if err != nil {
 		return nil
 	}
-	var teams []string
-	for _, p := range list.Items {
-		if !slices.Contains(teams, p.Team) {
-			teams = append(teams, p.Team)
-		}
-	}
-	slices.Sort(teams)
-	out := make([]views.Option, len(teams))
-	for i, t := range teams {
+	out := make([]views.Option, len(teams.Items))
+	for i, t := range teams.Items {
 		out[i] = views.Option{Value: t, Label: t}
 	}
 	return out

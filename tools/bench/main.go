@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -27,22 +28,27 @@ type Result struct {
 func main() {
 	duration := flag.Duration("duration", 3*time.Second, "how long each HTTP load runs")
 	commands := flag.Int("commands", 2000, "commands through the event backbone")
+	domains := flag.Bool("domains", true, "also run the domain benchmarks (cohort, track assignment, …)")
+	only := flag.String("only", "", "run only the domain benchmarks whose name contains this")
 	flag.Parse()
 	ctx := context.Background()
-	if err := run(ctx, *duration, *commands); err != nil {
+	if err := run(ctx, *duration, *commands, *domains, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, duration time.Duration, commands int) error {
+// Pair is an Onramp figure and the raw limit it is compared with.
+type Pair struct{ Onramp, Raw Result }
+
+func run(ctx context.Context, duration time.Duration, commands int, domains bool, only string) error {
 	env, err := startEnv(ctx)
 	if err != nil {
 		return err
 	}
 	defer env.close()
 
-	var rows [][2]Result // (onramp, raw limit) pairs
+	var rows []Pair
 	step("raw JetStream publishes")
 	jsRaw, err := rawPublish(ctx, env, commands)
 	if err != nil {
@@ -58,7 +64,7 @@ func run(ctx context.Context, duration time.Duration, commands int) error {
 	if err != nil {
 		return err
 	}
-	rows = append(rows, [2]Result{backbone, jsRaw}, [2]Result{backbone, storeRaw})
+	rows = append(rows, Pair{backbone, jsRaw}, Pair{backbone, storeRaw})
 
 	step("HTTP: trivial handler, login page, home page")
 	trivial, err := trivialHandler(duration)
@@ -73,16 +79,31 @@ func run(ctx context.Context, duration time.Duration, commands int) error {
 	if err != nil {
 		return err
 	}
-	rows = append(rows, [2]Result{login, trivial}, [2]Result{home, trivial})
+	rows = append(rows, Pair{login, trivial}, Pair{home, trivial})
+	details := []Result{backbone, jsRaw, storeRaw, trivial, login, home}
+	if domains {
+		for _, b := range domainBenches {
+			if !strings.Contains(b.name, only) {
+				continue
+			}
+			step(b.name)
+			p, err := b.run(ctx)
+			if err != nil {
+				return fmt.Errorf("%s: %w", b.name, err)
+			}
+			rows = append(rows, p)
+			details = append(details, p.Onramp, p.Raw)
+		}
+	}
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "Onramp\trate\tp99\traw limit\trate\tp99\tratio")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%.3f\n", r[0].Name, rate(r[0]), p99(r[0]), r[1].Name, rate(r[1]), p99(r[1]), r[0].Rate/r[1].Rate)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%.3f\n", r.Onramp.Name, rate(r.Onramp), p99(r.Onramp), r.Raw.Name, rate(r.Raw), p99(r.Raw), r.Onramp.Rate/r.Raw.Rate)
 	}
 	w.Flush()
 	fmt.Println()
-	for _, r := range []Result{backbone, jsRaw, storeRaw, trivial, login, home} {
+	for _, r := range details {
 		if r.Detail != "" {
 			fmt.Printf("%s: %s\n", r.Name, r.Detail)
 		}
@@ -90,6 +111,16 @@ func run(ctx context.Context, duration time.Duration, commands int) error {
 	size, _ := dirSize(env.dir)
 	fmt.Printf("data directory after the run: %.1f MB\n", float64(size)/1e6)
 	return nil
+}
+
+// domainBenches are the per-domain scenarios, each on its own embedded stack.
+var domainBenches = []struct {
+	name string
+	run  func(context.Context) (Pair, error)
+}{
+	{"onboarding: cohort of 1,000 hires", func(ctx context.Context) (Pair, error) { return benchOnboardingCohort(ctx, 1000) }},
+	{"training: module assigned to a track of 10,000", func(ctx context.Context) (Pair, error) { return benchTrainingTrack(ctx, 10000) }},
+	{"skills: matrix of 10,000 people × 40 skills", func(ctx context.Context) (Pair, error) { return benchSkillsMatrix(ctx, 10000) }},
 }
 
 var began = time.Now()

@@ -25,41 +25,41 @@ import (
 // every plan — one event and one document each, ~40 tasks inside — compared with a raw
 // InsertMany of the very same documents into the same store in the same run. The onboarding
 // service runs alone on its own embedded stack.
-func benchOnboardingCohort(ctx context.Context, n int) (Result, error) {
+func benchOnboardingCohort(ctx context.Context, n int) (Pair, error) {
 	dir, err := os.MkdirTemp("", "onramp-bench-cohort-")
 	if err != nil {
-		return Result{}, err
+		return Pair{}, err
 	}
 	defer os.RemoveAll(dir)
 	stack, err := devstack.Start(ctx, devstack.Config{Dir: dir})
 	if err != nil {
-		return Result{}, err
+		return Pair{}, err
 	}
 	defer stack.Close()
 	nc, err := stack.Connect()
 	if err != nil {
-		return Result{}, err
+		return Pair{}, err
 	}
 	defer nc.Close()
 	mc, err := store.Connect(ctx, stack.StoreURI())
 	if err != nil {
-		return Result{}, err
+		return Pair{}, err
 	}
 	defer mc.Disconnect(context.WithoutCancel(ctx))
 	db := mc.Database("onboarding")
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return Result{}, err
+		return Pair{}, err
 	}
 	m, err := onboarding.New(nc, db, slog.New(slog.DiscardHandler), onboarding.Config{
 		SweepEvery: -1,
 		Keys:       func(context.Context) (map[string]ed25519.PublicKey, error) { return nil, nil },
 	})
 	if err != nil {
-		return Result{}, err
+		return Pair{}, err
 	}
 	if err := m.Run(ctx); err != nil {
-		return Result{}, err
+		return Pair{}, err
 	}
 	defer m.Close()
 
@@ -72,21 +72,21 @@ func benchOnboardingCohort(ctx context.Context, n int) (Result, error) {
 			Team: fmt.Sprintf("team-%d", i%20), Lead: "bench-lead", Track: tracks[i%len(tracks)], StartDate: startDate,
 		}, time.Now())
 		if err != nil {
-			return Result{}, err
+			return Pair{}, err
 		}
 		msg := nats.NewMsg(events.Subject(env.Type, env.Subject))
 		if msg.Data, err = json.Marshal(env); err != nil {
-			return Result{}, err
+			return Pair{}, err
 		}
 		msg.Header.Set(jetstream.MsgIDHeader, env.ID)
 		if _, err := js.PublishMsgAsync(msg); err != nil {
-			return Result{}, err
+			return Pair{}, err
 		}
 	}
 	select {
 	case <-js.PublishAsyncComplete():
 	case <-time.After(time.Minute):
-		return Result{}, fmt.Errorf("cohort: hired events not acknowledged within a minute")
+		return Pair{}, fmt.Errorf("cohort: hired events not acknowledged within a minute")
 	}
 	published := time.Since(began)
 
@@ -96,27 +96,27 @@ func benchOnboardingCohort(ctx context.Context, n int) (Result, error) {
 	for {
 		s, err := js.Stream(ctx, "ONBOARDING")
 		if err != nil {
-			return Result{}, err
+			return Pair{}, err
 		}
 		info, err := s.Info(ctx, jetstream.WithSubjectFilter(created))
 		if err != nil {
-			return Result{}, err
+			return Pair{}, err
 		}
 		if len(info.State.Subjects) >= n {
 			cons, err := js.Consumer(ctx, "ONBOARDING", "onboarding-projector")
 			if err != nil {
-				return Result{}, err
+				return Pair{}, err
 			}
 			ci, err := cons.Info(ctx)
 			if err != nil {
-				return Result{}, err
+				return Pair{}, err
 			}
 			if ci.AckFloor.Stream >= info.State.LastSeq {
 				break
 			}
 		}
 		if time.Since(began) > 10*time.Minute {
-			return Result{}, fmt.Errorf("cohort: %d of %d plans after 10 minutes", len(info.State.Subjects), n)
+			return Pair{}, fmt.Errorf("cohort: %d of %d plans after 10 minutes", len(info.State.Subjects), n)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -125,14 +125,14 @@ func benchOnboardingCohort(ctx context.Context, n int) (Result, error) {
 	// The same documents, inserted raw into the same store.
 	cur, err := db.Collection("plans").Find(ctx, bson.D{})
 	if err != nil {
-		return Result{}, err
+		return Pair{}, err
 	}
 	var docs []bson.Raw
 	if err := cur.All(ctx, &docs); err != nil {
-		return Result{}, err
+		return Pair{}, err
 	}
 	if len(docs) != n {
-		return Result{}, fmt.Errorf("cohort: %d plan documents stored, want %d", len(docs), n)
+		return Pair{}, fmt.Errorf("cohort: %d plan documents stored, want %d", len(docs), n)
 	}
 	tasks := 0
 	for _, d := range docs {
@@ -147,13 +147,14 @@ func benchOnboardingCohort(ctx context.Context, n int) (Result, error) {
 	}
 	t0 := time.Now()
 	if _, err := db.Collection("plans_raw").InsertMany(ctx, raw, options.InsertMany().SetOrdered(false)); err != nil {
-		return Result{}, err
+		return Pair{}, err
 	}
 	rawDur := time.Since(t0)
-	return Result{
-		Name: fmt.Sprintf("onboarding cohort (%d hires at once → plans stored)", n), Rate: float64(n) / cohort.Seconds(), Unit: "plan",
-		Detail: fmt.Sprintf("%d plans, %d tasks: hired events acknowledged after %v, every plan stored after %v; raw InsertMany of the same documents %v (%.0f docs/s); cohort/raw = %.1f×",
-			n, tasks, published.Round(time.Millisecond), cohort.Round(time.Millisecond), rawDur.Round(time.Millisecond),
-			float64(n)/rawDur.Seconds(), cohort.Seconds()/rawDur.Seconds()),
+	return Pair{
+		Onramp: Result{Name: fmt.Sprintf("cohort of %d hires at once → plans stored", n), Rate: float64(n) / cohort.Seconds(), Unit: "plan",
+			Detail: fmt.Sprintf("%d plans, %d tasks: hired events acknowledged after %v, every plan stored after %v",
+				n, tasks, published.Round(time.Millisecond), cohort.Round(time.Millisecond))},
+		Raw: Result{Name: fmt.Sprintf("raw InsertMany of the same %d plan documents", n), Rate: float64(n) / rawDur.Seconds(), Unit: "doc",
+			Detail: fmt.Sprintf("%v", rawDur.Round(time.Millisecond))},
 	}, nil
 }

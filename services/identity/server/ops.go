@@ -33,6 +33,7 @@ func (m *Main) register() error {
 		rpc.Handle(svc, events.OpLogout, m.opLogout),
 		rpc.Handle(svc, events.OpPeopleList, m.opPeopleList),
 		rpc.Handle(svc, events.OpPeopleGet, m.opPeopleGet),
+		rpc.Handle(svc, events.OpTeams, m.opTeams),
 		rpc.Handle(svc, events.OpInvite, m.opInvite),
 		rpc.Handle(svc, events.OpIssueLink, m.opIssueLink),
 		rpc.Handle(svc, events.OpDisable, m.opDisable),
@@ -242,6 +243,24 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[empty]) (events.P
 		out.Items = append(out.Items, p.View())
 	}
 	return out, nil
+}
+
+// opTeams lists the teams the caller may see: every team for HR and admin, their own for
+// a lead.
+func (m *Main) opTeams(ctx context.Context, r rpc.Request[empty]) (events.TeamsReply, error) {
+	viewer, _, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.TeamsReply{}, err
+	}
+	if !identity.CanList(&viewer) {
+		return events.TeamsReply{}, errForbidden
+	}
+	if !identity.CanManage(&viewer) {
+		return events.TeamsReply{Items: []string{viewer.Team}}, nil
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	return events.TeamsReply{Items: m.state.Teams()}, nil
 }
 
 func (m *Main) opPeopleGet(ctx context.Context, r rpc.Request[events.PersonRequest]) (events.Person, error) {
