@@ -242,8 +242,14 @@ func (e TaskRemoved) Validate() error {
 	if !IsToken(e.Task) {
 		p["task"] = "is required"
 	}
+	if len(e.Reason) > MaxReason {
+		p["reason"] = "is too long"
+	}
 	return invalid(p)
 }
+
+// MaxReason bounds free-text reasons kept for good in events and histories.
+const MaxReason = 1000
 
 // TaskChanged: a task's due date or owner changed on one plan (onboarding.task.changed
 // v1). Empty fields are unchanged; a new owner comes with its resolved assignee.

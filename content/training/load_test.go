@@ -237,3 +237,13 @@ func TestTablesRender(t *testing.T) {
 		t.Errorf("GFM table not rendered:\n%s", html)
 	}
 }
+
+func TestTableAlignmentNeedsNoStyleAttribute(t *testing.T) {
+	var b strings.Builder
+	if err := markdown.Convert([]byte("| a | b |\n|:--|--:|\n| 1 | 2 |\n"), &b); err != nil {
+		t.Fatal(err)
+	}
+	if html := b.String(); strings.Contains(html, "style=") || !strings.Contains(html, `align="right"`) {
+		t.Fatalf("aligned table rendered as %s", html)
+	}
+}

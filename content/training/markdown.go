@@ -19,8 +19,14 @@ import (
 // lists, autolinks) with heading ids. The HTML renderer keeps its default safe
 // mode: raw HTML in a lesson is replaced by a comment and dangerous link schemes
 // are dropped. html.WithUnsafe must never be added here.
+//
+// Table column alignment is written as align attributes, not style attributes, which
+// the portal's Content-Security-Policy would block.
 var markdown = goldmark.New(
-	goldmark.WithExtensions(extension.GFM),
+	goldmark.WithExtensions(
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+		extension.Strikethrough, extension.Linkify, extension.TaskList,
+	),
 	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 )
 

@@ -624,6 +624,10 @@ func (s *State) DecideRemove(c Caller, id, reason string) (*Plan, events.TaskRem
 	if len(p.Tasks) == 1 {
 		return nil, events.TaskRemoved{}, &events.Error{Code: events.CodeConflict, Message: "A plan keeps at least one task."}
 	}
+	if len(reason) > events.MaxReason {
+		return nil, events.TaskRemoved{}, &events.Error{Code: events.CodeInvalid, Message: "The reason is too long.",
+			Fields: map[string]string{"reason": fmt.Sprintf("At most %d characters.", events.MaxReason)}}
+	}
 	return p, events.TaskRemoved{Task: t.ID, Reason: strings.TrimSpace(reason)}, nil
 }
 

@@ -376,9 +376,16 @@ func (d *Doc) Standing(skill string, at time.Time) Standing {
 		}
 	}
 	for _, c := range d.Certs {
-		if c.Skill == skill && CertValid(c, at) {
-			certified = max(certified, c.Level)
+		if c.Skill != skill || !CertValid(c, at) {
+			continue
 		}
+		if c.AddedBy == d.Person {
+			// A certification people record for themselves is their claim until their
+			// lead or HR verifies the level.
+			self = max(self, c.Level)
+			continue
+		}
+		certified = max(certified, c.Level)
 	}
 	evidence, evSource := trained, events.SourceTraining
 	if certified > trained {

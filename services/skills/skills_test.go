@@ -81,10 +81,13 @@ func TestLevelRules(t *testing.T) {
 			{0, events.SkillAssessed{Skill: "networking", Level: 4}, ""},
 			{1, events.SkillVerified{Skill: "networking", Level: 4}, "lead"}}, 4, "verified", 0},
 		{"valid certification is evidence", []step{
-			{0, events.CertificationAdded{ID: "c1", Name: "CCNA", Issuer: "Cisco", Issued: "2026-01-01", Expires: "2029-01-01", Skill: "networking", Level: 3}, ""},
+			{0, events.CertificationAdded{ID: "c1", Name: "CCNA", Issuer: "Cisco", Issued: "2026-01-01", Expires: "2029-01-01", Skill: "networking", Level: 3}, "hr"},
 			{1, evidence(2), events.System}}, 3, "certification", 0},
+		{"a certification people record themselves is only their claim", []step{
+			{0, events.SkillVerified{Skill: "networking", Level: 2}, "lead"},
+			{1, events.CertificationAdded{ID: "c1", Name: "CCNA", Issuer: "Cisco", Issued: "2026-01-01", Expires: "2029-01-01", Skill: "networking", Level: 6}, ""}}, 2, "verified", 6},
 		{"expired certification is not", []step{
-			{0, events.CertificationAdded{ID: "c1", Name: "CCNA", Issuer: "Cisco", Issued: "2020-01-01", Expires: "2023-01-01", Skill: "networking", Level: 3}, ""},
+			{0, events.CertificationAdded{ID: "c1", Name: "CCNA", Issuer: "Cisco", Issued: "2020-01-01", Expires: "2023-01-01", Skill: "networking", Level: 3}, "hr"},
 			{1, evidence(2), events.System}}, 2, "training", 0},
 	}
 	for _, tt := range tests {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -26,9 +25,7 @@ var topicPattern = regexp.MustCompile(`^(onboarding|training|skills|mentorship)\
 const maxTopics = 16
 
 type change struct {
-	Topic   string `json:"topic"`
-	Type    string `json:"type"`
-	Subject string `json:"subject"`
+	Topic string `json:"topic"`
 }
 
 func (m *Main) live(w http.ResponseWriter, r *http.Request, _ *viewer) {
@@ -49,13 +46,9 @@ func (m *Main) live(w http.ResponseWriter, r *http.Request, _ *viewer) {
 	ch := make(chan change, 64)
 	for _, t := range topics {
 		topic := t
-		sub, err := m.nc.Subscribe(events.Prefix+"."+topic+".>", func(msg *nats.Msg) {
-			c := change{Topic: topic, Subject: msg.Subject}
-			if env, err := events.Decode(msg.Data); err == nil {
-				c.Type, c.Subject = env.Type, env.Subject
-			}
+		sub, err := m.nc.Subscribe(events.Prefix+"."+topic+".>", func(*nats.Msg) {
 			select {
-			case ch <- c:
+			case ch <- change{Topic: topic}:
 			default: // a slow browser misses a nudge; its next one refreshes the same view
 			}
 		})
@@ -95,9 +88,4 @@ func (m *Main) live(w http.ResponseWriter, r *http.Request, _ *viewer) {
 			return
 		}
 	}
-}
-
-// topicFor builds a live topic for a record, for pages to put in data-live.
-func topicFor(domain, entity, id string) string {
-	return strings.Join([]string{domain, entity, id}, ".")
 }

@@ -175,6 +175,13 @@ func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 	if v.has(events.RoleHR, events.RoleAdmin) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Training compliance", Text: "Assigned, passed and overdue per module and per person, with filters and CSV export.", Href: "/training/report", Label: "Open the compliance report"})
 	}
+	h.Cards = append(h.Cards, views.HomeCard{Title: "Mentorship", Text: "Your mentor and check-ins; as a mentor, your invitations, mentees and profile.", Href: "/mentorship", Label: "Open mentorship"})
+	if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
+		h.Cards = append(h.Cards, views.HomeCard{Title: "Find a mentor", Text: "Mentors ranked for a new hire by the skill gaps they cover, with the reasons.", Href: "/mentorship/find", Label: "Find a mentor"})
+	}
+	if v.has(events.RoleHR, events.RoleAdmin) {
+		h.Cards = append(h.Cards, views.HomeCard{Title: "Mentor coverage", Text: "Hires without an active mentor and each mentor's load against capacity, with CSV export.", Href: "/mentorship/coverage", Label: "Open coverage"})
+	}
 	h.Cards = append(h.Cards, views.HomeCard{Title: "API", Text: "Everything on these pages is also a JSON API, described by an OpenAPI document.", Href: "/api/v1/openapi.json", Label: "OpenAPI document"})
 	m.render(w, r, http.StatusOK, views.HomePage(m.pageFor(r, "Home"), h))
 }

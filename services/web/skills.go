@@ -242,7 +242,7 @@ func (m *Main) apiReport(op string) func(w http.ResponseWriter, r *http.Request,
 			_ = cw.Write(first.Columns)
 			werr = rest(func(t events.SkillTable) error {
 				for _, row := range t.Rows {
-					if err := cw.Write(row); err != nil {
+					if err := cw.Write(csvSafe(slices.Clone(row)...)); err != nil {
 						return err
 					}
 				}

@@ -27,6 +27,7 @@ func (m *Main) trainingPages() []route {
 		{"POST /training/modules/{id}/enrol", m.page(m.enrolForm)},
 		{"GET /training/modules/{id}", m.page(m.modulePage)},
 		{"GET /training/modules/{id}/lessons/{lesson}", m.page(m.lessonPage)},
+		{"POST /training/modules/{id}/lessons/{lesson}/read", m.page(m.lessonRead)},
 		{"GET /training/modules/{id}/quiz", m.page(m.quizPage)},
 		{"POST /training/modules/{id}/quiz", m.page(m.quizSubmit)},
 		{"GET /training/modules/{id}/result", m.page(m.resultPage)},
@@ -281,9 +282,20 @@ func (m *Main) modulePage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	m.render(w, r, http.StatusOK, views.TrainingModulePage(m.pageFor(r, page.Title), page))
 }
 
-// lessonPage shows a lesson and records that the viewer read it (reading a lesson again
-// changes nothing).
+// lessonPage shows a lesson; it changes nothing (reading is recorded by lessonRead).
 func (m *Main) lessonPage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	id, lesson := r.PathValue("id"), r.PathValue("lesson")
+	page, _, _, err := m.moduleView(r, v, id, lesson)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	m.render(w, r, http.StatusOK, views.TrainingLessonPage(m.pageFor(r, page.LessonTitle), page))
+}
+
+// lessonRead records that the viewer read a lesson (again: nothing changes) and moves on:
+// to the next lesson, to the quiz after the last one, or back to the module.
+func (m *Main) lessonRead(w http.ResponseWriter, r *http.Request, v *viewer) {
 	id, lesson := r.PathValue("id"), r.PathValue("lesson")
 	if _, err := trainingCall[events.LearnerItem](r, m, v, events.OpLessonRead, events.LessonRequest{Module: id, Lesson: lesson}); err != nil {
 		m.fail(w, r, err)
@@ -294,7 +306,15 @@ func (m *Main) lessonPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, err)
 		return
 	}
-	m.render(w, r, http.StatusOK, views.TrainingLessonPage(m.pageFor(r, page.LessonTitle), page))
+	base := "/training/modules/" + url.PathEscape(id)
+	next := base
+	switch {
+	case page.Next != nil:
+		next = base + "/lessons/" + url.PathEscape(page.Next.ID)
+	case page.CanAttempt:
+		next = base + "/quiz"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func quizView(mod events.ModuleView, prog events.ProgressView, chosen map[string][]string) views.TrainingQuiz {

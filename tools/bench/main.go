@@ -121,6 +121,7 @@ var domainBenches = []struct {
 	{"onboarding: cohort of 1,000 hires", func(ctx context.Context) (Pair, error) { return benchOnboardingCohort(ctx, 1000) }},
 	{"training: module assigned to a track of 10,000", func(ctx context.Context) (Pair, error) { return benchTrainingTrack(ctx, 10000) }},
 	{"skills: matrix of 10,000 people × 40 skills", func(ctx context.Context) (Pair, error) { return benchSkillsMatrix(ctx, 10000) }},
+	{"mentorship: suggestions among 2,000 mentors", benchMentorSuggestions},
 }
 
 var began = time.Now()

@@ -61,5 +61,8 @@ func Seed(ctx context.Context, nc *nats.Conn, password string, today time.Time) 
 	if err := seedTraining(ctx, nc, today); err != nil {
 		return nil, err
 	}
+	if err := seedMentorship(ctx, nc, today); err != nil {
+		return nil, err
+	}
 	return out, nil
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // domainServices are the services run as their own processes (besides web).
-var domainServices = []string{"identity", "onboarding", "training", "skills"}
+var domainServices = []string{"identity", "onboarding", "training", "skills", "mentorship"}
 
 // The same services as separate processes: `onramp infra` (NATS and FerretDB on loopback
 // TCP), every service on its own, seeded by `onramp seed` over NATS — through the sign-in

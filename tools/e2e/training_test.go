@@ -260,6 +260,10 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		jsClick(t, hire, "next-lesson")
 		trainingWaitText(t, hire, "#lesson h1", func(s string) bool { return s != cur })
 	}
+	// "Done — take the quiz" records the last lesson and opens the quiz.
+	jsClick(t, hire, "take-quiz")
+	do(t, hire, chromedp.WaitVisible(chromedp.ID("quiz-form")), chromedp.Navigate(base+"/training/modules/"+journeyModule),
+		chromedp.WaitVisible(chromedp.ID("module-read")))
 	read, total := 0, 0
 	if _, err := fmt.Sscanf(text(t, hire, "#module-read"), "%d of %d", &read, &total); err != nil || read == 0 || read != total {
 		t.Fatalf("progress %d of %d after reading every lesson", read, total)

@@ -18,6 +18,7 @@ import (
 	"onramp.dev/infra/standalone"
 	"onramp.dev/infra/store"
 	identity "onramp.dev/services/identity/server"
+	mentorship "onramp.dev/services/mentorship/server"
 	onboarding "onramp.dev/services/onboarding/server"
 	skills "onramp.dev/services/skills/server"
 	training "onramp.dev/services/training/server"
@@ -61,6 +62,9 @@ var services = []struct {
 	}},
 	{"training", func(nc *nats.Conn, db *mongo.Database, cfg Config) (standalone.Main, error) {
 		return training.New(nc, db, cfg.Logger, training.Config{})
+	}},
+	{"mentorship", func(nc *nats.Conn, db *mongo.Database, cfg Config) (standalone.Main, error) {
+		return mentorship.New(nc, db, cfg.Logger, mentorship.Config{})
 	}},
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/bus"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/onboarding"
@@ -48,10 +50,19 @@ func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (onboarding.Calle
 	if err != nil {
 		return onboarding.Caller{}, errUnauthorized
 	}
-	if p, ok := m.dir.Person(claims.Subject); ok && !p.Active {
+	// Roles and team come from the directory (current), not from the token (up to 15
+	// minutes old); someone the directory does not know yet is waited for briefly.
+	p, ok := m.dir.Person(claims.Subject)
+	if !ok {
+		if last, err := bus.StreamLastSeq(ctx, m.js, "IDENTITY"); err == nil {
+			m.dir.WaitApplied(ctx, last, 5*time.Second)
+		}
+		p, ok = m.dir.Person(claims.Subject)
+	}
+	if !ok || !p.Active {
 		return onboarding.Caller{}, errUnauthorized
 	}
-	return onboarding.Caller{ID: claims.Subject, Roles: claims.Roles, Team: claims.Team}, nil
+	return onboarding.Caller{ID: p.ID, Roles: p.Roles, Team: p.Team}, nil
 }
 
 func (m *Main) today() string { return onboarding.Today(m.cfg.Now()) }

@@ -8,6 +8,7 @@ import (
 
 	"onramp.dev/events"
 	"onramp.dev/infra/consumer"
+	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/services/training"
 )
@@ -68,6 +69,49 @@ func (m *Main) reach(ctx context.Context, actor, id string, people []string, sou
 	})
 }
 
+// reconcile makes every team and track assignment reach everyone now in its team or track.
+// It catches the people a race left out: someone hired while the assignment was being
+// made, or the rest of a very large assignment whose command failed half-way.
+func (m *Main) reconcile(ctx context.Context) error {
+	type gap struct {
+		id     string
+		people []string
+	}
+	var gaps []gap
+	m.el.RLock()
+	rules := m.state.Assignments(func(a *training.Assignment) bool {
+		return a.Kind == events.AssignTeam || a.Kind == events.AssignTrack
+	})
+	for _, a := range rules {
+		reached := make(map[string]bool, len(a.People))
+		for _, p := range a.People {
+			reached[p] = true
+		}
+		var missing []string
+		for _, p := range m.dir.Find(func(p directory.Person) bool {
+			return (a.Kind == events.AssignTeam && p.Team == a.Target) || (a.Kind == events.AssignTrack && p.Track == a.Target)
+		}) {
+			if !reached[p.ID] {
+				missing = append(missing, p.ID)
+			}
+		}
+		if len(missing) > 0 {
+			gaps = append(gaps, gap{a.ID, missing})
+		}
+	}
+	m.el.RUnlock()
+	for _, g := range gaps {
+		for len(g.people) > 0 { // in slices, so no event outgrows a message
+			n := min(len(g.people), 1000)
+			if err := m.reach(ctx, events.System, g.id, g.people[:n], "reconcile"); err != nil {
+				return err
+			}
+			g.people = g.people[n:]
+		}
+	}
+	return nil
+}
+
 // sweepLoop looks for overdue assignments now and then every SweepEvery.
 func (m *Main) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(m.cfg.SweepEvery)
@@ -89,6 +133,9 @@ func (m *Main) sweepLoop(ctx context.Context) {
 // due date reported), and module.passed for any pass that lacks it (a crash between the
 // two appends of an attempt). It returns how many overdue events it published.
 func (m *Main) Sweep(ctx context.Context) (int, error) {
+	if err := m.reconcile(ctx); err != nil {
+		return 0, err
+	}
 	today := training.Today(m.cfg.Now())
 	m.el.RLock()
 	due := m.state.DueOverdue(today)

@@ -64,10 +64,17 @@ func (m *Main) authenticate(ctx context.Context, c rpc.Caller, as string) (train
 	if err != nil {
 		return training.Caller{}, errUnauthorized
 	}
-	if p, ok := m.dir.Person(claims.Subject); ok && !p.Active {
+	// Roles and team come from the directory (current), not from the token (up to 15
+	// minutes old); someone the directory does not know yet is waited for briefly.
+	p, ok := m.dir.Person(claims.Subject)
+	if !ok {
+		m.syncDir(ctx)
+		p, ok = m.dir.Person(claims.Subject)
+	}
+	if !ok || !p.Active {
 		return training.Caller{}, errUnauthorized
 	}
-	return training.Caller{ID: claims.Subject, Roles: claims.Roles, Team: claims.Team}, nil
+	return training.Caller{ID: p.ID, Roles: p.Roles, Team: p.Team}, nil
 }
 
 // learner is the caller as a learner: a person (the system has no training of its own).

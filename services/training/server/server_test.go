@@ -497,3 +497,31 @@ func TestTrackAssignmentInBulk(t *testing.T) {
 		t.Fatalf("report rows = %d (%v)", len(rep.Items), err)
 	}
 }
+
+// Someone who joins a team while nothing handles their hired event (the race between an
+// assignment and a hire, or a consumer that is down) is reached by the next sweep, once.
+func TestSweepReachesWhoeverTheAssignmentMissed(t *testing.T) {
+	f := setup(t)
+	lead := f.hire("lead", "platform", "infrastructure", events.RoleLead)
+	if _, err := call[events.AssignmentView](f, events.OpAssign, lead.caller, events.AssignRequest{Module: mod, Team: "platform", Due: "2026-12-10"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.js.DeleteConsumer(context.Background(), "IDENTITY", "training-hired"); err != nil {
+		t.Fatal(err)
+	}
+	missed := f.hire("missed", "platform", "infrastructure", events.RoleHire)
+	time.Sleep(200 * time.Millisecond) // nothing would reach them: the consumer is gone
+	if got := f.mine(missed); len(got) != 0 {
+		t.Fatalf("reached without a consumer: %+v", got)
+	}
+	sweep := func() {
+		if _, err := f.m.Sweep(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the sweep reaches them", func() bool { sweep(); return len(f.mine(missed)) == 1 })
+	sweep()
+	if got := f.mine(missed); len(got) != 1 {
+		t.Fatalf("after another sweep: %+v", got)
+	}
+}

@@ -1,0 +1,3 @@
+module onramp.dev/services/mentorship
+
+go 1.26

@@ -1,0 +1,399 @@
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/authn"
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/devstack/devstacktest"
+	"onramp.dev/infra/rpc"
+)
+
+// fixture is one mentorship service on a real embedded stack, with a key to sign tokens
+// the way identity does. People are hired on the identity stream and skills recorded on the
+// skills stream before the service starts (its read models replay both).
+type fixture struct {
+	t      *testing.T
+	env    *devstacktest.Env
+	js     jetstream.JetStream
+	m      *Main
+	key    ed25519.PrivateKey
+	pub    ed25519.PublicKey
+	today  time.Time
+	caller map[string]rpc.Caller
+}
+
+type staff struct {
+	id, team, track string
+	roles           []string
+	lead            string
+	startOffset     int
+}
+
+// org: team platform (lead lee, hires ada and bob), team security (mentors maya and max,
+// lead sam), rex (a mentor with only a self-assessment), hr and eve (another hire).
+var org = []staff{
+	{"lee", "platform", "infrastructure", []string{events.RoleLead}, "", -900},
+	{"ada", "platform", "infrastructure", []string{events.RoleHire}, "lee", -5},
+	{"bob", "platform", "infrastructure", []string{events.RoleHire}, "lee", -3},
+	{"sam", "security", "security", []string{events.RoleLead}, "", -900},
+	{"maya", "security", "security", []string{events.RoleMentor}, "sam", -800},
+	{"max", "ops", "infrastructure", []string{events.RoleMentor}, "", -800},
+	{"rex", "ops", "operations", []string{events.RoleMentor}, "", -800},
+	{"hr", "people", "project", []string{events.RoleHR}, "", -900},
+	{"eve", "security", "security", []string{events.RoleHire}, "sam", -2},
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, env: devstacktest.Start(t), caller: map[string]rpc.Caller{}}
+	f.pub, f.key, _ = ed25519.GenerateKey(rand.Reader)
+	f.today = time.Now().UTC()
+	js, err := jetstream.New(f.env.NATS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.js = js
+	if err := bus.EnsureStreams(context.Background(), js); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range org {
+		f.append(events.System, p.id, events.StaffHired{Email: p.id + "@example.org", Name: strings.ToUpper(p.id[:1]) + p.id[1:],
+			Roles: p.roles, Team: p.team, Lead: p.lead, Track: p.track, StartDate: f.today.AddDate(0, 0, p.startOffset).Format(events.DateLayout)})
+		f.caller[p.id] = f.token(p.id, p.team, p.roles...)
+	}
+	// maya: networking 4 verified, cloud 3 from training; max: networking 2 verified
+	// (level of the target, not above); rex: networking 5 self-assessed only.
+	f.append("sam", "maya", events.SkillVerified{Skill: "networking", Level: 4})
+	f.append(events.System, "maya", events.SkillsEvidenced{SourceEvent: events.NewID(time.Now()), Module: "cloud-basics", Score: 90,
+		Skills: []events.SkillLevel{{Skill: "cloud-computing", Level: 3}}})
+	f.append("hr", "max", events.SkillVerified{Skill: "networking", Level: 2})
+	f.append("rex", "rex", events.SkillAssessed{Skill: "networking", Level: 5})
+	f.m = f.start("")
+	return f
+}
+
+func (f *fixture) append(actor, subject string, p events.Payload) uint64 {
+	f.t.Helper()
+	env, err := events.New(actor, subject, p, time.Now())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	seq, err := bus.Append(context.Background(), f.js, env, bus.Expect{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return seq
+}
+
+func (f *fixture) start(durable string) *Main {
+	f.t.Helper()
+	m, err := New(f.env.NATS, f.env.Mongo.Database("mentorship"), slog.New(slog.DiscardHandler), Config{
+		Durable: durable,
+		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
+			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
+		},
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+func (f *fixture) token(id, team string, roles ...string) rpc.Caller {
+	now := time.Now()
+	tok, err := authn.Sign(authn.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: id,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
+		Session: "s-" + id, Roles: roles, Team: team,
+	}, "k1", f.key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return rpc.Caller{Token: tok}
+}
+
+func call[Resp any](f *fixture, op, who string, req any) (Resp, error) {
+	c := f.caller[who]
+	if who == "system" {
+		c = rpc.Caller{System: true}
+	}
+	return rpc.Call[Resp](context.Background(), f.env.NATS, events.RPC(events.MentorshipService, op), c, req)
+}
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+// optIn gives who a profile offering skills.
+func (f *fixture) optIn(who string, capacity int, skills ...string) {
+	f.t.Helper()
+	must[events.MentorProfileView](f.t)(call[events.MentorProfileView](f, events.OpProfilePut, who, events.MentorProfileRequest{Skills: skills, Capacity: capacity}))
+}
+
+func (f *fixture) propose(who, hire, mentor, reason string) (events.MentorshipView, error) {
+	return call[events.MentorshipView](f, events.OpMentorshipPropose, who, events.ProposeRequest{Hire: hire, Mentor: mentor, Reason: reason})
+}
+
+// streamLast is the last sequence of the MENTORSHIP stream (0: empty).
+func (f *fixture) streamLast() uint64 {
+	f.t.Helper()
+	n, err := bus.StreamLastSeq(context.Background(), f.js, "MENTORSHIP")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+// count is how many events of type typ about id the MENTORSHIP stream holds.
+func (f *fixture) count(typ, id string) uint64 {
+	f.t.Helper()
+	s, err := f.js.Stream(context.Background(), "MENTORSHIP")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	subj := events.Subject(typ, id)
+	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(subj))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return info.State.Subjects[subj]
+}
+
+func code(err error) string { return events.CodeOf(err) }
+
+func TestAcceptPublishesPairAcceptedOnce(t *testing.T) {
+	f := setup(t)
+	f.optIn("maya", 2, "networking", "cloud-computing")
+	v := must[events.MentorshipView](t)(f.propose("lee", "ada", "maya", ""))
+	if v.State != events.PairProposed || v.Score == 0 || len(v.Reasons) == 0 {
+		t.Fatalf("proposal = %+v", v)
+	}
+	for range 2 { // accepting again changes nothing
+		got := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipAccept, "maya", events.MentorshipRequest{ID: v.ID}))
+		if got.State != events.PairActive {
+			t.Fatalf("after accept: %s", got.State)
+		}
+	}
+	if n := f.count(events.MentorshipAccepted{}.EventType(), v.ID); n != 1 {
+		t.Fatalf("%d accepted events, want 1", n)
+	}
+	// The event is exactly the cross-domain contract the onboarding service consumes.
+	s, _ := f.js.Stream(context.Background(), "MENTORSHIP")
+	raw, err := s.GetLastMsgForSubject(context.Background(), events.Subject(events.MentorshipAccepted{}.EventType(), v.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := events.Decode(raw.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acc events.MentorshipAccepted
+	if err := env.Payload(&acc); err != nil || acc.Hire != "ada" || acc.Mentor != "maya" || env.Actor != "maya" || env.Subject != v.ID {
+		t.Fatalf("accepted event %+v %+v: %v", env, acc, err)
+	}
+	// A redelivered event (the projector seeing it again) changes nothing.
+	before, _ := json.Marshal(must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipGet, "hr", events.MentorshipRequest{ID: v.ID})))
+	f.m.el.Read(func() {})
+	func() {
+		f.m.el.RLock()
+		defer f.m.el.RUnlock()
+	}()
+	if _, err := (model{f.m.state}).Apply(env, raw.Sequence); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := json.Marshal(must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipGet, "hr", events.MentorshipRequest{ID: v.ID})))
+	if string(before) != string(after) {
+		t.Fatalf("redelivery changed the mentorship:\n%s\n%s", before, after)
+	}
+	if l := f.m.state.LoadOf("maya"); l.Active != 1 || l.Proposed != 0 {
+		t.Fatalf("load after redelivery = %+v", l)
+	}
+}
+
+func TestProposalRules(t *testing.T) {
+	f := setup(t)
+	f.optIn("maya", 1, "networking")
+	f.optIn("max", 2, "networking")
+	if _, err := call[events.MentorProfileView](f, events.OpProfilePut, "rex", events.MentorProfileRequest{Skills: []string{"networking"}, Capacity: 1}); code(err) != events.CodeInvalid {
+		t.Fatalf("self-assessed skill offered: %v", err)
+	}
+	first := must[events.MentorshipView](t)(f.propose("lee", "ada", "maya", ""))
+	cases := []struct {
+		name, who, hire, mentor, reason, code, contains string
+	}{
+		{"mentor equals hire", "lee", "bob", "bob", "", events.CodeInvalid, "themselves"},
+		{"lead of another team", "sam", "bob", "max", "", events.CodeForbidden, ""},
+		{"a mentor may not propose", "maya", "bob", "max", "", events.CodeForbidden, ""},
+		{"hire may not propose", "bob", "bob", "max", "", events.CodeForbidden, ""},
+		{"not opted in", "lee", "bob", "rex", "", events.CodeInvalid, "opted in"},
+		{"own lead", "hr", "eve", "sam", "", events.CodeInvalid, ""},
+		{"hire already has one", "lee", "ada", "max", "", events.CodeConflict, "already has"},
+		{"at capacity, lead", "lee", "bob", "maya", "", events.CodeConflict, "at capacity (1 of 1"},
+		{"at capacity, HR without reason", "hr", "bob", "maya", "", events.CodeConflict, "reason"},
+		{"unknown hire, lead", "lee", "nobody", "max", "", events.CodeForbidden, ""},
+		{"unknown hire, HR", "hr", "nobody", "max", "", events.CodeInvalid, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := f.streamLast()
+			_, err := f.propose(c.who, c.hire, c.mentor, c.reason)
+			if code(err) != c.code || !strings.Contains(err.Error(), c.contains) {
+				t.Fatalf("err = %v, want %s containing %q", err, c.code, c.contains)
+			}
+			if f.streamLast() != before {
+				t.Fatal("a refused proposal appended an event")
+			}
+		})
+	}
+	// HR overrides the capacity with a reason, which is recorded.
+	v := must[events.MentorshipView](t)(f.propose("hr", "bob", "maya", "only security expert free this month"))
+	if v.Override != "only security expert free this month" || v.State != events.PairProposed {
+		t.Fatalf("override = %+v", v)
+	}
+	_ = first
+}
+
+func TestLifecycleAuthorization(t *testing.T) {
+	f := setup(t)
+	f.optIn("maya", 2, "networking")
+	f.optIn("max", 2, "networking")
+	v := must[events.MentorshipView](t)(f.propose("lee", "ada", "maya", ""))
+	refused := func(what, who, op string, req any, want string) {
+		t.Helper()
+		before := f.streamLast()
+		_, err := call[events.MentorshipView](f, op, who, req)
+		if code(err) != want {
+			t.Errorf("%s as %s: %v, want %s", what, who, err, want)
+		}
+		if f.streamLast() != before {
+			t.Errorf("%s as %s changed the stream", what, who)
+		}
+	}
+	id := events.MentorshipRequest{ID: v.ID}
+	for _, who := range []string{"max", "lee", "ada", "hr", "sam"} {
+		refused("accept someone else's proposal", who, events.OpMentorshipAccept, id, events.CodeForbidden)
+		refused("decline someone else's proposal", who, events.OpMentorshipDecline, id, events.CodeForbidden)
+	}
+	refused("accept unknown", "maya", events.OpMentorshipAccept, events.MentorshipRequest{ID: "nope"}, events.CodeForbidden)
+	refused("accept unknown as HR", "hr", events.OpMentorshipAccept, events.MentorshipRequest{ID: "nope"}, events.CodeNotFound)
+	checkin := events.CheckinRequest{ID: v.ID, Date: f.today.Format(events.DateLayout), Notes: "talked"}
+	refused("check-in before accept", "maya", events.OpCheckinLog, checkin, events.CodeConflict)
+	must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipAccept, "maya", id))
+	for _, who := range []string{"lee", "hr", "max", "sam", "bob"} {
+		refused("check-in by a non-participant", who, events.OpCheckinLog, checkin, events.CodeForbidden)
+	}
+	refused("check-in without notes", "ada", events.OpCheckinLog, events.CheckinRequest{ID: v.ID, Date: "soon"}, events.CodeInvalid)
+	refused("check-in with unknown skill", "ada", events.OpCheckinLog, events.CheckinRequest{ID: v.ID, Date: checkin.Date, Notes: "x", Skills: []string{"juggling"}}, events.CodeInvalid)
+	got := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpCheckinLog, "ada", events.CheckinRequest{ID: v.ID,
+		Date: f.today.AddDate(0, 0, 7).Format(events.DateLayout), Notes: "plan the VLAN lab", NextSteps: "read the runbook", Skills: []string{"networking"}}))
+	if len(got.Checkins) != 1 || !got.Checkins[0].Upcoming || got.Checkins[0].By != "ada" {
+		t.Fatalf("check-ins = %+v", got.Checkins)
+	}
+	// Visible to the pair and the hire's lead; not to others.
+	for who, want := range map[string]string{"ada": "", "maya": "", "lee": "", "hr": "", "sam": events.CodeForbidden, "max": events.CodeForbidden, "bob": events.CodeForbidden} {
+		if _, err := call[events.MentorshipView](f, events.OpMentorshipGet, who, id); code(err) != want && !(want == "" && err == nil) {
+			t.Errorf("get as %s: %v", who, err)
+		}
+	}
+	refused("feedback before the end", "ada", events.OpFeedbackGive, events.FeedbackRequest{ID: v.ID, Rating: 5}, events.CodeConflict)
+	refused("end without reason", "lee", events.OpMentorshipEnd, id, events.CodeInvalid)
+	refused("end by an outsider", "sam", events.OpMentorshipEnd, events.MentorshipRequest{ID: v.ID, Reason: "x"}, events.CodeForbidden)
+	ended := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipEnd, "lee", events.MentorshipRequest{ID: v.ID, Reason: "probation over"}))
+	if ended.State != events.PairEnded || ended.EndReason != "probation over" {
+		t.Fatalf("ended = %+v", ended)
+	}
+	refused("feedback by the lead", "lee", events.OpFeedbackGive, events.FeedbackRequest{ID: v.ID, Rating: 5}, events.CodeForbidden)
+	refused("feedback out of range", "ada", events.OpFeedbackGive, events.FeedbackRequest{ID: v.ID, Rating: 9}, events.CodeInvalid)
+	must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpFeedbackGive, "ada", events.FeedbackRequest{ID: v.ID, Rating: 5, Text: "very helpful"}))
+	refused("feedback twice", "ada", events.OpFeedbackGive, events.FeedbackRequest{ID: v.ID, Rating: 4}, events.CodeConflict)
+	if lv := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipGet, "lee", id)); lv.Feedback != nil {
+		t.Errorf("the lead sees feedback: %+v", lv.Feedback)
+	}
+	if l := f.m.state.LoadOf("maya"); l.Total() != 0 {
+		t.Errorf("load after end = %+v", l)
+	}
+	// After the end a new mentor can be proposed.
+	must[events.MentorshipView](t)(f.propose("lee", "ada", "max", ""))
+}
+
+func TestSuggestionsRankedWithReasons(t *testing.T) {
+	f := setup(t)
+	f.optIn("maya", 2, "networking", "cloud-computing")
+	f.optIn("max", 1, "networking")
+	got := must[events.SuggestionsReply](t)(call[events.SuggestionsReply](f, events.OpSuggestions, "lee", events.SuggestionsRequest{Hire: "ada"}))
+	if len(got.Gaps) == 0 || len(got.Items) != 2 || got.Items[0].Mentor != "maya" {
+		t.Fatalf("suggestions = %+v", got)
+	}
+	if r := strings.Join(got.Items[0].Reasons, " "); !strings.Contains(r, "Covers 2 of") || !strings.Contains(r, "Networking (level 4 for target 2)") {
+		t.Fatalf("maya's reasons: %q", r)
+	}
+	if r := strings.Join(got.Items[1].Reasons, " "); !strings.Contains(r, "Same track") {
+		t.Fatalf("max's reasons: %q", r)
+	}
+	// Deterministic: the same data gives the same answer.
+	again := must[events.SuggestionsReply](t)(call[events.SuggestionsReply](f, events.OpSuggestions, "hr", events.SuggestionsRequest{Hire: "ada"}))
+	a, _ := json.Marshal(got.Items)
+	b, _ := json.Marshal(again.Items)
+	if string(a) != string(b) {
+		t.Fatalf("not deterministic:\n%s\n%s", a, b)
+	}
+	// Fill max: the lead no longer sees him; HR does, marked at capacity, last.
+	must[events.MentorshipView](t)(f.propose("lee", "bob", "max", ""))
+	if l := must[events.SuggestionsReply](t)(call[events.SuggestionsReply](f, events.OpSuggestions, "lee", events.SuggestionsRequest{Hire: "ada"})); len(l.Items) != 1 {
+		t.Fatalf("lead sees %d", len(l.Items))
+	}
+	h := must[events.SuggestionsReply](t)(call[events.SuggestionsReply](f, events.OpSuggestions, "hr", events.SuggestionsRequest{Hire: "ada"}))
+	if len(h.Items) != 2 || !h.Items[1].AtCapacity {
+		t.Fatalf("HR sees %+v", h.Items)
+	}
+	for who, want := range map[string]string{"sam": events.CodeForbidden, "maya": events.CodeForbidden, "ada": events.CodeForbidden} {
+		if _, err := call[events.SuggestionsReply](f, events.OpSuggestions, who, events.SuggestionsRequest{Hire: "ada"}); code(err) != want {
+			t.Errorf("suggestions as %s: %v", who, err)
+		}
+	}
+}
+
+func TestStateSurvivesRestartAndSeedIsIdempotent(t *testing.T) {
+	f := setup(t)
+	req := events.MentorshipSeedRequest{Mentor: "maya", Skills: []string{"networking"}, Capacity: 3, Hire: "ada", Proposer: "lee",
+		Checkin: &events.CheckinRequest{Date: f.today.Format(events.DateLayout), Notes: "first coffee"}}
+	if _, err := call[events.MentorshipView](f, events.OpMentorshipSeed, "lee", req); code(err) != events.CodeForbidden {
+		t.Fatalf("seed by a person: %v", err)
+	}
+	v := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipSeed, "system", req))
+	last := f.streamLast()
+	again := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipSeed, "system", req))
+	if v.State != events.PairActive || len(v.Checkins) != 1 || again.ID != v.ID || f.streamLast() != last {
+		t.Fatalf("seed: %+v, again %+v (stream %d → %d)", v, again, last, f.streamLast())
+	}
+	// A second process on the same store and stream (its own projector) sees the same.
+	_ = f.m.Close()
+	m2 := f.start("mentorship-projector")
+	f.m = m2
+	got := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipGet, "maya", events.MentorshipRequest{ID: v.ID}))
+	if got.State != events.PairActive || len(got.Checkins) != 1 || m2.state.LoadOf("maya").Active != 1 {
+		t.Fatalf("after restart: %+v", got)
+	}
+}

@@ -1,0 +1,497 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	catalogue "onramp.dev/content/skills"
+	"onramp.dev/events"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/views"
+)
+
+// Mentorship pages and API. Every call goes to the mentorship service with the viewer's
+// token; the service decides what the viewer may see and do.
+
+func (m *Main) mentorshipPages() []route {
+	return []route{
+		{"GET /mentorship", m.page(m.mentorshipHome)},
+		{"GET /mentorship/profile", m.page(m.mentorProfilePage)},
+		{"POST /mentorship/profile", m.page(m.mentorProfileSave)},
+		{"GET /mentorship/find", m.page(m.findMentorPage)},
+		{"POST /mentorship/propose", m.page(m.proposeForm)},
+		{"GET /mentorship/pairs/{id}", m.page(m.mentorshipPairPage)},
+		{"POST /mentorship/pairs/{id}/accept", m.page(m.mentorshipForm(events.OpMentorshipAccept))},
+		{"POST /mentorship/pairs/{id}/decline", m.page(m.mentorshipForm(events.OpMentorshipDecline))},
+		{"POST /mentorship/pairs/{id}/end", m.page(m.mentorshipForm(events.OpMentorshipEnd))},
+		{"POST /mentorship/pairs/{id}/checkins", m.page(m.mentorshipForm(events.OpCheckinLog))},
+		{"POST /mentorship/pairs/{id}/feedback", m.page(m.mentorshipForm(events.OpFeedbackGive))},
+		{"GET /mentorship/coverage", m.page(m.mentorCoveragePage)},
+		{"GET /mentorship/coverage.csv", m.page(m.mentorCoverageCSV)},
+	}
+}
+
+func (m *Main) mentorshipAPI() []route {
+	return []route{
+		{"GET /api/v1/mentors", m.api(m.apiMentors)},
+		{"POST /api/v1/mentors/{id}/nomination", m.api(m.apiNominate)},
+		{"GET /api/v1/me/mentor-profile", m.api(m.apiMyMentorProfile)},
+		{"PUT /api/v1/me/mentor-profile", m.api(m.apiPutMentorProfile)},
+		{"GET /api/v1/mentorship/suggestions", m.api(m.apiSuggestions)},
+		{"GET /api/v1/mentorship/coverage", m.api(m.apiMentorCoverage)},
+		{"GET /api/v1/mentorships", m.api(m.apiMentorships)},
+		{"POST /api/v1/mentorships", m.api(m.apiPropose)},
+		{"GET /api/v1/mentorships/{id}", m.api(m.apiMentorship)},
+		{"POST /api/v1/mentorships/{id}/accept", m.api(m.apiMentorshipStep(events.OpMentorshipAccept))},
+		{"POST /api/v1/mentorships/{id}/decline", m.api(m.apiMentorshipStep(events.OpMentorshipDecline))},
+		{"POST /api/v1/mentorships/{id}/end", m.api(m.apiMentorshipStep(events.OpMentorshipEnd))},
+		{"POST /api/v1/mentorships/{id}/checkins", m.api(m.apiCheckin)},
+		{"POST /api/v1/mentorships/{id}/feedback", m.api(m.apiFeedback)},
+	}
+}
+
+// mentorship calls an operation of the mentorship service for the viewer.
+func (m *Main) mentorship(r *http.Request, v *viewer, op string, req, out any) error {
+	raw, err := rpc.Call[json.RawMessage](r.Context(), m.nc, events.RPC(events.MentorshipService, op), v.caller(), req)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("mentorship %s: %w", op, err)
+	}
+	return nil
+}
+
+func (m *Main) mentorshipAPICall(w http.ResponseWriter, r *http.Request, v *viewer, op string, req any, okStatus int, out any) {
+	if err := m.mentorship(r, v, op, req, out); err != nil {
+		m.logFailure(r, err)
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, okStatus, out)
+}
+
+// --- API ---
+
+func (m *Main) apiMentors(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.mentorshipAPICall(w, r, v, events.OpMentorsList, nil, http.StatusOK, new(events.MentorsReply))
+}
+
+func (m *Main) apiMyMentorProfile(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.mentorshipAPICall(w, r, v, events.OpProfileGet, events.MentorProfileRequest{}, http.StatusOK, new(events.MentorProfileView))
+}
+
+type mentorProfileBody struct {
+	State    string   `json:"state"`
+	Skills   []string `json:"skills"`
+	Capacity int      `json:"capacity"`
+	Notes    string   `json:"notes"`
+}
+
+func (m *Main) apiPutMentorProfile(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b mentorProfileBody
+	if err := decode(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	m.mentorshipAPICall(w, r, v, events.OpProfilePut, events.MentorProfileRequest{State: b.State, Skills: b.Skills, Capacity: b.Capacity, Notes: b.Notes},
+		http.StatusOK, new(events.MentorProfileView))
+}
+
+func (m *Main) apiNominate(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b struct {
+		Note string `json:"note"`
+	}
+	if err := decodeOptional(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	m.mentorshipAPICall(w, r, v, events.OpProfileNominate, events.NominateRequest{Person: r.PathValue("id"), Note: b.Note}, http.StatusOK, new(events.MentorProfileView))
+}
+
+func (m *Main) apiSuggestions(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.mentorshipAPICall(w, r, v, events.OpSuggestions, events.SuggestionsRequest{Hire: r.URL.Query().Get("hire")}, http.StatusOK, new(events.SuggestionsReply))
+}
+
+func (m *Main) apiMentorCoverage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.mentorshipAPICall(w, r, v, events.OpMentorCoverage, nil, http.StatusOK, new(events.CoverageReply))
+}
+
+func (m *Main) apiMentorships(w http.ResponseWriter, r *http.Request, v *viewer) {
+	q := r.URL.Query()
+	m.mentorshipAPICall(w, r, v, events.OpMentorshipList, events.MentorshipsRequest{Hire: q.Get("hire"), State: q.Get("state")}, http.StatusOK, new(events.MentorshipsReply))
+}
+
+func (m *Main) apiMentorship(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.mentorshipAPICall(w, r, v, events.OpMentorshipGet, events.MentorshipRequest{ID: r.PathValue("id")}, http.StatusOK, new(events.MentorshipView))
+}
+
+func (m *Main) apiPropose(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b events.ProposeRequest
+	if err := decode(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	var out events.MentorshipView
+	if err := m.mentorship(r, v, events.OpMentorshipPropose, b, &out); err != nil {
+		m.logFailure(r, err)
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/mentorships/"+out.ID)
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (m *Main) apiMentorshipStep(op string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
+		var b struct {
+			Reason string `json:"reason"`
+		}
+		if err := decodeOptional(w, r, &b); err != nil {
+			writeError(w, err)
+			return
+		}
+		m.mentorshipAPICall(w, r, v, op, events.MentorshipRequest{ID: r.PathValue("id"), Reason: b.Reason}, http.StatusOK, new(events.MentorshipView))
+	}
+}
+
+type checkinBody struct {
+	Date      string   `json:"date"`
+	Notes     string   `json:"notes"`
+	NextSteps string   `json:"next_steps"`
+	Skills    []string `json:"skills"`
+}
+
+func (m *Main) apiCheckin(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b checkinBody
+	if err := decode(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	m.mentorshipAPICall(w, r, v, events.OpCheckinLog, events.CheckinRequest{ID: r.PathValue("id"), Date: b.Date, Notes: b.Notes, NextSteps: b.NextSteps, Skills: b.Skills},
+		http.StatusCreated, new(events.MentorshipView))
+}
+
+func (m *Main) apiFeedback(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b struct {
+		Rating int    `json:"rating"`
+		Text   string `json:"text"`
+	}
+	if err := decode(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	m.mentorshipAPICall(w, r, v, events.OpFeedbackGive, events.FeedbackRequest{ID: r.PathValue("id"), Rating: b.Rating, Text: b.Text}, http.StatusCreated, new(events.MentorshipView))
+}
+
+// --- pages ---
+
+func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
+	c := views.MentorshipCard{ID: x.ID, HireID: x.Hire, HireName: x.HireName, MentorName: x.MentorName, State: x.State,
+		PlanHref: "/onboarding/plans/" + url.PathEscape(events.PlanID(x.Hire)), Reasons: x.Reasons, Reason: x.Reason, Override: x.Override,
+		EndReason: x.EndReason, DeclineReason: x.DeclineReason, Score: x.Score, CanRespond: x.CanRespond, CanCheckin: x.CanCheckin,
+		CanEnd: x.CanEnd, CanFeedback: x.CanFeedback}
+	if t, err := time.Parse(time.RFC3339, x.Proposed); err == nil {
+		c.Proposed = t.Format(events.DateLayout)
+	}
+	for _, g := range x.Gaps {
+		c.Gaps = append(c.Gaps, views.MentorGap{Name: g.Name, Level: g.Level, Target: g.Target})
+	}
+	for _, ch := range x.Checkins {
+		c.Checkins = append(c.Checkins, views.MentorCheckin{Date: ch.Date, Notes: ch.Notes, NextSteps: ch.NextSteps, By: ch.ByName,
+			Skills: strings.Join(ch.Skills, ", "), Upcoming: ch.Upcoming})
+	}
+	for _, f := range x.Feedback {
+		c.Feedback = append(c.Feedback, fmt.Sprintf("%s: %d/5 %s", f.FromName, f.Rating, f.Text))
+	}
+	return c
+}
+
+func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var list events.MentorshipsReply
+	if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{}, &list); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	var prof events.MentorProfileView
+	if err := m.mentorship(r, v, events.OpProfileGet, events.MentorProfileRequest{}, &prof); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	h := views.MentorshipHome{ProfileState: prof.State, NominatedBy: prof.NominatedBy, CanFind: v.has(events.RoleLead, events.RoleHR, events.RoleAdmin),
+		CanCoverage: v.has(events.RoleHR, events.RoleAdmin)}
+	for _, x := range list.Items {
+		open := x.State == events.PairProposed || x.State == events.PairActive
+		switch {
+		case x.Hire == v.ID && (open || h.Mine == nil):
+			c := mentorshipCard(x)
+			c.PlanHref = "/onboarding"
+			if h.Mine == nil || open {
+				h.Mine = &c
+			}
+		case x.Mentor == v.ID && x.State == events.PairProposed:
+			h.Invitations = append(h.Invitations, mentorshipCard(x))
+		case x.Mentor == v.ID && x.State == events.PairActive:
+			h.Mentees = append(h.Mentees, mentorshipCard(x))
+		}
+	}
+	m.render(w, r, http.StatusOK, views.MentorshipHomePage(m.pageFor(r, "Mentorship"), h))
+}
+
+func (m *Main) mentorProfilePage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.renderMentorProfile(w, r, v, http.StatusOK, nil, false)
+}
+
+// renderMentorProfile shows the profile form; failed carries a refused save's input.
+func (m *Main) renderMentorProfile(w http.ResponseWriter, r *http.Request, v *viewer, code int, failed *views.MentorProfileForm, saved bool) {
+	var prof events.MentorProfileView
+	if err := m.mentorship(r, v, events.OpProfileGet, events.MentorProfileRequest{}, &prof); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	form := views.MentorProfileForm{State: prof.State, Notes: prof.Notes, Load: prof.Load, Capacity: "2", Saved: saved}
+	if prof.Capacity > 0 {
+		form.Capacity = strconv.Itoa(prof.Capacity)
+	}
+	offered := map[string]bool{}
+	for _, s := range prof.Skills {
+		offered[s.Skill] = true
+	}
+	if failed != nil {
+		form.State, form.Capacity, form.Notes, form.Fields, form.Error = failed.State, failed.Capacity, failed.Notes, failed.Fields, failed.Error
+		offered = map[string]bool{}
+		for _, s := range failed.Skills {
+			offered[s.ID] = true
+		}
+	}
+	for _, s := range prof.Eligible {
+		form.Skills = append(form.Skills, views.MentorSkillRow{ID: s.Skill, Name: s.Name, Level: s.Level, Source: s.Source, Offered: offered[s.Skill]})
+	}
+	m.render(w, r, code, views.MentorProfilePage(m.pageFor(r, "Mentor profile"), form))
+}
+
+func (m *Main) mentorProfileSave(w http.ResponseWriter, r *http.Request, v *viewer) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		m.fail(w, r, events.Errorf(events.CodeBadRequest, "malformed form"))
+		return
+	}
+	form := views.MentorProfileForm{State: r.PostFormValue("state"), Capacity: r.PostFormValue("capacity"), Notes: r.PostFormValue("notes")}
+	req := events.MentorProfileRequest{State: form.State, Skills: r.PostForm["skills"], Notes: form.Notes}
+	for _, s := range req.Skills {
+		form.Skills = append(form.Skills, views.MentorSkillRow{ID: s})
+	}
+	capacity, err := strconv.Atoi(strings.TrimSpace(form.Capacity))
+	if err != nil {
+		capacity = 0 // the service explains the range
+	}
+	req.Capacity = capacity
+	var out events.MentorProfileView
+	err = m.mentorship(r, v, events.OpProfilePut, req, &out)
+	var e *events.Error
+	if errors.As(err, &e) && e.Code == events.CodeInvalid {
+		form.Fields, form.Error = e.Fields, e.Message
+		m.renderMentorProfile(w, r, v, http.StatusUnprocessableEntity, &form, false)
+		return
+	}
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	m.renderMentorProfile(w, r, v, http.StatusOK, nil, true)
+}
+
+func (m *Main) findMentorPage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.renderFindMentor(w, r, v, http.StatusOK, r.URL.Query().Get("hire"), "", "")
+}
+
+func (m *Main) renderFindMentor(w http.ResponseWriter, r *http.Request, v *viewer, code int, hire, problem, reason string) {
+	if !v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
+		m.fail(w, r, events.Errorf(events.CodeForbidden, "find a mentor is for leads and HR"))
+		return
+	}
+	var cov events.CoverageReply
+	if err := m.mentorship(r, v, events.OpMentorCoverage, nil, &cov); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	page := views.FindMentor{Hire: hire, Error: problem, Reason: reason, IsHR: v.has(events.RoleHR, events.RoleAdmin)}
+	for _, h := range cov.Hires {
+		label := h.Name + " (" + h.Team + ")"
+		if h.State != "none" {
+			label += " — " + h.State + " with " + h.MentorName
+		}
+		page.Hires = append(page.Hires, views.Option{Value: h.Hire, Label: label})
+	}
+	if hire == "" {
+		for _, h := range cov.Hires { // the first hire without a mentor
+			if h.State == "none" {
+				page.Hire = h.Hire
+				break
+			}
+		}
+	}
+	if page.Hire != "" {
+		var s events.SuggestionsReply
+		if err := m.mentorship(r, v, events.OpSuggestions, events.SuggestionsRequest{Hire: page.Hire}, &s); err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		page.HireName, page.Current = s.HireName, s.Current
+		for _, g := range s.Gaps {
+			page.Gaps = append(page.Gaps, views.MentorGap{Name: g.Name, Level: g.Level, Target: g.Target})
+		}
+		for _, x := range s.Items {
+			page.Suggestions = append(page.Suggestions, views.MentorSuggestion{ID: x.Mentor, Name: x.Name, Score: x.Score, Reasons: x.Reasons,
+				Capacity: x.Capacity, Load: x.Load, AtCapacity: x.AtCapacity})
+		}
+	}
+	m.render(w, r, code, views.FindMentorPage(m.pageFor(r, "Find a mentor"), page))
+}
+
+func (m *Main) proposeForm(w http.ResponseWriter, r *http.Request, v *viewer) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	req := events.ProposeRequest{Hire: r.PostFormValue("hire"), Mentor: r.PostFormValue("mentor"), Reason: r.PostFormValue("reason")}
+	var out events.MentorshipView
+	err := m.mentorship(r, v, events.OpMentorshipPropose, req, &out)
+	var e *events.Error
+	if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
+		msg := e.Message
+		for _, f := range e.Fields {
+			msg += " " + f
+		}
+		m.renderFindMentor(w, r, v, status(e), req.Hire, msg, req.Reason)
+		return
+	}
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/mentorship/pairs/"+url.PathEscape(out.ID), http.StatusSeeOther)
+}
+
+func (m *Main) mentorshipPairPage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	m.renderMentorshipPair(w, r, v, http.StatusOK, "", nil)
+}
+
+func (m *Main) renderMentorshipPair(w http.ResponseWriter, r *http.Request, v *viewer, code int, problem string, fields map[string]string) {
+	var x events.MentorshipView
+	if err := m.mentorship(r, v, events.OpMentorshipGet, events.MentorshipRequest{ID: r.PathValue("id")}, &x); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	page := views.MentorshipPage{Card: mentorshipCard(x), Error: problem, Fields: fields, Today: time.Now().Format(events.DateLayout)}
+	if x.Hire == v.ID {
+		page.Card.PlanHref = "/onboarding"
+	}
+	if cat, err := catalogue.Load(); err == nil {
+		for _, s := range cat.Skills {
+			page.Skills = append(page.Skills, views.Option{Value: s.ID, Label: s.Name})
+		}
+	}
+	m.render(w, r, code, views.MentorshipPairPage(m.pageFor(r, "Mentorship"), page))
+}
+
+// mentorshipForm handles the forms on a mentorship's page: success goes back to the page
+// (PRG); a refusal the user can fix re-renders it with the message.
+func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			m.fail(w, r, events.Errorf(events.CodeBadRequest, "malformed form"))
+			return
+		}
+		id := r.PathValue("id")
+		var req any
+		switch op {
+		case events.OpCheckinLog:
+			req = events.CheckinRequest{ID: id, Date: r.PostFormValue("date"), Notes: r.PostFormValue("notes"), NextSteps: r.PostFormValue("next_steps"), Skills: r.PostForm["skills"]}
+		case events.OpFeedbackGive:
+			rating, _ := strconv.Atoi(r.PostFormValue("rating"))
+			req = events.FeedbackRequest{ID: id, Rating: rating, Text: r.PostFormValue("text")}
+		default:
+			req = events.MentorshipRequest{ID: id, Reason: r.PostFormValue("reason")}
+		}
+		var out events.MentorshipView
+		err := m.mentorship(r, v, op, req, &out)
+		var e *events.Error
+		if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
+			m.renderMentorshipPair(w, r, v, status(e), e.Message, e.Fields)
+			return
+		}
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		target := "/mentorship/pairs/" + url.PathEscape(id)
+		if op == events.OpMentorshipDecline {
+			target = "/mentorship"
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+	}
+}
+
+func (m *Main) mentorCoverage(w http.ResponseWriter, r *http.Request, v *viewer) (events.CoverageReply, bool) {
+	var cov events.CoverageReply
+	if !v.has(events.RoleHR, events.RoleAdmin) {
+		m.fail(w, r, events.Errorf(events.CodeForbidden, "coverage is for HR"))
+		return cov, false
+	}
+	if err := m.mentorship(r, v, events.OpMentorCoverage, nil, &cov); err != nil {
+		m.fail(w, r, err)
+		return cov, false
+	}
+	return cov, true
+}
+
+func (m *Main) mentorCoveragePage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	cov, ok := m.mentorCoverage(w, r, v)
+	if !ok {
+		return
+	}
+	var page views.MentorCoverage
+	for _, h := range cov.Hires {
+		row := views.CoverageHireRow{ID: h.Hire, Name: h.Name, Team: h.Team, Track: trackName(h.Track), StartDate: h.StartDate, Mentor: h.MentorName, State: h.State}
+		if h.State == events.PairActive {
+			row.Href = "/mentorship/pairs/" + url.PathEscape(h.Mentorship)
+			page.With = append(page.With, row)
+		} else {
+			page.Without = append(page.Without, row)
+		}
+	}
+	for _, x := range cov.Mentors {
+		page.Mentors = append(page.Mentors, views.CoverageMentorRow{Name: x.Name, Team: x.Team, State: x.State, Active: x.Active, Proposed: x.Proposed,
+			Capacity: x.Capacity, Full: x.Capacity > 0 && x.Active+x.Proposed >= x.Capacity})
+	}
+	m.render(w, r, http.StatusOK, views.MentorCoveragePage(m.pageFor(r, "Mentor coverage"), page))
+}
+
+// mentorCoverageCSV exports hires with their mentorship state, then mentors with their
+// load against capacity.
+func (m *Main) mentorCoverageCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
+	cov, ok := m.mentorCoverage(w, r, v)
+	if !ok {
+		return
+	}
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	_ = cw.Write([]string{"kind", "id", "name", "team", "track", "start_date", "mentorship_state", "mentor", "active", "proposed", "capacity"})
+	for _, h := range cov.Hires {
+		_ = cw.Write(csvSafe("hire", h.Hire, h.Name, h.Team, h.Track, h.StartDate, h.State, h.MentorName, "", "", ""))
+	}
+	for _, x := range cov.Mentors {
+		_ = cw.Write(csvSafe("mentor", x.Mentor, x.Name, x.Team, "", "", x.State, "", strconv.Itoa(x.Active), strconv.Itoa(x.Proposed), strconv.Itoa(x.Capacity)))
+	}
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="mentor-coverage.csv"`)
+	_, _ = w.Write(buf.Bytes())
+}
