@@ -12,12 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/xuri/excelize/v2"
-
-	"onramp.dev/events"
-	"onramp.dev/infra/bus"
-	"onramp.dev/tools/portal"
 )
 
 type skillItem struct {
@@ -188,23 +183,6 @@ func TestSkillsAPI(t *testing.T) {
 	}
 }
 
-// publishPassed puts a training.module.passed event on the bus, as the training service
-// does when a learner passes.
-func publishPassed(t *testing.T, p *portal.Portal, person, module string, skills []events.SkillLevel) {
-	t.Helper()
-	js, err := jetstream.New(p.NATS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := events.New(person, person, events.ModulePassed{Person: person, Module: module, Title: "Backup and restore", Score: 92, Skills: skills}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bus.Append(context.Background(), js, env, bus.Expect{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // The hire self-assesses in the browser, passes a module and sees the evidence appear;
 // HR downloads the XLSX skill matrix, which the test opens and checks.
 func TestBrowserSkillsJourney(t *testing.T) {
@@ -234,7 +212,18 @@ func TestBrowserSkillsJourney(t *testing.T) {
 
 	// Passing a module: the evidence appears with no manual step (the page refreshes
 	// itself on the event; a reload is the fallback without JavaScript).
-	publishPassed(t, p, "demo-hire", "backup-and-restore", []events.SkillLevel{{Skill: "storage-backup", Level: 2}})
+	// The hire passes the module through the training service (as the API does for the
+	// quiz page); training publishes training.module.passed, skills turns it into evidence.
+	api := newClient(base)
+	hireTok := token(t, api, "hire@demo.onramp")
+	if resp := api.do(t, "POST", "/api/v1/training/modules/backup-and-restore/enrolment", "application/json", "{}", bearer(hireTok)...); resp.StatusCode >= 300 {
+		t.Fatalf("enrol: %d", resp.StatusCode)
+	}
+	answers, _ := json.Marshal(map[string]any{"answers": quizAnswers(t, "backup-and-restore", true)})
+	resp := api.do(t, "POST", "/api/v1/training/modules/backup-and-restore/attempts", "application/json", string(answers), bearer(hireTok)...)
+	if res := decodeJSON[map[string]any](t, resp); resp.StatusCode != 200 || res["passed"] != true {
+		t.Fatalf("attempt: %d %v", resp.StatusCode, res)
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		do(t, hire, chromedp.Navigate(base+"/skills"), chromedp.WaitVisible(chromedp.ID("skill-records")))
@@ -261,7 +250,7 @@ func TestBrowserSkillsJourney(t *testing.T) {
 	}
 	c := newClient(base)
 	login(t, c, "hr@demo.onramp")
-	resp := c.do(t, "GET", link.Value, "", "")
+	resp = c.do(t, "GET", link.Value, "", "")
 	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), ".xlsx") {
 		t.Fatalf("xlsx download: %d %v", resp.StatusCode, resp.Header)
 	}
