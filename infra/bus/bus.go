@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/trace"
 )
 
 // ErrConflict means the expected sequence was not the last one: somebody else appended to
@@ -69,6 +70,9 @@ type Expect struct {
 // the stream sequence it was stored at. A retry of the same event id within the stream's
 // duplicate window is acknowledged without storing it twice.
 func Append(ctx context.Context, js jetstream.JetStream, env events.Envelope, expect Expect) (uint64, error) {
+	if env.Trace == "" {
+		env.Trace = trace.From(ctx) // the request or event that caused this one
+	}
 	if err := env.Validate(); err != nil {
 		return 0, fmt.Errorf("bus: append: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/trace"
 )
 
 // ErrPermanent marks a failure that retrying cannot fix; wrap it (or events.ErrInvalid) to
@@ -52,11 +53,12 @@ func (m *Msg) Fail(err error) { m.err = err }
 // already failed (they are retried after a delay).
 type Handler func(ctx context.Context, batch []*Msg) error
 
-// Each adapts a per-message function to a Handler.
+// Each adapts a per-message function to a Handler. Each message is handled with its
+// event's trace in the context, so what the handler appends continues that trace.
 func Each(f func(ctx context.Context, m *Msg) error) Handler {
 	return func(ctx context.Context, batch []*Msg) error {
 		for _, m := range batch {
-			if err := f(ctx, m); err != nil {
+			if err := f(trace.With(ctx, m.Env.Trace), m); err != nil {
 				m.Fail(err)
 			}
 		}

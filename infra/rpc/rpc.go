@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/trace"
 )
 
 // Caller is who a request is made for: a person's access token, or the system itself.
@@ -42,6 +43,9 @@ func Call[Resp any](ctx context.Context, nc *nats.Conn, subject string, caller C
 	}
 	if caller.System {
 		msg.Header.Set(events.HeaderCaller, events.CallerSystem)
+	}
+	if tp := trace.From(ctx); tp != "" {
+		msg.Header.Set(trace.Header, tp)
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -105,6 +109,7 @@ func Handle[Req, Resp any](s *Service, op string, f func(ctx context.Context, r 
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
+			ctx = trace.With(ctx, nats.Header(mr.Headers()).Get(trace.Header))
 			r := Request[Req]{Caller: callerOf(mr.Headers())}
 			var reply events.Reply
 			if len(mr.Data()) > 0 {

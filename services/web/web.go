@@ -19,6 +19,7 @@ import (
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/trace"
 	"onramp.dev/views/static"
 )
 
@@ -110,7 +111,7 @@ func (m *Main) Handler() http.Handler {
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(m.crossOrigin))
-	return m.recoverer(securityHeaders(cop.Handler(mux)))
+	return m.recoverer(traced(securityHeaders(cop.Handler(mux))))
 }
 
 type route struct {
@@ -185,6 +186,16 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
+}
+
+// traced continues the caller's W3C trace (traceparent header) or starts one; every NATS
+// request made for this HTTP request carries it, and so does every event it causes.
+func traced(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, tp := trace.Ensure(r.Context(), r.Header.Get(trace.Header))
+		w.Header().Set(trace.Header, tp)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // securityHeaders sets the headers every response carries.

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"onramp.dev/events"
 	"onramp.dev/infra/authn"
 	"onramp.dev/tools/portal"
 )
@@ -350,4 +352,51 @@ func TestBrowserSessionRules(t *testing.T) {
 			t.Fatalf("404 page: %d", resp.StatusCode)
 		}
 	})
+}
+
+// The caller's trace context travels from the HTTP request over NATS into the events the
+// request causes, and on into the events other services append in reaction.
+func TestTraceContextReachesTheEvents(t *testing.T) {
+	p := startPortal(t)
+	c := newClient(p.URL())
+	hr := token(t, c, "hr@demo.onramp")
+	tp := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	start := time.Now().AddDate(0, 0, 5).Format(time.DateOnly)
+	resp := c.do(t, "POST", "/api/v1/people", "application/json",
+		`{"email":"traced@demo.onramp","name":"Tracy","track":"security","team":"security","start_date":"`+start+`"}`,
+		append(bearer(hr), "traceparent", tp)...)
+	if resp.StatusCode != 201 || resp.Header.Get("traceparent") != tp {
+		t.Fatalf("invite: %d, traceparent %q", resp.StatusCode, resp.Header.Get("traceparent"))
+	}
+	id := decodeJSON[map[string]any](t, resp)["id"].(string)
+	js, _ := jetstream.New(p.NATS)
+	last := func(stream, filter string) events.Envelope {
+		t.Helper()
+		s, err := js.Stream(context.Background(), stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m *jetstream.RawStreamMsg
+		deadline := time.Now().Add(10 * time.Second)
+		for m == nil {
+			if m, err = s.GetLastMsgForSubject(context.Background(), filter); err != nil {
+				if time.Now().After(deadline) {
+					t.Fatalf("no event on %s: %v", filter, err)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		env, err := events.Decode(m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return env
+	}
+	if env := last("IDENTITY", events.Subject("identity.staff.hired", id)); env.Trace != tp {
+		t.Errorf("hired event trace = %q, want %q", env.Trace, tp)
+	}
+	// Onboarding reacts to the hire by making a plan: same trace.
+	if env := last("ONBOARDING", "onramp.onboarding.plan.plan-"+id+".created"); env.Trace != tp {
+		t.Errorf("plan.created trace = %q, want %q", env.Trace, tp)
+	}
 }
