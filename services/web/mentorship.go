@@ -240,7 +240,16 @@ func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer)
 		case x.Mentor == v.ID && x.State == events.PairProposed:
 			h.Invitations = append(h.Invitations, mentorshipCard(x))
 		case x.Mentor == v.ID && x.State == events.PairActive:
-			h.Mentees = append(h.Mentees, mentorshipCard(x))
+			c := mentorshipCard(x)
+			// The onboarding service lets an active mentor see the plan: sum it up here.
+			var plan events.PlanView
+			if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: "plan-" + x.Hire}, &plan); err == nil {
+				c.Progress = fmt.Sprintf("Onboarding: %d of %d tasks done (%s)", plan.Progress.Done, plan.Progress.Total, plan.State)
+				if plan.Overdue > 0 {
+					c.Progress += fmt.Sprintf(", %d overdue", plan.Overdue)
+				}
+			}
+			h.Mentees = append(h.Mentees, c)
 		}
 	}
 	m.render(w, r, http.StatusOK, views.MentorshipHomePage(m.pageFor(r, "Mentorship"), h))

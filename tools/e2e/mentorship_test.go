@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -339,5 +340,17 @@ func TestBrowserMentorshipJourney(t *testing.T) {
 	do(t, mentor, chromedp.Click(chromedp.CSS(`#mentees li[data-hire="demo-hire"] a[data-plan-link]`)), chromedp.WaitVisible(chromedp.CSS(`#plan li[data-task-id]`)))
 	if got := text(t, mentor, "#plan h1"); !strings.Contains(got, "Harper Hire") {
 		t.Fatalf("mentor sees plan %q", got)
+	}
+}
+
+// A mentor's page sums up each mentee's onboarding progress, from the onboarding service.
+func TestMentorSeesMenteeOnboardingProgress(t *testing.T) {
+	p := startPortal(t)
+	c := newClient(p.URL())
+	login(t, c, "mentor@demo.onramp")
+	resp := c.do(t, "GET", "/mentorship", "", "")
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !regexp.MustCompile(`data-progress>Onboarding: \d+ of \d+ tasks done`).Match(body) {
+		t.Fatalf("mentor page: %d\n%s", resp.StatusCode, body)
 	}
 }
