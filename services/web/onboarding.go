@@ -29,6 +29,7 @@ func (m *Main) onboardingPages() []route {
 		{"POST /onboarding/tasks/{id}/complete", m.page(m.taskForm(events.OpTaskComplete))},
 		{"POST /onboarding/tasks/{id}/reopen", m.page(m.taskForm(events.OpTaskReopen))},
 		{"POST /onboarding/tasks/{id}/remove", m.page(m.taskForm(events.OpTaskRemove))},
+		{"POST /onboarding/tasks/{id}/change", m.page(m.changeTaskForm)},
 		{"GET /onboarding/tasks", m.page(m.myTasksPage)},
 		{"GET /onboarding/team", m.page(m.teamBoard)},
 		{"GET /onboarding/all", m.page(m.allOnboardings)},
@@ -248,7 +249,7 @@ func historyWhat(h events.HistoryEntry) string {
 
 func taskRow(t events.TaskView) views.OnboardingTask {
 	row := views.OnboardingTask{
-		ID: t.ID, Title: t.Title, Description: t.Description, Owner: tpl.OwnerName(t.Owner), Due: t.Due, Done: t.Done,
+		ID: t.ID, Title: t.Title, Description: t.Description, Owner: tpl.OwnerName(t.Owner), OwnerID: t.Owner, Due: t.Due, Done: t.Done,
 		Evidence: t.Evidence, Overdue: t.Overdue, NeedsEvidence: t.NeedsEvidence, CanComplete: t.CanComplete,
 	}
 	if !t.CanComplete {
@@ -303,6 +304,42 @@ func (m *Main) taskForm(op string) func(w http.ResponseWriter, r *http.Request, 
 		}
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	}
+}
+
+// changeTaskForm moves a task's due date or gives it to another owner (lead or HR); only
+// what differs from the form's original values is sent, so an untouched field stays as is.
+func (m *Main) changeTaskForm(w http.ResponseWriter, r *http.Request, v *viewer) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	id := r.PathValue("id")
+	next := safeNext(r.PostFormValue("next"))
+	req := events.ChangeTaskRequest{ID: id}
+	if due := r.PostFormValue("due"); due != r.PostFormValue("due_was") {
+		req.Due = due
+	}
+	if owner := r.PostFormValue("owner"); owner != r.PostFormValue("owner_was") {
+		req.Owner = owner
+	}
+	if req.Due == "" && req.Owner == "" {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	var p events.PlanView
+	err := m.onboarding(r, v, events.OpTaskChange, req, &p)
+	var e *events.Error
+	if errors.As(err, &e) && e.Code == events.CodeInvalid {
+		msg := e.Message
+		for _, f := range e.Fields {
+			msg = f
+		}
+		planID, _, _ := strings.Cut(id, ".")
+		m.renderPlan(w, r, v, planID, next, http.StatusUnprocessableEntity, id, msg, views.AddTaskForm{})
+		return
+	}
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (m *Main) addTaskForm(w http.ResponseWriter, r *http.Request, v *viewer) {

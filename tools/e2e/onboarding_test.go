@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -412,5 +413,52 @@ func TestOnboardingPagesWithoutJavaScript(t *testing.T) {
 	login(t, mentor, "mentor@demo.onramp")
 	if resp := mentor.do(t, "GET", "/onboarding/plans/"+demoPlan, "", ""); resp.StatusCode != 200 { // the demo hire's mentor
 		t.Fatalf("the hire's mentor opens the plan: %d", resp.StatusCode)
+	}
+}
+
+// A lead moves a task's due date and gives it to IT from the plan page's form (no
+// JavaScript); the plan shows both, and a hire cannot do the same.
+func TestLeadChangesATaskFromThePlanPage(t *testing.T) {
+	p := startPortal(t)
+	api := newClient(p.URL())
+	leadTok := token(t, api, "lead@demo.onramp")
+	type task struct {
+		ID    string `json:"id"`
+		Owner string `json:"owner"`
+		Due   string `json:"due"`
+		Done  bool   `json:"done"`
+	}
+	plan := func() []task {
+		resp := api.do(t, "GET", "/api/v1/onboarding/plans/plan-demo-hire", "", "", bearer(leadTok)...)
+		return decodeJSON[struct{ Tasks []task }](t, resp).Tasks
+	}
+	var target task
+	for _, x := range plan() {
+		if !x.Done && x.Owner == "hire" {
+			target = x
+			break
+		}
+	}
+	if target.ID == "" {
+		t.Fatal("no open hire task in the demo plan")
+	}
+	due, _ := time.Parse(time.DateOnly, target.Due)
+	moved := due.AddDate(0, 0, 7).Format(time.DateOnly)
+	form := url.Values{"due": {moved}, "due_was": {target.Due}, "owner": {"it"}, "owner_was": {"hire"}, "next": {"/onboarding/plans/plan-demo-hire"}}
+
+	hire := newClient(p.URL())
+	login(t, hire, "hire@demo.onramp")
+	if resp := hire.do(t, "POST", "/onboarding/tasks/"+url.PathEscape(target.ID)+"/change", "application/x-www-form-urlencoded", form.Encode()); resp.StatusCode != 403 {
+		t.Fatalf("hire changing a task: %d", resp.StatusCode)
+	}
+	lead := newClient(p.URL())
+	login(t, lead, "lead@demo.onramp")
+	if resp := lead.do(t, "POST", "/onboarding/tasks/"+url.PathEscape(target.ID)+"/change", "application/x-www-form-urlencoded", form.Encode()); resp.StatusCode != 303 {
+		t.Fatalf("lead changing a task: %d", resp.StatusCode)
+	}
+	for _, x := range plan() {
+		if x.ID == target.ID && (x.Due != moved || x.Owner != "it") {
+			t.Fatalf("after the change: %+v, want due %s owner it", x, moved)
+		}
 	}
 }
