@@ -95,3 +95,36 @@ func TestPutManyExistingDocuments(t *testing.T) {
 		t.Fatalf("%d of 250 documents replaced (%v)", n, err)
 	}
 }
+
+func TestSaverInsertsNewAndReplacesStored(t *testing.T) {
+	ctx := context.Background()
+	s, err := devstack.Start(ctx, devstack.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mc, err := store.Connect(ctx, s.StoreURI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mc.Disconnect(ctx)
+	c := store.NewCollection[thing](mc.Database("test"), "saved")
+	// "a" was written before a crash, but this saver does not know it.
+	if err := c.Insert(ctx, thing{ID: "a", Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	sv := store.NewSaver(c)
+	if err := sv.Save(ctx, thing{ID: "a", Seq: 2}, thing{ID: "b", Seq: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sv.Save(ctx, thing{ID: "b", Seq: 3}, thing{ID: "c", Seq: 3}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]uint64{}
+	if err := c.All(ctx, func(d thing) error { got[d.ID] = d.Seq; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got["a"] != 2 || got["b"] != 3 || got["c"] != 3 {
+		t.Fatalf("stored %v", got)
+	}
+}

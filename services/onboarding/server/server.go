@@ -57,8 +57,7 @@ type Main struct {
 	state *onboarding.State // guarded by el's lock
 	el    *eventlog.Log
 
-	storedMu sync.Mutex
-	stored   map[string]bool // plan documents known to exist in the store
+	saver *store.Saver[onboarding.Plan]
 
 	svc    *rpc.Service
 	cancel context.CancelFunc
@@ -95,8 +94,8 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		verify: authn.NewVerifier(cfg.Keys),
 		dir:    directory.New(logger),
 		state:  onboarding.NewState(),
-		stored: map[string]bool{},
 	}
+	m.saver = store.NewSaver(m.plans)
 	m.el = eventlog.New(js, "ONBOARDING", model{m.state}, logger)
 	return m, nil
 }
@@ -115,7 +114,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.plans.All(ctx, func(p onboarding.Plan) error {
 		m.state.Load(p)
 		m.el.Loaded(p.Seq)
-		m.stored[p.ID] = true
+		m.saver.Loaded(p.ID)
 		return nil
 	}); err != nil {
 		return err
@@ -181,9 +180,7 @@ func (m *Main) Close() error {
 // flush writes the plans a projector batch touched: new plans as one bulk insert (the
 // cheap path on the embedded store), changed ones as whole-document replacements.
 func (m *Main) flush(ctx context.Context, ids []string) error {
-	var fresh, changed []onboarding.Plan
-	m.storedMu.Lock()
-	defer m.storedMu.Unlock()
+	var docs []onboarding.Plan
 	m.el.Read(func() {
 		for _, id := range ids {
 			p, ok := m.state.Plan(id)
@@ -194,29 +191,10 @@ func (m *Main) flush(ctx context.Context, ids []string) error {
 			doc.Tasks = append([]onboarding.Task(nil), p.Tasks...)
 			doc.Handled = append([]string(nil), p.Handled...)
 			doc.History = append([]onboarding.Entry(nil), p.History...)
-			if m.stored[id] {
-				changed = append(changed, doc)
-			} else {
-				fresh = append(fresh, doc)
-			}
+			docs = append(docs, doc)
 		}
 	})
-	if err := m.plans.Insert(ctx, fresh...); err != nil {
-		// Some were written before (a replay after a crash): replace them instead.
-		if !mongo.IsDuplicateKeyError(err) {
-			return err
-		}
-		if err := m.plans.Put(ctx, fresh...); err != nil {
-			return err
-		}
-	}
-	if err := m.plans.Put(ctx, changed...); err != nil {
-		return err
-	}
-	for _, d := range fresh {
-		m.stored[d.ID] = true
-	}
-	return nil
+	return m.saver.Save(ctx, docs...)
 }
 
 // commit appends an event about a plan, expecting lastSeq to be the plan's last event.

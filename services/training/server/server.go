@@ -59,8 +59,8 @@ type Main struct {
 	state *training.State // guarded by el's lock
 	el    *eventlog.Log
 
-	storedMu sync.Mutex
-	stored   map[string]bool // document keys known to exist in the store
+	learners *store.Saver[training.Learner]
+	asgs     *store.Saver[training.Assignment]
 
 	svc    *rpc.Service
 	cancel context.CancelFunc
@@ -100,8 +100,8 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		verify: authn.NewVerifier(cfg.Keys),
 		dir:    directory.New(logger),
 		state:  training.NewState(cfg.Modules),
-		stored: map[string]bool{},
 	}
+	m.learners, m.asgs = store.NewSaver(m.learn), store.NewSaver(m.asg)
 	m.el = eventlog.New(js, "TRAINING", model{m.state}, logger)
 	return m, nil
 }
@@ -119,7 +119,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.learn.All(ctx, func(l training.Learner) error {
 		m.state.LoadLearner(l)
 		m.el.Loaded(l.Seq)
-		m.stored["learner:"+l.Person] = true
+		m.learners.Loaded(l.DocID())
 		return nil
 	}); err != nil {
 		return err
@@ -127,7 +127,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.asg.All(ctx, func(a training.Assignment) error {
 		m.state.LoadAssignment(a)
 		m.el.Loaded(a.Seq)
-		m.stored["assignment:"+a.ID] = true
+		m.asgs.Loaded(a.DocID())
 		return nil
 	}); err != nil {
 		return err
@@ -183,68 +183,29 @@ func (m *Main) Close() error {
 // flush writes the documents a projector batch touched: new ones as bulk inserts (the
 // cheap path on the embedded store), changed ones as whole-document replacements.
 func (m *Main) flush(ctx context.Context, keys []string) error {
-	var newL, oldL []training.Learner
-	var newA, oldA []training.Assignment
-	m.storedMu.Lock()
-	defer m.storedMu.Unlock()
+	var learners []training.Learner
+	var asgs []training.Assignment
 	m.el.Read(func() {
 		for _, key := range keys {
 			kind, id, _ := strings.Cut(key, ":")
 			switch kind {
 			case "learner":
-				l, ok := m.state.Learner(id)
-				if !ok {
-					continue
-				}
-				if m.stored[key] {
-					oldL = append(oldL, l.Clone())
-				} else {
-					newL = append(newL, l.Clone())
+				if l, ok := m.state.Learner(id); ok {
+					learners = append(learners, l.Clone())
 				}
 			case "assignment":
-				a, ok := m.state.Assignment(id)
-				if !ok {
-					continue
-				}
-				doc := *a
-				doc.People = append([]string(nil), a.People...)
-				if m.stored[key] {
-					oldA = append(oldA, doc)
-				} else {
-					newA = append(newA, doc)
+				if a, ok := m.state.Assignment(id); ok {
+					doc := *a
+					doc.People = append([]string(nil), a.People...)
+					asgs = append(asgs, doc)
 				}
 			}
 		}
 	})
-	if err := insertOrPut(ctx, m.learn, newL); err != nil {
+	if err := m.learners.Save(ctx, learners...); err != nil {
 		return err
 	}
-	if err := insertOrPut(ctx, m.asg, newA); err != nil {
-		return err
-	}
-	if err := m.learn.Put(ctx, oldL...); err != nil {
-		return err
-	}
-	if err := m.asg.Put(ctx, oldA...); err != nil {
-		return err
-	}
-	for _, d := range newL {
-		m.stored["learner:"+d.Person] = true
-	}
-	for _, d := range newA {
-		m.stored["assignment:"+d.ID] = true
-	}
-	return nil
-}
-
-// insertOrPut inserts new documents; if some exist already (a replay after a crash), it
-// replaces them all instead.
-func insertOrPut[T store.Doc](ctx context.Context, c *store.Collection[T], docs []T) error {
-	err := c.Insert(ctx, docs...)
-	if err != nil && mongo.IsDuplicateKeyError(err) {
-		return c.Put(ctx, docs...)
-	}
-	return err
+	return m.asgs.Save(ctx, asgs...)
 }
 
 // commit appends an event, expecting lastSeq to be the last one on filter.
