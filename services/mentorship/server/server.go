@@ -19,6 +19,7 @@ import (
 	catalogue "onramp.dev/content/skills"
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
+	"onramp.dev/infra/background"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
@@ -56,9 +57,8 @@ type Main struct {
 	book   *mentorship.SkillBook
 	booked uint64 // skills stream sequence the book reflects
 
-	svc    *rpc.Service
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	svc *rpc.Service
+	bg  *background.Group // consumers, read models, sweepers
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -114,13 +114,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
 		return err
 	}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel = cancel
-	if err := m.dir.Start(bg, m.js); err != nil {
+	m.bg = background.Start(ctx)
+	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
 	}
-	if err := m.startSkills(bg); err != nil {
+	if err := m.startSkills(m.bg.Context()); err != nil {
 		m.stop()
 		return err
 	}
@@ -132,11 +131,7 @@ func (m *Main) Run(ctx context.Context) error {
 }
 
 func (m *Main) stop() {
-	if m.cancel != nil {
-		m.cancel()
-		m.wg.Wait()
-		m.cancel = nil
-	}
+	m.bg.Stop()
 	m.el.Close()
 }
 
@@ -220,7 +215,7 @@ func (m *Main) startSkills(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("mentorship: skills stream: %w", err)
 	}
-	m.wg.Go(func() { <-ctx.Done(); cc.Stop() })
+	m.bg.Go(func(ctx context.Context) { <-ctx.Done(); cc.Stop() })
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		m.bookMu.RLock()

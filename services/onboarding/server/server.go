@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -19,6 +18,7 @@ import (
 	tpl "onramp.dev/content/onboarding"
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
+	"onramp.dev/infra/background"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/directory"
@@ -59,9 +59,8 @@ type Main struct {
 
 	saver *store.Saver[onboarding.Plan]
 
-	svc    *rpc.Service
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	svc *rpc.Service
+	bg  *background.Group // consumers, read models, sweepers
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -122,9 +121,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
 		return err
 	}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel = cancel
-	if err := m.dir.Start(bg, m.js); err != nil {
+	m.bg = background.Start(ctx)
+	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
 	}
@@ -144,10 +142,10 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
-	m.wg.Go(func() { _ = hired.Run(bg, consumer.Each(m.onHired)) })
-	m.wg.Go(func() { _ = mentors.Run(bg, consumer.Each(m.onMentorAccepted)) })
+	m.bg.Go(func(ctx context.Context) { _ = hired.Run(ctx, consumer.Each(m.onHired)) })
+	m.bg.Go(func(ctx context.Context) { _ = mentors.Run(ctx, consumer.Each(m.onMentorAccepted)) })
 	if m.cfg.SweepEvery > 0 {
-		m.wg.Go(func() { m.sweepLoop(bg) })
+		m.bg.Go(m.sweepLoop)
 	}
 	if err := m.register(); err != nil {
 		m.stop()
@@ -157,11 +155,7 @@ func (m *Main) Run(ctx context.Context) error {
 }
 
 func (m *Main) stop() {
-	if m.cancel != nil {
-		m.cancel()
-		m.wg.Wait()
-		m.cancel = nil
-	}
+	m.bg.Stop()
 	m.el.Close()
 }
 

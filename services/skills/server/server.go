@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -22,6 +21,7 @@ import (
 	"onramp.dev/content/training"
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
+	"onramp.dev/infra/background"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/directory"
@@ -59,9 +59,8 @@ type Main struct {
 	state *skills.State // guarded by el's lock
 	el    *eventlog.Log
 
-	svc    *rpc.Service
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	svc *rpc.Service
+	bg  *background.Group // consumers, read models, sweepers
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -128,14 +127,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.records.All(ctx, func(d skills.Doc) error { m.state.LoadDoc(d); m.el.Loaded(d.Seq); return nil }); err != nil {
 		return err
 	}
-	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel = cancel
-	if err := m.dir.Start(life, m.js); err != nil {
-		cancel()
+	m.bg = background.Start(ctx)
+	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
+		m.stop()
 		return err
 	}
 	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
-		cancel()
+		m.stop()
 		return err
 	}
 	tc, err := consumer.New(ctx, m.js, consumer.Config{
@@ -146,9 +144,8 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
-	m.wg.Add(2)
-	go func() { defer m.wg.Done(); _ = tc.Run(life, consumer.Each(m.onModulePassed)) }()
-	go func() { defer m.wg.Done(); m.sweepLoop(life) }()
+	m.bg.Go(func(ctx context.Context) { _ = tc.Run(ctx, consumer.Each(m.onModulePassed)) })
+	m.bg.Go(m.sweepLoop)
 	if err := m.register(); err != nil {
 		m.stop()
 		return err
@@ -157,11 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 }
 
 func (m *Main) stop() {
-	if m.cancel != nil {
-		m.cancel()
-		m.wg.Wait()
-		m.cancel = nil
-	}
+	m.bg.Stop()
 	m.el.Close()
 }
 

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -21,6 +20,7 @@ import (
 	curriculum "onramp.dev/content/training"
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
+	"onramp.dev/infra/background"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/directory"
@@ -62,9 +62,8 @@ type Main struct {
 	learners *store.Saver[training.Learner]
 	asgs     *store.Saver[training.Assignment]
 
-	svc    *rpc.Service
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	svc *rpc.Service
+	bg  *background.Group // consumers, read models, sweepers
 }
 
 func init() { training.IsTrack = content.IsTrack }
@@ -135,9 +134,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
 		return err
 	}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel = cancel
-	if err := m.dir.Start(bg, m.js); err != nil {
+	m.bg = background.Start(ctx)
+	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
 	}
@@ -149,9 +147,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
-	m.wg.Go(func() { _ = hired.Run(bg, consumer.Each(m.onHired)) })
+	m.bg.Go(func(ctx context.Context) { _ = hired.Run(ctx, consumer.Each(m.onHired)) })
 	if m.cfg.SweepEvery > 0 {
-		m.wg.Go(func() { m.sweepLoop(bg) })
+		m.bg.Go(m.sweepLoop)
 	}
 	if err := m.register(); err != nil {
 		m.stop()
@@ -161,11 +159,7 @@ func (m *Main) Run(ctx context.Context) error {
 }
 
 func (m *Main) stop() {
-	if m.cancel != nil {
-		m.cancel()
-		m.wg.Wait()
-		m.cancel = nil
-	}
+	m.bg.Stop()
 	m.el.Close()
 }
 
