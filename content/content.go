@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -25,8 +26,14 @@ type Track struct {
 	Summary string `yaml:"summary" json:"summary"`
 }
 
-// Tracks returns the role tracks in their file order.
+// Tracks returns the role tracks in their file order (parsed once; a fresh copy each call).
 func Tracks() ([]Track, error) {
+	ts, err := tracks()
+	return slices.Clone(ts), err
+}
+
+// tracks parses tracks.yaml once: pages ask for the tracks on every request.
+var tracks = sync.OnceValues(func() ([]Track, error) {
 	b, err := files.ReadFile("tracks.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("content: read tracks: %w", err)
@@ -36,11 +43,11 @@ func Tracks() ([]Track, error) {
 		return nil, fmt.Errorf("content: parse tracks.yaml: %w", err)
 	}
 	return ts, nil
-}
+})
 
 // IsTrack reports whether id names a known track.
 func IsTrack(id string) bool {
-	ts, err := Tracks()
+	ts, err := tracks()
 	if err != nil {
 		return false
 	}

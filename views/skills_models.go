@@ -1,18 +1,11 @@
 package views
 
 import (
-	_ "embed" // skills.css
 	"net/url"
 	"strconv"
 
 	"github.com/a-h/templ"
 )
-
-// SkillsCSS is the stylesheet of the skills pages (heatmap levels, chart), served by the
-// web service at /static/skills.css.
-//
-//go:embed skills.css
-var SkillsCSS []byte
 
 // SkillHistoryRow is one change to a skill, for the history list.
 type SkillHistoryRow struct {

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -152,7 +153,21 @@ var kebab = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // Load parses and validates every embedded template and returns them keyed by track. It
 // fails if any file is invalid, if a file is not named after its track, or if a known
 // track has no template.
-func Load() (map[string]Template, error) { return load(files) }
+// The embedded files are parsed and validated once; each call gets its own copy.
+func Load() (map[string]Template, error) {
+	ts, err := loaded()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Template, len(ts))
+	for k, t := range ts {
+		t.Tasks = slices.Clone(t.Tasks)
+		out[k] = t
+	}
+	return out, nil
+}
+
+var loaded = sync.OnceValues(func() (map[string]Template, error) { return load(files) })
 
 // load does the work of Load on any file system holding <track>.yaml files.
 func load(fsys fs.FS) (map[string]Template, error) {

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -177,8 +178,21 @@ const (
 	profilesFile  = "profiles.yaml"
 )
 
-// Load parses and validates the embedded catalogue and profiles.
+// Load parses and validates the embedded catalogue and profiles (once; each call gets its
+// own copy, which the caller may change).
 func Load() (*Catalogue, error) {
+	c, err := loaded()
+	if err != nil {
+		return nil, err
+	}
+	cp := &Catalogue{Skills: slices.Clone(c.Skills), Profiles: slices.Clone(c.Profiles)}
+	for i := range cp.Profiles {
+		cp.Profiles[i].Targets = slices.Clone(cp.Profiles[i].Targets)
+	}
+	return cp, nil
+}
+
+var loaded = sync.OnceValues(func() (*Catalogue, error) {
 	cat, err := files.ReadFile(catalogueFile)
 	if err != nil {
 		return nil, fmt.Errorf("skills: %w", err)
@@ -188,7 +202,7 @@ func Load() (*Catalogue, error) {
 		return nil, fmt.Errorf("skills: %w", err)
 	}
 	return parse(cat, prof)
-}
+})
 
 var kebab = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 

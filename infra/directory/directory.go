@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/bus"
 )
 
 // Person is one member of staff as other services see them.
@@ -43,6 +44,7 @@ type Directory struct {
 	people  map[string]Person
 	applied uint64
 	log     *slog.Logger
+	js      jetstream.JetStream // set by Start, for CatchUp
 }
 
 // New returns an empty directory; Start fills it.
@@ -78,6 +80,7 @@ func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 // Start replays the identity stream's staff events and follows new ones until ctx ends.
 // It returns once everything on the stream at start is applied.
 func (d *Directory) Start(ctx context.Context, js jetstream.JetStream) error {
+	d.js = js
 	stream, err := js.Stream(ctx, "IDENTITY")
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
@@ -134,6 +137,30 @@ func (d *Directory) WaitApplied(ctx context.Context, seq uint64, limit time.Dura
 		time.Sleep(2 * time.Millisecond)
 	}
 	return false
+}
+
+// CatchUp waits, up to limit, until the directory reflects everything on the identity
+// stream now (for instance before seeding acts on people hired a moment ago).
+func (d *Directory) CatchUp(ctx context.Context, limit time.Duration) bool {
+	if d.js == nil {
+		return false
+	}
+	last, err := bus.StreamLastSeq(ctx, d.js, "IDENTITY")
+	if err != nil {
+		return false
+	}
+	return d.WaitApplied(ctx, last, limit)
+}
+
+// Current returns the person as the directory knows them now — roles and team current,
+// unlike a token's. Someone it does not know yet (a request can outrun the identity
+// stream) is waited for, up to 5 s.
+func (d *Directory) Current(ctx context.Context, id string) (Person, bool) {
+	if p, ok := d.Person(id); ok {
+		return p, true
+	}
+	d.CatchUp(ctx, 5*time.Second)
+	return d.Person(id)
 }
 
 // Person returns the person with id.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -253,22 +254,15 @@ func taskRow(t events.TaskView) views.OnboardingTask {
 		Evidence: t.Evidence, Overdue: t.Overdue, NeedsEvidence: t.NeedsEvidence, CanComplete: t.CanComplete,
 	}
 	if !t.CanComplete {
-		row.Waiting = "Waiting on " + cmpOr(t.AssigneeName, tpl.OwnerName(t.Owner))
+		row.Waiting = "Waiting on " + cmp.Or(t.AssigneeName, tpl.OwnerName(t.Owner))
 	}
 	if t.Done {
-		row.DoneNote = "Done by " + cmpOr(t.DoneByName, t.DoneBy)
+		row.DoneNote = "Done by " + cmp.Or(t.DoneByName, t.DoneBy)
 		if t.OnBehalfOf != "" {
 			row.DoneNote += " on behalf of " + t.OnBehalfOf
 		}
 	}
 	return row
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // taskForm handles the complete, reopen and remove forms: on success back to where the
@@ -283,27 +277,32 @@ func (m *Main) taskForm(op string) func(w http.ResponseWriter, r *http.Request, 
 		}
 		req := events.TaskRequest{ID: id, Evidence: r.PostFormValue("evidence"), Reason: r.PostFormValue("reason")}
 		var p events.PlanView
-		err := m.onboarding(r, v, op, req, &p)
-		var e *events.Error
-		if errors.As(err, &e) && e.Code == events.CodeInvalid {
-			msg := e.Message
-			for _, f := range e.Fields {
-				msg = f
-			}
-			if next == "/onboarding/tasks" {
-				m.renderMyTasks(w, r, v, http.StatusUnprocessableEntity, id, msg)
-				return
-			}
-			planID, _, _ := strings.Cut(id, ".")
-			m.renderPlan(w, r, v, planID, next, http.StatusUnprocessableEntity, id, msg, views.AddTaskForm{})
-			return
-		}
-		if err != nil {
-			m.fail(w, r, err)
-			return
-		}
-		http.Redirect(w, r, next, http.StatusSeeOther)
+		m.taskDone(w, r, v, id, next, m.onboarding(r, v, op, req, &p))
 	}
+}
+
+// taskDone answers a task form: back to next, or the same page again with the message of
+// an invalid request next to the task.
+func (m *Main) taskDone(w http.ResponseWriter, r *http.Request, v *viewer, id, next string, err error) {
+	var e *events.Error
+	if errors.As(err, &e) && e.Code == events.CodeInvalid {
+		msg := e.Message
+		for _, f := range e.Fields {
+			msg = f
+		}
+		if next == "/onboarding/tasks" {
+			m.renderMyTasks(w, r, v, http.StatusUnprocessableEntity, id, msg)
+			return
+		}
+		planID, _, _ := strings.Cut(id, ".")
+		m.renderPlan(w, r, v, planID, next, http.StatusUnprocessableEntity, id, msg, views.AddTaskForm{})
+		return
+	}
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // changeTaskForm moves a task's due date or gives it to another owner (lead or HR); only
@@ -324,22 +323,7 @@ func (m *Main) changeTaskForm(w http.ResponseWriter, r *http.Request, v *viewer)
 		return
 	}
 	var p events.PlanView
-	err := m.onboarding(r, v, events.OpTaskChange, req, &p)
-	var e *events.Error
-	if errors.As(err, &e) && e.Code == events.CodeInvalid {
-		msg := e.Message
-		for _, f := range e.Fields {
-			msg = f
-		}
-		planID, _, _ := strings.Cut(id, ".")
-		m.renderPlan(w, r, v, planID, next, http.StatusUnprocessableEntity, id, msg, views.AddTaskForm{})
-		return
-	}
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	m.taskDone(w, r, v, id, next, m.onboarding(r, v, events.OpTaskChange, req, &p))
 }
 
 func (m *Main) addTaskForm(w http.ResponseWriter, r *http.Request, v *viewer) {

@@ -69,8 +69,8 @@ func (m *Main) login(w http.ResponseWriter, r *http.Request) {
 		m.render(w, r, status(e), views.LoginPage(views.Page{Title: "Sign in"}, form))
 		return
 	}
-	setCookie(w, cookieAccess, tok.Token, sessionExpiry(tok.RefreshExpiresAt))
-	setCookie(w, cookieRefresh, tok.Refresh, sessionExpiry(tok.RefreshExpiresAt))
+	setCookie(w, cookieAccess, tok.Token, sessionExpiry())
+	setCookie(w, cookieRefresh, tok.Refresh, sessionExpiry())
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
 }
 
@@ -296,4 +296,18 @@ func linkURL(r *http.Request, token string) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host + "/set-password?token=" + url.QueryEscape(token)
+}
+
+// teamOptions lists the teams the viewer may see (identity decides: every team for HR and
+// admin, their own for a lead), for filter and assignment forms.
+func (m *Main) teamOptions(r *http.Request, v *viewer) ([]views.Option, error) {
+	teams, err := rpc.Call[events.TeamsReply](r.Context(), m.nc, m.identity(events.OpTeams), v.caller(), nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.Option, len(teams.Items))
+	for i, t := range teams.Items {
+		out[i] = views.Option{Value: t, Label: t}
+	}
+	return out, nil
 }

@@ -28,7 +28,6 @@ func (m *Main) skillsOp(op string) string { return events.RPC(events.SkillsServi
 
 func (m *Main) skillsPages() []route {
 	return []route{
-		{"GET /static/skills.css", http.HandlerFunc(serveSkillsCSS)},
 		{"GET /skills", m.page(m.mySkillsPage)},
 		{"GET /skills/team", m.page(m.teamMatrixPage)},
 		{"GET /skills/reports", m.page(m.reportPage)},
@@ -54,12 +53,6 @@ func (m *Main) skillsAPIRoutes() []route {
 		{"GET /api/v1/reports/gaps", m.api(m.apiReport(events.OpReportGaps))},
 		{"GET /api/v1/reports/certifications", m.api(m.apiReport(events.OpReportCerts))},
 	}
-}
-
-func serveSkillsCSS(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, _ = w.Write(views.SkillsCSS)
 }
 
 // --- API ---
@@ -512,21 +505,9 @@ func (m *Main) teamMatrixPage(w http.ResponseWriter, r *http.Request, v *viewer)
 		return
 	}
 	if v.has(events.RoleHR, events.RoleAdmin) {
-		tv.Teams = m.teamOptions(r, v)
+		tv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works
 	}
 	m.render(w, r, http.StatusOK, views.TeamMatrixPage(m.pageFor(r, "Team skills"), tv))
-}
-
-func (m *Main) teamOptions(r *http.Request, v *viewer) []views.Option {
-	teams, err := rpc.Call[events.TeamsReply](r.Context(), m.nc, m.identity(events.OpTeams), v.caller(), nil)
-	if err != nil {
-		return nil
-	}
-	out := make([]views.Option, len(teams.Items))
-	for i, t := range teams.Items {
-		out[i] = views.Option{Value: t, Label: t}
-	}
-	return out
 }
 
 var reportOps = []struct{ id, op, title string }{
@@ -567,7 +548,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 			rv.Flagged[j] = true
 		}
 	}
-	rv.Teams = m.teamOptions(r, v)
+	rv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works
 	ts, _ := content.Tracks()
 	for _, tr := range ts {
 		rv.Tracks = append(rv.Tracks, views.Option{Value: tr.ID, Label: tr.Name})

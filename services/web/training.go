@@ -527,28 +527,15 @@ func (m *Main) trainingReport(w http.ResponseWriter, r *http.Request, v *viewer)
 		m.fail(w, r, err)
 		return
 	}
-	people, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), nil)
+	teams, err := m.teamOptions(r, v)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	page := views.TrainingReport{Module: req.Module, Team: req.Team, Track: req.Track, Status: req.Status, Tracks: trackOptions(),
-		CSV: "/training/report.csv?" + r.URL.RawQuery}
+		CSV: "/training/report.csv?" + r.URL.RawQuery, Teams: teams}
 	for _, mod := range mods.Items {
 		page.Modules = append(page.Modules, views.Option{Value: mod.ID, Label: mod.Title})
-	}
-	teams := map[string]bool{}
-	for _, p := range people.Items {
-		teams[p.Team] = true
-	}
-	for _, t := range slices.Sorted(func(yield func(string) bool) {
-		for t := range teams {
-			if !yield(t) {
-				return
-			}
-		}
-	}) {
-		page.Teams = append(page.Teams, views.Option{Value: t, Label: t})
 	}
 	for _, s := range []string{events.StatusAssigned, events.StatusInProgress, events.StatusPassed, events.StatusFailed, events.StatusOverdue} {
 		page.Statuses = append(page.Statuses, views.Option{Value: s, Label: statusLabels[s]})

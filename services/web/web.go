@@ -17,7 +17,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"onramp.dev/events"
-	"onramp.dev/infra/authn"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/trace"
 	"onramp.dev/views/static"
@@ -37,7 +36,6 @@ type Main struct {
 	nc      *nats.Conn
 	log     *slog.Logger
 	cfg     Config
-	verify  *authn.Verifier
 	srv     *http.Server
 	ln      net.Listener
 	done    chan error
@@ -47,7 +45,6 @@ type Main struct {
 // New builds the web service on a NATS connection.
 func New(nc *nats.Conn, logger *slog.Logger, cfg Config) *Main {
 	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{})}
-	m.verify = authn.NewVerifier(authn.IdentityKeys(nc))
 	return m
 }
 

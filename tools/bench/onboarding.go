@@ -3,20 +3,15 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"onramp.dev/events"
-	"onramp.dev/infra/devstack"
-	"onramp.dev/infra/store"
 	onboarding "onramp.dev/services/onboarding/server"
 )
 
@@ -26,32 +21,14 @@ import (
 // InsertMany of the very same documents into the same store in the same run. The onboarding
 // service runs alone on its own embedded stack.
 func benchOnboardingCohort(ctx context.Context, n int) (Pair, error) {
-	dir, err := os.MkdirTemp("", "onramp-bench-cohort-")
+	s, err := startSolo(ctx)
 	if err != nil {
 		return Pair{}, err
 	}
-	defer os.RemoveAll(dir)
-	stack, err := devstack.Start(ctx, devstack.Config{Dir: dir})
-	if err != nil {
-		return Pair{}, err
-	}
-	defer stack.Close()
-	nc, err := stack.Connect()
-	if err != nil {
-		return Pair{}, err
-	}
-	defer nc.Close()
-	mc, err := store.Connect(ctx, stack.StoreURI())
-	if err != nil {
-		return Pair{}, err
-	}
-	defer mc.Disconnect(context.WithoutCancel(ctx))
-	db := mc.Database("onboarding")
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return Pair{}, err
-	}
-	m, err := onboarding.New(nc, db, slog.New(slog.DiscardHandler), onboarding.Config{
+	defer s.close()
+	db := s.mc.Database("onboarding")
+	js := s.js
+	m, err := onboarding.New(s.nc, db, slog.New(slog.DiscardHandler), onboarding.Config{
 		SweepEvery: -1,
 		Keys:       func(context.Context) (map[string]ed25519.PublicKey, error) { return nil, nil },
 	})
@@ -65,28 +42,19 @@ func benchOnboardingCohort(ctx context.Context, n int) (Pair, error) {
 
 	tracks := []string{"infrastructure", "development", "security", "operations", "project", "service-desk"}
 	startDate := time.Now().AddDate(0, 0, 7).Format(events.DateLayout)
-	began := time.Now()
+	envs := make([]events.Envelope, n)
 	for i := range n {
-		env, err := events.New("bench-hr", fmt.Sprintf("cohort-%05d", i), events.StaffHired{
+		envs[i], err = events.New("bench-hr", fmt.Sprintf("cohort-%05d", i), events.StaffHired{
 			Email: fmt.Sprintf("cohort%d@bench.onramp", i), Name: fmt.Sprintf("Cohort %d", i), Roles: []string{events.RoleHire},
 			Team: fmt.Sprintf("team-%d", i%20), Lead: "bench-lead", Track: tracks[i%len(tracks)], StartDate: startDate,
 		}, time.Now())
 		if err != nil {
 			return Pair{}, err
 		}
-		msg := nats.NewMsg(events.Subject(env.Type, env.Subject))
-		if msg.Data, err = json.Marshal(env); err != nil {
-			return Pair{}, err
-		}
-		msg.Header.Set(jetstream.MsgIDHeader, env.ID)
-		if _, err := js.PublishMsgAsync(msg); err != nil {
-			return Pair{}, err
-		}
 	}
-	select {
-	case <-js.PublishAsyncComplete():
-	case <-time.After(time.Minute):
-		return Pair{}, fmt.Errorf("cohort: hired events not acknowledged within a minute")
+	began := time.Now()
+	if err := s.publishAll(envs); err != nil {
+		return Pair{}, err
 	}
 	published := time.Since(began)
 
@@ -94,31 +62,24 @@ func benchOnboardingCohort(ctx context.Context, n int) (Pair, error) {
 	// (which acknowledges a batch only after writing it) has acknowledged all of them.
 	created := events.TypeFilter(events.PlanCreated{}.EventType())
 	for {
-		s, err := js.Stream(ctx, "ONBOARDING")
+		stream, err := js.Stream(ctx, "ONBOARDING")
 		if err != nil {
 			return Pair{}, err
 		}
-		info, err := s.Info(ctx, jetstream.WithSubjectFilter(created))
+		info, err := stream.Info(ctx, jetstream.WithSubjectFilter(created))
 		if err != nil {
 			return Pair{}, err
 		}
 		if len(info.State.Subjects) >= n {
-			cons, err := js.Consumer(ctx, "ONBOARDING", "onboarding-projector")
-			if err != nil {
-				return Pair{}, err
-			}
-			ci, err := cons.Info(ctx)
-			if err != nil {
-				return Pair{}, err
-			}
-			if ci.AckFloor.Stream >= info.State.LastSeq {
-				break
-			}
+			break
 		}
 		if time.Since(began) > 10*time.Minute {
 			return Pair{}, fmt.Errorf("cohort: %d of %d plans after 10 minutes", len(info.State.Subjects), n)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	if err := s.settled(ctx, "ONBOARDING", "onboarding-projector", 10*time.Minute); err != nil {
+		return Pair{}, err
 	}
 	cohort := time.Since(began)
 

@@ -9,6 +9,7 @@
 //   - onramp.css: Onramp's own stylesheet (no inline styles are ever needed).
 //   - htmx.min.js: htmx 2.0.11 from the npm package htmx.org, unmodified.
 //   - htmx.LICENSE: htmx's licence (Zero-Clause BSD).
+//   - skills.css: the skills pages' heatmap levels and chart.
 //   - live.js: refreshes elements marked data-live when their events arrive (SSE).
 //
 // To update htmx: npm pack htmx.org@2, extract package/dist/htmx.min.js and
@@ -19,5 +20,5 @@ import "embed"
 
 // FS holds the static assets at its root.
 //
-//go:embed onramp.css htmx.min.js htmx.LICENSE live.js
+//go:embed onramp.css skills.css htmx.min.js htmx.LICENSE live.js
 var FS embed.FS

@@ -672,9 +672,7 @@ func (m *Main) opSeed(ctx context.Context, r rpc.Request[events.MentorshipSeedRe
 	}
 	b := r.Body
 	// Seeding follows seeding of people and skills: let the read models catch up first.
-	if last, err := bus.StreamLastSeq(ctx, m.js, "IDENTITY"); err == nil {
-		m.dir.WaitApplied(ctx, last, 10*time.Second)
-	}
+	m.dir.CatchUp(ctx, 10*time.Second)
 	if last, err := bus.LastSeq(ctx, m.js, "SKILLS", events.Prefix+".skills.record.>"); err == nil {
 		m.WaitSkills(ctx, last, 10*time.Second)
 	}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"time"
 
 	"onramp.dev/events"
-	"onramp.dev/infra/bus"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/onboarding"
@@ -51,14 +49,8 @@ func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (onboarding.Calle
 		return onboarding.Caller{}, errUnauthorized
 	}
 	// Roles and team come from the directory (current), not from the token (up to 15
-	// minutes old); someone the directory does not know yet is waited for briefly.
-	p, ok := m.dir.Person(claims.Subject)
-	if !ok {
-		if last, err := bus.StreamLastSeq(ctx, m.js, "IDENTITY"); err == nil {
-			m.dir.WaitApplied(ctx, last, 5*time.Second)
-		}
-		p, ok = m.dir.Person(claims.Subject)
-	}
+	// minutes old).
+	p, ok := m.dir.Current(ctx, claims.Subject)
 	if !ok || !p.Active {
 		return onboarding.Caller{}, errUnauthorized
 	}

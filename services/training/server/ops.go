@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"onramp.dev/events"
-	"onramp.dev/infra/bus"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/training"
@@ -50,11 +49,7 @@ func (m *Main) authenticate(ctx context.Context, c rpc.Caller, as string) (train
 		if as == "" {
 			return training.Caller{System: true}, nil
 		}
-		p, ok := m.dir.Person(as)
-		if !ok {
-			m.syncDir(ctx)
-			p, ok = m.dir.Person(as)
-		}
+		p, ok := m.dir.Current(ctx, as)
 		if !ok || !p.Active {
 			return training.Caller{}, events.Errorf(events.CodeNotFound, "no active person %s", as)
 		}
@@ -65,12 +60,8 @@ func (m *Main) authenticate(ctx context.Context, c rpc.Caller, as string) (train
 		return training.Caller{}, errUnauthorized
 	}
 	// Roles and team come from the directory (current), not from the token (up to 15
-	// minutes old); someone the directory does not know yet is waited for briefly.
-	p, ok := m.dir.Person(claims.Subject)
-	if !ok {
-		m.syncDir(ctx)
-		p, ok = m.dir.Person(claims.Subject)
-	}
+	// minutes old).
+	p, ok := m.dir.Current(ctx, claims.Subject)
 	if !ok || !p.Active {
 		return training.Caller{}, errUnauthorized
 	}
@@ -84,14 +75,6 @@ func (m *Main) learner(ctx context.Context, c rpc.Caller, as string) (training.C
 		return tc, events.Errorf(events.CodeBadRequest, "act as a person (as) for learner operations")
 	}
 	return tc, err
-}
-
-// syncDir waits until the directory reflects everything on the identity stream now: a
-// person not found may have been hired a moment ago.
-func (m *Main) syncDir(ctx context.Context) {
-	if last, err := bus.StreamLastSeq(ctx, m.js, "IDENTITY"); err == nil {
-		m.dir.WaitApplied(ctx, last, 5*time.Second)
-	}
 }
 
 func (m *Main) today() string { return training.Today(m.cfg.Now()) }
@@ -132,9 +115,7 @@ func (m *Main) opAssign(ctx context.Context, r rpc.Request[events.AssignRequest]
 	}
 	actor := cmp.Or(c.ID, events.System)
 	if p := strings.TrimSpace(r.Body.Person); p != "" {
-		if _, ok := m.dir.Person(p); !ok {
-			m.syncDir(ctx)
-		}
+		m.dir.Current(ctx, p) // someone hired a moment ago: let the directory catch up
 	}
 	unlock := m.el.Lock(id)
 	var rest []string
@@ -302,7 +283,7 @@ func (m *Main) opGrant(ctx context.Context, r rpc.Request[events.GrantRequest]) 
 	}
 	who, ok := members{m.dir}.Member(r.Body.Person)
 	if !ok {
-		m.syncDir(ctx)
+		m.dir.CatchUp(ctx, 5*time.Second)
 		who, ok = members{m.dir}.Member(r.Body.Person)
 	}
 	switch {
