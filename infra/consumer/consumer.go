@@ -222,16 +222,20 @@ func (c *Consumer) settle(ctx context.Context, m *Msg) {
 }
 
 func (c *Consumer) deadLetter(ctx context.Context, m *Msg, reason string) error {
-	dl := events.DeadLetter{
+	return PublishDeadLetter(ctx, c.js, events.DeadLetter{
 		Consumer: c.cfg.Durable, Stream: c.cfg.Stream, Subject: m.Subject, Sequence: m.Seq,
 		Attempts: m.Attempts, Reason: reason, Time: time.Now().UTC(), Event: m.raw.Data(),
-	}
+	})
+}
+
+// PublishDeadLetter records dl on the dead-letter stream, once per consumer and message.
+func PublishDeadLetter(ctx context.Context, js jetstream.JetStream, dl events.DeadLetter) error {
 	body, err := json.Marshal(dl)
 	if err != nil {
 		return err
 	}
-	id := fmt.Sprintf("%s-%s-%d", c.cfg.Durable, c.cfg.Stream, m.Seq)
-	_, err = c.js.Publish(ctx, events.DeadLetterPrefix+"."+c.cfg.Durable, body, jetstream.WithMsgID(id))
+	id := fmt.Sprintf("%s-%s-%d", dl.Consumer, dl.Stream, dl.Sequence)
+	_, err = js.Publish(ctx, events.DeadLetterPrefix+"."+dl.Consumer, body, jetstream.WithMsgID(id))
 	return err
 }
 

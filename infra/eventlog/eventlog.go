@@ -1,24 +1,35 @@
-// Package eventlog is the write path every Onramp service shares, with JetStream as the
-// commit point:
+// Package eventlog is the write path and the read model lifecycle every Onramp service
+// shares, with JetStream as the commit point:
 //
 //  1. a command takes its record's lock (Lock), decides against the in-memory model (Read),
 //  2. appends its event with the stream sequence it decided on (Commit, via bus.Append),
-//  3. applies the event to the model on the stream's ack and answers.
+//  3. waits until the model has applied the event, and answers.
 //
-// A projector — a durable consumer of the service's own stream — applies every event to
-// the model too (a no-op for events the command path applied already: models are
-// idempotent by stream sequence) and writes each document a batch touched once, before the
-// batch is acked. A crash between append and write only delays the write. On start, the
-// service loads its documents into the model and serves only once the backlog that was on
-// the stream at start is applied.
+// The model is a fold of the service's stream in stream order and nothing else: one ordered
+// consumer applies every message exactly once, in sequence, whether a command of this
+// process, another replica or anyone else appended it. A message that fails validation is
+// rejected — dead-lettered with its reason — and still counts as handled for the record's
+// subject, so a command's expected sequence never stalls behind it.
+//
+// The model is saved as a snapshot (a JetStream object) every few thousand events or
+// minutes; a restart loads the snapshot and replays the stream from its sequence, so start-up
+// costs the same whatever the history, and never waits for acknowledgements a dead process
+// held. The service's documents in the store are a projection of the model: a flusher writes
+// every document a batch of events touched, then records the stream sequence the store
+// reflects (its checkpoint). A store that is empty or behind is rewritten from the model.
 package eventlog
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,15 +42,55 @@ import (
 
 // Model is a service's in-memory state built from its stream.
 type Model interface {
-	// Apply folds in the event stored at seq and names the documents it touched. Applying
-	// an event a second time must change nothing (but may name the documents again).
-	// Errors wrapping events.ErrInvalid dead-letter the event.
+	// Apply folds in the event stored at seq and names the documents it touched. Events
+	// arrive once each, in stream order. Errors reject the event: it is dead-lettered and
+	// the model must be left as it was.
 	Apply(env events.Envelope, seq uint64) ([]string, error)
+	// Snapshot writes the whole model; Restore reads such a snapshot into an empty model.
+	Snapshot(w io.Writer) error
+	Restore(r io.Reader) error
 }
 
 // Flush writes the named documents from the model to the store (the model is read-locked
 // by the caller for the copy; the write itself happens outside every lock).
 type Flush func(ctx context.Context, ids []string) error
+
+// Checkpoint keeps the stream sequence the store's documents reflect, next to them.
+type Checkpoint interface {
+	Get(ctx context.Context) (uint64, error)
+	Set(ctx context.Context, seq uint64) error
+}
+
+// Options say how the model reaches the store.
+type Options struct {
+	Flush      Flush
+	Checkpoint Checkpoint
+	// Stored is told, at start, of every document the store already holds (so new ones can
+	// be inserted and the others replaced).
+	Stored func(id string)
+	// Legacy names a durable projector consumer of earlier versions, deleted at start.
+	Legacy string
+	// SnapshotEvery is how many events make a new snapshot due (default 5,000);
+	// SnapshotInterval how often a changed model is saved anyway (default one minute).
+	SnapshotEvery    uint64
+	SnapshotInterval time.Duration
+}
+
+// SnapshotBucket is the JetStream object store that holds every service's snapshot.
+const SnapshotBucket = "ONRAMP_SNAPSHOTS"
+
+// Reject is a message the model refused: its subject still counts as handled.
+type Reject struct {
+	Subject string
+	Seq     uint64
+}
+
+// snapshotMeta travels in front of the model in a snapshot.
+type snapshotMeta struct {
+	Seq     uint64
+	Touched map[string]uint64 // document id → last stream sequence that changed it
+	Rejects []Reject
+}
 
 // Log couples a model with its stream.
 type Log struct {
@@ -47,18 +98,30 @@ type Log struct {
 	stream string
 	log    *slog.Logger
 
-	mu      sync.RWMutex // guards model and applied
+	mu      sync.RWMutex // guards the fields below and the model
 	model   Model
-	applied uint64 // highest stream sequence handled
+	applied uint64 // every message up to here is applied or rejected
+	touched map[string]uint64
+	rejects []Reject
+	dirty   map[string]bool
+	waiters int
+	notify  chan struct{} // closed and replaced when applied moves while someone waits
+
+	opts     Options
+	snapSeq  uint64 // sequence of the last snapshot written or loaded
+	snapAt   time.Time
+	storeSeq uint64 // the store's checkpoint as last read or written
 
 	locks  [128]sync.Mutex
 	cancel context.CancelFunc
-	done   chan struct{}
+	wg     sync.WaitGroup
+	cc     jetstream.ConsumeContext
 }
 
 // New returns a log over stream for model.
 func New(js jetstream.JetStream, stream string, model Model, logger *slog.Logger) *Log {
-	return &Log{js: js, stream: stream, model: model, log: logger, done: make(chan struct{})}
+	return &Log{js: js, stream: stream, model: model, log: logger,
+		touched: map[string]uint64{}, dirty: map[string]bool{}, notify: make(chan struct{})}
 }
 
 // Read runs f with the model read-locked.
@@ -72,10 +135,6 @@ func (l *Log) Read(f func()) {
 func (l *Log) RLock()   { l.mu.RLock() }
 func (l *Log) RUnlock() { l.mu.RUnlock() }
 
-// Loaded records that documents reflecting stream sequence seq were loaded into the model
-// before Start (call it under no lock, before Start).
-func (l *Log) Loaded(seq uint64) { l.applied = max(l.applied, seq) }
-
 // Applied is the highest stream sequence the model reflects.
 func (l *Log) Applied() uint64 {
 	l.mu.RLock()
@@ -83,75 +142,162 @@ func (l *Log) Applied() uint64 {
 	return l.applied
 }
 
-// Start runs the projector as the durable consumer named durable (filters: subjects of
-// the stream it reads; empty: all) and returns once the backlog present at start is
-// applied (or after 30 s, with a warning).
-func (l *Log) Start(ctx context.Context, durable string, flush Flush) error {
-	backlog, err := bus.StreamLastSeq(ctx, l.js, l.stream)
+// StoreCheckpoint is the stream sequence the store's documents reflect, as last written.
+func (l *Log) StoreCheckpoint() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.storeSeq
+}
+
+// Rejected lists the messages the model refused.
+func (l *Log) Rejected() []Reject {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]Reject(nil), l.rejects...)
+}
+
+// Start loads the latest snapshot, replays the stream from it with an ordered consumer,
+// returns once the model holds everything that was on the stream at start, and keeps
+// applying new messages, flushing documents and saving snapshots until Close.
+func (l *Log) Start(ctx context.Context, opts Options) error {
+	if opts.SnapshotEvery == 0 {
+		opts.SnapshotEvery = 5000
+	}
+	if opts.SnapshotInterval == 0 {
+		opts.SnapshotInterval = time.Minute
+	}
+	l.opts = opts
+	began := time.Now()
+	if opts.Legacy != "" {
+		if err := l.js.DeleteConsumer(ctx, l.stream, opts.Legacy); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			l.log.Warn("old projector consumer not deleted", "consumer", opts.Legacy, "err", err)
+		}
+	}
+	target, err := bus.StreamLastSeq(ctx, l.js, l.stream)
 	if err != nil {
 		return err
 	}
-	// The stream is the truth and the store only a copy of it, so a store outage must
-	// never dead-letter a projection: retry without limit (invalid events still go to the
-	// dead-letter stream at once).
-	c, err := consumer.New(ctx, l.js, consumer.Config{Stream: l.stream, Durable: durable, Logger: l.log, MaxDeliver: -1})
-	if err != nil {
+	if err := l.loadSnapshot(ctx, target); err != nil {
 		return err
 	}
+	fromSnapshot := l.applied
+
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	l.cancel = cancel
-	go func() {
-		defer close(l.done)
-		_ = c.Run(rctx, func(ctx context.Context, batch []*consumer.Msg) error { return l.project(ctx, batch, flush) })
-	}()
-	// The backlog is applied and stored once the projector has settled every message up
-	// to it (documents loaded at start may be ahead of what was settled).
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ok, err := c.Settled(ctx, backlog)
-		if err == nil && ok {
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			l.log.Warn("serving before the backlog is applied", "stream", l.stream, "backlog", backlog, "applied", l.Applied())
-			return nil
-		}
-		time.Sleep(5 * time.Millisecond)
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	if l.applied > 0 {
+		cfg = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: l.applied + 1}
 	}
-}
-
-// Close stops the projector after its current batch.
-func (l *Log) Close() {
-	if l.cancel != nil {
-		l.cancel()
-		<-l.done
-		l.cancel = nil
+	oc, err := l.js.OrderedConsumer(ctx, l.stream, cfg)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("eventlog: %s: %w", l.stream, err)
 	}
-}
+	l.cc, err = oc.Consume(func(m jetstream.Msg) { l.apply(rctx, m) }, jetstream.PullMaxMessages(1024))
+	if err != nil {
+		cancel()
+		return fmt.Errorf("eventlog: %s: %w", l.stream, err)
+	}
+	if !l.WaitApplied(ctx, target, 0) {
+		l.Close()
+		return fmt.Errorf("eventlog: %s: replay stopped at %d of %d: %w", l.stream, l.Applied(), target, ctx.Err())
+	}
 
-func (l *Log) project(ctx context.Context, batch []*consumer.Msg, flush Flush) error {
-	dirty := map[string]bool{}
+	cp, err := opts.Checkpoint.Get(ctx)
+	if err != nil {
+		l.Close()
+		return err
+	}
 	l.mu.Lock()
-	for _, m := range batch {
-		l.applied = max(l.applied, m.Seq) // even a message failing below is behind us
-		ids, err := l.model.Apply(m.Env, m.Seq)
-		if err != nil {
-			m.Fail(err)
-			continue
-		}
-		for _, id := range ids {
-			dirty[id] = true
+	l.storeSeq = cp
+	behind := 0
+	for id, seq := range l.touched {
+		if seq > cp {
+			l.dirty[id] = true
+			behind++
+		} else if opts.Stored != nil {
+			opts.Stored(id)
 		}
 	}
 	l.mu.Unlock()
-	if len(dirty) == 0 {
-		return nil
+	switch {
+	case cp == 0 && behind > 0:
+		l.log.Warn("the store is empty: rebuilding its documents from the stream", "stream", l.stream, "documents", behind)
+	case cp > l.applied:
+		l.log.Warn("the store is ahead of the stream: was the stream replaced?", "stream", l.stream, "store", cp, "stream_last", l.applied)
+	case behind > 0:
+		l.log.Info("the store is behind the stream: rewriting what changed", "stream", l.stream, "store", cp, "documents", behind)
 	}
-	ids := make([]string, 0, len(dirty))
-	for id := range dirty {
-		ids = append(ids, id)
+	l.log.Info("model ready", "stream", l.stream, "snapshot", fromSnapshot, "replayed", l.Applied()-fromSnapshot,
+		"seq", l.Applied(), "took", time.Since(began).Round(time.Millisecond))
+
+	l.wg.Go(func() { l.flushLoop(rctx) })
+	return nil
+}
+
+// Close stops applying, writes what is dirty, records the checkpoint and saves a snapshot.
+func (l *Log) Close() {
+	if l.cancel == nil {
+		return
 	}
-	return flush(ctx, ids)
+	if l.cc != nil {
+		l.cc.Stop()
+		<-l.cc.Closed()
+	}
+	l.cancel()
+	l.wg.Wait()
+	l.cancel = nil
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := l.flushOnce(ctx); err != nil {
+		l.log.Warn("documents not written at close; the next start writes them", "stream", l.stream, "err", err)
+	}
+	if l.Applied() > l.snapSeq {
+		if err := l.saveSnapshot(ctx); err != nil {
+			l.log.Warn("snapshot not saved at close", "stream", l.stream, "err", err)
+		}
+	}
+}
+
+// apply folds one delivered message into the model, in stream order.
+func (l *Log) apply(ctx context.Context, m jetstream.Msg) {
+	md, err := m.Metadata()
+	if err != nil {
+		return
+	}
+	seq := md.Sequence.Stream
+	l.mu.Lock()
+	if seq <= l.applied { // an ordered consumer that restarted: already handled
+		l.mu.Unlock()
+		return
+	}
+	env, err := events.Decode(m.Data())
+	var ids []string
+	if err == nil {
+		ids, err = l.model.Apply(env, seq)
+	}
+	if err != nil {
+		l.rejects = append(l.rejects, Reject{Subject: m.Subject(), Seq: seq})
+	}
+	for _, id := range ids {
+		l.touched[id] = seq
+		l.dirty[id] = true
+	}
+	l.applied = seq
+	if l.waiters > 0 {
+		close(l.notify)
+		l.notify = make(chan struct{})
+	}
+	l.mu.Unlock()
+	if err != nil {
+		reason := err.Error()
+		l.log.Error("event rejected", "stream", l.stream, "subject", m.Subject(), "seq", seq, "reason", reason)
+		dl := events.DeadLetter{Consumer: strings.ToLower(l.stream) + "-model", Stream: l.stream, Subject: m.Subject(), Sequence: seq,
+			Attempts: 1, Reason: reason, Time: time.Now().UTC(), Event: m.Data()}
+		if err := consumer.PublishDeadLetter(ctx, l.js, dl); err != nil {
+			l.log.Error("dead letter not written", "stream", l.stream, "seq", seq, "err", err)
+		}
+	}
 }
 
 // Lock serialises commands on one record (or any key) in this process; call the returned
@@ -164,10 +310,21 @@ func (l *Log) Lock(key string) func() {
 	return m.Unlock
 }
 
-// Commit appends env with expect and applies it to the model on the ack. On a conflict
-// (another writer appended first) it waits until the model has caught up with the stream,
-// so the caller can decide again on fresh state, and returns bus.ErrConflict.
+// Commit appends env with expect and returns once the model has applied it. Rejected
+// messages on the expectation's subjects count as seen, so a poison message never blocks a
+// record. On a conflict (another writer appended first) it waits until the model has caught
+// up with the stream, so the caller can decide again on fresh state, and returns
+// bus.ErrConflict.
 func (l *Log) Commit(ctx context.Context, env events.Envelope, expect bus.Expect) (uint64, error) {
+	if expect.Filter != "" {
+		l.mu.RLock()
+		for _, r := range l.rejects {
+			if r.Seq > expect.LastSeq && SubjectMatches(expect.Filter, r.Subject) {
+				expect.LastSeq = r.Seq
+			}
+		}
+		l.mu.RUnlock()
+	}
 	seq, err := bus.Append(ctx, l.js, env, expect)
 	if errors.Is(err, bus.ErrConflict) {
 		if last, lerr := bus.LastSeq(ctx, l.js, l.stream, expect.Filter); lerr == nil {
@@ -178,25 +335,270 @@ func (l *Log) Commit(ctx context.Context, env events.Envelope, expect bus.Expect
 	if err != nil {
 		return 0, err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.applied = max(l.applied, seq)
-	if _, err := l.model.Apply(env, seq); err != nil {
-		return seq, fmt.Errorf("eventlog: apply own event %s: %w", env.Type, err)
+	if !l.WaitApplied(ctx, seq, 10*time.Second) {
+		l.log.Warn("appended event not applied yet; answering anyway", "stream", l.stream, "seq", seq, "type", env.Type)
 	}
 	return seq, nil
 }
 
-// WaitApplied waits until the model reflects stream sequence seq, up to limit.
+// WaitApplied waits until the model reflects stream sequence seq, up to limit (0: as long
+// as ctx lasts).
 func (l *Log) WaitApplied(ctx context.Context, seq uint64, limit time.Duration) bool {
-	deadline := time.Now().Add(limit)
-	for ctx.Err() == nil && time.Now().Before(deadline) {
-		if l.Applied() >= seq {
+	var timeout <-chan time.Time
+	if limit > 0 {
+		t := time.NewTimer(limit)
+		defer t.Stop()
+		timeout = t.C
+	}
+	for {
+		l.mu.Lock()
+		if l.applied >= seq {
+			l.mu.Unlock()
 			return true
 		}
-		time.Sleep(2 * time.Millisecond)
+		l.waiters++
+		ch := l.notify
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		case <-timeout:
+		}
+		l.mu.Lock()
+		l.waiters--
+		done := l.applied >= seq
+		l.mu.Unlock()
+		if done {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		select {
+		case <-timeout:
+			return false
+		default:
+		}
 	}
-	return false
+}
+
+// flushInterval is how often dirty documents are written; checkpointEvery how often the
+// store's checkpoint is recorded at most.
+const (
+	flushInterval   = 50 * time.Millisecond
+	checkpointEvery = time.Second
+)
+
+func (l *Log) flushLoop(ctx context.Context) {
+	t := time.NewTicker(flushInterval)
+	defer t.Stop()
+	failures := 0
+	var lastCP time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if failures > 0 { // back off while the store is away: 50 ms doubling to 5 s
+			if time.Since(lastCP) < min(flushInterval<<min(failures, 7), 5*time.Second) {
+				continue
+			}
+		}
+		if err := l.flushDirty(ctx); err != nil {
+			failures++
+			lastCP = time.Now()
+			if failures == 1 || failures%20 == 0 {
+				l.log.Warn("store write failed; retrying", "stream", l.stream, "attempt", failures, "err", err)
+			}
+			continue
+		}
+		failures = 0
+		if time.Since(lastCP) >= checkpointEvery {
+			if err := l.writeCheckpoint(ctx); err == nil {
+				lastCP = time.Now()
+			}
+		}
+		l.maybeSnapshot(ctx)
+	}
+}
+
+// flushDirty writes every dirty document; on failure they stay dirty.
+func (l *Log) flushDirty(ctx context.Context) error {
+	l.mu.Lock()
+	if len(l.dirty) == 0 {
+		l.mu.Unlock()
+		return nil
+	}
+	dirty := l.dirty
+	l.dirty = map[string]bool{}
+	l.mu.Unlock()
+	ids := make([]string, 0, len(dirty))
+	for id := range dirty {
+		ids = append(ids, id)
+	}
+	if err := l.opts.Flush(ctx, ids); err != nil {
+		l.mu.Lock()
+		for id := range dirty {
+			l.dirty[id] = true
+		}
+		l.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// flushOnce writes what is dirty and records the checkpoint.
+func (l *Log) flushOnce(ctx context.Context) error {
+	if err := l.flushDirty(ctx); err != nil {
+		return err
+	}
+	return l.writeCheckpoint(ctx)
+}
+
+// writeCheckpoint records the sequence every written document reflects: the applied
+// sequence at a moment when nothing was dirty.
+func (l *Log) writeCheckpoint(ctx context.Context) error {
+	l.mu.RLock()
+	seq, clean, cur := l.applied, len(l.dirty) == 0, l.storeSeq
+	l.mu.RUnlock()
+	if !clean || seq <= cur {
+		return nil
+	}
+	if err := l.opts.Checkpoint.Set(ctx, seq); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.storeSeq = max(l.storeSeq, seq)
+	l.mu.Unlock()
+	return nil
+}
+
+// FlushNow writes what is dirty and records the checkpoint (tests, rebuild, shutdown).
+func (l *Log) FlushNow(ctx context.Context) error { return l.flushOnce(ctx) }
+
+func (l *Log) maybeSnapshot(ctx context.Context) {
+	l.mu.RLock()
+	due := l.applied >= l.snapSeq+l.opts.SnapshotEvery ||
+		(l.applied > l.snapSeq && time.Since(l.snapAt) >= l.opts.SnapshotInterval)
+	l.mu.RUnlock()
+	if !due {
+		return
+	}
+	if err := l.saveSnapshot(ctx); err != nil {
+		l.log.Warn("snapshot not saved", "stream", l.stream, "err", err)
+		l.snapAt = time.Now() // try again after the interval
+	}
+}
+
+// SnapshotNow saves the model now (tests, tools).
+func (l *Log) SnapshotNow(ctx context.Context) error { return l.saveSnapshot(ctx) }
+
+func (l *Log) saveSnapshot(ctx context.Context) error {
+	var meta, model bytes.Buffer
+	l.mu.RLock()
+	seq := l.applied
+	err := gob.NewEncoder(&meta).Encode(snapshotMeta{Seq: seq, Touched: l.touched, Rejects: l.rejects})
+	if err == nil {
+		err = l.model.Snapshot(&model)
+	}
+	l.mu.RUnlock()
+	if err != nil {
+		return fmt.Errorf("eventlog: snapshot %s: %w", l.stream, err)
+	}
+	var head [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(head[:], uint64(meta.Len()))
+	body := make([]byte, 0, n+meta.Len()+model.Len())
+	body = append(append(append(body, head[:n]...), meta.Bytes()...), model.Bytes()...)
+	obj, err := snapshots(ctx, l.js)
+	if err != nil {
+		return err
+	}
+	if _, err := obj.PutBytes(ctx, l.stream, body); err != nil {
+		return fmt.Errorf("eventlog: snapshot %s: %w", l.stream, err)
+	}
+	l.snapSeq, l.snapAt = seq, time.Now()
+	l.log.Debug("snapshot saved", "stream", l.stream, "seq", seq, "bytes", len(body))
+	return nil
+}
+
+// loadSnapshot restores the model from the latest snapshot, if there is one that fits a
+// stream whose last sequence is last.
+func (l *Log) loadSnapshot(ctx context.Context, last uint64) error {
+	obj, err := snapshots(ctx, l.js)
+	if err != nil {
+		return err
+	}
+	body, err := obj.GetBytes(ctx, l.stream)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		l.snapAt = time.Now()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("eventlog: snapshot %s: %w", l.stream, err)
+	}
+	size, n := binary.Uvarint(body)
+	if n <= 0 || uint64(len(body)-n) < size {
+		return fmt.Errorf("eventlog: snapshot %s is damaged; run `onramp rebuild` to replay the stream", l.stream)
+	}
+	var meta snapshotMeta
+	if err := gob.NewDecoder(bytes.NewReader(body[n : n+int(size)])).Decode(&meta); err != nil {
+		return fmt.Errorf("eventlog: snapshot %s is damaged (%v); run `onramp rebuild` to replay the stream", l.stream, err)
+	}
+	if meta.Seq > last {
+		l.log.Warn("snapshot is ahead of the stream; replaying the stream instead", "stream", l.stream, "snapshot", meta.Seq, "stream_last", last)
+		l.snapAt = time.Now()
+		return nil
+	}
+	if err := l.model.Restore(bytes.NewReader(body[n+int(size):])); err != nil {
+		return fmt.Errorf("eventlog: snapshot %s does not fit this version (%v); run `onramp rebuild` to replay the stream", l.stream, err)
+	}
+	l.applied, l.rejects = meta.Seq, meta.Rejects
+	if meta.Touched != nil {
+		l.touched = meta.Touched
+	}
+	l.snapSeq, l.snapAt = meta.Seq, time.Now()
+	return nil
+}
+
+func snapshots(ctx context.Context, js jetstream.JetStream) (jetstream.ObjectStore, error) {
+	obj, err := js.ObjectStore(ctx, SnapshotBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		obj, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket: SnapshotBucket, Description: "Onramp read-model snapshots (rebuildable from the streams)",
+			Storage: jetstream.FileStorage})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: snapshot bucket: %w", err)
+	}
+	return obj, nil
+}
+
+// Forget deletes stream's snapshot and resets the store checkpoint, so the next start
+// replays the whole stream and rewrites every document (`onramp rebuild`).
+func Forget(ctx context.Context, js jetstream.JetStream, stream string, cp Checkpoint) error {
+	obj, err := snapshots(ctx, js)
+	if err != nil {
+		return err
+	}
+	if err := obj.Delete(ctx, stream); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+		return fmt.Errorf("eventlog: forget %s: %w", stream, err)
+	}
+	return cp.Set(ctx, 0)
+}
+
+// SubjectMatches reports whether subject matches the NATS filter (with * and > wildcards).
+func SubjectMatches(filter, subject string) bool {
+	f, s := strings.Split(filter, "."), strings.Split(subject, ".")
+	for i, tok := range f {
+		if tok == ">" {
+			return len(s) > i
+		}
+		if i >= len(s) || (tok != "*" && tok != s[i]) {
+			return false
+		}
+	}
+	return len(f) == len(s)
 }
 
 // Retry runs a decide-and-commit function again when it lost a race to another writer.

@@ -30,10 +30,7 @@ type Config struct {
 	LogLinks bool
 	// BaseURL prefixes logged links, e.g. http://127.0.0.1:8080.
 	BaseURL string
-	// Durable names the projector's consumer; default identity-projector. Each replica
-	// keeping its own store needs its own.
-	Durable string
-	Now     func() time.Time
+	Now func() time.Time
 }
 
 // Main is the identity service.
@@ -49,6 +46,7 @@ type Main struct {
 
 	state *identity.State // guarded by el's lock: read with el.Read
 	el    *eventlog.Log
+	cp    *store.Checkpoint
 
 	accounts *identity.Limiter
 	clients  *identity.Limiter
@@ -65,9 +63,6 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Durable == "" {
-		cfg.Durable = "identity-projector"
-	}
 	logger = logger.With("service", "identity")
 	m := &Main{
 		nc: nc, js: js, log: logger, cfg: cfg,
@@ -78,6 +73,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		accounts: identity.NewLimiter(5, time.Second, 15*time.Minute),
 		clients:  identity.NewLimiter(20, time.Second, 15*time.Minute),
 	}
+	m.cp = store.NewCheckpoint(db, "IDENTITY")
 	m.el = eventlog.New(js, "IDENTITY", model{m.state}, logger)
 	m.verify = authn.NewVerifier(func(context.Context) (map[string]ed25519.PublicKey, error) { return m.keys.public(), nil })
 	return m, nil
@@ -85,10 +81,10 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 
 // model adapts the identity state to the event log: document ids are "person:<id>" and
 // "session:<id>".
-type model struct{ s *identity.State }
+type model struct{ *identity.State }
 
 func (m model) Apply(env events.Envelope, seq uint64) ([]string, error) {
-	ch, err := m.s.Apply(env, seq)
+	ch, err := m.State.Apply(env, seq)
 	if err != nil {
 		return nil, err
 	}
@@ -104,13 +100,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.keys.load(ctx, m.cfg.Now()); err != nil {
 		return err
 	}
-	if err := m.people.All(ctx, func(p identity.Person) error { m.state.LoadPerson(p); m.el.Loaded(p.Seq); return nil }); err != nil {
-		return err
-	}
-	if err := m.sess.All(ctx, func(s identity.Session) error { m.state.LoadSession(s); m.el.Loaded(s.Seq); return nil }); err != nil {
-		return err
-	}
-	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
+	if err := m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Legacy: "identity-projector"}); err != nil {
 		return err
 	}
 	if err := m.register(); err != nil {

@@ -17,7 +17,9 @@ import (
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/devstack/devstacktest"
+	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/store"
 	"onramp.dev/services/identity"
 )
 
@@ -28,7 +30,7 @@ type fixture struct {
 
 func start(t *testing.T, env *devstacktest.Env, db, durable string) *Main {
 	t.Helper()
-	m, err := New(env.NATS, env.Mongo.Database(db), slog.New(slog.DiscardHandler), Config{Durable: durable})
+	m, err := New(env.NATS, env.Mongo.Database(db), slog.New(slog.DiscardHandler), Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +269,7 @@ func TestSecondReplicaCannotAppendOnStaleView(t *testing.T) {
 
 }
 
-func TestRestartLoadsStateAndRedeliveryChangesNothing(t *testing.T) {
+func TestRestartFromSnapshotAndFromTheWholeStream(t *testing.T) {
 	env := devstacktest.Start(t)
 	m := start(t, env, "identity", "")
 	f := fixture{env, m}
@@ -278,41 +280,40 @@ func TestRestartLoadsStateAndRedeliveryChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	js, _ := jetstream.New(env.NATS)
 	last, _ := bus.LastSeq(ctx, js, "IDENTITY", "onramp.identity.>")
-	waitFor(t, func() bool {
-		info, err := js.Consumer(ctx, "IDENTITY", "identity-projector")
-		if err != nil {
-			return false
-		}
-		ci, err := info.Info(ctx)
-		return err == nil && ci.AckFloor.Stream == last
-	})
-	_ = m.Close()
+	_ = m.Close() // saves a snapshot
 
-	// Replay the whole stream to the projector, as after a lost ack.
-	if err := js.DeleteConsumer(ctx, "IDENTITY", "identity-projector"); err != nil {
-		t.Fatal(err)
-	}
-	m2 := start(t, env, "identity", "")
-	f2 := fixture{env, m2}
-	people := must[events.PeopleReply](t)(call[events.PeopleReply](t, f2, events.OpPeopleList, hr, nil))
-	if len(people.Items) != 2 {
-		t.Fatalf("after restart HR sees %d people", len(people.Items))
-	}
-	waitFor(t, func() bool {
-		ci, err := js.Consumer(ctx, "IDENTITY", "identity-projector")
-		if err != nil {
-			return false
-		}
-		info, err := ci.Info(ctx)
-		return err == nil && info.AckFloor.Stream == last
-	})
-	n := 0
-	_ = m2.people.All(ctx, func(identity.Person) error { n++; return nil })
-	if n != 2 {
-		t.Fatalf("%d person documents after replay, want 2", n)
-	}
-	if got := m2.el.Applied(); got != last {
-		t.Fatalf("state at seq %d after replay, want %d", got, last)
+	for _, c := range []struct {
+		name   string
+		forget bool // delete the snapshot and the store's documents first
+	}{{"from the snapshot", false}, {"from the whole stream, store lost", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.forget {
+				if err := env.Mongo.Database("identity").Collection("people").Drop(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if err := eventlog.Forget(ctx, js, "IDENTITY", store.NewCheckpoint(env.Mongo.Database("identity"), "IDENTITY")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m2 := start(t, env, "identity", "")
+			f2 := fixture{env, m2}
+			people := must[events.PeopleReply](t)(call[events.PeopleReply](t, f2, events.OpPeopleList, hr, nil))
+			if len(people.Items) != 2 {
+				t.Fatalf("after restart HR sees %d people", len(people.Items))
+			}
+			if got := m2.el.Applied(); got != last {
+				t.Fatalf("state at seq %d after restart, want %d", got, last)
+			}
+			if err := m2.el.FlushNow(ctx); err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			_ = m2.people.All(ctx, func(identity.Person) error { n++; return nil })
+			if n != 2 {
+				t.Fatalf("%d person documents, want 2", n)
+			}
+			_ = m2.Close()
+		})
 	}
 }
 

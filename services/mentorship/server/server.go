@@ -30,8 +30,6 @@ import (
 
 // Config tunes the service.
 type Config struct {
-	// Durable names the projector's consumer; default mentorship-projector.
-	Durable string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Keys are the token-signing public keys; default: fetched from identity.
@@ -52,6 +50,7 @@ type Main struct {
 
 	state *mentorship.State // guarded by el's lock
 	el    *eventlog.Log
+	cp    *store.Checkpoint
 
 	bookMu sync.RWMutex // guards book; taken after el's lock, never before
 	book   *mentorship.SkillBook
@@ -70,9 +69,6 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Durable == "" {
-		cfg.Durable = "mentorship-projector"
-	}
 	if cfg.Keys == nil {
 		cfg.Keys = authn.IdentityKeys(nc)
 	}
@@ -90,13 +86,10 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		state:    mentorship.NewState(),
 		book:     mentorship.NewSkillBook(),
 	}
-	m.el = eventlog.New(js, "MENTORSHIP", model{m.state}, logger)
+	m.cp = store.NewCheckpoint(db, "MENTORSHIP")
+	m.el = eventlog.New(js, "MENTORSHIP", m.state, logger)
 	return m, nil
 }
-
-type model struct{ s *mentorship.State }
-
-func (m model) Apply(env events.Envelope, seq uint64) ([]string, error) { return m.s.Apply(env, seq) }
 
 // Run loads the profiles and mentorships, starts the projector, the directory and the
 // skills read model, and registers the operations. It returns once the service answers
@@ -105,13 +98,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := bus.EnsureStreams(ctx, m.js); err != nil {
 		return err
 	}
-	if err := m.profiles.All(ctx, func(p mentorship.Profile) error { m.state.LoadProfile(p); m.el.Loaded(p.Seq); return nil }); err != nil {
-		return err
-	}
-	if err := m.pairs.All(ctx, func(p mentorship.Pair) error { m.state.LoadPair(p); m.el.Loaded(p.Seq); return nil }); err != nil {
-		return err
-	}
-	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
+	if err := m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Legacy: "mentorship-projector"}); err != nil {
 		return err
 	}
 	m.bg = background.Start(ctx)

@@ -100,7 +100,6 @@ func (f *fixture) append(actor, subject string, p events.Payload) uint64 {
 func (f *fixture) start(durable string) *Main {
 	f.t.Helper()
 	m, err := New(f.env.NATS, f.env.Mongo.Database("mentorship"), slog.New(slog.DiscardHandler), Config{
-		Durable: durable,
 		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
 			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
 		},
@@ -220,7 +219,7 @@ func TestAcceptPublishesPairAcceptedOnce(t *testing.T) {
 		f.m.el.RLock()
 		defer f.m.el.RUnlock()
 	}()
-	if _, err := (model{f.m.state}).Apply(env, raw.Sequence); err != nil {
+	if _, err := f.m.state.Apply(env, raw.Sequence); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := json.Marshal(must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipGet, "hr", events.MentorshipRequest{ID: v.ID})))

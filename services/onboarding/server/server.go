@@ -30,9 +30,6 @@ import (
 
 // Config tunes the service.
 type Config struct {
-	// Durable names the projector's consumer; default onboarding-projector. Each replica
-	// keeping its own store needs its own.
-	Durable string
 	// Now is the clock (tests move it); default time.Now.
 	Now func() time.Time
 	// SweepEvery is how often overdue tasks are looked for; default one minute, negative:
@@ -56,6 +53,7 @@ type Main struct {
 
 	state *onboarding.State // guarded by el's lock
 	el    *eventlog.Log
+	cp    *store.Checkpoint
 
 	saver *store.Saver[onboarding.Plan]
 
@@ -71,9 +69,6 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.Durable == "" {
-		cfg.Durable = "onboarding-projector"
 	}
 	if cfg.SweepEvery == 0 {
 		cfg.SweepEvery = time.Minute
@@ -95,13 +90,10 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		state:  onboarding.NewState(),
 	}
 	m.saver = store.NewSaver(m.plans)
-	m.el = eventlog.New(js, "ONBOARDING", model{m.state}, logger)
+	m.cp = store.NewCheckpoint(db, "ONBOARDING")
+	m.el = eventlog.New(js, "ONBOARDING", m.state, logger)
 	return m, nil
 }
-
-type model struct{ s *onboarding.State }
-
-func (m model) Apply(env events.Envelope, seq uint64) ([]string, error) { return m.s.Apply(env, seq) }
 
 // Run loads the plans, starts the projector, the directory, the consumers of identity's
 // and mentorship's events and the overdue sweeper, and registers the operations. It
@@ -110,15 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := bus.EnsureStreams(ctx, m.js); err != nil {
 		return err
 	}
-	if err := m.plans.All(ctx, func(p onboarding.Plan) error {
-		m.state.Load(p)
-		m.el.Loaded(p.Seq)
-		m.saver.Loaded(p.ID)
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
+	if err := m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Stored: m.saver.Loaded, Legacy: "onboarding-projector"}); err != nil {
 		return err
 	}
 	m.bg = background.Start(ctx)

@@ -61,7 +61,7 @@ func (f *fixture) setNow(t time.Time) { f.now.Store(&t) }
 func (f *fixture) start(durable string) *Main {
 	f.t.Helper()
 	m, err := New(f.env.NATS, f.env.Mongo.Database("onboarding"), slog.New(slog.DiscardHandler), Config{
-		Durable: durable, Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1,
+		Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1,
 		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
 			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
 		},

@@ -33,8 +33,6 @@ import (
 
 // Config tunes the service.
 type Config struct {
-	// Durable names the projector's consumer; default skills-projector.
-	Durable string
 	// TrainingDurable names the consumer of training events; default skills-training.
 	TrainingDurable string
 	// SweepEvery is how often expired certifications are looked for; default 1 minute.
@@ -58,6 +56,7 @@ type Main struct {
 
 	state *skills.State // guarded by el's lock
 	el    *eventlog.Log
+	cp    *store.Checkpoint
 
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
@@ -71,9 +70,6 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.Durable == "" {
-		cfg.Durable = "skills-projector"
 	}
 	if cfg.TrainingDurable == "" {
 		cfg.TrainingDurable = "skills-training"
@@ -101,14 +97,15 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		dir:     directory.New(logger),
 		state:   skills.NewState(cat, mods),
 	}
+	m.cp = store.NewCheckpoint(db, "SKILLS")
 	m.el = eventlog.New(js, "SKILLS", model{m.state}, logger)
 	return m, nil
 }
 
-type model struct{ s *skills.State }
+type model struct{ *skills.State }
 
 func (m model) Apply(env events.Envelope, seq uint64) ([]string, error) {
-	id, err := m.s.Apply(env, seq)
+	id, err := m.State.Apply(env, seq)
 	if err != nil {
 		return nil, err
 	}
@@ -121,18 +118,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := bus.EnsureStreams(ctx, m.js); err != nil {
 		return err
 	}
-	if err := m.imports.All(ctx, func(i skills.Import) error { m.state.LoadImport(i); m.el.Loaded(i.Seq); return nil }); err != nil {
-		return err
-	}
-	if err := m.records.All(ctx, func(d skills.Doc) error { m.state.LoadDoc(d); m.el.Loaded(d.Seq); return nil }); err != nil {
-		return err
-	}
 	m.bg = background.Start(ctx)
 	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
 	}
-	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
+	if err := m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Legacy: "skills-projector"}); err != nil {
 		m.stop()
 		return err
 	}

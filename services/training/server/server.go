@@ -32,8 +32,6 @@ import (
 
 // Config tunes the service.
 type Config struct {
-	// Durable names the projector's consumer; default training-projector.
-	Durable string
 	// Now is the clock (tests move it); default time.Now.
 	Now func() time.Time
 	// SweepEvery is how often overdue assignments are looked for; default one minute,
@@ -58,6 +56,7 @@ type Main struct {
 
 	state *training.State // guarded by el's lock
 	el    *eventlog.Log
+	cp    *store.Checkpoint
 
 	learners *store.Saver[training.Learner]
 	asgs     *store.Saver[training.Assignment]
@@ -76,9 +75,6 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.Durable == "" {
-		cfg.Durable = "training-projector"
 	}
 	if cfg.SweepEvery == 0 {
 		cfg.SweepEvery = time.Minute
@@ -101,13 +97,10 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		state:  training.NewState(cfg.Modules),
 	}
 	m.learners, m.asgs = store.NewSaver(m.learn), store.NewSaver(m.asg)
-	m.el = eventlog.New(js, "TRAINING", model{m.state}, logger)
+	m.cp = store.NewCheckpoint(db, "TRAINING")
+	m.el = eventlog.New(js, "TRAINING", m.state, logger)
 	return m, nil
 }
-
-type model struct{ s *training.State }
-
-func (m model) Apply(env events.Envelope, seq uint64) ([]string, error) { return m.s.Apply(env, seq) }
 
 // Run loads the documents, starts the projector, the directory, the consumer of hired
 // events and the overdue sweeper, and registers the operations.
@@ -115,23 +108,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := bus.EnsureStreams(ctx, m.js); err != nil {
 		return err
 	}
-	if err := m.learn.All(ctx, func(l training.Learner) error {
-		m.state.LoadLearner(l)
-		m.el.Loaded(l.Seq)
-		m.learners.Loaded(l.DocID())
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := m.asg.All(ctx, func(a training.Assignment) error {
-		m.state.LoadAssignment(a)
-		m.el.Loaded(a.Seq)
-		m.asgs.Loaded(a.DocID())
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := m.el.Start(ctx, m.cfg.Durable, m.flush); err != nil {
+	if err := m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Stored: m.stored, Legacy: "training-projector"}); err != nil {
 		return err
 	}
 	m.bg = background.Start(ctx)
@@ -176,6 +153,16 @@ func (m *Main) Close() error {
 
 // flush writes the documents a projector batch touched: new ones as bulk inserts (the
 // cheap path on the embedded store), changed ones as whole-document replacements.
+// stored tells the savers which documents the store holds already.
+func (m *Main) stored(key string) {
+	switch kind, id, _ := strings.Cut(key, ":"); kind {
+	case "learner":
+		m.learners.Loaded(training.LearnerID(id))
+	case "assignment":
+		m.asgs.Loaded(id)
+	}
+}
+
 func (m *Main) flush(ctx context.Context, keys []string) error {
 	var learners []training.Learner
 	var asgs []training.Assignment
