@@ -30,7 +30,7 @@ type Config struct {
 	LogLinks bool
 	// BaseURL prefixes logged links, e.g. http://127.0.0.1:8080.
 	BaseURL string
-	Now func() time.Time
+	Now     func() time.Time
 }
 
 // Main is the identity service.
