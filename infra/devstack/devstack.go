@@ -41,6 +41,8 @@ type Stack struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	indexer  *idIndexer
+	wal      *walKeeper
+	dir      string
 }
 
 // Start starts both engines and returns once both accept connections.
@@ -77,9 +79,12 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	s.storeURI = uri
 	s.indexer = newIDIndexer(filepath.Join(cfg.Dir, "ferretdb"), cfg.Logger)
+	s.wal = newWALKeeper(filepath.Join(cfg.Dir, "ferretdb"), cfg.Logger)
+	s.dir = cfg.Dir
 	go func() {
 		defer close(s.done)
 		go s.indexer.run(fctx, 250*time.Millisecond)
+		go s.wal.run(fctx, 2*time.Second)
 		_ = f.Run(fctx)
 	}()
 	return s, nil

@@ -2,6 +2,7 @@ package devstack_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,4 +117,76 @@ func TestIDLookupsUseTheIndex(t *testing.T) {
 	if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: "a"}}).Decode(&got); err != nil || got.V != 2 {
 		t.Fatalf("FindOne after replace = %+v, %v", got, err)
 	}
+}
+
+func TestWriteAheadLogStaysBounded(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		checkpoints bool
+	}{{"without checkpoints the log grows", false}, {"with checkpoints it stays bounded", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			peak, final := writeUnderReads(t, c.checkpoints)
+			t.Logf("write-ahead log: peak %d bytes, %d at the end", peak, final)
+			if !c.checkpoints {
+				if final < 2*devstack.WALLimit {
+					t.Fatalf("the log is only %d bytes without checkpoints: the other case proves nothing", final)
+				}
+				return
+			}
+			if final > devstack.WALLimit {
+				t.Fatalf("write-ahead log is %d bytes once the read ended (limit %d, peak %d)", final, devstack.WALLimit, peak)
+			}
+		})
+	}
+}
+
+// writeUnderReads writes about 40 MB while a reader is pinned (an open cursor, as a report
+// or a mongosh session holds), then ends the read, writes a little more, and returns the
+// log's peak and final sizes. Without checkpoints SQLite never shrinks the file again.
+func writeUnderReads(t *testing.T, checkpoints bool) (peak, final int64) {
+	ctx := context.Background()
+	s, err := devstack.Start(ctx, devstack.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mc, err := mongo.Connect(options.Client().ApplyURI(s.StoreURI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mc.Disconnect(ctx)
+	c := mc.Database("t").Collection("c")
+	for i := range 3 {
+		if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("open-%d", i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cur, err := c.Find(ctx, bson.D{}, options.Find().SetBatchSize(1))
+	if err != nil || !cur.Next(ctx) {
+		t.Fatalf("cursor: %v", err)
+	}
+	pad := strings.Repeat("x", 8<<10)
+	write := func(round, n int) {
+		docs := make([]any, n)
+		for i := range docs {
+			docs[i] = bson.D{{Key: "_id", Value: fmt.Sprintf("r%d-%d", round, i)}, {Key: "pad", Value: pad}}
+		}
+		if _, err := c.InsertMany(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+		peak = max(peak, s.WALSize())
+		if checkpoints {
+			s.CheckpointNow(ctx)
+		}
+	}
+	for round := range 10 {
+		write(round, 500)
+	}
+	_ = cur.Close(ctx)
+	write(100, 10)
+	write(101, 10)
+	if checkpoints {
+		s.CheckpointNow(ctx) // idle now
+	}
+	return peak, s.WALSize()
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -104,15 +106,33 @@ func Start(ctx context.Context, cfg Config) (_ *Portal, err error) {
 	}
 	p.closers = append(p.closers, func() error { return p.Mongo.Disconnect(context.Background()) })
 
-	for _, svc := range services {
-		m, err := svc.build(p.NATS, p.Mongo.Database(svc.name), cfg)
-		if err != nil {
+	// The services start side by side: each loads its snapshot and replays its own stream.
+	mains := make([]standalone.Main, len(services))
+	for i, svc := range services {
+		if mains[i], err = svc.build(p.NATS, p.Mongo.Database(svc.name), cfg); err != nil {
 			return nil, fmt.Errorf("%s: %w", svc.name, err)
 		}
-		if err := m.Run(ctx); err != nil {
-			return nil, fmt.Errorf("%s: %w", svc.name, err)
+	}
+	errs := make([]error, len(services))
+	var wg sync.WaitGroup
+	for i, svc := range services {
+		wg.Go(func() {
+			began := time.Now()
+			if errs[i] = mains[i].Run(ctx); errs[i] != nil {
+				errs[i] = fmt.Errorf("%s: %w", svc.name, errs[i])
+				return
+			}
+			cfg.Logger.Info("service ready", "service", svc.name, "took", time.Since(began).Round(time.Millisecond))
+		})
+	}
+	wg.Wait()
+	for i := range services {
+		if errs[i] == nil {
+			p.closers = append(p.closers, mains[i].Close)
 		}
-		p.closers = append(p.closers, m.Close)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 
 	p.Web = web.New(p.NATS, cfg.Logger, web.Config{Addr: cfg.Addr, Listener: cfg.Listener, Ready: func(ctx context.Context) error { return p.Mongo.Ping(ctx, nil) }})
