@@ -35,6 +35,10 @@ import (
 type Config struct {
 	// TrainingDurable names the consumer of training events; default skills-training.
 	TrainingDurable string
+	// TrainingBackoff are the delays before each retry of a training event that could not
+	// be handled yet (e.g. about a person the directory does not know); default the
+	// consumer's (about 13 s in all before it is dead-lettered).
+	TrainingBackoff []time.Duration
 	// SweepEvery is how often expired certifications are looked for; default 1 minute.
 	SweepEvery time.Duration
 	// Keys overrides where token-signing keys come from (tests); default the identity
@@ -128,7 +132,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	tc, err := consumer.New(ctx, m.js, consumer.Config{
-		Stream: "TRAINING", Durable: m.cfg.TrainingDurable, Logger: m.log,
+		Stream: "TRAINING", Durable: m.cfg.TrainingDurable, Logger: m.log, Backoff: m.cfg.TrainingBackoff,
 		Filters: []string{events.TypeFilter(events.ModulePassed{}.EventType())},
 	})
 	if err != nil {
@@ -205,6 +209,11 @@ func (m *Main) onModulePassed(ctx context.Context, msg *consumer.Msg) error {
 	var p events.ModulePassed
 	if err := msg.Env.Payload(&p); err != nil {
 		return err // invalid: dead-lettered
+	}
+	// An event about someone the directory does not know never creates a record: it is
+	// retried for a while (the directory may lag behind), then dead-lettered.
+	if _, ok := m.dir.Person(p.Person); !ok {
+		return fmt.Errorf("module passed by %s, whom the directory does not know", p.Person)
 	}
 	return m.commitRecord(ctx, events.System, p.Person, func(*skills.Doc) (events.Payload, error) {
 		e, ok := m.state.DecideEvidence(msg.Env.ID, p)

@@ -87,6 +87,7 @@ func (f *fixture) start(t *testing.T, trainingDurable string) *Main {
 	pub := f.key.Public().(ed25519.PublicKey)
 	m, err := New(f.env.NATS, f.env.Mongo.Database("skills"), slog.New(slog.DiscardHandler), Config{
 		TrainingDurable: trainingDurable, Now: f.clock.Now, SweepEvery: time.Hour,
+		TrainingBackoff: []time.Duration{10 * time.Millisecond, 50 * time.Millisecond},
 		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
 			return map[string]ed25519.PublicKey{"k1": pub}, nil
 		},
@@ -238,6 +239,27 @@ func TestInvalidTrainingEventIsDeadLettered(t *testing.T) {
 	waitFor(t, "dead letter", func() bool {
 		n, err := bus.LastSeq(context.Background(), f.js, "DEADLETTER", events.DeadLetterPrefix+".skills-training")
 		return err == nil && n > 0
+	})
+}
+
+func TestEventAboutAnUnknownPersonCreatesNothing(t *testing.T) {
+	f := setup(t)
+	env, _ := events.New(events.System, "nobody", events.ModulePassed{Person: "nobody", Module: "network-fundamentals", Title: "Network fundamentals",
+		Score: 90, Skills: []events.SkillLevel{{Skill: "networking", Level: 2}}}, time.Now())
+	if _, err := bus.Append(context.Background(), f.js, env, bus.Expect{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "dead letter", func() bool {
+		n, err := bus.LastSeq(context.Background(), f.js, "DEADLETTER", events.DeadLetterPrefix+".skills-training")
+		return err == nil && n > 0
+	})
+	if n, _ := bus.LastSeq(context.Background(), f.js, "SKILLS", "onramp.skills.record.nobody.>"); n != 0 {
+		t.Fatalf("a skills record event for an unknown person at seq %d", n)
+	}
+	f.m.el.Read(func() {
+		if _, ok := f.m.state.Doc("nobody"); ok {
+			t.Fatal("a skills record exists for an unknown person")
+		}
 	})
 }
 
