@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/idempotency"
 	"onramp.dev/infra/trace"
 )
 
@@ -42,11 +43,12 @@ func Connect(url, name string) (*nats.Conn, error) {
 func EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
 	for _, s := range events.Streams {
 		cfg := jetstream.StreamConfig{
-			Name:       s.Name,
-			Subjects:   s.Subjects,
-			Storage:    jetstream.FileStorage,
-			MaxAge:     s.MaxAge,
-			Duplicates: 10 * time.Minute,
+			Name:     s.Name,
+			Subjects: s.Subjects,
+			Storage:  jetstream.FileStorage,
+			MaxAge:   s.MaxAge,
+			// A client may retry a command with its Idempotency-Key for a day.
+			Duplicates: 24 * time.Hour,
 			// Let Nats-Expected-Last-Subject-Sequence-Subject filters and last-message
 			// lookups work on any subject.
 			AllowDirect: true,
@@ -73,6 +75,9 @@ func Append(ctx context.Context, js jetstream.JetStream, env events.Envelope, ex
 	if env.Trace == "" {
 		env.Trace = trace.From(ctx) // the request or event that caused this one
 	}
+	if id, ok := idempotency.NextEventID(ctx); ok {
+		env.ID = id // a client's retry appends the very same event
+	}
 	if err := env.Validate(); err != nil {
 		return 0, fmt.Errorf("bus: append: %w", err)
 	}
@@ -92,11 +97,32 @@ func Append(ctx context.Context, js jetstream.JetStream, env events.Envelope, ex
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+			// The stream checks expectations before duplicates: a retry of an event that is
+			// already the record's last one (a client retrying after a crash) is not a
+			// conflict but the same append.
+			if seq, ok := landed(ctx, js, env, expect.Filter); ok {
+				idempotency.EventAppended(ctx)
+				return seq, nil
+			}
 			return 0, fmt.Errorf("%w (%s)", ErrConflict, expect.Filter)
 		}
 		return 0, fmt.Errorf("bus: append %s: %w", env.Type, err)
 	}
+	idempotency.EventAppended(ctx)
 	return ack.Sequence, nil
+}
+
+// landed reports whether env is already the last message on filter, and at which sequence.
+func landed(ctx context.Context, js jetstream.JetStream, env events.Envelope, filter string) (uint64, bool) {
+	s, err := js.Stream(ctx, events.StreamFor(env.Type))
+	if err != nil {
+		return 0, false
+	}
+	m, err := s.GetLastMsgForSubject(ctx, filter)
+	if err != nil || m.Header.Get(jetstream.MsgIDHeader) != env.ID {
+		return 0, false
+	}
+	return m.Sequence, true
 }
 
 // LastSeq returns the stream sequence of the last message on a subject filter (wildcards

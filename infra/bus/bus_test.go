@@ -111,3 +111,24 @@ func TestConcurrentStaleWritersOneWins(t *testing.T) {
 		t.Fatalf("%d writers won, want 1", won)
 	}
 }
+
+// A client retrying a command after a crash sends the same event id with the expectation
+// it had then; the stream must answer "duplicate" (the first append stands), not a
+// conflict and never a second copy.
+func TestRetryWithStaleExpectationIsADuplicateNotAConflict(t *testing.T) {
+	js := setup(t)
+	ctx := context.Background()
+	filter := events.RecordFilter("identity", "staff", "ada")
+	first := disabled(t, "ada")
+	seq, err := bus.Append(ctx, js, first, bus.Expect{Filter: filter, LastSeq: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := bus.Append(ctx, js, first, bus.Expect{Filter: filter, LastSeq: 0})
+	if err != nil || again != seq {
+		t.Fatalf("retry = %d, %v; want the first append's sequence %d", again, err, seq)
+	}
+	if last, _ := bus.StreamLastSeq(ctx, js, "IDENTITY"); last != seq {
+		t.Fatalf("stream at %d after the retry, want %d", last, seq)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/idempotency"
 	"onramp.dev/infra/trace"
 )
 
@@ -46,6 +47,9 @@ func Call[Resp any](ctx context.Context, nc *nats.Conn, subject string, caller C
 	}
 	if tp := trace.From(ctx); tp != "" {
 		msg.Header.Set(trace.Header, tp)
+	}
+	if k := idempotency.ForCall(ctx); k != "" {
+		msg.Header.Set(idempotency.Header, k)
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -110,6 +114,7 @@ func Handle[Req, Resp any](s *Service, op string, f func(ctx context.Context, r 
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			ctx = trace.With(ctx, nats.Header(mr.Headers()).Get(trace.Header))
+			ctx = idempotency.With(ctx, nats.Header(mr.Headers()).Get(idempotency.Header))
 			r := Request[Req]{Caller: callerOf(mr.Headers())}
 			var reply events.Reply
 			if len(mr.Data()) > 0 {

@@ -141,7 +141,12 @@ func (m *Main) api(h func(w http.ResponseWriter, r *http.Request, v *viewer)) ht
 			writeError(w, err)
 			return
 		}
-		h(w, r, v)
+		switch r.Method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch:
+			m.idempotent(w, r, v, h)
+		default:
+			h(w, r, v)
+		}
 	})
 }
 

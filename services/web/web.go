@@ -40,11 +40,12 @@ type Main struct {
 	ln      net.Listener
 	done    chan error
 	closing chan struct{} // closed when Close begins: ends live streams
+	replays replays       // first answers by Idempotency-Key
 }
 
 // New builds the web service on a NATS connection.
 func New(nc *nats.Conn, logger *slog.Logger, cfg Config) *Main {
-	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{})}
+	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{}), replays: replays{nc: nc}}
 	return m
 }
 

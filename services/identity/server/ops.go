@@ -13,6 +13,7 @@ import (
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/idempotency"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/identity"
 )
@@ -356,7 +357,7 @@ func (m *Main) opInvite(ctx context.Context, r rpc.Request[events.InviteRequest]
 	if len(r.Body.Roles) > 0 && !viewer.Has(events.RoleAdmin) {
 		return events.InviteReply{}, events.Errorf(events.CodeForbidden, "only an admin may grant roles other than hire")
 	}
-	return m.hire(ctx, viewer.ID, events.NewID(m.cfg.Now()), r.Body)
+	return m.hire(ctx, viewer.ID, idempotency.RecordID(ctx, m.cfg.Now()), r.Body)
 }
 
 func (m *Main) opIssueLink(ctx context.Context, r rpc.Request[events.PersonRequest]) (events.InviteReply, error) {
@@ -474,7 +475,7 @@ func (m *Main) opEnsure(ctx context.Context, r rpc.Request[events.EnsureRequest]
 	}
 	id := r.Body.ID
 	if id == "" {
-		id = events.NewID(m.cfg.Now())
+		id = idempotency.RecordID(ctx, m.cfg.Now())
 	}
 	invite, err := m.hire(ctx, events.System, id, r.Body.InviteRequest)
 	var e *events.Error

@@ -12,6 +12,7 @@ import (
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/idempotency"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/mentorship"
 )
@@ -362,7 +363,7 @@ func (m *Main) opPropose(ctx context.Context, r rpc.Request[events.ProposeReques
 }
 
 func (m *Main) propose(ctx context.Context, viewer mentorship.Person, req events.ProposeRequest) (events.MentorshipView, error) {
-	id := events.NewID(m.cfg.Now())
+	id := idempotency.RecordID(ctx, m.cfg.Now())
 	unlock := m.el.Lock("pairs")
 	err := eventlog.Retry(func() error {
 		in := mentorship.ProposeInput{Viewer: viewer, Reason: req.Reason}
@@ -484,7 +485,7 @@ func (m *Main) opCheckin(ctx context.Context, r rpc.Request[events.CheckinReques
 }
 
 func (m *Main) checkin(ctx context.Context, viewer mentorship.Person, req events.CheckinRequest) (events.MentorshipView, error) {
-	cid := events.NewID(m.cfg.Now())
+	cid := idempotency.RecordID(ctx, m.cfg.Now())
 	err := m.onPair(ctx, viewer, req.ID, func(p *mentorship.Pair) (events.Payload, error) {
 		return mentorship.DecideCheckin(viewer, p, req, cid, m.cfg.Now(), func(s string) bool { _, ok := m.cat.Skill(s); return ok })
 	})

@@ -13,6 +13,7 @@ import (
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/idempotency"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/skills"
 )
@@ -245,7 +246,7 @@ func (m *Main) opCertify(ctx context.Context, r rpc.Request[events.SkillCertifyR
 }
 
 func (m *Main) certify(ctx context.Context, actor, person string, req events.SkillCertifyRequest) (events.SkillCertification, error) {
-	id := events.NewID(m.cfg.Now())
+	id := idempotency.RecordID(ctx, m.cfg.Now())
 	err := m.commitRecord(ctx, actor, person, func(*skills.Doc) (events.Payload, error) {
 		e, err := m.state.DecideCertification(req, id)
 		if err != nil {
@@ -308,7 +309,7 @@ func (m *Main) importFramework(ctx context.Context, actor string, req events.Ski
 	for _, s := range parsed {
 		e.Skills = append(e.Skills, events.ImportedSkill{ID: s.ID, Name: s.Name, Category: s.Category, Description: s.Description, MinLevel: s.MinLevel, MaxLevel: s.MaxLevel})
 	}
-	id := events.NewID(m.cfg.Now())
+	id := idempotency.RecordID(ctx, m.cfg.Now())
 	defer m.el.Lock("imports")()
 	err = eventlog.Retry(func() error {
 		m.el.RLock()

@@ -9,6 +9,7 @@ import (
 
 	"onramp.dev/events"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/idempotency"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/training"
 )
@@ -106,7 +107,7 @@ func (m *Main) opAssign(ctx context.Context, r rpc.Request[events.AssignRequest]
 	if err != nil {
 		return events.AssignmentView{}, err
 	}
-	id := "asg-" + events.NewID(m.cfg.Now())
+	id := "asg-" + idempotency.RecordID(ctx, m.cfg.Now())
 	if r.Caller.System && r.Body.ID != "" {
 		if !events.IsToken(r.Body.ID) {
 			return events.AssignmentView{}, &events.Error{Code: events.CodeInvalid, Message: "bad id", Fields: map[string]string{"id": "must be a token"}}

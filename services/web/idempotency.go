@@ -1,0 +1,206 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/idempotency"
+)
+
+// Idempotency-Key on POST, PUT and PATCH under /api/v1: the first answer to a key is kept
+// for 24 hours in the JetStream key-value bucket IDEMPOTENCY (keyed by the caller and the
+// key), and a repeat with the same method, path and body gets it again. The key also goes
+// with the command to the service, which derives the new record's id and the event ids
+// from it, so a repeat whose first answer was lost (a crash) creates nothing twice.
+const (
+	idempotencyBucket = "IDEMPOTENCY"
+	idempotencyTTL    = 24 * time.Hour
+	// A first request that has not answered within this time is taken to have died, and
+	// a repeat runs the command again (deduplicated by its derived ids).
+	idempotencyStale = time.Minute
+)
+
+// replay is what is kept of a first answer.
+type replay struct {
+	Fingerprint string    `json:"fingerprint"`
+	Done        bool      `json:"done"`
+	Started     time.Time `json:"started"`
+	Status      int       `json:"status,omitempty"`
+	ContentType string    `json:"content_type,omitempty"`
+	Location    string    `json:"location,omitempty"`
+	Body        []byte    `json:"body,omitempty"`
+}
+
+type replays struct {
+	nc *nats.Conn
+	mu sync.Mutex
+	kv jetstream.KeyValue
+}
+
+func (r *replays) bucket(ctx context.Context) (jetstream.KeyValue, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.kv != nil {
+		return r.kv, nil
+	}
+	js, err := jetstream.New(r.nc)
+	if err != nil {
+		return nil, err
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: idempotencyBucket, Description: "first answers to API commands, by Idempotency-Key",
+		TTL: idempotencyTTL, Storage: jetstream.FileStorage, History: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: idempotency bucket: %w", err)
+	}
+	r.kv = kv
+	return kv, nil
+}
+
+// validIdempotencyKey: 1–255 visible ASCII characters.
+func validIdempotencyKey(k string) bool {
+	if k == "" || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// idempotent runs h once per Idempotency-Key of the caller.
+func (m *Main) idempotent(w http.ResponseWriter, r *http.Request, v *viewer, h func(http.ResponseWriter, *http.Request, *viewer)) {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		h(w, r, v)
+		return
+	}
+	if !validIdempotencyKey(key) {
+		writeError(w, &events.Error{Code: events.CodeInvalid, Message: "Idempotency-Key must be 1 to 255 visible ASCII characters",
+			Fields: map[string]string{"Idempotency-Key": "1 to 255 visible ASCII characters"}})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err != nil {
+		writeError(w, events.Errorf(events.CodeBadRequest, "the request body is over 64 KiB"))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
+	fp := fmt.Sprintf("%x", sum)
+	scoped := idempotency.Scope(v.ID, key)
+	ctx := r.Context()
+	kv, err := m.replays.bucket(ctx)
+	if err != nil {
+		m.logFailure(r, err)
+		writeError(w, events.Errorf(events.CodeUnavailable, "try again in a moment"))
+		return
+	}
+	if !m.claimKey(w, r, kv, scoped, fp) {
+		return
+	}
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	h(rec, r.WithContext(idempotency.With(ctx, scoped)), v)
+	if rec.status >= 500 {
+		_ = kv.Delete(context.WithoutCancel(ctx), scoped) // nothing to keep: a repeat runs again
+	} else {
+		done, _ := json.Marshal(replay{Fingerprint: fp, Done: true, Started: time.Now(), Status: rec.status,
+			ContentType: rec.header.Get("Content-Type"), Location: rec.header.Get("Location"), Body: rec.body.Bytes()})
+		if _, err := kv.Put(context.WithoutCancel(ctx), scoped, done); err != nil {
+			m.log.Warn("first answer not kept for its Idempotency-Key", "err", err)
+		}
+	}
+	for k, vs := range rec.header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(rec.body.Bytes())
+}
+
+// claimKey records that this request runs the command for key, or answers for it: the kept
+// first answer, 422 for another request under the same key, 409 while the first still runs.
+func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.KeyValue, key, fp string) bool {
+	ctx := r.Context()
+	pending, _ := json.Marshal(replay{Fingerprint: fp, Started: time.Now()})
+	for range 3 {
+		entry, err := kv.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			if _, err := kv.Create(ctx, key, pending); err == nil {
+				return true
+			}
+			continue // someone else claimed it a moment ago: look again
+		}
+		if err != nil {
+			m.logFailure(r, err)
+			writeError(w, events.Errorf(events.CodeUnavailable, "try again in a moment"))
+			return false
+		}
+		var first replay
+		if json.Unmarshal(entry.Value(), &first) != nil {
+			_ = kv.Delete(ctx, key)
+			continue
+		}
+		switch {
+		case first.Fingerprint != fp:
+			writeError(w, &events.Error{Code: events.CodeInvalid, Message: "this Idempotency-Key was used for another request",
+				Fields: map[string]string{"Idempotency-Key": "used for another request"}})
+			return false
+		case first.Done:
+			if first.ContentType != "" {
+				w.Header().Set("Content-Type", first.ContentType)
+			}
+			if first.Location != "" {
+				w.Header().Set("Location", first.Location)
+			}
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(first.Status)
+			_, _ = w.Write(first.Body)
+			return false
+		case time.Since(first.Started) < idempotencyStale:
+			w.Header().Set("Retry-After", "1")
+			writeError(w, events.Errorf(events.CodeConflict, "a request with this Idempotency-Key is still running; try again in a moment"))
+			return false
+		}
+		// The first request died before answering: run the command again; its derived ids
+		// make anything it had already done a no-op.
+		if _, err := kv.Update(ctx, key, pending, entry.Revision()); err == nil {
+			return true
+		}
+	}
+	writeError(w, events.Errorf(events.CodeConflict, "a request with this Idempotency-Key is still running; try again in a moment"))
+	return false
+}
+
+// recorder keeps a handler's answer so it can be stored before it is sent.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+	wrote  bool
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+}
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.body.Write(b)
+}
