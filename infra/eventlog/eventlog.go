@@ -112,6 +112,8 @@ type Log struct {
 	snapAt   time.Time
 	storeSeq uint64 // the store's checkpoint as last read or written
 
+	flushMu sync.Mutex // one flush at a time, so a flush that returns has written all before it
+
 	locks  [128]sync.Mutex
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -382,6 +384,17 @@ func (l *Log) WaitApplied(ctx context.Context, seq uint64, limit time.Duration) 
 	}
 }
 
+// CatchUp waits, up to limit, until the model holds the last message on filter: for a
+// record another replica changed a moment ago (read your writes across replicas). It
+// reports whether the model has it.
+func (l *Log) CatchUp(ctx context.Context, filter string, limit time.Duration) bool {
+	last, err := bus.LastSeq(ctx, l.js, l.stream, filter)
+	if err != nil {
+		return false
+	}
+	return l.WaitApplied(ctx, last, limit)
+}
+
 // flushInterval is how often dirty documents are written; checkpointEvery how often the
 // store's checkpoint is recorded at most.
 const (
@@ -393,7 +406,7 @@ func (l *Log) flushLoop(ctx context.Context) {
 	t := time.NewTicker(flushInterval)
 	defer t.Stop()
 	failures := 0
-	var lastCP time.Time
+	var lastCP, lastFail time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -401,29 +414,33 @@ func (l *Log) flushLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		if failures > 0 { // back off while the store is away: 50 ms doubling to 5 s
-			if time.Since(lastCP) < min(flushInterval<<min(failures, 7), 5*time.Second) {
+			if time.Since(lastFail) < min(flushInterval<<min(failures, 7), 5*time.Second) {
 				continue
 			}
 		}
-		if err := l.flushDirty(ctx); err != nil {
+		l.flushMu.Lock()
+		err := l.flushDirty(ctx)
+		if err == nil && time.Since(lastCP) >= checkpointEvery {
+			if l.writeCheckpoint(ctx) == nil {
+				lastCP = time.Now()
+			}
+		}
+		l.flushMu.Unlock()
+		if err != nil {
 			failures++
-			lastCP = time.Now()
+			lastFail = time.Now()
 			if failures == 1 || failures%20 == 0 {
 				l.log.Warn("store write failed; retrying", "stream", l.stream, "attempt", failures, "err", err)
 			}
 			continue
 		}
 		failures = 0
-		if time.Since(lastCP) >= checkpointEvery {
-			if err := l.writeCheckpoint(ctx); err == nil {
-				lastCP = time.Now()
-			}
-		}
 		l.maybeSnapshot(ctx)
 	}
 }
 
 // flushDirty writes every dirty document; on failure they stay dirty.
+// The caller holds flushMu.
 func (l *Log) flushDirty(ctx context.Context) error {
 	l.mu.Lock()
 	if len(l.dirty) == 0 {
@@ -450,6 +467,8 @@ func (l *Log) flushDirty(ctx context.Context) error {
 
 // flushOnce writes what is dirty and records the checkpoint.
 func (l *Log) flushOnce(ctx context.Context) error {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
 	if err := l.flushDirty(ctx); err != nil {
 		return err
 	}
@@ -457,7 +476,8 @@ func (l *Log) flushOnce(ctx context.Context) error {
 }
 
 // writeCheckpoint records the sequence every written document reflects: the applied
-// sequence at a moment when nothing was dirty.
+// sequence at a moment when nothing was dirty (the caller holds flushMu, so no write is
+// under way either).
 func (l *Log) writeCheckpoint(ctx context.Context) error {
 	l.mu.RLock()
 	seq, clean, cur := l.applied, len(l.dirty) == 0, l.storeSeq

@@ -44,6 +44,9 @@ func (c *Checkpoint) Get(ctx context.Context) (uint64, error) {
 // Set records seq.
 func (c *Checkpoint) Set(ctx context.Context, seq uint64) error {
 	_, err := c.c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.id}}, checkpointDoc{ID: c.id, Seq: int64(seq)}, options.Replace().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) { // another replica's upsert created it a moment ago
+		_, err = c.c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.id}}, checkpointDoc{ID: c.id, Seq: int64(seq)})
+	}
 	if err != nil {
 		return fmt.Errorf("store: checkpoint %s: %w", c.id, err)
 	}

@@ -92,7 +92,11 @@ func (c *Collection[T]) Put(ctx context.Context, docs ...T) error {
 		for i, d := range docs[:n] {
 			models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: d.DocID()}}).SetReplacement(d).SetUpsert(true)
 		}
-		if _, err := c.c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+		_, err := c.c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if mongo.IsDuplicateKeyError(err) { // two writers upserted one new id at once: now it exists
+			_, err = c.c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		}
+		if err != nil {
 			return fmt.Errorf("store: put %d into %s: %w", n, c.c.Name(), err)
 		}
 		docs = docs[n:]

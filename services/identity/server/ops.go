@@ -65,6 +65,12 @@ func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (identity.Person,
 		return identity.Person{}, nil, errUnauthorized
 	}
 	m.el.RLock()
+	_, known := m.state.Session(claims.Session)
+	m.el.RUnlock()
+	if !known { // signed in on another replica a moment ago?
+		m.el.CatchUp(ctx, events.RecordFilter("identity", "session", claims.Session), 2*time.Second)
+	}
+	m.el.RLock()
 	defer m.el.RUnlock()
 	s, ok := m.state.Session(claims.Session)
 	if !ok || !s.Live(m.cfg.Now()) || s.Person != claims.Subject {

@@ -11,13 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/devstack/devstacktest"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/identity"
@@ -387,4 +390,32 @@ func TestCrashBetweenAppendAndProjection(t *testing.T) {
 	if len(people.Items) != 2 {
 		t.Fatalf("HR sees %d people, want 2", len(people.Items))
 	}
+}
+
+func TestEventLogConformance(t *testing.T) {
+	env := devstacktest.Start(t)
+	f := fixture{env: env}
+	var ada string
+	eventlogtest.Run(t, env, eventlogtest.Service{
+		Stream: "IDENTITY", DB: "identity", Own: []string{"keys"},
+		Record: func() string { return "onramp.identity.staff." + ada + ".poisoned" },
+		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
+			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m, m.el
+		},
+		Command: func(t *testing.T, n int) error {
+			hr := seedHR(t, f) // signs in afresh: a lost store takes the signing keys with it
+			if n == 0 {
+				r, err := call[events.InviteReply](t, f, events.OpInvite, hr, events.InviteRequest{
+					Email: "ada@example.org", Name: "Ada", Track: "infrastructure", Team: "platform", StartDate: "2026-12-01"})
+				ada = r.Person.ID
+				return err
+			}
+			_, err := call[events.InviteReply](t, f, events.OpIssueLink, hr, events.PersonRequest{ID: ada})
+			return err
+		},
+	})
 }

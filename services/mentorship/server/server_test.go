@@ -5,18 +5,23 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/devstack/devstacktest"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
 )
 
@@ -395,4 +400,29 @@ func TestStateSurvivesRestartAndSeedIsIdempotent(t *testing.T) {
 	if got.State != events.PairActive || len(got.Checkins) != 1 || m2.state.LoadOf("maya").Active != 1 {
 		t.Fatalf("after restart: %+v", got)
 	}
+}
+
+func TestEventLogConformance(t *testing.T) {
+	f := setup(t)
+	_ = f.m.Close()
+	eventlogtest.Run(t, f.env, eventlogtest.Service{
+		Stream: "MENTORSHIP", DB: "mentorship",
+		Record: func() string { return "onramp.mentorship.profile.maya.poisoned" },
+		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
+			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{
+				Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
+					return map[string]ed25519.PublicKey{"k1": f.pub}, nil
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m, m.el
+		},
+		Command: func(t *testing.T, n int) error {
+			_, err := call[events.MentorProfileView](f, events.OpProfilePut, "maya", events.MentorProfileRequest{
+				Skills: []string{"networking"}, Capacity: n%10 + 1, Notes: fmt.Sprint("update ", n)})
+			return err
+		},
+	})
 }

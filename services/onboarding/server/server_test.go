@@ -13,13 +13,17 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/devstack/devstacktest"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/onboarding"
 )
@@ -650,4 +654,35 @@ func TestMentorAcceptedMovesMentorTasksOnce(t *testing.T) {
 	if _, err := call[events.PlanView](f, events.OpPlanGet, maya.caller, events.PlanRequest{ID: v.ID}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestEventLogConformance(t *testing.T) {
+	f := setup(t)
+	_ = f.m.Close()
+	hr := f.person("hr", "people", events.RoleHR)
+	f.hire("ada", "platform", "", "infrastructure", 0)
+	var tasks []events.TaskView
+	eventlogtest.Run(t, f.env, eventlogtest.Service{
+		Stream: "ONBOARDING", DB: "onboarding",
+		Record: func() string { return "onramp.onboarding.plan." + events.PlanID("ada") + ".poisoned" },
+		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
+			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{
+				Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1,
+				Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
+					return map[string]ed25519.PublicKey{"k1": f.pub}, nil
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m, m.el
+		},
+		Command: func(t *testing.T, n int) error {
+			if tasks == nil {
+				tasks = f.plan("ada").Tasks
+			}
+			_, err := call[events.PlanView](f, events.OpTaskComplete, hr.caller, events.TaskRequest{ID: tasks[n].ID, Evidence: fmt.Sprint("done ", n)})
+			return err
+		},
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -14,11 +15,14 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/devstack/devstacktest"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/skills"
@@ -550,4 +554,28 @@ func TestCertificationsExpiringAndExpiredOnce(t *testing.T) {
 	if it := item(r, "cloud-computing"); it == nil || it.Level != 2 {
 		t.Fatalf("as-of before expiry: %+v", it)
 	}
+}
+
+func TestEventLogConformance(t *testing.T) {
+	f := setup(t)
+	_ = f.m.Close()
+	hire := f.as(t, "hire")
+	pub := f.key.Public().(ed25519.PublicKey)
+	eventlogtest.Run(t, f.env, eventlogtest.Service{
+		Stream: "SKILLS", DB: "skills", Record: func() string { return "onramp.skills.record.hire.poisoned" },
+		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
+			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{TrainingDurable: "skills-training", Now: f.clock.Now, SweepEvery: time.Hour,
+				Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
+					return map[string]ed25519.PublicKey{"k1": pub}, nil
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m, m.el
+		},
+		Command: func(t *testing.T, n int) error {
+			_, err := call[events.SkillRecordItem](t, f, events.OpRecordAssess, hire, events.SkillLevelRequest{Skill: "networking", Level: n%4 + 1, Note: fmt.Sprint("assessment ", n)})
+			return err
+		},
+	})
 }

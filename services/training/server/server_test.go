@@ -15,6 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	curriculum "onramp.dev/content/training"
 	"onramp.dev/events"
@@ -22,6 +23,8 @@ import (
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/devstack/devstacktest"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/training"
@@ -524,4 +527,39 @@ func TestSweepReachesWhoeverTheAssignmentMissed(t *testing.T) {
 	if got := f.mine(missed); len(got) != 1 {
 		t.Fatalf("after another sweep: %+v", got)
 	}
+}
+
+func TestEventLogConformance(t *testing.T) {
+	f := setup(t)
+	ada := f.hire("ada", "platform", "infrastructure", events.RoleHire)
+	type read struct{ module, lesson string }
+	var reads []read
+	f.m.el.Read(func() {
+		for _, m := range f.m.state.Modules() {
+			for _, l := range m.Lessons {
+				reads = append(reads, read{m.ID, l.ID})
+			}
+		}
+	})
+	_ = f.m.Close()
+	eventlogtest.Run(t, f.env, eventlogtest.Service{
+		Stream: "TRAINING", DB: "training",
+		Record: func() string { return "onramp.training.learner.ada.poisoned" }, // within events.TrainingLearnerFilter
+		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
+			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{
+				Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1,
+				Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
+					return map[string]ed25519.PublicKey{"k1": f.pub}, nil
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m, m.el
+		},
+		Command: func(t *testing.T, n int) error {
+			_, err := call[events.LearnerItem](f, events.OpLessonRead, ada.caller, events.LessonRequest{Module: reads[n].module, Lesson: reads[n].lesson})
+			return err
+		},
+	})
 }
