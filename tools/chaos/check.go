@@ -126,9 +126,20 @@ func (ch *checker) pass(ctx context.Context) (verdicts, error) {
 		for _, h := range plan.History {
 			markers[h.Detail]++
 		}
+		// A command that undid a lost one found nothing to undo: only the first is lost.
+		prevMissing := map[string]bool{}
 		for _, c := range byPerson[p.id] {
-			if c.Kind == kindComplete || c.Kind == kindReopen {
-				v.count(c, markers[c.ID], "the plan's history")
+			if c.Kind != kindComplete && c.Kind != kindReopen {
+				continue
+			}
+			n := markers[c.ID]
+			if c.exact() && n == 0 && prevMissing[c.Task] {
+				prevMissing[c.Task] = false
+				continue
+			}
+			v.count(c, n, "the plan's history")
+			if c.Outcome == acked {
+				prevMissing[c.Task] = c.exact() && n == 0
 			}
 		}
 		done := map[string]bool{}

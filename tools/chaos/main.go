@@ -133,31 +133,11 @@ func run(ctx context.Context, cfg config) (*report, error) {
 
 	g := newGate()
 	g.open()
-	base := "http://" + addr
-	tracks, err := content.Tracks()
+	clients, err := newClients(ctx, "http://"+addr, g, cfg)
 	if err != nil {
 		return nil, err
-	}
-	var trackIDs []string
-	for _, tr := range tracks {
-		trackIDs = append(trackIDs, tr.ID)
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x63686173))
-	clients := make([]*client, cfg.Clients)
-	for i := range clients {
-		clients[i] = &client{n: i + 1, seed: cfg.Seed, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i+1))),
-			api: newAPI(base, g), retry: cfg.Retry, maxPeople: cfg.MaxPeople}
-		if err := clients[i].signIn(ctx); err != nil {
-			return nil, err
-		}
-	}
-	w, err := loadWorld(ctx, clients[0].api, clients[0].hr, trackIDs)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range clients {
-		c.w = w
-	}
 
 	var stopLoad atomic.Bool
 	loadCtx, cancelLoad := context.WithCancel(ctx)
@@ -235,6 +215,34 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		rep.addProblem(p)
 	}
 	return rep, nil
+}
+
+// newClients signs in cfg.Clients clients and reads what they need to know.
+func newClients(ctx context.Context, base string, g *gate, cfg config) ([]*client, error) {
+	tracks, err := content.Tracks()
+	if err != nil {
+		return nil, err
+	}
+	var trackIDs []string
+	for _, tr := range tracks {
+		trackIDs = append(trackIDs, tr.ID)
+	}
+	clients := make([]*client, cfg.Clients)
+	for i := range clients {
+		clients[i] = &client{n: i + 1, seed: cfg.Seed, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i+1))),
+			api: newAPI(base, g), retry: cfg.Retry, maxPeople: cfg.MaxPeople}
+		if err := clients[i].signIn(ctx); err != nil {
+			return nil, err
+		}
+	}
+	w, err := loadWorld(ctx, clients[0].api, clients[0].hr, trackIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range clients {
+		c.w = w
+	}
+	return clients, nil
 }
 
 // startRetrying starts the portal; a start that exits or never gets ready is counted and
