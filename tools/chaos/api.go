@@ -57,6 +57,10 @@ func (g *gate) wait(ctx context.Context) error {
 	}
 }
 
+// unreachable is how long a client waits for a portal that refuses connections while it
+// should be up (it exited by itself) before giving up the run.
+const unreachable = 5 * time.Minute
+
 // errNoAnswer: the request may have reached the portal, but no answer came back.
 var errNoAnswer = errors.New("no answer")
 
@@ -85,6 +89,7 @@ func (a *api) send(ctx context.Context, method, path, token, key string, body an
 			return 0, nil, err
 		}
 	}
+	var refusedSince time.Time
 	for {
 		if err := a.gate.wait(ctx); err != nil {
 			return 0, nil, err
@@ -108,6 +113,11 @@ func (a *api) send(ctx context.Context, method, path, token, key string, body an
 				return 0, nil, ctx.Err()
 			}
 			if neverSent(err) {
+				if refusedSince.IsZero() {
+					refusedSince = time.Now()
+				} else if time.Since(refusedSince) > unreachable {
+					return 0, nil, fmt.Errorf("chaos: the portal has refused connections for %v: %w", unreachable, err)
+				}
 				time.Sleep(50 * time.Millisecond)
 				continue
 			}

@@ -20,7 +20,7 @@ import (
 // `go run ./tools/chaos -cycles 5 -duration 3s -clients 3 -people 8 -seed N`.
 func TestChaosShort(t *testing.T) {
 	cfg := config{Cycles: 5, Duration: 3 * time.Second, Clients: 3, MaxPeople: 8, Seed: uint64(time.Now().UnixNano() % 1e9),
-		Retry: true, Store: true, Settle: 10 * time.Second, Ready: 3 * time.Minute, Log: testWriter{t}}
+		Retry: true, Store: true, Settle: 45 * time.Second, Ready: 3 * time.Minute, Log: testWriter{t}}
 	t.Logf("seed %d", cfg.Seed)
 	rep, err := run(context.Background(), cfg)
 	if err != nil {

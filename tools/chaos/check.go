@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -112,6 +115,7 @@ func (ch *checker) pass(ctx context.Context) (verdicts, error) {
 		}
 	}
 
+	taskCmds := map[string][]*command{} // per person, the task commands the store is checked for
 	// Tasks: every completion and reopening in the plan's history as often as it may be,
 	// and every task in the state its last acknowledged command left it.
 	for _, p := range ch.people {
@@ -127,6 +131,7 @@ func (ch *checker) pass(ctx context.Context) (verdicts, error) {
 			markers[h.Detail]++
 		}
 		// A command that undid a lost one found nothing to undo: only the first is lost.
+		// The store is held to the same (counted) commands.
 		prevMissing := map[string]bool{}
 		for _, c := range byPerson[p.id] {
 			if c.Kind != kindComplete && c.Kind != kindReopen {
@@ -138,6 +143,7 @@ func (ch *checker) pass(ctx context.Context) (verdicts, error) {
 				continue
 			}
 			v.count(c, n, "the plan's history")
+			taskCmds[p.id] = append(taskCmds[p.id], c)
 			if c.Outcome == acked {
 				prevMissing[c.Task] = c.exact() && n == 0
 			}
@@ -195,7 +201,7 @@ func (ch *checker) pass(ctx context.Context) (verdicts, error) {
 	}
 
 	if ch.store != nil {
-		if err := ch.checkStore(ctx, v, byKind[kindAssign]); err != nil {
+		if err := ch.checkStore(ctx, v, byKind[kindAssign], taskCmds); err != nil {
 			return nil, err
 		}
 	}
@@ -227,8 +233,8 @@ func (ch *checker) skillNotes(ctx context.Context, person, tok string) (map[stri
 }
 
 // checkStore reads the stored documents: one assignment document per assignment, and
-// every plan's tasks as the API shows them.
-func (ch *checker) checkStore(ctx context.Context, v verdicts, assigns []*command) error {
+// every plan's history and tasks as the API shows them.
+func (ch *checker) checkStore(ctx context.Context, v verdicts, assigns []*command, taskCmds map[string][]*command) error {
 	asg := ch.store.Database("training").Collection("assignments")
 	for _, c := range assigns {
 		n, err := asg.CountDocuments(ctx, bson.D{{Key: "module", Value: c.Module}, {Key: "kind", Value: "person"}, {Key: "target", Value: c.Person}})
@@ -247,9 +253,19 @@ func (ch *checker) checkStore(ctx context.Context, v verdicts, assigns []*comman
 				ID   string `bson:"id"`
 				Done bool   `bson:"done"`
 			} `bson:"tasks"`
+			History []struct {
+				Detail string `bson:"detail"`
+			} `bson:"history"`
 		}
 		if err := plans.FindOne(ctx, bson.D{{Key: "_id", Value: "plan-" + p.id}}).Decode(&doc); err != nil {
 			return fmt.Errorf("chaos: store: plan-%s: %w", p.id, err)
+		}
+		markers := map[string]int{}
+		for _, h := range doc.History {
+			markers[h.Detail]++
+		}
+		for _, c := range taskCmds[p.id] {
+			v.count(c, markers[c.ID], "the stored plan's history")
 		}
 		done := map[string]bool{}
 		for _, t := range doc.Tasks {
@@ -309,35 +325,65 @@ func (ch *checker) probe(ctx context.Context, clients []*client, window time.Dur
 			"team": "chaos", "start_date": today}})
 	}
 
+	// Probes run side by side, so that many stuck records do not take a window each in turn.
+	var mu sync.Mutex
 	var out []problem
-	for _, p := range probes {
-		deadline := time.Now().Add(window)
-		renewed := false
-		for {
-			status, b, err := ch.api.send(ctx, http.MethodPost, p.path, p.s.current(), "", p.body)
-			if ctx.Err() != nil {
-				return nil, 0, ctx.Err()
-			}
-			if err == nil && status == http.StatusUnauthorized && !renewed {
-				renewed = true
-				if err := p.s.renew(ctx, ch.api); err != nil {
-					return nil, 0, err
+	var firstErr error
+	work := make(chan probeCmd)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for p := range work {
+				pr, err := ch.probeOne(ctx, p.kind, p.what, p.path, p.s, p.body, window)
+				mu.Lock()
+				if pr != nil {
+					out = append(out, *pr)
 				}
-				continue
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
 			}
-			if err == nil && status < 300 {
-				break
-			}
-			if err == nil && status != http.StatusConflict && status < 500 {
-				out = append(out, problem{p.kind, stuck, fmt.Sprintf("%s: refused with %d: %s", p.what, status, b)})
-				break
-			}
-			if time.Now().After(deadline) {
-				out = append(out, problem{p.kind, stuck, fmt.Sprintf("%s: still %d %v after %v: %s", p.what, status, err, window, b)})
-				break
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
+		})
 	}
+	for _, p := range probes {
+		work <- p
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, 0, firstErr
+	}
+	slices.SortFunc(out, func(a, b problem) int { return strings.Compare(a.Detail, b.Detail) })
 	return out, len(probes), nil
+}
+
+// probeOne sends one valid command until it is accepted, refused for a reason other than a
+// conflict, or window has passed.
+func (ch *checker) probeOne(ctx context.Context, k kind, what, path string, s *session, body any, window time.Duration) (*problem, error) {
+	deadline := time.Now().Add(window)
+	renewed := false
+	for {
+		status, b, err := ch.api.send(ctx, http.MethodPost, path, s.current(), "", body)
+		if err != nil && !errors.Is(err, errNoAnswer) {
+			return nil, err
+		}
+		if err == nil && status == http.StatusUnauthorized && !renewed {
+			renewed = true
+			if err := s.renew(ctx, ch.api); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err == nil && status < 300 {
+			return nil, nil
+		}
+		if err == nil && status != http.StatusConflict && status < 500 {
+			return &problem{k, stuck, fmt.Sprintf("%s: refused with %d: %s", what, status, b)}, nil
+		}
+		if time.Now().After(deadline) {
+			return &problem{k, stuck, fmt.Sprintf("%s: still %d %v after %v: %s", what, status, err, window, b)}, nil
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }

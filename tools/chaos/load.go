@@ -160,6 +160,9 @@ func (c *client) exec(ctx context.Context, cmd *command, method, path string, s 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if err != nil && !errors.Is(err, errNoAnswer) {
+			return nil, err
+		}
 		cmd.Status = status
 		if err != nil || status >= 500 {
 			cmd.NoAnswer = true

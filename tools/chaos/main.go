@@ -71,7 +71,7 @@ func main() {
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the data directory and the process logs")
 	fs.BoolVar(&cfg.Retry, "retry", true, "send a command that got no answer again, with the same Idempotency-Key")
 	fs.IntVar(&cfg.MaxPeople, "people", 25, "hires each client invites at most")
-	fs.DurationVar(&cfg.Settle, "settle", 10*time.Second, "how long checks wait for the portal to catch up before calling something lost or stuck")
+	fs.DurationVar(&cfg.Settle, "settle", 45*time.Second, "how long checks wait for the portal to catch up before calling something lost or stuck (longer than JetStream's 30 s AckWait, so a late redelivery is not called lost)")
 	fs.DurationVar(&cfg.Ready, "ready-timeout", 3*time.Minute, "how long a start may take to answer /readyz")
 	fs.BoolVar(&cfg.Store, "store", true, "also check the stored documents (embedded FerretDB)")
 	_ = fs.Parse(os.Args[1:])
@@ -176,6 +176,15 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-time.After(cfg.Duration):
+	}
+	if err, gone := t.exitedEarly(); gone {
+		rep.exits++
+		logf("onramp exited by itself (%v): starting it again for the checks", err)
+		g.close()
+		if _, err := t.startRetrying(ctx, cfg.Ready, &rep.failedStarts, logf); err != nil {
+			return nil, err
+		}
+		g.open()
 	}
 	stopLoad.Store(true)
 	wg.Wait()
