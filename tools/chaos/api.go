@@ -83,7 +83,10 @@ func newAPI(base string, g *gate) *api {
 // never sent and is tried again; one that got no answer is errNoAnswer.
 func (a *api) send(ctx context.Context, method, path, token, key string, body any) (int, []byte, error) {
 	var payload []byte
-	if body != nil {
+	contentType := "application/json"
+	if form, ok := body.(url.Values); ok { // the set-password page takes a form
+		payload, contentType = []byte(form.Encode()), "application/x-www-form-urlencoded"
+	} else if body != nil {
 		var err error
 		if payload, err = json.Marshal(body); err != nil {
 			return 0, nil, err
@@ -99,7 +102,7 @@ func (a *api) send(ctx context.Context, method, path, token, key string, body an
 			return 0, nil, err
 		}
 		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Content-Type", contentType)
 		}
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
@@ -161,12 +164,13 @@ func (a *api) get(ctx context.Context, path, token string, v any) (int, error) {
 	}
 }
 
-// login exchanges a demo login for an access token, retrying while the portal is starting.
-func (a *api) login(ctx context.Context, email string) (string, error) {
+// login exchanges e-mail and password for an access token, retrying while the portal is
+// starting.
+func (a *api) login(ctx context.Context, email, password string) (string, error) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		status, b, err := a.send(ctx, http.MethodPost, "/api/v1/auth/token", "", "",
-			map[string]string{"email": email, "password": demoPassword})
+			map[string]string{"email": email, "password": password})
 		if err == nil && status == http.StatusOK {
 			var t struct {
 				Token string `json:"token"`
@@ -186,11 +190,11 @@ func (a *api) login(ctx context.Context, email string) (string, error) {
 	}
 }
 
-// session is one signed-in demo user; the token is renewed when the portal answers 401.
+// session is one signed-in person; the token is renewed when the portal answers 401.
 type session struct {
-	email, id string
-	mu        sync.Mutex
-	token     string
+	email, password, id string
+	mu                  sync.Mutex
+	token               string
 }
 
 func (s *session) current() string {
@@ -200,7 +204,7 @@ func (s *session) current() string {
 }
 
 func (s *session) renew(ctx context.Context, a *api) error {
-	tok, err := a.login(ctx, s.email)
+	tok, err := a.login(ctx, s.email, s.password)
 	if err != nil {
 		return err
 	}
@@ -210,8 +214,20 @@ func (s *session) renew(ctx context.Context, a *api) error {
 	return nil
 }
 
-func signIn(ctx context.Context, a *api, email string) (*session, error) {
-	s := &session{email: email}
+// getAs reads path as s into v like get, signing s in again if its token has expired.
+func (a *api) getAs(ctx context.Context, path string, s *session, v any) (int, error) {
+	status, err := a.get(ctx, path, s.current(), v)
+	if err == nil && status == http.StatusUnauthorized {
+		if err := s.renew(ctx, a); err != nil {
+			return 0, err
+		}
+		return a.get(ctx, path, s.current(), v)
+	}
+	return status, err
+}
+
+func signIn(ctx context.Context, a *api, email, password string) (*session, error) {
+	s := &session{email: email, password: password}
 	if err := s.renew(ctx, a); err != nil {
 		return nil, err
 	}

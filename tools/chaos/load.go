@@ -17,6 +17,7 @@ type kind string
 
 const (
 	kindInvite   kind = "invite"
+	kindPassword kind = "set password"
 	kindComplete kind = "task complete"
 	kindReopen   kind = "task reopen"
 	kindAssign   kind = "training assignment"
@@ -24,7 +25,7 @@ const (
 	kindVerify   kind = "skill verification"
 )
 
-var kinds = []kind{kindInvite, kindComplete, kindReopen, kindAssign, kindAssess, kindVerify}
+var kinds = []kind{kindInvite, kindPassword, kindComplete, kindReopen, kindAssign, kindAssess, kindVerify}
 
 type outcome int
 
@@ -52,8 +53,10 @@ type command struct {
 	Exact bool
 
 	Person string // the person the command is about (for an invite: once acknowledged)
-	Email  string // invite
+	Email  string // invite, set password
+	Secret string // set password: the password
 	Link   string // invite: the set-password token from the 201
+	Used   bool   // invite: the link has been used to set a password
 	Task   string // task commands: the task's id
 	Module string // assignment
 	Skill  string // assessment, verification
@@ -65,7 +68,8 @@ func (c *command) exact() bool { return c.Outcome == acked && c.Exact }
 // client knows what each task's state must be.
 type person struct {
 	id, team string
-	tasks    []*task // nil until the plan has been read
+	self     *session // signed in after setting their password; nil: HR acts for them
+	tasks    []*task  // nil until the plan has been read
 	modules  map[string]bool
 }
 
@@ -101,21 +105,24 @@ type client struct {
 	retry     bool
 	maxPeople int
 
-	hr, lead, self *session
-	people         []*person
-	cmds           []*command
-	next           int
+	hr, lead, it, self *session
+	people             []*person
+	cmds               []*command
+	next               int
 }
 
 func (c *client) signIn(ctx context.Context) error {
 	var err error
-	if c.hr, err = signIn(ctx, c.api, "hr@demo.onramp"); err != nil {
+	if c.hr, err = signIn(ctx, c.api, "hr@demo.onramp", demoPassword); err != nil {
 		return err
 	}
-	if c.lead, err = signIn(ctx, c.api, "lead@demo.onramp"); err != nil {
+	if c.lead, err = signIn(ctx, c.api, "lead@demo.onramp", demoPassword); err != nil {
 		return err
 	}
-	c.self, err = signIn(ctx, c.api, selfLogins[c.n%len(selfLogins)])
+	if c.it, err = signIn(ctx, c.api, "it@demo.onramp", demoPassword); err != nil {
+		return err
+	}
+	c.self, err = signIn(ctx, c.api, selfLogins[c.n%len(selfLogins)], demoPassword)
 	return err
 }
 
@@ -156,7 +163,11 @@ func (c *client) step(ctx context.Context) error {
 func (c *client) exec(ctx context.Context, cmd *command, method, path string, s *session, body any) ([]byte, error) {
 	renewed := false
 	for attempt := 1; ; attempt++ {
-		status, b, err := c.api.send(ctx, method, path, s.current(), cmd.ID, body)
+		token := ""
+		if s != nil {
+			token = s.current()
+		}
+		status, b, err := c.api.send(ctx, method, path, token, cmd.ID, body)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -173,7 +184,7 @@ func (c *client) exec(ctx context.Context, cmd *command, method, path string, s 
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
-		if status == http.StatusUnauthorized && !renewed { // the token expired: nothing happened
+		if status == http.StatusUnauthorized && s != nil && !renewed { // the token expired: nothing happened
 			renewed = true
 			if err := s.renew(ctx, c.api); err != nil {
 				return nil, err
@@ -201,6 +212,7 @@ func (c *client) invite(ctx context.Context) error {
 	if c.rng.IntN(2) == 0 {
 		team, lead = "platform", c.lead.id // the demo lead's team: the lead acts on them too
 	}
+	invite := cmd
 	body := map[string]string{
 		"email": cmd.Email, "name": fmt.Sprintf("Chaos Client%d Hire%d", c.n, c.next),
 		"track": c.w.tracks[c.rng.IntN(len(c.w.tracks))], "team": team, "lead": lead,
@@ -222,7 +234,23 @@ func (c *client) invite(ctx context.Context) error {
 		return fmt.Errorf("chaos: set-password link %q: %w", reply.URL, err)
 	}
 	cmd.Exact, cmd.Person, cmd.Link = true, reply.ID, u.Query().Get("token")
-	c.people = append(c.people, &person{id: reply.ID, team: team, modules: map[string]bool{}})
+	p := &person{id: reply.ID, team: team, modules: map[string]bool{}}
+	c.people = append(c.people, p)
+	if len(c.people) > 2 { // the first two hires set their password and act for themselves
+		return nil
+	}
+	cmd = c.newCommand(kindPassword)
+	cmd.Person, cmd.Email, cmd.Secret, cmd.Exact = p.id, invite.Email, "pw-"+cmd.ID, true
+	invite.Used = true
+	form := url.Values{"token": {invite.Link}, "password": {cmd.Secret}, "confirm": {cmd.Secret}}
+	if _, err := c.exec(ctx, cmd, http.MethodPost, "/set-password", nil, form); err != nil {
+		return err
+	}
+	if cmd.Outcome == acked {
+		if p.self, err = signIn(ctx, c.api, cmd.Email, cmd.Secret); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -250,7 +278,7 @@ func (c *client) toggleTask(ctx context.Context) error {
 	p := c.pick()
 	if p.tasks == nil { // the plan is made from the invite's event: read it once it exists
 		var v planView
-		status, err := c.api.get(ctx, planPath(p.id), c.hr.current(), &v)
+		status, err := c.api.getAs(ctx, planPath(p.id), c.hr, &v)
 		if err != nil || status != http.StatusOK {
 			return err // not made yet: try another command
 		}
@@ -262,9 +290,14 @@ func (c *client) toggleTask(ctx context.Context) error {
 		}
 	}
 	t := p.tasks[c.rng.IntN(len(p.tasks))]
-	s := c.hr // HR may act for anyone
-	if t.owner == "lead" && p.team == "platform" && c.rng.IntN(3) > 0 {
+	s := c.hr // HR may act for anyone; owners mostly act themselves
+	switch owner := c.rng.IntN(3) > 0; {
+	case owner && t.owner == "lead" && p.team == "platform":
 		s = c.lead
+	case owner && t.owner == "it":
+		s = c.it
+	case owner && t.owner == "hire" && p.self != nil:
+		s = p.self
 	}
 	var cmd *command
 	var body map[string]string
@@ -331,12 +364,17 @@ func (c *client) verify(ctx context.Context) error {
 	return err
 }
 
+// assess records a self-assessment by a demo person or by a hire who set their password.
 func (c *client) assess(ctx context.Context) error {
+	s := c.self
+	if p := c.pick(); p.self != nil && c.rng.IntN(2) == 0 {
+		s = p.self
+	}
 	sk := c.w.skills[c.rng.IntN(len(c.w.skills))]
 	cmd := c.newCommand(kindAssess)
-	cmd.Person, cmd.Skill, cmd.Exact = c.self.id, sk.ID, true
-	path := "/api/v1/people/" + pathEscape(c.self.id) + "/skills/" + pathEscape(sk.ID) + "/assessments"
-	_, err := c.exec(ctx, cmd, http.MethodPost, path, c.self, map[string]any{"level": c.level(sk), "note": cmd.ID})
+	cmd.Person, cmd.Skill, cmd.Exact = s.id, sk.ID, true
+	path := "/api/v1/people/" + pathEscape(s.id) + "/skills/" + pathEscape(sk.ID) + "/assessments"
+	_, err := c.exec(ctx, cmd, http.MethodPost, path, s, map[string]any{"level": c.level(sk), "note": cmd.ID})
 	return err
 }
 
@@ -346,7 +384,7 @@ func loadWorld(ctx context.Context, a *api, s *session, tracks []string) (*world
 	var sk struct {
 		Items []skillRange `json:"items"`
 	}
-	if status, err := a.get(ctx, "/api/v1/skills", s.current(), &sk); err != nil || status != http.StatusOK {
+	if status, err := a.getAs(ctx, "/api/v1/skills", s, &sk); err != nil || status != http.StatusOK {
 		return nil, errors.Join(fmt.Errorf("chaos: skills catalogue: %d", status), err)
 	}
 	for _, x := range sk.Items {
@@ -359,7 +397,7 @@ func loadWorld(ctx context.Context, a *api, s *session, tracks []string) (*world
 			ID string `json:"id"`
 		} `json:"items"`
 	}
-	if status, err := a.get(ctx, "/api/v1/training/modules", s.current(), &mods); err != nil || status != http.StatusOK {
+	if status, err := a.getAs(ctx, "/api/v1/training/modules", s, &mods); err != nil || status != http.StatusOK {
 		return nil, errors.Join(fmt.Errorf("chaos: training modules: %d", status), err)
 	}
 	for _, m := range mods.Items {
