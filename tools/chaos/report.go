@@ -116,11 +116,9 @@ func (r *report) print(out io.Writer) {
 		return
 	}
 	fmt.Fprintf(out, "\nFAILED: %d problems\n", len(r.problems))
-	for i, p := range r.problems {
-		if i == 50 {
-			fmt.Fprintf(out, "  … and %d more\n", len(r.problems)-i)
-			break
-		}
+	ps := slices.Clone(r.problems) // by kind, in the order the commands were sent
+	slices.SortStableFunc(ps, func(a, b problem) int { return slices.Index(kinds, a.Kind) - slices.Index(kinds, b.Kind) })
+	for _, p := range ps {
 		fmt.Fprintf(out, "  %-7s %-22s %s\n", p.Verdict, p.Kind, p.Detail)
 	}
 }
