@@ -271,7 +271,14 @@ func (ch *checker) checkStore(ctx context.Context, v verdicts, assigns []*comman
 				Detail string `bson:"detail"`
 			} `bson:"history"`
 		}
-		if err := plans.FindOne(ctx, bson.D{{Key: "_id", Value: "plan-" + p.id}}).Decode(&doc); err != nil {
+		err := plans.FindOne(ctx, bson.D{{Key: "_id", Value: "plan-" + p.id}}).Decode(&doc)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			for _, c := range taskCmds[p.id] {
+				v.count(c, 0, "the stored plans (no document plan-"+p.id+")")
+			}
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("chaos: store: plan-%s: %w", p.id, err)
 		}
 		markers := map[string]int{}

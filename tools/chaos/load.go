@@ -181,7 +181,7 @@ func (c *client) exec(ctx context.Context, cmd *command, method, path string, s 
 				cmd.Outcome = unknown
 				return nil, nil
 			}
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond) // 5.6 s in all
 			continue
 		}
 		if status == http.StatusUnauthorized && s != nil && !renewed { // the token expired: nothing happened

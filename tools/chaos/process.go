@@ -112,8 +112,10 @@ func (t *target) kill() error {
 	if t.cmd == nil {
 		return nil
 	}
-	if err := syscall.Kill(t.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("chaos: kill onramp: %w", err)
+	if _, gone := t.exitedEarly(); !gone { // never signal a pid that may have been reused
+		if err := syscall.Kill(t.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("chaos: kill onramp: %w", err)
+		}
 	}
 	<-t.exited
 	t.cmd = nil
@@ -123,6 +125,10 @@ func (t *target) kill() error {
 // stop ends the process cleanly (SIGTERM), killing it if it takes more than 30 s.
 func (t *target) stop() {
 	if t.cmd == nil {
+		return
+	}
+	if _, gone := t.exitedEarly(); gone {
+		t.cmd = nil
 		return
 	}
 	_ = syscall.Kill(t.cmd.Process.Pid, syscall.SIGTERM)
