@@ -37,10 +37,39 @@ func (l *Limiter) Wait(key string, now time.Time) time.Duration {
 	return s.until.Sub(now)
 }
 
+// Begin starts an attempt for key. If key must still wait, it reports how long and records
+// nothing. Otherwise it records the attempt as a failure in advance and returns 0: a burst
+// of parallel attempts cannot all pass the check before the first of them has failed.
+// Succeed clears the key when the attempt succeeds; Forgive takes the attempt back when it
+// was never evaluated.
+func (l *Limiter) Begin(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s, ok := l.failures[key]; ok && now.Before(s.until) {
+		return s.until.Sub(now)
+	}
+	l.fail(key, now)
+	return 0
+}
+
+// Forgive takes back one attempt recorded by Begin that was never evaluated (refused for
+// another reason before the password was checked). A delay already started stays.
+func (l *Limiter) Forgive(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s, ok := l.failures[key]; ok && s.n > 0 {
+		s.n--
+	}
+}
+
 // Fail records a failed attempt for key.
 func (l *Limiter) Fail(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.fail(key, now)
+}
+
+func (l *Limiter) fail(key string, now time.Time) {
 	s, ok := l.failures[key]
 	if !ok {
 		s = &strike{}

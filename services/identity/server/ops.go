@@ -90,12 +90,42 @@ func secret() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// errBusy answers a sign-in or password change while every hashing slot and the short
+// queue before them are taken: fast and cheap, with a hint when to try again.
+var errBusy = &events.Error{Code: events.CodeUnavailable, Message: "sign-in is busy right now; try again in a moment", RetryAfter: 1}
+
+// hashQueueWait bounds how long a password check may wait for a hashing slot.
+const hashQueueWait = 2 * time.Second
+
+// hashing runs f (a password hash) in one of the gate's slots, or answers errBusy.
+func (m *Main) hashing(ctx context.Context, trusted bool, f func()) error {
+	ctx, cancel := context.WithTimeout(ctx, hashQueueWait)
+	defer cancel()
+	enter := m.gate.Enter
+	if trusted {
+		enter = m.gate.Wait
+	}
+	release, ok := enter(ctx)
+	if !ok {
+		return errBusy
+	}
+	defer release()
+	f()
+	return nil
+}
+
 func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) (events.TokenReply, error) {
 	now := m.cfg.Now()
 	email := identity.NormalizeEmail(r.Body.Email)
 	akey, ckey := "account:"+email, "client:"+r.Body.Client
-	if w := max(m.accounts.Wait(akey, now), m.clients.Wait(ckey, now)); w > 0 {
-		return events.TokenReply{}, &events.Error{Code: events.CodeTooMany, Message: "too many failed sign-ins; wait a moment and try again", RetryAfter: int(w.Seconds()) + 1}
+	// Each attempt is recorded as a failure before the password is checked, so a burst
+	// cannot pass the limiters all at once; a success clears it.
+	if w := m.accounts.Begin(akey, now); w > 0 {
+		return events.TokenReply{}, tooMany(w)
+	}
+	if w := m.clients.Begin(ckey, now); w > 0 {
+		m.accounts.Forgive(akey)
+		return events.TokenReply{}, tooMany(w)
 	}
 	m.el.RLock()
 	var hash, id string
@@ -104,10 +134,13 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 		hash, id, active = p.PasswordHash, p.ID, p.Active
 	}
 	m.el.RUnlock()
-	ok := identity.VerifyPasswordOrDummy(hash, r.Body.Password)
+	var ok bool
+	if err := m.hashing(ctx, false, func() { ok = identity.VerifyPasswordOrDummy(hash, r.Body.Password) }); err != nil {
+		m.accounts.Forgive(akey)
+		m.clients.Forgive(ckey)
+		return events.TokenReply{}, err
+	}
 	if !ok || !active {
-		m.accounts.Fail(akey, now)
-		m.clients.Fail(ckey, now)
 		return events.TokenReply{}, errBadLogin
 	}
 	m.accounts.Succeed(akey)
@@ -136,6 +169,10 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 		reply.Refresh, reply.RefreshExpiresAt = refresh, start.ExpiresAt.UTC().Format(time.RFC3339)
 	}
 	return reply, nil
+}
+
+func tooMany(wait time.Duration) error {
+	return &events.Error{Code: events.CodeTooMany, Message: "too many failed sign-ins; wait a moment and try again", RetryAfter: int(wait.Seconds()) + 1}
 }
 
 // issue signs an access token for a live session.
@@ -438,7 +475,10 @@ func (m *Main) opSetPassword(ctx context.Context, r rpc.Request[events.SetPasswo
 	if !ok {
 		return empty{}, errLinkInvalid
 	}
-	hash := identity.HashPassword(r.Body.Password) // slow: outside every lock
+	var hash string // slow: outside every lock, in a hashing slot
+	if err := m.hashing(ctx, r.Caller.System, func() { hash = identity.HashPassword(r.Body.Password) }); err != nil {
+		return empty{}, err
+	}
 	defer m.el.Lock(p.ID)()
 	return empty{}, eventlog.Retry(func() error {
 		cur, ok := m.linkOwner(r.Body.Token) // still unused, now under the record lock
@@ -488,7 +528,7 @@ func (m *Main) opEnsure(ctx context.Context, r rpc.Request[events.EnsureRequest]
 	if err != nil {
 		return events.Person{}, err
 	}
-	if _, err := m.opSetPassword(ctx, rpc.Request[events.SetPasswordRequest]{Body: events.SetPasswordRequest{Token: invite.LinkToken, Password: r.Body.Password}}); err != nil {
+	if _, err := m.opSetPassword(ctx, rpc.Request[events.SetPasswordRequest]{Caller: r.Caller, Body: events.SetPasswordRequest{Token: invite.LinkToken, Password: r.Body.Password}}); err != nil {
 		return events.Person{}, err
 	}
 	invite.Person.NeedsPassword = false

@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -33,7 +34,11 @@ type Config struct {
 	// Durable names the projector's consumer; default identity-projector. Each replica
 	// keeping its own store needs its own.
 	Durable string
-	Now     func() time.Time
+	// HashSlots is how many password hashes may run at once (default GOMAXPROCS), and
+	// HashQueue how many more may wait for a slot (default 4 per slot); past both, sign-in
+	// answers "busy" with Retry-After.
+	HashSlots, HashQueue int
+	Now                  func() time.Time
 }
 
 // Main is the identity service.
@@ -52,6 +57,7 @@ type Main struct {
 
 	accounts *identity.Limiter
 	clients  *identity.Limiter
+	gate     *identity.Gate // bounds concurrent password hashing
 
 	svc *rpc.Service
 }
@@ -68,6 +74,12 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	if cfg.Durable == "" {
 		cfg.Durable = "identity-projector"
 	}
+	if cfg.HashSlots <= 0 {
+		cfg.HashSlots = runtime.GOMAXPROCS(0)
+	}
+	if cfg.HashQueue <= 0 {
+		cfg.HashQueue = 4 * cfg.HashSlots
+	}
 	logger = logger.With("service", "identity")
 	m := &Main{
 		nc: nc, js: js, log: logger, cfg: cfg,
@@ -77,6 +89,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		state:    identity.NewState(),
 		accounts: identity.NewLimiter(5, time.Second, 15*time.Minute),
 		clients:  identity.NewLimiter(20, time.Second, 15*time.Minute),
+		gate:     identity.NewGate(cfg.HashSlots, cfg.HashQueue),
 	}
 	m.el = eventlog.New(js, "IDENTITY", model{m.state}, logger)
 	m.verify = authn.NewVerifier(func(context.Context) (map[string]ed25519.PublicKey, error) { return m.keys.public(), nil })
