@@ -397,3 +397,13 @@ func CanList(viewer *Person) bool {
 
 // CanManage reports whether viewer may invite, disable and issue links.
 func CanManage(viewer *Person) bool { return viewer.Has(events.RoleHR, events.RoleAdmin) }
+
+// CanManagePerson reports whether viewer may act on p's account (issue a set-password link,
+// disable, change): HR and admin may, but only an admin may act on someone who holds hr or
+// admin — otherwise HR could take over an admin's account with a link of its own.
+func CanManagePerson(viewer, p *Person) bool {
+	if !CanManage(viewer) {
+		return false
+	}
+	return !p.Has(events.RoleHR, events.RoleAdmin) || viewer.Has(events.RoleAdmin)
+}

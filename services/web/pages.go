@@ -234,6 +234,8 @@ func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, c
 		pv.People = append(pv.People, views.PersonRow{
 			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(p.Roles, ", "), Team: p.Team,
 			Track: trackName(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
+			// Display only: identity refuses the action itself (identity.CanManagePerson).
+			Protected: !v.has(events.RoleAdmin) && slices.ContainsFunc(p.Roles, func(r string) bool { return r == events.RoleHR || r == events.RoleAdmin }),
 		})
 		teams[p.Team] = true
 		if p.Active && slices.Contains(p.Roles, events.RoleLead) {

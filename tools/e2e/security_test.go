@@ -130,3 +130,30 @@ func TestSignInBurst(t *testing.T) {
 	other := newClient(p.URL()).from("127.0.0.2")
 	token(t, other, "hire@demo.onramp")
 }
+
+// HR's people page offers no buttons on an admin's row, and the forms themselves refuse:
+// HR cannot issue a set-password link for an admin, nor disable one. The admin can still
+// sign in afterwards.
+func TestHRCannotTakeOverAnAdminThroughTheForms(t *testing.T) {
+	p := startPortal(t)
+	hr := newClient(p.URL())
+	login(t, hr, "hr@demo.onramp")
+	page := string(body(t, hr.do(t, "GET", "/people", "", "").Body))
+	row := page[strings.Index(page, `data-person-id="demo-admin"`):]
+	row = row[:strings.Index(row, "</tr>")]
+	if strings.Contains(row, "<form") {
+		t.Errorf("HR sees actions on the admin's row: %s", row)
+	}
+	for _, action := range []string{"link", "disable"} {
+		resp := hr.do(t, "POST", "/people/demo-admin/"+action, "application/x-www-form-urlencoded", "reason=x")
+		b := string(body(t, resp.Body))
+		if resp.StatusCode != 403 || strings.Contains(b, "set-password?token=") {
+			t.Errorf("HR POST /people/demo-admin/%s: %d", action, resp.StatusCode)
+		}
+	}
+	// HR still manages a hire.
+	if resp := hr.do(t, "POST", "/people/demo-hire/link", "application/x-www-form-urlencoded", ""); resp.StatusCode != 200 {
+		t.Errorf("HR issues a link for the hire: %d", resp.StatusCode)
+	}
+	token(t, newClient(p.URL()), "admin@demo.onramp")
+}

@@ -404,6 +404,9 @@ func (m *Main) opIssueLink(ctx context.Context, r rpc.Request[events.PersonReque
 	if !identity.CanManage(&viewer) {
 		return events.InviteReply{}, errForbidden
 	}
+	if err := m.mayManage(&viewer, r.Body.ID); err != nil {
+		return events.InviteReply{}, err
+	}
 	return m.newLink(ctx, viewer.ID, r.Body.ID)
 }
 
@@ -417,6 +420,9 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 	}
 	if r.Body.ID == viewer.ID {
 		return events.Person{}, &events.Error{Code: events.CodeInvalid, Message: "you cannot disable yourself", Fields: map[string]string{"id": "That is you."}}
+	}
+	if err := m.mayManage(&viewer, r.Body.ID); err != nil {
+		return events.Person{}, err
 	}
 	reason := r.Body.Reason
 	if reason == "" {
@@ -446,6 +452,22 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 	})
 	view.Active = false
 	return view, err
+}
+
+// mayManage says whether viewer (who may manage people) may act on the account of person
+// id: errNotFound for nobody, errForbidden for an HR or admin account when viewer is not an
+// admin. Roles never change after the invite, so the check holds for the command after it.
+func (m *Main) mayManage(viewer *identity.Person, id string) error {
+	m.el.RLock()
+	defer m.el.RUnlock()
+	p, ok := m.state.Person(id)
+	if !ok {
+		return errNotFound
+	}
+	if !identity.CanManagePerson(viewer, p) {
+		return events.Errorf(events.CodeForbidden, "only an admin may manage the account of someone with the hr or admin role")
+	}
+	return nil
 }
 
 // linkOwner finds the active person whose unexpired link this is.

@@ -387,3 +387,38 @@ func TestCrashBetweenAppendAndProjection(t *testing.T) {
 		t.Fatalf("HR sees %d people, want 2", len(people.Items))
 	}
 }
+
+func ensure(t *testing.T, f fixture, email, password string, roles ...string) (events.Person, rpc.Caller) {
+	t.Helper()
+	p := must[events.Person](t)(call[events.Person](t, f, events.OpEnsurePerson, system, events.EnsureRequest{
+		InviteRequest: events.InviteRequest{Email: email, Name: email, Track: "project", Team: "people", StartDate: "2026-01-05", Roles: roles},
+		Password:      password,
+	}))
+	tok := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: email, Password: password, Client: "test"}))
+	return p, rpc.Caller{Token: tok.Token}
+}
+
+// Only an admin may issue a link for, or disable, someone who holds hr or admin; HR
+// manages everyone else.
+func TestHRCannotTakeOverPrivilegedAccounts(t *testing.T) {
+	f := setup(t)
+	hr := seedHR(t, f)
+	admin, adminC := ensure(t, f, "admin@example.org", "admin-password", "admin")
+	hr2, _ := ensure(t, f, "hr2@example.org", "hr2-password", "hr")
+	lead, _ := ensure(t, f, "lead@example.org", "lead-password", "lead")
+	for _, target := range []events.Person{admin, hr2} {
+		if _, err := call[events.InviteReply](t, f, events.OpIssueLink, hr, events.PersonRequest{ID: target.ID}); code(err) != events.CodeForbidden {
+			t.Errorf("HR issues a link for %s: %v", target.Email, err)
+		}
+		if _, err := call[events.Person](t, f, events.OpDisable, hr, events.DisableRequest{ID: target.ID}); code(err) != events.CodeForbidden {
+			t.Errorf("HR disables %s: %v", target.Email, err)
+		}
+		if _, err := call[events.Person](t, f, events.OpSession, adminC, nil); err != nil {
+			t.Fatalf("admin's session after HR's attempts: %v", err)
+		}
+	}
+	// HR still manages people without those roles; an admin manages HR.
+	must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpIssueLink, hr, events.PersonRequest{ID: lead.ID}))
+	must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpIssueLink, adminC, events.PersonRequest{ID: hr2.ID}))
+	must[events.Person](t)(call[events.Person](t, f, events.OpDisable, adminC, events.DisableRequest{ID: hr2.ID}))
+}
