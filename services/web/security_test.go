@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -41,4 +42,70 @@ func TestUpstreamTimeoutIs503(t *testing.T) {
 			t.Errorf("POST %s with a silent identity: %d, Retry-After %q", tc.path, rec.Code, rec.Header().Get("Retry-After"))
 		}
 	}
+}
+
+// redirectCorpus is what attackers try on next= (TAB, backslash, their encodings, protocol-
+// relative and scheme URLs, Unicode look-alikes), with what safeNext must answer.
+var redirectCorpus = []struct{ in, want string }{
+	{"/onboarding/tasks?team=platform", "/onboarding/tasks?team=platform"},
+	{"/", "/"},
+	{"/people/демо", "/people/демо"},
+	{"/%2F%2Fevil.example", "/%2F%2Fevil.example"}, // encoded: stays a path
+	{"/\t/evil.example", "/"},
+	{"/%09/evil.example", "/%09/evil.example"},
+	{"/\n/evil.example", "/"},
+	{"/\r\n/evil.example", "/"},
+	{"//evil.example", "/"},
+	{"/\\evil.example", "/"},
+	{"/\\/evil.example", "/"},
+	{"\\\\evil.example", "/"},
+	{"/a\\..\\..\\evil", "/"},
+	{"/%5cevil.example", "/%5cevil.example"},
+	{"https://evil.example/", "/"},
+	{"javascript:alert(1)", "/"},
+	{"JaVaScRiPt:alert(1)", "/"},
+	{" /evil", "/"},
+	{"/ /evil", "/"},
+	{"/\u00a0/evil.example", "/"}, // no-break space
+	{"/\u3000/evil.example", "/"}, // ideographic space
+	{"/\u200b/evil.example", "/"}, // zero-width space
+	{"/\u202e/gnp.exe", "/"},      // right-to-left override
+	{"/\x00/evil.example", "/"},
+	{"/\xff/evil", "/"},
+	{"", "/"},
+	{"evil.example", "/"},
+	{"/／evil.example", "/／evil.example"}, // a full-width solidus is a path character
+}
+
+func TestSafeNext(t *testing.T) {
+	for _, tc := range redirectCorpus {
+		if got := safeNext(tc.in); got != tc.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzSafeNext: whatever next is, the redirect safeNext allows stays on this origin, also
+// after the clean-ups a browser applies (stripping TAB and newlines, reading "\" as "/").
+func FuzzSafeNext(f *testing.F) {
+	for _, tc := range redirectCorpus {
+		f.Add(tc.in)
+	}
+	base, _ := url.Parse("https://onramp.example/login")
+	f.Fuzz(func(t *testing.T, next string) {
+		got := safeNext(next)
+		if got != "/" && got != next {
+			t.Fatalf("safeNext(%q) = %q: neither the input nor /", next, got)
+		}
+		browser := strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(strings.TrimSpace(got))
+		for _, loc := range []string{got, browser} {
+			u, err := url.Parse(loc)
+			if err != nil {
+				t.Fatalf("safeNext(%q) = %q, which does not parse: %v", next, got, err)
+			}
+			if r := base.ResolveReference(u); r.Scheme != "https" || r.Host != "onramp.example" {
+				t.Fatalf("safeNext(%q) = %q leads to %s", next, got, r)
+			}
+		}
+	})
 }
