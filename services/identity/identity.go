@@ -74,6 +74,10 @@ type Session struct {
 	Started     time.Time `bson:"started"`
 	ExpiresAt   time.Time `bson:"expires_at"`
 	Ended       string    `bson:"ended,omitempty"` // reason
+	// Spent are the hashes of refresh secrets already replaced, oldest first; Rotated is
+	// when the last one was.
+	Spent   []string  `bson:"spent,omitempty"`
+	Rotated time.Time `bson:"rotated,omitempty"`
 }
 
 func (s Session) DocID() string { return s.ID }
@@ -89,6 +93,7 @@ type State struct {
 	byLink    map[string]string // link token hash → person id
 	sessions  map[string]*Session
 	byRefresh map[string]string // refresh hash → session id
+	spent     map[string]string // spent refresh hash → session id
 	lastHired uint64            // stream sequence of the last hired event applied
 	maxSeq    uint64
 }
@@ -97,7 +102,7 @@ type State struct {
 func NewState() *State {
 	return &State{
 		people: map[string]*Person{}, byEmail: map[string]string{}, byLink: map[string]string{},
-		sessions: map[string]*Session{}, byRefresh: map[string]string{},
+		sessions: map[string]*Session{}, byRefresh: map[string]string{}, spent: map[string]string{},
 	}
 }
 
@@ -115,8 +120,11 @@ func (s *State) LoadPerson(p Person) {
 // LoadSession adds a stored session document (at start).
 func (s *State) LoadSession(x Session) {
 	s.sessions[x.ID] = &x
-	if x.RefreshHash != "" {
+	if x.RefreshHash != "" && x.Ended == "" {
 		s.byRefresh[x.RefreshHash] = x.ID
+	}
+	for _, h := range x.Spent {
+		s.spent[h] = x.ID
 	}
 	s.maxSeq = max(s.maxSeq, x.Seq)
 }
@@ -143,6 +151,30 @@ func (s *State) SessionByRefresh(secret string) (*Session, bool) {
 		return nil, false
 	}
 	return s.Session(id)
+}
+
+// SessionBySpentRefresh finds the session a refresh secret belonged to before it was
+// replaced, and whether it was the one replaced last.
+func (s *State) SessionBySpentRefresh(secret string) (x *Session, last bool, ok bool) {
+	h := Hash(secret)
+	id, ok := s.spent[h]
+	if !ok {
+		return nil, false, false
+	}
+	x, ok = s.Session(id)
+	return x, ok && len(x.Spent) > 0 && x.Spent[len(x.Spent)-1] == h, ok
+}
+
+// LiveSessions returns the ids of person's sessions that still admit requests at now.
+func (s *State) LiveSessions(person string, now time.Time) []string {
+	var out []string
+	for id, x := range s.sessions {
+		if x.Person == person && x.Live(now) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // PersonByLink finds whose set-password link secret this is.
@@ -271,6 +303,29 @@ func (s *State) Apply(env events.Envelope, seq uint64) (Changed, error) {
 			s.byRefresh[e.RefreshHash] = env.Subject
 		}
 		return ch, nil
+
+	case events.SessionRefreshed{}.EventType():
+		var e events.SessionRefreshed
+		if err := env.Payload(&e); err != nil {
+			return Changed{}, err
+		}
+		x, ok := s.sessions[env.Subject]
+		if !ok {
+			return Changed{}, fmt.Errorf("%w: session %s refreshed before it started", events.ErrInvalid, env.Subject)
+		}
+		if seq > x.Seq {
+			x.Seq, x.Rotated = seq, env.Time
+			if x.RefreshHash != "" {
+				delete(s.byRefresh, x.RefreshHash)
+				x.Spent = append(x.Spent, x.RefreshHash)
+				s.spent[x.RefreshHash] = x.ID
+			}
+			x.RefreshHash = e.RefreshHash
+			if x.Ended == "" {
+				s.byRefresh[e.RefreshHash] = x.ID
+			}
+		}
+		return Changed{"session", x.ID}, nil
 
 	case events.SessionEnded{}.EventType():
 		var e events.SessionEnded

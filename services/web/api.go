@@ -50,6 +50,16 @@ func (m *Main) apiToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, tokenResponse{Token: tok.Token, ExpiresAt: tok.ExpiresAt})
 }
 
+// apiLogout ends the session of the bearer token (or session cookie) it is called with.
+func (m *Main) apiLogout(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if _, err := rpc.Call[struct{}](r.Context(), m.nc, m.identity(events.OpLogout), v.caller(), events.RefreshRequest{}); err != nil {
+		m.logFailure(r, err)
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 type me struct {
 	ID    string   `json:"id"`
 	Email string   `json:"email"`

@@ -74,6 +74,9 @@ func (m *Main) authenticate(w http.ResponseWriter, r *http.Request) (*viewer, er
 		return nil, errNoSession
 	}
 	setCookie(w, cookieAccess, tok.Token, sessionExpiry())
+	if tok.Refresh != "" { // rotated: the old secret is spent
+		setCookie(w, cookieRefresh, tok.Refresh, sessionExpiry())
+	}
 	return m.session(r.Context(), tok.Token)
 }
 

@@ -85,6 +85,9 @@ func (m *Main) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(cookieAccess); err == nil {
 		caller.Token = c.Value
 	}
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		caller.Token = tok
+	}
 	var refresh string
 	if c, err := r.Cookie(cookieRefresh); err == nil {
 		refresh = c.Value

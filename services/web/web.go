@@ -142,6 +142,7 @@ func (m *Main) pageRoutes() []route {
 func (m *Main) apiRoutes() []route {
 	rs := []route{
 		{"POST /api/v1/auth/token", http.HandlerFunc(m.apiToken)},
+		{"POST /api/v1/auth/logout", m.api(m.apiLogout)},
 		{"GET /api/v1/me", m.api(m.apiMe)},
 		{"GET /api/v1/people", m.api(m.apiPeople)},
 		{"POST /api/v1/people", m.api(m.apiInvite)},

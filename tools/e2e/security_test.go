@@ -157,3 +157,39 @@ func TestHRCannotTakeOverAnAdminThroughTheForms(t *testing.T) {
 	}
 	token(t, newClient(p.URL()), "admin@demo.onramp")
 }
+
+// POST /api/v1/auth/logout ends the bearer token's session; POST /logout with a bearer
+// token does too.
+func TestBearerLogout(t *testing.T) {
+	p := startPortal(t)
+	c := newClient(p.URL())
+	for _, path := range []string{"/api/v1/auth/logout", "/logout"} {
+		tok := token(t, c, "hire@demo.onramp")
+		if resp := c.do(t, "GET", "/api/v1/me", "", "", bearer(tok)...); resp.StatusCode != 200 {
+			t.Fatalf("GET /api/v1/me before logout: %d", resp.StatusCode)
+		}
+		resp := c.do(t, "POST", path, "", "", bearer(tok)...)
+		if path == "/api/v1/auth/logout" && resp.StatusCode != 204 {
+			t.Errorf("POST %s: %d", path, resp.StatusCode)
+		}
+		if resp := c.do(t, "GET", "/api/v1/me", "", "", bearer(tok)...); resp.StatusCode != 401 {
+			t.Errorf("GET /api/v1/me after POST %s: %d", path, resp.StatusCode)
+		}
+	}
+	if resp := c.do(t, "POST", "/api/v1/auth/logout", "", ""); resp.StatusCode != 401 {
+		t.Errorf("logout without a token: %d", resp.StatusCode)
+	}
+
+	// A browser whose access cookie is gone renews it with the refresh cookie, which is
+	// replaced in the same answer.
+	b := newClient(p.URL())
+	login(t, b, "hire@demo.onramp")
+	first := b.cookies["__Host-onramp-refresh"]
+	delete(b.cookies, "__Host-onramp")
+	if resp := b.do(t, "GET", "/", "", ""); resp.StatusCode != 200 {
+		t.Fatalf("GET / with the refresh cookie only: %d", resp.StatusCode)
+	}
+	if second := b.cookies["__Host-onramp-refresh"]; second == "" || second == first {
+		t.Error("the refresh secret was not replaced on use")
+	}
+}

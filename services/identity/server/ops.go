@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -208,22 +209,73 @@ func (m *Main) issue(sid string) (events.TokenReply, error) {
 	return events.TokenReply{Token: tok, ExpiresAt: exp.UTC().Format(time.RFC3339)}, nil
 }
 
-func (m *Main) opRefresh(_ context.Context, r rpc.Request[events.RefreshRequest]) (events.TokenReply, error) {
+// refreshGrace is how long after a rotation the secret just replaced still renews the
+// access token (without a new secret): a browser sends parallel requests with the same
+// cookie. Outside it, or for an older secret, reuse ends the session.
+const refreshGrace = 30 * time.Second
+
+// opRefresh renews a browser session's access token and replaces its refresh secret; a
+// replaced secret used again is taken as stolen and ends the session.
+func (m *Main) opRefresh(ctx context.Context, r rpc.Request[events.RefreshRequest]) (events.TokenReply, error) {
 	now := m.cfg.Now()
 	m.el.RLock()
-	s, ok := m.state.SessionByRefresh(r.Body.Refresh)
-	live := ok && s.Live(now)
+	s, current := m.state.SessionByRefresh(r.Body.Refresh)
 	var sid string
-	if live {
+	if current {
 		sid = s.ID
-		p, found := m.state.Person(s.Person)
-		live = found && p.Active
+	} else if old, _, ok := m.state.SessionBySpentRefresh(r.Body.Refresh); ok {
+		sid = old.ID
 	}
 	m.el.RUnlock()
-	if !live {
+	if sid == "" {
 		return events.TokenReply{}, errUnauthorized
 	}
-	return m.issue(sid)
+	defer m.el.Lock(sid)()
+	m.el.RLock()
+	s, current = m.state.SessionByRefresh(r.Body.Refresh)
+	old, last, spent := m.state.SessionBySpentRefresh(r.Body.Refresh)
+	var live bool
+	var seq uint64
+	var person string
+	if x := cmp.Or(s, old); x != nil {
+		p, found := m.state.Person(x.Person)
+		live, seq, person = x.Live(now) && found && p.Active, x.Seq, x.Person
+		if spent && !current {
+			// The secret just replaced, within the grace: a parallel request.
+			current, live = false, live && last && now.Sub(x.Rotated) < refreshGrace
+		}
+	}
+	m.el.RUnlock()
+	switch {
+	case spent && !live && s == nil:
+		if err := m.endSession(ctx, person, sid, "refresh secret reused"); err != nil {
+			m.log.Error("session not ended after refresh reuse", "session", sid, "err", err)
+		}
+		return events.TokenReply{}, errUnauthorized
+	case !live:
+		return events.TokenReply{}, errUnauthorized
+	case !current:
+		return m.issue(sid) // grace: a token, and the secret the other request got stays
+	}
+	refresh := secret()
+	env, err := events.New(person, sid, events.SessionRefreshed{RefreshHash: identity.Hash(refresh)}, now)
+	if err != nil {
+		return events.TokenReply{}, err
+	}
+	if err := m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq}); err != nil {
+		return events.TokenReply{}, err
+	}
+	reply, err := m.issue(sid)
+	if err != nil {
+		return reply, err
+	}
+	m.el.RLock()
+	if x, ok := m.state.Session(sid); ok {
+		reply.RefreshExpiresAt = x.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	m.el.RUnlock()
+	reply.Refresh = refresh
+	return reply, nil
 }
 
 func (m *Main) opSession(ctx context.Context, r rpc.Request[empty]) (events.Person, error) {
@@ -251,18 +303,45 @@ func (m *Main) opLogout(ctx context.Context, r rpc.Request[events.RefreshRequest
 		return empty{}, nil
 	}
 	defer m.el.Lock(sid)()
+	return empty{}, m.endSession(ctx, person, sid, "signed out")
+}
+
+// endSession ends session sid (the caller holds its lock); ending an ended session
+// changes nothing.
+func (m *Main) endSession(ctx context.Context, actor, sid, reason string) error {
 	m.el.RLock()
-	s, _ := m.state.Session(sid)
-	ended, seq := s.Ended != "", s.Seq
+	s, ok := m.state.Session(sid)
+	var ended bool
+	var seq uint64
+	if ok {
+		ended, seq = s.Ended != "", s.Seq
+	}
 	m.el.RUnlock()
-	if ended {
-		return empty{}, nil
+	if !ok || ended {
+		return nil
 	}
-	env, err := events.New(person, sid, events.SessionEnded{Reason: "signed out"}, m.cfg.Now())
+	env, err := events.New(actor, sid, events.SessionEnded{Reason: reason}, m.cfg.Now())
 	if err != nil {
-		return empty{}, err
+		return err
 	}
-	return empty{}, m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq})
+	return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq})
+}
+
+// endSessions ends every live session of person (after a password change).
+func (m *Main) endSessions(ctx context.Context, actor, person, reason string) error {
+	m.el.RLock()
+	ids := m.state.LiveSessions(person, m.cfg.Now())
+	m.el.RUnlock()
+	for _, sid := range ids {
+		err := func() error {
+			defer m.el.Lock(sid)()
+			return eventlog.Retry(func() error { return m.endSession(ctx, actor, sid, reason) })
+		}()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[empty]) (events.PeopleReply, error) {
@@ -501,18 +580,25 @@ func (m *Main) opSetPassword(ctx context.Context, r rpc.Request[events.SetPasswo
 	if err := m.hashing(ctx, r.Caller.System, func() { hash = identity.HashPassword(r.Body.Password) }); err != nil {
 		return empty{}, err
 	}
-	defer m.el.Lock(p.ID)()
-	return empty{}, eventlog.Retry(func() error {
-		cur, ok := m.linkOwner(r.Body.Token) // still unused, now under the record lock
-		if !ok || cur.ID != p.ID {
-			return errLinkInvalid
-		}
-		env, err := events.New(p.ID, p.ID, events.PasswordSet{Hash: hash, TokenHash: identity.Hash(r.Body.Token)}, m.cfg.Now())
-		if err != nil {
-			return err
-		}
-		return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", p.ID), LastSeq: cur.Seq})
-	})
+	err := func() error {
+		defer m.el.Lock(p.ID)()
+		return eventlog.Retry(func() error {
+			cur, ok := m.linkOwner(r.Body.Token) // still unused, now under the record lock
+			if !ok || cur.ID != p.ID {
+				return errLinkInvalid
+			}
+			env, err := events.New(p.ID, p.ID, events.PasswordSet{Hash: hash, TokenHash: identity.Hash(r.Body.Token)}, m.cfg.Now())
+			if err != nil {
+				return err
+			}
+			return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", p.ID), LastSeq: cur.Seq})
+		})
+	}()
+	if err != nil {
+		return empty{}, err
+	}
+	// A new password ends every session signed in with the old one.
+	return empty{}, m.endSessions(ctx, p.ID, p.ID, "password changed")
 }
 
 // opEnsure creates a person with a password unless their email exists (idempotent seeding).

@@ -422,3 +422,73 @@ func TestHRCannotTakeOverPrivilegedAccounts(t *testing.T) {
 	must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpIssueLink, adminC, events.PersonRequest{ID: hr2.ID}))
 	must[events.Person](t)(call[events.Person](t, f, events.OpDisable, adminC, events.DisableRequest{ID: hr2.ID}))
 }
+
+// A password set through a link ends every session; each refresh replaces the secret, and
+// a replaced secret used again ends the session (the grace for parallel requests aside).
+func TestSessionsEndWithThePasswordAndRefreshReuse(t *testing.T) {
+	now := time.Now().Add(-time.Minute) // tokens are verified against the real clock; the grace uses this one
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	env := devstacktest.Start(t)
+	m, err := New(env.NATS, env.Mongo.Database("identity"), slog.New(slog.DiscardHandler), Config{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	f := fixture{env: env, m: m}
+	hr := seedHR(t, f)
+	ada, _ := ensure(t, f, "ada@example.org", "first password", "hire")
+	loginAs := func(pw string) events.TokenReply {
+		t.Helper()
+		return must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "ada@example.org", Password: pw, Client: "c", Browser: true}))
+	}
+	alive := func(tok string) bool {
+		_, err := call[events.Person](t, f, events.OpSession, rpc.Caller{Token: tok}, nil)
+		return err == nil
+	}
+
+	t.Run("refresh rotates; reuse ends the session", func(t *testing.T) {
+		s := loginAs("first password")
+		r1 := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: s.Refresh}))
+		if r1.Refresh == "" || r1.Refresh == s.Refresh {
+			t.Fatalf("refresh did not rotate: %q", r1.Refresh)
+		}
+		// A parallel request with the secret just replaced gets a token, no new secret.
+		g := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: s.Refresh}))
+		if g.Token == "" || g.Refresh != "" {
+			t.Fatalf("grace refresh = %+v", g)
+		}
+		r2 := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: r1.Refresh}))
+		advance(time.Minute)
+		// The first secret again, long after: theft. The whole session ends.
+		if _, err := call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: s.Refresh}); code(err) != events.CodeUnauthorized {
+			t.Fatalf("reused secret: %v", err)
+		}
+		if alive(r2.Token) {
+			t.Error("the session survived the reuse of an old refresh secret")
+		}
+		if _, err := call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: r2.Refresh}); code(err) != events.CodeUnauthorized {
+			t.Errorf("the newest secret after the reuse: %v", err)
+		}
+	})
+
+	t.Run("a password set through a link ends every session", func(t *testing.T) {
+		a, b := loginAs("first password"), loginAs("first password")
+		link := must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpIssueLink, hr, events.PersonRequest{ID: ada.ID}))
+		must[empty](t)(call[empty](t, f, events.OpSetPassword, rpc.Caller{}, events.SetPasswordRequest{Token: link.LinkToken, Password: "second password"}))
+		if alive(a.Token) || alive(b.Token) {
+			t.Error("a session signed in with the old password survived the new one")
+		}
+		if _, err := call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: a.Refresh}); code(err) != events.CodeUnauthorized {
+			t.Errorf("refresh after the password change: %v", err)
+		}
+		if !alive(loginAs("second password").Token) {
+			t.Error("the new password does not sign in")
+		}
+	})
+	_ = hr
+}
