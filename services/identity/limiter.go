@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -98,4 +99,37 @@ func (l *Limiter) sweep(now time.Time) {
 			delete(l.failures, k)
 		}
 	}
+}
+
+// Known remembers, per account, the client addresses it recently signed in from, so that
+// sign-ins from them can pass the per-account ceiling an attacker elsewhere is pushing up.
+type Known struct {
+	mu      sync.Mutex
+	per     int // addresses kept per account
+	clients map[string][]string
+}
+
+// NewKnown keeps the last per addresses of each account.
+func NewKnown(per int) *Known { return &Known{per: max(per, 1), clients: map[string][]string{}} }
+
+// Remember records a successful sign-in of account from client.
+func (k *Known) Remember(account, client string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	list := slices.DeleteFunc(k.clients[account], func(c string) bool { return c == client })
+	list = append(list, client)
+	if len(list) > k.per {
+		list = list[len(list)-k.per:]
+	}
+	if len(k.clients) > 100_000 { // bound memory: forget everyone rather than grow
+		clear(k.clients)
+	}
+	k.clients[account] = list
+}
+
+// Knows reports whether account signed in from client recently.
+func (k *Known) Knows(account, client string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Contains(k.clients[account], client)
 }

@@ -40,7 +40,7 @@ func peakRSS() int {
 	return -1
 }
 
-// A burst of 500 parallel failing sign-ins gets only 401, 429 or 503 (each refusal with
+// A burst of 500 parallel failing sign-ins (half of them against a real account) gets only 401, 429 or 503 (each refusal with
 // Retry-After), the portal stays ready throughout and within its memory bound, and a
 // genuine user from another address signs in afterwards.
 func TestSignInBurst(t *testing.T) {
@@ -82,7 +82,11 @@ func TestSignInBurst(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			body := fmt.Sprintf(`{"email":"nobody-%d@example.org","password":"wrong password %d"}`, i, i)
+			email := fmt.Sprintf("nobody-%d@example.org", i)
+			if i%2 == 0 { // half of them against a real account
+				email = "hire@demo.onramp"
+			}
+			body := fmt.Sprintf(`{"email":%q,"password":"wrong password %d"}`, email, i)
 			req, _ := http.NewRequestWithContext(context.Background(), "POST", p.URL()+"/api/v1/auth/token", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			resp, err := http.DefaultClient.Do(req)
@@ -192,4 +196,19 @@ func TestBearerLogout(t *testing.T) {
 	if second := b.cookies["__Host-onramp-refresh"]; second == "" || second == first {
 		t.Error("the refresh secret was not replaced on use")
 	}
+}
+
+// Wrong passwords on the sign-in form lock that account from that address only, and the
+// form's 429 says when to try again.
+func TestSignInFormLockout(t *testing.T) {
+	p := startPortal(t)
+	c := newClient(p.URL())
+	var last *http.Response
+	for range 7 {
+		last = c.do(t, "POST", "/login", "application/x-www-form-urlencoded", "email=hire%40demo.onramp&password=wrong-password")
+	}
+	if last.StatusCode != 429 || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("7th wrong password on the form: %d, Retry-After %q", last.StatusCode, last.Header.Get("Retry-After"))
+	}
+	login(t, newClient(p.URL()).from("127.0.0.3"), "hire@demo.onramp")
 }

@@ -118,7 +118,12 @@ func (m *Main) hashing(ctx context.Context, trusted bool, f func()) error {
 func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) (events.TokenReply, error) {
 	now := m.cfg.Now()
 	email := identity.NormalizeEmail(r.Body.Email)
-	akey, ckey := "account:"+email, "client:"+r.Body.Client
+	// Three limiters: the account from this address (locks after a few failures), the
+	// address itself (a spray over many accounts), and the account from everywhere — a
+	// ceiling that only slows, and that addresses the account signed in from recently
+	// pass, so nobody can lock a user out from elsewhere.
+	akey, ckey, gkey := "account:"+email+"|"+r.Body.Client, "client:"+r.Body.Client, "account:"+email
+	known := m.known.Knows(email, r.Body.Client)
 	// Each attempt is recorded as a failure before the password is checked, so a burst
 	// cannot pass the limiters all at once; a success clears it.
 	if w := m.accounts.Begin(akey, now); w > 0 {
@@ -127,6 +132,13 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 	if w := m.clients.Begin(ckey, now); w > 0 {
 		m.accounts.Forgive(akey)
 		return events.TokenReply{}, tooMany(w)
+	}
+	if !known {
+		if w := m.ceiling.Begin(gkey, now); w > 0 {
+			m.accounts.Forgive(akey)
+			m.clients.Forgive(ckey)
+			return events.TokenReply{}, tooMany(w)
+		}
 	}
 	m.el.RLock()
 	var hash, id string
@@ -139,6 +151,9 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 	if err := m.hashing(ctx, false, func() { ok = identity.VerifyPasswordOrDummy(hash, r.Body.Password) }); err != nil {
 		m.accounts.Forgive(akey)
 		m.clients.Forgive(ckey)
+		if !known {
+			m.ceiling.Forgive(gkey)
+		}
 		return events.TokenReply{}, err
 	}
 	if !ok || !active {
@@ -146,6 +161,8 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 	}
 	m.accounts.Succeed(akey)
 	m.clients.Succeed(ckey)
+	m.ceiling.Succeed(gkey)
+	m.known.Remember(email, r.Body.Client)
 
 	sid := events.NewID(now)
 	var refresh string

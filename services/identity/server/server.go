@@ -55,9 +55,11 @@ type Main struct {
 	state *identity.State // guarded by el's lock: read with el.Read
 	el    *eventlog.Log
 
-	accounts *identity.Limiter
-	clients  *identity.Limiter
-	gate     *identity.Gate // bounds concurrent password hashing
+	accounts *identity.Limiter // an account from one client address
+	clients  *identity.Limiter // a client address, over every account
+	ceiling  *identity.Limiter // an account from everywhere: slows, never locks for long
+	known    *identity.Known   // addresses each account recently signed in from
+	gate     *identity.Gate    // bounds concurrent password hashing
 
 	svc *rpc.Service
 }
@@ -89,6 +91,8 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		state:    identity.NewState(),
 		accounts: identity.NewLimiter(5, time.Second, 15*time.Minute),
 		clients:  identity.NewLimiter(20, time.Second, 15*time.Minute),
+		ceiling:  identity.NewLimiter(20, time.Second, 30*time.Second),
+		known:    identity.NewKnown(8),
 		gate:     identity.NewGate(cfg.HashSlots, cfg.HashQueue),
 	}
 	m.el = eventlog.New(js, "IDENTITY", model{m.state}, logger)

@@ -177,6 +177,32 @@ func TestLoginIsRateLimited(t *testing.T) {
 	if _, err := call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "hr-password", Client: "attacker"}); code(err) != events.CodeTooMany {
 		t.Fatalf("right password during lockout: %v", err)
 	}
+	// The lock is the attacker's: the person signs in from another address.
+	if _, err := call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "hr-password", Client: "home"}); err != nil {
+		t.Fatalf("right password from another address: %v", err)
+	}
+}
+
+// Failures for one account from many addresses reach a ceiling that slows further
+// attempts (a short Retry-After, never the 15-minute lock) for new addresses; an address
+// the person signed in from before still gets through.
+func TestAccountCeilingSlowsButKnownAddressesPass(t *testing.T) {
+	f := setup(t)
+	seedHR(t, f) // signs in from "test": a known address now
+	var last error
+	for i := range 22 {
+		_, last = call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "wrong-password", Client: fmt.Sprintf("bot-%d", i)})
+	}
+	var e *events.Error
+	if !errors.As(last, &e) || e.Code != events.CodeTooMany || e.RetryAfter < 1 || e.RetryAfter > 31 {
+		t.Fatalf("22nd address's wrong password: %v", last)
+	}
+	if _, err := call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "hr-password", Client: "cafe"}); code(err) != events.CodeTooMany {
+		t.Fatalf("new address during the ceiling: %v", err)
+	}
+	if _, err := call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "hr-password", Client: "test"}); err != nil {
+		t.Fatalf("known address during the ceiling: %v", err)
+	}
 }
 
 // 50 concurrent changes to one record: none lost, the document reflects the last one.
