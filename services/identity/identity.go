@@ -420,8 +420,12 @@ func (s *State) DecideInvite(req events.InviteRequest, today time.Time) (events.
 	}
 	if e.Lead != "" {
 		lead, ok := s.people[e.Lead]
-		if !ok || !lead.Active || !lead.Has(events.RoleLead) {
+		switch {
+		case !ok || !lead.Active || !lead.Has(events.RoleLead):
 			fields["lead"] = "Choose an active person with the lead role."
+		case lead.Team != e.Team:
+			// A lead sees and manages the people of their own team: one rule everywhere.
+			fields["lead"] = "Choose a lead of team " + e.Team + "; " + lead.Name + " leads " + lead.Team + "."
 		}
 	}
 	if len(fields) > 0 {

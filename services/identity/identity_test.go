@@ -82,7 +82,7 @@ func TestApplyRejectsContractBreaks(t *testing.T) {
 func TestDecideInvite(t *testing.T) {
 	s := NewState()
 	lead := hired("lead@example.org")
-	lead.Roles = []string{"lead"}
+	lead.Roles, lead.Team = []string{"lead"}, "sec-ops"
 	s.Apply(env(t, "lead-1", lead), 1)
 	s.Apply(env(t, "hire-1", hired("taken@example.org")), 2)
 
@@ -105,6 +105,7 @@ func TestDecideInvite(t *testing.T) {
 		{"unknown track", func(r *events.InviteRequest) { r.Track = "astronaut" }, events.CodeInvalid, "track"},
 		{"team with space", func(r *events.InviteRequest) { r.Team = "sec ops" }, events.CodeInvalid, "team"},
 		{"lead who is not a lead", func(r *events.InviteRequest) { r.Lead = "hire-1" }, events.CodeInvalid, "lead"},
+		{"lead of another team", func(r *events.InviteRequest) { r.Team = "platform" }, events.CodeInvalid, "lead"},
 		{"bad date", func(r *events.InviteRequest) { r.StartDate = "tomorrow" }, events.CodeInvalid, "start_date"},
 		{"date far away", func(r *events.InviteRequest) { r.StartDate = "2031-01-01" }, events.CodeInvalid, "start_date"},
 		{"taken email", func(r *events.InviteRequest) { r.Email = "TAKEN@example.org" }, events.CodeConflict, "email"},

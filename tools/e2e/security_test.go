@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // from makes c connect from a local address other than 127.0.0.1 (Linux routes all of
@@ -211,4 +212,71 @@ func TestSignInFormLockout(t *testing.T) {
 		t.Fatalf("7th wrong password on the form: %d, Retry-After %q", last.StatusCode, last.Header.Get("Retry-After"))
 	}
 	login(t, newClient(p.URL()).from("127.0.0.3"), "hire@demo.onramp")
+}
+
+// Access ends with the relationship: once the mentorship ends, the former mentor cannot
+// read the hire's plan, has none of the hire's tasks and cannot complete them; the open
+// mentor tasks are back with the lead.
+func TestAccessEndsWithTheMentorship(t *testing.T) {
+	p := startPortal(t)
+	c := newClient(p.URL())
+	hr, mentor := token(t, c, "hr@demo.onramp"), token(t, c, "mentor@demo.onramp")
+	pair := demoMentorship(t, c, hr)
+	if resp := c.do(t, "GET", "/api/v1/onboarding/plans/"+demoPlan, "", "", bearer(mentor)...); resp.StatusCode != 200 {
+		t.Fatalf("mentor reads the plan during the mentorship: %d", resp.StatusCode)
+	}
+	if resp := c.do(t, "POST", "/api/v1/mentorships/"+pair.ID+"/end", "application/json", `{"reason":"done"}`, bearer(hr)...); resp.StatusCode != 200 {
+		t.Fatalf("end: %d", resp.StatusCode)
+	}
+	var plan apiPlan
+	waitFor(t, "the mentor's tasks back with the lead", func() bool {
+		plan = decodeJSON[apiPlan](t, c.do(t, "GET", "/api/v1/onboarding/plans/"+demoPlan, "", "", bearer(hr)...))
+		for _, x := range plan.Tasks {
+			if x.Owner == "mentor" && !x.Done && x.Assignee != "demo-lead" {
+				return false
+			}
+		}
+		return true
+	})
+	if resp := c.do(t, "GET", "/api/v1/onboarding/plans/"+demoPlan, "", "", bearer(mentor)...); resp.StatusCode != 403 {
+		t.Errorf("former mentor reads the plan: %d", resp.StatusCode)
+	}
+	q := decodeJSON[struct{ Items []apiTask }](t, c.do(t, "GET", "/api/v1/me/tasks", "", "", bearer(mentor)...))
+	for _, x := range q.Items {
+		if x.Hire == "demo-hire" {
+			t.Errorf("former mentor still has %s", x.ID)
+		}
+	}
+	for _, x := range plan.Tasks {
+		if x.Owner == "mentor" && !x.Done {
+			if resp := c.do(t, "POST", "/api/v1/onboarding/tasks/"+x.ID+"/complete", "application/json", `{}`, bearer(mentor)...); resp.StatusCode != 403 {
+				t.Errorf("former mentor completes %s: %d", x.ID, resp.StatusCode)
+			}
+			break
+		}
+	}
+}
+
+// "Lead" means one thing: a hire cannot be given a lead from another team.
+func TestLeadFromAnotherTeamIsRefused(t *testing.T) {
+	p := startPortal(t)
+	c := newClient(p.URL())
+	hr := token(t, c, "hr@demo.onramp")
+	resp := c.do(t, "POST", "/api/v1/people", "application/json",
+		`{"email":"sec@demo.onramp","name":"Sec Hire","track":"security","team":"security","lead":"demo-lead","start_date":"`+time.Now().Format(time.DateOnly)+`"}`, bearer(hr)...)
+	e := decodeJSON[apiError](t, resp)
+	if resp.StatusCode != 422 || e.Error.Fields["lead"] == "" {
+		t.Fatalf("invite with a lead of another team: %d %+v", resp.StatusCode, e)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 300 {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: not reached", what)
 }
