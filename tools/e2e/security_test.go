@@ -280,3 +280,45 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 	t.Fatalf("%s: not reached", what)
 }
+
+// /live follows a record only for whoever may read it, and a session may hold only a few
+// streams open at once.
+func TestLiveTopicsAreAuthorised(t *testing.T) {
+	p := startPortal(t)
+	for _, tc := range []struct {
+		who, topic string
+		want       int
+	}{
+		{"hire", "onboarding.task.plan-demo-hire", 200},
+		{"hire", "skills.record.demo-hire", 200},
+		{"hire", "onboarding.task", 200},
+		{"it", "onboarding.task.plan-demo-hire", 403},
+		{"it", "onboarding.plan.plan-demo-hire", 403},
+		{"hire", "skills.record.demo-lead", 403},
+		{"hire", "onboarding.task.plan-nobody", 403},
+		{"mentor", "skills.record.demo-lead", 403},
+		{"hire", "training.module.some-module", 403},
+	} {
+		c := newClient(p.URL())
+		login(t, c, tc.who+"@demo.onramp")
+		if resp := c.do(t, "GET", "/live?topic="+tc.topic, "", ""); resp.StatusCode != tc.want {
+			t.Errorf("%s follows %s: %d, want %d", tc.who, tc.topic, resp.StatusCode, tc.want)
+		}
+	}
+	c := newClient(p.URL())
+	login(t, c, "hire@demo.onramp")
+	for i := range 8 {
+		if resp := c.do(t, "GET", "/live?topic=onboarding.task", "", ""); resp.StatusCode != 200 {
+			t.Fatalf("stream %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	if resp := c.do(t, "GET", "/live?topic=onboarding.task", "", ""); resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("9th stream of one session: %d", resp.StatusCode)
+	}
+	// Another session of the same address still gets one.
+	other := newClient(p.URL())
+	login(t, other, "lead@demo.onramp")
+	if resp := other.do(t, "GET", "/live?topic=onboarding.task", "", ""); resp.StatusCode != 200 {
+		t.Errorf("another session's stream: %d", resp.StatusCode)
+	}
+}
