@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
@@ -231,8 +230,8 @@ func (m *Main) apiReport(op string) func(w http.ResponseWriter, r *http.Request,
 		case "csv":
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-			cw := csv.NewWriter(w)
-			_ = cw.Write(first.Columns)
+			cw := newCSV(w)
+			_ = cw.Write(csvSafe(slices.Clone(first.Columns)...)) // skill names come from an import
 			werr = rest(func(t events.SkillTable) error {
 				for _, row := range t.Rows {
 					if err := cw.Write(csvSafe(slices.Clone(row)...)); err != nil {

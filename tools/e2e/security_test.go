@@ -3,10 +3,13 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -320,5 +323,36 @@ func TestLiveTopicsAreAuthorised(t *testing.T) {
 	login(t, other, "lead@demo.onramp")
 	if resp := other.do(t, "GET", "/live?topic=onboarding.task", "", ""); resp.StatusCode != 200 {
 		t.Errorf("another session's stream: %d", resp.StatusCode)
+	}
+}
+
+// A skill named like a formula, imported by HR, is neutralised in the CSV header too.
+func TestCSVHeaderIsNeutralised(t *testing.T) {
+	p := startPortal(t)
+	c := newClient(p.URL())
+	hr := token(t, c, "hr@demo.onramp")
+	imp, _ := json.Marshal(map[string]string{"filename": "org.yaml", "content": "- code: ORG-EVIL\n  name: \"=1+2\"\n  category: Tech\n  min_level: 1\n  max_level: 4\n"})
+	if resp := c.do(t, "POST", "/api/v1/skills/import", "application/json", string(imp), bearer(hr)...); resp.StatusCode != 201 {
+		t.Fatalf("import: %d", resp.StatusCode)
+	}
+	resp := c.do(t, "GET", "/api/v1/reports/skill-matrix?format=csv&skill=ORG-EVIL", "", "", bearer(hr)...)
+	raw := string(body(t, resp.Body))
+	text, ok := strings.CutPrefix(raw, "\uFEFF")
+	if resp.StatusCode != 200 || !ok {
+		t.Fatalf("matrix CSV: %d, starts %q", resp.StatusCode, raw[:min(len(raw), 20)])
+	}
+	rows, err := csv.NewReader(strings.NewReader(text)).ReadAll()
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("matrix CSV: %v", err)
+	}
+	if !slices.Contains(rows[0], "'=1+2") {
+		t.Errorf("header %q lacks the neutralised skill", rows[0])
+	}
+	for _, row := range rows {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+				t.Errorf("live formula cell %q", cell)
+			}
+		}
 	}
 }
