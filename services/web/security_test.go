@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -108,4 +109,36 @@ func FuzzSafeNext(f *testing.F) {
 			}
 		}
 	})
+}
+
+// HSTS is sent over TLS, or behind a proxy that says so through the configured header
+// only; a client cannot ask for it through an untrusted header.
+func TestStrictTransportSecurity(t *testing.T) {
+	env := devstacktest.Start(t)
+	for _, tc := range []struct {
+		name, protoHeader string
+		tls               bool
+		header            map[string]string
+		want              bool
+	}{
+		{"plain http", "", false, nil, false},
+		{"tls", "", true, nil, true},
+		{"trusted proxy says https", "X-Forwarded-Proto", false, map[string]string{"X-Forwarded-Proto": "https"}, true},
+		{"trusted proxy says http", "X-Forwarded-Proto", false, map[string]string{"X-Forwarded-Proto": "http"}, false},
+		{"untrusted header", "", false, map[string]string{"X-Forwarded-Proto": "https"}, false},
+	} {
+		h := New(env.NATS, slog.New(slog.DiscardHandler), Config{ProtoHeader: tc.protoHeader}).Handler()
+		req := httptest.NewRequest("GET", "/healthz", nil)
+		if tc.tls {
+			req.TLS = &tls.ConnectionState{}
+		}
+		for k, v := range tc.header {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if got := rec.Header().Get("Strict-Transport-Security") != ""; got != tc.want {
+			t.Errorf("%s: HSTS %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

@@ -29,6 +29,10 @@ type Config struct {
 	// Ready reports whether the store behind the services answers (for /readyz); nil: the
 	// identity service answering is enough.
 	Ready func(ctx context.Context) error
+	// ProtoHeader names a header a trusted reverse proxy sets to the scheme the browser
+	// used (e.g. X-Forwarded-Proto); "https" there, or TLS here, adds
+	// Strict-Transport-Security. Empty: no proxy is trusted.
+	ProtoHeader string
 }
 
 // Main is the web service.
@@ -110,7 +114,7 @@ func (m *Main) Handler() http.Handler {
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(m.crossOrigin))
-	return m.recoverer(traced(securityHeaders(cop.Handler(mux))))
+	return m.recoverer(traced(securityHeaders(m.cfg.ProtoHeader, cop.Handler(mux))))
 }
 
 type route struct {
@@ -198,10 +202,14 @@ func traced(next http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders sets the headers every response carries.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every response carries, and HSTS when the browser came
+// over HTTPS (here, or through a proxy that says so in the trusted protoHeader).
+func securityHeaders(protoHeader string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if r.TLS != nil || protoHeader != "" && strings.EqualFold(r.Header.Get(protoHeader), "https") {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 			"connect-src 'self'; form-action 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
