@@ -24,6 +24,8 @@ var statusOf = map[string]int{
 	events.CodeGone:         http.StatusGone,
 	events.CodeInvalid:      http.StatusUnprocessableEntity,
 	events.CodeTooMany:      http.StatusTooManyRequests,
+	events.CodeTooLarge:     http.StatusRequestEntityTooLarge,
+	events.CodeMethod:       http.StatusMethodNotAllowed,
 	events.CodeUnavailable:  http.StatusServiceUnavailable,
 	events.CodeInternal:     http.StatusInternalServerError,
 }
@@ -86,6 +88,8 @@ func (m *Main) fail(w http.ResponseWriter, r *http.Request, err error) {
 	title := map[int]string{
 		http.StatusForbidden: "Not allowed", http.StatusNotFound: "Not found", http.StatusGone: "Gone",
 		http.StatusServiceUnavailable: "Not available", http.StatusInternalServerError: "Something went wrong",
+		http.StatusMethodNotAllowed: "Not allowed", http.StatusRequestEntityTooLarge: "Too large",
+		http.StatusUnprocessableEntity: "Check your input", http.StatusTooManyRequests: "Too many requests",
 	}[status(e)]
 	msg := e.Message
 	if e.Code == events.CodeForbidden {

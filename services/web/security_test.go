@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -139,6 +140,74 @@ func TestStrictTransportSecurity(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		if got := rec.Header().Get("Strict-Transport-Security") != ""; got != tc.want {
 			t.Errorf("%s: HSTS %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// JSON bodies: bad text is 422 naming the field, data after the value is 400, a body over
+// the limit is 413.
+func TestDecodeHygiene(t *testing.T) {
+	type inner struct {
+		Title string `json:"title"`
+	}
+	type body struct {
+		Name  string  `json:"name"`
+		Items []inner `json:"items"`
+	}
+	for _, tc := range []struct {
+		name, raw, code, field string
+	}{
+		{"fine", `{"name":"José \ufffd","items":[{"title":"x"}]}`, "", ""},
+		{"escaped pair", `{"name":"\ud83d\ude00"}`, "", ""},
+		{"invalid utf-8", "{\"name\":\"a\xffb\"}", events.CodeInvalid, "name"},
+		{"NUL", `{"name":"a\u0000b"}`, events.CodeInvalid, "name"},
+		{"lone surrogate", `{"name":"\ud800x"}`, events.CodeInvalid, "name"},
+		{"nested", "{\"name\":\"ok\",\"items\":[{\"title\":\"ok\"},{\"title\":\"\xc3\"}]}", events.CodeInvalid, "items[1].title"},
+		{"trailing data", `{"name":"a"} x`, events.CodeBadRequest, ""},
+		{"trailing value", `{"name":"a"}{}`, events.CodeBadRequest, ""},
+		{"too large", `{"name":"` + strings.Repeat("a", 70<<10) + `"}`, events.CodeTooLarge, ""},
+	} {
+		var v body
+		err := decode(httptest.NewRecorder(), httptest.NewRequest("POST", "/", strings.NewReader(tc.raw)), &v)
+		if tc.code == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			continue
+		}
+		var e *events.Error
+		if !errors.As(err, &e) || e.Code != tc.code || tc.field != "" && e.Fields[tc.field] == "" {
+			t.Errorf("%s: %v, want %s on %q", tc.name, err, tc.code, tc.field)
+		}
+	}
+}
+
+// Forms: bad text is 422, an oversized form 413; a known path with the wrong method is 405
+// with Allow, for pages and the API.
+func TestFormAndMethodHygiene(t *testing.T) {
+	env := devstacktest.Start(t)
+	h := New(env.NATS, slog.New(slog.DiscardHandler), Config{}).Handler()
+	for _, tc := range []struct {
+		method, path, body string
+		want               int
+		allow              string
+	}{
+		{"POST", "/login", "email=a%FFb&password=x", 422, ""},
+		{"POST", "/login", "email=a%00b&password=x", 422, ""},
+		{"POST", "/login", "email=" + strings.Repeat("a", 70<<10), 413, ""},
+		{"DELETE", "/api/v1/me", "", 405, "GET, HEAD"},
+		{"PUT", "/api/v1/auth/token", "", 405, "POST"},
+		{"DELETE", "/login", "", 405, "GET, POST, HEAD"},
+		{"GET", "/api/v1/nothing-here", "", 404, ""},
+	} {
+		req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+		if tc.body != "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.want || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.want, tc.allow)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -146,16 +145,6 @@ func (m *Main) apiCertify(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, c)
-}
-
-func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return events.Errorf(events.CodeBadRequest, "malformed JSON: %v", err)
-	}
-	return nil
 }
 
 func reportQuery(r *http.Request) events.SkillReportRequest {

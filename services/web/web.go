@@ -9,10 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 
@@ -108,13 +112,76 @@ func (m *Main) Handler() http.Handler {
 		mux.Handle(rt.pattern, rt.handler)
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if e := wrongMethod(mux, w, r); e != nil {
+			writeError(w, e)
+			return
+		}
 		writeError(w, events.Errorf(events.CodeNotFound, "no such API route: %s %s", r.Method, r.URL.Path))
 	})
-	mux.HandleFunc("/", m.notFound)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if e := wrongMethod(mux, w, r); e != nil {
+			m.fail(w, r, e)
+			return
+		}
+		m.notFound(w, r)
+	})
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(m.crossOrigin))
-	return m.recoverer(traced(securityHeaders(m.cfg.ProtoHeader, cop.Handler(mux))))
+	return m.recoverer(traced(securityHeaders(m.cfg.ProtoHeader, cop.Handler(m.formHygiene(mux)))))
+}
+
+// wrongMethod answers a request whose path is a route for other methods only: 405 with
+// Allow listing them (the catch-all patterns would otherwise make it a 404).
+func wrongMethod(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = method
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "/api/" && pattern != "" {
+			allow = append(allow, method)
+		}
+	}
+	if len(allow) == 0 {
+		return nil
+	}
+	if slices.Contains(allow, http.MethodGet) {
+		allow = append(allow, http.MethodHead)
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	return events.Errorf(events.CodeMethod, "%s is not allowed here; use %s", r.Method, strings.Join(allow, " or "))
+}
+
+// formHygiene checks every submitted form field (not the JSON API, whose decoder does the
+// same): a form over 64 KiB is 413, a field that is not valid UTF-8 or holds a NUL
+// character is 422 naming the field.
+func (m *Main) formHygiene(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if isAPI(r) || ct != "application/x-www-form-urlencoded" || r.Method == http.MethodGet || r.Method == http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				m.fail(w, r, events.Errorf(events.CodeTooLarge, "The form is larger than 64 KiB."))
+				return
+			}
+			m.fail(w, r, events.Errorf(events.CodeBadRequest, "The form could not be read."))
+			return
+		}
+		for field, values := range r.PostForm {
+			for _, v := range values {
+				if !utf8.ValidString(field) || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+					m.fail(w, r, &events.Error{Code: events.CodeInvalid, Message: "The field " + strconv.Quote(strings.ToValidUTF8(field, "?")) +
+						" must be valid UTF-8 text without NUL characters.", Fields: map[string]string{field: "Must be valid UTF-8 text without NUL characters."}})
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type route struct {

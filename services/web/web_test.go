@@ -74,7 +74,7 @@ func refsIn(s string) []string {
 
 func TestEveryErrorCodeHasAStatus(t *testing.T) {
 	for _, c := range []string{events.CodeBadRequest, events.CodeUnauthorized, events.CodeForbidden, events.CodeNotFound,
-		events.CodeConflict, events.CodeGone, events.CodeInvalid, events.CodeTooMany, events.CodeUnavailable, events.CodeInternal} {
+		events.CodeConflict, events.CodeGone, events.CodeInvalid, events.CodeTooMany, events.CodeTooLarge, events.CodeMethod, events.CodeUnavailable, events.CodeInternal} {
 		if _, ok := statusOf[c]; !ok {
 			t.Errorf("no status for %s", c)
 		}
