@@ -142,6 +142,22 @@ func (e SessionStarted) Validate() error {
 	return invalid(p)
 }
 
+// SessionRefreshed: a browser session's refresh secret was used and replaced by a new one.
+// The previous secret is spent: using it again (outside a short grace for parallel
+// requests) is taken as theft and ends the session. Subject: the session id.
+type SessionRefreshed struct {
+	RefreshHash string `json:"refresh_hash"` // hex SHA-256 of the new secret
+}
+
+func (SessionRefreshed) EventType() string { return "identity.session.refreshed" }
+func (SessionRefreshed) EventVersion() int { return 1 }
+func (e SessionRefreshed) Validate() error {
+	if len(e.RefreshHash) != 64 {
+		return invalid(map[string]string{"refresh_hash": "must be a hex SHA-256"})
+	}
+	return nil
+}
+
 // SessionEnded: the person signed out (or the session was revoked).
 type SessionEnded struct {
 	Reason string `json:"reason"`

@@ -311,7 +311,10 @@ type TasksReassigned struct {
 	From   string   `json:"from,omitempty"`
 	To     string   `json:"to"`
 	Mentor string   `json:"mentor,omitempty"` // the plan's mentor from now on
-	Source string   `json:"source"`
+	// EndedMentor: the mentorship with this mentor ended; if they are still the plan's
+	// mentor, the plan has none from now on (their open tasks go back to the lead).
+	EndedMentor string `json:"ended_mentor,omitempty"`
+	Source      string `json:"source"`
 }
 
 func (TasksReassigned) EventType() string { return "onboarding.task.reassigned" }

@@ -32,6 +32,8 @@ const (
 	CodeGone         = "gone"
 	CodeInvalid      = "invalid"
 	CodeTooMany      = "too_many_requests"
+	CodeTooLarge     = "too_large"          // a request body over its limit
+	CodeMethod       = "method_not_allowed" // the route exists for other methods
 	CodeUnavailable  = "unavailable"
 	CodeInternal     = "internal"
 )

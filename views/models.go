@@ -98,6 +98,9 @@ type PersonRow struct {
 	// NeedsPassword is true while the person has not set a password yet; they
 	// get a "New set-password link" button.
 	NeedsPassword bool
+	// Protected is true when the viewer may not act on this account (someone with the
+	// hr or admin role, seen by someone who is not an admin): the row has no buttons.
+	Protected bool
 }
 
 // InviteForm is the state of the invite form on the People page.

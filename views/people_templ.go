@@ -393,7 +393,7 @@ func personRow(r PersonRow, actions bool) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if r.NeedsPassword {
+			if r.NeedsPassword && !r.Protected {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -412,7 +412,7 @@ func personRow(r PersonRow, actions bool) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if !isDisabled(r.Status) {
+			if !isDisabled(r.Status) && !r.Protected {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -74,6 +74,10 @@ type Session struct {
 	Started     time.Time `bson:"started"`
 	ExpiresAt   time.Time `bson:"expires_at"`
 	Ended       string    `bson:"ended,omitempty"` // reason
+	// Spent are the hashes of refresh secrets already replaced, oldest first; Rotated is
+	// when the last one was.
+	Spent   []string  `bson:"spent,omitempty"`
+	Rotated time.Time `bson:"rotated,omitempty"`
 }
 
 func (s Session) DocID() string { return s.ID }
@@ -89,6 +93,7 @@ type State struct {
 	byLink    map[string]string // link token hash → person id
 	sessions  map[string]*Session
 	byRefresh map[string]string // refresh hash → session id
+	spent     map[string]string // spent refresh hash → session id
 	lastHired uint64            // stream sequence of the last hired event applied
 	maxSeq    uint64
 }
@@ -97,7 +102,7 @@ type State struct {
 func NewState() *State {
 	return &State{
 		people: map[string]*Person{}, byEmail: map[string]string{}, byLink: map[string]string{},
-		sessions: map[string]*Session{}, byRefresh: map[string]string{},
+		sessions: map[string]*Session{}, byRefresh: map[string]string{}, spent: map[string]string{},
 	}
 }
 
@@ -115,8 +120,11 @@ func (s *State) LoadPerson(p Person) {
 // LoadSession adds a stored session document (at start).
 func (s *State) LoadSession(x Session) {
 	s.sessions[x.ID] = &x
-	if x.RefreshHash != "" {
+	if x.RefreshHash != "" && x.Ended == "" {
 		s.byRefresh[x.RefreshHash] = x.ID
+	}
+	for _, h := range x.Spent {
+		s.spent[h] = x.ID
 	}
 	s.maxSeq = max(s.maxSeq, x.Seq)
 }
@@ -143,6 +151,30 @@ func (s *State) SessionByRefresh(secret string) (*Session, bool) {
 		return nil, false
 	}
 	return s.Session(id)
+}
+
+// SessionBySpentRefresh finds the session a refresh secret belonged to before it was
+// replaced, and whether it was the one replaced last.
+func (s *State) SessionBySpentRefresh(secret string) (x *Session, last bool, ok bool) {
+	h := Hash(secret)
+	id, ok := s.spent[h]
+	if !ok {
+		return nil, false, false
+	}
+	x, ok = s.Session(id)
+	return x, ok && len(x.Spent) > 0 && x.Spent[len(x.Spent)-1] == h, ok
+}
+
+// LiveSessions returns the ids of person's sessions that still admit requests at now.
+func (s *State) LiveSessions(person string, now time.Time) []string {
+	var out []string
+	for id, x := range s.sessions {
+		if x.Person == person && x.Live(now) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // PersonByLink finds whose set-password link secret this is.
@@ -272,6 +304,29 @@ func (s *State) Apply(env events.Envelope, seq uint64) (Changed, error) {
 		}
 		return ch, nil
 
+	case events.SessionRefreshed{}.EventType():
+		var e events.SessionRefreshed
+		if err := env.Payload(&e); err != nil {
+			return Changed{}, err
+		}
+		x, ok := s.sessions[env.Subject]
+		if !ok {
+			return Changed{}, fmt.Errorf("%w: session %s refreshed before it started", events.ErrInvalid, env.Subject)
+		}
+		if seq > x.Seq {
+			x.Seq, x.Rotated = seq, env.Time
+			if x.RefreshHash != "" {
+				delete(s.byRefresh, x.RefreshHash)
+				x.Spent = append(x.Spent, x.RefreshHash)
+				s.spent[x.RefreshHash] = x.ID
+			}
+			x.RefreshHash = e.RefreshHash
+			if x.Ended == "" {
+				s.byRefresh[e.RefreshHash] = x.ID
+			}
+		}
+		return Changed{"session", x.ID}, nil
+
 	case events.SessionEnded{}.EventType():
 		var e events.SessionEnded
 		if err := env.Payload(&e); err != nil {
@@ -365,8 +420,12 @@ func (s *State) DecideInvite(req events.InviteRequest, today time.Time) (events.
 	}
 	if e.Lead != "" {
 		lead, ok := s.people[e.Lead]
-		if !ok || !lead.Active || !lead.Has(events.RoleLead) {
+		switch {
+		case !ok || !lead.Active || !lead.Has(events.RoleLead):
 			fields["lead"] = "Choose an active person with the lead role."
+		case lead.Team != e.Team:
+			// A lead sees and manages the people of their own team: one rule everywhere.
+			fields["lead"] = "Choose a lead of team " + e.Team + "; " + lead.Name + " leads " + lead.Team + "."
 		}
 	}
 	if len(fields) > 0 {
@@ -397,3 +456,13 @@ func CanList(viewer *Person) bool {
 
 // CanManage reports whether viewer may invite, disable and issue links.
 func CanManage(viewer *Person) bool { return viewer.Has(events.RoleHR, events.RoleAdmin) }
+
+// CanManagePerson reports whether viewer may act on p's account (issue a set-password link,
+// disable, change): HR and admin may, but only an admin may act on someone who holds hr or
+// admin — otherwise HR could take over an admin's account with a link of its own.
+func CanManagePerson(viewer, p *Person) bool {
+	if !CanManage(viewer) {
+		return false
+	}
+	return !p.Has(events.RoleHR, events.RoleAdmin) || viewer.Has(events.RoleAdmin)
+}

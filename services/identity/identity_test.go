@@ -1,7 +1,9 @@
 package identity
 
 import (
+	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -80,7 +82,7 @@ func TestApplyRejectsContractBreaks(t *testing.T) {
 func TestDecideInvite(t *testing.T) {
 	s := NewState()
 	lead := hired("lead@example.org")
-	lead.Roles = []string{"lead"}
+	lead.Roles, lead.Team = []string{"lead"}, "sec-ops"
 	s.Apply(env(t, "lead-1", lead), 1)
 	s.Apply(env(t, "hire-1", hired("taken@example.org")), 2)
 
@@ -103,6 +105,7 @@ func TestDecideInvite(t *testing.T) {
 		{"unknown track", func(r *events.InviteRequest) { r.Track = "astronaut" }, events.CodeInvalid, "track"},
 		{"team with space", func(r *events.InviteRequest) { r.Team = "sec ops" }, events.CodeInvalid, "team"},
 		{"lead who is not a lead", func(r *events.InviteRequest) { r.Lead = "hire-1" }, events.CodeInvalid, "lead"},
+		{"lead of another team", func(r *events.InviteRequest) { r.Team = "platform" }, events.CodeInvalid, "lead"},
 		{"bad date", func(r *events.InviteRequest) { r.StartDate = "tomorrow" }, events.CodeInvalid, "start_date"},
 		{"date far away", func(r *events.InviteRequest) { r.StartDate = "2031-01-01" }, events.CodeInvalid, "start_date"},
 		{"taken email", func(r *events.InviteRequest) { r.Email = "TAKEN@example.org" }, events.CodeConflict, "email"},
@@ -203,4 +206,67 @@ func FuzzVerifyPassword(f *testing.F) {
 	f.Fuzz(func(t *testing.T, hash, pw string) {
 		_, _ = VerifyPassword(hash, pw)
 	})
+}
+
+func TestLimiterBeginCountsBeforeTheCheck(t *testing.T) {
+	l := NewLimiter(2, time.Second, time.Minute)
+	// Three attempts begin before any finishes: the third already starts the delay, the
+	// fourth is refused without being recorded.
+	for i := range 3 {
+		if w := l.Begin("k", now); w != 0 {
+			t.Fatalf("attempt %d refused: %v", i+1, w)
+		}
+	}
+	if w := l.Begin("k", now); w != time.Second {
+		t.Fatalf("fourth attempt: wait %v, want 1s", w)
+	}
+	// An attempt taken back does not count.
+	l.Begin("j", now)
+	l.Forgive("j")
+	l.Begin("j", now)
+	l.Begin("j", now)
+	if w := l.Begin("j", now); w != 0 {
+		t.Fatalf("forgiven attempt counted: wait %v", w)
+	}
+	l.Succeed("k")
+	if w := l.Begin("k", now); w != 0 {
+		t.Fatalf("after success: wait %v", w)
+	}
+}
+
+func TestGateBoundsAndQueues(t *testing.T) {
+	g := NewGate(2, 1)
+	ctx := context.Background()
+	r1, ok1 := g.Enter(ctx)
+	r2, ok2 := g.Enter(ctx)
+	if !ok1 || !ok2 {
+		t.Fatal("free slots refused")
+	}
+	queued := make(chan bool)
+	go func() {
+		r, ok := g.Enter(ctx) // waits in the queue for a slot
+		if ok {
+			r()
+		}
+		queued <- ok
+	}()
+	for g.waiting.Load() != 1 {
+		runtime.Gosched()
+	}
+	if _, ok := g.Enter(ctx); ok {
+		t.Fatal("entered past the slots and a full queue")
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, ok := g.Wait(canceled); ok {
+		t.Fatal("entered with every slot taken and the context done")
+	}
+	r1()
+	if !<-queued {
+		t.Fatal("the queued caller never got the freed slot")
+	}
+	r2()
+	if _, ok := g.Enter(ctx); !ok {
+		t.Fatal("a free gate refused")
+	}
 }

@@ -91,7 +91,7 @@ func Excluded(hire, mentor Person) string {
 		return "is the hire"
 	case !mentor.Active:
 		return "is not active"
-	case mentor.Leads(hire):
+	case mentor.Leads(hire), hire.Lead == mentor.ID:
 		return "is the hire's own lead"
 	}
 	return ""

@@ -24,9 +24,10 @@ func (p Person) Has(roles ...string) bool {
 // HR reports whether p is HR or an admin.
 func (p Person) HR() bool { return p.Has(events.RoleHR, events.RoleAdmin) }
 
-// Leads reports whether p is a lead of other's team (or their named lead).
+// Leads reports whether p is a lead of other's team — the one rule for leads everywhere
+// (identity refuses a named lead from another team, so the lead field grants nothing more).
 func (p Person) Leads(other Person) bool {
-	return p.ID != "" && (other.Lead == p.ID || p.Has(events.RoleLead) && p.Team == other.Team && p.ID != other.ID)
+	return p.ID != "" && p.Has(events.RoleLead) && p.Team == other.Team && p.ID != other.ID
 }
 
 func invalid(msg string, fields map[string]string) *events.Error {
@@ -158,7 +159,7 @@ func DecidePropose(in ProposeInput) (events.MentorshipProposed, error) {
 		fields["mentor"] = "Choose an active person."
 	case in.Profile == nil || in.Profile.State != events.ProfileActive:
 		fields["mentor"] = in.Mentor.Name + " has not opted in as a mentor."
-	case in.Mentor.Leads(in.Hire):
+	case in.Mentor.Leads(in.Hire), in.Hire.Lead == in.Mentor.ID:
 		fields["mentor"] = in.Mentor.Name + " is the hire's own lead: choose someone outside the reporting line."
 	}
 	if len(reason) > 1000 {

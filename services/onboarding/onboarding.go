@@ -316,6 +316,9 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if e.Mentor != "" {
 			p.Mentor = e.Mentor
 		}
+		if e.EndedMentor != "" && p.Mentor == e.EndedMentor {
+			p.Mentor = ""
+		}
 		p.Handled = append(p.Handled, e.Source)
 		entry.Detail = fmt.Sprintf("%d tasks moved to %s", len(e.Tasks), e.To)
 
@@ -422,9 +425,10 @@ func (c Caller) Actor() string { return c.actor() }
 
 func (c Caller) admin() bool { return c.System || c.Has(events.RoleHR, events.RoleAdmin) }
 
-// leads reports whether c is a lead of the plan's team (or its named lead).
+// leads reports whether c is a lead of the plan's team — the one rule for leads everywhere
+// (identity refuses a named lead from another team, so the lead field grants nothing more).
 func (c Caller) leads(p *Plan) bool {
-	return c.Has(events.RoleLead) && (c.Team == p.Team || c.ID == p.Lead)
+	return c.Has(events.RoleLead) && c.Team == p.Team
 }
 
 // CanView reports whether c may see plan p: the hire, the lead of their team, their
@@ -680,6 +684,27 @@ func DecideMentor(p *Plan, mentor, source string) (events.TasksReassigned, bool)
 			if e.From == "" {
 				e.From = t.Assignee
 			}
+		}
+	}
+	return e, true
+}
+
+// DecideMentorEnded hands the open mentor-owned tasks of a mentor whose mentorship ended
+// back to the hire's lead, and ends the mentor's access to the plan. A mentorship that is
+// not the plan's current one (a newer mentor accepted since) moves nothing. ok is false
+// when there is nothing to do (already handled).
+func DecideMentorEnded(p *Plan, mentor, source string) (events.TasksReassigned, bool) {
+	if p.HasHandled(source) {
+		return events.TasksReassigned{}, false
+	}
+	// Back to the lead (the HR queue for a hire without one).
+	e := events.TasksReassigned{From: mentor, To: cmp.Or(p.Lead, events.QueueHR), EndedMentor: mentor, Source: source, Tasks: []string{}}
+	if p.Mentor != mentor {
+		return e, true // recorded as handled; nothing moves
+	}
+	for _, t := range p.Tasks {
+		if t.Owner == events.OwnerMentor && t.Assignee == mentor && !t.Done {
+			e.Tasks = append(e.Tasks, t.ID)
 		}
 	}
 	return e, true

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
@@ -72,6 +74,9 @@ func (m *Main) authenticate(w http.ResponseWriter, r *http.Request) (*viewer, er
 		return nil, errNoSession
 	}
 	setCookie(w, cookieAccess, tok.Token, sessionExpiry())
+	if tok.Refresh != "" { // rotated: the old secret is spent
+		setCookie(w, cookieRefresh, tok.Refresh, sessionExpiry())
+	}
 	return m.session(r.Context(), tok.Token)
 }
 
@@ -160,10 +165,32 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login (or post-form) redirect on this site: it answers next if
+// next is a local path, else "/".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !localPath(next) {
 		return "/"
 	}
 	return next
+}
+
+// localPath reports whether s is a path on this site and nothing a browser could read as
+// another origin: it starts with a single "/" not followed by "/" or "\\"; it holds no
+// backslash, control, whitespace or invisible formatting character (browsers strip TAB and
+// newlines, so "/\t/evil.example" would become "//evil.example"), is valid UTF-8, and parses
+// with no scheme, host or user.
+func localPath(s string) bool {
+	if len(s) == 0 || len(s) > 2048 || s[0] != '/' || !utf8.ValidString(s) {
+		return false
+	}
+	if len(s) > 1 && (s[1] == '/' || s[1] == '\\') {
+		return false
+	}
+	for _, r := range s {
+		if r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && u.Opaque == "" && strings.HasPrefix(u.Path, "/")
 }

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+
+	"github.com/nats-io/nats.go"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
@@ -21,6 +24,8 @@ var statusOf = map[string]int{
 	events.CodeGone:         http.StatusGone,
 	events.CodeInvalid:      http.StatusUnprocessableEntity,
 	events.CodeTooMany:      http.StatusTooManyRequests,
+	events.CodeTooLarge:     http.StatusRequestEntityTooLarge,
+	events.CodeMethod:       http.StatusMethodNotAllowed,
 	events.CodeUnavailable:  http.StatusServiceUnavailable,
 	events.CodeInternal:     http.StatusInternalServerError,
 }
@@ -35,6 +40,10 @@ func publicError(err error) *events.Error {
 	if errors.Is(err, rpc.ErrUnavailable) {
 		return events.Errorf(events.CodeUnavailable, "a service is not available right now; try again shortly")
 	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
+		// A service too busy to answer in time: the caller may retry, nothing is broken.
+		return &events.Error{Code: events.CodeUnavailable, Message: "a service did not answer in time; try again shortly", RetryAfter: 2}
+	}
 	return events.Errorf(events.CodeInternal, "internal error")
 }
 
@@ -48,10 +57,15 @@ func status(e *events.Error) int {
 // writeError answers {"error":{"code","message","fields"}}.
 func writeError(w http.ResponseWriter, err error) {
 	e := publicError(err)
+	setRetryAfter(w, e)
+	writeJSON(w, status(e), map[string]*events.Error{"error": e})
+}
+
+// setRetryAfter tells the client when to try again (429 and 503 answers).
+func setRetryAfter(w http.ResponseWriter, e *events.Error) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
-	writeJSON(w, status(e), map[string]*events.Error{"error": e})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -70,9 +84,12 @@ func (m *Main) logFailure(r *http.Request, err error) {
 func (m *Main) fail(w http.ResponseWriter, r *http.Request, err error) {
 	m.logFailure(r, err)
 	e := publicError(err)
+	setRetryAfter(w, e)
 	title := map[int]string{
 		http.StatusForbidden: "Not allowed", http.StatusNotFound: "Not found", http.StatusGone: "Gone",
 		http.StatusServiceUnavailable: "Not available", http.StatusInternalServerError: "Something went wrong",
+		http.StatusMethodNotAllowed: "Not allowed", http.StatusRequestEntityTooLarge: "Too large",
+		http.StatusUnprocessableEntity: "Check your input", http.StatusTooManyRequests: "Too many requests",
 	}[status(e)]
 	msg := e.Message
 	if e.Code == events.CodeForbidden {

@@ -1,15 +1,21 @@
 package web
 
 import (
+	"cmp"
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/rpc"
 )
 
 // Live updates. A page marks what it shows with data-live topics; /static/live.js opens
@@ -24,11 +30,91 @@ var topicPattern = regexp.MustCompile(`^(onboarding|training|skills|mentorship)\
 
 const maxTopics = 16
 
+// Streams one browser session, and one client address, may hold open at once.
+const (
+	maxStreamsPerSession = 8
+	maxStreamsPerAddress = 32
+)
+
+// liveStreams counts the open streams per session and per client address.
+type liveStreams struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// open takes a stream for each key, or none if any key is at its limit.
+func (l *liveStreams) open(keys []string, limits []int) (release func(), ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, k := range keys {
+		if l.n[k] >= limits[i] {
+			return nil, false
+		}
+	}
+	for _, k := range keys {
+		l.n[k]++
+	}
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, k := range keys {
+			if l.n[k]--; l.n[k] <= 0 {
+				delete(l.n, k)
+			}
+		}
+	}, true
+}
+
+// sessionOf is the session id inside an access token. The token was verified by identity
+// for this very request (authenticate), so its claims are read without checking again.
+func sessionOf(token string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		Session string `json:"sid"`
+	}
+	_ = json.Unmarshal(raw, &c)
+	return c.Session
+}
+
+// authorizeTopic applies the rule for reading a record to live updates about it: the
+// service that owns the record is asked for it as the viewer. A topic for every record of
+// a kind names no record and carries no data, so every signed-in person may follow it.
+func (m *Main) authorizeTopic(ctx context.Context, v *viewer, topic string) error {
+	parts := strings.SplitN(topic, ".", 3)
+	if len(parts) < 3 {
+		return nil
+	}
+	var subject string
+	var req any
+	switch kind, id := parts[0]+"."+parts[1], parts[2]; kind {
+	case "onboarding.plan", "onboarding.task":
+		subject, req = events.RPC(events.OnboardingService, events.OpPlanGet), events.PlanRequest{ID: id}
+	case "skills.record":
+		subject, req = events.RPC(events.SkillsService, events.OpRecordGet), events.SkillRecordRequest{Person: id}
+	case "mentorship.pair", "mentorship.checkin":
+		subject, req = events.RPC(events.MentorshipService, events.OpMentorshipGet), events.MentorshipRequest{ID: id}
+	default:
+		return events.Errorf(events.CodeForbidden, "no live updates about one %s", kind)
+	}
+	_, err := rpc.Call[json.RawMessage](ctx, m.nc, subject, v.caller(), req)
+	if c := events.CodeOf(err); err != nil && (c == events.CodeNotFound || c == events.CodeBadRequest) {
+		return events.Errorf(events.CodeForbidden, "no live updates for %s", topic) // do not reveal what exists
+	}
+	return err
+}
+
 type change struct {
 	Topic string `json:"topic"`
 }
 
-func (m *Main) live(w http.ResponseWriter, r *http.Request, _ *viewer) {
+func (m *Main) live(w http.ResponseWriter, r *http.Request, v *viewer) {
 	topics := r.URL.Query()["topic"]
 	if len(topics) == 0 || len(topics) > maxTopics {
 		http.Error(w, fmt.Sprintf("ask for 1 to %d topics", maxTopics), http.StatusBadRequest)
@@ -40,6 +126,19 @@ func (m *Main) live(w http.ResponseWriter, r *http.Request, _ *viewer) {
 			return
 		}
 	}
+	for _, t := range topics {
+		if err := m.authorizeTopic(r.Context(), v, t); err != nil {
+			m.fail(w, r, err)
+			return
+		}
+	}
+	release, ok := m.streams.open([]string{"session:" + cmp.Or(sessionOf(v.token), v.token), "client:" + clientAddr(r)},
+		[]int{maxStreamsPerSession, maxStreamsPerAddress})
+	if !ok {
+		m.fail(w, r, &events.Error{Code: events.CodeTooMany, Message: "Too many live streams are open; close some tabs.", RetryAfter: 30})
+		return
+	}
+	defer release()
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -491,7 +490,7 @@ func (m *Main) mentorCoverageCSV(w http.ResponseWriter, r *http.Request, v *view
 		return
 	}
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
+	cw := newCSV(&buf)
 	_ = cw.Write([]string{"kind", "id", "name", "team", "track", "start_date", "mentorship_state", "mentor", "active", "proposed", "capacity"})
 	for _, h := range cov.Hires {
 		_ = cw.Write(csvSafe("hire", h.Hire, h.Name, h.Team, h.Track, h.StartDate, h.State, h.MentorName, "", "", ""))

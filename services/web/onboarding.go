@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"cmp"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -472,7 +471,7 @@ func (m *Main) allOnboardingsCSV(w http.ResponseWriter, r *http.Request, v *view
 		return
 	}
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
+	cw := newCSV(&buf)
 	_ = cw.Write([]string{"plan", "hire", "name", "team", "track", "start_date", "template_version", "state", "done", "total", "overdue", "next_due", "next_due_date"})
 	for _, p := range list.Items {
 		next, nextDate := "", ""
@@ -486,14 +485,4 @@ func (m *Main) allOnboardingsCSV(w http.ResponseWriter, r *http.Request, v *view
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="onboardings.csv"`)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// csvSafe neutralises cells a spreadsheet would run as formulas.
-func csvSafe(cells ...string) []string {
-	for i, c := range cells {
-		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-			cells[i] = "'" + c
-		}
-	}
-	return cells
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -17,10 +18,11 @@ import (
 )
 
 // render writes a component with a status; it renders to a buffer first so a failure
-// mid-way never sends half a page.
+// mid-way never sends half a page. Rendering is local work: a request deadline that
+// passed while a service was busy must not turn the answer into an internal error.
 func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	if err := c.Render(context.WithoutCancel(r.Context()), &buf); err != nil {
 		m.log.Error("render failed", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -58,14 +60,18 @@ func (m *Main) login(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		e := publicError(err)
-		if e.Code != events.CodeUnauthorized && e.Code != events.CodeTooMany {
+		switch e.Code {
+		case events.CodeUnauthorized:
+			form.Error = "Wrong e-mail address or password."
+		case events.CodeTooMany:
+			form.Error = "Too many failed attempts. Wait a moment, then try again."
+		case events.CodeUnavailable:
+			form.Error = "Sign-in is busy right now. Wait a moment, then try again."
+		default:
 			m.fail(w, r, err)
 			return
 		}
-		form.Error = "Wrong e-mail address or password."
-		if e.Code == events.CodeTooMany {
-			form.Error = "Too many failed attempts. Wait a moment, then try again."
-		}
+		setRetryAfter(w, e)
 		m.render(w, r, status(e), views.LoginPage(views.Page{Title: "Sign in"}, form))
 		return
 	}
@@ -78,6 +84,9 @@ func (m *Main) logout(w http.ResponseWriter, r *http.Request) {
 	var caller rpc.Caller
 	if c, err := r.Cookie(cookieAccess); err == nil {
 		caller.Token = c.Value
+	}
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		caller.Token = tok
 	}
 	var refresh string
 	if c, err := r.Cookie(cookieRefresh); err == nil {
@@ -228,6 +237,8 @@ func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, c
 		pv.People = append(pv.People, views.PersonRow{
 			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(p.Roles, ", "), Team: p.Team,
 			Track: trackName(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
+			// Display only: identity refuses the action itself (identity.CanManagePerson).
+			Protected: !v.has(events.RoleAdmin) && slices.ContainsFunc(p.Roles, func(r string) bool { return r == events.RoleHR || r == events.RoleAdmin }),
 		})
 		teams[p.Team] = true
 		if p.Active && slices.Contains(p.Roles, events.RoleLead) {

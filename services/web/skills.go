@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -149,16 +147,6 @@ func (m *Main) apiCertify(w http.ResponseWriter, r *http.Request, v *viewer) {
 	writeJSON(w, http.StatusCreated, c)
 }
 
-func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return events.Errorf(events.CodeBadRequest, "malformed JSON: %v", err)
-	}
-	return nil
-}
-
 func reportQuery(r *http.Request) events.SkillReportRequest {
 	q := r.URL.Query()
 	return events.SkillReportRequest{Team: q.Get("team"), Track: q.Get("track"), Skill: q.Get("skill"), AsOf: q.Get("as_of")}
@@ -231,8 +219,8 @@ func (m *Main) apiReport(op string) func(w http.ResponseWriter, r *http.Request,
 		case "csv":
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-			cw := csv.NewWriter(w)
-			_ = cw.Write(first.Columns)
+			cw := newCSV(w)
+			_ = cw.Write(csvSafe(slices.Clone(first.Columns)...)) // skill names come from an import
 			werr = rest(func(t events.SkillTable) error {
 				for _, row := range t.Rows {
 					if err := cw.Write(csvSafe(slices.Clone(row)...)); err != nil {

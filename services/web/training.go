@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
@@ -561,7 +560,7 @@ func (m *Main) trainingReportCSV(w http.ResponseWriter, r *http.Request, v *view
 		return
 	}
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
+	cw := newCSV(&buf)
 	_ = cw.Write([]string{"person", "name", "team", "track", "module", "title", "assigned", "due", "status", "score", "attempts", "attempts_left", "lessons_read", "lessons"})
 	for _, row := range rep.Items {
 		due, score := "", ""
@@ -571,21 +570,11 @@ func (m *Main) trainingReportCSV(w http.ResponseWriter, r *http.Request, v *view
 		if row.Score != nil {
 			score = strconv.Itoa(*row.Score)
 		}
-		_ = cw.Write(trainingCSVCells(row.Person, row.Name, row.Team, row.Track, row.Module, row.Title, strconv.FormatBool(row.Assigned),
+		_ = cw.Write(csvSafe(row.Person, row.Name, row.Team, row.Track, row.Module, row.Title, strconv.FormatBool(row.Assigned),
 			due, row.Status, score, strconv.Itoa(row.Attempts), strconv.Itoa(row.AttemptsLeft), strconv.Itoa(row.LessonsRead), strconv.Itoa(row.Lessons)))
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="training-compliance.csv"`)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// trainingCSVCells neutralises cells a spreadsheet would run as formulas.
-func trainingCSVCells(cells ...string) []string {
-	for i, c := range cells {
-		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-			cells[i] = "'" + c
-		}
-	}
-	return cells
 }

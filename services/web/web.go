@@ -9,10 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 
@@ -29,6 +33,10 @@ type Config struct {
 	// Ready reports whether the store behind the services answers (for /readyz); nil: the
 	// identity service answering is enough.
 	Ready func(ctx context.Context) error
+	// ProtoHeader names a header a trusted reverse proxy sets to the scheme the browser
+	// used (e.g. X-Forwarded-Proto); "https" there, or TLS here, adds
+	// Strict-Transport-Security. Empty: no proxy is trusted.
+	ProtoHeader string
 }
 
 // Main is the web service.
@@ -41,11 +49,13 @@ type Main struct {
 	done    chan error
 	closing chan struct{} // closed when Close begins: ends live streams
 	replays replays       // first answers by Idempotency-Key
+	streams *liveStreams  // open live streams per session and client address
 }
 
 // New builds the web service on a NATS connection.
 func New(nc *nats.Conn, logger *slog.Logger, cfg Config) *Main {
-	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{}), replays: replays{nc: nc}}
+	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{}),
+		replays: replays{nc: nc}, streams: &liveStreams{n: map[string]int{}}}
 	return m
 }
 
@@ -103,13 +113,76 @@ func (m *Main) Handler() http.Handler {
 		mux.Handle(rt.pattern, rt.handler)
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if e := wrongMethod(mux, w, r); e != nil {
+			writeError(w, e)
+			return
+		}
 		writeError(w, events.Errorf(events.CodeNotFound, "no such API route: %s %s", r.Method, r.URL.Path))
 	})
-	mux.HandleFunc("/", m.notFound)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if e := wrongMethod(mux, w, r); e != nil {
+			m.fail(w, r, e)
+			return
+		}
+		m.notFound(w, r)
+	})
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(m.crossOrigin))
-	return m.recoverer(traced(securityHeaders(cop.Handler(mux))))
+	return m.recoverer(traced(securityHeaders(m.cfg.ProtoHeader, cop.Handler(m.formHygiene(mux)))))
+}
+
+// wrongMethod answers a request whose path is a route for other methods only: 405 with
+// Allow listing them (the catch-all patterns would otherwise make it a 404).
+func wrongMethod(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = method
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "/api/" && pattern != "" {
+			allow = append(allow, method)
+		}
+	}
+	if len(allow) == 0 {
+		return nil
+	}
+	if slices.Contains(allow, http.MethodGet) {
+		allow = append(allow, http.MethodHead)
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	return events.Errorf(events.CodeMethod, "%s is not allowed here; use %s", r.Method, strings.Join(allow, " or "))
+}
+
+// formHygiene checks every submitted form field (not the JSON API, whose decoder does the
+// same): a form over 64 KiB is 413, a field that is not valid UTF-8 or holds a NUL
+// character is 422 naming the field.
+func (m *Main) formHygiene(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if isAPI(r) || ct != "application/x-www-form-urlencoded" || r.Method == http.MethodGet || r.Method == http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				m.fail(w, r, events.Errorf(events.CodeTooLarge, "The form is larger than 64 KiB."))
+				return
+			}
+			m.fail(w, r, events.Errorf(events.CodeBadRequest, "The form could not be read."))
+			return
+		}
+		for field, values := range r.PostForm {
+			for _, v := range values {
+				if !utf8.ValidString(field) || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+					m.fail(w, r, &events.Error{Code: events.CodeInvalid, Message: "The field " + strconv.Quote(strings.ToValidUTF8(field, "?")) +
+						" must be valid UTF-8 text without NUL characters.", Fields: map[string]string{field: "Must be valid UTF-8 text without NUL characters."}})
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type route struct {
@@ -143,6 +216,7 @@ func (m *Main) pageRoutes() []route {
 func (m *Main) apiRoutes() []route {
 	rs := []route{
 		{"POST /api/v1/auth/token", http.HandlerFunc(m.apiToken)},
+		{"POST /api/v1/auth/logout", m.api(m.apiLogout)},
 		{"GET /api/v1/me", m.api(m.apiMe)},
 		{"GET /api/v1/people", m.api(m.apiPeople)},
 		{"POST /api/v1/people", m.api(m.apiInvite)},
@@ -196,10 +270,14 @@ func traced(next http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders sets the headers every response carries.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every response carries, and HSTS when the browser came
+// over HTTPS (here, or through a proxy that says so in the trusted protoHeader).
+func securityHeaders(protoHeader string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if r.TLS != nil || protoHeader != "" && strings.EqualFold(r.Header.Get(protoHeader), "https") {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 			"connect-src 'self'; form-action 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")

@@ -155,7 +155,11 @@ func TestSkillsAPI(t *testing.T) {
 		t.Fatalf("expiring certifications %v", certs.Rows)
 	}
 	resp = c.do(t, "GET", "/api/v1/reports/gaps?format=csv&team=platform", "", "", bearer(hr)...)
-	rows, err := csv.NewReader(bytes.NewReader(body(t, resp.Body))).ReadAll()
+	raw := body(t, resp.Body)
+	if !bytes.HasPrefix(raw, []byte("\uFEFF")) {
+		t.Error("the CSV lacks its UTF-8 byte-order mark")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\uFEFF")))).ReadAll()
 	if err != nil || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || rows[0][0] != "Team" || len(rows) < 5 {
 		t.Fatalf("gaps csv: %v %v", rows, err)
 	}

@@ -35,7 +35,9 @@ type Config struct {
 	NATSURL  string       // external NATS instead of the embedded server
 	MongoURI string       // external MongoDB instead of the embedded FerretDB
 	LogLinks bool         // log set-password links (demo mode)
-	Logger   *slog.Logger
+	// ProtoHeader is the header a trusted proxy sets to the browser's scheme (HSTS).
+	ProtoHeader string
+	Logger      *slog.Logger
 }
 
 // Portal is a running Onramp.
@@ -135,7 +137,7 @@ func Start(ctx context.Context, cfg Config) (_ *Portal, err error) {
 		return nil, err
 	}
 
-	p.Web = web.New(p.NATS, cfg.Logger, web.Config{Addr: cfg.Addr, Listener: cfg.Listener, Ready: func(ctx context.Context) error { return p.Mongo.Ping(ctx, nil) }})
+	p.Web = web.New(p.NATS, cfg.Logger, web.Config{Addr: cfg.Addr, Listener: cfg.Listener, ProtoHeader: cfg.ProtoHeader, Ready: func(ctx context.Context) error { return p.Mongo.Ping(ctx, nil) }})
 	if err := p.Web.Run(ctx); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -97,12 +98,54 @@ func secret() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// errBusy answers a sign-in or password change while every hashing slot and the short
+// queue before them are taken: fast and cheap, with a hint when to try again.
+var errBusy = &events.Error{Code: events.CodeUnavailable, Message: "sign-in is busy right now; try again in a moment", RetryAfter: 1}
+
+// hashQueueWait bounds how long a password check may wait for a hashing slot.
+const hashQueueWait = 2 * time.Second
+
+// hashing runs f (a password hash) in one of the gate's slots, or answers errBusy.
+func (m *Main) hashing(ctx context.Context, trusted bool, f func()) error {
+	ctx, cancel := context.WithTimeout(ctx, hashQueueWait)
+	defer cancel()
+	enter := m.gate.Enter
+	if trusted {
+		enter = m.gate.Wait
+	}
+	release, ok := enter(ctx)
+	if !ok {
+		return errBusy
+	}
+	defer release()
+	f()
+	return nil
+}
+
 func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) (events.TokenReply, error) {
 	now := m.cfg.Now()
 	email := identity.NormalizeEmail(r.Body.Email)
-	akey, ckey := "account:"+email, "client:"+r.Body.Client
-	if w := max(m.accounts.Wait(akey, now), m.clients.Wait(ckey, now)); w > 0 {
-		return events.TokenReply{}, &events.Error{Code: events.CodeTooMany, Message: "too many failed sign-ins; wait a moment and try again", RetryAfter: int(w.Seconds()) + 1}
+	// Three limiters: the account from this address (locks after a few failures), the
+	// address itself (a spray over many accounts), and the account from everywhere — a
+	// ceiling that only slows, and that addresses the account signed in from recently
+	// pass, so nobody can lock a user out from elsewhere.
+	akey, ckey, gkey := "account:"+email+"|"+r.Body.Client, "client:"+r.Body.Client, "account:"+email
+	known := m.known.Knows(email, r.Body.Client)
+	// Each attempt is recorded as a failure before the password is checked, so a burst
+	// cannot pass the limiters all at once; a success clears it.
+	if w := m.accounts.Begin(akey, now); w > 0 {
+		return events.TokenReply{}, tooMany(w)
+	}
+	if w := m.clients.Begin(ckey, now); w > 0 {
+		m.accounts.Forgive(akey)
+		return events.TokenReply{}, tooMany(w)
+	}
+	if !known {
+		if w := m.ceiling.Begin(gkey, now); w > 0 {
+			m.accounts.Forgive(akey)
+			m.clients.Forgive(ckey)
+			return events.TokenReply{}, tooMany(w)
+		}
 	}
 	m.el.RLock()
 	var hash, id string
@@ -111,14 +154,22 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 		hash, id, active = p.PasswordHash, p.ID, p.Active
 	}
 	m.el.RUnlock()
-	ok := identity.VerifyPasswordOrDummy(hash, r.Body.Password)
+	var ok bool
+	if err := m.hashing(ctx, false, func() { ok = identity.VerifyPasswordOrDummy(hash, r.Body.Password) }); err != nil {
+		m.accounts.Forgive(akey)
+		m.clients.Forgive(ckey)
+		if !known {
+			m.ceiling.Forgive(gkey)
+		}
+		return events.TokenReply{}, err
+	}
 	if !ok || !active {
-		m.accounts.Fail(akey, now)
-		m.clients.Fail(ckey, now)
 		return events.TokenReply{}, errBadLogin
 	}
 	m.accounts.Succeed(akey)
 	m.clients.Succeed(ckey)
+	m.ceiling.Succeed(gkey)
+	m.known.Remember(email, r.Body.Client)
 
 	sid := events.NewID(now)
 	var refresh string
@@ -143,6 +194,10 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 		reply.Refresh, reply.RefreshExpiresAt = refresh, start.ExpiresAt.UTC().Format(time.RFC3339)
 	}
 	return reply, nil
+}
+
+func tooMany(wait time.Duration) error {
+	return &events.Error{Code: events.CodeTooMany, Message: "too many failed sign-ins; wait a moment and try again", RetryAfter: int(wait.Seconds()) + 1}
 }
 
 // issue signs an access token for a live session.
@@ -178,22 +233,73 @@ func (m *Main) issue(sid string) (events.TokenReply, error) {
 	return events.TokenReply{Token: tok, ExpiresAt: exp.UTC().Format(time.RFC3339)}, nil
 }
 
-func (m *Main) opRefresh(_ context.Context, r rpc.Request[events.RefreshRequest]) (events.TokenReply, error) {
+// refreshGrace is how long after a rotation the secret just replaced still renews the
+// access token (without a new secret): a browser sends parallel requests with the same
+// cookie. Outside it, or for an older secret, reuse ends the session.
+const refreshGrace = 30 * time.Second
+
+// opRefresh renews a browser session's access token and replaces its refresh secret; a
+// replaced secret used again is taken as stolen and ends the session.
+func (m *Main) opRefresh(ctx context.Context, r rpc.Request[events.RefreshRequest]) (events.TokenReply, error) {
 	now := m.cfg.Now()
 	m.el.RLock()
-	s, ok := m.state.SessionByRefresh(r.Body.Refresh)
-	live := ok && s.Live(now)
+	s, current := m.state.SessionByRefresh(r.Body.Refresh)
 	var sid string
-	if live {
+	if current {
 		sid = s.ID
-		p, found := m.state.Person(s.Person)
-		live = found && p.Active
+	} else if old, _, ok := m.state.SessionBySpentRefresh(r.Body.Refresh); ok {
+		sid = old.ID
 	}
 	m.el.RUnlock()
-	if !live {
+	if sid == "" {
 		return events.TokenReply{}, errUnauthorized
 	}
-	return m.issue(sid)
+	defer m.el.Lock(sid)()
+	m.el.RLock()
+	s, current = m.state.SessionByRefresh(r.Body.Refresh)
+	old, last, spent := m.state.SessionBySpentRefresh(r.Body.Refresh)
+	var live bool
+	var seq uint64
+	var person string
+	if x := cmp.Or(s, old); x != nil {
+		p, found := m.state.Person(x.Person)
+		live, seq, person = x.Live(now) && found && p.Active, x.Seq, x.Person
+		if spent && !current {
+			// The secret just replaced, within the grace: a parallel request.
+			current, live = false, live && last && now.Sub(x.Rotated) < refreshGrace
+		}
+	}
+	m.el.RUnlock()
+	switch {
+	case spent && !live && s == nil:
+		if err := m.endSession(ctx, person, sid, "refresh secret reused"); err != nil {
+			m.log.Error("session not ended after refresh reuse", "session", sid, "err", err)
+		}
+		return events.TokenReply{}, errUnauthorized
+	case !live:
+		return events.TokenReply{}, errUnauthorized
+	case !current:
+		return m.issue(sid) // grace: a token, and the secret the other request got stays
+	}
+	refresh := secret()
+	env, err := events.New(person, sid, events.SessionRefreshed{RefreshHash: identity.Hash(refresh)}, now)
+	if err != nil {
+		return events.TokenReply{}, err
+	}
+	if err := m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq}); err != nil {
+		return events.TokenReply{}, err
+	}
+	reply, err := m.issue(sid)
+	if err != nil {
+		return reply, err
+	}
+	m.el.RLock()
+	if x, ok := m.state.Session(sid); ok {
+		reply.RefreshExpiresAt = x.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	m.el.RUnlock()
+	reply.Refresh = refresh
+	return reply, nil
 }
 
 func (m *Main) opSession(ctx context.Context, r rpc.Request[empty]) (events.Person, error) {
@@ -221,18 +327,45 @@ func (m *Main) opLogout(ctx context.Context, r rpc.Request[events.RefreshRequest
 		return empty{}, nil
 	}
 	defer m.el.Lock(sid)()
+	return empty{}, m.endSession(ctx, person, sid, "signed out")
+}
+
+// endSession ends session sid (the caller holds its lock); ending an ended session
+// changes nothing.
+func (m *Main) endSession(ctx context.Context, actor, sid, reason string) error {
 	m.el.RLock()
-	s, _ := m.state.Session(sid)
-	ended, seq := s.Ended != "", s.Seq
+	s, ok := m.state.Session(sid)
+	var ended bool
+	var seq uint64
+	if ok {
+		ended, seq = s.Ended != "", s.Seq
+	}
 	m.el.RUnlock()
-	if ended {
-		return empty{}, nil
+	if !ok || ended {
+		return nil
 	}
-	env, err := events.New(person, sid, events.SessionEnded{Reason: "signed out"}, m.cfg.Now())
+	env, err := events.New(actor, sid, events.SessionEnded{Reason: reason}, m.cfg.Now())
 	if err != nil {
-		return empty{}, err
+		return err
 	}
-	return empty{}, m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq})
+	return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq})
+}
+
+// endSessions ends every live session of person (after a password change).
+func (m *Main) endSessions(ctx context.Context, actor, person, reason string) error {
+	m.el.RLock()
+	ids := m.state.LiveSessions(person, m.cfg.Now())
+	m.el.RUnlock()
+	for _, sid := range ids {
+		err := func() error {
+			defer m.el.Lock(sid)()
+			return eventlog.Retry(func() error { return m.endSession(ctx, actor, sid, reason) })
+		}()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[empty]) (events.PeopleReply, error) {
@@ -374,6 +507,9 @@ func (m *Main) opIssueLink(ctx context.Context, r rpc.Request[events.PersonReque
 	if !identity.CanManage(&viewer) {
 		return events.InviteReply{}, errForbidden
 	}
+	if err := m.mayManage(&viewer, r.Body.ID); err != nil {
+		return events.InviteReply{}, err
+	}
 	return m.newLink(ctx, viewer.ID, r.Body.ID)
 }
 
@@ -387,6 +523,9 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 	}
 	if r.Body.ID == viewer.ID {
 		return events.Person{}, &events.Error{Code: events.CodeInvalid, Message: "you cannot disable yourself", Fields: map[string]string{"id": "That is you."}}
+	}
+	if err := m.mayManage(&viewer, r.Body.ID); err != nil {
+		return events.Person{}, err
 	}
 	reason := r.Body.Reason
 	if reason == "" {
@@ -418,6 +557,22 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 	return view, err
 }
 
+// mayManage says whether viewer (who may manage people) may act on the account of person
+// id: errNotFound for nobody, errForbidden for an HR or admin account when viewer is not an
+// admin. Roles never change after the invite, so the check holds for the command after it.
+func (m *Main) mayManage(viewer *identity.Person, id string) error {
+	m.el.RLock()
+	defer m.el.RUnlock()
+	p, ok := m.state.Person(id)
+	if !ok {
+		return errNotFound
+	}
+	if !identity.CanManagePerson(viewer, p) {
+		return events.Errorf(events.CodeForbidden, "only an admin may manage the account of someone with the hr or admin role")
+	}
+	return nil
+}
+
 // linkOwner finds the active person whose unexpired link this is.
 func (m *Main) linkOwner(token string) (identity.Person, bool) {
 	m.el.RLock()
@@ -445,19 +600,29 @@ func (m *Main) opSetPassword(ctx context.Context, r rpc.Request[events.SetPasswo
 	if !ok {
 		return empty{}, errLinkInvalid
 	}
-	hash := identity.HashPassword(r.Body.Password) // slow: outside every lock
-	defer m.el.Lock(p.ID)()
-	return empty{}, eventlog.Retry(func() error {
-		cur, ok := m.linkOwner(r.Body.Token) // still unused, now under the record lock
-		if !ok || cur.ID != p.ID {
-			return errLinkInvalid
-		}
-		env, err := events.New(p.ID, p.ID, events.PasswordSet{Hash: hash, TokenHash: identity.Hash(r.Body.Token)}, m.cfg.Now())
-		if err != nil {
-			return err
-		}
-		return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", p.ID), LastSeq: cur.Seq})
-	})
+	var hash string // slow: outside every lock, in a hashing slot
+	if err := m.hashing(ctx, r.Caller.System, func() { hash = identity.HashPassword(r.Body.Password) }); err != nil {
+		return empty{}, err
+	}
+	err := func() error {
+		defer m.el.Lock(p.ID)()
+		return eventlog.Retry(func() error {
+			cur, ok := m.linkOwner(r.Body.Token) // still unused, now under the record lock
+			if !ok || cur.ID != p.ID {
+				return errLinkInvalid
+			}
+			env, err := events.New(p.ID, p.ID, events.PasswordSet{Hash: hash, TokenHash: identity.Hash(r.Body.Token)}, m.cfg.Now())
+			if err != nil {
+				return err
+			}
+			return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", p.ID), LastSeq: cur.Seq})
+		})
+	}()
+	if err != nil {
+		return empty{}, err
+	}
+	// A new password ends every session signed in with the old one.
+	return empty{}, m.endSessions(ctx, p.ID, p.ID, "password changed")
 }
 
 // opEnsure creates a person with a password unless their email exists (idempotent seeding).
@@ -495,7 +660,7 @@ func (m *Main) opEnsure(ctx context.Context, r rpc.Request[events.EnsureRequest]
 	if err != nil {
 		return events.Person{}, err
 	}
-	if _, err := m.opSetPassword(ctx, rpc.Request[events.SetPasswordRequest]{Body: events.SetPasswordRequest{Token: invite.LinkToken, Password: r.Body.Password}}); err != nil {
+	if _, err := m.opSetPassword(ctx, rpc.Request[events.SetPasswordRequest]{Caller: r.Caller, Body: events.SetPasswordRequest{Token: invite.LinkToken, Password: r.Body.Password}}); err != nil {
 		return events.Person{}, err
 	}
 	invite.Person.NeedsPassword = false

@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -30,7 +31,11 @@ type Config struct {
 	LogLinks bool
 	// BaseURL prefixes logged links, e.g. http://127.0.0.1:8080.
 	BaseURL string
-	Now     func() time.Time
+	// HashSlots is how many password hashes may run at once (default GOMAXPROCS), and
+	// HashQueue how many more may wait for a slot (default 4 per slot); past both, sign-in
+	// answers "busy" with Retry-After.
+	HashSlots, HashQueue int
+	Now                  func() time.Time
 }
 
 // Main is the identity service.
@@ -48,8 +53,11 @@ type Main struct {
 	el    *eventlog.Log
 	cp    *store.Checkpoint
 
-	accounts *identity.Limiter
-	clients  *identity.Limiter
+	accounts *identity.Limiter // an account from one client address
+	clients  *identity.Limiter // a client address, over every account
+	ceiling  *identity.Limiter // an account from everywhere: slows, never locks for long
+	known    *identity.Known   // addresses each account recently signed in from
+	gate     *identity.Gate    // bounds concurrent password hashing
 
 	svc *rpc.Service
 }
@@ -63,6 +71,12 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.HashSlots <= 0 {
+		cfg.HashSlots = runtime.GOMAXPROCS(0)
+	}
+	if cfg.HashQueue <= 0 {
+		cfg.HashQueue = 4 * cfg.HashSlots
+	}
 	logger = logger.With("service", "identity")
 	m := &Main{
 		nc: nc, js: js, log: logger, cfg: cfg,
@@ -72,6 +86,9 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		state:    identity.NewState(),
 		accounts: identity.NewLimiter(5, time.Second, 15*time.Minute),
 		clients:  identity.NewLimiter(20, time.Second, 15*time.Minute),
+		ceiling:  identity.NewLimiter(20, time.Second, 30*time.Second),
+		known:    identity.NewKnown(8),
+		gate:     identity.NewGate(cfg.HashSlots, cfg.HashQueue),
 	}
 	m.cp = store.NewCheckpoint(db, "IDENTITY")
 	m.el = eventlog.New(js, "IDENTITY", model{m.state}, logger)

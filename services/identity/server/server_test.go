@@ -182,6 +182,32 @@ func TestLoginIsRateLimited(t *testing.T) {
 	if _, err := call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "hr-password", Client: "attacker"}); code(err) != events.CodeTooMany {
 		t.Fatalf("right password during lockout: %v", err)
 	}
+	// The lock is the attacker's: the person signs in from another address.
+	if _, err := call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "hr-password", Client: "home"}); err != nil {
+		t.Fatalf("right password from another address: %v", err)
+	}
+}
+
+// Failures for one account from many addresses reach a ceiling that slows further
+// attempts (a short Retry-After, never the 15-minute lock) for new addresses; an address
+// the person signed in from before still gets through.
+func TestAccountCeilingSlowsButKnownAddressesPass(t *testing.T) {
+	f := setup(t)
+	seedHR(t, f) // signs in from "test": a known address now
+	var last error
+	for i := range 22 {
+		_, last = call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "wrong-password", Client: fmt.Sprintf("bot-%d", i)})
+	}
+	var e *events.Error
+	if !errors.As(last, &e) || e.Code != events.CodeTooMany || e.RetryAfter < 1 || e.RetryAfter > 31 {
+		t.Fatalf("22nd address's wrong password: %v", last)
+	}
+	if _, err := call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "hr-password", Client: "cafe"}); code(err) != events.CodeTooMany {
+		t.Fatalf("new address during the ceiling: %v", err)
+	}
+	if _, err := call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "hr@example.org", Password: "hr-password", Client: "test"}); err != nil {
+		t.Fatalf("known address during the ceiling: %v", err)
+	}
 }
 
 // 50 concurrent changes to one record: none lost, the document reflects the last one.
@@ -418,4 +444,109 @@ func TestEventLogConformance(t *testing.T) {
 			return err
 		},
 	})
+}
+
+func ensure(t *testing.T, f fixture, email, password string, roles ...string) (events.Person, rpc.Caller) {
+	t.Helper()
+	p := must[events.Person](t)(call[events.Person](t, f, events.OpEnsurePerson, system, events.EnsureRequest{
+		InviteRequest: events.InviteRequest{Email: email, Name: email, Track: "project", Team: "people", StartDate: "2026-01-05", Roles: roles},
+		Password:      password,
+	}))
+	tok := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: email, Password: password, Client: "test"}))
+	return p, rpc.Caller{Token: tok.Token}
+}
+
+// Only an admin may issue a link for, or disable, someone who holds hr or admin; HR
+// manages everyone else.
+func TestHRCannotTakeOverPrivilegedAccounts(t *testing.T) {
+	f := setup(t)
+	hr := seedHR(t, f)
+	admin, adminC := ensure(t, f, "admin@example.org", "admin-password", "admin")
+	hr2, _ := ensure(t, f, "hr2@example.org", "hr2-password", "hr")
+	lead, _ := ensure(t, f, "lead@example.org", "lead-password", "lead")
+	for _, target := range []events.Person{admin, hr2} {
+		if _, err := call[events.InviteReply](t, f, events.OpIssueLink, hr, events.PersonRequest{ID: target.ID}); code(err) != events.CodeForbidden {
+			t.Errorf("HR issues a link for %s: %v", target.Email, err)
+		}
+		if _, err := call[events.Person](t, f, events.OpDisable, hr, events.DisableRequest{ID: target.ID}); code(err) != events.CodeForbidden {
+			t.Errorf("HR disables %s: %v", target.Email, err)
+		}
+		if _, err := call[events.Person](t, f, events.OpSession, adminC, nil); err != nil {
+			t.Fatalf("admin's session after HR's attempts: %v", err)
+		}
+	}
+	// HR still manages people without those roles; an admin manages HR.
+	must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpIssueLink, hr, events.PersonRequest{ID: lead.ID}))
+	must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpIssueLink, adminC, events.PersonRequest{ID: hr2.ID}))
+	must[events.Person](t)(call[events.Person](t, f, events.OpDisable, adminC, events.DisableRequest{ID: hr2.ID}))
+}
+
+// A password set through a link ends every session; each refresh replaces the secret, and
+// a replaced secret used again ends the session (the grace for parallel requests aside).
+func TestSessionsEndWithThePasswordAndRefreshReuse(t *testing.T) {
+	now := time.Now().Add(-time.Minute) // tokens are verified against the real clock; the grace uses this one
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	env := devstacktest.Start(t)
+	m, err := New(env.NATS, env.Mongo.Database("identity"), slog.New(slog.DiscardHandler), Config{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	f := fixture{env: env, m: m}
+	hr := seedHR(t, f)
+	ada, _ := ensure(t, f, "ada@example.org", "first password", "hire")
+	loginAs := func(pw string) events.TokenReply {
+		t.Helper()
+		return must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "ada@example.org", Password: pw, Client: "c", Browser: true}))
+	}
+	alive := func(tok string) bool {
+		_, err := call[events.Person](t, f, events.OpSession, rpc.Caller{Token: tok}, nil)
+		return err == nil
+	}
+
+	t.Run("refresh rotates; reuse ends the session", func(t *testing.T) {
+		s := loginAs("first password")
+		r1 := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: s.Refresh}))
+		if r1.Refresh == "" || r1.Refresh == s.Refresh {
+			t.Fatalf("refresh did not rotate: %q", r1.Refresh)
+		}
+		// A parallel request with the secret just replaced gets a token, no new secret.
+		g := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: s.Refresh}))
+		if g.Token == "" || g.Refresh != "" {
+			t.Fatalf("grace refresh = %+v", g)
+		}
+		r2 := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: r1.Refresh}))
+		advance(time.Minute)
+		// The first secret again, long after: theft. The whole session ends.
+		if _, err := call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: s.Refresh}); code(err) != events.CodeUnauthorized {
+			t.Fatalf("reused secret: %v", err)
+		}
+		if alive(r2.Token) {
+			t.Error("the session survived the reuse of an old refresh secret")
+		}
+		if _, err := call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: r2.Refresh}); code(err) != events.CodeUnauthorized {
+			t.Errorf("the newest secret after the reuse: %v", err)
+		}
+	})
+
+	t.Run("a password set through a link ends every session", func(t *testing.T) {
+		a, b := loginAs("first password"), loginAs("first password")
+		link := must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpIssueLink, hr, events.PersonRequest{ID: ada.ID}))
+		must[empty](t)(call[empty](t, f, events.OpSetPassword, rpc.Caller{}, events.SetPasswordRequest{Token: link.LinkToken, Password: "second password"}))
+		if alive(a.Token) || alive(b.Token) {
+			t.Error("a session signed in with the old password survived the new one")
+		}
+		if _, err := call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: a.Refresh}); code(err) != events.CodeUnauthorized {
+			t.Errorf("refresh after the password change: %v", err)
+		}
+		if !alive(loginAs("second password").Token) {
+			t.Error("the new password does not sign in")
+		}
+	})
+	_ = hr
 }

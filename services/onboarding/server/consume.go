@@ -55,16 +55,37 @@ func (m *Main) onHired(ctx context.Context, msg *consumer.Msg) error {
 	})
 }
 
-// onMentorAccepted moves the hire's mentor-owned tasks (sitting with the lead until now)
-// to the mentor. The plan records the mentorship event's id, so a redelivery changes
-// nothing. A hire without a plan yet is retried (their hired event may still be on its
-// way); after the consumer's attempts it is dead-lettered.
-func (m *Main) onMentorAccepted(ctx context.Context, msg *consumer.Msg) error {
-	var e events.MentorshipAccepted
-	if err := msg.Env.Payload(&e); err != nil {
-		return err
+// onMentorship handles the mentorship events onboarding reacts to, in stream order (one
+// consumer, so an ended pairing is never handled before its acceptance): an accepted
+// mentor takes the hire's mentor-owned tasks (sitting with the lead until now); when the
+// pairing ends, the open ones go back to the lead and the mentor loses the plan.
+func (m *Main) onMentorship(ctx context.Context, msg *consumer.Msg) error {
+	switch msg.Env.Type {
+	case events.MentorshipAccepted{}.EventType():
+		var e events.MentorshipAccepted
+		if err := msg.Env.Payload(&e); err != nil {
+			return err
+		}
+		return m.reassign(ctx, msg, e.Hire, func(p *onboarding.Plan) (events.TasksReassigned, bool) {
+			return onboarding.DecideMentor(p, e.Mentor, msg.Env.ID)
+		})
+	case events.MentorshipEnded{}.EventType():
+		var e events.MentorshipEnded
+		if err := msg.Env.Payload(&e); err != nil {
+			return err
+		}
+		return m.reassign(ctx, msg, e.Hire, func(p *onboarding.Plan) (events.TasksReassigned, bool) {
+			return onboarding.DecideMentorEnded(p, e.Mentor, msg.Env.ID)
+		})
 	}
-	id := events.PlanID(e.Hire)
+	return nil
+}
+
+// reassign appends what decide makes of the hire's plan. The plan records the mentorship
+// event's id, so a redelivery changes nothing. A hire without a plan yet is retried (their
+// hired event may still be on its way); after the consumer's attempts it is dead-lettered.
+func (m *Main) reassign(ctx context.Context, msg *consumer.Msg, hire string, decide func(*onboarding.Plan) (events.TasksReassigned, bool)) error {
+	id := events.PlanID(hire)
 	defer m.el.Lock(id)()
 	return eventlog.Retry(func() error {
 		m.el.RLock()
@@ -74,13 +95,13 @@ func (m *Main) onMentorAccepted(ctx context.Context, msg *consumer.Msg) error {
 		var seq uint64
 		var problem string
 		if ok {
-			payload, todo = onboarding.DecideMentor(p, e.Mentor, msg.Env.ID)
+			payload, todo = decide(p)
 			seq, problem = p.Seq, p.Problem
 		}
 		m.el.RUnlock()
 		switch {
 		case !ok:
-			return fmt.Errorf("no plan for hire %s yet", e.Hire)
+			return fmt.Errorf("no plan for hire %s yet", hire)
 		case problem != "" || !todo:
 			return nil
 		}

@@ -120,14 +120,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	mentors, err := consumer.New(ctx, m.js, consumer.Config{
 		Stream: "MENTORSHIP", Durable: "onboarding-mentorship", Logger: m.log,
-		Filters: []string{events.TypeFilter(events.MentorshipAccepted{}.EventType())},
+		Filters: []string{events.TypeFilter(events.MentorshipAccepted{}.EventType()), events.TypeFilter(events.MentorshipEnded{}.EventType())},
 	})
 	if err != nil {
 		m.stop()
 		return err
 	}
 	m.bg.Go(func(ctx context.Context) { _ = hired.Run(ctx, consumer.Each(m.onHired)) })
-	m.bg.Go(func(ctx context.Context) { _ = mentors.Run(ctx, consumer.Each(m.onMentorAccepted)) })
+	m.bg.Go(func(ctx context.Context) { _ = mentors.Run(ctx, consumer.Each(m.onMentorship)) })
 	if m.cfg.SweepEvery > 0 {
 		m.bg.Go(m.sweepLoop)
 	}

@@ -639,7 +639,7 @@ func TestMentorAcceptedMovesMentorTasksOnce(t *testing.T) {
 	}
 	// A redelivery (handled directly, as the consumer would) changes nothing.
 	before := f.m.Applied()
-	if err := f.m.onMentorAccepted(ctx, &consumer.Msg{Env: env}); err != nil {
+	if err := f.m.onMentorship(ctx, &consumer.Msg{Env: env}); err != nil {
 		t.Fatal(err)
 	}
 	if f.m.Applied() != before || f.count("onboarding.task.reassigned", v.ID) != 1 {
@@ -685,4 +685,67 @@ func TestEventLogConformance(t *testing.T) {
 			return err
 		},
 	})
+}
+
+// When a mentorship ends, the former mentor's open tasks go back to the lead, and the
+// former mentor loses the plan: no view, no completing, nothing in their queue. A later
+// mentor's pairing is not undone by an earlier one ending.
+func TestMentorshipEndedEndsTheMentorsAccess(t *testing.T) {
+	f := setup(t)
+	f.hire("ada", "platform", "lee", "infrastructure", 0)
+	f.plan("ada")
+	maya := f.person("maya", "security", events.RoleMentor)
+	ctx := context.Background()
+	appendEvent := func(subject string, p events.Payload) events.Envelope {
+		env, err := events.New("hr", subject, p, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bus.Append(ctx, f.js, env, bus.Expect{}); err != nil {
+			t.Fatal(err)
+		}
+		return env
+	}
+	appendEvent("m-1", events.MentorshipAccepted{Hire: "ada", Mentor: "maya"})
+	waitFor(t, "mentor tasks moved", func() bool { return f.plan("ada").Mentor == "maya" })
+	var mentorTask string
+	for _, x := range f.plan("ada").Tasks {
+		if x.Owner == events.OwnerMentor {
+			mentorTask = x.ID
+		}
+	}
+	ended := appendEvent("m-1", events.MentorshipEnded{Hire: "ada", Mentor: "maya", Reason: "done"})
+	var v events.PlanView
+	waitFor(t, "mentor access ended", func() bool { v = f.plan("ada"); return v.Mentor == "" })
+	for _, x := range v.Tasks {
+		if x.Owner == events.OwnerMentor && !x.Done && x.Assignee != "lee" {
+			t.Errorf("open mentor task %s with %s after the mentorship ended", x.Key, x.Assignee)
+		}
+	}
+	if _, err := call[events.PlanView](f, events.OpPlanGet, maya.caller, events.PlanRequest{ID: v.ID}); events.CodeOf(err) != events.CodeForbidden {
+		t.Errorf("former mentor reads the plan: %v", err)
+	}
+	if _, err := call[events.PlanView](f, events.OpTaskComplete, maya.caller, events.TaskRequest{ID: mentorTask}); events.CodeOf(err) != events.CodeForbidden {
+		t.Errorf("former mentor completes a task: %v", err)
+	}
+	if q := must[events.QueueReply](t)(call[events.QueueReply](f, events.OpMyTasks, maya.caller, nil)); len(q.Items) != 0 {
+		t.Errorf("former mentor still has %d tasks", len(q.Items))
+	}
+	// A redelivery changes nothing; neither does an old pairing ending after a new one.
+	before := f.m.Applied()
+	if err := f.m.onMentorship(ctx, &consumer.Msg{Env: ended}); err != nil || f.m.Applied() != before {
+		t.Fatalf("redelivered end: %v, applied %d → %d", err, before, f.m.Applied())
+	}
+	appendEvent("m-2", events.MentorshipAccepted{Hire: "ada", Mentor: "mo"})
+	waitFor(t, "new mentor", func() bool { return f.plan("ada").Mentor == "mo" })
+	stale, err := events.New("hr", "m-0", events.MentorshipEnded{Hire: "ada", Mentor: "maya", Reason: "late"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.m.onMentorship(ctx, &consumer.Msg{Env: stale}); err != nil {
+		t.Fatal(err)
+	}
+	if v := f.plan("ada"); v.Mentor != "mo" {
+		t.Errorf("an old pairing ending removed the new mentor: %q", v.Mentor)
+	}
 }

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/devstack/devstacktest"
+)
+
+// A service that takes the request but does not answer in time is "unavailable, retry"
+// (503 with Retry-After), not an internal error.
+func TestUpstreamTimeoutIs503(t *testing.T) {
+	env := devstacktest.Start(t)
+	// An identity that accepts sign-ins and never answers them.
+	sub, err := env.NATS.Subscribe(events.RPC(events.IdentityService, events.OpLogin), func(*nats.Msg) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	m := New(env.NATS, slog.New(slog.DiscardHandler), Config{})
+	h := m.Handler()
+	for _, tc := range []struct{ path, ctype, body string }{
+		{"/api/v1/auth/token", "application/json", `{"email":"a@example.org","password":"whatever1"}`},
+		{"/login", "application/x-www-form-urlencoded", "email=a%40example.org&password=whatever1"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		req := httptest.NewRequestWithContext(ctx, "POST", tc.path, strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", tc.ctype)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		cancel()
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+			t.Errorf("POST %s with a silent identity: %d, Retry-After %q", tc.path, rec.Code, rec.Header().Get("Retry-After"))
+		}
+	}
+}
+
+// redirectCorpus is what attackers try on next= (TAB, backslash, their encodings, protocol-
+// relative and scheme URLs, Unicode look-alikes), with what safeNext must answer.
+var redirectCorpus = []struct{ in, want string }{
+	{"/onboarding/tasks?team=platform", "/onboarding/tasks?team=platform"},
+	{"/", "/"},
+	{"/people/демо", "/people/демо"},
+	{"/%2F%2Fevil.example", "/%2F%2Fevil.example"}, // encoded: stays a path
+	{"/\t/evil.example", "/"},
+	{"/%09/evil.example", "/%09/evil.example"},
+	{"/\n/evil.example", "/"},
+	{"/\r\n/evil.example", "/"},
+	{"//evil.example", "/"},
+	{"/\\evil.example", "/"},
+	{"/\\/evil.example", "/"},
+	{"\\\\evil.example", "/"},
+	{"/a\\..\\..\\evil", "/"},
+	{"/%5cevil.example", "/%5cevil.example"},
+	{"https://evil.example/", "/"},
+	{"javascript:alert(1)", "/"},
+	{"JaVaScRiPt:alert(1)", "/"},
+	{" /evil", "/"},
+	{"/ /evil", "/"},
+	{"/\u00a0/evil.example", "/"}, // no-break space
+	{"/\u3000/evil.example", "/"}, // ideographic space
+	{"/\u200b/evil.example", "/"}, // zero-width space
+	{"/\u202e/gnp.exe", "/"},      // right-to-left override
+	{"/\x00/evil.example", "/"},
+	{"/\xff/evil", "/"},
+	{"", "/"},
+	{"evil.example", "/"},
+	{"/／evil.example", "/／evil.example"}, // a full-width solidus is a path character
+}
+
+func TestSafeNext(t *testing.T) {
+	for _, tc := range redirectCorpus {
+		if got := safeNext(tc.in); got != tc.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzSafeNext: whatever next is, the redirect safeNext allows stays on this origin, also
+// after the clean-ups a browser applies (stripping TAB and newlines, reading "\" as "/").
+func FuzzSafeNext(f *testing.F) {
+	for _, tc := range redirectCorpus {
+		f.Add(tc.in)
+	}
+	base, _ := url.Parse("https://onramp.example/login")
+	f.Fuzz(func(t *testing.T, next string) {
+		got := safeNext(next)
+		if got != "/" && got != next {
+			t.Fatalf("safeNext(%q) = %q: neither the input nor /", next, got)
+		}
+		browser := strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(strings.TrimSpace(got))
+		for _, loc := range []string{got, browser} {
+			u, err := url.Parse(loc)
+			if err != nil {
+				t.Fatalf("safeNext(%q) = %q, which does not parse: %v", next, got, err)
+			}
+			if r := base.ResolveReference(u); r.Scheme != "https" || r.Host != "onramp.example" {
+				t.Fatalf("safeNext(%q) = %q leads to %s", next, got, r)
+			}
+		}
+	})
+}
+
+// HSTS is sent over TLS, or behind a proxy that says so through the configured header
+// only; a client cannot ask for it through an untrusted header.
+func TestStrictTransportSecurity(t *testing.T) {
+	env := devstacktest.Start(t)
+	for _, tc := range []struct {
+		name, protoHeader string
+		tls               bool
+		header            map[string]string
+		want              bool
+	}{
+		{"plain http", "", false, nil, false},
+		{"tls", "", true, nil, true},
+		{"trusted proxy says https", "X-Forwarded-Proto", false, map[string]string{"X-Forwarded-Proto": "https"}, true},
+		{"trusted proxy says http", "X-Forwarded-Proto", false, map[string]string{"X-Forwarded-Proto": "http"}, false},
+		{"untrusted header", "", false, map[string]string{"X-Forwarded-Proto": "https"}, false},
+	} {
+		h := New(env.NATS, slog.New(slog.DiscardHandler), Config{ProtoHeader: tc.protoHeader}).Handler()
+		req := httptest.NewRequest("GET", "/healthz", nil)
+		if tc.tls {
+			req.TLS = &tls.ConnectionState{}
+		}
+		for k, v := range tc.header {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if got := rec.Header().Get("Strict-Transport-Security") != ""; got != tc.want {
+			t.Errorf("%s: HSTS %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// JSON bodies: bad text is 422 naming the field, data after the value is 400, a body over
+// the limit is 413.
+func TestDecodeHygiene(t *testing.T) {
+	type inner struct {
+		Title string `json:"title"`
+	}
+	type body struct {
+		Name  string  `json:"name"`
+		Items []inner `json:"items"`
+	}
+	for _, tc := range []struct {
+		name, raw, code, field string
+	}{
+		{"fine", `{"name":"José \ufffd","items":[{"title":"x"}]}`, "", ""},
+		{"escaped pair", `{"name":"\ud83d\ude00"}`, "", ""},
+		{"invalid utf-8", "{\"name\":\"a\xffb\"}", events.CodeInvalid, "name"},
+		{"NUL", `{"name":"a\u0000b"}`, events.CodeInvalid, "name"},
+		{"lone surrogate", `{"name":"\ud800x"}`, events.CodeInvalid, "name"},
+		{"nested", "{\"name\":\"ok\",\"items\":[{\"title\":\"ok\"},{\"title\":\"\xc3\"}]}", events.CodeInvalid, "items[1].title"},
+		{"trailing data", `{"name":"a"} x`, events.CodeBadRequest, ""},
+		{"trailing value", `{"name":"a"}{}`, events.CodeBadRequest, ""},
+		{"too large", `{"name":"` + strings.Repeat("a", 70<<10) + `"}`, events.CodeTooLarge, ""},
+	} {
+		var v body
+		err := decode(httptest.NewRecorder(), httptest.NewRequest("POST", "/", strings.NewReader(tc.raw)), &v)
+		if tc.code == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			continue
+		}
+		var e *events.Error
+		if !errors.As(err, &e) || e.Code != tc.code || tc.field != "" && e.Fields[tc.field] == "" {
+			t.Errorf("%s: %v, want %s on %q", tc.name, err, tc.code, tc.field)
+		}
+	}
+}
+
+// Forms: bad text is 422, an oversized form 413; a known path with the wrong method is 405
+// with Allow, for pages and the API.
+func TestFormAndMethodHygiene(t *testing.T) {
+	env := devstacktest.Start(t)
+	h := New(env.NATS, slog.New(slog.DiscardHandler), Config{}).Handler()
+	for _, tc := range []struct {
+		method, path, body string
+		want               int
+		allow              string
+	}{
+		{"POST", "/login", "email=a%FFb&password=x", 422, ""},
+		{"POST", "/login", "email=a%00b&password=x", 422, ""},
+		{"POST", "/login", "email=" + strings.Repeat("a", 70<<10), 413, ""},
+		{"DELETE", "/api/v1/me", "", 405, "GET, HEAD"},
+		{"PUT", "/api/v1/auth/token", "", 405, "POST"},
+		{"DELETE", "/login", "", 405, "GET, POST, HEAD"},
+		{"GET", "/api/v1/nothing-here", "", 404, ""},
+	} {
+		req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+		if tc.body != "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.want || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.want, tc.allow)
+		}
+	}
+}
