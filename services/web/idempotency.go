@@ -27,9 +27,6 @@ import (
 const (
 	idempotencyBucket = "IDEMPOTENCY"
 	idempotencyTTL    = 24 * time.Hour
-	// A first request that has not answered within this time is taken to have died, and
-	// a repeat runs the command again (deduplicated by its derived ids).
-	idempotencyStale = time.Minute
 )
 
 // replay is what is kept of a first answer.
@@ -37,6 +34,7 @@ type replay struct {
 	Fingerprint string    `json:"fingerprint"`
 	Done        bool      `json:"done"`
 	Started     time.Time `json:"started"`
+	Owner       string    `json:"owner,omitempty"` // the web process running it
 	Status      int       `json:"status,omitempty"`
 	ContentType string    `json:"content_type,omitempty"`
 	Location    string    `json:"location,omitempty"`
@@ -44,9 +42,11 @@ type replay struct {
 }
 
 type replays struct {
-	nc *nats.Conn
-	mu sync.Mutex
-	kv jetstream.KeyValue
+	nc       *nats.Conn
+	boot     string   // this process
+	inflight sync.Map // keys this process is running now
+	mu       sync.Mutex
+	kv       jetstream.KeyValue
 }
 
 func (r *replays) bucket(ctx context.Context) (jetstream.KeyValue, error) {
@@ -114,6 +114,8 @@ func (m *Main) idempotent(w http.ResponseWriter, r *http.Request, v *viewer, h f
 	if !m.claimKey(w, r, kv, scoped, fp) {
 		return
 	}
+	m.replays.inflight.Store(scoped, true)
+	defer m.replays.inflight.Delete(scoped)
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	h(rec, r.WithContext(idempotency.With(ctx, scoped)), v)
 	if rec.status >= 500 {
@@ -133,10 +135,13 @@ func (m *Main) idempotent(w http.ResponseWriter, r *http.Request, v *viewer, h f
 }
 
 // claimKey records that this request runs the command for key, or answers for it: the kept
-// first answer, 422 for another request under the same key, 409 while the first still runs.
+// first answer, 422 for another request under the same key, 409 while this process still
+// runs the first. A first request recorded by another process (one that died, most likely:
+// a client's transport resends a request with an Idempotency-Key by itself when its
+// connection breaks) is run again: its derived ids make whatever it had done a no-op.
 func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.KeyValue, key, fp string) bool {
 	ctx := r.Context()
-	pending, _ := json.Marshal(replay{Fingerprint: fp, Started: time.Now()})
+	pending, _ := json.Marshal(replay{Fingerprint: fp, Started: time.Now(), Owner: m.replays.boot})
 	for range 3 {
 		entry, err := kv.Get(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -171,13 +176,12 @@ func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.Key
 			w.WriteHeader(first.Status)
 			_, _ = w.Write(first.Body)
 			return false
-		case time.Since(first.Started) < idempotencyStale:
+		case first.Owner == m.replays.boot && m.replays.running(key):
 			w.Header().Set("Retry-After", "1")
 			writeError(w, events.Errorf(events.CodeConflict, "a request with this Idempotency-Key is still running; try again in a moment"))
 			return false
 		}
-		// The first request died before answering: run the command again; its derived ids
-		// make anything it had already done a no-op.
+		// The first request died before answering, or runs elsewhere: run the command again.
 		if _, err := kv.Update(ctx, key, pending, entry.Revision()); err == nil {
 			return true
 		}
@@ -185,6 +189,8 @@ func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.Key
 	writeError(w, events.Errorf(events.CodeConflict, "a request with this Idempotency-Key is still running; try again in a moment"))
 	return false
 }
+
+func (r *replays) running(key string) bool { _, ok := r.inflight.Load(key); return ok }
 
 // recorder keeps a handler's answer so it can be stored before it is sent.
 type recorder struct {

@@ -55,7 +55,7 @@ type Main struct {
 // New builds the web service on a NATS connection.
 func New(nc *nats.Conn, logger *slog.Logger, cfg Config) *Main {
 	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{}),
-		replays: replays{nc: nc}, streams: &liveStreams{n: map[string]int{}}}
+		replays: replays{nc: nc, boot: events.NewID(time.Now())}, streams: &liveStreams{n: map[string]int{}}}
 	return m
 }
 
