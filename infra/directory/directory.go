@@ -89,7 +89,7 @@ func (d *Directory) Start(ctx context.Context, js jetstream.JetStream) error {
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
-	oc, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.Prefix + ".identity.staff.>"}})
+	oc, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{staffSubjects}})
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
@@ -139,13 +139,18 @@ func (d *Directory) WaitApplied(ctx context.Context, seq uint64, limit time.Dura
 	return false
 }
 
-// CatchUp waits, up to limit, until the directory reflects everything on the identity
-// stream now (for instance before seeding acts on people hired a moment ago).
+// staffSubjects are the identity stream's subjects the directory reads.
+const staffSubjects = events.Prefix + ".identity.staff.>"
+
+// CatchUp waits, up to limit, until the directory reflects every staff event on the
+// identity stream now (for instance before seeding acts on people hired a moment ago). It
+// waits for the last staff event, not the stream's last message: that is usually a session
+// event the directory never reads, and waiting for it would always run out the limit.
 func (d *Directory) CatchUp(ctx context.Context, limit time.Duration) bool {
 	if d.js == nil {
 		return false
 	}
-	last, err := bus.StreamLastSeq(ctx, d.js, "IDENTITY")
+	last, err := bus.LastSeq(ctx, d.js, "IDENTITY", staffSubjects)
 	if err != nil {
 		return false
 	}
@@ -154,7 +159,8 @@ func (d *Directory) CatchUp(ctx context.Context, limit time.Duration) bool {
 
 // Current returns the person as the directory knows them now — roles and team current,
 // unlike a token's. Someone it does not know yet (a request can outrun the identity
-// stream) is waited for, up to 5 s.
+// stream) is waited for until the staff events on the stream now are applied — at once
+// for someone who was never hired — up to 5 s.
 func (d *Directory) Current(ctx context.Context, id string) (Person, bool) {
 	if p, ok := d.Person(id); ok {
 		return p, true

@@ -53,3 +53,37 @@ func TestDirectoryReplaysAndFollows(t *testing.T) {
 		t.Fatalf("after follow: bob %+v, sec %v", p, d.Team("sec"))
 	}
 }
+
+// A session event (which the directory never reads) last on the stream must not make the
+// directory wait for it: asking for someone never hired answers as soon as every staff
+// event is applied.
+func TestCatchUpIgnoresEventsTheDirectoryDoesNotRead(t *testing.T) {
+	env := devstacktest.Start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	js, _ := jetstream.New(env.NATS)
+	if err := bus.EnsureStreams(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	d := directory.New(slog.New(slog.DiscardHandler))
+	if err := d.Start(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	hired, _ := events.New("hr", "ann", events.StaffHired{Email: "ann@x.org", Name: "Ann", Roles: []string{"hire"}, Team: "sec", Track: "security", StartDate: "2026-12-01"}, time.Now())
+	if _, err := bus.Append(ctx, js, hired, bus.Expect{}); err != nil {
+		t.Fatal(err)
+	}
+	session, _ := events.New("ann", "session-1", events.SessionStarted{Person: "ann", ExpiresAt: time.Now().Add(time.Hour)}, time.Now())
+	if _, err := bus.Append(ctx, js, session, bus.Expect{}); err != nil {
+		t.Fatal(err)
+	}
+	if !d.CatchUp(ctx, 5*time.Second) {
+		t.Fatal("CatchUp waited for a session event the directory does not read")
+	}
+	if _, ok := d.Current(ctx, "ann"); !ok {
+		t.Fatal("ann, hired before the session event, is unknown")
+	}
+	if _, ok := d.Current(ctx, "nobody"); ok {
+		t.Fatal("someone never hired was found")
+	}
+}
