@@ -124,6 +124,9 @@ type Invited struct{ Name, Email, Link string }
 // PeopleView is the People page.
 type PeopleView struct {
 	People []PersonRow
+	// Query is the search the rows match; Pager where they sit in the list.
+	Query string
+	Pager Pager
 	Form   InviteForm
 	// Tracks are the role tracks for <select name="track">.
 	Tracks []Option

@@ -164,11 +164,10 @@ func reportQuery(r *http.Request) events.SkillReportRequest {
 	return events.SkillReportRequest{Team: q.Get("team"), Track: q.Get("track"), Skill: q.Get("skill"), AsOf: q.Get("as_of")}
 }
 
-// reportPages fetches a report page by page (the service answers at most 1,000 rows per
-// request), calling each with every page. The first page's error is returned before
-// anything is written.
+// reportPages fetches a report page by page from q.Offset on (the service answers at most
+// 1,000 rows per request), calling each with every page. The first page's error is
+// returned before anything is written.
 func (m *Main) reportPages(ctx context.Context, op string, c rpc.Caller, q events.SkillReportRequest, each func(events.SkillTable) error) error {
-	q.Offset = 0
 	for {
 		t, err := rpc.Call[events.SkillTable](ctx, m.nc, m.skillsOp(op), c, q)
 		if err != nil {

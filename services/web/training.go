@@ -431,7 +431,9 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 		m.fail(w, r, err)
 		return
 	}
-	people, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), nil)
+	// The assign form offers the people of the team shown (HR picks the team first).
+	people, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+		events.PeopleRequest{Page: events.Page{Limit: events.MaxPageRows}, Team: reply.Team, Active: true})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -450,19 +452,15 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 	for _, mod := range mods.Items {
 		page.Modules = append(page.Modules, views.Option{Value: mod.ID, Label: mod.Title})
 	}
-	teams := map[string]bool{}
 	for _, p := range people.Items {
-		teams[p.Team] = true
-		if p.Active && (hr || p.Team == reply.Team) {
-			page.People = append(page.People, views.Option{Value: p.ID, Label: p.Name + " (" + p.Team + ")"})
-		}
+		page.People = append(page.People, views.Option{Value: p.ID, Label: p.Name + " (" + p.Team + ")"})
 	}
 	if hr {
 		page.Tracks = trackOptions()
-		for t := range teams {
-			page.Teams = append(page.Teams, views.Option{Value: t, Label: t})
+		if page.Teams, err = m.teamOptions(r, v); err != nil {
+			m.fail(w, r, err)
+			return
 		}
-		slices.SortFunc(page.Teams, func(a, b views.Option) int { return strings.Compare(a.Value, b.Value) })
 	}
 	m.render(w, r, code, views.TrainingTeamPage(m.pageFor(r, "Team training"), page))
 }

@@ -228,7 +228,7 @@ func (m *Main) opLogout(ctx context.Context, r rpc.Request[events.RefreshRequest
 	return empty{}, m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq})
 }
 
-func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[empty]) (events.PeopleReply, error) {
+func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequest]) (events.PeopleReply, error) {
 	viewer, _, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
 		return events.PeopleReply{}, err
@@ -236,10 +236,19 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[empty]) (events.P
 	if !identity.CanList(&viewer) {
 		return events.PeopleReply{}, errForbidden
 	}
+	q := r.Body
 	m.el.RLock()
 	defer m.el.RUnlock()
-	out := events.PeopleReply{Items: []events.Person{}}
-	for _, p := range m.state.People(func(p *identity.Person) bool { return identity.CanSee(&viewer, p) }) {
+	people := m.state.People(func(p *identity.Person) bool {
+		return identity.CanSee(&viewer, p) && (q.Team == "" || p.Team == q.Team) && (q.Role == "" || p.Has(q.Role)) &&
+			(!q.Active || p.Active) && q.Matches(p.Name, p.Email)
+	})
+	page, info, err := events.PageOf(q.Page, people)
+	if err != nil {
+		return events.PeopleReply{}, err
+	}
+	out := events.PeopleReply{Items: make([]events.Person, 0, len(page)), PageInfo: info}
+	for _, p := range page {
 		out.Items = append(out.Items, p.View())
 	}
 	return out, nil

@@ -1,0 +1,56 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"onramp.dev/events"
+	"onramp.dev/views"
+)
+
+// Every list that grows with the organisation is shown a page at a time: ?limit= rows
+// (default 50, at most 200) from ?cursor= (a previous page's next), searched with ?q=.
+
+// listPage reads a list request's ?limit=, ?cursor= and ?q=.
+func listPage(r *http.Request) (events.Page, error) {
+	q := r.URL.Query()
+	p := events.Page{Cursor: q.Get("cursor"), Query: strings.TrimSpace(q.Get("q")), Limit: events.DefaultLimit}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return p, &events.Error{Code: events.CodeInvalid, Message: "limit must be a whole number from 1 to 200",
+				Fields: map[string]string{"limit": "must be a whole number from 1 to 200"}}
+		}
+		p.Limit = min(n, events.MaxLimit)
+	}
+	if len(p.Query) > 200 {
+		return p, &events.Error{Code: events.CodeInvalid, Message: "q is too long", Fields: map[string]string{"q": "must be at most 200 characters"}}
+	}
+	return p, nil
+}
+
+// pagerFor returns the links under a page of shown rows: the same URL with every filter,
+// at the previous and next cursors.
+func pagerFor(r *http.Request, p events.Page, info events.PageInfo, shown int) views.Pager {
+	from, _ := strconv.Atoi(p.Cursor)
+	pg := views.Pager{From: from + 1, To: from + shown, Total: info.Total}
+	at := func(cursor string) string {
+		q := r.URL.Query()
+		q.Del("cursor")
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		if len(q) == 0 {
+			return r.URL.Path
+		}
+		return r.URL.Path + "?" + q.Encode()
+	}
+	if prev, ok := p.Prev(); ok {
+		pg.Prev = at(prev)
+	}
+	if info.Next != "" {
+		pg.Next = at(info.Next)
+	}
+	return pg
+}
