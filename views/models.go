@@ -127,7 +127,7 @@ type PeopleView struct {
 	// Query is the search the rows match; Pager where they sit in the list.
 	Query string
 	Pager Pager
-	Form   InviteForm
+	Form  InviteForm
 	// Tracks are the role tracks for <select name="track">.
 	Tracks []Option
 	// Teams are existing teams, offered in a <datalist>; a new team may be typed.

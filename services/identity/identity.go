@@ -10,8 +10,8 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"sync"
 	"strings"
+	"sync"
 	"time"
 
 	"onramp.dev/content"
