@@ -1,6 +1,8 @@
 package events
 
 import (
+	"encoding/base64"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -23,23 +25,30 @@ type Page struct {
 	Query  string `json:"q,omitempty"`
 }
 
-// PageInfo tells a caller how many rows match in all and where the next page starts
-// (empty: this is the last page).
+// PageInfo tells a caller how many rows match in all and where the next and previous
+// pages start (empty: there is none).
 type PageInfo struct {
 	Total int    `json:"total"`
 	Next  string `json:"next,omitempty"`
+	Prev  string `json:"prev,omitempty"`
+	// First is the 0-based position of the page's first row, for "showing 51–100".
+	First int `json:"first"`
+}
+
+func (p Page) limit() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultLimit
+	case p.Limit > MaxPageRows:
+		return MaxPageRows
+	}
+	return p.Limit
 }
 
 // Bounds returns the rows [from, to) of a list of total rows that this page holds and the
 // reply's PageInfo. A cursor that is not one this package made is CodeBadRequest.
 func (p Page) Bounds(total int) (from, to int, info PageInfo, err error) {
-	limit := p.Limit
-	switch {
-	case limit <= 0:
-		limit = DefaultLimit
-	case limit > MaxPageRows:
-		limit = MaxPageRows
-	}
+	limit := p.limit()
 	if p.Cursor != "" {
 		from, err = strconv.Atoi(p.Cursor)
 		if err != nil || from < 0 {
@@ -48,9 +57,12 @@ func (p Page) Bounds(total int) (from, to int, info PageInfo, err error) {
 	}
 	from = min(from, total)
 	to = min(from+limit, total)
-	info.Total = total
+	info.Total, info.First = total, from
 	if to < total {
 		info.Next = strconv.Itoa(to)
+	}
+	if from > 0 {
+		info.Prev = strconv.Itoa(max(from-limit, 0))
 	}
 	return from, to, info, nil
 }
@@ -80,19 +92,34 @@ func PageOf[T any](p Page, items []T) ([]T, PageInfo, error) {
 	return append(make([]T, 0, to-from), items[from:to]...), info, nil
 }
 
-// Prev returns the cursor of the page before this one (empty for the first page), and
-// false when this is the first page.
-func (p Page) Prev() (string, bool) {
-	from, _ := strconv.Atoi(p.Cursor)
-	if from <= 0 {
-		return "", false
+// PageBy returns the page of items, which are sorted by key (unique, ascending), with
+// cursors that name the rows they follow or precede rather than a position: paging on
+// while rows are added or removed elsewhere in the list neither repeats nor skips a row
+// that stays. Cursors of PageBy and of Bounds are not interchangeable.
+func PageBy[T any](p Page, items []T, key func(T) string) ([]T, PageInfo, error) {
+	limit, total := p.limit(), len(items)
+	from, to := 0, min(limit, total)
+	if p.Cursor != "" {
+		dir, enc, ok := strings.Cut(p.Cursor, ":")
+		raw, err := base64.RawURLEncoding.DecodeString(enc)
+		if !ok || err != nil || (dir != "a" && dir != "b") {
+			return nil, PageInfo{}, &Error{Code: CodeInvalid, Message: "cursor is not one a list gave", Fields: map[string]string{"cursor": "is not one a list gave"}}
+		}
+		k := string(raw)
+		if dir == "a" { // after k
+			from = sort.Search(total, func(i int) bool { return key(items[i]) > k })
+			to = min(from+limit, total)
+		} else { // before k
+			to = sort.Search(total, func(i int) bool { return key(items[i]) >= k })
+			from = max(to-limit, 0)
+		}
 	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
+	info := PageInfo{Total: total, First: from}
+	if to < total && to > 0 {
+		info.Next = "a:" + base64.RawURLEncoding.EncodeToString([]byte(key(items[to-1])))
 	}
-	if from-limit <= 0 {
-		return "", true
+	if from > 0 && from < total {
+		info.Prev = "b:" + base64.RawURLEncoding.EncodeToString([]byte(key(items[from])))
 	}
-	return strconv.Itoa(from - limit), true
+	return append(make([]T, 0, to-from), items[from:to]...), info, nil
 }

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -74,5 +75,48 @@ func TestPageMatches(t *testing.T) {
 	p := Page{Query: " ANN "}
 	if !p.Matches("Bob", "ann@x.org") || p.Matches("Bob", "bob@x.org") || !(Page{}).Matches("x") {
 		t.Fatal("Matches")
+	}
+}
+
+// Keyset cursors: people added before the cursor while paging are neither repeated nor
+// make anyone be skipped; previous pages lead back to the first.
+func TestPageByIsStableWhileTheListChanges(t *testing.T) {
+	var items []string
+	for i := range 300 {
+		items = append(items, fmt.Sprintf("m%03d", i))
+	}
+	key := func(s string) string { return s }
+	var seen []string
+	p := Page{Limit: 70}
+	var prevs []string
+	for pages := 0; ; pages++ {
+		rows, info, err := PageBy(p, items, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, rows...)
+		if info.Prev != "" {
+			prevs = append(prevs, info.Prev)
+		}
+		if info.Next == "" {
+			break
+		}
+		p.Cursor = info.Next
+		// Someone joins at the front of the list between pages.
+		items = append([]string{fmt.Sprintf("a%03d", pages)}, items...)
+	}
+	var want []string
+	for i := range 300 {
+		want = append(want, fmt.Sprintf("m%03d", i))
+	}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("visited %d rows: %v", len(seen), seen)
+	}
+	rows, info, err := PageBy(Page{Limit: 70, Cursor: prevs[0]}, items, key)
+	if err != nil || len(rows) != 70 || rows[69] != "m069" {
+		t.Fatalf("previous page: %v %+v %v", rows, info, err)
+	}
+	if _, _, err := PageBy(Page{Cursor: "x!!"}, items, key); CodeOf(err) != CodeInvalid {
+		t.Fatalf("bad cursor: %v", err)
 	}
 }

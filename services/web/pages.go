@@ -220,7 +220,7 @@ func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, c
 		return
 	}
 	pv := views.PeopleView{Form: form, Invited: invited, CanInvite: v.has(events.RoleHR, events.RoleAdmin),
-		Query: page.Query, Pager: pagerFor(r, page, list.PageInfo, len(list.Items))}
+		Query: page.Query, Pager: pagerFor(r, list.PageInfo, len(list.Items))}
 	for _, p := range list.Items {
 		status := "active"
 		switch {

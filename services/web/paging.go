@@ -32,9 +32,8 @@ func listPage(r *http.Request) (events.Page, error) {
 
 // pagerFor returns the links under a page of shown rows: the same URL with every filter,
 // at the previous and next cursors.
-func pagerFor(r *http.Request, p events.Page, info events.PageInfo, shown int) views.Pager {
-	from, _ := strconv.Atoi(p.Cursor)
-	pg := views.Pager{From: from + 1, To: from + shown, Total: info.Total}
+func pagerFor(r *http.Request, info events.PageInfo, shown int) views.Pager {
+	pg := views.Pager{From: info.First + 1, To: info.First + shown, Total: info.Total}
 	at := func(cursor string) string {
 		q := r.URL.Query()
 		q.Del("cursor")
@@ -46,8 +45,8 @@ func pagerFor(r *http.Request, p events.Page, info events.PageInfo, shown int) v
 		}
 		return r.URL.Path + "?" + q.Encode()
 	}
-	if prev, ok := p.Prev(); ok {
-		pg.Prev = at(prev)
+	if info.Prev != "" {
+		pg.Prev = at(info.Prev)
 	}
 	if info.Next != "" {
 		pg.Next = at(info.Next)

@@ -243,7 +243,7 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 		return identity.CanSee(&viewer, p) && (q.Team == "" || p.Team == q.Team) && (q.Role == "" || p.Has(q.Role)) &&
 			(!q.Active || p.Active) && q.Matches(p.Name, p.Email)
 	})
-	page, info, err := events.PageOf(q.Page, people)
+	page, info, err := events.PageBy(q.Page, people, func(p *identity.Person) string { return p.Name + "\x00" + p.ID })
 	if err != nil {
 		return events.PeopleReply{}, err
 	}
