@@ -345,8 +345,10 @@ const (
 	OpTaskChange      = "task.change"   // ChangeTaskRequest → PlanView
 )
 
-// PlansRequest filters the plans list. Every filter is optional.
+// PlansRequest asks for one page of the plans list, sorted by start date, then name;
+// Query searches hires' names. Every filter is optional.
 type PlansRequest struct {
+	Page
 	Hire        string `json:"hire,omitempty"`
 	Track       string `json:"track,omitempty"`
 	Team        string `json:"team,omitempty"`
@@ -459,11 +461,17 @@ type PlanView struct {
 	CanManage bool `json:"can_manage"`
 }
 
-// PlansReply lists plans; Problems are hires who got no plan (HR and admin only).
+// PlansReply is one page of plans; Problems are hires who got no plan (HR and admin only;
+// at most MaxProblems of them, ProblemsTotal in all).
 type PlansReply struct {
-	Items    []PlanView `json:"items"`
-	Problems []PlanView `json:"problems,omitempty"`
+	Items []PlanView `json:"items"`
+	PageInfo
+	Problems      []PlanView `json:"problems,omitempty"`
+	ProblemsTotal int        `json:"problems_total,omitempty"`
 }
+
+// MaxProblems is the most problems a plans reply lists.
+const MaxProblems = 50
 
 // QueueReply is the caller's open tasks across hires, overdue first.
 type QueueReply struct {

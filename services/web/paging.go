@@ -53,3 +53,23 @@ func pagerFor(r *http.Request, info events.PageInfo, shown int) views.Pager {
 	}
 	return pg
 }
+
+// offsetPage reads a list request for a list whose cursors are positions (the skills
+// reports), returning the page and the position it starts at.
+func offsetPage(r *http.Request) (events.Page, int, error) {
+	page, err := listPage(r)
+	if err != nil {
+		return page, 0, err
+	}
+	if _, _, _, err := page.Bounds(0); err != nil {
+		return page, 0, err
+	}
+	offset, _ := strconv.Atoi(page.Cursor)
+	return page, offset, nil
+}
+
+// offsetInfo is the PageInfo of limit rows from offset among total.
+func offsetInfo(limit, offset, total int) events.PageInfo {
+	_, _, info, _ := events.Page{Limit: limit, Cursor: strconv.Itoa(offset)}.Bounds(total)
+	return info
+}

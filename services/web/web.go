@@ -40,11 +40,13 @@ type Main struct {
 	ln      net.Listener
 	done    chan error
 	closing chan struct{} // closed when Close begins: ends live streams
+	exports chan struct{} // a token per export being written (at most maxExports)
 }
 
 // New builds the web service on a NATS connection.
 func New(nc *nats.Conn, logger *slog.Logger, cfg Config) *Main {
-	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{})}
+	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{}),
+		exports: make(chan struct{}, maxExports)}
 	return m
 }
 

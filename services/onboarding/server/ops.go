@@ -65,22 +65,32 @@ func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansReques
 		return events.PlansReply{}, err
 	}
 	f, today := r.Body, m.today()
-	out := events.PlansReply{Items: []events.PlanView{}}
+	hr := c.System || c.Has(events.RoleHR, events.RoleAdmin)
 	m.el.RLock()
 	defer m.el.RUnlock()
+	var plans, problems []*onboarding.Plan
 	for _, p := range m.state.Plans(func(p *onboarding.Plan) bool {
 		return onboarding.CanView(c, p) && (f.Hire == "" || p.Hire == f.Hire) && (f.Track == "" || p.Track == f.Track) &&
-			(f.Team == "" || p.Team == f.Team) && (!f.OverdueOnly || p.OverdueCount(today) > 0)
+			(f.Team == "" || p.Team == f.Team) && f.Matches(p.Name) && (!f.OverdueOnly || p.OverdueCount(today) > 0)
 	}) {
-		v := onboarding.View(c, p, today, m.names, false)
-		if p.Problem != "" {
-			if !c.System && !c.Has(events.RoleHR, events.RoleAdmin) {
-				continue // problems are HR's to solve
-			}
-			out.Problems = append(out.Problems, v)
-			continue
+		switch {
+		case p.Problem == "":
+			plans = append(plans, p)
+		case hr: // problems are HR's to solve
+			problems = append(problems, p)
 		}
-		out.Items = append(out.Items, v)
+	}
+	// Only the page's plans are turned into views.
+	page, info, err := events.PageBy(f.Page, plans, func(p *onboarding.Plan) string { return p.StartDate + "\x00" + p.Name + "\x00" + p.ID })
+	if err != nil {
+		return events.PlansReply{}, err
+	}
+	out := events.PlansReply{Items: make([]events.PlanView, 0, len(page)), PageInfo: info, ProblemsTotal: len(problems)}
+	for _, p := range page {
+		out.Items = append(out.Items, onboarding.View(c, p, today, m.names, false))
+	}
+	for _, p := range problems[:min(len(problems), events.MaxProblems)] {
+		out.Problems = append(out.Problems, onboarding.View(c, p, today, m.names, false))
 	}
 	return out, nil
 }
