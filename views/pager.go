@@ -1,6 +1,9 @@
 package views
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Pager is where one page of a long list sits, and the links to its neighbours. Links are
 // plain URLs (with every filter kept), so paging works without JavaScript.
@@ -27,4 +30,10 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// boardPath is a page URL without its query.
+func boardPath(self string) string {
+	path, _, _ := strings.Cut(self, "?")
+	return path
 }

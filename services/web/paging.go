@@ -73,3 +73,11 @@ func offsetInfo(limit, offset, total int) events.PageInfo {
 	_, _, info, _ := events.Page{Limit: limit, Cursor: strconv.Itoa(offset)}.Bounds(total)
 	return info
 }
+
+// selfURL is the request's path and query: where a live page re-fetches itself.
+func selfURL(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return r.URL.Path
+	}
+	return r.URL.Path + "?" + r.URL.RawQuery
+}

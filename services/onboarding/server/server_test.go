@@ -651,3 +651,57 @@ func TestMentorAcceptedMovesMentorTasksOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The plans list travels a page at a time, sorted by start date then name: following next
+// visits every plan once; a lead's pages hold their team only; search narrows by name.
+func TestPlansListPages(t *testing.T) {
+	f := setup(t)
+	for i := range 23 {
+		team := "platform"
+		if i%3 == 0 {
+			team = "network"
+		}
+		f.hire(fmt.Sprintf("h%02d", i), team, "", "operations", -(i % 4))
+	}
+	hr := f.person("hana", "people", events.RoleHR)
+	lead := f.person("lee", "network", events.RoleLead)
+	waitFor(t, "23 plans", func() bool {
+		l := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, hr.caller, events.PlansRequest{}))
+		return l.Total == 23
+	})
+	tests := []struct {
+		name   string
+		caller rpc.Caller
+		req    events.PlansRequest
+		total  int
+	}{
+		{"HR, everyone", hr.caller, events.PlansRequest{Page: events.Page{Limit: 5}}, 23},
+		{"lead, their team", lead.caller, events.PlansRequest{Page: events.Page{Limit: 3}}, 8},
+		{"search", hr.caller, events.PlansRequest{Page: events.Page{Limit: 5, Query: "name h1"}}, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, seen, last := tt.req, map[string]bool{}, ""
+			for pages := 0; ; pages++ {
+				l := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, tt.caller, req))
+				if l.Total != tt.total || len(l.Items) > req.Limit {
+					t.Fatalf("page %d: total %d, %d items", pages, l.Total, len(l.Items))
+				}
+				for _, p := range l.Items {
+					key := p.StartDate + " " + p.HireName
+					if seen[p.ID] || key < last {
+						t.Fatalf("%s repeated or out of order after %s", key, last)
+					}
+					seen[p.ID], last = true, key
+				}
+				if l.Next == "" || pages > tt.total {
+					break
+				}
+				req.Cursor = l.Next
+			}
+			if len(seen) != tt.total {
+				t.Fatalf("visited %d plans, want %d", len(seen), tt.total)
+			}
+		})
+	}
+}
