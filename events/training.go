@@ -402,8 +402,10 @@ type GrantRequest struct {
 	Module string `json:"module"`
 }
 
-// TeamRequest asks for a team's training table; empty Team: the caller's own team.
+// TeamRequest asks for one page of a team's training table (rows sorted by person name,
+// then module); empty Team: the caller's own team. Query searches people's names.
 type TeamRequest struct {
+	Page
 	Team string `json:"team,omitempty"`
 }
 
@@ -419,10 +421,14 @@ type TrainingRow struct {
 type TeamReply struct {
 	Team  string        `json:"team"`
 	Items []TrainingRow `json:"items"`
+	PageInfo
 }
 
-// ReportRequest filters the compliance report; empty fields match everything.
+// ReportRequest asks for one page of the compliance report's rows (sorted by person name,
+// then module); empty filters match everything, and Query searches people's names and
+// e-mail addresses.
 type ReportRequest struct {
+	Page
 	Module string `json:"module,omitempty"`
 	Team   string `json:"team,omitempty"`
 	Track  string `json:"track,omitempty"`
@@ -438,8 +444,14 @@ type ReportCount struct {
 	Overdue  int    `json:"overdue"`
 }
 
+// ReportReply is the compliance summary per module (over every row the filters match),
+// and one page of rows with the summary of the people on that page.
 type ReportReply struct {
 	Modules []ReportCount `json:"modules"`
 	People  []ReportCount `json:"people"`
 	Items   []TrainingRow `json:"items"`
+	PageInfo
 }
+
+// Key is the row's place in a training table: person name, person id, module.
+func (r TrainingRow) Key() string { return r.Name + "\x00" + r.Person + "\x00" + r.Module }

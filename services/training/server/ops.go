@@ -317,6 +317,8 @@ func (m *Main) rows(people []training.Member, keep func(events.LearnerItem) bool
 			}
 		}
 	}
+	// In the order pages are cut in.
+	slices.SortFunc(out, func(a, b events.TrainingRow) int { return strings.Compare(a.Key(), b.Key()) })
 	return out
 }
 
@@ -332,8 +334,19 @@ func (m *Main) opTeam(ctx context.Context, r rpc.Request[events.TeamRequest]) (e
 	if !c.Manager() && !(c.Has(events.RoleLead) && team == c.Team) {
 		return events.TeamReply{}, events.Errorf(events.CodeForbidden, "leads see only their own team's training")
 	}
-	people := members{m.dir}.Members(func(p training.Member) bool { return p.Team == team })
-	return events.TeamReply{Team: team, Items: m.rows(people, func(events.LearnerItem) bool { return true })}, nil
+	q := r.Body.Page
+	people := members{m.dir}.Members(func(p training.Member) bool { return p.Team == team && q.Matches(p.Name) })
+	items, info, err := events.PageBy(q, m.rows(people, func(events.LearnerItem) bool { return true }), events.TrainingRow.Key)
+	if err != nil {
+		return events.TeamReply{}, err
+	}
+	return events.TeamReply{Team: team, Items: items, PageInfo: info}, nil
+}
+
+// email is the person's e-mail address as the directory knows it.
+func (m *Main) email(id string) string {
+	p, _ := m.dir.Person(id)
+	return p.Email
 }
 
 func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]) (events.ReportReply, error) {
@@ -351,7 +364,8 @@ func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]
 	var people []training.Member
 	dir := members{m.dir}
 	for _, id := range ids {
-		if p, ok := dir.Member(id); ok && p.Active && (f.Team == "" || p.Team == f.Team) && (f.Track == "" || p.Track == f.Track) {
+		if p, ok := dir.Member(id); ok && p.Active && (f.Team == "" || p.Team == f.Team) && (f.Track == "" || p.Track == f.Track) &&
+			(f.Query == "" || f.Matches(p.Name, m.email(p.ID))) {
 			people = append(people, p)
 		}
 	}
@@ -359,30 +373,39 @@ func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]
 		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
 	})
 	out := events.ReportReply{Modules: []events.ReportCount{}, People: []events.ReportCount{}}
-	out.Items = m.rows(people, func(it events.LearnerItem) bool {
+	rows := m.rows(people, func(it events.LearnerItem) bool {
 		return (f.Module == "" || it.Module == f.Module) && (f.Status == "" || it.Status == f.Status)
 	})
-	byModule, byPerson := map[string]*events.ReportCount{}, map[string]*events.ReportCount{}
+	if out.Items, out.PageInfo, err = events.PageBy(f.Page, rows, events.TrainingRow.Key); err != nil {
+		return events.ReportReply{}, err
+	}
+	onPage := map[string]bool{}
 	for _, row := range out.Items {
+		onPage[row.Person] = true
+	}
+	// Per module over every matching row; per person for the people on this page.
+	byModule, byPerson := map[string]*events.ReportCount{}, map[string]*events.ReportCount{}
+	count := func(idx map[string]*events.ReportCount, key, label string, row events.TrainingRow) {
+		rc, ok := idx[key]
+		if !ok {
+			rc = &events.ReportCount{Key: key, Label: label}
+			idx[key] = rc
+		}
+		rc.Assigned++
+		switch row.Status {
+		case events.StatusPassed:
+			rc.Passed++
+		case events.StatusOverdue:
+			rc.Overdue++
+		}
+	}
+	for _, row := range rows {
 		if !row.Assigned {
 			continue
 		}
-		for _, k := range []struct {
-			idx        map[string]*events.ReportCount
-			key, label string
-		}{{byModule, row.Module, row.Title}, {byPerson, row.Person, row.Name}} {
-			rc, ok := k.idx[k.key]
-			if !ok {
-				rc = &events.ReportCount{Key: k.key, Label: k.label}
-				k.idx[k.key] = rc
-			}
-			rc.Assigned++
-			switch row.Status {
-			case events.StatusPassed:
-				rc.Passed++
-			case events.StatusOverdue:
-				rc.Overdue++
-			}
+		count(byModule, row.Module, row.Title, row)
+		if onPage[row.Person] {
+			count(byPerson, row.Person, row.Name, row)
 		}
 	}
 	for _, rc := range byModule {

@@ -492,9 +492,34 @@ func TestTrackAssignmentInBulk(t *testing.T) {
 		doc, ok, err := store.NewCollection[training.Assignment](f.env.Mongo.Database("training"), "assignments").Get(ctx, a.ID)
 		return err == nil && ok && len(doc.People) == n
 	})
-	rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, events.ReportRequest{Track: "operations"})
-	if err != nil || len(rep.Items) != n {
-		t.Fatalf("report rows = %d (%v)", len(rep.Items), err)
+	// The report answers a page of rows, with the module's count over all of them;
+	// following next visits every learner once.
+	req := events.ReportRequest{Track: "operations", Module: mod}
+	rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, req)
+	if err != nil || rep.Total != n || len(rep.Items) != events.DefaultLimit || len(rep.Modules) != 1 || rep.Modules[0].Assigned != n {
+		t.Fatalf("report: total %d, rows %d, modules %+v (%v)", rep.Total, len(rep.Items), rep.Modules, err)
+	}
+	seen := map[string]bool{}
+	for req.Limit = 700; ; {
+		rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rep.Items {
+			if seen[row.Person] {
+				t.Fatalf("%s twice", row.Person)
+			}
+			seen[row.Person] = true
+		}
+		if len(rep.People) != len(rep.Items) {
+			t.Fatalf("%d people counted for a page of %d rows", len(rep.People), len(rep.Items))
+		}
+		if req.Cursor = rep.Next; req.Cursor == "" {
+			break
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("pages held %d learners, want %d", len(seen), n)
 	}
 }
 
