@@ -33,12 +33,18 @@ func listPage(r *http.Request) (events.Page, error) {
 // pagerFor returns the links under a page of shown rows: the same URL with every filter,
 // at the previous and next cursors.
 func pagerFor(r *http.Request, info events.PageInfo, shown int) views.Pager {
+	return pagerAt(r, "cursor", info, shown)
+}
+
+// pagerAt is pagerFor for a page with several paged lists, each with its own cursor
+// parameter.
+func pagerAt(r *http.Request, param string, info events.PageInfo, shown int) views.Pager {
 	pg := views.Pager{From: info.First + 1, To: info.First + shown, Total: info.Total}
 	at := func(cursor string) string {
 		q := r.URL.Query()
-		q.Del("cursor")
+		q.Del(param)
 		if cursor != "" {
-			q.Set("cursor", cursor)
+			q.Set(param, cursor)
 		}
 		if len(q) == 0 {
 			return r.URL.Path
