@@ -291,11 +291,11 @@ type ModuleView struct {
 	Quiz        QuizView     `json:"quiz"`
 }
 
-// LessonView is one lesson; HTML is rendered from Markdown in safe mode.
+// LessonView is one lesson; HTML is rendered from Markdown in safe mode (absent in lists).
 type LessonView struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
-	HTML  string `json:"html"`
+	HTML  string `json:"html,omitempty"`
 }
 
 type QuizView struct {
@@ -314,6 +314,8 @@ type ChoiceView struct {
 	Text string `json:"text"`
 }
 
+// ModulesReply lists the catalogue: each module with its lessons' titles, without lesson
+// text or quiz (modules.get has those).
 type ModulesReply struct {
 	Items []ModuleView `json:"items"`
 }

@@ -83,11 +83,13 @@ func (m *Main) opModules(ctx context.Context, r rpc.Request[events.ModuleRequest
 	if _, err := m.authenticate(ctx, r.Caller, r.Body.As); err != nil {
 		return events.ModulesReply{}, err
 	}
-	out := events.ModulesReply{Items: []events.ModuleView{}}
-	for _, mod := range m.state.Modules() { // the catalogue never changes: no lock needed
-		out.Items = append(out.Items, training.Public(mod))
-	}
-	return out, nil
+	m.listOnce.Do(func() { // the catalogue never changes: built once, no lock needed
+		m.listed = events.ModulesReply{Items: []events.ModuleView{}}
+		for _, mod := range m.state.Modules() {
+			m.listed.Items = append(m.listed.Items, training.Listed(mod))
+		}
+	})
+	return m.listed, nil
 }
 
 func (m *Main) opModule(ctx context.Context, r rpc.Request[events.ModuleRequest]) (events.ModuleView, error) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -64,6 +65,9 @@ type Main struct {
 
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
+
+	listOnce sync.Once
+	listed   events.ModulesReply // the catalogue as lists show it
 }
 
 func init() { training.IsTrack = content.IsTrack }

@@ -193,6 +193,19 @@ func TestAssignReadFailRetakePass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The catalogue lists titles: no lesson text, no quiz; opening one module has both.
+	list, err := call[events.ModulesReply](f, events.OpModulesList, hire.caller, events.ModuleRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list.Items {
+		if len(m.Lessons) == 0 || m.Lessons[0].Title == "" || m.Lessons[0].HTML != "" || len(m.Quiz.Questions) != 0 {
+			t.Fatalf("listed module %s carries lesson text or quiz (or no lesson titles)", m.ID)
+		}
+	}
+	if view.Lessons[0].HTML == "" || len(view.Quiz.Questions) == 0 {
+		t.Fatal("the opened module lacks its lessons or quiz")
+	}
 	raw, _ := json.Marshal(view)
 	for _, leak := range []string{`"correct"`, `"explanation"`, `"markdown"`} {
 		if strings.Contains(string(raw), leak) {
