@@ -38,10 +38,14 @@ func (p Person) Has(roles ...string) bool {
 	return slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(p.Roles, r) })
 }
 
-// Directory holds everyone, kept current from the identity stream.
+// Directory holds everyone, kept current from the identity stream, with the indexes its
+// queries need: everyone's id sorted by name (then id), and per team the same, so a
+// team's members cost the same in an organisation of 100 or 10,000.
 type Directory struct {
 	mu      sync.RWMutex
 	people  map[string]Person
+	byName  []string            // every id, sorted by name, then id
+	byTeam  map[string][]string // team → its members' ids, sorted by name, then id
 	applied uint64
 	log     *slog.Logger
 	js      jetstream.JetStream // set by Start, for CatchUp
@@ -49,7 +53,7 @@ type Directory struct {
 
 // New returns an empty directory; Start fills it.
 func New(logger *slog.Logger) *Directory {
-	return &Directory{people: map[string]Person{}, log: logger}
+	return &Directory{people: map[string]Person{}, byTeam: map[string][]string{}, log: logger}
 }
 
 // Apply folds in one identity event (others are ignored). Exported for tests and for
@@ -65,8 +69,11 @@ func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 			return err
 		}
 		if _, ok := d.people[env.Subject]; !ok {
-			d.people[env.Subject] = Person{ID: env.Subject, Email: e.Email, Name: e.Name, Roles: e.Roles, Team: e.Team,
+			p := Person{ID: env.Subject, Email: e.Email, Name: e.Name, Roles: e.Roles, Team: e.Team,
 				Lead: e.Lead, Track: e.Track, StartDate: e.StartDate, Active: true}
+			d.people[p.ID] = p
+			d.byName = d.insertSorted(d.byName, p)
+			d.byTeam[p.Team] = d.insertSorted(d.byTeam[p.Team], p)
 		}
 	case events.StaffDisabled{}.EventType():
 		if p, ok := d.people[env.Subject]; ok {
@@ -177,28 +184,48 @@ func (d *Directory) Person(id string) (Person, bool) {
 	return p, ok
 }
 
-// Find returns the active people match admits, sorted by name.
-func (d *Directory) Find(match func(Person) bool) []Person {
+// before reports whether a sorts before b: by name, then id.
+func before(a, b Person) bool {
+	if a.Name != b.Name {
+		return a.Name < b.Name
+	}
+	return a.ID < b.ID
+}
+
+// insertSorted inserts p's id into ids, kept sorted by name, then id.
+func (d *Directory) insertSorted(ids []string, p Person) []string {
+	i := sort.Search(len(ids), func(i int) bool { return !before(d.people[ids[i]], p) })
+	return slices.Insert(ids, i, p.ID)
+}
+
+// find returns the active people among the ids index gives (sorted) that match admits,
+// in order. The index is read under the same lock as the people.
+func (d *Directory) find(index func() []string, match func(Person) bool) []Person {
 	d.mu.RLock()
+	defer d.mu.RUnlock()
 	var out []Person
-	for _, p := range d.people {
-		if p.Active && match(p) {
+	for _, id := range index() {
+		if p := d.people[id]; p.Active && match(p) {
 			out = append(out, p)
 		}
 	}
-	d.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
-		}
-		return out[i].ID < out[j].ID
-	})
 	return out
 }
 
-// Team returns the active members of team.
+// Find returns the active people match admits, sorted by name, then id.
+func (d *Directory) Find(match func(Person) bool) []Person {
+	return d.find(func() []string { return d.byName }, match)
+}
+
+// Team returns the active members of team, sorted by name, then id. It reads the team's
+// index only, not everyone.
 func (d *Directory) Team(team string) []Person {
-	return d.Find(func(p Person) bool { return p.Team == team })
+	return d.TeamFind(team, func(Person) bool { return true })
+}
+
+// TeamFind returns the active members of team that match admits, sorted by name, then id.
+func (d *Directory) TeamFind(team string, match func(Person) bool) []Person {
+	return d.find(func() []string { return d.byTeam[team] }, match)
 }
 
 // LeadsTeamOf reports whether lead is a lead of person's team (and so may see and manage

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/training"
@@ -337,7 +338,10 @@ func (m *Main) opTeam(ctx context.Context, r rpc.Request[events.TeamRequest]) (e
 		return events.TeamReply{}, events.Errorf(events.CodeForbidden, "leads see only their own team's training")
 	}
 	q := r.Body.Page
-	people := members{m.dir}.Members(func(p training.Member) bool { return p.Team == team && q.Matches(p.Name) })
+	var people []training.Member
+	for _, p := range m.dir.TeamFind(team, func(p directory.Person) bool { return q.Matches(p.Name) }) {
+		people = append(people, member(p))
+	}
 	items, info, err := events.PageBy(q, m.rows(people, func(events.LearnerItem) bool { return true }), events.TrainingRow.Key)
 	if err != nil {
 		return events.TeamReply{}, err
