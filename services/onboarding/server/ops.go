@@ -69,10 +69,22 @@ func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansReques
 	m.el.RLock()
 	defer m.el.RUnlock()
 	var plans, problems []*onboarding.Plan
-	for _, p := range m.state.Plans(func(p *onboarding.Plan) bool {
+	keep := func(p *onboarding.Plan) bool {
 		return onboarding.CanView(c, p) && (f.Hire == "" || p.Hire == f.Hire) && (f.Track == "" || p.Track == f.Track) &&
 			(f.Team == "" || p.Team == f.Team) && f.Matches(p.Name) && (!f.OverdueOnly || p.OverdueCount(today) > 0)
-	}) {
+	}
+	var found []*onboarding.Plan
+	switch {
+	case f.Hire != "":
+		if p, ok := m.state.Plan(events.PlanID(f.Hire)); ok && keep(p) {
+			found = []*onboarding.Plan{p}
+		}
+	case f.Team != "": // a team's plans: read the team's index only
+		found = m.state.TeamPlans(f.Team, keep)
+	default:
+		found = m.state.Plans(keep)
+	}
+	for _, p := range found {
 		switch {
 		case p.Problem == "":
 			plans = append(plans, p)
