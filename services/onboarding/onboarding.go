@@ -8,8 +8,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"sync"
 	"strings"
+	"sync"
 	"time"
 
 	tpl "onramp.dev/content/onboarding"
