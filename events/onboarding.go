@@ -337,7 +337,7 @@ const (
 	OnboardingService = "onboarding"
 	OpPlansList       = "plans.list"    // PlansRequest → PlansReply (scoped to the caller)
 	OpPlanGet         = "plans.get"     // PlanRequest → PlanView
-	OpMyTasks         = "tasks.mine"    // {} → QueueReply
+	OpMyTasks         = "tasks.mine"    // QueueRequest → QueueReply
 	OpTaskComplete    = "task.complete" // TaskRequest → PlanView
 	OpTaskReopen      = "task.reopen"   // TaskRequest → PlanView
 	OpTaskAdd         = "task.add"      // AddTaskRequest → PlanView
@@ -473,7 +473,14 @@ type PlansReply struct {
 // MaxProblems is the most problems a plans reply lists.
 const MaxProblems = 50
 
-// QueueReply is the caller's open tasks across hires, overdue first.
+// QueueRequest asks for one page of the caller's open tasks.
+type QueueRequest struct {
+	Page
+}
+
+// QueueReply is one page of the caller's open tasks across hires: overdue first, then by
+// due date, hire name and task.
 type QueueReply struct {
 	Items []TaskView `json:"items"`
+	PageInfo
 }

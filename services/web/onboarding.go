@@ -78,7 +78,12 @@ func (m *Main) apiPlan(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) apiMyTasks(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.apiCall(w, r, v, events.OpMyTasks, nil, http.StatusOK, new(events.QueueReply))
+	page, err := listPage(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	m.apiCall(w, r, v, events.OpMyTasks, events.QueueRequest{Page: page}, http.StatusOK, new(events.QueueReply))
 }
 
 type addTaskBody struct {
@@ -356,12 +361,20 @@ func (m *Main) myTasksPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, code int, errTask, msg string) {
-	var q events.QueueReply
-	if err := m.onboarding(r, v, events.OpMyTasks, nil, &q); err != nil {
+	page, err := listPage(r)
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	var mt views.MyTasks
+	var q events.QueueReply
+	if err := m.onboarding(r, v, events.OpMyTasks, events.QueueRequest{Page: page}, &q); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	mt := views.MyTasks{Pager: pagerFor(r, q.PageInfo, len(q.Items)), Self: "/onboarding/tasks"}
+	if r.Method == http.MethodGet {
+		mt.Self = selfURL(r)
+	}
 	for _, t := range q.Items {
 		row := taskRow(t)
 		row.Hire = t.HireName

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
+	"strings"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/eventlog"
@@ -131,16 +133,30 @@ func (m *Main) opPlanGet(ctx context.Context, r rpc.Request[events.PlanRequest])
 	return m.visiblePlan(c, r.Body.ID)
 }
 
-func (m *Main) opMyTasks(ctx context.Context, r rpc.Request[empty]) (events.QueueReply, error) {
+func (m *Main) opMyTasks(ctx context.Context, r rpc.Request[events.QueueRequest]) (events.QueueReply, error) {
 	c, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
 		return events.QueueReply{}, err
 	}
 	today := m.today()
-	out := events.QueueReply{Items: []events.TaskView{}}
 	m.el.RLock()
 	defer m.el.RUnlock()
-	for _, it := range m.state.Queue(c, today) {
+	// The queue's order as a key: overdue first, then due date, hire name, task.
+	key := func(it onboarding.QueueItem) string {
+		late := "1"
+		if it.Task.Overdue(today) {
+			late = "0"
+		}
+		return late + "\x00" + it.Task.Due + "\x00" + it.Plan.Name + "\x00" + it.Plan.ID + "\x00" + it.Task.ID
+	}
+	queue := m.state.Queue(c, today)
+	slices.SortFunc(queue, func(a, b onboarding.QueueItem) int { return strings.Compare(key(a), key(b)) })
+	page, info, err := events.PageBy(r.Body.Page, queue, key)
+	if err != nil {
+		return events.QueueReply{}, err
+	}
+	out := events.QueueReply{Items: make([]events.TaskView, 0, len(page)), PageInfo: info}
+	for _, it := range page {
 		v := onboarding.TaskView(c, it.Plan, it.Task, today, m.names)
 		v.Plan, v.Hire, v.HireName = it.Plan.ID, it.Plan.Hire, it.Plan.Name
 		out.Items = append(out.Items, v)

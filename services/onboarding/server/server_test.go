@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -703,5 +704,43 @@ func TestPlansListPages(t *testing.T) {
 				t.Fatalf("visited %d plans, want %d", len(seen), tt.total)
 			}
 		})
+	}
+}
+
+// The IT queue across hires travels a page at a time: following next visits every open
+// IT task once, overdue first.
+func TestQueuePages(t *testing.T) {
+	f := setup(t)
+	for i := range 3 {
+		f.hire(fmt.Sprintf("q%d", i), "platform", "", "infrastructure", -20+i*10)
+	}
+	for i := range 3 {
+		f.plan(fmt.Sprintf("q%d", i))
+	}
+	it := f.person("ivy", "it-ops", events.RoleIT)
+	all := must[events.QueueReply](t)(call[events.QueueReply](f, events.OpMyTasks, it.caller, events.QueueRequest{Page: events.Page{Limit: events.MaxPageRows}}))
+	if all.Total < 8 || all.Next != "" || len(all.Items) != all.Total {
+		t.Fatalf("whole queue: %d of %d, next %q", len(all.Items), all.Total, all.Next)
+	}
+	var got []string
+	req := events.QueueRequest{Page: events.Page{Limit: 3}}
+	for pages := 0; pages <= all.Total; pages++ {
+		q := must[events.QueueReply](t)(call[events.QueueReply](f, events.OpMyTasks, it.caller, req))
+		for _, x := range q.Items {
+			got = append(got, x.ID)
+		}
+		if req.Cursor = q.Next; req.Cursor == "" {
+			break
+		}
+	}
+	var want []string
+	for _, x := range all.Items {
+		want = append(want, x.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("paged %v\nwhole %v", got, want)
+	}
+	if !all.Items[0].Overdue || all.Items[len(all.Items)-1].Overdue {
+		t.Fatal("overdue tasks are not first")
 	}
 }
