@@ -354,9 +354,13 @@ type SuggestionsReply struct {
 	Current string `json:"current,omitempty"`
 }
 
+// MentorshipsRequest asks for one page of the mentorships the caller may see, newest
+// proposal first; Involving keeps those where that person is the hire or the mentor.
 type MentorshipsRequest struct {
-	Hire  string `json:"hire,omitempty"`
-	State string `json:"state,omitempty"`
+	Page
+	Hire      string `json:"hire,omitempty"`
+	State     string `json:"state,omitempty"`
+	Involving string `json:"involving,omitempty"`
 }
 
 type MentorshipRequest struct {
@@ -434,6 +438,7 @@ type MentorshipView struct {
 
 type MentorshipsReply struct {
 	Items []MentorshipView `json:"items"`
+	PageInfo
 }
 
 // CoverageHire is a hire and their mentorship, if any.

@@ -131,7 +131,12 @@ func (m *Main) apiMentorCoverage(w http.ResponseWriter, r *http.Request, v *view
 
 func (m *Main) apiMentorships(w http.ResponseWriter, r *http.Request, v *viewer) {
 	q := r.URL.Query()
-	m.mentorshipAPICall(w, r, v, events.OpMentorshipList, events.MentorshipsRequest{Hire: q.Get("hire"), State: q.Get("state")}, http.StatusOK, new(events.MentorshipsReply))
+	page, err := listPage(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	m.mentorshipAPICall(w, r, v, events.OpMentorshipList, events.MentorshipsRequest{Page: page, Hire: q.Get("hire"), State: q.Get("state")}, http.StatusOK, new(events.MentorshipsReply))
 }
 
 func (m *Main) apiMentorship(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -220,8 +225,9 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 }
 
 func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer) {
+	// The viewer's own mentorships (as hire or mentor): a handful, whatever HR may see.
 	var list events.MentorshipsReply
-	if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{}, &list); err != nil {
+	if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{Page: events.Page{Limit: events.MaxPageRows}, Involving: v.ID}, &list); err != nil {
 		m.fail(w, r, err)
 		return
 	}

@@ -607,16 +607,25 @@ func (m *Main) opList(ctx context.Context, r rpc.Request[events.MentorshipsReque
 	if err != nil {
 		return events.MentorshipsReply{}, err
 	}
-	out := events.MentorshipsReply{Items: []events.MentorshipView{}}
+	q := r.Body
 	m.el.RLock()
 	defer m.el.RUnlock()
-	for _, p := range m.state.Pairs(func(p *mentorship.Pair) bool {
-		return (r.Body.Hire == "" || p.Hire == r.Body.Hire) && (r.Body.State == "" || p.State == r.Body.State)
-	}) {
-		hire, _ := m.person(p.Hire)
-		if mentorship.CanSee(viewer, p, hire) {
-			out.Items = append(out.Items, m.view(viewer, p, hire))
+	visible := m.state.Pairs(func(p *mentorship.Pair) bool {
+		if (q.Hire != "" && p.Hire != q.Hire) || (q.State != "" && p.State != q.State) ||
+			(q.Involving != "" && p.Hire != q.Involving && p.Mentor != q.Involving) {
+			return false
 		}
+		hire, _ := m.person(p.Hire)
+		return mentorship.CanSee(viewer, p, hire)
+	})
+	page, info, err := events.PageOf(q.Page, visible)
+	if err != nil {
+		return events.MentorshipsReply{}, err
+	}
+	out := events.MentorshipsReply{Items: make([]events.MentorshipView, 0, len(page)), PageInfo: info}
+	for _, p := range page {
+		hire, _ := m.person(p.Hire)
+		out.Items = append(out.Items, m.view(viewer, p, hire))
 	}
 	return out, nil
 }
