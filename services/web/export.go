@@ -19,8 +19,8 @@ import (
 // waits up to exportWait for a turn, then is told to come back (503 with Retry-After).
 const (
 	maxExports       = 2
-	exportWait       = 3 * time.Second
-	exportRetryAfter = 10 // seconds
+	exportWait       = 3 * time.Second // the default of Main.exportWait
+	exportRetryAfter = 10              // seconds
 	exportDeadline   = 10 * time.Minute
 )
 
@@ -32,7 +32,7 @@ func (m *Main) exportTurn(ctx context.Context) (release func(), err error) {
 		return release, nil
 	default:
 	}
-	t := time.NewTimer(exportWait)
+	t := time.NewTimer(m.exportWait)
 	defer t.Stop()
 	select {
 	case m.exports <- struct{}{}:
