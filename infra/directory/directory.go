@@ -131,6 +131,14 @@ func (d *Directory) Start(ctx context.Context, js jetstream.JetStream) error {
 	return nil
 }
 
+// Applied is the highest identity stream sequence the directory reflects: it changes when
+// anything the directory holds may have changed.
+func (d *Directory) Applied() uint64 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.applied
+}
+
 // WaitApplied waits until the directory reflects identity stream sequence seq.
 func (d *Directory) WaitApplied(ctx context.Context, seq uint64, limit time.Duration) bool {
 	deadline := time.Now().Add(limit)

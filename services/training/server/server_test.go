@@ -255,6 +255,11 @@ func TestAssignReadFailRetakePass(t *testing.T) {
 	if err != nil || it.AttemptsLeft != 1 {
 		t.Fatalf("grant: %+v %v", it, err)
 	}
+	// The report before the pass (kept for the next request with the same filters) …
+	if rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, events.ReportRequest{Module: mod}); err != nil ||
+		len(rep.Modules) != 1 || rep.Modules[0].Assigned != 1 || rep.Modules[0].Passed != 0 {
+		t.Fatalf("report before passing = %+v %v", rep, err)
+	}
 	res, err := call[events.AttemptResult](f, events.OpAttempt, hire.caller, events.AttemptRequest{Module: mod, Answers: answers(m, true)})
 	if err != nil || !res.Passed || res.Score != 100 {
 		t.Fatalf("passing attempt: %+v %v", res, err)
@@ -273,6 +278,7 @@ func TestAssignReadFailRetakePass(t *testing.T) {
 	if err != nil || len(team.Items) != 1 || team.Items[0].Status != events.StatusPassed || team.Items[0].Person != hire.id {
 		t.Fatalf("team = %+v %v", team, err)
 	}
+	// … and after it: the pass changed the state, so the report is computed again.
 	rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, events.ReportRequest{Module: mod})
 	if err != nil || len(rep.Modules) != 1 || rep.Modules[0].Assigned != 1 || rep.Modules[0].Passed != 1 {
 		t.Fatalf("report = %+v %v", rep, err)
