@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -138,30 +139,48 @@ func (m *Main) opMyTasks(ctx context.Context, r rpc.Request[events.QueueRequest]
 	if err != nil {
 		return events.QueueReply{}, err
 	}
+	// A queue (IT's and HR's grow with the organisation) is sorted once per state of the
+	// plans and day, per caller; pages are cut from it.
 	today := m.today()
-	m.el.RLock()
-	defer m.el.RUnlock()
-	// The queue's order as a key: overdue first, then due date, hire name, task.
-	key := func(it onboarding.QueueItem) string {
-		late := "1"
-		if it.Task.Overdue(today) {
-			late = "0"
-		}
-		return late + "\x00" + it.Task.Due + "\x00" + it.Plan.Name + "\x00" + it.Plan.ID + "\x00" + it.Task.ID
-	}
-	queue := m.state.Queue(c, today)
-	slices.SortFunc(queue, func(a, b onboarding.QueueItem) int { return strings.Compare(key(a), key(b)) })
-	page, info, err := events.PageBy(r.Body.Page, queue, key)
+	version := fmt.Sprintf("%d/%s", m.el.Applied(), today)
+	who := c.ID + "\x00" + strings.Join(c.Roles, ",") + "\x00" + c.Team
+	queue := m.queues.Get(version, who, func() []queued { return m.queue(c, today) })
+	page, info, err := events.PageBy(r.Body.Page, queue, func(q queued) string { return q.key })
 	if err != nil {
 		return events.QueueReply{}, err
 	}
 	out := events.QueueReply{Items: make([]events.TaskView, 0, len(page)), PageInfo: info}
-	for _, it := range page {
-		v := onboarding.TaskView(c, it.Plan, it.Task, today, m.names)
-		v.Plan, v.Hire, v.HireName = it.Plan.ID, it.Plan.Hire, it.Plan.Name
+	m.el.RLock()
+	defer m.el.RUnlock()
+	for _, q := range page {
+		v := onboarding.TaskView(c, q.Plan, q.Task, today, m.names)
+		v.Plan, v.Hire, v.HireName = q.Plan.ID, q.Plan.Hire, q.Plan.Name
 		out.Items = append(out.Items, v)
 	}
 	return out, nil
+}
+
+// queued is a task in someone's queue with its place in the queue's order: overdue first,
+// then due date, hire name, plan, task.
+type queued struct {
+	onboarding.QueueItem
+	key string
+}
+
+func (m *Main) queue(c onboarding.Caller, today string) []queued {
+	m.el.RLock()
+	defer m.el.RUnlock()
+	items := m.state.Queue(c, today)
+	out := make([]queued, len(items))
+	for i, it := range items {
+		late := "1"
+		if it.Task.Overdue(today) {
+			late = "0"
+		}
+		out[i] = queued{it, late + "\x00" + it.Task.Due + "\x00" + it.Plan.Name + "\x00" + it.Plan.ID + "\x00" + it.Task.ID}
+	}
+	slices.SortFunc(out, func(a, b queued) int { return strings.Compare(a.key, b.key) })
+	return out
 }
 
 // change runs one decide-and-commit on a plan under its lock, then announces the plan's

@@ -23,6 +23,7 @@ import (
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/memo"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/onboarding"
@@ -61,6 +62,8 @@ type Main struct {
 
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
+
+	queues *memo.Cache[[]queued] // task queues by caller, until the plans change
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -93,6 +96,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		verify: authn.NewVerifier(cfg.Keys),
 		dir:    directory.New(logger),
 		state:  onboarding.NewState(),
+		queues: memo.New[[]queued](64),
 	}
 	m.saver = store.NewSaver(m.plans)
 	m.el = eventlog.New(js, "ONBOARDING", model{m.state}, logger)

@@ -743,4 +743,12 @@ func TestQueuePages(t *testing.T) {
 	if !all.Items[0].Overdue || all.Items[len(all.Items)-1].Overdue {
 		t.Fatal("overdue tasks are not first")
 	}
+	// Completing a task takes it out of the queue at once (the sorted queue is kept only
+	// while the plans do not change).
+	done := all.Items[0].ID
+	must[events.PlanView](t)(call[events.PlanView](f, events.OpTaskComplete, it.caller, events.TaskRequest{ID: done, Evidence: "done"}))
+	after := must[events.QueueReply](t)(call[events.QueueReply](f, events.OpMyTasks, it.caller, events.QueueRequest{Page: events.Page{Limit: events.MaxPageRows}}))
+	if after.Total != all.Total-1 || slices.ContainsFunc(after.Items, func(x events.TaskView) bool { return x.ID == done }) {
+		t.Fatalf("after completing %s: %d of %d tasks", done, after.Total, all.Total)
+	}
 }
