@@ -179,6 +179,15 @@ func (s *State) People(visible func(*Person) bool) []*Person {
 	return out
 }
 
+// Everyone returns every person's id sorted by name, then id (shared: do not modify), and
+// the sort key of an id, for paging through everyone without filtering.
+func (s *State) Everyone() ([]string, func(id string) string) {
+	return s.sortedIDs(), func(id string) string { return s.people[id].SortKey() }
+}
+
+// SortKey is where p sorts in lists of people: by name, then id.
+func (p *Person) SortKey() string { return p.Name + "\x00" + p.ID }
+
 // sortedIDs returns every person's id sorted by name, then id.
 func (s *State) sortedIDs() []string {
 	s.orderMu.Lock()
