@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"onramp.dev/events"
@@ -68,14 +69,47 @@ func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansReques
 		return events.PlansReply{}, err
 	}
 	f, today := r.Body, m.today()
-	hr := c.System || c.Has(events.RoleHR, events.RoleAdmin)
+	// The filtered, sorted plans are found once per state of the plans and day, per
+	// caller and filters; pages are cut from them.
+	version := fmt.Sprintf("%d/%s", m.el.Applied(), today)
+	key := strings.Join([]string{callerKey(c), f.Hire, f.Track, f.Team, strings.ToLower(strings.TrimSpace(f.Query)), strconv.FormatBool(f.OverdueOnly)}, "\x00")
+	l := m.plansLists.Get(version, key, func() plansList { return m.plansList(c, f, today) })
+	page, info, err := events.PageBy(f.Page, l.plans, planKey)
+	if err != nil {
+		return events.PlansReply{}, err
+	}
+	out := events.PlansReply{Items: make([]events.PlanView, 0, len(page)), PageInfo: info, ProblemsTotal: len(l.problems)}
 	m.el.RLock()
 	defer m.el.RUnlock()
-	var plans, problems []*onboarding.Plan
+	// Only the page's plans are turned into views.
+	for _, p := range page {
+		out.Items = append(out.Items, onboarding.View(c, p, today, m.names, false))
+	}
+	for _, p := range l.problems[:min(len(l.problems), events.MaxProblems)] {
+		out.Problems = append(out.Problems, onboarding.View(c, p, today, m.names, false))
+	}
+	return out, nil
+}
+
+// callerKey names what decides which plans and tasks a caller sees.
+func callerKey(c onboarding.Caller) string {
+	return c.ID + "\x00" + strings.Join(c.Roles, ",") + "\x00" + c.Team + "\x00" + strconv.FormatBool(c.System)
+}
+
+func planKey(p *onboarding.Plan) string { return p.StartDate + "\x00" + p.Name + "\x00" + p.ID }
+
+// plansList is the plans a caller sees with some filters, by start date then name, and
+// (for HR) the hires who got no plan.
+type plansList struct{ plans, problems []*onboarding.Plan }
+
+func (m *Main) plansList(c onboarding.Caller, f events.PlansRequest, today string) plansList {
+	hr := c.System || c.Has(events.RoleHR, events.RoleAdmin)
 	keep := func(p *onboarding.Plan) bool {
 		return onboarding.CanView(c, p) && (f.Hire == "" || p.Hire == f.Hire) && (f.Track == "" || p.Track == f.Track) &&
 			(f.Team == "" || p.Team == f.Team) && f.Matches(p.Name) && (!f.OverdueOnly || p.OverdueCount(today) > 0)
 	}
+	m.el.RLock()
+	defer m.el.RUnlock()
 	var found []*onboarding.Plan
 	switch {
 	case f.Hire != "":
@@ -87,27 +121,16 @@ func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansReques
 	default:
 		found = m.state.Plans(keep)
 	}
+	var l plansList
 	for _, p := range found {
 		switch {
 		case p.Problem == "":
-			plans = append(plans, p)
+			l.plans = append(l.plans, p)
 		case hr: // problems are HR's to solve
-			problems = append(problems, p)
+			l.problems = append(l.problems, p)
 		}
 	}
-	// Only the page's plans are turned into views.
-	page, info, err := events.PageBy(f.Page, plans, func(p *onboarding.Plan) string { return p.StartDate + "\x00" + p.Name + "\x00" + p.ID })
-	if err != nil {
-		return events.PlansReply{}, err
-	}
-	out := events.PlansReply{Items: make([]events.PlanView, 0, len(page)), PageInfo: info, ProblemsTotal: len(problems)}
-	for _, p := range page {
-		out.Items = append(out.Items, onboarding.View(c, p, today, m.names, false))
-	}
-	for _, p := range problems[:min(len(problems), events.MaxProblems)] {
-		out.Problems = append(out.Problems, onboarding.View(c, p, today, m.names, false))
-	}
-	return out, nil
+	return l
 }
 
 // visiblePlan returns the view of plan id for c. A plan c may not see answers forbidden
@@ -143,8 +166,7 @@ func (m *Main) opMyTasks(ctx context.Context, r rpc.Request[events.QueueRequest]
 	// plans and day, per caller; pages are cut from it.
 	today := m.today()
 	version := fmt.Sprintf("%d/%s", m.el.Applied(), today)
-	who := c.ID + "\x00" + strings.Join(c.Roles, ",") + "\x00" + c.Team
-	queue := m.queues.Get(version, who, func() []queued { return m.queue(c, today) })
+	queue := m.queues.Get(version, callerKey(c), func() []queued { return m.queue(c, today) })
 	page, info, err := events.PageBy(r.Body.Page, queue, func(q queued) string { return q.key })
 	if err != nil {
 		return events.QueueReply{}, err

@@ -63,7 +63,8 @@ type Main struct {
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
 
-	queues *memo.Cache[[]queued] // task queues by caller, until the plans change
+	queues     *memo.Cache[[]queued]  // task queues by caller, until the plans change
+	plansLists *memo.Cache[plansList] // plans lists by caller and filters, likewise
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -96,7 +97,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		verify: authn.NewVerifier(cfg.Keys),
 		dir:    directory.New(logger),
 		state:  onboarding.NewState(),
-		queues: memo.New[[]queued](64),
+		queues: memo.New[[]queued](64), plansLists: memo.New[plansList](64),
 	}
 	m.saver = store.NewSaver(m.plans)
 	m.el = eventlog.New(js, "ONBOARDING", model{m.state}, logger)
