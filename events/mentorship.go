@@ -283,7 +283,7 @@ const (
 	OpMentorshipEnd     = "pair.end"         // MentorshipRequest → MentorshipView
 	OpCheckinLog        = "checkin.log"      // CheckinRequest → MentorshipView
 	OpFeedbackGive      = "feedback.give"    // FeedbackRequest → MentorshipView
-	OpMentorCoverage    = "coverage"         // → CoverageReply (HR, admin; a lead: their team's hires)
+	OpMentorCoverage    = "coverage"         // CoverageRequest → CoverageReply (HR, admin; a lead: their team's hires)
 	OpMentorshipSeed    = "admin.seed"       // MentorshipSeedRequest → MentorshipView; CallerSystem only
 )
 
@@ -354,9 +354,13 @@ type SuggestionsReply struct {
 	Current string `json:"current,omitempty"`
 }
 
+// MentorshipsRequest asks for one page of the mentorships the caller may see, newest
+// proposal first; Involving keeps those where that person is the hire or the mentor.
 type MentorshipsRequest struct {
-	Hire  string `json:"hire,omitempty"`
-	State string `json:"state,omitempty"`
+	Page
+	Hire      string `json:"hire,omitempty"`
+	State     string `json:"state,omitempty"`
+	Involving string `json:"involving,omitempty"`
 }
 
 type MentorshipRequest struct {
@@ -434,6 +438,7 @@ type MentorshipView struct {
 
 type MentorshipsReply struct {
 	Items []MentorshipView `json:"items"`
+	PageInfo
 }
 
 // CoverageHire is a hire and their mentorship, if any.
@@ -460,9 +465,30 @@ type CoverageMentor struct {
 	Capacity int    `json:"capacity"`
 }
 
+// Coverage lists: hires without an active mentor (none or proposed), hires with one, and
+// mentors with their load (HR and admin only).
+const (
+	CoverageWithout = "without"
+	CoverageWith    = "with"
+	CoverageMentors = "mentors"
+)
+
+// CoverageRequest asks for one page of one coverage list (default CoverageWithout), sorted
+// by name; Query searches names.
+type CoverageRequest struct {
+	Page
+	List string `json:"list,omitempty"`
+}
+
+// CoverageReply is one page of the list asked for (Hires, or Mentors), and how many
+// hires are without and with an active mentor in all.
 type CoverageReply struct {
+	List    string           `json:"list"`
 	Hires   []CoverageHire   `json:"hires"`
 	Mentors []CoverageMentor `json:"mentors"`
+	PageInfo
+	Without int `json:"without"`
+	With    int `json:"with"`
 }
 
 // MentorshipSeedRequest sets up demo data idempotently: Mentor's profile, and (with Hire)

@@ -340,7 +340,7 @@ const (
 	OnboardingService = "onboarding"
 	OpPlansList       = "plans.list"    // PlansRequest → PlansReply (scoped to the caller)
 	OpPlanGet         = "plans.get"     // PlanRequest → PlanView
-	OpMyTasks         = "tasks.mine"    // {} → QueueReply
+	OpMyTasks         = "tasks.mine"    // QueueRequest → QueueReply
 	OpTaskComplete    = "task.complete" // TaskRequest → PlanView
 	OpTaskReopen      = "task.reopen"   // TaskRequest → PlanView
 	OpTaskAdd         = "task.add"      // AddTaskRequest → PlanView
@@ -348,8 +348,10 @@ const (
 	OpTaskChange      = "task.change"   // ChangeTaskRequest → PlanView
 )
 
-// PlansRequest filters the plans list. Every filter is optional.
+// PlansRequest asks for one page of the plans list, sorted by start date, then name;
+// Query searches hires' names. Every filter is optional.
 type PlansRequest struct {
+	Page
 	Hire        string `json:"hire,omitempty"`
 	Track       string `json:"track,omitempty"`
 	Team        string `json:"team,omitempty"`
@@ -462,13 +464,26 @@ type PlanView struct {
 	CanManage bool `json:"can_manage"`
 }
 
-// PlansReply lists plans; Problems are hires who got no plan (HR and admin only).
+// PlansReply is one page of plans; Problems are hires who got no plan (HR and admin only;
+// at most MaxProblems of them, ProblemsTotal in all).
 type PlansReply struct {
-	Items    []PlanView `json:"items"`
-	Problems []PlanView `json:"problems,omitempty"`
+	Items []PlanView `json:"items"`
+	PageInfo
+	Problems      []PlanView `json:"problems,omitempty"`
+	ProblemsTotal int        `json:"problems_total,omitempty"`
 }
 
-// QueueReply is the caller's open tasks across hires, overdue first.
+// MaxProblems is the most problems a plans reply lists.
+const MaxProblems = 50
+
+// QueueRequest asks for one page of the caller's open tasks.
+type QueueRequest struct {
+	Page
+}
+
+// QueueReply is one page of the caller's open tasks across hires: overdue first, then by
+// due date, hire name and task.
 type QueueReply struct {
 	Items []TaskView `json:"items"`
+	PageInfo
 }

@@ -89,7 +89,7 @@ const (
 	OpRefresh       = "refresh"        // RefreshRequest → TokenReply
 	OpSession       = "session"        // SessionRequest → Person (the caller, if the session is live)
 	OpLogout        = "logout"         // SessionRequest → {}
-	OpPeopleList    = "people.list"    // → PeopleReply (scoped to the caller)
+	OpPeopleList    = "people.list"    // PeopleRequest → PeopleReply (one page, scoped to the caller)
 	OpPeopleGet     = "people.get"     // PersonRequest → Person
 	OpTeams         = "people.teams"   // → TeamsReply (the teams the caller may see)
 	OpInvite        = "people.invite"  // InviteRequest → InviteReply
@@ -148,8 +148,19 @@ type Person struct {
 	NeedsPassword bool     `json:"needs_password"`
 }
 
+// PeopleRequest asks for one page of the people the caller may see, sorted by name (then
+// id); Query searches names and e-mail addresses, Team and Role filter, and Active keeps
+// only people who are not disabled.
+type PeopleRequest struct {
+	Page
+	Team   string `json:"team,omitempty"`
+	Role   string `json:"role,omitempty"`
+	Active bool   `json:"active,omitempty"`
+}
+
 type PeopleReply struct {
 	Items []Person `json:"items"`
+	PageInfo
 }
 
 // TeamsReply lists team ids.

@@ -291,11 +291,11 @@ type ModuleView struct {
 	Quiz        QuizView     `json:"quiz"`
 }
 
-// LessonView is one lesson; HTML is rendered from Markdown in safe mode.
+// LessonView is one lesson; HTML is rendered from Markdown in safe mode (absent in lists).
 type LessonView struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
-	HTML  string `json:"html"`
+	HTML  string `json:"html,omitempty"`
 }
 
 type QuizView struct {
@@ -314,6 +314,8 @@ type ChoiceView struct {
 	Text string `json:"text"`
 }
 
+// ModulesReply lists the catalogue: each module with its lessons' titles, without lesson
+// text or quiz (modules.get has those).
 type ModulesReply struct {
 	Items []ModuleView `json:"items"`
 }
@@ -402,8 +404,10 @@ type GrantRequest struct {
 	Module string `json:"module"`
 }
 
-// TeamRequest asks for a team's training table; empty Team: the caller's own team.
+// TeamRequest asks for one page of a team's training table (rows sorted by person name,
+// then module); empty Team: the caller's own team. Query searches people's names.
 type TeamRequest struct {
+	Page
 	Team string `json:"team,omitempty"`
 }
 
@@ -419,10 +423,14 @@ type TrainingRow struct {
 type TeamReply struct {
 	Team  string        `json:"team"`
 	Items []TrainingRow `json:"items"`
+	PageInfo
 }
 
-// ReportRequest filters the compliance report; empty fields match everything.
+// ReportRequest asks for one page of the compliance report's rows (sorted by person name,
+// then module); empty filters match everything, and Query searches people's names and
+// e-mail addresses.
 type ReportRequest struct {
+	Page
 	Module string `json:"module,omitempty"`
 	Team   string `json:"team,omitempty"`
 	Track  string `json:"track,omitempty"`
@@ -438,8 +446,14 @@ type ReportCount struct {
 	Overdue  int    `json:"overdue"`
 }
 
+// ReportReply is the compliance summary per module (over every row the filters match),
+// and one page of rows with the summary of the people on that page.
 type ReportReply struct {
 	Modules []ReportCount `json:"modules"`
 	People  []ReportCount `json:"people"`
 	Items   []TrainingRow `json:"items"`
+	PageInfo
 }
+
+// Key is the row's place in a training table: person name, person id, module.
+func (r TrainingRow) Key() string { return r.Name + "\x00" + r.Person + "\x00" + r.Module }

@@ -127,7 +127,10 @@ type Invited struct{ Name, Email, Link string }
 // PeopleView is the People page.
 type PeopleView struct {
 	People []PersonRow
-	Form   InviteForm
+	// Query is the search the rows match; Pager where they sit in the list.
+	Query string
+	Pager Pager
+	Form  InviteForm
 	// Tracks are the role tracks for <select name="track">.
 	Tracks []Option
 	// Teams are existing teams, offered in a <datalist>; a new team may be typed.

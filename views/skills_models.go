@@ -122,9 +122,9 @@ type ReportView struct {
 	Columns              []string
 	Rows                 [][]string
 	Flagged              map[int]bool
-	Total                int
-	Shown                int
-	CSV, XLSX, JSON      string
+	// Pager is where the rows shown sit in the report; the downloads hold every row.
+	Pager     Pager
+	CSV, XLSX string
 }
 
 // ImportView is the framework import page.

@@ -38,10 +38,14 @@ func (p Person) Has(roles ...string) bool {
 	return slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(p.Roles, r) })
 }
 
-// Directory holds everyone, kept current from the identity stream.
+// Directory holds everyone, kept current from the identity stream, with the indexes its
+// queries need: everyone's id sorted by name (then id), and per team the same, so a
+// team's members cost the same in an organisation of 100 or 10,000.
 type Directory struct {
 	mu      sync.RWMutex
 	people  map[string]Person
+	byName  []string            // every id, sorted by name, then id
+	byTeam  map[string][]string // team → its members' ids, sorted by name, then id
 	applied uint64
 	log     *slog.Logger
 	js      jetstream.JetStream // set by Start, for CatchUp
@@ -49,7 +53,7 @@ type Directory struct {
 
 // New returns an empty directory; Start fills it.
 func New(logger *slog.Logger) *Directory {
-	return &Directory{people: map[string]Person{}, log: logger}
+	return &Directory{people: map[string]Person{}, byTeam: map[string][]string{}, log: logger}
 }
 
 // Apply folds in one identity event (others are ignored). Exported for tests and for
@@ -65,8 +69,11 @@ func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 			return err
 		}
 		if _, ok := d.people[env.Subject]; !ok {
-			d.people[env.Subject] = Person{ID: env.Subject, Email: e.Email, Name: e.Name, Roles: e.Roles, Team: e.Team,
+			p := Person{ID: env.Subject, Email: e.Email, Name: e.Name, Roles: e.Roles, Team: e.Team,
 				Lead: e.Lead, Track: e.Track, StartDate: e.StartDate, Active: true}
+			d.people[p.ID] = p
+			d.byName = d.insertSorted(d.byName, p)
+			d.byTeam[p.Team] = d.insertSorted(d.byTeam[p.Team], p)
 		}
 	case events.StaffDisabled{}.EventType():
 		if p, ok := d.people[env.Subject]; ok {
@@ -89,7 +96,7 @@ func (d *Directory) Start(ctx context.Context, js jetstream.JetStream) error {
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
-	oc, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.Prefix + ".identity.staff.>"}})
+	oc, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{staffSubjects}})
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
@@ -124,6 +131,14 @@ func (d *Directory) Start(ctx context.Context, js jetstream.JetStream) error {
 	return nil
 }
 
+// Applied is the highest identity stream sequence the directory reflects: it changes when
+// anything the directory holds may have changed.
+func (d *Directory) Applied() uint64 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.applied
+}
+
 // WaitApplied waits until the directory reflects identity stream sequence seq.
 func (d *Directory) WaitApplied(ctx context.Context, seq uint64, limit time.Duration) bool {
 	deadline := time.Now().Add(limit)
@@ -139,13 +154,18 @@ func (d *Directory) WaitApplied(ctx context.Context, seq uint64, limit time.Dura
 	return false
 }
 
-// CatchUp waits, up to limit, until the directory reflects everything on the identity
-// stream now (for instance before seeding acts on people hired a moment ago).
+// staffSubjects are the identity stream's subjects the directory reads.
+const staffSubjects = events.Prefix + ".identity.staff.>"
+
+// CatchUp waits, up to limit, until the directory reflects every staff event on the
+// identity stream now (for instance before seeding acts on people hired a moment ago). It
+// waits for the last staff event, not the stream's last message: that is usually a session
+// event the directory never reads, and waiting for it would always run out the limit.
 func (d *Directory) CatchUp(ctx context.Context, limit time.Duration) bool {
 	if d.js == nil {
 		return false
 	}
-	last, err := bus.StreamLastSeq(ctx, d.js, "IDENTITY")
+	last, err := bus.LastSeq(ctx, d.js, "IDENTITY", staffSubjects)
 	if err != nil {
 		return false
 	}
@@ -154,7 +174,8 @@ func (d *Directory) CatchUp(ctx context.Context, limit time.Duration) bool {
 
 // Current returns the person as the directory knows them now — roles and team current,
 // unlike a token's. Someone it does not know yet (a request can outrun the identity
-// stream) is waited for, up to 5 s.
+// stream) is waited for until the staff events on the stream now are applied — at once
+// for someone who was never hired — up to 5 s.
 func (d *Directory) Current(ctx context.Context, id string) (Person, bool) {
 	if p, ok := d.Person(id); ok {
 		return p, true
@@ -171,28 +192,48 @@ func (d *Directory) Person(id string) (Person, bool) {
 	return p, ok
 }
 
-// Find returns the active people match admits, sorted by name.
-func (d *Directory) Find(match func(Person) bool) []Person {
+// before reports whether a sorts before b: by name, then id.
+func before(a, b Person) bool {
+	if a.Name != b.Name {
+		return a.Name < b.Name
+	}
+	return a.ID < b.ID
+}
+
+// insertSorted inserts p's id into ids, kept sorted by name, then id.
+func (d *Directory) insertSorted(ids []string, p Person) []string {
+	i := sort.Search(len(ids), func(i int) bool { return !before(d.people[ids[i]], p) })
+	return slices.Insert(ids, i, p.ID)
+}
+
+// find returns the active people among the ids index gives (sorted) that match admits,
+// in order. The index is read under the same lock as the people.
+func (d *Directory) find(index func() []string, match func(Person) bool) []Person {
 	d.mu.RLock()
+	defer d.mu.RUnlock()
 	var out []Person
-	for _, p := range d.people {
-		if p.Active && match(p) {
+	for _, id := range index() {
+		if p := d.people[id]; p.Active && match(p) {
 			out = append(out, p)
 		}
 	}
-	d.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
-		}
-		return out[i].ID < out[j].ID
-	})
 	return out
 }
 
-// Team returns the active members of team.
+// Find returns the active people match admits, sorted by name, then id.
+func (d *Directory) Find(match func(Person) bool) []Person {
+	return d.find(func() []string { return d.byName }, match)
+}
+
+// Team returns the active members of team, sorted by name, then id. It reads the team's
+// index only, not everyone.
 func (d *Directory) Team(team string) []Person {
-	return d.Find(func(p Person) bool { return p.Team == team })
+	return d.TeamFind(team, func(Person) bool { return true })
+}
+
+// TeamFind returns the active members of team that match admits, sorted by name, then id.
+func (d *Directory) TeamFind(team string, match func(Person) bool) []Person {
+	return d.find(func() []string { return d.byTeam[team] }, match)
 }
 
 // LeadsTeamOf reports whether lead is a lead of person's team (and so may see and manage

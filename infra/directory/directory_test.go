@@ -3,6 +3,7 @@ package directory_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -51,5 +52,69 @@ func TestDirectoryReplaysAndFollows(t *testing.T) {
 	}
 	if p, _ := d.Person("bob"); p.Team != "ops" || len(d.Team("sec")) != 1 || d.LeadsTeamOf("lead", "bob") {
 		t.Fatalf("after follow: bob %+v, sec %v", p, d.Team("sec"))
+	}
+}
+
+// A session event (which the directory never reads) last on the stream must not make the
+// directory wait for it: asking for someone never hired answers as soon as every staff
+// event is applied.
+func TestCatchUpIgnoresEventsTheDirectoryDoesNotRead(t *testing.T) {
+	env := devstacktest.Start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	js, _ := jetstream.New(env.NATS)
+	if err := bus.EnsureStreams(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	d := directory.New(slog.New(slog.DiscardHandler))
+	if err := d.Start(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	hired, _ := events.New("hr", "ann", events.StaffHired{Email: "ann@x.org", Name: "Ann", Roles: []string{"hire"}, Team: "sec", Track: "security", StartDate: "2026-12-01"}, time.Now())
+	if _, err := bus.Append(ctx, js, hired, bus.Expect{}); err != nil {
+		t.Fatal(err)
+	}
+	session, _ := events.New("ann", "session-1", events.SessionStarted{Person: "ann", ExpiresAt: time.Now().Add(time.Hour)}, time.Now())
+	if _, err := bus.Append(ctx, js, session, bus.Expect{}); err != nil {
+		t.Fatal(err)
+	}
+	if !d.CatchUp(ctx, 5*time.Second) {
+		t.Fatal("CatchUp waited for a session event the directory does not read")
+	}
+	if _, ok := d.Current(ctx, "ann"); !ok {
+		t.Fatal("ann, hired before the session event, is unknown")
+	}
+	if _, ok := d.Current(ctx, "nobody"); ok {
+		t.Fatal("someone never hired was found")
+	}
+}
+
+// Lists come sorted by name, then id, whatever order people joined in; a team's list
+// holds its members only.
+func TestFindAndTeamAreSorted(t *testing.T) {
+	d := directory.New(slog.New(slog.DiscardHandler))
+	joins := []struct{ id, name, team string }{
+		{"p1", "Zoe", "a"}, {"p2", "Adam", "b"}, {"p3", "Mia", "a"}, {"p4", "Adam", "a"}, {"p5", "Bo", "b"}, {"p0", "Mia", "a"},
+	}
+	for i, j := range joins {
+		e, err := events.New("hr", j.id, events.StaffHired{Email: j.id + "@x.org", Name: j.name, Roles: []string{"hire"}, Team: j.team, Track: "security", StartDate: "2026-12-01"}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Apply(e, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(ps []directory.Person) (out []string) {
+		for _, p := range ps {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	all := ids(d.Find(func(directory.Person) bool { return true }))
+	team := ids(d.Team("a"))
+	mias := ids(d.TeamFind("a", func(p directory.Person) bool { return p.Name == "Mia" }))
+	if !slices.Equal(all, []string{"p2", "p4", "p5", "p0", "p3", "p1"}) || !slices.Equal(team, []string{"p4", "p0", "p3", "p1"}) || !slices.Equal(mias, []string{"p0", "p3"}) {
+		t.Fatalf("all %v, team a %v, Mias %v", all, team, mias)
 	}
 }

@@ -63,17 +63,17 @@ func Call[Resp any](ctx context.Context, nc *nats.Conn, subject string, caller C
 	if err != nil {
 		return resp, fmt.Errorf("rpc: %s: %w", subject, err)
 	}
-	var r events.Reply
+	// An events.Reply, decoded in one pass: the data straight into a Resp.
+	r := struct {
+		Data  *Resp         `json:"data"`
+		Error *events.Error `json:"error"`
+	}{Data: &resp}
 	if err := json.Unmarshal(m.Data, &r); err != nil {
 		return resp, fmt.Errorf("rpc: %s: bad reply: %w", subject, err)
 	}
 	if r.Error != nil {
-		return resp, r.Error
-	}
-	if len(r.Data) > 0 {
-		if err := json.Unmarshal(r.Data, &resp); err != nil {
-			return resp, fmt.Errorf("rpc: %s: bad reply data: %w", subject, err)
-		}
+		var zero Resp
+		return zero, r.Error
 	}
 	return resp, nil
 }
@@ -125,15 +125,20 @@ func Handle[Req, Resp any](s *Service, op string, f func(ctx context.Context, r 
 				}
 			}
 			resp, err := f(ctx, r)
-			if err != nil {
-				var e *events.Error
-				if errors.As(err, &e) {
-					reply.Error = e
-				} else {
-					s.logger.Error("request failed", "op", op, "err", err)
-					reply.Error = events.Errorf(events.CodeInternal, "internal error")
+			if err == nil {
+				var data []byte
+				if data, err = json.Marshal(resp); err == nil {
+					// The data is encoded once: the reply envelope is written around it
+					// rather than encoded again.
+					respondBody(s.nc, mr, append(append([]byte(`{"data":`), data...), '}'), s.logger)
+					return
 				}
-			} else if reply.Data, err = json.Marshal(resp); err != nil {
+			}
+			var e *events.Error
+			if errors.As(err, &e) {
+				reply.Error = e
+			} else {
+				s.logger.Error("request failed", "op", op, "err", err)
 				reply.Error = events.Errorf(events.CodeInternal, "internal error")
 			}
 			respond(s.nc, mr, reply, s.logger)
@@ -147,7 +152,17 @@ func Handle[Req, Resp any](s *Service, op string, f func(ctx context.Context, r 
 
 func respond(nc *nats.Conn, mr micro.Request, reply events.Reply, logger *slog.Logger) {
 	body, err := json.Marshal(reply)
-	if err == nil && int64(len(body)) > nc.MaxPayload()-4096 {
+	if err != nil {
+		logger.Warn("reply not sent", "subject", mr.Subject(), "err", err)
+		return
+	}
+	respondBody(nc, mr, body, logger)
+}
+
+// respondBody sends an encoded events.Reply.
+func respondBody(nc *nats.Conn, mr micro.Request, body []byte, logger *slog.Logger) {
+	var err error
+	if int64(len(body)) > nc.MaxPayload()-4096 {
 		// Too big for one NATS message: say so at once rather than leave the caller
 		// waiting for its timeout.
 		logger.Error("reply too large", "subject", mr.Subject(), "bytes", len(body), "max", nc.MaxPayload())

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"onramp.dev/content"
@@ -96,6 +97,12 @@ type State struct {
 	spent     map[string]string // spent refresh hash → session id
 	lastHired uint64            // stream sequence of the last hired event applied
 	maxSeq    uint64
+
+	// byName is every person's id sorted by name, then id, rebuilt when someone joins
+	// (people are never removed or renamed), so listing a page never sorts the whole
+	// organisation. Readers share the state, so it has its own lock.
+	orderMu sync.Mutex
+	byName  []string
 }
 
 // NewState returns an empty state.
@@ -196,18 +203,43 @@ func (s *State) MaxSeq() uint64 { return s.maxSeq }
 // People returns everyone the visible func admits, ordered by name.
 func (s *State) People(visible func(*Person) bool) []*Person {
 	var out []*Person
-	for _, p := range s.people {
-		if visible(p) {
+	for _, id := range s.sortedIDs() {
+		if p := s.people[id]; visible(p) {
 			out = append(out, p)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
-		}
-		return out[i].ID < out[j].ID
-	})
 	return out
+}
+
+// Everyone returns every person's id sorted by name, then id (shared: do not modify), and
+// the sort key of an id, for paging through everyone without filtering.
+func (s *State) Everyone() ([]string, func(id string) string) {
+	return s.sortedIDs(), func(id string) string { return s.people[id].SortKey() }
+}
+
+// SortKey is where p sorts in lists of people: by name, then id.
+func (p *Person) SortKey() string { return p.Name + "\x00" + p.ID }
+
+// sortedIDs returns every person's id sorted by name, then id.
+func (s *State) sortedIDs() []string {
+	s.orderMu.Lock()
+	defer s.orderMu.Unlock()
+	if len(s.byName) == len(s.people) {
+		return s.byName
+	}
+	ids := make([]string, 0, len(s.people))
+	for id := range s.people {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := s.people[ids[i]], s.people[ids[j]]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ID < b.ID
+	})
+	s.byName = ids
+	return ids
 }
 
 // Teams returns the ids of every team anyone is in, sorted.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	tpl "onramp.dev/content/onboarding"
@@ -148,6 +149,14 @@ func (p *Plan) NextDue() *Task {
 type State struct {
 	plans  map[string]*Plan
 	maxSeq uint64
+
+	// The plans' order (by start date, then name, then id) overall and per team, rebuilt
+	// when a plan is added (plans are never removed, and their hire's start date, name and
+	// team never change), so listing a page or a team's plans never sorts every plan.
+	// Readers share the state, so the indexes have their own lock.
+	orderMu sync.Mutex
+	ordered []string
+	byTeam  map[string][]string
 }
 
 // NewState returns an empty state.
@@ -164,16 +173,49 @@ func (s *State) Plan(id string) (*Plan, bool) { p, ok := s.plans[id]; return p, 
 
 // Plans returns the plans keep admits, by start date then name.
 func (s *State) Plans(keep func(*Plan) bool) []*Plan {
+	all, _ := s.order()
+	return s.keep(all, keep)
+}
+
+// TeamPlans returns the plans of team's hires that keep admits, by start date then name.
+// It reads the team's plans only.
+func (s *State) TeamPlans(team string, keep func(*Plan) bool) []*Plan {
+	_, byTeam := s.order()
+	return s.keep(byTeam[team], keep)
+}
+
+func (s *State) keep(ids []string, keep func(*Plan) bool) []*Plan {
 	var out []*Plan
-	for _, p := range s.plans {
-		if keep(p) {
+	for _, id := range ids {
+		if p := s.plans[id]; keep(p) {
 			out = append(out, p)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Plan) int {
+	return out
+}
+
+// order returns the plan ids in order, overall and per team.
+func (s *State) order() ([]string, map[string][]string) {
+	s.orderMu.Lock()
+	defer s.orderMu.Unlock()
+	if len(s.ordered) == len(s.plans) {
+		return s.ordered, s.byTeam
+	}
+	ids := make([]string, 0, len(s.plans))
+	for id := range s.plans {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(x, y string) int {
+		a, b := s.plans[x], s.plans[y]
 		return cmp.Or(cmp.Compare(a.StartDate, b.StartDate), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
-	return out
+	byTeam := map[string][]string{}
+	for _, id := range ids {
+		t := s.plans[id].Team
+		byTeam[t] = append(byTeam[t], id)
+	}
+	s.ordered, s.byTeam = ids, byTeam
+	return ids, byTeam
 }
 
 // Len is the number of plan documents (including problems).

@@ -532,6 +532,17 @@ func Public(m *curriculum.Module) events.ModuleView {
 	return v
 }
 
+// Listed is a module as lists show it: titles of its lessons, no lesson text and no quiz
+// (those travel only when one module is opened).
+func Listed(m *curriculum.Module) events.ModuleView {
+	v := Public(m)
+	for i := range v.Lessons {
+		v.Lessons[i].HTML = ""
+	}
+	v.Quiz.Questions = []events.QuestionView{}
+	return v
+}
+
 // Result is the outcome of the learner's last attempt, with explanations (it was submitted).
 func (s *State) Result(person, module string) (events.AttemptResult, bool) {
 	mod, ok := s.modules[module]

@@ -210,7 +210,14 @@ func (m *Main) apiMe(w http.ResponseWriter, _ *http.Request, v *viewer) {
 }
 
 func (m *Main) apiPeople(w http.ResponseWriter, r *http.Request, v *viewer) {
-	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), nil)
+	page, err := listPage(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	q := r.URL.Query()
+	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+		events.PeopleRequest{Page: page, Team: q.Get("team"), Role: q.Get("role")})
 	if err != nil {
 		m.logFailure(r, err)
 		writeError(w, err)

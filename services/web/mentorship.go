@@ -1,7 +1,7 @@
 package web
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,12 +121,22 @@ func (m *Main) apiSuggestions(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 func (m *Main) apiMentorCoverage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.mentorshipAPICall(w, r, v, events.OpMentorCoverage, nil, http.StatusOK, new(events.CoverageReply))
+	page, err := listPage(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	m.mentorshipAPICall(w, r, v, events.OpMentorCoverage, events.CoverageRequest{Page: page, List: r.URL.Query().Get("list")}, http.StatusOK, new(events.CoverageReply))
 }
 
 func (m *Main) apiMentorships(w http.ResponseWriter, r *http.Request, v *viewer) {
 	q := r.URL.Query()
-	m.mentorshipAPICall(w, r, v, events.OpMentorshipList, events.MentorshipsRequest{Hire: q.Get("hire"), State: q.Get("state")}, http.StatusOK, new(events.MentorshipsReply))
+	page, err := listPage(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	m.mentorshipAPICall(w, r, v, events.OpMentorshipList, events.MentorshipsRequest{Page: page, Hire: q.Get("hire"), State: q.Get("state")}, http.StatusOK, new(events.MentorshipsReply))
 }
 
 func (m *Main) apiMentorship(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -215,8 +225,9 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 }
 
 func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer) {
+	// The viewer's own mentorships (as hire or mentor): a handful, whatever HR may see.
 	var list events.MentorshipsReply
-	if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{}, &list); err != nil {
+	if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{Page: events.Page{Limit: events.MaxPageRows}, Involving: v.ID}, &list); err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -326,8 +337,9 @@ func (m *Main) renderFindMentor(w http.ResponseWriter, r *http.Request, v *viewe
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "find a mentor is for leads and HR"))
 		return
 	}
+	// The picker offers the first hires without an active mentor (and the one chosen).
 	var cov events.CoverageReply
-	if err := m.mentorship(r, v, events.OpMentorCoverage, nil, &cov); err != nil {
+	if err := m.mentorship(r, v, events.OpMentorCoverage, events.CoverageRequest{Page: events.Page{Limit: events.MaxLimit}}, &cov); err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -447,59 +459,98 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 	}
 }
 
-func (m *Main) mentorCoverage(w http.ResponseWriter, r *http.Request, v *viewer) (events.CoverageReply, bool) {
+// coverageList fetches one page of a coverage list.
+func (m *Main) coverageList(r *http.Request, v *viewer, list string, page events.Page) (events.CoverageReply, error) {
 	var cov events.CoverageReply
-	if !v.has(events.RoleHR, events.RoleAdmin) {
-		m.fail(w, r, events.Errorf(events.CodeForbidden, "coverage is for HR"))
-		return cov, false
-	}
-	if err := m.mentorship(r, v, events.OpMentorCoverage, nil, &cov); err != nil {
-		m.fail(w, r, err)
-		return cov, false
-	}
-	return cov, true
+	err := m.mentorship(r, v, events.OpMentorCoverage, events.CoverageRequest{Page: page, List: list}, &cov)
+	return cov, err
 }
 
+// mentorCoveragePage shows HR three lists, each paged on its own (?without=, ?with=,
+// ?mentors= are their cursors).
 func (m *Main) mentorCoveragePage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	cov, ok := m.mentorCoverage(w, r, v)
-	if !ok {
+	if !v.has(events.RoleHR, events.RoleAdmin) {
+		m.fail(w, r, events.Errorf(events.CodeForbidden, "coverage is for HR"))
+		return
+	}
+	base, err := listPage(r)
+	if err != nil {
+		m.fail(w, r, err)
 		return
 	}
 	var page views.MentorCoverage
-	for _, h := range cov.Hires {
-		row := views.CoverageHireRow{ID: h.Hire, Name: h.Name, Team: h.Team, Track: trackName(h.Track), StartDate: h.StartDate, Mentor: h.MentorName, State: h.State}
-		if h.State == events.PairActive {
-			row.Href = "/mentorship/pairs/" + url.PathEscape(h.Mentorship)
-			page.With = append(page.With, row)
-		} else {
-			page.Without = append(page.Without, row)
+	page.Query = base.Query
+	for _, list := range []string{events.CoverageWithout, events.CoverageWith, events.CoverageMentors} {
+		pg := base
+		pg.Cursor = r.URL.Query().Get(list)
+		cov, err := m.coverageList(r, v, list, pg)
+		if err != nil {
+			m.fail(w, r, err)
+			return
 		}
-	}
-	for _, x := range cov.Mentors {
-		page.Mentors = append(page.Mentors, views.CoverageMentorRow{Name: x.Name, Team: x.Team, State: x.State, Active: x.Active, Proposed: x.Proposed,
-			Capacity: x.Capacity, Full: x.Capacity > 0 && x.Active+x.Proposed >= x.Capacity})
+		pager := pagerAt(r, list, cov.PageInfo, max(len(cov.Hires), len(cov.Mentors)))
+		page.WithoutTotal, page.WithTotal = cov.Without, cov.With
+		for _, h := range cov.Hires {
+			row := views.CoverageHireRow{ID: h.Hire, Name: h.Name, Team: h.Team, Track: trackName(h.Track), StartDate: h.StartDate, Mentor: h.MentorName, State: h.State}
+			if list == events.CoverageWith {
+				row.Href = "/mentorship/pairs/" + url.PathEscape(h.Mentorship)
+				page.With = append(page.With, row)
+			} else {
+				page.Without = append(page.Without, row)
+			}
+		}
+		for _, x := range cov.Mentors {
+			page.Mentors = append(page.Mentors, views.CoverageMentorRow{Name: x.Name, Team: x.Team, State: x.State, Active: x.Active, Proposed: x.Proposed,
+				Capacity: x.Capacity, Full: x.Capacity > 0 && x.Active+x.Proposed >= x.Capacity})
+		}
+		switch list {
+		case events.CoverageWithout:
+			page.WithoutPager = pager
+		case events.CoverageWith:
+			page.WithPager = pager
+		default:
+			page.MentorsPager = pager
+		}
 	}
 	m.render(w, r, http.StatusOK, views.MentorCoveragePage(m.pageFor(r, "Mentor coverage"), page))
 }
 
-// mentorCoverageCSV exports hires with their mentorship state, then mentors with their
-// load against capacity.
+// mentorCoverageCSV exports hires with their mentorship state (without a mentor, then
+// with one), then mentors with their load against capacity, list by list and page by page.
 func (m *Main) mentorCoverageCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
-	cov, ok := m.mentorCoverage(w, r, v)
+	if !v.has(events.RoleHR, events.RoleAdmin) {
+		m.fail(w, r, events.Errorf(events.CodeForbidden, "coverage is for HR"))
+		return
+	}
+	release, ok := m.startExport(w, r)
 	if !ok {
 		return
 	}
-	var buf bytes.Buffer
-	cw := newCSV(&buf)
-	_ = cw.Write([]string{"kind", "id", "name", "team", "track", "start_date", "mentorship_state", "mentor", "active", "proposed", "capacity"})
-	for _, h := range cov.Hires {
-		_ = cw.Write(csvSafe("hire", h.Hire, h.Name, h.Team, h.Track, h.StartDate, h.State, h.MentorName, "", "", ""))
-	}
-	for _, x := range cov.Mentors {
-		_ = cw.Write(csvSafe("mentor", x.Mentor, x.Name, x.Team, "", "", x.State, "", strconv.Itoa(x.Active), strconv.Itoa(x.Proposed), strconv.Itoa(x.Capacity)))
-	}
-	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="mentor-coverage.csv"`)
-	_, _ = w.Write(buf.Bytes())
+	defer release()
+	lists := []string{events.CoverageWithout, events.CoverageWith, events.CoverageMentors}
+	m.writeCSVExport(w, r, "mentor-coverage.csv",
+		[]string{"kind", "id", "name", "team", "track", "start_date", "mentorship_state", "mentor", "active", "proposed", "capacity"},
+		// The export's cursor is "<list index> <the list's cursor>".
+		func(ctx context.Context, cursor string) ([][]string, string, error) {
+			at, inner, _ := strings.Cut(cursor, " ")
+			i, _ := strconv.Atoi(at)
+			cov, err := m.coverageList(r.WithContext(ctx), v, lists[i], events.Page{Limit: events.MaxPageRows, Cursor: inner})
+			if err != nil {
+				return nil, "", err
+			}
+			rows := make([][]string, 0, len(cov.Hires)+len(cov.Mentors))
+			for _, h := range cov.Hires {
+				rows = append(rows, []string{"hire", h.Hire, h.Name, h.Team, h.Track, h.StartDate, h.State, h.MentorName, "", "", ""})
+			}
+			for _, x := range cov.Mentors {
+				rows = append(rows, []string{"mentor", x.Mentor, x.Name, x.Team, "", "", x.State, "", strconv.Itoa(x.Active), strconv.Itoa(x.Proposed), strconv.Itoa(x.Capacity)})
+			}
+			switch {
+			case cov.Next != "":
+				return rows, strconv.Itoa(i) + " " + cov.Next, nil
+			case i+1 < len(lists):
+				return rows, strconv.Itoa(i+1) + " ", nil
+			}
+			return rows, "", nil
+		})
 }

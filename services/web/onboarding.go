@@ -1,8 +1,8 @@
 package web
 
 import (
-	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,7 +56,12 @@ func onboardingOp(op string) string { return events.RPC(events.OnboardingService
 
 func (m *Main) apiPlans(w http.ResponseWriter, r *http.Request, v *viewer) {
 	q := r.URL.Query()
-	req := events.PlansRequest{Hire: q.Get("hire"), Track: q.Get("track"), Team: q.Get("team")}
+	page, err := listPage(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	req := events.PlansRequest{Page: page, Hire: q.Get("hire"), Track: q.Get("track"), Team: q.Get("team")}
 	switch q.Get("overdue") {
 	case "", "false", "0":
 	case "true", "1":
@@ -73,7 +78,12 @@ func (m *Main) apiPlan(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) apiMyTasks(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.apiCall(w, r, v, events.OpMyTasks, nil, http.StatusOK, new(events.QueueReply))
+	page, err := listPage(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	m.apiCall(w, r, v, events.OpMyTasks, events.QueueRequest{Page: page}, http.StatusOK, new(events.QueueReply))
 }
 
 type addTaskBody struct {
@@ -351,12 +361,20 @@ func (m *Main) myTasksPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, code int, errTask, msg string) {
-	var q events.QueueReply
-	if err := m.onboarding(r, v, events.OpMyTasks, nil, &q); err != nil {
+	page, err := listPage(r)
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	var mt views.MyTasks
+	var q events.QueueReply
+	if err := m.onboarding(r, v, events.OpMyTasks, events.QueueRequest{Page: page}, &q); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	mt := views.MyTasks{Pager: pagerFor(r, q.PageInfo, len(q.Items)), Self: "/onboarding/tasks"}
+	if r.Method == http.MethodGet {
+		mt.Self = selfURL(r)
+	}
 	for _, t := range q.Items {
 		row := taskRow(t)
 		row.Hire = t.HireName
@@ -378,19 +396,26 @@ func (m *Main) teamBoard(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "team boards are for leads"))
 		return
 	}
-	var list events.PlansReply
-	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Team: v.Team}, &list); err != nil {
+	page, err := listPage(r)
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	b := views.OnboardingBoard{Heading: "Team " + v.Team + " onboarding", Self: "/onboarding/team", Rows: planRows(list.Items)}
+	var list events.PlansReply
+	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: page, Team: v.Team}, &list); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	b := views.OnboardingBoard{Heading: "Team " + v.Team + " onboarding", Self: selfURL(r), Rows: planRows(list.Items),
+		Query: page.Query, Pager: pagerFor(r, list.PageInfo, len(list.Items))}
 	m.render(w, r, http.StatusOK, views.OnboardingBoardPage(m.pageFor(r, "Team board"), b))
 }
 
 // overviewRequest reads HR's filters from the query.
 func overviewRequest(r *http.Request) events.PlansRequest {
 	q := r.URL.Query()
-	return events.PlansRequest{Track: q.Get("track"), Team: q.Get("team"), OverdueOnly: q.Get("overdue") == "1" || q.Get("overdue") == "true"}
+	return events.PlansRequest{Page: events.Page{Query: strings.TrimSpace(q.Get("q"))}, Track: q.Get("track"), Team: q.Get("team"),
+		OverdueOnly: q.Get("overdue") == "1" || q.Get("overdue") == "true"}
 }
 
 func (m *Main) allOnboardings(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -399,34 +424,34 @@ func (m *Main) allOnboardings(w http.ResponseWriter, r *http.Request, v *viewer)
 		return
 	}
 	req := overviewRequest(r)
-	var list, all events.PlansReply
+	page, err := listPage(r)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	req.Page = page
+	var list events.PlansReply
 	if err := m.onboarding(r, v, events.OpPlansList, req, &list); err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{}, &all); err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	query := r.URL.Query().Encode()
+	query := r.URL.Query()
+	query.Del("cursor")
 	b := views.OnboardingBoard{
-		Heading: "All onboardings", Self: "/onboarding/all", CSV: "/onboarding/all.csv", Rows: planRows(list.Items),
+		Heading: "All onboardings", Self: selfURL(r), CSV: "/onboarding/all.csv", Rows: planRows(list.Items),
 		Filters: true, Track: req.Track, Team: req.Team, OverdueOnly: req.OverdueOnly,
+		Query: page.Query, Pager: pagerFor(r, list.PageInfo, len(list.Items)), ProblemsTotal: list.ProblemsTotal,
 	}
-	if query != "" {
-		b.Self += "?" + query
-		b.CSV += "?" + query
+	if len(query) > 0 {
+		b.CSV += "?" + query.Encode()
 	}
 	ts, _ := tpl.Load()
 	for _, t := range slices.Sorted(mapsKeys(ts)) {
 		b.Tracks = append(b.Tracks, views.Option{Value: t, Label: trackName(t)})
 	}
-	teams := map[string]bool{}
-	for _, p := range all.Items {
-		teams[p.Team] = true
-	}
-	for _, t := range slices.Sorted(mapsKeys(teams)) {
-		b.Teams = append(b.Teams, views.Option{Value: t, Label: t})
+	if b.Teams, err = m.teamOptions(r, v); err != nil {
+		m.fail(w, r, err)
+		return
 	}
 	for _, p := range list.Problems {
 		b.Problems = append(b.Problems, views.PlanProblem{HireName: p.HireName, Team: p.Team, Track: p.Track, Reason: p.Problem})
@@ -465,24 +490,30 @@ func (m *Main) allOnboardingsCSV(w http.ResponseWriter, r *http.Request, v *view
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "the overview is for HR"))
 		return
 	}
-	var list events.PlansReply
-	if err := m.onboarding(r, v, events.OpPlansList, overviewRequest(r), &list); err != nil {
-		m.fail(w, r, err)
+	release, ok := m.startExport(w, r)
+	if !ok {
 		return
 	}
-	var buf bytes.Buffer
-	cw := newCSV(&buf)
-	_ = cw.Write([]string{"plan", "hire", "name", "team", "track", "start_date", "template_version", "state", "done", "total", "overdue", "next_due", "next_due_date"})
-	for _, p := range list.Items {
-		next, nextDate := "", ""
-		if p.NextDue != nil {
-			next, nextDate = p.NextDue.Title, p.NextDue.Due
-		}
-		_ = cw.Write(csvSafe(p.ID, p.Hire, p.HireName, p.Team, p.Track, p.StartDate, strconv.Itoa(p.TemplateVersion), p.State,
-			strconv.Itoa(p.Progress.Done), strconv.Itoa(p.Progress.Total), strconv.Itoa(p.Overdue), next, nextDate))
-	}
-	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="onboardings.csv"`)
-	_, _ = w.Write(buf.Bytes())
+	defer release()
+	req := overviewRequest(r)
+	req.Limit = events.MaxPageRows
+	m.writeCSVExport(w, r, "onboardings.csv",
+		[]string{"plan", "hire", "name", "team", "track", "start_date", "template_version", "state", "done", "total", "overdue", "next_due", "next_due_date"},
+		func(ctx context.Context, cursor string) ([][]string, string, error) {
+			req.Cursor = cursor
+			var list events.PlansReply
+			if err := m.onboarding(r.WithContext(ctx), v, events.OpPlansList, req, &list); err != nil {
+				return nil, "", err
+			}
+			rows := make([][]string, 0, len(list.Items))
+			for _, p := range list.Items {
+				next, nextDate := "", ""
+				if p.NextDue != nil {
+					next, nextDate = p.NextDue.Title, p.NextDue.Due
+				}
+				rows = append(rows, []string{p.ID, p.Hire, p.HireName, p.Team, p.Track, p.StartDate, strconv.Itoa(p.TemplateVersion), p.State,
+					strconv.Itoa(p.Progress.Done), strconv.Itoa(p.Progress.Total), strconv.Itoa(p.Overdue), next, nextDate})
+			}
+			return rows, list.Next, nil
+		})
 }

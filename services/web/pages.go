@@ -219,13 +219,18 @@ func (m *Main) peoplePage(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, code int, form views.InviteForm, invited *views.Invited) {
-	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), nil)
+	page, err := listPage(r)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	pv := views.PeopleView{Form: form, Invited: invited, CanInvite: v.has(events.RoleHR, events.RoleAdmin)}
-	teams := map[string]bool{}
+	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), events.PeopleRequest{Page: page})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	pv := views.PeopleView{Form: form, Invited: invited, CanInvite: v.has(events.RoleHR, events.RoleAdmin),
+		Query: page.Query, Pager: pagerFor(r, list.PageInfo, len(list.Items))}
 	for _, p := range list.Items {
 		status := "active"
 		switch {
@@ -240,15 +245,24 @@ func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, c
 			// Display only: identity refuses the action itself (identity.CanManagePerson).
 			Protected: !v.has(events.RoleAdmin) && slices.ContainsFunc(p.Roles, func(r string) bool { return r == events.RoleHR || r == events.RoleAdmin }),
 		})
-		teams[p.Team] = true
-		if p.Active && slices.Contains(p.Roles, events.RoleLead) {
+	}
+	if pv.CanInvite {
+		// The invite form offers every team and every active lead, each from its own
+		// bounded list rather than from the page of people shown.
+		if pv.Teams, err = m.teamOptions(r, v); err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		leads, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+			events.PeopleRequest{Page: events.Page{Limit: events.MaxPageRows}, Role: events.RoleLead, Active: true})
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		for _, p := range leads.Items {
 			pv.Leads = append(pv.Leads, views.Option{Value: p.ID, Label: p.Name + " (" + p.Team + ")"})
 		}
 	}
-	for t := range teams {
-		pv.Teams = append(pv.Teams, views.Option{Value: t, Label: t})
-	}
-	slices.SortFunc(pv.Teams, func(a, b views.Option) int { return strings.Compare(a.Value, b.Value) })
 	ts, _ := content.Tracks()
 	for _, t := range ts {
 		pv.Tracks = append(pv.Tracks, views.Option{Value: t.ID, Label: t.Name})

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"onramp.dev/content"
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
@@ -152,11 +150,10 @@ func reportQuery(r *http.Request) events.SkillReportRequest {
 	return events.SkillReportRequest{Team: q.Get("team"), Track: q.Get("track"), Skill: q.Get("skill"), AsOf: q.Get("as_of")}
 }
 
-// reportPages fetches a report page by page (the service answers at most 1,000 rows per
-// request), calling each with every page. The first page's error is returned before
-// anything is written.
+// reportPages fetches a report page by page from q.Offset on (the service answers at most
+// 1,000 rows per request), calling each with every page. The first page's error is
+// returned before anything is written.
 func (m *Main) reportPages(ctx context.Context, op string, c rpc.Caller, q events.SkillReportRequest, each func(events.SkillTable) error) error {
-	q.Offset = 0
 	for {
 		t, err := rpc.Call[events.SkillTable](ctx, m.nc, m.skillsOp(op), c, q)
 		if err != nil {
@@ -172,6 +169,15 @@ func (m *Main) reportPages(ctx context.Context, op string, c rpc.Caller, q event
 	}
 }
 
+// reportJSON is one page of a report for API clients.
+type reportJSON struct {
+	events.SkillTable
+	Next string `json:"next,omitempty"`
+	Prev string `json:"prev,omitempty"`
+}
+
+// apiReport answers a report: as JSON a page at a time (?limit, ?cursor), as CSV or XLSX
+// the whole report, streamed.
 func (m *Main) apiReport(op string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		format := r.URL.Query().Get("format")
@@ -183,113 +189,65 @@ func (m *Main) apiReport(op string) func(w http.ResponseWriter, r *http.Request,
 			return
 		}
 		q := reportQuery(r)
-		// The first page decides the status; the rest streams.
-		first, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(op), v.caller(), q)
-		if err != nil {
-			m.logFailure(r, err)
-			writeError(w, err)
+		if format == "json" {
+			page, offset, err := offsetPage(r)
+			if err != nil {
+				writeError(w, err)
+				return
+			}
+			q.Offset, q.Limit = offset, page.Limit
+			t, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(op), v.caller(), q)
+			if err != nil {
+				m.logFailure(r, err)
+				writeError(w, err)
+				return
+			}
+			info := offsetInfo(q.Limit, t.Offset, t.Total)
+			if t.Rows == nil {
+				t.Rows = [][]string{}
+			}
+			writeJSON(w, http.StatusOK, reportJSON{SkillTable: t, Next: info.Next, Prev: info.Prev})
 			return
 		}
-		rest := func(each func(events.SkillTable) error) error {
-			if err := each(first); err != nil {
-				return err
+		release, ok := m.startExport(w, r)
+		if !ok {
+			return
+		}
+		defer release()
+		// The first page decides the status and the columns; the rest streams.
+		q.Limit = events.MaxPageRows
+		first, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(op), v.caller(), q)
+		if err != nil {
+			m.exportFailed(w, r, err)
+			return
+		}
+		src := func(ctx context.Context, cursor string) ([][]string, string, error) {
+			t := first
+			if cursor != "" {
+				q.Offset, _ = strconv.Atoi(cursor)
+				var err error
+				if t, err = rpc.Call[events.SkillTable](ctx, m.nc, m.skillsOp(op), v.caller(), q); err != nil {
+					return nil, "", err
+				}
 			}
-			if first.Offset+len(first.Rows) >= first.Total || len(first.Rows) == 0 {
-				return nil
+			next := ""
+			if end := t.Offset + len(t.Rows); end < t.Total && len(t.Rows) > 0 {
+				next = strconv.Itoa(end)
 			}
-			q.Offset = first.Offset + len(first.Rows)
-			return m.reportPages(r.Context(), op, v.caller(), q, func(t events.SkillTable) error {
-				return each(t)
-			})
+			return t.Rows, next, nil
 		}
 		name := first.Report + "-" + first.AsOf
-		var werr error
 		switch format {
-		case "json":
-			all := first
-			all.Rows = nil
-			werr = rest(func(t events.SkillTable) error { all.Rows = append(all.Rows, t.Rows...); return nil })
-			if werr == nil {
-				all.Offset = 0
-				if all.Rows == nil {
-					all.Rows = [][]string{}
-				}
-				writeJSON(w, http.StatusOK, all)
-			}
 		case "csv":
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-			cw := newCSV(w)
-			_ = cw.Write(csvSafe(slices.Clone(first.Columns)...)) // skill names come from an import
-			werr = rest(func(t events.SkillTable) error {
-				for _, row := range t.Rows {
-					if err := cw.Write(csvSafe(slices.Clone(row)...)); err != nil {
-						return err
-					}
-				}
-				cw.Flush()
-				return cw.Error()
-			})
+			m.writeCSVExport(w, r, name+".csv", first.Columns, src)
 		case "xlsx":
-			werr = writeXLSX(w, name, first.Columns, rest)
-		}
-		if werr != nil {
-			m.log.Error("report export failed", "path", r.URL.Path, "err", werr)
-		}
-	}
-}
-
-// writeXLSX streams a report into one worksheet with excelize's StreamWriter (rows go to
-// a temporary file beyond a small buffer, so memory stays flat as rows grow). Whole
-// numbers are written as numbers.
-func writeXLSX(w http.ResponseWriter, name string, columns []string, pages func(func(events.SkillTable) error) error) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := "Report"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	header := make([]any, len(columns))
-	for i, c := range columns {
-		header[i] = c
-	}
-	if err := sw.SetRow("A1", header); err != nil {
-		return err
-	}
-	n := 1
-	row := make([]any, len(columns))
-	err = pages(func(t events.SkillTable) error {
-		for _, r := range t.Rows {
-			n++
-			row = row[:len(r)]
-			for i, c := range r {
-				if v, err := strconv.Atoi(c); err == nil {
-					row[i] = v
-				} else {
-					row[i] = c
-				}
-			}
-			cell, _ := excelize.CoordinatesToCellName(1, n)
-			if err := sw.SetRow(cell, row); err != nil {
-				return err
+			if err := writeXLSX(w, name, first.Columns, func(each func([][]string) error) error {
+				return eachPage(r.Context(), src, each)
+			}); err != nil {
+				m.log.Error("report export failed", "path", r.URL.Path, "err", err)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
-	_, err = f.WriteTo(w)
-	return err
 }
 
 // --- pages ---
@@ -505,9 +463,6 @@ var reportOps = []struct{ id, op, title string }{
 	{"certifications", events.OpReportCerts, "Certifications expiring in 90 days"},
 }
 
-// maxOnScreen is how many report rows the page shows; downloads hold them all.
-const maxOnScreen = 500
-
 func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	qs := r.URL.Query()
 	name := qs.Get("report")
@@ -520,14 +475,20 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	q := reportQuery(r)
-	q.Limit = maxOnScreen
+	page, offset, err := offsetPage(r)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	q.Offset, q.Limit = offset, page.Limit
 	t, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(reportOps[i].op), v.caller(), q)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
+	info := offsetInfo(q.Limit, t.Offset, t.Total)
 	rv := views.ReportView{Report: name, Title: reportOps[i].title, AsOf: q.AsOf, Team: q.Team, Track: q.Track, Skill: q.Skill,
-		Columns: t.Columns, Rows: t.Rows, Total: t.Total, Shown: len(t.Rows), Flagged: map[int]bool{}}
+		Columns: t.Columns, Rows: t.Rows, Pager: pagerFor(r, info, len(t.Rows)), Flagged: map[int]bool{}}
 	for _, x := range reportOps {
 		rv.Reports = append(rv.Reports, views.Option{Value: x.id, Label: x.title})
 	}
@@ -555,7 +516,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		}
 		return "/api/v1/reports/" + name + "?" + u.Encode()
 	}
-	rv.CSV, rv.XLSX, rv.JSON = link("csv"), link("xlsx"), link("json")
+	rv.CSV, rv.XLSX = link("csv"), link("xlsx")
 	m.render(w, r, http.StatusOK, views.ReportPage(m.pageFor(r, rv.Title), rv))
 }
 

@@ -1,7 +1,7 @@
 package web
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -143,17 +143,29 @@ func (m *Main) apiGrant(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) apiTeamTraining(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{Team: r.URL.Query().Get("team")})
+	page, err := listPage(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{Page: page, Team: r.URL.Query().Get("team")})
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
-func reportRequest(r *http.Request) events.ReportRequest {
+// reportRequest reads the compliance report's filters, search and page.
+func reportRequest(r *http.Request) (events.ReportRequest, error) {
 	q := r.URL.Query()
-	return events.ReportRequest{Module: q.Get("module"), Team: q.Get("team"), Track: q.Get("track"), Status: q.Get("status")}
+	page, err := listPage(r)
+	return events.ReportRequest{Page: page, Module: q.Get("module"), Team: q.Get("team"), Track: q.Get("track"), Status: q.Get("status")}, err
 }
 
 func (m *Main) apiTrainingReport(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, reportRequest(r))
+	req, err := reportRequest(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, req)
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
@@ -420,7 +432,12 @@ func trackOptions() []views.Option {
 
 // renderTeam renders the team training page for team ("" = the viewer's own).
 func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, code int, team string, form views.TrainingAssignForm, notice string) {
-	reply, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{Team: team})
+	pg, err := listPage(r)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	reply, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{Page: pg, Team: team})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -430,13 +447,19 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 		m.fail(w, r, err)
 		return
 	}
-	people, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), nil)
+	// The assign form offers the people of the team shown (HR picks the team first).
+	people, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+		events.PeopleRequest{Page: events.Page{Limit: events.MaxPageRows}, Team: reply.Team, Active: true})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	hr := v.has(events.RoleHR, events.RoleAdmin)
-	page := views.TrainingTeam{Team: reply.Team, Self: "/training/team?team=" + url.QueryEscape(reply.Team), Form: form, Assigned: notice}
+	page := views.TrainingTeam{Team: reply.Team, Self: "/training/team?team=" + url.QueryEscape(reply.Team), Form: form, Assigned: notice,
+		Query: pg.Query, Pager: pagerFor(r, reply.PageInfo, len(reply.Items))}
+	if r.Method == http.MethodGet {
+		page.Self = selfURL(r)
+	}
 	if form.Team == "" && form.Person == "" && form.Track == "" && form.Module == "" {
 		page.Form.Due = ""
 	}
@@ -449,19 +472,15 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 	for _, mod := range mods.Items {
 		page.Modules = append(page.Modules, views.Option{Value: mod.ID, Label: mod.Title})
 	}
-	teams := map[string]bool{}
 	for _, p := range people.Items {
-		teams[p.Team] = true
-		if p.Active && (hr || p.Team == reply.Team) {
-			page.People = append(page.People, views.Option{Value: p.ID, Label: p.Name + " (" + p.Team + ")"})
-		}
+		page.People = append(page.People, views.Option{Value: p.ID, Label: p.Name + " (" + p.Team + ")"})
 	}
 	if hr {
 		page.Tracks = trackOptions()
-		for t := range teams {
-			page.Teams = append(page.Teams, views.Option{Value: t, Label: t})
+		if page.Teams, err = m.teamOptions(r, v); err != nil {
+			m.fail(w, r, err)
+			return
 		}
-		slices.SortFunc(page.Teams, func(a, b views.Option) int { return strings.Compare(a.Value, b.Value) })
 	}
 	m.render(w, r, code, views.TrainingTeamPage(m.pageFor(r, "Team training"), page))
 }
@@ -515,7 +534,11 @@ func (m *Main) grantForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) trainingReport(w http.ResponseWriter, r *http.Request, v *viewer) {
-	req := reportRequest(r)
+	req, err := reportRequest(r)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
 	rep, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, req)
 	if err != nil {
 		m.fail(w, r, err)
@@ -531,8 +554,11 @@ func (m *Main) trainingReport(w http.ResponseWriter, r *http.Request, v *viewer)
 		m.fail(w, r, err)
 		return
 	}
+	csvQuery := r.URL.Query()
+	csvQuery.Del("cursor")
+	csvQuery.Del("limit")
 	page := views.TrainingReport{Module: req.Module, Team: req.Team, Track: req.Track, Status: req.Status, Tracks: trackOptions(),
-		CSV: "/training/report.csv?" + r.URL.RawQuery, Teams: teams}
+		CSV: "/training/report.csv?" + csvQuery.Encode(), Teams: teams, Query: req.Query, Pager: pagerFor(r, rep.PageInfo, len(rep.Items))}
 	for _, mod := range mods.Items {
 		page.Modules = append(page.Modules, views.Option{Value: mod.ID, Label: mod.Title})
 	}
@@ -554,27 +580,37 @@ func (m *Main) trainingReport(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 func (m *Main) trainingReportCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
-	rep, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, reportRequest(r))
+	req, err := reportRequest(r)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	cw := newCSV(&buf)
-	_ = cw.Write([]string{"person", "name", "team", "track", "module", "title", "assigned", "due", "status", "score", "attempts", "attempts_left", "lessons_read", "lessons"})
-	for _, row := range rep.Items {
-		due, score := "", ""
-		if row.Due != nil {
-			due = *row.Due
-		}
-		if row.Score != nil {
-			score = strconv.Itoa(*row.Score)
-		}
-		_ = cw.Write(csvSafe(row.Person, row.Name, row.Team, row.Track, row.Module, row.Title, strconv.FormatBool(row.Assigned),
-			due, row.Status, score, strconv.Itoa(row.Attempts), strconv.Itoa(row.AttemptsLeft), strconv.Itoa(row.LessonsRead), strconv.Itoa(row.Lessons)))
+	release, ok := m.startExport(w, r)
+	if !ok {
+		return
 	}
-	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="training-compliance.csv"`)
-	_, _ = w.Write(buf.Bytes())
+	defer release()
+	req.Limit = events.MaxPageRows
+	m.writeCSVExport(w, r, "training-compliance.csv",
+		[]string{"person", "name", "team", "track", "module", "title", "assigned", "due", "status", "score", "attempts", "attempts_left", "lessons_read", "lessons"},
+		func(ctx context.Context, cursor string) ([][]string, string, error) {
+			req.Cursor = cursor
+			rep, err := trainingCall[events.ReportReply](r.WithContext(ctx), m, v, events.OpReport, req)
+			if err != nil {
+				return nil, "", err
+			}
+			rows := make([][]string, 0, len(rep.Items))
+			for _, row := range rep.Items {
+				due, score := "", ""
+				if row.Due != nil {
+					due = *row.Due
+				}
+				if row.Score != nil {
+					score = strconv.Itoa(*row.Score)
+				}
+				rows = append(rows, []string{row.Person, row.Name, row.Team, row.Track, row.Module, row.Title, strconv.FormatBool(row.Assigned),
+					due, row.Status, score, strconv.Itoa(row.Attempts), strconv.Itoa(row.AttemptsLeft), strconv.Itoa(row.LessonsRead), strconv.Itoa(row.Lessons)})
+			}
+			return rows, rep.Next, nil
+		})
 }

@@ -41,21 +41,24 @@ type Config struct {
 
 // Main is the web service.
 type Main struct {
-	nc      *nats.Conn
-	log     *slog.Logger
-	cfg     Config
-	srv     *http.Server
-	ln      net.Listener
-	done    chan error
-	closing chan struct{} // closed when Close begins: ends live streams
-	replays replays       // first answers by Idempotency-Key
-	streams *liveStreams  // open live streams per session and client address
+	nc         *nats.Conn
+	log        *slog.Logger
+	cfg        Config
+	srv        *http.Server
+	ln         net.Listener
+	done       chan error
+	closing    chan struct{} // closed when Close begins: ends live streams
+	replays    replays       // first answers by Idempotency-Key
+	streams    *liveStreams  // open live streams per session and client address
+	exports    chan struct{} // a token per export being written (at most maxExports)
+	exportWait time.Duration // how long an export waits for a turn
 }
 
 // New builds the web service on a NATS connection.
 func New(nc *nats.Conn, logger *slog.Logger, cfg Config) *Main {
 	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{}),
-		replays: replays{nc: nc, boot: events.NewID(time.Now())}, streams: &liveStreams{n: map[string]int{}}}
+		replays: replays{nc: nc, boot: events.NewID(time.Now())}, streams: &liveStreams{n: map[string]int{}},
+		exports: make(chan struct{}, maxExports), exportWait: exportWait}
 	return m
 }
 

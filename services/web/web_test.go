@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"onramp.dev/events"
 )
@@ -94,4 +97,45 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decode error %v is not a bad request", err)
 		}
 	})
+}
+
+// At most two exports are written at a time; a third waits for a turn, and gets one when
+// an export ends, or 503 with Retry-After when none ends in time — as an API error or as
+// an error page.
+func TestExportsTakeTurns(t *testing.T) {
+	m := New(nil, slog.New(slog.DiscardHandler), Config{})
+	m.exportWait = 50 * time.Millisecond
+	ctx := context.Background()
+	var releases []func()
+	for range maxExports {
+		release, err := m.exportTurn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+	}
+	for _, path := range []string{"/api/v1/reports/skill-matrix?format=csv", "/onboarding/all.csv"} {
+		w := httptest.NewRecorder()
+		if _, ok := m.startExport(w, httptest.NewRequest(http.MethodGet, path, nil)); ok {
+			t.Fatalf("%s: a third export got a turn", path)
+		}
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Fatalf("%s: %d, Retry-After %q", path, w.Code, w.Header().Get("Retry-After"))
+		}
+	}
+	// A waiting export gets the turn an ending one gives back.
+	m.exportWait = time.Minute
+	got := make(chan error)
+	go func() {
+		release, err := m.exportTurn(ctx)
+		if err == nil {
+			release()
+		}
+		got <- err
+	}()
+	releases[0]()
+	if err := <-got; err != nil {
+		t.Fatalf("waiting export: %v", err)
+	}
+	releases[1]()
 }

@@ -5,9 +5,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +18,15 @@ const concurrency = 32
 
 // load sends GET requests from 32 concurrent clients for d and reports req/s and p99.
 func load(name, url, cookie string, d time.Duration) (Result, error) {
+	h := http.Header{}
+	if cookie != "" {
+		h.Set("Cookie", cookie)
+	}
+	return loadWith(name, url, h, d)
+}
+
+// loadWith is load with the given request headers.
+func loadWith(name, url string, header http.Header, d time.Duration) (Result, error) {
 	tr := &http.Transport{MaxIdleConnsPerHost: concurrency * 2, MaxConnsPerHost: concurrency * 2}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second,
@@ -29,9 +41,7 @@ func load(name, url, cookie string, d time.Duration) (Result, error) {
 			var mine []time.Duration
 			for time.Now().Before(deadline) {
 				req, _ := http.NewRequest(http.MethodGet, url, nil)
-				if cookie != "" {
-					req.Header.Set("Cookie", cookie)
-				}
+				req.Header = header.Clone()
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err == nil {
@@ -58,7 +68,7 @@ func load(name, url, cookie string, d time.Duration) (Result, error) {
 	if failure != nil {
 		return Result{}, failure
 	}
-	return Result{Name: name, Rate: float64(len(lat)) / d.Seconds(), P99: percentile(lat, 0.99), Unit: "req"}, nil
+	return Result{Name: name, Rate: float64(len(lat)) / d.Seconds(), P50: percentile(lat, 0.5), P99: percentile(lat, 0.99), Unit: "req"}, nil
 }
 
 func trivialHandler(d time.Duration) (Result, error) {
@@ -91,4 +101,35 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+// peakHeap runs f and reports how far the heap rose above where it started while f ran,
+// with the collector run often (GOGC=5) so that the figure is close to the live memory f
+// holds, not garbage awaiting collection.
+func peakHeap(f func() (time.Duration, error)) (time.Duration, uint64, error) {
+	old := debug.SetGCPercent(5)
+	defer debug.SetGCPercent(old)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	var top atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var m runtime.MemStats
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+				runtime.ReadMemStats(&m)
+				if m.HeapAlloc > base && m.HeapAlloc-base > top.Load() {
+					top.Store(m.HeapAlloc - base)
+				}
+			}
+		}
+	}()
+	d, err := f()
+	close(done)
+	return d, top.Load(), err
 }

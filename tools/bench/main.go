@@ -4,6 +4,7 @@
 // against a trivial net/http handler (32 concurrent clients).
 //
 //	go run ./tools/bench [-duration 3s] [-commands 2000]
+//	go run ./tools/bench -org 10000 [-duration 10s]   (every page at the size of an organisation)
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 type Result struct {
 	Name   string
 	Rate   float64       // operations per second
+	P50    time.Duration // 0 if not measured
 	P99    time.Duration // 0 if not measured
 	Unit   string        // what one operation is
 	Detail string
@@ -30,8 +32,16 @@ func main() {
 	commands := flag.Int("commands", 2000, "commands through the event backbone")
 	domains := flag.Bool("domains", true, "also run the domain benchmarks (cohort, track assignment, …)")
 	only := flag.String("only", "", "run only the domain benchmarks whose name contains this")
+	org := flag.Int("org", 0, "run only the org scenario: an organisation of this many staff, every page and list API")
 	flag.Parse()
 	ctx := context.Background()
+	if *org > 0 {
+		if err := runOrg(ctx, *org, *duration); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, *duration, *commands, *domains, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

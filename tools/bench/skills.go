@@ -7,10 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -140,34 +137,11 @@ func benchSkillsMatrix(ctx context.Context, n int) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
-	// Peak heap during an export, with the collector run often (GOGC=5) so that the figure
-	// is close to the live memory the export holds, not garbage awaiting collection.
 	peak := func(path string) (time.Duration, uint64, error) {
-		old := debug.SetGCPercent(5)
-		defer debug.SetGCPercent(old)
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		base := ms.HeapAlloc
-		var top atomic.Uint64
-		done := make(chan struct{})
-		go func() {
-			var m runtime.MemStats
-			for {
-				select {
-				case <-done:
-					return
-				case <-time.After(2 * time.Millisecond):
-					runtime.ReadMemStats(&m)
-					if m.HeapAlloc > base && m.HeapAlloc-base > top.Load() {
-						top.Store(m.HeapAlloc - base)
-					}
-				}
-			}
-		}()
-		d, _, err := get(path, "", tok.Token)
-		close(done)
-		return d, top.Load(), err
+		return peakHeap(func() (time.Duration, error) {
+			d, _, err := get(path, "", tok.Token)
+			return d, err
+		})
 	}
 	xq, xqPeak, err := peak("/api/v1/reports/skill-matrix?format=xlsx&team=team-0")
 	if err != nil {

@@ -368,7 +368,7 @@ func (m *Main) endSessions(ctx context.Context, actor, person, reason string) er
 	return nil
 }
 
-func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[empty]) (events.PeopleReply, error) {
+func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequest]) (events.PeopleReply, error) {
 	viewer, _, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
 		return events.PeopleReply{}, err
@@ -376,10 +376,33 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[empty]) (events.P
 	if !identity.CanList(&viewer) {
 		return events.PeopleReply{}, errForbidden
 	}
+	q := r.Body
 	m.el.RLock()
 	defer m.el.RUnlock()
-	out := events.PeopleReply{Items: []events.Person{}}
-	for _, p := range m.state.People(func(p *identity.Person) bool { return identity.CanSee(&viewer, p) }) {
+	var page []*identity.Person
+	var info events.PageInfo
+	if identity.CanManage(&viewer) && q.Team == "" && q.Role == "" && !q.Active && q.Matches("") {
+		// Everyone, unfiltered: the page is found in the sorted index, not by a scan.
+		ids, key := m.state.Everyone()
+		var pageIDs []string
+		if pageIDs, info, err = events.PageBy(q.Page, ids, key); err != nil {
+			return events.PeopleReply{}, err
+		}
+		for _, id := range pageIDs {
+			p, _ := m.state.Person(id)
+			page = append(page, p)
+		}
+	} else {
+		people := m.state.People(func(p *identity.Person) bool {
+			return identity.CanSee(&viewer, p) && (q.Team == "" || p.Team == q.Team) && (q.Role == "" || p.Has(q.Role)) &&
+				(!q.Active || p.Active) && q.Matches(p.Name, p.Email)
+		})
+		if page, info, err = events.PageBy(q.Page, people, (*identity.Person).SortKey); err != nil {
+			return events.PeopleReply{}, err
+		}
+	}
+	out := events.PeopleReply{Items: make([]events.Person, 0, len(page)), PageInfo: info}
+	for _, p := range page {
 		out.Items = append(out.Items, p.View())
 	}
 	return out, nil

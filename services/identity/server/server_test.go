@@ -550,3 +550,61 @@ func TestSessionsEndWithThePasswordAndRefreshReuse(t *testing.T) {
 	})
 	_ = hr
 }
+
+// The people list travels a page at a time: following next visits everyone once, in name
+// order, and search and filters narrow the total.
+func TestPeopleListPages(t *testing.T) {
+	f := setup(t)
+	hr := seedHR(t, f)
+	for i := range 130 {
+		team := "even"
+		if i%2 == 1 {
+			team = "odd"
+		}
+		must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpInvite, hr, events.InviteRequest{
+			Email: fmt.Sprintf("p%03d@example.org", i), Name: fmt.Sprintf("Person %03d", 129-i), Track: "security", Team: team, StartDate: "2026-12-01",
+		}))
+	}
+	tests := []struct {
+		name  string
+		req   events.PeopleRequest
+		total int
+	}{
+		{"everyone", events.PeopleRequest{Page: events.Page{Limit: 40}}, 131},
+		{"default limit", events.PeopleRequest{}, 131},
+		{"one team", events.PeopleRequest{Page: events.Page{Limit: 40}, Team: "odd"}, 65},
+		{"search by e-mail", events.PeopleRequest{Page: events.Page{Query: "P01"}}, 10},
+		{"search by name", events.PeopleRequest{Page: events.Page{Query: "person 12"}}, 10},
+		{"role", events.PeopleRequest{Role: events.RoleHR}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, seen, last := tt.req, map[string]bool{}, ""
+			for pages := 0; ; pages++ {
+				list := must[events.PeopleReply](t)(call[events.PeopleReply](t, f, events.OpPeopleList, hr, req))
+				if list.Total != tt.total {
+					t.Fatalf("total %d, want %d", list.Total, tt.total)
+				}
+				for _, p := range list.Items {
+					if seen[p.ID] || p.Name < last {
+						t.Fatalf("%s (%s) repeated or out of order after %s", p.Name, p.ID, last)
+					}
+					seen[p.ID], last = true, p.Name
+				}
+				if list.Next == "" {
+					break
+				}
+				if pages > tt.total {
+					t.Fatal("next never ends")
+				}
+				req.Cursor = list.Next
+			}
+			if len(seen) != tt.total {
+				t.Fatalf("visited %d people, want %d", len(seen), tt.total)
+			}
+		})
+	}
+	if _, err := call[events.PeopleReply](t, f, events.OpPeopleList, hr, events.PeopleRequest{Page: events.Page{Cursor: "bogus"}}); code(err) != events.CodeInvalid {
+		t.Fatalf("bogus cursor: %v", err)
+	}
+}

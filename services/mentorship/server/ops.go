@@ -608,23 +608,32 @@ func (m *Main) opList(ctx context.Context, r rpc.Request[events.MentorshipsReque
 	if err != nil {
 		return events.MentorshipsReply{}, err
 	}
-	out := events.MentorshipsReply{Items: []events.MentorshipView{}}
+	q := r.Body
 	m.el.RLock()
 	defer m.el.RUnlock()
-	for _, p := range m.state.Pairs(func(p *mentorship.Pair) bool {
-		return (r.Body.Hire == "" || p.Hire == r.Body.Hire) && (r.Body.State == "" || p.State == r.Body.State)
-	}) {
-		hire, _ := m.person(p.Hire)
-		if mentorship.CanSee(viewer, p, hire) {
-			out.Items = append(out.Items, m.view(viewer, p, hire))
+	visible := m.state.Pairs(func(p *mentorship.Pair) bool {
+		if (q.Hire != "" && p.Hire != q.Hire) || (q.State != "" && p.State != q.State) ||
+			(q.Involving != "" && p.Hire != q.Involving && p.Mentor != q.Involving) {
+			return false
 		}
+		hire, _ := m.person(p.Hire)
+		return mentorship.CanSee(viewer, p, hire)
+	})
+	page, info, err := events.PageOf(q.Page, visible)
+	if err != nil {
+		return events.MentorshipsReply{}, err
+	}
+	out := events.MentorshipsReply{Items: make([]events.MentorshipView, 0, len(page)), PageInfo: info}
+	for _, p := range page {
+		hire, _ := m.person(p.Hire)
+		out.Items = append(out.Items, m.view(viewer, p, hire))
 	}
 	return out, nil
 }
 
 // opCoverage: HR and admin see every hire with their mentorship and every mentor's load
 // against capacity; a lead sees their team's hires (to find mentors for them).
-func (m *Main) opCoverage(ctx context.Context, r rpc.Request[empty]) (events.CoverageReply, error) {
+func (m *Main) opCoverage(ctx context.Context, r rpc.Request[events.CoverageRequest]) (events.CoverageReply, error) {
 	viewer, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
 		return events.CoverageReply{}, err
@@ -632,32 +641,63 @@ func (m *Main) opCoverage(ctx context.Context, r rpc.Request[empty]) (events.Cov
 	if !viewer.HR() && !viewer.Has(events.RoleLead) {
 		return events.CoverageReply{}, events.Errorf(events.CodeForbidden, "coverage is for HR and leads")
 	}
+	q := r.Body
+	if q.List == "" {
+		q.List = events.CoverageWithout
+	}
+	out := events.CoverageReply{List: q.List, Hires: []events.CoverageHire{}, Mentors: []events.CoverageMentor{}}
 	hires := m.dir.Find(func(p directory.Person) bool {
 		return p.Has(events.RoleHire) && (viewer.HR() || viewer.Leads(toPerson(p)))
 	})
-	out := events.CoverageReply{Hires: []events.CoverageHire{}, Mentors: []events.CoverageMentor{}}
 	m.el.RLock()
 	defer m.el.RUnlock()
+	var rows []events.CoverageHire
 	for _, h := range hires {
 		row := events.CoverageHire{Hire: h.ID, Name: h.Name, Team: h.Team, Track: h.Track, StartDate: h.StartDate, State: "none"}
 		if p, ok := m.state.OpenFor(h.ID); ok {
-			row.Mentorship, row.Mentor, row.MentorName, row.State = p.ID, p.Mentor, m.name(p.Mentor), p.State
+			row.Mentorship, row.Mentor, row.State = p.ID, p.Mentor, p.State
 		}
-		out.Hires = append(out.Hires, row)
+		with := row.State == events.PairActive
+		if with {
+			out.With++
+		} else {
+			out.Without++
+		}
+		if with == (q.List == events.CoverageWith) && q.Matches(row.Name) {
+			rows = append(rows, row)
+		}
 	}
-	if viewer.HR() {
-		m.state.Profiles(func(p *mentorship.Profile) {
-			l := m.state.LoadOf(p.ID)
-			who, _ := m.person(p.ID)
-			out.Mentors = append(out.Mentors, events.CoverageMentor{Mentor: p.ID, Name: who.Name, Team: who.Team, State: p.State,
-				Active: l.Active, Proposed: l.Proposed, Capacity: p.Capacity})
-		})
-		slices.SortFunc(out.Mentors, func(a, b events.CoverageMentor) int {
-			if c := strings.Compare(a.Name, b.Name); c != 0 {
-				return c
+	switch q.List {
+	case events.CoverageWithout, events.CoverageWith:
+		if out.Hires, out.PageInfo, err = events.PageBy(q.Page, rows, func(h events.CoverageHire) string { return h.Name + "\x00" + h.Hire }); err != nil {
+			return events.CoverageReply{}, err
+		}
+		for i := range out.Hires {
+			if out.Hires[i].Mentor != "" {
+				out.Hires[i].MentorName = m.name(out.Hires[i].Mentor)
 			}
-			return strings.Compare(a.Mentor, b.Mentor)
+		}
+	case events.CoverageMentors:
+		if !viewer.HR() {
+			return events.CoverageReply{}, events.Errorf(events.CodeForbidden, "mentor load is for HR")
+		}
+		var mentors []events.CoverageMentor
+		m.state.Profiles(func(p *mentorship.Profile) {
+			who, _ := m.person(p.ID)
+			if q.Matches(who.Name) {
+				l := m.state.LoadOf(p.ID)
+				mentors = append(mentors, events.CoverageMentor{Mentor: p.ID, Name: who.Name, Team: who.Team, State: p.State,
+					Active: l.Active, Proposed: l.Proposed, Capacity: p.Capacity})
+			}
 		})
+		key := func(x events.CoverageMentor) string { return x.Name + "\x00" + x.Mentor }
+		slices.SortFunc(mentors, func(a, b events.CoverageMentor) int { return strings.Compare(key(a), key(b)) })
+		if out.Mentors, out.PageInfo, err = events.PageBy(q.Page, mentors, key); err != nil {
+			return events.CoverageReply{}, err
+		}
+	default:
+		return events.CoverageReply{}, &events.Error{Code: events.CodeInvalid, Message: "list must be without, with or mentors",
+			Fields: map[string]string{"list": "must be without, with or mentors"}}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -425,4 +426,63 @@ func TestEventLogConformance(t *testing.T) {
 			return err
 		},
 	})
+}
+
+// Coverage answers one list a page at a time: hires without an active mentor, hires with
+// one, mentors (HR only); the totals count every hire.
+func TestCoverageListsPage(t *testing.T) {
+	f := setup(t)
+	f.optIn("maya", 2, "networking", "cloud-computing")
+	v := must[events.MentorshipView](t)(f.propose("lee", "ada", "maya", ""))
+	must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipAccept, "maya", events.MentorshipRequest{ID: v.ID}))
+	f.optIn("max", 1, "networking")
+	tests := []struct {
+		who, list string
+		limit     int
+		want      []string // every id listed, in order, over all pages
+		code      string
+	}{
+		{"hr", "", 1, []string{"bob", "eve"}, ""},
+		{"hr", events.CoverageWith, 1, []string{"ada"}, ""},
+		{"hr", events.CoverageMentors, 1, []string{"max", "maya"}, ""},
+		{"lee", events.CoverageWithout, 5, []string{"bob"}, ""},
+		{"lee", events.CoverageMentors, 5, nil, events.CodeForbidden},
+		{"hr", "everyone", 5, nil, events.CodeInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who+" "+tt.list, func(t *testing.T) {
+			req := events.CoverageRequest{Page: events.Page{Limit: tt.limit}, List: tt.list}
+			var got []string
+			for pages := 0; pages < 10; pages++ {
+				cov, err := call[events.CoverageReply](f, events.OpMentorCoverage, tt.who, req)
+				if tt.code != "" {
+					if code(err) != tt.code {
+						t.Fatalf("err %v, want %s", err, tt.code)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(cov.Hires)+len(cov.Mentors) > tt.limit || cov.Total != len(tt.want) {
+					t.Fatalf("page of %d+%d rows, total %d", len(cov.Hires), len(cov.Mentors), cov.Total)
+				}
+				if tt.who == "hr" && (cov.Without != 2 || cov.With != 1) {
+					t.Fatalf("totals: %d without, %d with", cov.Without, cov.With)
+				}
+				for _, h := range cov.Hires {
+					got = append(got, h.Hire)
+				}
+				for _, m := range cov.Mentors {
+					got = append(got, m.Mentor)
+				}
+				if req.Cursor = cov.Next; req.Cursor == "" {
+					break
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("listed %v, want %v", got, tt.want)
+			}
+		})
+	}
 }

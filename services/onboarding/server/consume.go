@@ -29,7 +29,7 @@ func (m *Main) onHired(ctx context.Context, msg *consumer.Msg) error {
 	id := events.PlanID(hire)
 	lead := e.Lead
 	if lead == "" { // no lead named: the team's lead, if it has exactly one
-		if leads := m.dir.Find(func(p directory.Person) bool { return p.Team == e.Team && p.Has(events.RoleLead) }); len(leads) == 1 {
+		if leads := m.dir.TeamFind(e.Team, func(p directory.Person) bool { return p.Has(events.RoleLead) }); len(leads) == 1 {
 			lead = leads[0].ID
 		}
 	}

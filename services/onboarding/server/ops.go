@@ -4,6 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/eventlog"
@@ -65,24 +69,68 @@ func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansReques
 		return events.PlansReply{}, err
 	}
 	f, today := r.Body, m.today()
-	out := events.PlansReply{Items: []events.PlanView{}}
+	// The filtered, sorted plans are found once per state of the plans and day, per
+	// caller and filters; pages are cut from them.
+	version := fmt.Sprintf("%d/%s", m.el.Applied(), today)
+	key := strings.Join([]string{callerKey(c), f.Hire, f.Track, f.Team, strings.ToLower(strings.TrimSpace(f.Query)), strconv.FormatBool(f.OverdueOnly)}, "\x00")
+	l := m.plansLists.Get(version, key, func() plansList { return m.plansList(c, f, today) })
+	page, info, err := events.PageBy(f.Page, l.plans, planKey)
+	if err != nil {
+		return events.PlansReply{}, err
+	}
+	out := events.PlansReply{Items: make([]events.PlanView, 0, len(page)), PageInfo: info, ProblemsTotal: len(l.problems)}
 	m.el.RLock()
 	defer m.el.RUnlock()
-	for _, p := range m.state.Plans(func(p *onboarding.Plan) bool {
-		return onboarding.CanView(c, p) && (f.Hire == "" || p.Hire == f.Hire) && (f.Track == "" || p.Track == f.Track) &&
-			(f.Team == "" || p.Team == f.Team) && (!f.OverdueOnly || p.OverdueCount(today) > 0)
-	}) {
-		v := onboarding.View(c, p, today, m.names, false)
-		if p.Problem != "" {
-			if !c.System && !c.Has(events.RoleHR, events.RoleAdmin) {
-				continue // problems are HR's to solve
-			}
-			out.Problems = append(out.Problems, v)
-			continue
-		}
-		out.Items = append(out.Items, v)
+	// Only the page's plans are turned into views.
+	for _, p := range page {
+		out.Items = append(out.Items, onboarding.View(c, p, today, m.names, false))
+	}
+	for _, p := range l.problems[:min(len(l.problems), events.MaxProblems)] {
+		out.Problems = append(out.Problems, onboarding.View(c, p, today, m.names, false))
 	}
 	return out, nil
+}
+
+// callerKey names what decides which plans and tasks a caller sees.
+func callerKey(c onboarding.Caller) string {
+	return c.ID + "\x00" + strings.Join(c.Roles, ",") + "\x00" + c.Team + "\x00" + strconv.FormatBool(c.System)
+}
+
+func planKey(p *onboarding.Plan) string { return p.StartDate + "\x00" + p.Name + "\x00" + p.ID }
+
+// plansList is the plans a caller sees with some filters, by start date then name, and
+// (for HR) the hires who got no plan.
+type plansList struct{ plans, problems []*onboarding.Plan }
+
+func (m *Main) plansList(c onboarding.Caller, f events.PlansRequest, today string) plansList {
+	hr := c.System || c.Has(events.RoleHR, events.RoleAdmin)
+	keep := func(p *onboarding.Plan) bool {
+		return onboarding.CanView(c, p) && (f.Hire == "" || p.Hire == f.Hire) && (f.Track == "" || p.Track == f.Track) &&
+			(f.Team == "" || p.Team == f.Team) && f.Matches(p.Name) && (!f.OverdueOnly || p.OverdueCount(today) > 0)
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	var found []*onboarding.Plan
+	switch {
+	case f.Hire != "":
+		if p, ok := m.state.Plan(events.PlanID(f.Hire)); ok && keep(p) {
+			found = []*onboarding.Plan{p}
+		}
+	case f.Team != "": // a team's plans: read the team's index only
+		found = m.state.TeamPlans(f.Team, keep)
+	default:
+		found = m.state.Plans(keep)
+	}
+	var l plansList
+	for _, p := range found {
+		switch {
+		case p.Problem == "":
+			l.plans = append(l.plans, p)
+		case hr: // problems are HR's to solve
+			l.problems = append(l.problems, p)
+		}
+	}
+	return l
 }
 
 // visiblePlan returns the view of plan id for c. A plan c may not see answers forbidden
@@ -109,21 +157,52 @@ func (m *Main) opPlanGet(ctx context.Context, r rpc.Request[events.PlanRequest])
 	return m.visiblePlan(c, r.Body.ID)
 }
 
-func (m *Main) opMyTasks(ctx context.Context, r rpc.Request[empty]) (events.QueueReply, error) {
+func (m *Main) opMyTasks(ctx context.Context, r rpc.Request[events.QueueRequest]) (events.QueueReply, error) {
 	c, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
 		return events.QueueReply{}, err
 	}
+	// A queue (IT's and HR's grow with the organisation) is sorted once per state of the
+	// plans and day, per caller; pages are cut from it.
 	today := m.today()
-	out := events.QueueReply{Items: []events.TaskView{}}
+	version := fmt.Sprintf("%d/%s", m.el.Applied(), today)
+	queue := m.queues.Get(version, callerKey(c), func() []queued { return m.queue(c, today) })
+	page, info, err := events.PageBy(r.Body.Page, queue, func(q queued) string { return q.key })
+	if err != nil {
+		return events.QueueReply{}, err
+	}
+	out := events.QueueReply{Items: make([]events.TaskView, 0, len(page)), PageInfo: info}
 	m.el.RLock()
 	defer m.el.RUnlock()
-	for _, it := range m.state.Queue(c, today) {
-		v := onboarding.TaskView(c, it.Plan, it.Task, today, m.names)
-		v.Plan, v.Hire, v.HireName = it.Plan.ID, it.Plan.Hire, it.Plan.Name
+	for _, q := range page {
+		v := onboarding.TaskView(c, q.Plan, q.Task, today, m.names)
+		v.Plan, v.Hire, v.HireName = q.Plan.ID, q.Plan.Hire, q.Plan.Name
 		out.Items = append(out.Items, v)
 	}
 	return out, nil
+}
+
+// queued is a task in someone's queue with its place in the queue's order: overdue first,
+// then due date, hire name, plan, task.
+type queued struct {
+	onboarding.QueueItem
+	key string
+}
+
+func (m *Main) queue(c onboarding.Caller, today string) []queued {
+	m.el.RLock()
+	defer m.el.RUnlock()
+	items := m.state.Queue(c, today)
+	out := make([]queued, len(items))
+	for i, it := range items {
+		late := "1"
+		if it.Task.Overdue(today) {
+			late = "0"
+		}
+		out[i] = queued{it, late + "\x00" + it.Task.Due + "\x00" + it.Plan.Name + "\x00" + it.Plan.ID + "\x00" + it.Task.ID}
+	}
+	slices.SortFunc(out, func(a, b queued) int { return strings.Compare(a.key, b.key) })
+	return out
 }
 
 // change runs one decide-and-commit on a plan under its lock, then announces the plan's

@@ -23,6 +23,7 @@ import (
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/memo"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/onboarding"
@@ -59,6 +60,9 @@ type Main struct {
 
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
+
+	queues     *memo.Cache[[]queued]  // task queues by caller, until the plans change
+	plansLists *memo.Cache[plansList] // plans lists by caller and filters, likewise
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -88,6 +92,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		verify: authn.NewVerifier(cfg.Keys),
 		dir:    directory.New(logger),
 		state:  onboarding.NewState(),
+		queues: memo.New[[]queued](64), plansLists: memo.New[plansList](64),
 	}
 	m.saver = store.NewSaver(m.plans)
 	m.cp = store.NewCheckpoint(db, "ONBOARDING")

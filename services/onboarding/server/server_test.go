@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -747,5 +748,105 @@ func TestMentorshipEndedEndsTheMentorsAccess(t *testing.T) {
 	}
 	if v := f.plan("ada"); v.Mentor != "mo" {
 		t.Errorf("an old pairing ending removed the new mentor: %q", v.Mentor)
+	}
+}
+
+// The plans list travels a page at a time, sorted by start date then name: following next
+// visits every plan once; a lead's pages hold their team only; search narrows by name.
+func TestPlansListPages(t *testing.T) {
+	f := setup(t)
+	for i := range 23 {
+		team := "platform"
+		if i%3 == 0 {
+			team = "network"
+		}
+		f.hire(fmt.Sprintf("h%02d", i), team, "", "operations", -(i % 4))
+	}
+	hr := f.person("hana", "people", events.RoleHR)
+	lead := f.person("lee", "network", events.RoleLead)
+	waitFor(t, "23 plans", func() bool {
+		l := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, hr.caller, events.PlansRequest{}))
+		return l.Total == 23
+	})
+	tests := []struct {
+		name   string
+		caller rpc.Caller
+		req    events.PlansRequest
+		total  int
+	}{
+		{"HR, everyone", hr.caller, events.PlansRequest{Page: events.Page{Limit: 5}}, 23},
+		{"lead, their team", lead.caller, events.PlansRequest{Page: events.Page{Limit: 3}}, 8},
+		{"search", hr.caller, events.PlansRequest{Page: events.Page{Limit: 5, Query: "name h1"}}, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, seen, last := tt.req, map[string]bool{}, ""
+			for pages := 0; ; pages++ {
+				l := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, tt.caller, req))
+				if l.Total != tt.total || len(l.Items) > req.Limit {
+					t.Fatalf("page %d: total %d, %d items", pages, l.Total, len(l.Items))
+				}
+				for _, p := range l.Items {
+					key := p.StartDate + " " + p.HireName
+					if seen[p.ID] || key < last {
+						t.Fatalf("%s repeated or out of order after %s", key, last)
+					}
+					seen[p.ID], last = true, key
+				}
+				if l.Next == "" || pages > tt.total {
+					break
+				}
+				req.Cursor = l.Next
+			}
+			if len(seen) != tt.total {
+				t.Fatalf("visited %d plans, want %d", len(seen), tt.total)
+			}
+		})
+	}
+}
+
+// The IT queue across hires travels a page at a time: following next visits every open
+// IT task once, overdue first.
+func TestQueuePages(t *testing.T) {
+	f := setup(t)
+	for i := range 3 {
+		f.hire(fmt.Sprintf("q%d", i), "platform", "", "infrastructure", -20+i*10)
+	}
+	for i := range 3 {
+		f.plan(fmt.Sprintf("q%d", i))
+	}
+	it := f.person("ivy", "it-ops", events.RoleIT)
+	all := must[events.QueueReply](t)(call[events.QueueReply](f, events.OpMyTasks, it.caller, events.QueueRequest{Page: events.Page{Limit: events.MaxPageRows}}))
+	if all.Total < 8 || all.Next != "" || len(all.Items) != all.Total {
+		t.Fatalf("whole queue: %d of %d, next %q", len(all.Items), all.Total, all.Next)
+	}
+	var got []string
+	req := events.QueueRequest{Page: events.Page{Limit: 3}}
+	for pages := 0; pages <= all.Total; pages++ {
+		q := must[events.QueueReply](t)(call[events.QueueReply](f, events.OpMyTasks, it.caller, req))
+		for _, x := range q.Items {
+			got = append(got, x.ID)
+		}
+		if req.Cursor = q.Next; req.Cursor == "" {
+			break
+		}
+	}
+	var want []string
+	for _, x := range all.Items {
+		want = append(want, x.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("paged %v\nwhole %v", got, want)
+	}
+	if !all.Items[0].Overdue || all.Items[len(all.Items)-1].Overdue {
+		t.Fatal("overdue tasks are not first")
+	}
+	// Completing a task takes it out of the queue at once (the sorted queue is kept only
+	// while the plans do not change).
+	done := all.Items[0].ID
+	must[events.PlanView](t)(call[events.PlanView](f, events.OpTaskComplete, it.caller, events.TaskRequest{ID: done, Evidence: "done"}))
+	after := must[events.QueueReply](t)(call[events.QueueReply](f, events.OpMyTasks, it.caller, events.QueueRequest{Page: events.Page{Limit: events.MaxPageRows}}))
+	if after.Total != all.Total-1 || slices.ContainsFunc(after.Items, func(x events.TaskView) bool { return x.ID == done }) {
+		t.Fatalf("after completing %s: %d of %d tasks", done, after.Total, all.Total)
 	}
 }

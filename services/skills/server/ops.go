@@ -363,9 +363,13 @@ func (m *Main) report(name string) func(context.Context, rpc.Request[events.Skil
 }
 
 func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Time, label string) (events.SkillTable, error) {
-	people := m.dir.Find(func(p directory.Person) bool {
-		return (q.Team == "" || p.Team == q.Team) && (q.Track == "" || p.Track == q.Track)
-	})
+	keep := func(p directory.Person) bool { return q.Track == "" || p.Track == q.Track }
+	var people []directory.Person
+	if q.Team != "" { // a team's report reads the team's index only
+		people = m.dir.TeamFind(q.Team, keep)
+	} else {
+		people = m.dir.Find(keep)
+	}
 	sp := make([]skills.Person, len(people))
 	for i, p := range people {
 		sp[i] = toPerson(p)

@@ -3,11 +3,14 @@ package server
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/idempotency"
 	"onramp.dev/infra/rpc"
@@ -84,11 +87,13 @@ func (m *Main) opModules(ctx context.Context, r rpc.Request[events.ModuleRequest
 	if _, err := m.authenticate(ctx, r.Caller, r.Body.As); err != nil {
 		return events.ModulesReply{}, err
 	}
-	out := events.ModulesReply{Items: []events.ModuleView{}}
-	for _, mod := range m.state.Modules() { // the catalogue never changes: no lock needed
-		out.Items = append(out.Items, training.Public(mod))
-	}
-	return out, nil
+	m.listOnce.Do(func() { // the catalogue never changes: built once, no lock needed
+		m.listed = events.ModulesReply{Items: []events.ModuleView{}}
+		for _, mod := range m.state.Modules() {
+			m.listed.Items = append(m.listed.Items, training.Listed(mod))
+		}
+	})
+	return m.listed, nil
 }
 
 func (m *Main) opModule(ctx context.Context, r rpc.Request[events.ModuleRequest]) (events.ModuleView, error) {
@@ -306,8 +311,7 @@ func (m *Main) opGrant(ctx context.Context, r rpc.Request[events.GrantRequest]) 
 }
 
 // rows lists the learner × module rows of the people admitted, with the modules admitted.
-func (m *Main) rows(people []training.Member, keep func(events.LearnerItem) bool) []events.TrainingRow {
-	today := m.today()
+func (m *Main) rows(people []training.Member, today string, keep func(events.LearnerItem) bool) []events.TrainingRow {
 	out := []events.TrainingRow{}
 	m.el.RLock()
 	defer m.el.RUnlock()
@@ -318,6 +322,8 @@ func (m *Main) rows(people []training.Member, keep func(events.LearnerItem) bool
 			}
 		}
 	}
+	// In the order pages are cut in.
+	slices.SortFunc(out, func(a, b events.TrainingRow) int { return strings.Compare(a.Key(), b.Key()) })
 	return out
 }
 
@@ -333,8 +339,22 @@ func (m *Main) opTeam(ctx context.Context, r rpc.Request[events.TeamRequest]) (e
 	if !c.Manager() && !(c.Has(events.RoleLead) && team == c.Team) {
 		return events.TeamReply{}, events.Errorf(events.CodeForbidden, "leads see only their own team's training")
 	}
-	people := members{m.dir}.Members(func(p training.Member) bool { return p.Team == team })
-	return events.TeamReply{Team: team, Items: m.rows(people, func(events.LearnerItem) bool { return true })}, nil
+	q := r.Body.Page
+	var people []training.Member
+	for _, p := range m.dir.TeamFind(team, func(p directory.Person) bool { return q.Matches(p.Name) }) {
+		people = append(people, member(p))
+	}
+	items, info, err := events.PageBy(q, m.rows(people, m.today(), func(events.LearnerItem) bool { return true }), events.TrainingRow.Key)
+	if err != nil {
+		return events.TeamReply{}, err
+	}
+	return events.TeamReply{Team: team, Items: items, PageInfo: info}, nil
+}
+
+// email is the person's e-mail address as the directory knows it.
+func (m *Main) email(id string) string {
+	p, _ := m.dir.Person(id)
+	return p.Email
 }
 
 func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]) (events.ReportReply, error) {
@@ -346,56 +366,93 @@ func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]
 		return events.ReportReply{}, events.Errorf(events.CodeForbidden, "only HR sees the compliance report")
 	}
 	f := r.Body
+	// The report's rows and per-module counts for these filters are computed once per
+	// state of the training model, the directory and the day; pages are cut from them.
+	today := m.today()
+	version := fmt.Sprintf("%d/%d/%s", m.el.Applied(), m.dir.Applied(), today)
+	key := strings.Join([]string{f.Module, f.Team, f.Track, f.Status, strings.ToLower(strings.TrimSpace(f.Query))}, "\x00")
+	rep := m.reports.Get(version, key, func() report { return m.report(f, today) })
+	out := events.ReportReply{Modules: rep.modules, People: []events.ReportCount{}}
+	if out.Items, out.PageInfo, err = events.PageBy(f.Page, rep.rows, events.TrainingRow.Key); err != nil {
+		return events.ReportReply{}, err
+	}
+	// Per person, for the people on this page: all their rows (contiguous in rep.rows).
+	for i, row := range out.Items {
+		if i > 0 && out.Items[i-1].Person == row.Person {
+			continue
+		}
+		prefix := row.Name + "\x00" + row.Person + "\x00"
+		from := sort.Search(len(rep.rows), func(j int) bool { return rep.rows[j].Key() >= prefix })
+		rc := events.ReportCount{Key: row.Person, Label: row.Name}
+		for _, x := range rep.rows[from:] {
+			if x.Person != row.Person {
+				break
+			}
+			countRow(&rc, x)
+		}
+		if rc.Assigned > 0 {
+			out.People = append(out.People, rc)
+		}
+	}
+	slices.SortFunc(out.People, func(a, b events.ReportCount) int {
+		return cmp.Or(strings.Compare(a.Label, b.Label), strings.Compare(a.Key, b.Key))
+	})
+	return out, nil
+}
+
+// countRow counts an assigned row into rc.
+func countRow(rc *events.ReportCount, row events.TrainingRow) {
+	if !row.Assigned {
+		return
+	}
+	rc.Assigned++
+	switch row.Status {
+	case events.StatusPassed:
+		rc.Passed++
+	case events.StatusOverdue:
+		rc.Overdue++
+	}
+}
+
+// report is the compliance report for one set of filters: every matching row, sorted by
+// TrainingRow.Key, and the counts per module.
+type report struct {
+	rows    []events.TrainingRow
+	modules []events.ReportCount
+}
+
+func (m *Main) report(f events.ReportRequest, today string) report {
 	m.el.RLock()
 	ids := m.state.People()
 	m.el.RUnlock()
 	var people []training.Member
 	dir := members{m.dir}
 	for _, id := range ids {
-		if p, ok := dir.Member(id); ok && p.Active && (f.Team == "" || p.Team == f.Team) && (f.Track == "" || p.Track == f.Track) {
+		if p, ok := dir.Member(id); ok && p.Active && (f.Team == "" || p.Team == f.Team) && (f.Track == "" || p.Track == f.Track) &&
+			(f.Query == "" || f.Matches(p.Name, m.email(p.ID))) {
 			people = append(people, p)
 		}
 	}
-	slices.SortFunc(people, func(a, b training.Member) int {
-		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
-	})
-	out := events.ReportReply{Modules: []events.ReportCount{}, People: []events.ReportCount{}}
-	out.Items = m.rows(people, func(it events.LearnerItem) bool {
+	rep := report{modules: []events.ReportCount{}}
+	rep.rows = m.rows(people, today, func(it events.LearnerItem) bool {
 		return (f.Module == "" || it.Module == f.Module) && (f.Status == "" || it.Status == f.Status)
 	})
-	byModule, byPerson := map[string]*events.ReportCount{}, map[string]*events.ReportCount{}
-	for _, row := range out.Items {
-		if !row.Assigned {
-			continue
+	byModule := map[string]*events.ReportCount{}
+	for _, row := range rep.rows {
+		rc, ok := byModule[row.Module]
+		if !ok {
+			rc = &events.ReportCount{Key: row.Module, Label: row.Title}
+			byModule[row.Module] = rc
 		}
-		for _, k := range []struct {
-			idx        map[string]*events.ReportCount
-			key, label string
-		}{{byModule, row.Module, row.Title}, {byPerson, row.Person, row.Name}} {
-			rc, ok := k.idx[k.key]
-			if !ok {
-				rc = &events.ReportCount{Key: k.key, Label: k.label}
-				k.idx[k.key] = rc
-			}
-			rc.Assigned++
-			switch row.Status {
-			case events.StatusPassed:
-				rc.Passed++
-			case events.StatusOverdue:
-				rc.Overdue++
-			}
-		}
+		countRow(rc, row)
 	}
 	for _, rc := range byModule {
-		out.Modules = append(out.Modules, *rc)
+		if rc.Assigned > 0 {
+			rep.modules = append(rep.modules, *rc)
+		}
 	}
-	for _, rc := range byPerson {
-		out.People = append(out.People, *rc)
-	}
-	byLabel := func(a, b events.ReportCount) int {
+	slices.SortFunc(rep.modules, func(a, b events.ReportCount) int {
 		return cmp.Or(strings.Compare(a.Label, b.Label), strings.Compare(a.Key, b.Key))
-	}
-	slices.SortFunc(out.Modules, byLabel)
-	slices.SortFunc(out.People, byLabel)
-	return out, nil
+	})
+	return rep
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -25,6 +26,7 @@ import (
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/memo"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/training"
@@ -63,6 +65,11 @@ type Main struct {
 
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
+
+	listOnce sync.Once
+	listed   events.ModulesReply // the catalogue as lists show it
+
+	reports *memo.Cache[report] // compliance reports by filters, until the state changes
 }
 
 func init() { training.IsTrack = content.IsTrack }
@@ -95,6 +102,8 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		verify: authn.NewVerifier(cfg.Keys),
 		dir:    directory.New(logger),
 		state:  training.NewState(cfg.Modules),
+		// A few filters' reports, each about a row per learner and module.
+		reports: memo.New[report](8),
 	}
 	m.learners, m.asgs = store.NewSaver(m.learn), store.NewSaver(m.asg)
 	m.cp = store.NewCheckpoint(db, "TRAINING")

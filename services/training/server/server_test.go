@@ -196,6 +196,19 @@ func TestAssignReadFailRetakePass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The catalogue lists titles: no lesson text, no quiz; opening one module has both.
+	list, err := call[events.ModulesReply](f, events.OpModulesList, hire.caller, events.ModuleRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list.Items {
+		if len(m.Lessons) == 0 || m.Lessons[0].Title == "" || m.Lessons[0].HTML != "" || len(m.Quiz.Questions) != 0 {
+			t.Fatalf("listed module %s carries lesson text or quiz (or no lesson titles)", m.ID)
+		}
+	}
+	if view.Lessons[0].HTML == "" || len(view.Quiz.Questions) == 0 {
+		t.Fatal("the opened module lacks its lessons or quiz")
+	}
 	raw, _ := json.Marshal(view)
 	for _, leak := range []string{`"correct"`, `"explanation"`, `"markdown"`} {
 		if strings.Contains(string(raw), leak) {
@@ -245,6 +258,11 @@ func TestAssignReadFailRetakePass(t *testing.T) {
 	if err != nil || it.AttemptsLeft != 1 {
 		t.Fatalf("grant: %+v %v", it, err)
 	}
+	// The report before the pass (kept for the next request with the same filters) …
+	if rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, events.ReportRequest{Module: mod}); err != nil ||
+		len(rep.Modules) != 1 || rep.Modules[0].Assigned != 1 || rep.Modules[0].Passed != 0 {
+		t.Fatalf("report before passing = %+v %v", rep, err)
+	}
 	res, err := call[events.AttemptResult](f, events.OpAttempt, hire.caller, events.AttemptRequest{Module: mod, Answers: answers(m, true)})
 	if err != nil || !res.Passed || res.Score != 100 {
 		t.Fatalf("passing attempt: %+v %v", res, err)
@@ -263,6 +281,7 @@ func TestAssignReadFailRetakePass(t *testing.T) {
 	if err != nil || len(team.Items) != 1 || team.Items[0].Status != events.StatusPassed || team.Items[0].Person != hire.id {
 		t.Fatalf("team = %+v %v", team, err)
 	}
+	// … and after it: the pass changed the state, so the report is computed again.
 	rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, events.ReportRequest{Module: mod})
 	if err != nil || len(rep.Modules) != 1 || rep.Modules[0].Assigned != 1 || rep.Modules[0].Passed != 1 {
 		t.Fatalf("report = %+v %v", rep, err)
@@ -495,9 +514,34 @@ func TestTrackAssignmentInBulk(t *testing.T) {
 		doc, ok, err := store.NewCollection[training.Assignment](f.env.Mongo.Database("training"), "assignments").Get(ctx, a.ID)
 		return err == nil && ok && len(doc.People) == n
 	})
-	rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, events.ReportRequest{Track: "operations"})
-	if err != nil || len(rep.Items) != n {
-		t.Fatalf("report rows = %d (%v)", len(rep.Items), err)
+	// The report answers a page of rows, with the module's count over all of them;
+	// following next visits every learner once.
+	req := events.ReportRequest{Track: "operations", Module: mod}
+	rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, req)
+	if err != nil || rep.Total != n || len(rep.Items) != events.DefaultLimit || len(rep.Modules) != 1 || rep.Modules[0].Assigned != n {
+		t.Fatalf("report: total %d, rows %d, modules %+v (%v)", rep.Total, len(rep.Items), rep.Modules, err)
+	}
+	seen := map[string]bool{}
+	for req.Limit = 700; ; {
+		rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rep.Items {
+			if seen[row.Person] {
+				t.Fatalf("%s twice", row.Person)
+			}
+			seen[row.Person] = true
+		}
+		if len(rep.People) != len(rep.Items) {
+			t.Fatalf("%d people counted for a page of %d rows", len(rep.People), len(rep.Items))
+		}
+		if req.Cursor = rep.Next; req.Cursor == "" {
+			break
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("pages held %d learners, want %d", len(seen), n)
 	}
 }
 
