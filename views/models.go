@@ -98,6 +98,8 @@ type PersonRow struct {
 	// NeedsPassword is true while the person has not set a password yet; they
 	// get a "New set-password link" button.
 	NeedsPassword bool
+	// Self marks the viewer's own row: it has no Disable button.
+	Self bool
 }
 
 // InviteForm is the state of the invite form on the People page.
@@ -150,4 +152,20 @@ type SetPasswordForm struct {
 	Error string
 	// Fields holds per-field error messages keyed "password" and "confirm".
 	Fields map[string]string
+}
+
+// Confirm is the question asked before a destructive action.
+type Confirm struct {
+	// Title is the page heading, for example "Disable Hana Hughes?".
+	Title string
+	// Question says what will happen; Detail, when set, what follows from it.
+	Question, Detail string
+	// Action is the URL the confirmed form posts to.
+	Action string
+	// Fields are the original form's fields (Value: name, Label: value), sent again.
+	Fields []Option
+	// Button is the confirming button's text, for example "Disable".
+	Button string
+	// Cancel is where the Cancel link goes.
+	Cancel string
 }

@@ -12,8 +12,8 @@ import templruntime "github.com/a-h/templ/runtime"
 // <tr data-person-id="..."> per person, and, when v.CanInvite, the invite
 // form (id="invite-form", POST /people) and per-person actions: a POST form to
 // /people/{id}/link ("New set-password link") for people who still need a
-// password, and a POST form to /people/{id}/disable ("Disable") for everyone
-// not yet disabled.
+// password, and a POST form to /people/{id}/disable ("Disable", which asks for
+// confirmation first) for everyone not yet disabled but the viewer.
 //
 // Right after an invite, v.Invited is shown in id="invite-link" with the
 // one-time link. The page is marked hx-history="false" so htmx never copies
@@ -412,7 +412,7 @@ func personRow(r PersonRow, actions bool) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if !isDisabled(r.Status) {
+			if !isDisabled(r.Status) && !r.Self {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -66,6 +66,7 @@ func samplePeople() views.PeopleView {
 			{ID: "p1", Name: "Ada Active", Email: "ada@example.com", Roles: "lead", Team: "Core", Track: "Engineering", StartDate: "2025-01-06", Status: "active"},
 			{ID: "p2", Name: "Ivy Invited", Email: "ivy@example.com", Roles: "hire", Team: "Core", Track: "Engineering", StartDate: "2025-03-03", Status: "invited", NeedsPassword: true},
 			{ID: "p3", Name: "Dan Disabled", Email: "dan@example.com", Roles: "hire", Status: "disabled"},
+			{ID: "p4", Name: "Hana Self", Email: "hana@example.com", Roles: "hr", Status: "active", Self: true},
 		},
 		Form: views.InviteForm{
 			Email: "bad-email", Name: "Zoe", Track: "eng", Team: "New team", Lead: "p1", StartDate: "2025-04-01",
@@ -330,6 +331,7 @@ func TestPeoplePageTable(t *testing.T) {
 		{"p1", "Ada Active", false, true},
 		{"p2", "Ivy Invited", true, true},
 		{"p3", "Dan Disabled", false, false},
+		{"p4", "Hana Self", false, false}, // no Disable on one's own row
 	}
 	for _, tt := range tests {
 		row := doc.Find(`tr[data-person-id="` + tt.id + `"]`)

@@ -419,6 +419,9 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 			return
 		}
 		id := r.PathValue("id")
+		if op == events.OpMentorshipEnd && !m.confirmEnd(w, r, v, id) {
+			return
+		}
 		var req any
 		switch op {
 		case events.OpCheckinLog:
@@ -446,6 +449,24 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 		}
 		http.Redirect(w, r, target, http.StatusSeeOther)
 	}
+}
+
+// confirmEnd asks before a mentorship ends (see confirmed).
+func (m *Main) confirmEnd(w http.ResponseWriter, r *http.Request, v *viewer, id string) bool {
+	if r.PostFormValue("confirm") == "1" {
+		return true
+	}
+	var x events.MentorshipView
+	if err := m.mentorship(r, v, events.OpMentorshipGet, events.MentorshipRequest{ID: id}, &x); err != nil {
+		m.fail(w, r, err)
+		return false
+	}
+	return m.confirmed(w, r, views.Confirm{
+		Title:    "End the mentorship?",
+		Question: "End the mentorship of " + x.HireName + " with " + x.MentorName + "? Check-ins stop; both can then leave feedback.",
+		Detail:   "An ended mentorship cannot be reopened; the hire's lead or HR can propose a new one.",
+		Button:   "End mentorship", Cancel: "/mentorship/pairs/" + url.PathEscape(id),
+	})
 }
 
 func (m *Main) mentorCoverage(w http.ResponseWriter, r *http.Request, v *viewer) (events.CoverageReply, bool) {

@@ -276,9 +276,37 @@ func (m *Main) taskForm(op string) func(w http.ResponseWriter, r *http.Request, 
 			next = "/onboarding/tasks"
 		}
 		req := events.TaskRequest{ID: id, Evidence: r.PostFormValue("evidence"), Reason: r.PostFormValue("reason")}
+		if op == events.OpTaskRemove && !m.confirmRemove(w, r, v, id, next) {
+			return
+		}
 		var p events.PlanView
 		m.taskDone(w, r, v, id, next, m.onboarding(r, v, op, req, &p))
 	}
+}
+
+// confirmRemove asks before a task leaves a plan (see confirmed).
+func (m *Main) confirmRemove(w http.ResponseWriter, r *http.Request, v *viewer, id, next string) bool {
+	if r.PostFormValue("confirm") == "1" {
+		return true
+	}
+	planID, _, _ := strings.Cut(id, ".")
+	var p events.PlanView
+	if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: planID}, &p); err != nil {
+		m.fail(w, r, err)
+		return false
+	}
+	title := "this task"
+	for _, t := range p.Tasks {
+		if t.ID == id {
+			title = "“" + t.Title + "”"
+		}
+	}
+	return m.confirmed(w, r, views.Confirm{
+		Title:    "Remove a task from " + p.HireName + "’s plan?",
+		Question: "Remove " + title + " from " + p.HireName + "’s onboarding plan?",
+		Detail:   "The plan's history keeps a record of the removal. To bring the task back, add it again.",
+		Button:   "Remove task", Cancel: next,
+	})
 }
 
 // taskDone answers a task form: back to next, or the same page again with the message of

@@ -228,6 +228,7 @@ func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, c
 		pv.People = append(pv.People, views.PersonRow{
 			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(p.Roles, ", "), Team: p.Team,
 			Track: trackName(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
+			Self: p.ID == v.ID,
 		})
 		teams[p.Team] = true
 		if p.Active && slices.Contains(p.Roles, events.RoleLead) {
@@ -281,8 +282,26 @@ func (m *Main) issueLink(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
-	_, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: r.PathValue("id"), Reason: r.PostFormValue("reason")})
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	id := r.PathValue("id")
+	if id == v.ID {
+		m.fail(w, r, events.Errorf(events.CodeConflict, "You cannot disable your own account. Ask another HR person or an admin."))
+		return
+	}
+	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpPeopleGet), v.caller(), events.PersonRequest{ID: id})
 	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	if !m.confirmed(w, r, views.Confirm{
+		Title:    "Disable " + who.Name + "?",
+		Question: who.Name + " is signed out everywhere at once and can no longer sign in.",
+		Detail:   "Their onboarding plan, training and skills records stay as they are.",
+		Button:   "Disable " + firstName(who.Name), Cancel: "/people",
+	}) {
+		return
+	}
+	if _, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")}); err != nil {
 		m.fail(w, r, err)
 		return
 	}
