@@ -50,7 +50,7 @@ func TestDestructiveFormsAskFirst(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, action, form, ask string
-		still, gone          func() bool
+		still, gone             func() bool
 	}{
 		{
 			name: "remove task", action: "/onboarding/tasks/" + url.PathEscape(taskID) + "/remove",
