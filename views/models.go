@@ -121,7 +121,11 @@ type Option struct{ Value, Label string }
 
 // Invited is the one-time set-password link shown to HR right after an invite
 // (or after asking for a new link).
-type Invited struct{ Name, Email, Link string }
+type Invited struct {
+	Name, Email, Link string
+	// Warning, when set, says that some of the plan's early tasks are due at once.
+	Warning string
+}
 
 // PeopleView is the People page.
 type PeopleView struct {

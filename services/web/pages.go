@@ -3,14 +3,17 @@ package web
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
 	"onramp.dev/content"
+	onboardingtpl "onramp.dev/content/onboarding"
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
@@ -269,7 +272,39 @@ func (m *Main) invite(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, err)
 		return
 	}
-	m.renderPeople(w, r, v, http.StatusCreated, views.InviteForm{}, &views.Invited{Name: reply.Person.Name, Email: reply.Person.Email, Link: linkURL(r, reply.LinkToken)})
+	m.renderPeople(w, r, v, http.StatusCreated, views.InviteForm{}, &views.Invited{Name: reply.Person.Name, Email: reply.Person.Email,
+		Link: linkURL(r, reply.LinkToken), Warning: lateInviteWarning(reply.Person, time.Now())})
+}
+
+// lateInviteWarning tells HR when a hire's start is so close that some "before day one"
+// tasks of their track would fall before today: the onboarding service dates them today
+// instead, and the people who own them should know they are due at once.
+func lateInviteWarning(p events.Person, now time.Time) string {
+	start, err := time.Parse(events.DateLayout, p.StartDate)
+	if err != nil || p.Track == "" {
+		return ""
+	}
+	templates, err := onboardingtpl.Load()
+	if err != nil {
+		return ""
+	}
+	today := now.UTC().Format(events.DateLayout)
+	if p.StartDate < today {
+		return ""
+	}
+	n := 0
+	for _, t := range templates[p.Track].Tasks {
+		if t.DueDate(start).Format(events.DateLayout) < today {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "The start date is close: one task meant for before day one is due today instead of earlier. Let its owner know."
+	}
+	return fmt.Sprintf("The start date is close: %d tasks meant for before day one are due today instead of earlier. Let their owners (IT, HR, the lead) know.", n)
 }
 
 func (m *Main) issueLink(w http.ResponseWriter, r *http.Request, v *viewer) {
