@@ -140,6 +140,8 @@ type PeopleView struct {
 	Leads []Option
 	// Invited is non-nil right after a successful invite.
 	Invited *Invited
+	// Problem is a refused action's message, shown at the top (id="people-problem").
+	Problem string
 	// CanInvite reports whether the viewer may manage people: it shows the
 	// invite form and the per-person actions (new link, disable).
 	CanInvite bool

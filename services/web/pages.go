@@ -213,12 +213,21 @@ func (m *Main) peoplePage(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, code int, form views.InviteForm, invited *views.Invited) {
+	m.renderPeopleView(w, r, v, code, views.PeopleView{Form: form, Invited: invited})
+}
+
+// renderPeopleProblem shows the people page with a refusal at the top.
+func (m *Main) renderPeopleProblem(w http.ResponseWriter, r *http.Request, v *viewer, code int, problem string) {
+	m.renderPeopleView(w, r, v, code, views.PeopleView{Problem: problem})
+}
+
+func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewer, code int, pv views.PeopleView) {
 	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), nil)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	pv := views.PeopleView{Form: form, Invited: invited, CanInvite: v.has(events.RoleHR, events.RoleAdmin)}
+	pv.CanInvite = v.has(events.RoleHR, events.RoleAdmin)
 	teams := map[string]bool{}
 	for _, p := range list.Items {
 		status := "active"
@@ -319,10 +328,6 @@ func (m *Main) issueLink(w http.ResponseWriter, r *http.Request, v *viewer) {
 func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	id := r.PathValue("id")
-	if id == v.ID {
-		m.fail(w, r, events.Errorf(events.CodeConflict, "You cannot disable your own account. Ask another HR person or an admin."))
-		return
-	}
 	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpPeopleGet), v.caller(), events.PersonRequest{ID: id})
 	if err != nil {
 		m.fail(w, r, err)
@@ -336,7 +341,13 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}) {
 		return
 	}
-	if _, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")}); err != nil {
+	_, err = rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")})
+	if e := (*events.Error)(nil); errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
+		// Identity refuses, for example, disabling oneself: say so on the people page.
+		m.renderPeopleProblem(w, r, v, status(e), who.Name+": "+e.Message+".")
+		return
+	}
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}

@@ -330,7 +330,7 @@ func TestBrowserSessionRules(t *testing.T) {
 		// HR cannot disable herself: a clear refusal, not a bare error.
 		resp := c.do(t, "POST", "/people/demo-hr/disable", "application/x-www-form-urlencoded", "confirm=1")
 		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 409 || !strings.Contains(string(b), "cannot disable your own account") {
+		if resp.StatusCode != 422 || !strings.Contains(string(b), `id="people-problem"`) || !strings.Contains(string(b), "cannot disable yourself") {
 			t.Fatalf("disable oneself: %d\n%s", resp.StatusCode, b)
 		}
 		// The first press only asks: the confirmation page carries the form on.
