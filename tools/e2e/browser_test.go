@@ -45,6 +45,12 @@ func TestMain(m *testing.M) {
 // browser returns a fresh, isolated browser context for the test.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserFor(t, 60*time.Second)
+}
+
+// browserFor is browser with a time limit of d for everything done in it.
+func browserFor(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
 	browserOnce.Do(func() {
 		path := chromiumPath()
 		if path == "" {
@@ -72,7 +78,7 @@ func browser(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+	tctx, tcancel := context.WithTimeout(ctx, d)
 	t.Cleanup(tcancel)
 	return tctx
 }
