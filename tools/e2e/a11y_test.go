@@ -96,7 +96,7 @@ func crawlable(base, u *url.URL) bool {
 // a11yCheck is one page checked for one role, in one colour scheme.
 type a11yCheck struct {
 	role, page, scheme string
-	problems          []string
+	problems           []string
 }
 
 // a11yRole is a demo login, the extra states checked for it (error, empty and confirmation
