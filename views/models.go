@@ -25,6 +25,10 @@ type Page struct {
 	User *User
 	// Flash is an optional one-line notice shown at the top of the page.
 	Flash string
+	// Path is the page's URL path; the header marks the link of its section as current.
+	Path string
+	// Description is the page's meta description; a general one when empty.
+	Description string
 }
 
 // Role names a user may hold.

@@ -128,14 +128,21 @@ func TestLayoutHead(t *testing.T) {
 	if got := text(one(t, doc, "head title")); got != "Home · Onramp" {
 		t.Errorf("title = %q", got)
 	}
-	if got := attr(t, one(t, doc, `head link[rel="stylesheet"]`), "href"); got != "/static/onramp.css" {
+	hashed := regexp.MustCompile(`^/static/[a-z.]+\.[0-9a-f]{10}\.(css|js|svg)$`)
+	if got := attr(t, one(t, doc, `head link[rel="stylesheet"]`), "href"); got != static.Path("onramp.css") || !hashed.MatchString(got) {
 		t.Errorf("stylesheet = %q", got)
+	}
+	if got := attr(t, one(t, doc, `head link[rel="icon"]`), "href"); got != static.Path("favicon.svg") || !hashed.MatchString(got) {
+		t.Errorf("icon = %q", got)
+	}
+	if got := attr(t, one(t, doc, `head meta[name="description"]`), "content"); len(got) < 50 {
+		t.Errorf("meta description = %q", got)
 	}
 	scripts := doc.Find("head script")
 	if scripts.Length() != 2 {
 		t.Fatalf("%d head scripts, want htmx and live.js", scripts.Length())
 	}
-	for i, want := range []string{"/static/htmx.min.js", "/static/live.js"} {
+	for i, want := range []string{static.Path("htmx.min.js"), static.Path("live.js")} {
 		s := scripts.Eq(i)
 		if got := attr(t, s, "src"); got != want {
 			t.Errorf("script %d src = %q, want %q", i, got, want)
@@ -700,5 +707,23 @@ func TestClassesStyled(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The header marks the current section with aria-current and offers Mentorship to all.
+func TestNavMarksTheCurrentSection(t *testing.T) {
+	for _, tc := range []struct{ path, current string }{
+		{"/", "nav-home"},
+		{"/training/modules/backup/quiz", "nav-training"},
+		{"/mentorship/pairs/p1", "nav-mentorship"},
+		{"/people", "nav-people"},
+		{"/onboarding/tasks", "nav-onboarding"},
+	} {
+		_, doc := render(t, views.HomePage(views.Page{User: hr, Path: tc.path}, views.Home{Greeting: "Hi"}))
+		one(t, doc, "#nav-mentorship")
+		cur := doc.Find(`header nav a[aria-current="page"]`)
+		if cur.Length() != 1 || attr(t, cur, "id") != tc.current {
+			t.Errorf("%s: current links %d, first %q; want %s", tc.path, cur.Length(), cur.AttrOr("id", ""), tc.current)
+		}
 	}
 }

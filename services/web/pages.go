@@ -34,7 +34,7 @@ func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c temp
 }
 
 func (m *Main) pageFor(r *http.Request, title string) views.Page {
-	p := views.Page{Title: title}
+	p := views.Page{Title: title, Path: r.URL.Path}
 	if v := viewerFrom(r.Context()); v != nil {
 		p.User = &views.User{ID: v.ID, Name: v.Name, Email: v.Email, Roles: v.Roles}
 	}

@@ -83,3 +83,35 @@ func TestDestructiveFormsAskFirst(t *testing.T) {
 		})
 	}
 }
+
+// Pages link static files by content-hashed names, served gzip-compressed with a one-year
+// cache; /favicon.ico leads to the icon (no 404 on every page).
+func TestStaticFilesHashedCompressedCached(t *testing.T) {
+	p := startPortal(t)
+	c := newClient(p.URL())
+	b, _ := io.ReadAll(c.do(t, "GET", "/login", "", "").Body)
+	page := string(b)
+	var css, icon string
+	for _, pair := range []struct {
+		marker string
+		into   *string
+	}{{`rel="stylesheet" href="`, &css}, {`rel="icon" href="`, &icon}} {
+		_, after, ok := strings.Cut(page, pair.marker)
+		if !ok {
+			t.Fatalf("no %s in the sign-in page", pair.marker)
+		}
+		*pair.into, _, _ = strings.Cut(after, `"`)
+	}
+	resp := c.do(t, "GET", css, "", "", "Accept-Encoding", "gzip")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" ||
+		resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("%s: %d %v", css, resp.StatusCode, resp.Header)
+	}
+	resp = c.do(t, "GET", "/favicon.ico", "", "")
+	if resp.StatusCode != 301 || resp.Header.Get("Location") != icon {
+		t.Fatalf("/favicon.ico: %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), icon)
+	}
+	if resp := c.do(t, "GET", icon, "", ""); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("%s: %d %s", icon, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

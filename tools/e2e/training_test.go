@@ -261,6 +261,8 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		cur := text(t, hire, "#lesson h1")
 		jsClick(t, hire, "next-lesson")
 		trainingWaitText(t, hire, "#lesson h1", func(s string) bool { return s != cur })
+		// "Done" moves focus to the start of the next lesson.
+		poll(t, hire, `document.activeElement === document.querySelector("#lesson h1")`)
 	}
 	// "Done — take the quiz" records the last lesson and opens the quiz.
 	jsClick(t, hire, "take-quiz")
