@@ -306,7 +306,7 @@ func TestHomePage(t *testing.T) {
 	if cards.Eq(3).Find("a").Length() != 0 {
 		t.Error("card without Href has a link")
 	}
-	for _, want := range []string{"Engineering", "Core", "2025-01-06"} {
+	for _, want := range []string{"Engineering", "Core", "Mon 6 Jan 2025"} {
 		if !strings.Contains(text(home.Find("#facts")), want) {
 			t.Errorf("facts %q lack %q", text(home.Find("#facts")), want)
 		}
