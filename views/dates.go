@@ -65,14 +65,15 @@ func relativeDay(s string) string {
 }
 
 // dueText is an open task's due date in words: "due today", "due in 3 days",
-// "1 day overdue"; a done task's is its date.
+// "1 day overdue"; a done task's is its short date ("was due 20 Nov").
 func dueText(due string, done bool) string {
 	n, ok := daysFromToday(due)
 	switch {
 	case !ok:
 		return due
 	case done:
-		return "was due " + dateText(due)
+		t, _, _ := parseWhen(due)
+		return "was due " + t.Format("2 Jan")
 	case n < 0:
 		return plural(-n, "day") + " overdue"
 	}
