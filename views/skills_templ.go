@@ -2439,7 +2439,7 @@ func ImportPage(p Page, v ImportView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 208, "<section id=\"import-page\"><h1>Import a skills framework</h1><p>Upload a CSV or YAML file with the columns code, name, category, min_level, max_level and description. The whole file is imported, or nothing.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 208, "<section id=\"import-page\"><h1>Import a skills framework</h1><p>Upload a CSV or YAML file with the columns <code>code</code>, <code>name</code>, <code>category</code>, <code>min_level</code>, <code>max_level</code> and <code>description</code>. The whole file is imported, or nothing.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

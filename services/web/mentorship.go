@@ -200,7 +200,7 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 		EndReason: x.EndReason, DeclineReason: x.DeclineReason, Score: x.Score, CanRespond: x.CanRespond, CanCheckin: x.CanCheckin,
 		CanEnd: x.CanEnd, CanFeedback: x.CanFeedback}
 	if t, err := time.Parse(time.RFC3339, x.Proposed); err == nil {
-		c.Proposed = t.Format(events.DateLayout)
+		c.Proposed = t.UTC().Format(events.DateLayout)
 	}
 	for _, g := range x.Gaps {
 		c.Gaps = append(c.Gaps, views.MentorGap{Name: g.Name, Level: g.Level, Target: g.Target})
@@ -244,7 +244,7 @@ func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer)
 			// The onboarding service lets an active mentor see the plan: sum it up here.
 			var plan events.PlanView
 			if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: "plan-" + x.Hire}, &plan); err == nil {
-				c.Progress = fmt.Sprintf("Onboarding: %d of %d tasks done (%s)", plan.Progress.Done, plan.Progress.Total, plan.State)
+				c.Progress = fmt.Sprintf("Onboarding: %d of %d tasks done (%s)", plan.Progress.Done, plan.Progress.Total, strings.ToLower(stateName(plan.State)))
 				if plan.Overdue > 0 {
 					c.Progress += fmt.Sprintf(", %d overdue", plan.Overdue)
 				}

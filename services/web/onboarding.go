@@ -252,7 +252,7 @@ func stateName(s string) string {
 // see them). Never an id on the page.
 func (m *Main) planNames(r *http.Request, v *viewer, p events.PlanView) func(string) string {
 	known := map[string]string{
-		p.Hire: p.HireName, v.ID: v.Name, events.System: "Onramp",
+		p.Hire:         p.HireName,
 		events.QueueIT: tpl.OwnerName(events.OwnerIT), events.QueueHR: tpl.OwnerName(events.OwnerHR),
 	}
 	for _, t := range p.Tasks {
@@ -263,6 +263,16 @@ func (m *Main) planNames(r *http.Request, v *viewer, p events.PlanView) func(str
 			known[t.DoneBy] = t.DoneByName
 		}
 	}
+	return m.namer(r, v, known)
+}
+
+// namer names people by id for a page: from known (a cache it fills), else from identity
+// (if the viewer may see the person), else "someone else" — never the id itself.
+func (m *Main) namer(r *http.Request, v *viewer, known map[string]string) func(string) string {
+	if known == nil {
+		known = map[string]string{}
+	}
+	known[v.ID], known[events.System] = v.Name, "Onramp"
 	return func(id string) string {
 		if id == "" {
 			return ""

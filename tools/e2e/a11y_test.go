@@ -50,6 +50,18 @@ const overflow = `(() => {
   return "scrollWidth " + sw + " > " + w + ": " + wide.join(", ");
 })()`
 
+// codesOnPage lists the machine words in the page's visible text: person ids (demo-…),
+// queue codes, raw timestamps and ISO dates, snake_case states.
+const codesOnPage = `(() => {
+  const main = document.querySelector("main").cloneNode(true);
+  main.querySelectorAll("code, pre").forEach(e => e.remove()); // file formats may name their columns
+  document.body.append(main);
+  const text = main.innerText;
+  main.remove();
+  const found = text.match(/\bdemo-[a-z]+\b|\bqueue:[a-z]+|\b\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?\b|\b[a-z]+_[a-z_]+\b/g) || [];
+  return [...new Set(found)].slice(0, 5);
+})()`
+
 // links lists the same-site pages a page links to (not downloads, the API or sign-out).
 const links = `[...document.querySelectorAll("a[href]")].filter(a => !a.hasAttribute("download")).map(a => a.href)`
 
@@ -197,6 +209,14 @@ func TestEveryPageAccessibleAndFitsAPhone(t *testing.T) {
 			for _, v := range vs {
 				failures = append(failures, fmt.Sprintf("%s, %s, %s: %s", role, label, scheme, v))
 			}
+		}
+		// Human words: no ids, queue codes, raw timestamps or dates, or status codes.
+		codes, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](codesOnPage))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range codes {
+			failures = append(failures, fmt.Sprintf("%s, %s: shows a code: %q", role, label, c))
 		}
 		// At 390 px (light): the page fits, and what scrolls can be reached by keyboard.
 		do(t, ctx, chromedp.EmulateViewport(390, 844))
