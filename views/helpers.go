@@ -130,3 +130,31 @@ func peopleColumns(actions bool) string {
 
 // itoa formats an int for an attribute.
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// inSection reports whether the page at path belongs to the header section at href: "/"
+// only itself, others themselves and everything under them.
+func inSection(path, href string) bool {
+	if href == "/" {
+		return path == "/"
+	}
+	return path == href || strings.HasPrefix(path, href+"/")
+}
+
+// currentAttr is aria-current="page" for the header link of the page's section.
+func currentAttr(path, href string) templ.Attributes {
+	if inSection(path, href) {
+		return templ.Attributes{"aria-current": "page"}
+	}
+	return nil
+}
+
+// defaultDescription is the meta description of pages that have none of their own.
+const defaultDescription = "Onramp: onboarding checklists, training with quizzes, skills and mentoring for the people of an IT department."
+
+// description is the page's meta description.
+func description(p Page) string {
+	if p.Description != "" {
+		return p.Description
+	}
+	return defaultDescription
+}

@@ -25,6 +25,10 @@ type Page struct {
 	User *User
 	// Flash is an optional one-line notice shown at the top of the page.
 	Flash string
+	// Path is the page's URL path; the header marks the link of its section as current.
+	Path string
+	// Description is the page's meta description; a general one when empty.
+	Description string
 }
 
 // Role names a user may hold.
@@ -101,6 +105,8 @@ type PersonRow struct {
 	// Protected is true when the viewer may not act on this account (someone with the
 	// hr or admin role, seen by someone who is not an admin): the row has no buttons.
 	Protected bool
+	// Self marks the viewer's own row: it has no Disable button.
+	Self bool
 }
 
 // InviteForm is the state of the invite form on the People page.
@@ -122,7 +128,11 @@ type Option struct{ Value, Label string }
 
 // Invited is the one-time set-password link shown to HR right after an invite
 // (or after asking for a new link).
-type Invited struct{ Name, Email, Link string }
+type Invited struct {
+	Name, Email, Link string
+	// Warning, when set, says that some of the plan's early tasks are due at once.
+	Warning string
+}
 
 // PeopleView is the People page.
 type PeopleView struct {
@@ -140,6 +150,8 @@ type PeopleView struct {
 	Leads []Option
 	// Invited is non-nil right after a successful invite.
 	Invited *Invited
+	// Problem is a refused action's message, shown at the top (id="people-problem").
+	Problem string
 	// CanInvite reports whether the viewer may manage people: it shows the
 	// invite form and the per-person actions (new link, disable).
 	CanInvite bool
@@ -156,4 +168,20 @@ type SetPasswordForm struct {
 	Error string
 	// Fields holds per-field error messages keyed "password" and "confirm".
 	Fields map[string]string
+}
+
+// Confirm is the question asked before a destructive action.
+type Confirm struct {
+	// Title is the page heading, for example "Disable Hana Hughes?".
+	Title string
+	// Question says what will happen; Detail, when set, what follows from it.
+	Question, Detail string
+	// Action is the URL the confirmed form posts to.
+	Action string
+	// Fields are the original form's fields (Value: name, Label: value), sent again.
+	Fields []Option
+	// Button is the confirming button's text, for example "Disable".
+	Button string
+	// Cancel is where the Cancel link goes.
+	Cancel string
 }

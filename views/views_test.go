@@ -66,6 +66,7 @@ func samplePeople() views.PeopleView {
 			{ID: "p1", Name: "Ada Active", Email: "ada@example.com", Roles: "lead", Team: "Core", Track: "Engineering", StartDate: "2025-01-06", Status: "active"},
 			{ID: "p2", Name: "Ivy Invited", Email: "ivy@example.com", Roles: "hire", Team: "Core", Track: "Engineering", StartDate: "2025-03-03", Status: "invited", NeedsPassword: true},
 			{ID: "p3", Name: "Dan Disabled", Email: "dan@example.com", Roles: "hire", Status: "disabled"},
+			{ID: "p4", Name: "Hana Self", Email: "hana@example.com", Roles: "hr", Status: "active", Self: true},
 		},
 		Form: views.InviteForm{
 			Email: "bad-email", Name: "Zoe", Track: "eng", Team: "New team", Lead: "p1", StartDate: "2025-04-01",
@@ -127,14 +128,21 @@ func TestLayoutHead(t *testing.T) {
 	if got := text(one(t, doc, "head title")); got != "Home · Onramp" {
 		t.Errorf("title = %q", got)
 	}
-	if got := attr(t, one(t, doc, `head link[rel="stylesheet"]`), "href"); got != "/static/onramp.css" {
+	hashed := regexp.MustCompile(`^/static/[a-z.]+\.[0-9a-f]{10}\.(css|js|svg)$`)
+	if got := attr(t, one(t, doc, `head link[rel="stylesheet"]`), "href"); got != static.Path("onramp.css") || !hashed.MatchString(got) {
 		t.Errorf("stylesheet = %q", got)
+	}
+	if got := attr(t, one(t, doc, `head link[rel="icon"]`), "href"); got != static.Path("favicon.svg") || !hashed.MatchString(got) {
+		t.Errorf("icon = %q", got)
+	}
+	if got := attr(t, one(t, doc, `head meta[name="description"]`), "content"); len(got) < 50 {
+		t.Errorf("meta description = %q", got)
 	}
 	scripts := doc.Find("head script")
 	if scripts.Length() != 2 {
 		t.Fatalf("%d head scripts, want htmx and live.js", scripts.Length())
 	}
-	for i, want := range []string{"/static/htmx.min.js", "/static/live.js"} {
+	for i, want := range []string{static.Path("htmx.min.js"), static.Path("live.js")} {
 		s := scripts.Eq(i)
 		if got := attr(t, s, "src"); got != want {
 			t.Errorf("script %d src = %q, want %q", i, got, want)
@@ -298,7 +306,7 @@ func TestHomePage(t *testing.T) {
 	if cards.Eq(3).Find("a").Length() != 0 {
 		t.Error("card without Href has a link")
 	}
-	for _, want := range []string{"Engineering", "Core", "2025-01-06"} {
+	for _, want := range []string{"Engineering", "Core", "Mon 6 Jan 2025"} {
 		if !strings.Contains(text(home.Find("#facts")), want) {
 			t.Errorf("facts %q lack %q", text(home.Find("#facts")), want)
 		}
@@ -330,6 +338,7 @@ func TestPeoplePageTable(t *testing.T) {
 		{"p1", "Ada Active", false, true},
 		{"p2", "Ivy Invited", true, true},
 		{"p3", "Dan Disabled", false, false},
+		{"p4", "Hana Self", false, false}, // no Disable on one's own row
 	}
 	for _, tt := range tests {
 		row := doc.Find(`tr[data-person-id="` + tt.id + `"]`)
@@ -698,5 +707,23 @@ func TestClassesStyled(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The header marks the current section with aria-current and offers Mentorship to all.
+func TestNavMarksTheCurrentSection(t *testing.T) {
+	for _, tc := range []struct{ path, current string }{
+		{"/", "nav-home"},
+		{"/training/modules/backup/quiz", "nav-training"},
+		{"/mentorship/pairs/p1", "nav-mentorship"},
+		{"/people", "nav-people"},
+		{"/onboarding/tasks", "nav-onboarding"},
+	} {
+		_, doc := render(t, views.HomePage(views.Page{User: hr, Path: tc.path}, views.Home{Greeting: "Hi"}))
+		one(t, doc, "#nav-mentorship")
+		cur := doc.Find(`header nav a[aria-current="page"]`)
+		if cur.Length() != 1 || attr(t, cur, "id") != tc.current {
+			t.Errorf("%s: current links %d, first %q; want %s", tc.path, cur.Length(), cur.AttrOr("id", ""), tc.current)
+		}
 	}
 }

@@ -395,6 +395,8 @@ func taskFrom(t events.PlanTask) Task {
 type Hired struct {
 	Hire, Name, Team, Lead, Track, StartDate string
 	Source                                   string // the hired event's id
+	// Invited is the day of the hired event (DateLayout); empty: the template's dates stand.
+	Invited string
 }
 
 // Assignee resolves a task owner to who does it on a plan: the hire, their lead, the IT
@@ -435,11 +437,22 @@ func DecideCreate(h Hired, templates map[string]tpl.Template) (events.Payload, e
 	for _, task := range t.Tasks {
 		e.Tasks = append(e.Tasks, events.PlanTask{
 			ID: task.ID, Title: task.Title, Description: task.Description, Section: task.Section, Owner: task.Owner,
-			Assignee: Assignee(task.Owner, h.Hire, h.Lead, ""), Due: task.DueDate(start).Format(events.DateLayout),
+			Assignee: Assignee(task.Owner, h.Hire, h.Lead, ""), Due: notBeforeInvite(task.DueDate(start).Format(events.DateLayout), h),
 			NeedsEvidence: task.NeedsEvidence,
 		})
 	}
 	return e, nil
+}
+
+// notBeforeInvite moves a due date that falls before the invite to the invite's day, so a
+// hire invited close to their start date does not begin with overdue "before day one"
+// tasks. A hire entered after they started (invited after the start date) keeps the
+// template's dates: their plan is a record of what was due.
+func notBeforeInvite(due string, h Hired) string {
+	if h.Invited != "" && h.Invited <= h.StartDate && due < h.Invited {
+		return h.Invited
+	}
+	return due
 }
 
 // Caller is who asks: a person (from their verified token) or the system itself.

@@ -41,6 +41,42 @@ func apply(t *testing.T, s *State, actor string, p events.Payload, seq uint64) {
 	}
 }
 
+// "Before day one" tasks are never due before the invite: a hire invited close to their
+// start date begins with none overdue. Someone entered after their start keeps the dates.
+func TestDecideCreateDatesNothingBeforeTheInvite(t *testing.T) {
+	for _, tc := range []struct {
+		name, invited string
+		due           map[string]string
+	}{
+		{"invited early", "2026-11-01", map[string]string{"order-laptop": "2026-11-23", "starter-paperwork": "2026-11-20", "hr-induction": "2026-12-01"}},
+		{"invited late", "2026-11-24", map[string]string{"order-laptop": "2026-11-24", "starter-paperwork": "2026-11-24", "choose-mentor": "2026-11-25", "hr-induction": "2026-12-01"}},
+		{"invited on day one", "2026-12-01", map[string]string{"order-laptop": "2026-12-01", "starter-paperwork": "2026-12-01", "hr-induction": "2026-12-01"}},
+		{"entered after the start", "2026-12-10", map[string]string{"order-laptop": "2026-11-23", "starter-paperwork": "2026-11-20"}},
+		{"no invite day", "", map[string]string{"order-laptop": "2026-11-23"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			payload, err := DecideCreate(Hired{Hire: "ada", Name: "Ada", Team: "platform", Lead: "lee", Track: "infrastructure",
+				StartDate: "2026-12-01", Source: "h1", Invited: tc.invited}, templates)
+			if err != nil {
+				t.Fatal(err)
+			}
+			created := payload.(events.PlanCreated)
+			got := map[string]string{}
+			for _, task := range created.Tasks {
+				got[task.ID] = task.Due
+				if tc.invited != "" && tc.invited <= created.StartDate && task.Due < tc.invited {
+					t.Errorf("%s due %s, before the invite on %s", task.ID, task.Due, tc.invited)
+				}
+			}
+			for id, want := range tc.due {
+				if got[id] != want {
+					t.Errorf("%s due %s, want %s", id, got[id], want)
+				}
+			}
+		})
+	}
+}
+
 func TestDecideCreateResolvesOwnersAndDates(t *testing.T) {
 	_, p := state(t)
 	if p.TemplateVersion != templates["infrastructure"].Version || len(p.Tasks) != len(templates["infrastructure"].Tasks) {

@@ -209,7 +209,7 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 		EndReason: x.EndReason, DeclineReason: x.DeclineReason, Score: x.Score, CanRespond: x.CanRespond, CanCheckin: x.CanCheckin,
 		CanEnd: x.CanEnd, CanFeedback: x.CanFeedback}
 	if t, err := time.Parse(time.RFC3339, x.Proposed); err == nil {
-		c.Proposed = t.Format(events.DateLayout)
+		c.Proposed = t.UTC().Format(events.DateLayout)
 	}
 	for _, g := range x.Gaps {
 		c.Gaps = append(c.Gaps, views.MentorGap{Name: g.Name, Level: g.Level, Target: g.Target})
@@ -254,7 +254,7 @@ func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer)
 			// The onboarding service lets an active mentor see the plan: sum it up here.
 			var plan events.PlanView
 			if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: "plan-" + x.Hire}, &plan); err == nil {
-				c.Progress = fmt.Sprintf("Onboarding: %d of %d tasks done (%s)", plan.Progress.Done, plan.Progress.Total, plan.State)
+				c.Progress = fmt.Sprintf("Onboarding: %d of %d tasks done (%s)", plan.Progress.Done, plan.Progress.Total, strings.ToLower(stateName(plan.State)))
 				if plan.Overdue > 0 {
 					c.Progress += fmt.Sprintf(", %d overdue", plan.Overdue)
 				}
@@ -430,6 +430,9 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 			return
 		}
 		id := r.PathValue("id")
+		if op == events.OpMentorshipEnd && !m.confirmEnd(w, r, v, id) {
+			return
+		}
 		var req any
 		switch op {
 		case events.OpCheckinLog:
@@ -457,6 +460,24 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 		}
 		http.Redirect(w, r, target, http.StatusSeeOther)
 	}
+}
+
+// confirmEnd asks before a mentorship ends (see confirmed).
+func (m *Main) confirmEnd(w http.ResponseWriter, r *http.Request, v *viewer, id string) bool {
+	if r.PostFormValue("confirm") == "1" {
+		return true
+	}
+	var x events.MentorshipView
+	if err := m.mentorship(r, v, events.OpMentorshipGet, events.MentorshipRequest{ID: id}, &x); err != nil {
+		m.fail(w, r, err)
+		return false
+	}
+	return m.confirmed(w, r, views.Confirm{
+		Title:    "End the mentorship?",
+		Question: "End the mentorship of " + x.HireName + " with " + x.MentorName + "? Check-ins stop; both can then leave feedback.",
+		Detail:   "An ended mentorship cannot be reopened; the hire's lead or HR can propose a new one.",
+		Button:   "End mentorship", Cancel: "/mentorship/pairs/" + url.PathEscape(id),
+	})
 }
 
 // coverageList fetches one page of a coverage list.

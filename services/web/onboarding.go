@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	tpl "onramp.dev/content/onboarding"
 	"onramp.dev/events"
@@ -216,15 +218,19 @@ func (m *Main) renderPlan(w http.ResponseWriter, r *http.Request, v *viewer, id,
 		}
 		pv.Owners = append(pv.Owners, views.Option{Value: o, Label: tpl.OwnerName(o)})
 	}
+	if p.CanManage {
+		pv.Filter = views.PlanFilter{Owner: r.URL.Query().Get("owner"), Show: r.URL.Query().Get("show")}
+	}
+	names := m.planNames(r, v, p)
 	for _, s := range tpl.Sections {
 		sec := views.OnboardingSection{ID: s.ID, Name: s.Name}
 		tasks := slices.Clone(p.Tasks)
 		slices.SortStableFunc(tasks, func(a, b events.TaskView) int { return strings.Compare(a.Due, b.Due) })
 		for _, t := range tasks {
-			if t.Section != s.ID {
+			if t.Section != s.ID || !pv.Filter.Keeps(t.Owner, t.Done, t.Overdue) {
 				continue
 			}
-			tv := taskRow(t)
+			tv := taskRow(t, names)
 			if t.ID == errTask {
 				tv.Error = taskErr
 			}
@@ -234,9 +240,13 @@ func (m *Main) renderPlan(w http.ResponseWriter, r *http.Request, v *viewer, id,
 			pv.Sections = append(pv.Sections, sec)
 		}
 	}
+	titles := map[string]string{}
+	for _, t := range p.Tasks {
+		titles[t.ID], titles[t.Key] = t.Title, t.Title
+	}
 	for i := len(p.History) - 1; i >= 0; i-- { // newest first
 		h := p.History[i]
-		pv.History = append(pv.History, views.OnboardingEvent{Time: h.Time, Who: h.Actor, What: historyWhat(h), Detail: h.Detail})
+		pv.History = append(pv.History, views.OnboardingEvent{Time: h.Time, Who: names(h.Actor), What: historyWhat(h, titles, names), Detail: historyDetail(h)})
 	}
 	m.render(w, r, code, views.OnboardingPlanPage(m.pageFor(r, heading), pv))
 }
@@ -246,29 +256,107 @@ func stateName(s string) string {
 		events.PlanComplete: "Complete", events.PlanProblem: "Problem"}[s]
 }
 
-func historyWhat(h events.HistoryEntry) string {
-	what := strings.ReplaceAll(strings.TrimPrefix(h.Type, "onboarding."), ".", " ")
+// planNames names the people and queues a plan mentions: from the plan itself (the hire,
+// assignees, who did what), then identity for anyone else (their name, if the viewer may
+// see them). Never an id on the page.
+func (m *Main) planNames(r *http.Request, v *viewer, p events.PlanView) func(string) string {
+	known := map[string]string{
+		p.Hire:         p.HireName,
+		events.QueueIT: tpl.OwnerName(events.OwnerIT), events.QueueHR: tpl.OwnerName(events.OwnerHR),
+	}
+	for _, t := range p.Tasks {
+		if t.AssigneeName != "" {
+			known[t.Assignee] = t.AssigneeName
+		}
+		if t.DoneByName != "" {
+			known[t.DoneBy] = t.DoneByName
+		}
+	}
+	return m.namer(r, v, known)
+}
+
+// namer names people by id for a page: from known (a cache it fills), else from identity
+// (if the viewer may see the person), else "someone else" — never the id itself.
+func (m *Main) namer(r *http.Request, v *viewer, known map[string]string) func(string) string {
+	if known == nil {
+		known = map[string]string{}
+	}
+	known[v.ID], known[events.System] = v.Name, "Onramp"
+	return func(id string) string {
+		if id == "" {
+			return ""
+		}
+		if n, ok := known[id]; ok {
+			return n
+		}
+		n := "someone else"
+		if who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpPeopleGet), v.caller(), events.PersonRequest{ID: id}); err == nil && who.Name != "" {
+			n = who.Name
+		}
+		known[id] = n
+		return n
+	}
+}
+
+// historyWords are the plan events in words, after the actor's name.
+var historyWords = map[string]string{
+	"onboarding.plan.created": "created the plan", "onboarding.plan.rejected": "could not create the plan",
+	"onboarding.plan.completed": "completed the plan", "onboarding.task.completed": "completed",
+	"onboarding.task.reopened": "reopened", "onboarding.task.added": "added", "onboarding.task.removed": "removed",
+	"onboarding.task.changed": "changed", "onboarding.task.overdue": "marked as overdue",
+	"onboarding.task.reassigned": "gave the mentor's tasks to the new mentor",
+}
+
+func historyWhat(h events.HistoryEntry, titles map[string]string, names func(string) string) string {
+	what, ok := historyWords[h.Type]
+	if !ok {
+		what = strings.ReplaceAll(strings.TrimPrefix(h.Type, "onboarding."), ".", " ")
+		what = strings.ReplaceAll(what, "_", " ")
+	}
 	if h.Task != "" {
-		what += " " + h.Task
+		what += " “" + cmp.Or(titles[h.Task], "a task") + "”"
 	}
 	if h.OnBehalfOf != "" {
-		what += " on behalf of " + h.OnBehalfOf
+		what += " on behalf of " + names(h.OnBehalfOf)
 	}
 	return what
 }
 
-func taskRow(t events.TaskView) views.OnboardingTask {
+// isoDay finds calendar days in a history detail, to write them as people read them.
+var isoDay = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+
+// historyDetail is the entry's detail (a reason, a change) with days in words; an added
+// task's detail repeats its title and owner code, so it is left out.
+func historyDetail(h events.HistoryEntry) string {
+	if h.Type == "onboarding.task.added" {
+		return ""
+	}
+	return isoDay.ReplaceAllStringFunc(h.Detail, func(d string) string {
+		t, err := time.Parse(events.DateLayout, d)
+		if err != nil {
+			return d
+		}
+		return t.Format("2 Jan 2006")
+	})
+}
+
+func taskRow(t events.TaskView, names func(string) string) views.OnboardingTask {
 	row := views.OnboardingTask{
 		ID: t.ID, Title: t.Title, Description: t.Description, Owner: tpl.OwnerName(t.Owner), OwnerID: t.Owner, Due: t.Due, Done: t.Done,
 		Evidence: t.Evidence, Overdue: t.Overdue, NeedsEvidence: t.NeedsEvidence, CanComplete: t.CanComplete,
 	}
 	if !t.CanComplete {
-		row.Waiting = "Waiting on " + cmp.Or(t.AssigneeName, tpl.OwnerName(t.Owner))
+		row.Waiting = "Waiting on " + cmp.Or(t.AssigneeName, names(t.Assignee), tpl.OwnerName(t.Owner))
 	}
 	if t.Done {
-		row.DoneNote = "Done by " + cmp.Or(t.DoneByName, t.DoneBy)
+		row.DoneNote = "Done by " + cmp.Or(t.DoneByName, names(t.DoneBy))
 		if t.OnBehalfOf != "" {
-			row.DoneNote += " on behalf of " + t.OnBehalfOf
+			row.DoneNote += " on behalf of " + names(t.OnBehalfOf)
+		}
+		if d := t.DoneAt; d != "" {
+			if at, err := time.Parse(time.RFC3339, d); err == nil {
+				row.DoneNote += " on " + at.UTC().Format("2 Jan 2006")
+			}
 		}
 	}
 	return row
@@ -285,9 +373,37 @@ func (m *Main) taskForm(op string) func(w http.ResponseWriter, r *http.Request, 
 			next = "/onboarding/tasks"
 		}
 		req := events.TaskRequest{ID: id, Evidence: r.PostFormValue("evidence"), Reason: r.PostFormValue("reason")}
+		if op == events.OpTaskRemove && !m.confirmRemove(w, r, v, id, next) {
+			return
+		}
 		var p events.PlanView
 		m.taskDone(w, r, v, id, next, m.onboarding(r, v, op, req, &p))
 	}
+}
+
+// confirmRemove asks before a task leaves a plan (see confirmed).
+func (m *Main) confirmRemove(w http.ResponseWriter, r *http.Request, v *viewer, id, next string) bool {
+	if r.PostFormValue("confirm") == "1" {
+		return true
+	}
+	planID, _, _ := strings.Cut(id, ".")
+	var p events.PlanView
+	if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: planID}, &p); err != nil {
+		m.fail(w, r, err)
+		return false
+	}
+	title := "this task"
+	for _, t := range p.Tasks {
+		if t.ID == id {
+			title = "“" + t.Title + "”"
+		}
+	}
+	return m.confirmed(w, r, views.Confirm{
+		Title:    "Remove a task from " + p.HireName + "’s plan?",
+		Question: "Remove " + title + " from " + p.HireName + "’s onboarding plan?",
+		Detail:   "The plan's history keeps a record of the removal. To bring the task back, add it again.",
+		Button:   "Remove task", Cancel: next,
+	})
 }
 
 // taskDone answers a task form: back to next, or the same page again with the message of
@@ -375,8 +491,11 @@ func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, 
 	if r.Method == http.MethodGet {
 		mt.Self = selfURL(r)
 	}
+	names := func(id string) string {
+		return map[string]string{events.QueueIT: tpl.OwnerName(events.OwnerIT), events.QueueHR: tpl.OwnerName(events.OwnerHR), v.ID: v.Name}[id]
+	}
 	for _, t := range q.Items {
-		row := taskRow(t)
+		row := taskRow(t, names)
 		row.Hire = t.HireName
 		if t.Hire == v.ID {
 			row.PlanHref = "/onboarding"

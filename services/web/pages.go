@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
 	"onramp.dev/content"
+	onboardingtpl "onramp.dev/content/onboarding"
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
@@ -33,7 +36,7 @@ func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c temp
 }
 
 func (m *Main) pageFor(r *http.Request, title string) views.Page {
-	p := views.Page{Title: title}
+	p := views.Page{Title: title, Path: r.URL.Path}
 	if v := viewerFrom(r.Context()); v != nil {
 		p.User = &views.User{ID: v.ID, Name: v.Name, Email: v.Email, Roles: v.Roles}
 	}
@@ -219,6 +222,15 @@ func (m *Main) peoplePage(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, code int, form views.InviteForm, invited *views.Invited) {
+	m.renderPeopleView(w, r, v, code, views.PeopleView{Form: form, Invited: invited})
+}
+
+// renderPeopleProblem shows the people page with a refusal at the top.
+func (m *Main) renderPeopleProblem(w http.ResponseWriter, r *http.Request, v *viewer, code int, problem string) {
+	m.renderPeopleView(w, r, v, code, views.PeopleView{Problem: problem})
+}
+
+func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewer, code int, pv views.PeopleView) {
 	page, err := listPage(r)
 	if err != nil {
 		m.fail(w, r, err)
@@ -229,8 +241,8 @@ func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, c
 		m.fail(w, r, err)
 		return
 	}
-	pv := views.PeopleView{Form: form, Invited: invited, CanInvite: v.has(events.RoleHR, events.RoleAdmin),
-		Query: page.Query, Pager: pagerFor(r, list.PageInfo, len(list.Items))}
+	pv.CanInvite = v.has(events.RoleHR, events.RoleAdmin)
+	pv.Query, pv.Pager = page.Query, pagerFor(r, list.PageInfo, len(list.Items))
 	for _, p := range list.Items {
 		status := "active"
 		switch {
@@ -244,6 +256,7 @@ func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, c
 			Track: trackName(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
 			// Display only: identity refuses the action itself (identity.CanManagePerson).
 			Protected: !v.has(events.RoleAdmin) && slices.ContainsFunc(p.Roles, func(r string) bool { return r == events.RoleHR || r == events.RoleAdmin }),
+			Self:      p.ID == v.ID,
 		})
 	}
 	if pv.CanInvite {
@@ -293,7 +306,39 @@ func (m *Main) invite(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, err)
 		return
 	}
-	m.renderPeople(w, r, v, http.StatusCreated, views.InviteForm{}, &views.Invited{Name: reply.Person.Name, Email: reply.Person.Email, Link: linkURL(r, reply.LinkToken)})
+	m.renderPeople(w, r, v, http.StatusCreated, views.InviteForm{}, &views.Invited{Name: reply.Person.Name, Email: reply.Person.Email,
+		Link: linkURL(r, reply.LinkToken), Warning: lateInviteWarning(reply.Person, time.Now())})
+}
+
+// lateInviteWarning tells HR when a hire's start is so close that some "before day one"
+// tasks of their track would fall before today: the onboarding service dates them today
+// instead, and the people who own them should know they are due at once.
+func lateInviteWarning(p events.Person, now time.Time) string {
+	start, err := time.Parse(events.DateLayout, p.StartDate)
+	if err != nil || p.Track == "" {
+		return ""
+	}
+	templates, err := onboardingtpl.Load()
+	if err != nil {
+		return ""
+	}
+	today := now.UTC().Format(events.DateLayout)
+	if p.StartDate < today {
+		return ""
+	}
+	n := 0
+	for _, t := range templates[p.Track].Tasks {
+		if t.DueDate(start).Format(events.DateLayout) < today {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "The start date is close: one task meant for before day one is due today instead of earlier. Let its owner know."
+	}
+	return fmt.Sprintf("The start date is close: %d tasks meant for before day one are due today instead of earlier. Let their owners (IT, HR, the lead) know.", n)
 }
 
 func (m *Main) issueLink(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -306,7 +351,27 @@ func (m *Main) issueLink(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
-	_, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: r.PathValue("id"), Reason: r.PostFormValue("reason")})
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	id := r.PathValue("id")
+	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpPeopleGet), v.caller(), events.PersonRequest{ID: id})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	if !m.confirmed(w, r, views.Confirm{
+		Title:    "Disable " + who.Name + "?",
+		Question: who.Name + " is signed out everywhere at once and can no longer sign in.",
+		Detail:   "Their onboarding plan, training and skills records stay as they are.",
+		Button:   "Disable " + firstName(who.Name), Cancel: "/people",
+	}) {
+		return
+	}
+	_, err = rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")})
+	if e := (*events.Error)(nil); errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
+		// Identity refuses, for example, disabling oneself: say so on the people page.
+		m.renderPeopleProblem(w, r, v, status(e), who.Name+": "+e.Message+".")
+		return
+	}
 	if err != nil {
 		m.fail(w, r, err)
 		return

@@ -278,6 +278,7 @@ func (m *Main) renderSkills(w http.ResponseWriter, r *http.Request, v *viewer, p
 	for _, s := range cat.Items {
 		sv.Skills = append(sv.Skills, views.Option{Value: s.ID, Label: s.Name + " (" + strconv.Itoa(s.MinLevel) + "–" + strconv.Itoa(s.MaxLevel) + ")"})
 	}
+	names := m.namer(r, v, map[string]string{rec.Person: rec.Name})
 	for _, it := range rec.Items {
 		row := views.SkillRow{Skill: it.Skill, Name: it.Name, Level: it.Level, Source: it.Source}
 		if it.Target != nil {
@@ -287,7 +288,7 @@ func (m *Main) renderSkills(w http.ResponseWriter, r *http.Request, v *viewer, p
 			row.Claimed = *it.Claimed
 		}
 		for _, h := range it.History {
-			row.History = append(row.History, views.SkillHistoryRow{Time: h.Time, Actor: h.Actor, Source: h.Source, Level: h.Level, Note: h.Note, Module: h.Module})
+			row.History = append(row.History, views.SkillHistoryRow{Time: h.Time, Actor: names(h.Actor), Source: h.Source, Level: h.Level, Note: h.Note, Module: h.Module})
 		}
 		sv.Items = append(sv.Items, row)
 	}
@@ -495,6 +496,17 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	for j, row := range t.Rows {
 		if len(row) > 0 && slices.Contains(t.Flags, row[0]) {
 			rv.Flagged[j] = true
+		}
+	}
+	// On screen, people are named, not identified: the id column stays in the downloads.
+	if i := slices.Index(t.Keys, "person"); i >= 0 && i < len(t.Columns) {
+		rv.Columns = slices.Delete(slices.Clone(t.Columns), i, i+1)
+		rv.Rows = make([][]string, len(t.Rows))
+		for j, row := range t.Rows {
+			rv.Rows[j] = row
+			if i < len(row) {
+				rv.Rows[j] = slices.Delete(slices.Clone(row), i, i+1)
+			}
 		}
 	}
 	rv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works

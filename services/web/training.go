@@ -373,6 +373,22 @@ func (m *Main) quizSubmit(w http.ResponseWriter, r *http.Request, v *viewer) {
 			answers[q.ID] = a
 		}
 	}
+	if missing := len(mod.Quiz.Questions) - len(answers); missing > 0 && r.PostFormValue("anyway") != "1" {
+		// Hold the submission back before it spends an attempt: the form comes back with
+		// the answers given, the blank questions marked and a "Submit anyway" button.
+		prog, err := trainingCall[events.ProgressView](r, m, v, events.OpProgress, events.ModuleRequest{ID: id})
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		q := quizView(mod, prog, answers)
+		q.Unanswered = missing
+		for i := range q.Questions {
+			q.Questions[i].Unanswered = len(answers[q.Questions[i].ID]) == 0
+		}
+		m.render(w, r, http.StatusUnprocessableEntity, views.TrainingQuizPage(m.pageFor(r, "Quiz: "+mod.Title), q))
+		return
+	}
 	_, err = trainingCall[events.AttemptResult](r, m, v, events.OpAttempt, events.AttemptRequest{Module: id, Answers: answers})
 	var e *events.Error
 	if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {

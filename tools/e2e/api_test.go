@@ -327,7 +327,22 @@ func TestBrowserSessionRules(t *testing.T) {
 		if resp := m.do(t, "GET", "/", "", ""); resp.StatusCode != 200 {
 			t.Fatalf("mentor home: %d", resp.StatusCode)
 		}
-		if resp := c.do(t, "POST", "/people/demo-mentor/disable", "application/x-www-form-urlencoded", "reason=left"); resp.StatusCode != 303 {
+		// HR cannot disable herself: a clear refusal, not a bare error.
+		resp := c.do(t, "POST", "/people/demo-hr/disable", "application/x-www-form-urlencoded", "confirm=1")
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 422 || !strings.Contains(string(b), `id="people-problem"`) || !strings.Contains(string(b), "cannot disable yourself") {
+			t.Fatalf("disable oneself: %d\n%s", resp.StatusCode, b)
+		}
+		// The first press only asks: the confirmation page carries the form on.
+		resp = c.do(t, "POST", "/people/demo-mentor/disable", "application/x-www-form-urlencoded", "reason=left")
+		b, _ = io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `id="confirm-form"`) || !strings.Contains(string(b), `name="reason" value="left"`) {
+			t.Fatalf("disable without confirm: %d\n%s", resp.StatusCode, b)
+		}
+		if resp := m.do(t, "GET", "/", "", ""); resp.StatusCode != 200 {
+			t.Fatalf("mentor home after an unconfirmed disable: %d", resp.StatusCode)
+		}
+		if resp := c.do(t, "POST", "/people/demo-mentor/disable", "application/x-www-form-urlencoded", "reason=left&confirm=1"); resp.StatusCode != 303 {
 			t.Fatalf("disable: %d", resp.StatusCode)
 		}
 		if resp := m.do(t, "GET", "/", "", ""); resp.StatusCode != 303 {

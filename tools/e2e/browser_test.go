@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"onramp.dev/events"
 )
 
 // One headless Chromium for the whole test binary; each test gets its own browser
@@ -43,6 +45,12 @@ func TestMain(m *testing.M) {
 // browser returns a fresh, isolated browser context for the test.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserFor(t, 60*time.Second)
+}
+
+// browserFor is browser with a time limit of d for everything done in it.
+func browserFor(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
 	browserOnce.Do(func() {
 		path := chromiumPath()
 		if path == "" {
@@ -70,7 +78,7 @@ func browser(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+	tctx, tcancel := context.WithTimeout(ctx, d)
 	t.Cleanup(tcancel)
 	return tctx
 }
@@ -138,6 +146,29 @@ func TestBrowserInviteJourney(t *testing.T) {
 	}
 	if !strings.Contains(text(t, hr, "#people"), "Grace Hopper") {
 		t.Fatal("the new hire is not in the people table")
+	}
+	// A week before the start, tasks meant for up to two weeks earlier are due today, not
+	// overdue, and HR is told so.
+	if w := text(t, hr, "#invite-warning"); !strings.Contains(w, "due today") {
+		t.Fatalf("invite warning = %q", w)
+	}
+	api := newClient(base)
+	hrTok := token(t, api, "hr@demo.onramp")
+	var grace *events.PlanView
+	for i := range 50 {
+		plans := decodeJSON[events.PlansReply](t, api.do(t, "GET", "/api/v1/onboarding/plans", "", "", bearer(hrTok)...))
+		for _, pl := range plans.Items {
+			if pl.HireName == "Grace Hopper" {
+				grace = &pl
+			}
+		}
+		if grace != nil || i == 49 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if grace == nil || grace.Overdue != 0 {
+		t.Fatalf("the late hire's plan: %+v", grace)
 	}
 
 	hire := browser(t)

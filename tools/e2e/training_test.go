@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -259,6 +261,8 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		cur := text(t, hire, "#lesson h1")
 		jsClick(t, hire, "next-lesson")
 		trainingWaitText(t, hire, "#lesson h1", func(s string) bool { return s != cur })
+		// "Done" moves focus to the start of the next lesson.
+		poll(t, hire, `document.activeElement === document.querySelector("#lesson h1")`)
 	}
 	// "Done — take the quiz" records the last lesson and opens the quiz.
 	jsClick(t, hire, "take-quiz")
@@ -269,18 +273,61 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		t.Fatalf("progress %d of %d after reading every lesson", read, total)
 	}
 
+	// Answers are ticked through their labels, as a person does.
+	tick := func(answers map[string][]string, only func(q string) bool) int {
+		t.Helper()
+		n := 0
+		for q, cs := range answers {
+			if !only(q) {
+				continue
+			}
+			for _, c := range cs {
+				do(t, hire, chromedp.Click(chromedp.CSS(fmt.Sprintf(`label[for="q-%s-%s"]`, q, c))))
+				n++
+			}
+		}
+		return n
+	}
+	checked := func() int {
+		t.Helper()
+		n, err := chromedp.Run(hire, chromedp.Evaluate[int](`document.querySelectorAll("#quiz-form input:checked").length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 	answer := func(answers map[string][]string) {
 		t.Helper()
 		do(t, hire, chromedp.WaitVisible(chromedp.ID("quiz-form")))
-		for q, cs := range answers {
-			for _, c := range cs {
-				jsClick(t, hire, "q-"+q+"-"+c)
-			}
+		if n := tick(answers, func(string) bool { return true }); checked() != n {
+			t.Fatalf("%d answers ticked through their labels, %d boxes checked", n, checked())
 		}
 		do(t, hire, chromedp.Click(chromedp.ID("submit-quiz")), chromedp.WaitVisible(chromedp.ID("result-outcome")))
 	}
-	do(t, hire, chromedp.Click(chromedp.ID("take-quiz")))
-	answer(quizAnswers(t, journeyModule, false))
+	do(t, hire, chromedp.Click(chromedp.ID("take-quiz")), chromedp.WaitVisible(chromedp.ID("quiz-form")))
+
+	// Leaving a question blank holds the submission back: a warning, the answers kept, no
+	// attempt spent; answering the last question then submits.
+	wrong := quizAnswers(t, journeyModule, false)
+	var blank string
+	for q := range wrong {
+		blank = q
+		break
+	}
+	attemptsBefore := text(t, hire, "#quiz-attempts-left")
+	n := tick(wrong, func(q string) bool { return q != blank })
+	do(t, hire, chromedp.Click(chromedp.ID("submit-quiz")), chromedp.WaitVisible(chromedp.ID("quiz-unanswered")))
+	if got := text(t, hire, "#quiz-attempts-left"); got != attemptsBefore {
+		t.Fatalf("attempts left %s after the held-back submission, %s before", got, attemptsBefore)
+	}
+	if got := checked(); got != n {
+		t.Fatalf("%d answers kept after the warning, want %d", got, n)
+	}
+	if got, err := chromedp.Run(hire, chromedp.Evaluate[string](`[...document.querySelectorAll("fieldset[data-unanswered]")].map(f => f.dataset.question).join()`)); err != nil || got != blank {
+		t.Fatalf("questions marked unanswered: %q (%v), want %q", got, err, blank)
+	}
+	tick(wrong, func(q string) bool { return q == blank })
+	do(t, hire, chromedp.Click(chromedp.ID("submit-quiz")), chromedp.WaitVisible(chromedp.ID("result-outcome")))
 	if got := text(t, hire, "#result-outcome"); !strings.Contains(got, "Not passed") {
 		t.Fatalf("first result = %q", got)
 	}
@@ -322,4 +369,55 @@ func trainingWaitText(t *testing.T, ctx context.Context, sel string, ok func(str
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s: text not as expected within 15s", sel)
+}
+
+// Without JavaScript too, a quiz with blank questions comes back with a warning and the
+// answers kept, and spends no attempt until "Submit anyway".
+func TestQuizHoldsBackBlankAnswers(t *testing.T) {
+	p := startPortal(t)
+	hire := newClient(p.URL())
+	login(t, hire, "hire@demo.onramp")
+	const module = "phishing-and-social-engineering"
+	quiz := "/training/modules/" + module + "/quiz"
+	left := func() string {
+		t.Helper()
+		b, _ := io.ReadAll(hire.do(t, "GET", quiz, "", "").Body)
+		_, after, ok := strings.Cut(string(b), `id="quiz-attempts-left">`)
+		if !ok {
+			t.Fatalf("no attempts on the quiz page:\n%s", b)
+		}
+		n, _, _ := strings.Cut(after, "<")
+		return n
+	}
+	answers := quizAnswers(t, module, true)
+	var q, c string
+	for q = range answers {
+		c = answers[q][0]
+		break
+	}
+	before := left()
+	form := url.Values{q: {c}}
+	resp := hire.do(t, "POST", quiz, "application/x-www-form-urlencoded", form.Encode())
+	b, _ := io.ReadAll(resp.Body)
+	page := string(b)
+	if resp.StatusCode != 422 || !strings.Contains(page, `id="quiz-unanswered"`) || !strings.Contains(page, `id="submit-anyway"`) {
+		t.Fatalf("blank answers: %d\n%s", resp.StatusCode, page)
+	}
+	if !strings.Contains(page, fmt.Sprintf(`id="q-%s-%s" name="%s" value="%s" checked`, q, c, q, c)) {
+		t.Fatalf("the given answer was not kept:\n%s", page)
+	}
+	if got := strings.Count(page, `data-unanswered="true"`); got != len(answers)-1 {
+		t.Fatalf("%d questions marked unanswered, want %d", got, len(answers)-1)
+	}
+	if got := left(); got != before {
+		t.Fatalf("attempts left %s after the warning, %s before", got, before)
+	}
+	form.Set("anyway", "1")
+	if resp := hire.do(t, "POST", quiz, "application/x-www-form-urlencoded", form.Encode()); resp.StatusCode != 303 {
+		t.Fatalf("submit anyway: %d", resp.StatusCode)
+	}
+	b4, _ := strconv.Atoi(before)
+	if got := left(); got != strconv.Itoa(b4-1) {
+		t.Fatalf("attempts left %s after submitting anyway, want %d", got, b4-1)
+	}
 }

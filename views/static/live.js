@@ -35,6 +35,21 @@
     });
   }
 
+  // After htmx replaces the page (a boosted link, a form's answer or redirect), focus moves
+  // to what a person needs next: the message if there is one, else the page's heading,
+  // as a full page load would let a screen reader start there. Live refreshes of a part
+  // of the page never move focus.
+  function focusPage(ev) {
+    var target = ev.detail && ev.detail.target;
+    if (!target || (target !== document.body && target.id !== "main")) return;
+    var el = document.querySelector("main [role=alert], #flash, main [role=status]") ||
+      document.querySelector("main h1") || document.getElementById("main");
+    if (!el) return;
+    if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
+    el.focus();
+  }
+
+  document.addEventListener("htmx:afterSettle", focusPage);
   document.addEventListener("DOMContentLoaded", connect);
   document.addEventListener("htmx:afterSettle", connect);
   document.addEventListener("htmx:historyRestore", connect);

@@ -35,6 +35,7 @@ func (m *Main) onHired(ctx context.Context, msg *consumer.Msg) error {
 	}
 	payload, err := onboarding.DecideCreate(onboarding.Hired{
 		Hire: hire, Name: e.Name, Team: e.Team, Lead: lead, Track: e.Track, StartDate: e.StartDate, Source: msg.Env.ID,
+		Invited: onboarding.Today(msg.Env.Time),
 	}, m.cfg.Templates)
 	if err != nil {
 		return err

@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"io"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// Removing a task and ending a mentorship take two steps without JavaScript: the first
+// POST answers with a confirmation page that changes nothing, the second (confirm=1) acts.
+func TestDestructiveFormsAskFirst(t *testing.T) {
+	p := startPortal(t)
+	api := newClient(p.URL())
+	leadTok := token(t, api, "lead@demo.onramp")
+	lead := newClient(p.URL())
+	login(t, lead, "lead@demo.onramp")
+
+	planTasks := func() map[string]bool {
+		resp := api.do(t, "GET", "/api/v1/onboarding/plans/"+demoPlan, "", "", bearer(leadTok)...)
+		ids := map[string]bool{}
+		for _, x := range decodeJSON[apiPlan](t, resp).Tasks {
+			ids[x.ID] = true
+		}
+		return ids
+	}
+	var pairID string
+	{
+		resp := api.do(t, "GET", "/api/v1/mentorships", "", "", bearer(leadTok)...)
+		for _, m := range decodeJSON[struct {
+			Items []struct{ ID, State string }
+		}](t, resp).Items {
+			if m.State == "active" {
+				pairID = m.ID
+			}
+		}
+		if pairID == "" {
+			t.Fatal("no active mentorship in the demo")
+		}
+	}
+	var taskID string
+	for id := range planTasks() {
+		taskID = id
+		break
+	}
+	endState := func() string {
+		resp := api.do(t, "GET", "/api/v1/mentorships/"+pairID, "", "", bearer(leadTok)...)
+		return decodeJSON[struct{ State string }](t, resp).State
+	}
+
+	for _, tc := range []struct {
+		name, action, form, ask string
+		still, gone             func() bool
+	}{
+		{
+			name: "remove task", action: "/onboarding/tasks/" + url.PathEscape(taskID) + "/remove",
+			form: "next=" + url.QueryEscape("/onboarding/plans/"+demoPlan), ask: "Remove task",
+			still: func() bool { return planTasks()[taskID] }, gone: func() bool { return !planTasks()[taskID] },
+		},
+		{
+			name: "end mentorship", action: "/mentorship/pairs/" + url.PathEscape(pairID) + "/end",
+			form: "reason=" + url.QueryEscape("moving teams"), ask: "End mentorship",
+			still: func() bool { return endState() == "active" }, gone: func() bool { return endState() == "ended" },
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := lead.do(t, "POST", tc.action, "application/x-www-form-urlencoded", tc.form)
+			b, _ := io.ReadAll(resp.Body)
+			page := string(b)
+			if resp.StatusCode != 200 || !strings.Contains(page, `id="confirm-form"`) || !strings.Contains(page, tc.ask) ||
+				!strings.Contains(page, `name="confirm" value="1"`) {
+				t.Fatalf("first POST: %d\n%s", resp.StatusCode, page)
+			}
+			if !tc.still() {
+				t.Fatal("the first POST already acted")
+			}
+			if resp := lead.do(t, "POST", tc.action, "application/x-www-form-urlencoded", tc.form+"&confirm=1"); resp.StatusCode != 303 {
+				t.Fatalf("confirmed POST: %d", resp.StatusCode)
+			}
+			if !tc.gone() {
+				t.Fatal("the confirmed POST did not act")
+			}
+		})
+	}
+}
+
+// Pages link static files by content-hashed names, served gzip-compressed with a one-year
+// cache; /favicon.ico leads to the icon (no 404 on every page).
+func TestStaticFilesHashedCompressedCached(t *testing.T) {
+	p := startPortal(t)
+	c := newClient(p.URL())
+	b, _ := io.ReadAll(c.do(t, "GET", "/login", "", "").Body)
+	page := string(b)
+	var css, icon string
+	for _, pair := range []struct {
+		marker string
+		into   *string
+	}{{`rel="stylesheet" href="`, &css}, {`rel="icon" href="`, &icon}} {
+		_, after, ok := strings.Cut(page, pair.marker)
+		if !ok {
+			t.Fatalf("no %s in the sign-in page", pair.marker)
+		}
+		*pair.into, _, _ = strings.Cut(after, `"`)
+	}
+	resp := c.do(t, "GET", css, "", "", "Accept-Encoding", "gzip")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" ||
+		resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("%s: %d %v", css, resp.StatusCode, resp.Header)
+	}
+	resp = c.do(t, "GET", "/favicon.ico", "", "")
+	if resp.StatusCode != 301 || resp.Header.Get("Location") != icon {
+		t.Fatalf("/favicon.ico: %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), icon)
+	}
+	if resp := c.do(t, "GET", icon, "", ""); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("%s: %d %s", icon, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

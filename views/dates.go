@@ -1,0 +1,95 @@
+package views
+
+import (
+	"fmt"
+	"time"
+)
+
+// now is the clock the relative phrases ("in 3 days") are measured against.
+var now = time.Now
+
+// dateLayout is how the services write calendar days.
+const dateLayout = "2006-01-02"
+
+// parseWhen reads a calendar day (2026-12-03) or a moment (RFC 3339).
+func parseWhen(s string) (t time.Time, withTime, ok bool) {
+	if t, err := time.Parse(dateLayout, s); err == nil {
+		return t, false, true
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), true, true
+	}
+	return time.Time{}, false, false
+}
+
+// dateText is a day or moment as people read it (en-GB): "Thu 3 Dec 2026", and for a
+// moment "Thu 3 Dec 2026, 14:05 UTC". Anything else comes back unchanged.
+func dateText(s string) string {
+	t, withTime, ok := parseWhen(s)
+	switch {
+	case !ok:
+		return s
+	case withTime:
+		return t.Format("Mon 2 Jan 2006, 15:04") + " UTC"
+	}
+	return t.Format("Mon 2 Jan 2006")
+}
+
+// daysFromToday is the number of calendar days from today (UTC, as due dates are kept) to s.
+func daysFromToday(s string) (int, bool) {
+	t, _, ok := parseWhen(s)
+	if !ok {
+		return 0, false
+	}
+	today, _ := time.Parse(dateLayout, now().UTC().Format(dateLayout))
+	day, _ := time.Parse(dateLayout, t.Format(dateLayout))
+	return int(day.Sub(today).Hours() / 24), true
+}
+
+// relativeDay is "today", "tomorrow", "yesterday", "in 3 days" or "3 days ago".
+func relativeDay(s string) string {
+	n, ok := daysFromToday(s)
+	switch {
+	case !ok:
+		return ""
+	case n == 0:
+		return "today"
+	case n == 1:
+		return "tomorrow"
+	case n == -1:
+		return "yesterday"
+	case n > 1:
+		return fmt.Sprintf("in %d days", n)
+	}
+	return fmt.Sprintf("%d days ago", -n)
+}
+
+// dueText is an open task's due date in words: "due today", "due in 3 days",
+// "1 day overdue"; a done task's is its short date ("was due 20 Nov").
+func dueText(due string, done bool) string {
+	n, ok := daysFromToday(due)
+	switch {
+	case !ok:
+		return due
+	case done:
+		t, _, _ := parseWhen(due)
+		return "was due " + t.Format("2 Jan")
+	case n < 0:
+		return plural(-n, "day") + " overdue"
+	}
+	return "due " + relativeDay(due)
+}
+
+// dueOverdue reports whether an open task's due date has passed.
+func dueOverdue(due string, done bool) bool {
+	n, ok := daysFromToday(due)
+	return ok && !done && n < 0
+}
+
+// plural is "1 day", "3 days".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
