@@ -153,7 +153,7 @@ func TestHRCannotTakeOverAnAdminThroughTheForms(t *testing.T) {
 		t.Errorf("HR sees actions on the admin's row: %s", row)
 	}
 	for _, action := range []string{"link", "disable"} {
-		resp := hr.do(t, "POST", "/people/demo-admin/"+action, "application/x-www-form-urlencoded", "reason=x")
+		resp := hr.do(t, "POST", "/people/demo-admin/"+action, "application/x-www-form-urlencoded", "reason=x&confirm=1") // past the confirmation step
 		b := string(body(t, resp.Body))
 		if resp.StatusCode != 403 || strings.Contains(b, "set-password?token=") {
 			t.Errorf("HR POST /people/demo-admin/%s: %d", action, resp.StatusCode)
