@@ -166,15 +166,21 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 	}
 	r := s.recipient(env.Subject)
 	keys := []string{PersonDoc + r.ID}
+	var notified events.Notified
+	if env.Type == (events.Notified{}).EventType() {
+		if err := env.Payload(&notified); err != nil {
+			return nil, err
+		}
+		if notified.Mail != nil {
+			keys = append(keys, MailDoc+notified.Mail.ID) // named again on a second apply too
+		}
+	}
 	if seq <= r.Seq {
 		return keys, nil
 	}
 	switch env.Type {
 	case events.Notified{}.EventType():
-		var e events.Notified
-		if err := env.Payload(&e); err != nil {
-			return nil, err
-		}
+		e := notified
 		if !r.fired[e.Key] {
 			r.fired[e.Key] = true
 			r.Fired = append(r.Fired, e.Key)
@@ -192,7 +198,6 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 				}
 				s.mails[ml.ID] = m
 			}
-			keys = append(keys, MailDoc+ml.ID)
 		}
 	case events.NotificationsRead{}.EventType():
 		var e events.NotificationsRead

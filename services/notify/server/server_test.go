@@ -128,6 +128,14 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
+	f := stack(t)
+	f.m = f.start(f.env.NATS, time.Minute)
+	return f
+}
+
+// stack starts the engines and the mail server, but no service.
+func stack(t *testing.T) *fixture {
+	t.Helper()
 	f := &fixture{t: t, env: devstacktest.Start(t), ms: startMailServer(t), zone: time.UTC}
 	f.pub, f.key, _ = ed25519.GenerateKey(rand.Reader)
 	f.setNow(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) // a Monday
@@ -139,7 +147,6 @@ func setup(t *testing.T) *fixture {
 	if err := bus.EnsureStreams(context.Background(), js); err != nil {
 		t.Fatal(err)
 	}
-	f.m = f.start(f.env.NATS, time.Minute)
 	return f
 }
 
@@ -353,8 +360,7 @@ func TestRefusedAddressIsRecordedOnThePerson(t *testing.T) {
 // (its NATS connection drops: no record, no ack), then starts a new one: the message
 // arrives exactly once.
 func TestCrashMidSendLosesNoMail(t *testing.T) {
-	f := setup(t)
-	_ = f.m.Close() // this test runs its own instances
+	f := stack(t)
 	hold := make(chan chan error)
 	f.ms.mu.Lock()
 	f.ms.hold = hold
