@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -20,7 +21,7 @@ import (
 // A topic is "<domain>.<entity>" (every record) or "<domain>.<entity>.<id>" (one record),
 // and covers the NATS subjects onramp.<topic>.>.
 
-var topicPattern = regexp.MustCompile(`^(onboarding|training|skills|mentorship)\.[a-z_]+(\.[A-Za-z0-9_-]{1,128})?$`)
+var topicPattern = regexp.MustCompile(`^(onboarding|training|skills|mentorship|notify)\.[a-z_]+(\.[A-Za-z0-9_-]{1,128})?$`)
 
 const maxTopics = 16
 
@@ -28,7 +29,7 @@ type change struct {
 	Topic string `json:"topic"`
 }
 
-func (m *Main) live(w http.ResponseWriter, r *http.Request, _ *viewer) {
+func (m *Main) live(w http.ResponseWriter, r *http.Request, v *viewer) {
 	topics := r.URL.Query()["topic"]
 	if len(topics) == 0 || len(topics) > maxTopics {
 		http.Error(w, fmt.Sprintf("ask for 1 to %d topics", maxTopics), http.StatusBadRequest)
@@ -37,6 +38,12 @@ func (m *Main) live(w http.ResponseWriter, r *http.Request, _ *viewer) {
 	for _, t := range topics {
 		if !topicPattern.MatchString(t) {
 			http.Error(w, "unknown topic "+t, http.StatusBadRequest)
+			return
+		}
+		// Notifications are private: only one's own record, so nobody learns when
+		// someone else is told something.
+		if strings.HasPrefix(t, "notify.") && t != "notify.person."+v.ID {
+			http.Error(w, "not your topic "+t, http.StatusForbidden)
 			return
 		}
 	}
