@@ -39,7 +39,7 @@ type Config struct {
 	// SMTPURL overrides ONRAMP_SMTP_URL (tests point it at their own mail server); with
 	// neither, mail is kept in the process's mailbox and each subject is logged.
 	SMTPURL string
-	Logger   *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Portal is a running Onramp.
