@@ -5,15 +5,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"errors"
-	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"net"
 	"net/mail"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,88 +23,8 @@ import (
 	"onramp.dev/infra/devstack/devstacktest"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/notify"
+	"onramp.dev/services/notify/smtptest"
 )
-
-// --- a real SMTP server in the test process (github.com/emersion/go-smtp) ---
-
-type received struct {
-	From string
-	To   []string
-	Data []byte
-}
-
-// mailServer accepts mail on a loopback port. Addresses starting with "bounce" are refused
-// with 550; while hold is set, DATA waits for a release (the test decides its answer).
-type mailServer struct {
-	addr string
-	mu   sync.Mutex
-	got  []received
-	hold chan chan error // DATA announces itself here and waits for its answer
-}
-
-func startMailServer(t *testing.T) *mailServer {
-	t.Helper()
-	ms := &mailServer{}
-	s := smtp.NewServer(ms)
-	s.Domain = "localhost"
-	s.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms.addr = ln.Addr().String()
-	go func() { _ = s.Serve(ln) }()
-	t.Cleanup(func() { _ = s.Close() })
-	return ms
-}
-
-func (ms *mailServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{ms: ms}, nil }
-
-func (ms *mailServer) messages() []received {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	return append([]received(nil), ms.got...)
-}
-
-type session struct {
-	ms  *mailServer
-	cur received
-}
-
-func (s *session) Reset()        { s.cur = received{} }
-func (s *session) Logout() error { return nil }
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	s.cur.From = from
-	return nil
-}
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if strings.HasPrefix(to, "bounce") {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox here"}
-	}
-	s.cur.To = append(s.cur.To, to)
-	return nil
-}
-func (s *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.ms.mu.Lock()
-	hold := s.ms.hold
-	s.ms.mu.Unlock()
-	if hold != nil {
-		answer := make(chan error)
-		hold <- answer
-		if err := <-answer; err != nil {
-			return err
-		}
-	}
-	s.cur.Data = b
-	s.ms.mu.Lock()
-	s.ms.got = append(s.ms.got, s.cur)
-	s.ms.mu.Unlock()
-	return nil
-}
 
 // --- the fixture: the notify service on a real embedded stack ---
 
@@ -118,7 +32,7 @@ type fixture struct {
 	t    *testing.T
 	env  *devstacktest.Env
 	js   jetstream.JetStream
-	ms   *mailServer
+	ms   *smtptest.Server
 	m    *Main
 	pub  ed25519.PublicKey
 	key  ed25519.PrivateKey
@@ -136,7 +50,7 @@ func setup(t *testing.T) *fixture {
 // stack starts the engines and the mail server, but no service.
 func stack(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, env: devstacktest.Start(t), ms: startMailServer(t), zone: time.UTC}
+	f := &fixture{t: t, env: devstacktest.Start(t), ms: smtptest.Start(t), zone: time.UTC}
 	f.pub, f.key, _ = ed25519.GenerateKey(rand.Reader)
 	f.setNow(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) // a Monday
 	js, err := jetstream.New(f.env.NATS)
@@ -153,7 +67,7 @@ func stack(t *testing.T) *fixture {
 func (f *fixture) setNow(t time.Time) { f.now.Store(&t) }
 
 func (f *fixture) config(ackWait time.Duration) Config {
-	sc, err := ParseSMTPURL("smtp://" + f.ms.addr + "/?tls=none")
+	sc, err := ParseSMTPURL(f.ms.URL())
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -233,45 +147,14 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 }
 
 // mailsTo returns the messages the server accepted for addr, parsed.
-func (f *fixture) mailsTo(addr string) []*mail.Message {
-	var out []*mail.Message
-	for _, r := range f.ms.messages() {
-		for _, to := range r.To {
-			if to == addr {
-				msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
-				if err != nil {
-					f.t.Fatal(err)
-				}
-				out = append(out, msg)
-			}
-		}
-	}
-	return out
-}
+func (f *fixture) mailsTo(addr string) []*mail.Message { return f.ms.To(addr) }
 
 // parts returns the text/plain and text/html bodies of a multipart/alternative message.
 func parts(t *testing.T, msg *mail.Message) (text, html string) {
 	t.Helper()
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/alternative" {
-		t.Fatalf("Content-Type %q, want multipart/alternative", msg.Header.Get("Content-Type"))
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(p) // multipart decodes quoted-printable parts
-		switch ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); ct {
-		case "text/plain":
-			text = string(b)
-		case "text/html":
-			html = string(b)
-		}
+	text, html, err := smtptest.Parts(msg)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return text, html
 }
@@ -351,8 +234,8 @@ func TestRefusedAddressIsRecordedOnThePerson(t *testing.T) {
 		n, _ := bus.LastSeq(context.Background(), f.js, "DEADLETTER", events.DeadLetterPrefix+".notify-sender")
 		return n > 0
 	})
-	if len(f.ms.messages()) != 0 {
-		t.Errorf("the server accepted %d messages", len(f.ms.messages()))
+	if len(f.ms.Messages()) != 0 {
+		t.Errorf("the server accepted %d messages", len(f.ms.Messages()))
 	}
 }
 
@@ -361,10 +244,7 @@ func TestRefusedAddressIsRecordedOnThePerson(t *testing.T) {
 // arrives exactly once.
 func TestCrashMidSendLosesNoMail(t *testing.T) {
 	f := stack(t)
-	hold := make(chan chan error)
-	f.ms.mu.Lock()
-	f.ms.hold = hold
-	f.ms.mu.Unlock()
+	hold := f.ms.Hold()
 
 	nc1, err := f.env.Stack.Connect()
 	if err != nil {
@@ -395,9 +275,7 @@ func TestCrashMidSendLosesNoMail(t *testing.T) {
 	nc1.Close()
 	answer <- &smtp.SMTPError{Code: 421, Message: "connection lost"}
 	_ = first.Close()
-	f.ms.mu.Lock()
-	f.ms.hold = nil
-	f.ms.mu.Unlock()
+	f.ms.Release()
 
 	nc2, err := f.env.Stack.Connect()
 	if err != nil {

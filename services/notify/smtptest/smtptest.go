@@ -1,0 +1,159 @@
+// Package smtptest runs a real SMTP server (github.com/emersion/go-smtp) on a loopback
+// port for tests: it keeps what it accepts, refuses addresses starting with "bounce" with
+// 550, and can hold a message in DATA until the test answers for it.
+package smtptest
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one accepted message.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// Server is a running mail server.
+type Server struct {
+	Addr string // host:port
+	mu   sync.Mutex
+	got  []Message
+	hold chan chan error
+}
+
+// Start starts a server for t, closed when t ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	ms := &Server{}
+	s := smtp.NewServer(ms)
+	s.Domain = "localhost"
+	s.AllowInsecureAuth = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms.Addr = ln.Addr().String()
+	go func() { _ = s.Serve(ln) }()
+	t.Cleanup(func() { _ = s.Close() })
+	return ms
+}
+
+// URL is the ONRAMP_SMTP_URL of the server (plain, on loopback).
+func (ms *Server) URL() string { return "smtp://" + ms.Addr + "/?tls=none" }
+
+// Hold makes every DATA announce itself on the returned channel and wait for the answer
+// sent back on the channel it announces (nil accepts; an *smtp.SMTPError refuses).
+func (ms *Server) Hold() <-chan chan error {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	ms.hold = make(chan chan error)
+	return ms.hold
+}
+
+// Release stops holding.
+func (ms *Server) Release() {
+	ms.mu.Lock()
+	ms.hold = nil
+	ms.mu.Unlock()
+}
+
+// Messages returns what the server accepted.
+func (ms *Server) Messages() []Message {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return append([]Message(nil), ms.got...)
+}
+
+// To returns the accepted messages for addr, parsed.
+func (ms *Server) To(addr string) []*mail.Message {
+	var out []*mail.Message
+	for _, r := range ms.Messages() {
+		for _, to := range r.To {
+			if to == addr {
+				if msg, err := mail.ReadMessage(bytes.NewReader(r.Data)); err == nil {
+					out = append(out, msg)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Parts returns the text/plain and text/html bodies of a multipart/alternative message.
+func Parts(msg *mail.Message) (text, html string, err error) {
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		return "", "", errors.New("smtptest: Content-Type " + msg.Header.Get("Content-Type") + ", want multipart/alternative")
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return text, html, nil
+		}
+		if err != nil {
+			return "", "", err
+		}
+		b, _ := io.ReadAll(p) // quoted-printable is decoded by the reader
+		switch ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); ct {
+		case "text/plain":
+			text = string(b)
+		case "text/html":
+			html = string(b)
+		}
+	}
+}
+
+func (ms *Server) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{ms: ms}, nil }
+
+type session struct {
+	ms  *Server
+	cur Message
+}
+
+func (s *session) Reset()        { s.cur = Message{} }
+func (s *session) Logout() error { return nil }
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.cur.From = from
+	return nil
+}
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if strings.HasPrefix(to, "bounce") {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox here"}
+	}
+	s.cur.To = append(s.cur.To, to)
+	return nil
+}
+func (s *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.ms.mu.Lock()
+	hold := s.ms.hold
+	s.ms.mu.Unlock()
+	if hold != nil {
+		answer := make(chan error)
+		hold <- answer
+		if err := <-answer; err != nil {
+			return err
+		}
+	}
+	s.cur.Data = b
+	s.ms.mu.Lock()
+	s.ms.got = append(s.ms.got, s.cur)
+	s.ms.mu.Unlock()
+	return nil
+}
