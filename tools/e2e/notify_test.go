@@ -110,4 +110,3 @@ func waitBell(t *testing.T, ctx context.Context, ok func(int) bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-
