@@ -191,9 +191,9 @@ func Env(name string) (string, error) {
 	return os.Getenv(name), nil
 }
 
-// ConfigFromEnv reads ONRAMP_SMTP_URL, ONRAMP_SMTP_FROM, ONRAMP_PUBLIC_URL, ONRAMP_TZ and
-// ONRAMP_WORKDAYS (each may come from a *_FILE) into cfg. Without ONRAMP_SMTP_URL, mail is
-// kept in a mailbox.
+// ConfigFromEnv reads ONRAMP_SMTP_URL, ONRAMP_SMTP_FROM, ONRAMP_PUBLIC_URL, ONRAMP_TZ,
+// ONRAMP_WORKDAYS, ONRAMP_CALENDAR_KEY and ONRAMP_MAIL_RETRY_AFTER (each may come from a
+// *_FILE) into cfg. Without ONRAMP_SMTP_URL, mail is kept in a mailbox.
 func ConfigFromEnv(cfg Config, logger *slog.Logger) (Config, error) {
 	get := func(name string, into *string) error {
 		v, err := Env(name)
@@ -202,14 +202,22 @@ func ConfigFromEnv(cfg Config, logger *slog.Logger) (Config, error) {
 		}
 		return err
 	}
-	var smtpURL, tz, work, calKey string
+	var smtpURL, tz, work, calKey, retry string
 	for _, e := range []error{
 		get("ONRAMP_SMTP_URL", &smtpURL), get("ONRAMP_SMTP_FROM", &cfg.From), get("ONRAMP_PUBLIC_URL", &cfg.PublicURL),
 		get("ONRAMP_TZ", &tz), get("ONRAMP_WORKDAYS", &work), get("ONRAMP_CALENDAR_KEY", &calKey),
+		get("ONRAMP_MAIL_RETRY_AFTER", &retry),
 	} {
 		if e != nil {
 			return cfg, e
 		}
+	}
+	if retry != "" {
+		d, err := time.ParseDuration(retry)
+		if err != nil || d < time.Second {
+			return cfg, fmt.Errorf("notify: ONRAMP_MAIL_RETRY_AFTER: want a duration of at least 1s, like 2m")
+		}
+		cfg.SenderAckWait = d
 	}
 	if calKey != "" {
 		if len(calKey) < 32 {

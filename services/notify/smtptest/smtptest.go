@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,7 @@ type Server struct {
 	mu   sync.Mutex
 	got  []Message
 	hold chan chan error
+	only string // hold only messages to this address ("" for all)
 }
 
 // Start starts a server for t, closed when t ends.
@@ -55,10 +57,13 @@ func (ms *Server) URL() string { return "smtp://" + ms.Addr + "/?tls=none" }
 
 // Hold makes every DATA announce itself on the returned channel and wait for the answer
 // sent back on the channel it announces (nil accepts; an *smtp.SMTPError refuses).
-func (ms *Server) Hold() <-chan chan error {
+func (ms *Server) Hold() <-chan chan error { return ms.HoldFor("") }
+
+// HoldFor is Hold for messages to addr only.
+func (ms *Server) HoldFor(addr string) <-chan chan error {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
-	ms.hold = make(chan chan error)
+	ms.hold, ms.only = make(chan chan error), addr
 	return ms.hold
 }
 
@@ -143,6 +148,9 @@ func (s *session) Data(r io.Reader) error {
 	}
 	s.ms.mu.Lock()
 	hold := s.ms.hold
+	if s.ms.only != "" && !slices.Contains(s.cur.To, s.ms.only) {
+		hold = nil
+	}
 	s.ms.mu.Unlock()
 	if hold != nil {
 		answer := make(chan error)
