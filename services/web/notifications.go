@@ -57,7 +57,7 @@ func listRequest(q url.Values) (events.NotificationsRequest, error) {
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil {
+		if err != nil || n < 1 || n > 100 {
 			return req, &events.Error{Code: events.CodeInvalid, Message: "invalid query", Fields: map[string]string{"limit": "must be 1–100"}}
 		}
 		req.Limit = n

@@ -110,3 +110,104 @@ func waitBell(t *testing.T, ctx context.Context, ok func(int) bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// The notification API over HTTP: lists, paging, read, settings (422 for unknown kinds and
+// zones), the calendar URL and its reset; nobody sees another person's notifications.
+func TestNotifyAPI(t *testing.T) {
+	p := startPortal(t)
+	c := newClient(p.URL())
+	lead := token(t, c, "lead@demo.onramp")
+	hire := token(t, c, "hire@demo.onramp")
+
+	type list struct {
+		Items []struct {
+			ID, Kind, Title, Body, Link, Created string
+			Read                                 bool
+		} `json:"items"`
+		Total int     `json:"total"`
+		Next  *string `json:"next"`
+	}
+	get := func(tok, query string) list {
+		t.Helper()
+		resp := c.do(t, "GET", "/api/v1/me/notifications"+query, "", "", bearer(tok)...)
+		if resp.StatusCode != 200 {
+			t.Fatalf("list%s: %d", query, resp.StatusCode)
+		}
+		return decodeJSON[list](t, resp)
+	}
+	// The demo's plan for Harper told Harper and their lead.
+	deadline := time.Now().Add(30 * time.Second)
+	for get(lead, "").Total == 0 || get(hire, "").Total == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no notifications from the demo")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	all := get(lead, "")
+	first := get(lead, "?limit=1")
+	if len(first.Items) != 1 || (all.Total > 1) != (first.Next != nil) || first.Items[0].ID != all.Items[0].ID {
+		t.Fatalf("limit=1: %+v (all %d)", first, all.Total)
+	}
+	if resp := c.do(t, "GET", "/api/v1/me/notifications?limit=0", "", "", bearer(lead)...); resp.StatusCode != 422 {
+		t.Errorf("limit=0: %d, want 422", resp.StatusCode)
+	}
+	id := all.Items[0].ID
+	if resp := c.do(t, "POST", "/api/v1/me/notifications/"+id+"/read", "", "", bearer(hire)...); resp.StatusCode != 404 {
+		t.Errorf("the hire marking the lead's notification: %d, want 404", resp.StatusCode)
+	}
+	if resp := c.do(t, "POST", "/api/v1/me/notifications/"+id+"/read", "", "", bearer(lead)...); resp.StatusCode != 200 {
+		t.Fatalf("read: %d", resp.StatusCode)
+	}
+	if resp := c.do(t, "POST", "/api/v1/me/notifications/read-all", "", "", bearer(lead)...); resp.StatusCode != 200 {
+		t.Fatalf("read-all: %d", resp.StatusCode)
+	}
+	if got := get(lead, "?unread=true"); got.Total != 0 {
+		t.Fatalf("unread after read-all: %d", got.Total)
+	}
+
+	for body, field := range map[string]string{
+		`{"email":{"birthday":"off"}}`: "email.birthday",
+		`{"time_zone":"Mars/Olympus"}`: "time_zone",
+	} {
+		resp := c.do(t, "PUT", "/api/v1/me/notification-settings", "application/json", body, bearer(lead)...)
+		e := decodeJSON[apiError](t, resp)
+		if resp.StatusCode != 422 || e.Error.Fields[field] == "" {
+			t.Errorf("%s: %d %+v, want 422 naming %s", body, resp.StatusCode, e, field)
+		}
+	}
+	resp := c.do(t, "PUT", "/api/v1/me/notification-settings", "application/json", `{"time_zone":"Europe/Berlin","email":{"task_due":"off"}}`, bearer(lead)...)
+	if s := decodeJSON[struct {
+		TimeZone string            `json:"time_zone"`
+		Email    map[string]string `json:"email"`
+	}](t, resp); resp.StatusCode != 200 || s.TimeZone != "Europe/Berlin" || s.Email["task_due"] != "off" {
+		t.Fatalf("settings: %d %+v", resp.StatusCode, s)
+	}
+
+	// The calendar: a URL, the feed behind it without signing in, a reset that ends it.
+	type cal struct {
+		URL string `json:"url"`
+	}
+	u := decodeJSON[cal](t, c.do(t, "GET", "/api/v1/me/calendar", "", "", bearer(hire)...)).URL
+	if !strings.HasPrefix(u, p.URL()+"/calendar/") || !strings.HasSuffix(u, ".ics") {
+		t.Fatalf("calendar url %q", u)
+	}
+	anon := newClient(p.URL())
+	feed := anon.do(t, "GET", strings.TrimPrefix(u, p.URL()), "", "")
+	if feed.StatusCode != 200 || !strings.HasPrefix(feed.Header.Get("Content-Type"), "text/calendar") {
+		t.Fatalf("feed: %d %s", feed.StatusCode, feed.Header.Get("Content-Type"))
+	}
+	fresh := decodeJSON[cal](t, c.do(t, "POST", "/api/v1/me/calendar/reset", "", "", bearer(hire)...)).URL
+	if fresh == u {
+		t.Fatal("reset kept the URL")
+	}
+	if r := anon.do(t, "GET", strings.TrimPrefix(u, p.URL()), "", ""); r.StatusCode != 404 {
+		t.Errorf("the old URL: %d, want 404", r.StatusCode)
+	}
+	if r := anon.do(t, "GET", strings.TrimPrefix(fresh, p.URL()), "", ""); r.StatusCode != 200 {
+		t.Errorf("the new URL: %d", r.StatusCode)
+	}
+	// The live topic of another person is refused.
+	if r := c.do(t, "GET", "/live?topic=notify.person.demo-lead", "", "", bearer(hire)...); r.StatusCode != 403 {
+		t.Errorf("listening on another person's notifications: %d, want 403", r.StatusCode)
+	}
+}
