@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -209,5 +210,33 @@ func TestNotifyAPI(t *testing.T) {
 	// The live topic of another person is refused.
 	if r := c.do(t, "GET", "/live?topic=notify.person.demo-lead", "", "", bearer(hire)...); r.StatusCode != 403 {
 		t.Errorf("listening on another person's notifications: %d, want 403", r.StatusCode)
+	}
+}
+
+// Without a mail server, the demo keeps every e-mail in the process: admins read them at
+// /admin/mail; nobody else may.
+func TestDemoMailbox(t *testing.T) {
+	p := startPortal(t, func(c *portal.Config) { c.Demo = true })
+	admin := newClient(p.URL())
+	login(t, admin, "admin@demo.onramp")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp := admin.do(t, "GET", "/admin/mail", "", "")
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("/admin/mail: %d", resp.StatusCode)
+		}
+		if strings.Contains(string(body), "Plan created") && strings.Contains(string(body), "kept") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo's e-mail is not in the mailbox:\n%s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	hr := newClient(p.URL())
+	login(t, hr, "hr@demo.onramp")
+	if resp := hr.do(t, "GET", "/admin/mail", "", ""); resp.StatusCode != 403 {
+		t.Errorf("HR on /admin/mail: %d, want 403", resp.StatusCode)
 	}
 }
