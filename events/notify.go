@@ -27,11 +27,15 @@ const (
 	KindTrainingDue       = "training_due"       // reminder ladder of an assigned module
 	KindModulePassed      = "module_passed"      // someone I lead passed a module
 	KindMentorshipUpdates = "mentorship_updates" // proposed, accepted, declined, ended
+	KindPlanCompleted     = "plan_completed"     // a hire I lead (or any, for HR) finished onboarding
 )
 
 // NotifyKinds lists the kinds in display order.
 var NotifyKinds = []string{KindInvite, KindPlanCreated, KindTaskAssigned, KindTaskDue, KindTrainingAssigned,
-	KindTrainingDue, KindModulePassed, KindMentorshipUpdates}
+	KindTrainingDue, KindModulePassed, KindMentorshipUpdates, KindPlanCompleted}
+
+// DigestKinds reach people by e-mail only in their daily digest, not one by one.
+var DigestKinds = []string{KindTaskAssigned, KindModulePassed, KindPlanCompleted}
 
 // IsNotifyKind reports whether k is a notification kind.
 func IsNotifyKind(k string) bool {
@@ -69,6 +73,8 @@ type Notified struct {
 	Key  string      `json:"key"`
 	Item *NotifyItem `json:"item,omitempty"`
 	Mail *NotifyMail `json:"mail,omitempty"`
+	// DigestThrough, on a daily digest, is the creation time of the newest item it lists.
+	DigestThrough time.Time `json:"digest_through,omitzero"`
 }
 
 func (Notified) EventType() string { return "notify.person.notified" }

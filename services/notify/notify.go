@@ -26,6 +26,7 @@ type Recipient struct {
 	CalendarGen  int               `bson:"calendar_gen,omitempty" json:"calendar_gen,omitempty"`
 	Bounce       string            `bson:"bounce,omitempty" json:"bounce,omitempty"`
 	BounceAt     time.Time         `bson:"bounce_at,omitzero" json:"bounce_at,omitzero"`
+	DigestAt     time.Time         `bson:"digest_at,omitzero" json:"digest_at,omitzero"` // newest item a digest listed
 
 	fired map[string]bool
 }
@@ -184,6 +185,9 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if !r.fired[e.Key] {
 			r.fired[e.Key] = true
 			r.Fired = append(r.Fired, e.Key)
+		}
+		if e.DigestThrough.After(r.DigestAt) {
+			r.DigestAt = e.DigestThrough
 		}
 		if it := e.Item; it != nil {
 			r.Items = append(r.Items, Item{ID: it.ID, Kind: it.Kind, Title: it.Title, Body: it.Body, Link: it.Link, Created: env.Time})
@@ -415,4 +419,30 @@ func DecideSettings(in events.NotifySettings) (events.NotifySettingsChanged, err
 		return out, &events.Error{Code: events.CodeInvalid, Message: "invalid settings", Fields: fields}
 	}
 	return out, nil
+}
+
+// Digest returns person's items of digest kinds they take e-mail for, created after their
+// last digest, oldest first.
+func (s *State) Digest(person string) []Item {
+	r, ok := s.people[person]
+	if !ok {
+		return nil
+	}
+	var out []Item
+	for _, it := range r.Items {
+		if it.Created.After(r.DigestAt) && slices.Contains(events.DigestKinds, it.Kind) && s.WantsEmail(person, it.Kind) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// People returns the ids of everyone notify keeps something about.
+func (s *State) People() []string {
+	out := make([]string, 0, len(s.people))
+	for id := range s.people {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -236,6 +237,7 @@ var kindLabels = map[string]string{
 	events.KindTrainingDue:       "Training reminders",
 	events.KindModulePassed:      "Modules passed by people I lead",
 	events.KindMentorshipUpdates: "Mentorship proposals and changes",
+	events.KindPlanCompleted:     "Onboarding plans completed",
 }
 
 func (m *Main) notifySettingsView(r *http.Request, v *viewer, s events.NotifySettings) (views.NotifySettingsView, error) {
@@ -249,7 +251,11 @@ func (m *Main) notifySettingsView(r *http.Request, v *viewer, s events.NotifySet
 		for _, f := range s.Fixed {
 			fixed = fixed || f == k
 		}
-		out.Kinds = append(out.Kinds, views.NotifyKindRow{Kind: k, Label: kindLabels[k], On: s.Email[k] != events.EmailOff, Fixed: fixed})
+		label := kindLabels[k]
+		if slices.Contains(events.DigestKinds, k) {
+			label += " (in one daily e-mail)"
+		}
+		out.Kinds = append(out.Kinds, views.NotifyKindRow{Kind: k, Label: label, On: s.Email[k] != events.EmailOff, Fixed: fixed})
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ type Data struct {
 	Name        string // the recipient's name
 	Title       string // also the subject
 	Body        string
+	Lines       []string // a list under the body (digests)
 	Action      string // the button's label
 	URL         string // the button's target (absolute)
 	Preferences string // the notification settings page (absolute)
@@ -36,6 +37,12 @@ func Text(d Data) string {
 	b.WriteString(d.Title + "\n\n")
 	if d.Body != "" {
 		b.WriteString(d.Body + "\n\n")
+	}
+	for _, l := range d.Lines {
+		b.WriteString("- " + l + "\n")
+	}
+	if len(d.Lines) > 0 {
+		b.WriteString("\n")
 	}
 	if d.URL != "" {
 		b.WriteString(d.Action + ": " + d.URL + "\n\n")

@@ -165,3 +165,53 @@ func TestReminderDayFollowsTheTimeZone(t *testing.T) {
 		t.Errorf("sun-thu = %v, %v", w, err)
 	}
 }
+
+// TestDailyDigest: task assignments reach people in the app at once and by e-mail in one
+// digest a day, listing what is new since the last one.
+func TestDailyDigest(t *testing.T) {
+	f := setup(t)
+	it := f.hire("it1", "it", "", events.RoleIT)
+	off := f.hire("it2", "it", "", events.RoleIT)
+	if _, err := call[events.NotifySettings](f, events.OpNotifySettingsPut, off.caller,
+		events.NotifySettings{Email: map[string]string{events.KindTaskAssigned: events.EmailOff}}); err != nil {
+		t.Fatal(err)
+	}
+	add := func(task string) {
+		f.append("lead1", "plan-h1", events.TaskAdded{Task: events.PlanTask{ID: task, Title: "Order a " + task, Section: "Before day 1",
+			Owner: events.OwnerIT, Assignee: events.QueueIT, Due: "2026-12-20"}})
+	}
+	add("laptop")
+	add("badge")
+	waitFor(t, "two items each", func() bool { return len(f.recipient(it.id).Items) == 2 && len(f.recipient(off.id).Items) == 2 })
+	digests := func(addr string) []string {
+		var out []string
+		for _, m := range f.mailsTo(addr) {
+			text, _ := parts(t, m)
+			out = append(out, m.Header.Get("Subject")+"|"+text)
+		}
+		return out
+	}
+	var mails []notify.Mail
+	f.m.el.Read(func() { mails = f.m.state.Mails(10) })
+	if len(f.recipient(it.id).Fired) != 2 || len(mails) != 0 {
+		t.Fatal("task assignments were e-mailed one by one")
+	}
+	monday := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	f.sweepAt(t, monday)
+	f.sweepAt(t, monday.Add(time.Hour))
+	waitFor(t, "the digest", func() bool { return len(digests(it.email)) == 1 })
+	d := digests(it.email)[0]
+	if !strings.HasPrefix(d, "Onramp: 2 updates|") || !strings.Contains(d, "- Task assigned: Order a laptop") || !strings.Contains(d, "- Task assigned: Order a badge") {
+		t.Fatalf("digest = %q", d)
+	}
+	add("monitor")
+	waitFor(t, "a third item", func() bool { return len(f.recipient(it.id).Items) == 3 })
+	f.sweepAt(t, monday.AddDate(0, 0, 1))
+	waitFor(t, "the second digest", func() bool { return len(digests(it.email)) == 2 })
+	if d := digests(it.email)[1]; !strings.HasPrefix(d, "Onramp: 1 update|") || strings.Contains(d, "laptop") {
+		t.Fatalf("second digest = %q", d)
+	}
+	if got := digests(off.email); len(got) != 0 {
+		t.Fatalf("a person who switched task e-mail off got %v", got)
+	}
+}

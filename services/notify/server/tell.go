@@ -30,6 +30,11 @@ type note struct {
 	mail   bool   // also e-mail it (if the person takes e-mail of kind)
 	action string // the e-mail's button label
 	url    string // the e-mail's button target (default PublicURL+link)
+	lines  []string
+	// digest marks the daily digest e-mail: its items were chosen by the person's
+	// settings already; through is the newest item it lists.
+	digest  bool
+	through time.Time
 }
 
 // tell records n once: an inbox item and/or a queued e-mail in one event on the person's
@@ -50,11 +55,11 @@ func (m *Main) tell(ctx context.Context, actor string, n note) error {
 		if has {
 			return nil
 		}
-		e := events.Notified{Key: n.key}
+		e := events.Notified{Key: n.key, DigestThrough: n.through}
 		if n.inbox {
 			e.Item = &events.NotifyItem{ID: events.NewID(now), Kind: n.kind, Title: n.title, Body: n.body, Link: n.link}
 		}
-		if n.mail && wants && p.Email != "" {
+		if n.mail && (wants || n.digest) && p.Email != "" {
 			ml, err := m.render(p, n, now)
 			if err != nil {
 				return err
@@ -86,7 +91,7 @@ func (m *Main) render(p directory.Person, n note, now time.Time) (events.NotifyM
 	if u, err := url.Parse(m.cfg.PublicURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	data := mailtmpl.Data{Name: p.Name, Title: n.title, Body: n.body, Action: n.action, URL: target, Preferences: prefs}
+	data := mailtmpl.Data{Name: p.Name, Title: n.title, Body: n.body, Lines: n.lines, Action: n.action, URL: target, Preferences: prefs}
 	if data.Action == "" && target != "" {
 		data.Action = "Open in Onramp"
 	}
@@ -171,6 +176,15 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 		add(leads, note{kind: events.KindPlanCreated, title: "Plan created for " + e.Name,
 			body: fmt.Sprintf("%s starts on %s; their plan has %d tasks.", e.Name, e.StartDate, len(e.Tasks)),
 			link: "/onboarding/plans/" + env.Subject, inbox: true, mail: true, action: "See the plan"})
+	case events.PlanCompleted{}.EventType():
+		var e events.PlanCompleted
+		if err := env.Payload(&e); err != nil {
+			return nil, err
+		}
+		n := note{kind: events.KindPlanCompleted, title: m.name(e.Hire) + " completed onboarding",
+			body: fmt.Sprintf("All %d tasks of the plan are done.", e.Tasks), link: "/onboarding/plans/" + env.Subject, inbox: true}
+		add(m.leadsOf(e.Hire), n)
+		add(m.withRole(events.RoleHR), n)
 	case events.TaskAdded{}.EventType():
 		var e events.TaskAdded
 		if err := env.Payload(&e); err != nil {
@@ -392,7 +406,7 @@ func (m *Main) startConsumers(ctx context.Context) error {
 		cfg          func(*consumer.Config)
 	}
 	specs := []spec{
-		{"ONBOARDING", "onboarding", []events.Payload{events.PlanCreated{}, events.TaskAdded{}, events.TaskChanged{}, events.TasksReassigned{}}, m.onSource, nil},
+		{"ONBOARDING", "onboarding", []events.Payload{events.PlanCreated{}, events.PlanCompleted{}, events.TaskAdded{}, events.TaskChanged{}, events.TasksReassigned{}}, m.onSource, nil},
 		{"TRAINING", "training", []events.Payload{events.AssignmentCreated{}, events.AssignmentReached{}, events.ModulePassed{}}, m.onSource, nil},
 		{"MENTORSHIP", "mentorship", []events.Payload{events.MentorshipProposed{}, events.MentorshipAccepted{}, events.MentorshipDeclined{}, events.MentorshipEnded{}}, m.onSource, nil},
 		{"NOTIFY", "links", []events.Payload{events.LinkMailRequested{}}, m.onLink, nil},
@@ -467,6 +481,47 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 					}
 				}
 			}
+		}
+	}
+	d, err := m.digests(ctx, now)
+	return n + d, err
+}
+
+// digests e-mails each person, once a day at their reminder time, what happened of the
+// digest kinds since their last digest.
+func (m *Main) digests(ctx context.Context, now time.Time) (int, error) {
+	m.el.RLock()
+	people := m.state.People()
+	m.el.RUnlock()
+	n := 0
+	for _, id := range people {
+		m.el.RLock()
+		items := m.state.Digest(id)
+		loc := m.state.TimeZone(id, m.cfg.Zone)
+		m.el.RUnlock()
+		if len(items) == 0 {
+			continue
+		}
+		today, ok := notify.ReminderDay(now, loc, m.cfg.Workdays)
+		if !ok {
+			continue
+		}
+		lines := make([]string, len(items))
+		for i, it := range items {
+			lines[i] = it.Title
+			if it.Body != "" {
+				lines[i] += " — " + it.Body
+			}
+		}
+		title := "Onramp: 1 update"
+		if len(items) > 1 {
+			title = fmt.Sprintf("Onramp: %d updates", len(items))
+		}
+		n++
+		if err := m.tell(ctx, events.System, note{person: id, key: "digest:" + today, kind: events.KindTaskAssigned, title: title,
+			body: "Here is what happened since your last digest.", lines: lines, link: "/notifications", mail: true,
+			action: "See your notifications", digest: true, through: items[len(items)-1].Created}); err != nil {
+			return n, err
 		}
 	}
 	return n, nil
