@@ -14,9 +14,9 @@ type Data struct {
 	Title       string // also the subject
 	Body        string
 	Lines       []string // a list under the body (digests)
-	Action      string // the button's label
-	URL         string // the button's target (absolute)
-	Preferences string // the notification settings page (absolute)
+	Action      string   // the button's label
+	URL         string   // the button's target (absolute)
+	Preferences string   // the notification settings page (absolute)
 }
 
 // HTML renders the HTML part.
