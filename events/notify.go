@@ -19,20 +19,22 @@ const NotifyService = "notify"
 // Notification kinds: what a notification is about. People choose per kind whether it
 // also reaches them by e-mail (links and invitations always do).
 const (
-	KindInvite            = "invite"             // the set-password link (cannot be switched off)
-	KindPlanCreated       = "plan_created"       // a hire's onboarding plan exists
-	KindTaskAssigned      = "task_assigned"      // a task was assigned or reassigned to me or my queue
-	KindTaskDue           = "task_due"           // reminder ladder of an onboarding task
-	KindTrainingAssigned  = "training_assigned"  // a module was assigned to me
-	KindTrainingDue       = "training_due"       // reminder ladder of an assigned module
-	KindModulePassed      = "module_passed"      // someone I lead passed a module
-	KindMentorshipUpdates = "mentorship_updates" // proposed, accepted, declined, ended
-	KindPlanCompleted     = "plan_completed"     // a hire I lead (or any, for HR) finished onboarding
+	KindInvite            = "invite"               // the set-password link (cannot be switched off)
+	KindPlanCreated       = "plan_created"         // a hire's onboarding plan exists
+	KindTaskAssigned      = "task_assigned"        // a task was assigned or reassigned to me or my queue
+	KindTaskDue           = "task_due"             // reminder ladder of an onboarding task
+	KindTrainingAssigned  = "training_assigned"    // a module was assigned to me
+	KindTrainingDue       = "training_due"         // reminder ladder of an assigned module
+	KindModulePassed      = "module_passed"        // someone I lead passed a module
+	KindMentorshipUpdates = "mentorship_updates"   // proposed, accepted, declined, ended
+	KindPlanCompleted     = "plan_completed"       // a hire I lead (or any, for HR) finished onboarding
+	KindCertExpiry        = "certification_expiry" // a certification expires in 90, 60, 30 days or has expired
+	KindCheckinSilence    = "checkin_silence"      // no mentorship check-in for 14 days
 )
 
 // NotifyKinds lists the kinds in display order.
 var NotifyKinds = []string{KindInvite, KindPlanCreated, KindTaskAssigned, KindTaskDue, KindTrainingAssigned,
-	KindTrainingDue, KindModulePassed, KindMentorshipUpdates, KindPlanCompleted}
+	KindTrainingDue, KindModulePassed, KindMentorshipUpdates, KindPlanCompleted, KindCertExpiry, KindCheckinSilence}
 
 // DigestKinds reach people by e-mail only in their daily digest, not one by one.
 var DigestKinds = []string{KindTaskAssigned, KindModulePassed, KindPlanCompleted}

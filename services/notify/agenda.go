@@ -5,9 +5,17 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"onramp.dev/events"
 )
+
+// Pair is an active mentorship as the check-in rule sees it.
+type Pair struct {
+	ID, Hire, Mentor string
+	Last             string // the later of the day it began and the latest check-in on or before today
+	checkins         []string
+}
 
 // Tracked is an item with a due date that notify follows for the ladder and the calendar:
 // an onboarding task or an assigned training module.
@@ -28,13 +36,14 @@ type Tracked struct {
 type Agenda struct {
 	mu      sync.RWMutex
 	items   map[string]*Tracked
+	pairs   map[string]*Pair
 	dues    map[string]string // training assignment id → due
 	modules map[string]string // training module id → title
 }
 
 // NewAgenda returns an empty agenda; titles names training modules.
 func NewAgenda(titles map[string]string) *Agenda {
-	return &Agenda{items: map[string]*Tracked{}, dues: map[string]string{}, modules: titles}
+	return &Agenda{items: map[string]*Tracked{}, pairs: map[string]*Pair{}, dues: map[string]string{}, modules: titles}
 }
 
 func taskKey(plan, task string) string { return "task:" + plan + ":" + task }
@@ -122,6 +131,43 @@ func (a *Agenda) Apply(env events.Envelope) error {
 				a.assign(p, e.Module, due)
 			}
 		}
+	case events.CertificationAdded{}.EventType():
+		var e events.CertificationAdded
+		if err := env.Payload(&e); err != nil {
+			return err
+		}
+		key := "cert:" + env.Subject + ":" + e.ID
+		if e.Expires == "" {
+			delete(a.items, key)
+			return nil
+		}
+		if t, ok := a.items[key]; ok {
+			if t.Due != e.Expires {
+				t.Due = e.Expires
+				t.Version++
+			}
+			return nil
+		}
+		a.items[key] = &Tracked{Key: key, Kind: events.KindCertExpiry, Owner: env.Subject, Hire: env.Subject,
+			Title: "Certification " + e.Name, Due: e.Expires, Link: "/skills"}
+	case events.MentorshipAccepted{}.EventType():
+		var e events.MentorshipAccepted
+		if err := env.Payload(&e); err != nil {
+			return err
+		}
+		if _, ok := a.pairs[env.Subject]; !ok {
+			a.pairs[env.Subject] = &Pair{ID: env.Subject, Hire: e.Hire, Mentor: e.Mentor, Last: env.Time.UTC().Format(events.DateLayout)}
+		}
+	case events.MentorshipEnded{}.EventType():
+		delete(a.pairs, env.Subject)
+	case events.CheckinLogged{}.EventType():
+		var e events.CheckinLogged
+		if err := env.Payload(&e); err != nil {
+			return err
+		}
+		if p, ok := a.pairs[env.Subject]; ok {
+			p.checkins = append(p.checkins, e.Date)
+		}
 	case events.ModulePassed{}.EventType():
 		var e events.ModulePassed
 		if err := env.Payload(&e); err != nil {
@@ -201,5 +247,31 @@ func (a *Agenda) find(match func(*Tracked) bool) []Tracked {
 		}
 	}
 	slices.SortFunc(out, func(x, y Tracked) int { return strings.Compare(x.Key, y.Key) })
+	return out
+}
+
+// Silent returns the active pairs whose last check-in (or start) lies 14 or more days
+// before today, with Last set to that day.
+func (a *Agenda) Silent(today string) []Pair {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	limit, err := time.Parse(events.DateLayout, today)
+	if err != nil {
+		return nil
+	}
+	cut := limit.AddDate(0, 0, -14).Format(events.DateLayout)
+	var out []Pair
+	for _, p := range a.pairs {
+		last := p.Last
+		for _, c := range p.checkins {
+			if c <= today && c > last {
+				last = c
+			}
+		}
+		if last <= cut {
+			out = append(out, Pair{ID: p.ID, Hire: p.Hire, Mentor: p.Mentor, Last: last})
+		}
+	}
+	slices.SortFunc(out, func(x, y Pair) int { return strings.Compare(x.ID, y.ID) })
 	return out
 }

@@ -137,3 +137,33 @@ func RungText(r Rung, it Tracked, ownerName string) (title, body string) {
 	}
 	return fmt.Sprintf("Overdue: %s", what), fmt.Sprintf("%s was due on %s (%d days ago).", what, it.Due, -r.Days)
 }
+
+// CertRung is the rung of a certification's expiry that applies today: the nearest of 90,
+// 60 and 30 days ahead, or "expired" — each once per certification and expiry date.
+func CertRung(expires, today string) (Rung, bool) {
+	d, err1 := time.Parse(events.DateLayout, expires)
+	t, err2 := time.Parse(events.DateLayout, today)
+	if err1 != nil || err2 != nil {
+		return Rung{}, false
+	}
+	days := int(d.Sub(t).Hours() / 24)
+	switch {
+	case days <= 0:
+		return Rung{Name: "expired", To: "owner", Days: days}, true
+	case days <= 30:
+		return Rung{Name: "30", To: "owner", Days: days}, true
+	case days <= 60:
+		return Rung{Name: "60", To: "owner", Days: days}, true
+	case days <= 90:
+		return Rung{Name: "90", To: "owner", Days: days}, true
+	}
+	return Rung{}, false
+}
+
+// CertText is the title and body of a certification rung.
+func CertText(r Rung, it Tracked, holder string) (title, body string) {
+	if r.Name == "expired" {
+		return it.Title + " of " + holder + " has expired", it.Title + " expired on " + it.Due + "."
+	}
+	return fmt.Sprintf("%s of %s expires in %d days", it.Title, holder, r.Days), it.Title + " expires on " + it.Due + "."
+}

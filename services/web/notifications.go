@@ -238,6 +238,8 @@ var kindLabels = map[string]string{
 	events.KindModulePassed:      "Modules passed by people I lead",
 	events.KindMentorshipUpdates: "Mentorship proposals and changes",
 	events.KindPlanCompleted:     "Onboarding plans completed",
+	events.KindCertExpiry:        "Certifications about to expire",
+	events.KindCheckinSilence:    "Mentorships without a check-in for 14 days",
 }
 
 func (m *Main) notifySettingsView(r *http.Request, v *viewer, s events.NotifySettings) (views.NotifySettingsView, error) {

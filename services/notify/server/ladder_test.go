@@ -215,3 +215,86 @@ func TestDailyDigest(t *testing.T) {
 		t.Fatalf("a person who switched task e-mail off got %v", got)
 	}
 }
+
+// TestCertificationsAndCheckinSilence: a certification's holder and lead hear at 90, 60 and
+// 30 days and at expiry, once each; an active mentorship without a check-in for 14 days
+// reaches mentor and hire once per silence.
+func TestCertificationsAndCheckinSilence(t *testing.T) {
+	f := setup(t)
+	lead := f.hire("lead1", "platform", "", events.RoleLead)
+	holder := f.hire("c1", "platform", "lead1", events.RoleMentor)
+	hire := f.hire("h1", "platform", "lead1", events.RoleHire)
+	f.append("c1", "c1", events.CertificationAdded{ID: "cka", Name: "CKA", Issuer: "CNCF", Issued: "2024-01-01", Expires: "2027-03-01"})
+	waitFor(t, "the certification tracked", func() bool { _, ok := f.m.agenda.Item("cert:c1:cka"); return ok })
+	at := func(date string) time.Time {
+		d, _ := time.Parse(time.DateOnly, date)
+		return d.Add(10 * time.Hour)
+	}
+	rungs := func(p person) map[string]int {
+		out := map[string]int{}
+		for k, v := range f.ladder(p.id) {
+			out[k] = v
+		}
+		return out
+	}
+	for _, s := range []struct {
+		date string
+		want map[string]int
+	}{
+		{"2026-11-30", map[string]int{}},                                        // 91 days ahead
+		{"2026-12-01", map[string]int{"90": 1}},                                 // 90
+		{"2026-12-15", map[string]int{"90": 1}},                                 // 76
+		{"2026-12-31", map[string]int{"90": 1, "60": 1}},                        // 60
+		{"2027-02-01", map[string]int{"90": 1, "60": 1, "30": 1}},               // 28: the 30-day notice
+		{"2027-03-01", map[string]int{"90": 1, "60": 1, "30": 1, "expired": 1}}, // expired
+		{"2027-03-02", map[string]int{"90": 1, "60": 1, "30": 1, "expired": 1}}, // nothing more
+	} {
+		f.sweepAt(t, at(s.date))
+		for _, p := range []person{holder, lead} {
+			if got := rungs(p); !equal(got, s.want) {
+				t.Fatalf("%s: %s got %v, want %v", s.date, p.id, got, s.want)
+			}
+		}
+	}
+
+	// Mentorship silence.
+	pair := events.NewID(time.Now())
+	f.append("m1", pair, events.MentorshipAccepted{Hire: hire.id, Mentor: holder.id})
+	waitFor(t, "the pair tracked", func() bool { return len(f.m.agenda.Silent("2100-01-01")) == 1 })
+	started := time.Now().UTC()
+	silences := func(p person) int {
+		n := 0
+		for _, k := range f.recipient(p.id).Fired {
+			if strings.HasPrefix(k, "silence:") {
+				n++
+			}
+		}
+		return n
+	}
+	weekday := func(d time.Time) time.Time {
+		for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+			d = d.AddDate(0, 0, 1)
+		}
+		return time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, time.UTC)
+	}
+	f.sweepAt(t, weekday(started.AddDate(0, 0, 10)))
+	if silences(hire) != 0 {
+		t.Fatal("a silence after 10 days")
+	}
+	f.sweepAt(t, weekday(started.AddDate(0, 0, 15)))
+	f.sweepAt(t, weekday(started.AddDate(0, 0, 16)))
+	if silences(hire) != 1 || silences(holder) != 1 {
+		t.Fatalf("after 15–16 days: hire %d, mentor %d silence notices; want 1 each", silences(hire), silences(holder))
+	}
+	checkin := weekday(started.AddDate(0, 0, 17))
+	f.append("c1", pair, events.CheckinLogged{ID: "ci1", Hire: hire.id, Mentor: holder.id, Date: checkin.Format(time.DateOnly), Notes: "met"})
+	waitFor(t, "the check-in", func() bool { return len(f.m.agenda.Silent(checkin.Format(time.DateOnly))) == 0 })
+	f.sweepAt(t, weekday(checkin.AddDate(0, 0, 5)))
+	if silences(hire) != 1 {
+		t.Fatal("a silence notice right after a check-in")
+	}
+	f.sweepAt(t, weekday(checkin.AddDate(0, 0, 15)))
+	if silences(hire) != 2 {
+		t.Fatalf("a new silence after the check-in: %d notices, want 2", silences(hire))
+	}
+}

@@ -200,7 +200,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
-	for _, stream := range []string{"ONBOARDING", "TRAINING"} {
+	for _, stream := range []string{"ONBOARDING", "TRAINING", "SKILLS", "MENTORSHIP"} {
 		if err := m.follow(m.bg.Context(), stream); err != nil {
 			m.stop()
 			return err

@@ -454,6 +454,14 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 	now := m.cfg.Now()
 	n := 0
 	for _, it := range m.agenda.Open() {
+		if it.Kind == events.KindCertExpiry {
+			k, err := m.certReminder(ctx, now, it)
+			n += k
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
 		for _, owner := range m.holders(it.Owner) {
 			m.el.RLock()
 			loc := m.state.TimeZone(owner.ID, m.cfg.Zone)
@@ -483,8 +491,65 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	k, err := m.silences(ctx, now)
+	n += k
+	if err != nil {
+		return n, err
+	}
 	d, err := m.digests(ctx, now)
 	return n + d, err
+}
+
+// certReminder tells a certification's holder and their lead as its expiry nears.
+func (m *Main) certReminder(ctx context.Context, now time.Time, it notify.Tracked) (int, error) {
+	holder, ok := m.dir.Person(it.Owner)
+	if !ok || !holder.Active {
+		return 0, nil
+	}
+	m.el.RLock()
+	loc := m.state.TimeZone(holder.ID, m.cfg.Zone)
+	m.el.RUnlock()
+	today, ok := notify.ReminderDay(now, loc, m.cfg.Workdays)
+	if !ok {
+		return 0, nil
+	}
+	r, ok := notify.CertRung(it.Due, today)
+	if !ok {
+		return 0, nil
+	}
+	title, body := notify.CertText(r, it, holder.Name)
+	n := 0
+	for _, p := range append([]directory.Person{holder}, m.leadsOf(holder.ID)...) {
+		n++
+		if err := m.tell(ctx, events.System, note{person: p.ID, key: notify.RungKey(it.Key, it.Due, r.Name), kind: events.KindCertExpiry,
+			title: title, body: body, link: it.Link, inbox: true, mail: true}); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// silences tells mentor and hire when an active mentorship has had no check-in for 14
+// days, once per silence (keyed by the last check-in's date).
+func (m *Main) silences(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	for _, p := range m.agenda.Silent(now.In(m.cfg.Zone).Format(events.DateLayout)) {
+		m.el.RLock()
+		loc := m.state.TimeZone(p.Hire, m.cfg.Zone)
+		m.el.RUnlock()
+		if _, ok := notify.ReminderDay(now, loc, m.cfg.Workdays); !ok {
+			continue
+		}
+		title := fmt.Sprintf("No mentorship check-in since %s: %s and %s", p.Last, m.name(p.Mentor), m.name(p.Hire))
+		for _, id := range []string{p.Mentor, p.Hire} {
+			n++
+			if err := m.tell(ctx, events.System, note{person: id, key: "silence:" + p.ID + ":" + p.Last, kind: events.KindCheckinSilence,
+				title: title, body: "Plan the next check-in.", link: "/mentorship/pairs/" + p.ID, inbox: true, mail: true}); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
 }
 
 // digests e-mails each person, once a day at their reminder time, what happened of the
