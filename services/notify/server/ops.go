@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -224,22 +225,14 @@ func (m *Main) opFeed(ctx context.Context, r rpc.Request[events.CalendarFeedRequ
 	today := now.In(loc).Format(events.DateLayout)
 	cal := notify.Calendar{Name: p.Name, BaseURL: m.cfg.PublicURL, Items: m.agenda.Of(person), Today: today, Now: now}
 	if p.Has(events.RoleLead) {
+		look := m.memo()
 		for _, it := range m.agenda.Open() {
-			if it.Due < today && it.Hire != person && m.leadsHire(person, it.Hire) {
+			if it.Kind != events.KindCertExpiry && it.Due < today && it.Hire != person && slices.ContainsFunc(look.leadsOf(it.Hire), func(l directory.Person) bool { return l.ID == person }) {
 				cal.TeamOverdue = append(cal.TeamOverdue, it)
 			}
 		}
 	}
 	return events.CalendarFeedReply{ICS: cal.ICS()}, nil
-}
-
-func (m *Main) leadsHire(lead, hire string) bool {
-	for _, l := range m.leadsOf(hire) {
-		if l.ID == lead {
-			return true
-		}
-	}
-	return false
 }
 
 func (m *Main) opMailbox(ctx context.Context, r rpc.Request[empty]) (events.MailboxReply, error) {

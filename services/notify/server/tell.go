@@ -136,6 +136,36 @@ func (m *Main) holders(assignee string) []directory.Person {
 	return nil
 }
 
+// memo remembers holders and leads for one sweep or feed, so a large organisation's
+// thousands of items cost one directory scan per queue or team, not one per item.
+type memo struct {
+	m       *Main
+	holders map[string][]directory.Person
+	leads   map[string][]directory.Person
+}
+
+func (m *Main) memo() *memo {
+	return &memo{m: m, holders: map[string][]directory.Person{}, leads: map[string][]directory.Person{}}
+}
+
+func (c *memo) holdersOf(assignee string) []directory.Person {
+	if h, ok := c.holders[assignee]; ok {
+		return h
+	}
+	h := c.m.holders(assignee)
+	c.holders[assignee] = h
+	return h
+}
+
+func (c *memo) leadsOf(person string) []directory.Person {
+	if l, ok := c.leads[person]; ok {
+		return l
+	}
+	l := c.m.leadsOf(person)
+	c.leads[person] = l
+	return l
+}
+
 func (m *Main) name(id string) string {
 	if p, ok := m.dir.Person(id); ok {
 		return p.Name
@@ -453,6 +483,8 @@ func (m *Main) sweepLoop(ctx context.Context) {
 func (m *Main) Sweep(ctx context.Context) (int, error) {
 	now := m.cfg.Now()
 	n := 0
+	look := m.memo()
+	hr := m.withRole(events.RoleHR)
 	for _, it := range m.agenda.Open() {
 		if it.Kind == events.KindCertExpiry {
 			k, err := m.certReminder(ctx, now, it)
@@ -462,7 +494,7 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		for _, owner := range m.holders(it.Owner) {
+		for _, owner := range look.holdersOf(it.Owner) {
 			m.el.RLock()
 			loc := m.state.TimeZone(owner.ID, m.cfg.Zone)
 			m.el.RUnlock()
@@ -476,9 +508,9 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 				case "owner":
 					to = []directory.Person{owner}
 				case "lead":
-					to = m.leadsOf(it.Hire)
+					to = look.leadsOf(it.Hire)
 				case "hr":
-					to = m.withRole(events.RoleHR)
+					to = hr
 				}
 				title, body := notify.RungText(r, it, owner.Name)
 				for _, p := range to {
