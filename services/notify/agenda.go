@@ -14,8 +14,10 @@ import (
 type Pair struct {
 	ID, Hire, Mentor string
 	Last             string // the later of the day it began and the latest check-in on or before today
-	checkins         []string
+	checkins         []checkin
 }
+
+type checkin struct{ id, date string }
 
 // Tracked is an item with a due date that notify follows for the ladder and the calendar:
 // an onboarding task or an assigned training module.
@@ -166,7 +168,7 @@ func (a *Agenda) Apply(env events.Envelope) error {
 			return err
 		}
 		if p, ok := a.pairs[env.Subject]; ok {
-			p.checkins = append(p.checkins, e.Date)
+			p.checkins = append(p.checkins, checkin{e.ID, e.Date})
 		}
 	case events.ModulePassed{}.EventType():
 		var e events.ModulePassed
@@ -264,8 +266,8 @@ func (a *Agenda) Silent(today string) []Pair {
 	for _, p := range a.pairs {
 		last := p.Last
 		for _, c := range p.checkins {
-			if c <= today && c > last {
-				last = c
+			if c.date <= today && c.date > last {
+				last = c.date
 			}
 		}
 		if last <= cut {
@@ -273,5 +275,26 @@ func (a *Agenda) Silent(today string) []Pair {
 		}
 	}
 	slices.SortFunc(out, func(x, y Pair) int { return strings.Compare(x.ID, y.ID) })
+	return out
+}
+
+// Checkins returns the check-ins of person's active mentorships dated today or later, as
+// calendar items.
+func (a *Agenda) Checkins(person, today string) []Tracked {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var out []Tracked
+	for _, p := range a.pairs {
+		if p.Hire != person && p.Mentor != person {
+			continue
+		}
+		for _, c := range p.checkins {
+			if c.date >= today {
+				out = append(out, Tracked{Key: "checkin:" + p.ID + ":" + c.id, Kind: events.KindCheckinSilence, Owner: person,
+					Title: "Mentorship check-in", Due: c.date, Link: "/mentorship/pairs/" + p.ID})
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y Tracked) int { return cmp.Or(strings.Compare(x.Due, y.Due), strings.Compare(x.Key, y.Key)) })
 	return out
 }

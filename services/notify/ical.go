@@ -45,8 +45,11 @@ func (c Calendar) ICS() string {
 		for _, it := range c.TeamOverdue {
 			lines = append(lines, it.Title+" (due "+it.Due+")")
 		}
-		c.allDay(line, stamp, "team-overdue:"+c.Today, 0, c.Today,
-			fmt.Sprintf("%d overdue items in your team", len(c.TeamOverdue)), "/onboarding/team", lines...)
+		summary := "1 overdue item in your team"
+		if len(c.TeamOverdue) > 1 {
+			summary = fmt.Sprintf("%d overdue items in your team", len(c.TeamOverdue))
+		}
+		c.allDay(line, stamp, "team-overdue:"+c.Today, 0, c.Today, summary, "/onboarding/team", lines...)
 	}
 	line("END:VCALENDAR")
 	return b.String()

@@ -178,6 +178,38 @@ func TestCalendarFeed(t *testing.T) {
 	if _, err := feed(fresh.Token); err != nil {
 		t.Errorf("the new URL: %v", err)
 	}
+	// An upcoming mentorship check-in is in the feed; the lead's feed sums up the team's
+	// overdue items once the task is late.
+	pair := events.NewID(time.Now())
+	f.append("m1", pair, events.MentorshipAccepted{Hire: h.id, Mentor: "m1"})
+	f.append("m1", pair, events.CheckinLogged{ID: "ci1", Hire: h.id, Mentor: "m1", Date: "2026-12-01", Notes: "next week"})
+	waitFor(t, "the check-in in the agenda", func() bool { return len(f.m.agenda.Checkins(h.id, "2026-11-23")) == 1 })
+	ics, _ = feed(fresh.Token)
+	if ev := parseICS(t, ics)["checkin:"+pair+":ci1@onramp"]; ev == nil || ev.Props.Get(ical.PropDateTimeStart).Value != "20261201" {
+		t.Errorf("check-in event: %+v", ev)
+	}
+	lead := f.hire("lead1", "platform", "", events.RoleLead)
+	f.hire("h2", "platform", "lead1", events.RoleHire)
+	f.append("onboarding", "plan-h2", events.PlanCreated{Hire: "h2", Name: "Name h2", Team: "platform", Lead: "lead1", Track: "platform",
+		StartDate: "2026-11-23", TemplateVersion: 1, Source: events.NewID(time.Now()),
+		Tasks: []events.PlanTask{{ID: "t9", Title: "Late task", Section: "Week 1", Owner: events.OwnerHire, Assignee: "h2", Due: "2026-11-20"}}})
+	waitFor(t, "the late task", func() bool { _, ok := f.m.agenda.Item("task:plan-h2:t9"); return ok })
+	lc, err := call[events.CalendarReply](f, events.OpCalendarURL, lead.caller, events.CalendarRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ics, _ = feed(lc.Token)
+	sum := parseICS(t, ics)["team-overdue:2026-11-23@onramp"]
+	if sum == nil {
+		t.Fatalf("no team summary in the lead's feed:\n%s", ics)
+	}
+	if s, _ := sum.Props.Text(ical.PropSummary); s != "1 overdue item in your team" {
+		t.Errorf("summary = %q", s)
+	}
+	if d, _ := sum.Props.Text(ical.PropDescription); !strings.Contains(d, "Late task (due 2026-11-20)") {
+		t.Errorf("description = %q", d)
+	}
+
 	// Only the token's hash is kept.
 	r := f.recipient(h.id)
 	if r.CalendarHash == "" || strings.Contains(r.CalendarHash, fresh.Token) || r.CalendarHash != hashToken(fresh.Token) {

@@ -223,7 +223,8 @@ func (m *Main) opFeed(ctx context.Context, r rpc.Request[events.CalendarFeedRequ
 	}
 	now := m.cfg.Now()
 	today := now.In(loc).Format(events.DateLayout)
-	cal := notify.Calendar{Name: p.Name, BaseURL: m.cfg.PublicURL, Items: m.agenda.Of(person), Today: today, Now: now}
+	cal := notify.Calendar{Name: p.Name, BaseURL: m.cfg.PublicURL, Items: append(m.agenda.Of(person), m.agenda.Checkins(person, today)...),
+		Today: today, Now: now}
 	if p.Has(events.RoleLead) {
 		look := m.memo()
 		for _, it := range m.agenda.Open() {
