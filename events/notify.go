@@ -256,6 +256,7 @@ const (
 	OpNotifySettingsPut = "settings.put"       // NotifySettings → NotifySettings
 	OpCalendarURL       = "calendar.url"       // CalendarRequest → CalendarReply
 	OpCalendarFeed      = "calendar.feed"      // CalendarFeedRequest → CalendarFeedReply (no caller)
+	OpCalendarItem      = "calendar.item"      // CalendarItemRequest → CalendarFeedReply (one task or module)
 	OpMailbox           = "mailbox"            // → MailboxReply (admins, when the mailbox is on)
 	OpDeliveryProblems  = "delivery.problems"  // → DeliveryProblemsReply (HR and admin)
 )
@@ -310,6 +311,11 @@ type CalendarReply struct {
 
 type CalendarFeedRequest struct {
 	Token string `json:"token"`
+}
+
+// CalendarItemRequest names one item: task:<plan>:<task> or training:<person>:<module>.
+type CalendarItemRequest struct {
+	Key string `json:"key"`
 }
 
 type CalendarFeedReply struct {

@@ -27,6 +27,7 @@ func (m *Main) notifyPages() []route {
 		{"POST /settings/calendar/reset", m.page(m.calendarResetForm)},
 		{"GET /admin/mail", m.page(m.mailboxPage)},
 		{"GET /calendar/{file}", http.HandlerFunc(m.calendarFeed)},
+		{"GET /calendar/items/{file}", m.page(m.calendarItem)},
 	}
 }
 
@@ -161,6 +162,24 @@ func (m *Main) calendarFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="onramp.ics"`)
+	_, _ = w.Write([]byte(out.ICS))
+}
+
+// calendarItem downloads one task or module (key task:<plan>:<task> or
+// training:<person>:<module>, then .ics) as a single-event calendar.
+func (m *Main) calendarItem(w http.ResponseWriter, r *http.Request, v *viewer) {
+	key, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
+	if !ok || key == "" {
+		m.notFound(w, r)
+		return
+	}
+	out, err := notifyCall[events.CalendarFeedReply](r, m, v, events.OpCalendarItem, events.CalendarItemRequest{Key: key})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="onramp-item.ics"`)
 	_, _ = w.Write([]byte(out.ICS))
 }
 

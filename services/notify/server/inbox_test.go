@@ -210,6 +210,15 @@ func TestCalendarFeed(t *testing.T) {
 		t.Errorf("description = %q", d)
 	}
 
+	// One item as its own calendar: for its holder and their lead, as unknown to others.
+	one, err := call[events.CalendarFeedReply](f, events.OpCalendarItem, lead.caller, events.CalendarItemRequest{Key: "task:plan-h2:t9"})
+	if err != nil || len(parseICS(t, one.ICS)) != 1 || parseICS(t, one.ICS)["task:plan-h2:t9@onramp"] == nil {
+		t.Errorf("the lead's download: %v\n%s", err, one.ICS)
+	}
+	if _, err := call[events.CalendarFeedReply](f, events.OpCalendarItem, h.caller, events.CalendarItemRequest{Key: "task:plan-h2:t9"}); events.CodeOf(err) != events.CodeNotFound {
+		t.Errorf("another hire's task: %v, want not found", err)
+	}
+
 	// Only the token's hash is kept.
 	r := f.recipient(h.id)
 	if r.CalendarHash == "" || strings.Contains(r.CalendarHash, fresh.Token) || r.CalendarHash != hashToken(fresh.Token) {

@@ -37,6 +37,7 @@ func (m *Main) register() error {
 		rpc.Handle(svc, events.OpNotifySettingsPut, m.opSettingsPut),
 		rpc.Handle(svc, events.OpCalendarURL, m.opCalendar),
 		rpc.Handle(svc, events.OpCalendarFeed, m.opFeed),
+		rpc.Handle(svc, events.OpCalendarItem, m.opItem),
 		rpc.Handle(svc, events.OpMailbox, m.opMailbox),
 		rpc.Handle(svc, events.OpDeliveryProblems, m.opProblems),
 	} {
@@ -233,6 +234,27 @@ func (m *Main) opFeed(ctx context.Context, r rpc.Request[events.CalendarFeedRequ
 			}
 		}
 	}
+	return events.CalendarFeedReply{ICS: cal.ICS()}, nil
+}
+
+// opItem answers one task or module as a single-event calendar, for whoever may see it:
+// its holder, the hire or learner, their lead, HR and admin.
+func (m *Main) opItem(ctx context.Context, r rpc.Request[events.CalendarItemRequest]) (events.CalendarFeedReply, error) {
+	me, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.CalendarFeedReply{}, err
+	}
+	it, ok := m.agenda.Item(r.Body.Key)
+	if !ok || it.Kind == events.KindCertExpiry {
+		return events.CalendarFeedReply{}, errNotFound
+	}
+	allowed := it.Owner == me.ID || it.Hire == me.ID || me.Has(events.RoleHR, events.RoleAdmin) ||
+		slices.ContainsFunc(m.leadsOf(it.Hire), func(l directory.Person) bool { return l.ID == me.ID }) ||
+		slices.ContainsFunc(m.holders(it.Owner), func(h directory.Person) bool { return h.ID == me.ID })
+	if !allowed {
+		return events.CalendarFeedReply{}, errNotFound // as unknown as a made-up key
+	}
+	cal := notify.Calendar{Name: me.Name, BaseURL: m.cfg.PublicURL, Items: []notify.Tracked{it}, Now: m.cfg.Now()}
 	return events.CalendarFeedReply{ICS: cal.ICS()}, nil
 }
 
