@@ -143,7 +143,7 @@ func siteNav(u *User) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Bell(u, 0).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Bell(u, 0, false).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -85,8 +85,16 @@ func TestNotificationPages(t *testing.T) {
 			}
 		})
 	}
-	_, bell := render(t, views.Bell(user, 3))
+	_, bell := render(t, views.Bell(user, 3, true))
 	if bell.Find("#bell-count").Text() != "3" || bell.Find("#nav-bell").AttrOr("aria-label", "") != "Notifications, 3 unread" {
 		t.Errorf("bell = %q", bell.Find("#nav-bell").Text())
+	}
+	// The layout's bell asks for its count on load; the counted one only on a change.
+	if got := bell.Find("#nav-bell").AttrOr("hx-trigger", ""); got != "live" {
+		t.Errorf("counted bell: hx-trigger %q, want live", got)
+	}
+	_, first := render(t, views.Bell(user, 0, false))
+	if got := first.Find("#nav-bell").AttrOr("hx-trigger", ""); got != "load, live" {
+		t.Errorf("layout bell: hx-trigger %q", got)
 	}
 }

@@ -228,7 +228,7 @@ func (m *Main) bell(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.logFailure(r, err) // the bell is decoration: show it without a count
 	}
 	p := m.pageFor(r, "")
-	m.render(w, r, http.StatusOK, views.Bell(p.User, out.Unread))
+	m.render(w, r, http.StatusOK, views.Bell(p.User, out.Unread, true))
 }
 
 func (m *Main) readForm(w http.ResponseWriter, r *http.Request, v *viewer) {
