@@ -29,6 +29,7 @@ var Streams = []Stream{
 	{Name: "TRAINING", Subjects: []string{"onramp.training.>"}},
 	{Name: "SKILLS", Subjects: []string{"onramp.skills.>"}},
 	{Name: "MENTORSHIP", Subjects: []string{"onramp.mentorship.>"}},
+	{Name: "NOTIFY", Subjects: []string{"onramp.notify.>"}},
 	{Name: "DEADLETTER", Subjects: []string{DeadLetterPrefix + ".>"}, MaxAge: 90 * 24 * time.Hour},
 }
 

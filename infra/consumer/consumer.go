@@ -32,6 +32,7 @@ type Config struct {
 	MaxDeliver int             // deliveries before giving up; default 5; -1: never give up
 	Backoff    []time.Duration // delay before delivery n+1; default 100ms, 500ms, 2s, 10s
 	Batch      int             // most messages per handler call; default 256
+	AckWait    time.Duration   // time to handle a message before it is delivered again; default 30s
 	Logger     *slog.Logger
 }
 
@@ -87,10 +88,13 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Consumer, er
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.AckWait == 0 {
+		cfg.AckWait = 30 * time.Second
+	}
 	cc := jetstream.ConsumerConfig{
 		Durable:       cfg.Durable,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       30 * time.Second,
+		AckWait:       cfg.AckWait,
 		MaxDeliver:    cfg.MaxDeliver,
 		MaxAckPending: 4 * cfg.Batch,
 		DeliverPolicy: jetstream.DeliverAllPolicy,

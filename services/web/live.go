@@ -26,7 +26,7 @@ import (
 // A topic is "<domain>.<entity>" (every record) or "<domain>.<entity>.<id>" (one record),
 // and covers the NATS subjects onramp.<topic>.>.
 
-var topicPattern = regexp.MustCompile(`^(onboarding|training|skills|mentorship)\.[a-z_]+(\.[A-Za-z0-9_-]{1,128})?$`)
+var topicPattern = regexp.MustCompile(`^(onboarding|training|skills|mentorship|notify)\.[a-z_]+(\.[A-Za-z0-9_-]{1,128})?$`)
 
 const maxTopics = 16
 
@@ -123,6 +123,12 @@ func (m *Main) live(w http.ResponseWriter, r *http.Request, v *viewer) {
 	for _, t := range topics {
 		if !topicPattern.MatchString(t) {
 			http.Error(w, "unknown topic "+t, http.StatusBadRequest)
+			return
+		}
+		// Notifications are private: only one's own record, so nobody learns when
+		// someone else is told something.
+		if strings.HasPrefix(t, "notify.") && t != "notify.person."+v.ID {
+			http.Error(w, "not your topic "+t, http.StatusForbidden)
 			return
 		}
 	}

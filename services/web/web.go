@@ -215,6 +215,7 @@ func (m *Main) pageRoutes() []route {
 	rs = append(rs, m.skillsPages()...)
 	rs = append(rs, m.trainingPages()...)
 	rs = append(rs, m.mentorshipPages()...)
+	rs = append(rs, m.notifyPages()...)
 	return rs
 }
 
@@ -233,6 +234,7 @@ func (m *Main) apiRoutes() []route {
 	rs = append(rs, m.skillsAPIRoutes()...)
 	rs = append(rs, m.trainingAPI()...)
 	rs = append(rs, m.mentorshipAPI()...)
+	rs = append(rs, m.notifyAPI()...)
 	return rs
 }
 

@@ -17,8 +17,9 @@ import (
 
 const demoPassword = "onramp-demo"
 
-// startPortal runs a fresh Onramp with the demo organisation for one test.
-func startPortal(t *testing.T) *portal.Portal {
+// startPortal runs a fresh Onramp with the demo organisation for one test; opts adjust
+// its configuration.
+func startPortal(t *testing.T, opts ...func(*portal.Config)) *portal.Portal {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -29,7 +30,11 @@ func startPortal(t *testing.T) *portal.Portal {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	p, err := portal.Start(context.Background(), portal.Config{Dir: dir, Listener: ln, Addr: ln.Addr().String()})
+	cfg := portal.Config{Dir: dir, Listener: ln, Addr: ln.Addr().String()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p, err := portal.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,18 +10,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"onramp.dev/services/notify/smtptest"
 )
 
 // domainServices are the services run as their own processes (besides web).
-var domainServices = []string{"identity", "onboarding", "training", "skills", "mentorship"}
+var domainServices = []string{"identity", "onboarding", "training", "skills", "mentorship", "notify"}
 
 // The same services as separate processes: `onramp infra` (NATS and FerretDB on loopback
 // TCP), every service on its own, seeded by `onramp seed` over NATS — through the sign-in
-// journey, and through a SIGKILL of identity that loses nothing.
+// journey, and through SIGKILLs of identity and of notify (in the middle of sending an
+// invitation to a real SMTP server) that lose nothing.
 func TestMultiProcessTopology(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs four processes")
@@ -45,14 +51,21 @@ func TestMultiProcessTopology(t *testing.T) {
 	infra := startProcess(t, filepath.Join(bin, "onramp"), nil, "infra", "-data", data, "-nats", "127.0.0.1:0", "-store", "127.0.0.1:0")
 	natsURL, mongoURI := infra.await(t, "NATS_URL="), infra.await(t, "MONGO_URI=")
 	env := []string{"NATS_URL=" + natsURL, "MONGO_URI=" + mongoURI}
+	addr := freeAddr(t)
+	ms := smtptest.Start(t)
+	notifyEnv := append(slices.Clone(env), "ONRAMP_SMTP_URL="+ms.URL(), "ONRAMP_SMTP_FROM=Onramp <onramp@example.org>",
+		"ONRAMP_PUBLIC_URL=http://"+addr, "ONRAMP_MAIL_RETRY_AFTER=2s")
 
 	procs := map[string]*process{}
 	for _, s := range domainServices {
-		procs[s] = startProcess(t, filepath.Join(bin, s), env)
+		e := env
+		if s == "notify" {
+			e = notifyEnv
+		}
+		procs[s] = startProcess(t, filepath.Join(bin, s), e)
 		procs[s].await(t, "running")
 	}
 	identity := procs["identity"]
-	addr := freeAddr(t)
 	web := startProcess(t, filepath.Join(bin, "web"), append(env, "ONRAMP_ADDR="+addr))
 	web.await(t, "running")
 
@@ -70,10 +83,25 @@ func TestMultiProcessTopology(t *testing.T) {
 	}
 	hr := token(t, c, "hr@demo.onramp")
 	start := time.Now().AddDate(0, 0, 3).Format(time.DateOnly)
+	held := ms.HoldFor("kill@demo.onramp")
 	if resp := c.do(t, "POST", "/api/v1/people", "application/json",
 		`{"email":"kill@demo.onramp","name":"Kim Kill","track":"operations","team":"ops","start_date":"`+start+`"}`, bearer(hr)...); resp.StatusCode != 201 {
 		t.Fatalf("invite: %d", resp.StatusCode)
 	}
+
+	// Kill notify while the mail server holds the invitation, before it answers: nothing
+	// was accepted and nothing recorded. The restarted notify sends it, once.
+	var answer chan error
+	select {
+	case answer = <-held:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the invitation never reached the mail server")
+	}
+	procs["notify"].kill(t)
+	answer <- &smtp.SMTPError{Code: 421, Message: "connection lost"}
+	ms.Release()
+	procs["notify"] = startProcess(t, filepath.Join(bin, "notify"), notifyEnv)
+	procs["notify"].await(t, "running")
 
 	// Kill identity without warning, start it again: the invite and the sessions survive.
 	identity.kill(t)
@@ -98,6 +126,26 @@ func TestMultiProcessTopology(t *testing.T) {
 	resp := h.do(t, "POST", "/login", "application/x-www-form-urlencoded", url.Values{"email": {"hire@demo.onramp"}, "password": {demoPassword}}.Encode())
 	if resp.StatusCode != 303 {
 		t.Fatalf("hire login after restart: %d", resp.StatusCode)
+	}
+
+	// Kim gets two e-mails: the invitation and "Plan created"; the killed process held one.
+	invitations := func() (n, all int) {
+		for _, m := range ms.To("kill@demo.onramp") {
+			if strings.Contains(m.Header.Get("Subject"), "set your password") {
+				n++
+			}
+			all++
+		}
+		return n, all
+	}
+	for n, all := invitations(); all < 2; n, all = invitations() {
+		if time.Now().After(deadline.Add(60 * time.Second)) {
+			t.Fatalf("%d invitations, %d e-mails in all: lost with the killed notify process", n, all)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n, all := invitations(); n != 1 || all != 2 {
+		t.Fatalf("%d invitations, %d e-mails in all; want 1 and 2", n, all)
 	}
 }
 

@@ -67,7 +67,7 @@ func runPortal(ctx context.Context, args []string, out io.Writer, logger *slog.L
 	start := time.Now()
 	p, err := portal.Start(ctx, portal.Config{
 		Dir: *data, Addr: *addr, NATSURL: os.Getenv("NATS_URL"), MongoURI: os.Getenv("MONGO_URI"),
-		LogLinks: *demoFlag, Logger: logger, ProtoHeader: os.Getenv("ONRAMP_PROTO_HEADER"),
+		LogLinks: *demoFlag, Demo: *demoFlag, Logger: logger, ProtoHeader: os.Getenv("ONRAMP_PROTO_HEADER"),
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@
 package portal
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"onramp.dev/infra/store"
 	identity "onramp.dev/services/identity/server"
 	mentorship "onramp.dev/services/mentorship/server"
+	notify "onramp.dev/services/notify/server"
 	onboarding "onramp.dev/services/onboarding/server"
 	skills "onramp.dev/services/skills/server"
 	training "onramp.dev/services/training/server"
@@ -35,6 +37,10 @@ type Config struct {
 	NATSURL  string       // external NATS instead of the embedded server
 	MongoURI string       // external MongoDB instead of the embedded FerretDB
 	LogLinks bool         // log set-password links (demo mode)
+	Demo     bool         // demo mode: admins may read the local mailbox at /admin/mail
+	// SMTPURL overrides ONRAMP_SMTP_URL (tests point it at their own mail server); with
+	// neither, mail is kept in the process's mailbox and each subject is logged.
+	SMTPURL string
 	// ProtoHeader is the header a trusted proxy sets to the browser's scheme (HSTS).
 	ProtoHeader string
 	Logger      *slog.Logger
@@ -69,6 +75,25 @@ var services = []struct {
 	}},
 	{"mentorship", func(nc *nats.Conn, db *mongo.Database, cfg Config) (standalone.Main, error) {
 		return mentorship.New(nc, db, cfg.Logger, mentorship.Config{})
+	}},
+	{"notify", func(nc *nats.Conn, db *mongo.Database, cfg Config) (standalone.Main, error) {
+		addr := cfg.Addr
+		if cfg.Listener != nil {
+			addr = cfg.Listener.Addr().String()
+		}
+		nc2, err := notify.ConfigFromEnv(notify.Config{Demo: cfg.Demo, PublicURL: "http://" + addr}, cfg.Logger)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.SMTPURL != "" {
+			sc, err := notify.ParseSMTPURL(cfg.SMTPURL)
+			if err != nil {
+				return nil, err
+			}
+			nc2.Mailer, nc2.Mailbox = notify.NewSMTP(sc), false
+			nc2.From = cmp.Or(nc2.From, "Onramp <onramp@localhost>")
+		}
+		return notify.New(nc, db, cfg.Logger, nc2)
 	}},
 }
 

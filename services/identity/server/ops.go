@@ -470,10 +470,10 @@ func (m *Main) hire(ctx context.Context, actor, id string, req events.InviteRequ
 	if err != nil {
 		return events.InviteReply{}, err
 	}
-	return m.newLink(ctx, actor, id)
+	return m.newLink(ctx, actor, id, false)
 }
 
-func (m *Main) newLink(ctx context.Context, actor, id string) (events.InviteReply, error) {
+func (m *Main) newLink(ctx context.Context, actor, id string, reissue bool) (events.InviteReply, error) {
 	now := m.cfg.Now()
 	defer m.el.Lock(id)()
 	tok := secret()
@@ -505,6 +505,9 @@ func (m *Main) newLink(ctx context.Context, actor, id string) (events.InviteRepl
 	if m.cfg.LogLinks && actor != events.System {
 		m.log.Info("set-password link (demo mode)", "person", view.Email, "url", m.cfg.BaseURL+"/set-password?token="+tok)
 	}
+	if actor != events.System { // seeding sets the password at once: nothing to e-mail
+		m.requestLinkMail(ctx, actor, id, tok, link.ExpiresAt, reissue)
+	}
 	return events.InviteReply{Person: view, LinkToken: tok, ExpiresAt: link.ExpiresAt.Format(time.RFC3339)}, nil
 }
 
@@ -533,7 +536,7 @@ func (m *Main) opIssueLink(ctx context.Context, r rpc.Request[events.PersonReque
 	if err := m.mayManage(&viewer, r.Body.ID); err != nil {
 		return events.InviteReply{}, err
 	}
-	return m.newLink(ctx, viewer.ID, r.Body.ID)
+	return m.newLink(ctx, viewer.ID, r.Body.ID, true)
 }
 
 func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableRequest]) (events.Person, error) {
@@ -688,4 +691,18 @@ func (m *Main) opEnsure(ctx context.Context, r rpc.Request[events.EnsureRequest]
 	}
 	invite.Person.NeedsPassword = false
 	return invite.Person, nil
+}
+
+// requestLinkMail asks the notify service to e-mail a set-password link to the person. The
+// secret travels only on the NOTIFY stream (notify.link.requested), which only the notify
+// service reads; identity's own events keep carrying its hash alone. A failure is logged,
+// not returned: the link was issued and HR still sees it.
+func (m *Main) requestLinkMail(ctx context.Context, actor, person, tok string, expires time.Time, reissue bool) {
+	env, err := events.New(actor, person, events.LinkMailRequested{Token: tok, ExpiresAt: expires, Reissue: reissue}, m.cfg.Now())
+	if err == nil {
+		_, err = bus.Append(ctx, m.js, env, bus.Expect{})
+	}
+	if err != nil {
+		m.log.Warn("set-password link not handed to notify; HR must pass it on", "person", person, "err", err)
+	}
 }

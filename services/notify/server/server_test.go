@@ -1,0 +1,295 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/authn"
+	"onramp.dev/infra/bus"
+	"onramp.dev/infra/devstack/devstacktest"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/services/notify"
+	"onramp.dev/services/notify/smtptest"
+)
+
+// --- the fixture: the notify service on a real embedded stack ---
+
+type fixture struct {
+	t    *testing.T
+	env  *devstacktest.Env
+	js   jetstream.JetStream
+	ms   *smtptest.Server
+	m    *Main
+	pub  ed25519.PublicKey
+	key  ed25519.PrivateKey
+	now  atomic.Pointer[time.Time]
+	zone *time.Location
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	f := stack(t)
+	f.m = f.start(f.env.NATS, time.Minute)
+	return f
+}
+
+// stack starts the engines and the mail server, but no service.
+func stack(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, env: devstacktest.Start(t), ms: smtptest.Start(t), zone: time.UTC}
+	f.pub, f.key, _ = ed25519.GenerateKey(rand.Reader)
+	f.setNow(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) // a Monday
+	js, err := jetstream.New(f.env.NATS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.js = js
+	if err := bus.EnsureStreams(context.Background(), js); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) setNow(t time.Time) { f.now.Store(&t) }
+
+func (f *fixture) config(ackWait time.Duration) Config {
+	sc, err := ParseSMTPURL(f.ms.URL())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return Config{
+		Mailer: NewSMTP(sc), From: "Onramp <onramp@example.org>", PublicURL: "https://onramp.example.org",
+		Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1, Zone: f.zone,
+		Attempts: 3, Backoff: []time.Duration{50 * time.Millisecond}, SenderAckWait: ackWait,
+		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
+			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
+		},
+		CalendarKey: bytes.Repeat([]byte("k"), 32),
+	}
+}
+
+func (f *fixture) start(nc *nats.Conn, ackWait time.Duration) *Main {
+	f.t.Helper()
+	m, err := New(nc, f.env.Mongo.Database("notify"), slog.New(slog.DiscardHandler), f.config(ackWait))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+func (f *fixture) append(actor, subject string, p events.Payload) events.Envelope {
+	f.t.Helper()
+	env, err := events.New(actor, subject, p, time.Now())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := bus.Append(context.Background(), f.js, env, bus.Expect{}); err != nil {
+		f.t.Fatal(err)
+	}
+	return env
+}
+
+type person struct {
+	id     string
+	email  string
+	caller rpc.Caller
+}
+
+// hire appends identity.staff.hired and returns the person with a token.
+func (f *fixture) hire(id, team, lead string, roles ...string) person {
+	f.t.Helper()
+	email := id + "@example.org"
+	f.append("hr", id, events.StaffHired{Email: email, Name: "Name " + id, Roles: roles, Team: team, Lead: lead, Track: "platform", StartDate: "2026-11-01"})
+	now := time.Now()
+	tok, err := authn.Sign(authn.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: id,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
+		Session: "s-" + id, Roles: roles, Team: team,
+	}, "k1", f.key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	waitFor(f.t, "directory knows "+id, func() bool { _, ok := f.m.dir.Person(id); return ok })
+	return person{id: id, email: email, caller: rpc.Caller{Token: tok}}
+}
+
+func call[Resp any](f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
+	return rpc.Call[Resp](context.Background(), f.env.NATS, events.RPC(events.NotifyService, op), c, req)
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// mailsTo returns the messages the server accepted for addr, parsed.
+func (f *fixture) mailsTo(addr string) []*mail.Message { return f.ms.To(addr) }
+
+// parts returns the text/plain and text/html bodies of a multipart/alternative message.
+func parts(t *testing.T, msg *mail.Message) (text, html string) {
+	t.Helper()
+	text, html, err := smtptest.Parts(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text, html
+}
+
+func (f *fixture) mail(id string) notify.Mail {
+	var ml notify.Mail
+	f.m.el.Read(func() { ml, _ = f.m.state.Mail(id) })
+	return ml
+}
+
+func (f *fixture) recipient(id string) notify.Recipient {
+	var r notify.Recipient
+	f.m.el.Read(func() { r, _ = f.m.state.Recipient(id) })
+	return r
+}
+
+// --- e-mail ---
+
+func TestSetPasswordLinkIsEmailed(t *testing.T) {
+	f := setup(t)
+	p := f.hire("p1", "platform", "", events.RoleHire)
+	token := strings.Repeat("s3cret", 8)
+	f.append("hr", p.id, events.LinkMailRequested{Token: token, ExpiresAt: time.Now().Add(7 * 24 * time.Hour)})
+
+	waitFor(t, "the invitation at the mail server", func() bool { return len(f.mailsTo(p.email)) == 1 })
+	msg := f.mailsTo(p.email)[0]
+	if got := msg.Header.Get("Subject"); !strings.Contains(got, "set your password") {
+		t.Errorf("Subject = %q", got)
+	}
+	if id := msg.Header.Get("Message-ID"); !strings.HasSuffix(id, "@onramp.example.org>") {
+		t.Errorf("Message-ID = %q", id)
+	}
+	if u := msg.Header.Get("List-Unsubscribe"); u != "<https://onramp.example.org/settings/notifications>" {
+		t.Errorf("List-Unsubscribe = %q", u)
+	}
+	text, html := parts(t, msg)
+	link := "https://onramp.example.org/set-password?token=" + token
+	if !strings.Contains(text, link) || !strings.Contains(html, link) {
+		t.Errorf("the link is missing:\ntext: %s\nhtml: %s", text, html)
+	}
+	// Recorded as sent, once; an invitation is no inbox item.
+	r := f.recipient(p.id)
+	if len(r.Items) != 0 || len(r.Fired) != 1 {
+		t.Fatalf("recipient = %+v", r)
+	}
+	waitFor(t, "the mail recorded as sent", func() bool {
+		var all []notify.Mail
+		f.m.el.Read(func() { all = f.m.state.Mails(10) })
+		return len(all) == 1 && all[0].Status == notify.MailSent
+	})
+}
+
+func TestRefusedAddressIsRecordedOnThePerson(t *testing.T) {
+	f := setup(t)
+	hr := f.hire("hr1", "people", "", events.RoleHR)
+	p := f.hire("bounce1", "platform", "", events.RoleHire)
+	f.append("hr1", p.id, events.LinkMailRequested{Token: strings.Repeat("x", 43), ExpiresAt: time.Now().Add(time.Hour)})
+
+	waitFor(t, "the refusal recorded", func() bool { return f.recipient(p.id).Bounce != "" })
+	if r := f.recipient(p.id); !strings.Contains(r.Bounce, "550") {
+		t.Errorf("bounce = %q, want the server's 550", r.Bounce)
+	}
+	var mails []notify.Mail
+	f.m.el.Read(func() { mails = f.m.state.Mails(10) })
+	if len(mails) != 1 || mails[0].Status != notify.MailFailed {
+		t.Fatalf("mails = %+v", mails)
+	}
+	problems, err := call[events.DeliveryProblemsReply](f, events.OpDeliveryProblems, hr.caller, nil)
+	if err != nil || len(problems.Items) != 1 || problems.Items[0].Email != p.email {
+		t.Fatalf("problems = %+v, %v", problems, err)
+	}
+	if _, err := call[events.DeliveryProblemsReply](f, events.OpDeliveryProblems, p.caller, nil); events.CodeOf(err) != events.CodeForbidden {
+		t.Errorf("a hire reading delivery problems: %v, want forbidden", err)
+	}
+	// The refusal is dead-lettered with its reason too.
+	waitFor(t, "a dead letter", func() bool {
+		n, _ := bus.LastSeq(context.Background(), f.js, "DEADLETTER", events.DeadLetterPrefix+".notify-sender")
+		return n > 0
+	})
+	if len(f.ms.Messages()) != 0 {
+		t.Errorf("the server accepted %d messages", len(f.ms.Messages()))
+	}
+}
+
+// TestCrashMidSendLosesNoMail kills the service while the mail server holds its message
+// (its NATS connection drops: no record, no ack), then starts a new one: the message
+// arrives exactly once.
+func TestCrashMidSendLosesNoMail(t *testing.T) {
+	f := stack(t)
+	hold := f.ms.Hold()
+
+	nc1, err := f.env.Stack.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := f.start(nc1, 2*time.Second)
+	f.m = first
+	p := f.hire("p1", "platform", "", events.RoleHire)
+	f.append("hr", p.id, events.LinkMailRequested{Token: strings.Repeat("t", 43), ExpiresAt: time.Now().Add(time.Hour)})
+
+	var answer chan error
+	select {
+	case answer = <-hold:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the mail never reached the server")
+	}
+	// Let the projector store what it has (else the restart waits out its ack wait: slow,
+	// and not what this test is about), then the process dies mid-send.
+	waitFor(t, "the mail stored", func() bool {
+		var all []notify.Mail
+		first.el.Read(func() { all = first.state.Mails(1) })
+		if len(all) != 1 {
+			return false
+		}
+		_, ok, _ := first.mails.Get(context.Background(), all[0].ID)
+		return ok
+	})
+	nc1.Close()
+	answer <- &smtp.SMTPError{Code: 421, Message: "connection lost"}
+	_ = first.Close()
+	f.ms.Release()
+
+	nc2, err := f.env.Stack.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc2.Close)
+	f.m = f.start(nc2, 2*time.Second)
+	waitFor(t, "the mail after the restart", func() bool { return len(f.mailsTo(p.email)) >= 1 })
+	waitFor(t, "the mail recorded as sent", func() bool {
+		var all []notify.Mail
+		f.m.el.Read(func() { all = f.m.state.Mails(10) })
+		return len(all) == 1 && all[0].Status == notify.MailSent
+	})
+	if n := len(f.mailsTo(p.email)); n != 1 {
+		t.Errorf("%d copies arrived, want 1", n)
+	}
+}

@@ -1,0 +1,43 @@
+package views
+
+// NotificationRow is one notification on /notifications.
+type NotificationRow struct {
+	ID, Kind, Title, Body, Link, Created string
+	Read                                 bool
+}
+
+// NotificationsView is the /notifications page: a page of items, newest first.
+type NotificationsView struct {
+	Items      []NotificationRow
+	Total      int
+	Unread     int
+	UnreadOnly bool
+	Next       string // query string of the next page, or ""
+	Problems   []DeliveryProblemRow
+	ShowIssues bool // HR and admin: e-mail that could not be delivered
+}
+
+// DeliveryProblemRow is a person whose address the mail server refused.
+type DeliveryProblemRow struct {
+	Name, Email, Reason, Time string
+}
+
+// NotifyKindRow is one kind on the settings page.
+type NotifyKindRow struct {
+	Kind, Label string
+	On, Fixed   bool
+}
+
+// NotifySettingsView is /settings/notifications.
+type NotifySettingsView struct {
+	Kinds       []NotifyKindRow
+	TimeZone    string
+	CalendarURL string
+	Error       string
+	Saved       bool
+}
+
+// MailRow is one e-mail in the demo mailbox.
+type MailRow struct {
+	To, Subject, Text, Created, Status, Reason string
+}
