@@ -43,6 +43,8 @@ type Stack struct {
 	indexer  *idIndexer
 	wal      *walKeeper
 	dir      string
+	// passwords of the NATS users, by user, when NATS listens on TCP (users.go)
+	passwords map[string]string
 }
 
 // Start starts both engines and returns once both accept connections.
@@ -63,11 +65,11 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
 
-	ns, natsURL, err := startNATS(cfg)
+	ns, natsURL, passwords, err := startNATS(cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &Stack{nats: ns, natsURL: natsURL, done: make(chan struct{})}
+	s := &Stack{nats: ns, natsURL: natsURL, passwords: passwords, done: make(chan struct{})}
 
 	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
@@ -90,7 +92,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	return s, nil
 }
 
-func startNATS(cfg Config) (*server.Server, string, error) {
+func startNATS(cfg Config) (*server.Server, string, map[string]string, error) {
 	opts := &server.Options{
 		ServerName:         "onramp-embedded",
 		JetStream:          true,
@@ -104,34 +106,36 @@ func startNATS(cfg Config) (*server.Server, string, error) {
 		// (an external NATS needs max_payload set likewise; see the README).
 		MaxPayload: 8 << 20,
 	}
+	var passwords map[string]string
 	if cfg.NATSAddr != "" {
 		host, port, err := net.SplitHostPort(cfg.NATSAddr)
 		if err != nil {
-			return nil, "", fmt.Errorf("devstack: NATS address %q: %w", cfg.NATSAddr, err)
+			return nil, "", nil, fmt.Errorf("devstack: NATS address %q: %w", cfg.NATSAddr, err)
 		}
 		opts.Host = host
 		opts.Port, err = strconv.Atoi(port)
 		if err != nil {
-			return nil, "", fmt.Errorf("devstack: NATS port %q: %w", port, err)
+			return nil, "", nil, fmt.Errorf("devstack: NATS port %q: %w", port, err)
 		}
+		opts.Users, passwords = users()
 		if opts.Port == 0 {
 			opts.Port = server.RANDOM_PORT
 		}
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
-		return nil, "", fmt.Errorf("devstack: nats: %w", err)
+		return nil, "", nil, fmt.Errorf("devstack: nats: %w", err)
 	}
 	go ns.Start()
 	if !ns.ReadyForConnections(10 * time.Second) {
 		ns.Shutdown()
-		return nil, "", errors.New("devstack: nats did not start within 10s")
+		return nil, "", nil, errors.New("devstack: nats did not start within 10s")
 	}
 	u := ""
 	if cfg.NATSAddr != "" {
 		u = ns.ClientURL()
 	}
-	return ns, u, nil
+	return ns, u, passwords, nil
 }
 
 func newFerret(cfg Config) (*ferretdb.FerretDB, string, error) {
@@ -172,6 +176,9 @@ func newFerret(cfg Config) (*ferretdb.FerretDB, string, error) {
 // Connect opens a NATS connection to the embedded server: in-process, no network.
 func (s *Stack) Connect(opts ...nats.Option) (*nats.Conn, error) {
 	opts = append([]nats.Option{nats.InProcessServer(s.nats), nats.Name("onramp")}, opts...)
+	if pw := s.passwords["admin"]; pw != "" {
+		opts = append(opts, nats.UserInfo("admin", pw))
+	}
 	nc, err := nats.Connect("", opts...)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: connect: %w", err)

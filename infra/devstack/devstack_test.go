@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -189,4 +191,54 @@ func writeUnderReads(t *testing.T, checkpoints bool) (peak, final int64) {
 		s.CheckpointNow(ctx) // idle now
 	}
 	return peak, s.WALSize()
+}
+
+// On TCP every client signs in, and a service's user appends only to its own domain.
+func TestServiceUsersPublishOnlyTheirOwnDomain(t *testing.T) {
+	ctx := context.Background()
+	s, err := devstack.Start(ctx, devstack.Config{Dir: t.TempDir(), NATSAddr: "127.0.0.1:0", StoreAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := nats.Connect(s.NATSURL()); err == nil {
+		t.Fatal("an anonymous client connected")
+	}
+	admin, err := nats.Connect(s.UserURL("admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	ajs, _ := jetstream.New(admin)
+	for _, name := range []string{"IDENTITY", "ONBOARDING"} {
+		if _, err := ajs.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{"onramp." + strings.ToLower(name) + ".>"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nc, err := nats.Connect(s.UserURL("onboarding"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	short := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, time.Second) }
+	c1, cancel1 := short()
+	defer cancel1()
+	if _, err := js.Publish(c1, "onramp.onboarding.plan.p1.created", []byte("{}")); err != nil {
+		t.Fatalf("own domain: %v", err)
+	}
+	c2, cancel2 := short()
+	defer cancel2()
+	if _, err := js.Publish(c2, "onramp.identity.staff.x.hired", []byte("{}")); err == nil {
+		t.Fatal("onboarding appended to identity's stream")
+	}
+	c3, cancel3 := short()
+	defer cancel3()
+	if err := js.DeleteStream(c3, "ONBOARDING"); err == nil {
+		t.Fatal("a service deleted a stream")
+	}
+	st, _ := ajs.Stream(ctx, "IDENTITY")
+	if info, _ := st.Info(ctx); info.State.Msgs != 0 {
+		t.Fatalf("identity's stream holds %d messages", info.State.Msgs)
+	}
 }

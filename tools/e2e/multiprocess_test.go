@@ -50,15 +50,23 @@ func TestMultiProcessTopology(t *testing.T) {
 
 	infra := startProcess(t, filepath.Join(bin, "onramp"), nil, "infra", "-data", data, "-nats", "127.0.0.1:0", "-store", "127.0.0.1:0")
 	natsURL, mongoURI := infra.await(t, "NATS_URL="), infra.await(t, "MONGO_URI=")
-	env := []string{"NATS_URL=" + natsURL, "MONGO_URI=" + mongoURI}
+	// Each process signs in as its service's NATS user (its own domain's subjects only).
+	userURL := map[string]string{}
+	for _, s := range append(slices.Clone(domainServices), "web") {
+		userURL[s] = infra.await(t, "NATS_URL_"+strings.ToUpper(s)+"=")
+	}
+	env := []string{"NATS_URL=" + natsURL, "MONGO_URI=" + mongoURI} // the admin's: seeding
+	envOf := func(service string) []string {
+		return []string{"NATS_URL=" + userURL[service], "MONGO_URI=" + mongoURI}
+	}
 	addr := freeAddr(t)
 	ms := smtptest.Start(t)
-	notifyEnv := append(slices.Clone(env), "ONRAMP_SMTP_URL="+ms.URL(), "ONRAMP_SMTP_FROM=Onramp <onramp@example.org>",
+	notifyEnv := append(envOf("notify"), "ONRAMP_SMTP_URL="+ms.URL(), "ONRAMP_SMTP_FROM=Onramp <onramp@example.org>",
 		"ONRAMP_PUBLIC_URL=http://"+addr, "ONRAMP_MAIL_RETRY_AFTER=2s")
 
 	procs := map[string]*process{}
 	for _, s := range domainServices {
-		e := env
+		e := envOf(s)
 		if s == "notify" {
 			e = notifyEnv
 		}
@@ -66,7 +74,7 @@ func TestMultiProcessTopology(t *testing.T) {
 		procs[s].await(t, "running")
 	}
 	identity := procs["identity"]
-	web := startProcess(t, filepath.Join(bin, "web"), append(env, "ONRAMP_ADDR="+addr))
+	web := startProcess(t, filepath.Join(bin, "web"), append(envOf("web"), "ONRAMP_ADDR="+addr))
 	web.await(t, "running")
 
 	seed := exec.Command(filepath.Join(bin, "onramp"), "seed")
@@ -105,7 +113,7 @@ func TestMultiProcessTopology(t *testing.T) {
 
 	// Kill identity without warning, start it again: the invite and the sessions survive.
 	identity.kill(t)
-	identity = startProcess(t, filepath.Join(bin, "identity"), env)
+	identity = startProcess(t, filepath.Join(bin, "identity"), envOf("identity"))
 	identity.await(t, "running")
 	deadline := time.Now().Add(20 * time.Second)
 	for {

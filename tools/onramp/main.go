@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -112,7 +113,7 @@ func runInfra(ctx context.Context, args []string, out io.Writer, logger *slog.Lo
 		return err
 	}
 	defer s.Close()
-	nc, err := bus.Connect(s.NATSURL(), "onramp-infra")
+	nc, err := bus.Connect(s.UserURL("admin"), "onramp-infra")
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,14 @@ func runInfra(ctx context.Context, args []string, out io.Writer, logger *slog.Lo
 	if err := bus.EnsureStreams(ctx, js); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "NATS_URL=%s\nMONGO_URI=%s\n", s.NATSURL(), s.StoreURI())
+	// Each service signs in as its own NATS user, which may append only to its own
+	// domain's stream (infra/devstack/users.go); NATS_URL is the admin's, for seeding.
+	fmt.Fprintf(out, "NATS_URL=%s\nMONGO_URI=%s\n", s.UserURL("admin"), s.StoreURI())
+	for _, u := range devstack.ServiceUsers {
+		if u != "admin" {
+			fmt.Fprintf(out, "NATS_URL_%s=%s\n", strings.ToUpper(u), s.UserURL(u))
+		}
+	}
 	<-ctx.Done()
 	return nil
 }
