@@ -85,6 +85,7 @@ type Reply struct {
 // Identity operations (service "identity").
 const (
 	OpKeys          = "keys"           // → KeysReply
+	OpKeysRotate    = "keys.rotate"    // (system) → KeysReply with the new key
 	OpLogin         = "login"          // LoginRequest → TokenReply
 	OpRefresh       = "refresh"        // RefreshRequest → TokenReply
 	OpSession       = "session"        // SessionRequest → Person (the caller, if the session is live)

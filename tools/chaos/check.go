@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -84,17 +85,16 @@ func (ch *checker) pass(ctx context.Context) (verdicts, error) {
 	}
 
 	// Invites: one person per e-mail address, a working set-password link, a plan.
-	var people struct {
-		Items []struct {
-			ID    string `json:"id"`
-			Email string `json:"email"`
-		} `json:"items"`
+	type person struct {
+		ID    string `json:"id"`
+		Email string `json:"email"`
 	}
-	if status, err := ch.api.getAs(ctx, "/api/v1/people", ch.hr, &people); err != nil || status != http.StatusOK {
-		return nil, fmt.Errorf("chaos: list people: %d %v", status, err)
+	people, err := allPages[person](ctx, ch, "/api/v1/people")
+	if err != nil {
+		return nil, err
 	}
 	emails := map[string]int{}
-	for _, p := range people.Items {
+	for _, p := range people {
 		emails[strings.ToLower(p.Email)]++
 	}
 	for _, c := range byKind[kindInvite] {
@@ -192,18 +192,17 @@ func (ch *checker) pass(ctx context.Context) (verdicts, error) {
 
 	// Training: every assignment reaches its person (the report has one row per person and
 	// module, so doubles show only in the stored documents).
-	var report struct {
-		Items []struct {
-			Person   string `json:"person"`
-			Module   string `json:"module"`
-			Assigned bool   `json:"assigned"`
-		} `json:"items"`
+	type reportRow struct {
+		Person   string `json:"person"`
+		Module   string `json:"module"`
+		Assigned bool   `json:"assigned"`
 	}
-	if status, err := ch.api.getAs(ctx, "/api/v1/training/report", ch.hr, &report); err != nil || status != http.StatusOK {
-		return nil, fmt.Errorf("chaos: training report: %d %v", status, err)
+	rows, err := allPages[reportRow](ctx, ch, "/api/v1/training/report")
+	if err != nil {
+		return nil, err
 	}
 	assigned := map[string]bool{}
-	for _, r := range report.Items {
+	for _, r := range rows {
 		if r.Assigned {
 			assigned[r.Person+"\x00"+r.Module] = true
 		}
@@ -407,4 +406,21 @@ func (ch *checker) probeOne(ctx context.Context, k kind, what, path string, s *s
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// allPages reads every page of a list API (?limit=&cursor=, answered {"items","next"}).
+func allPages[T any](ctx context.Context, ch *checker, path string) ([]T, error) {
+	var all []T
+	for cursor, first := "", true; first || cursor != ""; first = false {
+		var page struct {
+			Items []T    `json:"items"`
+			Next  string `json:"next"`
+		}
+		if status, err := ch.api.getAs(ctx, path+"?limit=200&cursor="+url.QueryEscape(cursor), ch.hr, &page); err != nil || status != http.StatusOK {
+			return nil, fmt.Errorf("chaos: %s: %d %v", path, status, err)
+		}
+		all = append(all, page.Items...)
+		cursor = page.Next
+	}
+	return all, nil
 }

@@ -5,6 +5,8 @@
 //	go run ./tools/onramp [-addr 127.0.0.1:8080] [-data ./data] [-demo]
 //	go run ./tools/onramp infra [-data ./data] [-nats 127.0.0.1:4222] [-store 127.0.0.1:27017]
 //	go run ./tools/onramp seed        (seeds the demo organisation over NATS_URL)
+//	go run ./tools/onramp rebuild <service|all> [-data ./data]
+//	go run ./tools/onramp keys rotate [-data ./data]
 package main
 
 import (
@@ -42,6 +44,10 @@ func main() {
 		err = runInfra(ctx, os.Args[2:], os.Stdout, logger)
 	case len(os.Args) > 1 && os.Args[1] == "seed":
 		err = runSeed(ctx, os.Stdout)
+	case len(os.Args) > 1 && os.Args[1] == "rebuild":
+		err = runRebuild(ctx, os.Args[2:], os.Stdout, logger)
+	case len(os.Args) > 2 && os.Args[1] == "keys" && os.Args[2] == "rotate":
+		err = runKeysRotate(ctx, os.Args[3:], os.Stdout, logger)
 	default:
 		err = runPortal(ctx, os.Args[1:], os.Stdout, logger)
 	}

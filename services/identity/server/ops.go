@@ -29,6 +29,7 @@ func (m *Main) register() error {
 	m.svc = svc
 	for _, err := range []error{
 		rpc.Handle(svc, events.OpKeys, m.opKeys),
+		rpc.Handle(svc, events.OpKeysRotate, m.opKeysRotate),
 		rpc.Handle(svc, events.OpLogin, m.opLogin),
 		rpc.Handle(svc, events.OpRefresh, m.opRefresh),
 		rpc.Handle(svc, events.OpSession, m.opSession),
@@ -90,6 +91,19 @@ func (m *Main) opKeys(_ context.Context, _ rpc.Request[empty]) (events.KeysReply
 		r.Keys = append(r.Keys, events.PublicKey{KID: kid, Ed25519: k})
 	}
 	return r, nil
+}
+
+// opKeysRotate makes a new signing key now (operators: `onramp keys rotate`); tokens signed
+// with the previous keys stay valid until they expire.
+func (m *Main) opKeysRotate(ctx context.Context, r rpc.Request[empty]) (events.KeysReply, error) {
+	if !r.Caller.System {
+		return events.KeysReply{}, errForbidden
+	}
+	if err := m.keys.rotate(ctx, m.cfg.Now()); err != nil {
+		return events.KeysReply{}, err
+	}
+	kid, _ := m.keys.current()
+	return events.KeysReply{Keys: []events.PublicKey{{KID: kid, Ed25519: m.keys.public()[kid]}}}, nil
 }
 
 func secret() string {

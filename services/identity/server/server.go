@@ -18,6 +18,7 @@ import (
 
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
+	"onramp.dev/infra/background"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/rpc"
@@ -60,6 +61,7 @@ type Main struct {
 	gate     *identity.Gate    // bounds concurrent password hashing
 
 	svc *rpc.Service
+	bg  *background.Group // the key rotation timer
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -124,7 +126,26 @@ func (m *Main) Run(ctx context.Context) error {
 		m.el.Close()
 		return err
 	}
+	m.bg = background.Start(ctx)
+	m.bg.Go(m.keyLoop)
 	return nil
+}
+
+// keyLoop reloads the signing keys every hour (picking up a key another replica or
+// `onramp keys rotate` made) and makes a new one when the newest is 30 days old.
+func (m *Main) keyLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.keys.load(ctx, m.cfg.Now()); err != nil {
+				m.log.Warn("signing keys not reloaded", "err", err)
+			}
+		}
+	}
 }
 
 // Close stops answering and waits for the projector to finish its batch.
@@ -134,6 +155,7 @@ func (m *Main) Close() error {
 		err = m.svc.Stop()
 		m.svc = nil
 	}
+	m.bg.Stop()
 	m.el.Close()
 	return err
 }

@@ -608,3 +608,24 @@ func TestPeopleListPages(t *testing.T) {
 		t.Fatalf("bogus cursor: %v", err)
 	}
 }
+
+func TestKeysRotateOnDemandAndOldTokensStayValid(t *testing.T) {
+	f := setup(t)
+	hr := seedHR(t, f)
+	before := must[events.KeysReply](t)(call[events.KeysReply](t, f, events.OpKeys, rpc.Caller{}, nil))
+	if _, err := call[events.KeysReply](t, f, events.OpKeysRotate, hr, nil); code(err) != events.CodeForbidden {
+		t.Fatalf("a person rotated the keys: %v", err)
+	}
+	rotated := must[events.KeysReply](t)(call[events.KeysReply](t, f, events.OpKeysRotate, system, nil))
+	after := must[events.KeysReply](t)(call[events.KeysReply](t, f, events.OpKeys, rpc.Caller{}, nil))
+	if len(rotated.Keys) != 1 || len(after.Keys) != len(before.Keys)+1 {
+		t.Fatalf("keys before %d, after %d, new %+v", len(before.Keys), len(after.Keys), rotated.Keys)
+	}
+	if _, err := call[events.Person](t, f, events.OpSession, hr, nil); err != nil {
+		t.Fatalf("a token signed with the previous key: %v", err)
+	}
+	fresh := seedHR(t, f) // signed with the new key
+	if _, err := call[events.Person](t, f, events.OpSession, fresh, nil); err != nil {
+		t.Fatal(err)
+	}
+}
