@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"runtime"
@@ -268,5 +269,26 @@ func TestGateBoundsAndQueues(t *testing.T) {
 	r2()
 	if _, ok := g.Enter(ctx); !ok {
 		t.Fatal("a free gate refused")
+	}
+}
+
+func TestSnapshotLeavesOutLongExpiredSessions(t *testing.T) {
+	s := NewState()
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	s.LoadSession(Session{ID: "old", Person: "p", Started: t0, ExpiresAt: t0.Add(12 * time.Hour)})
+	s.LoadSession(Session{ID: "recent", Person: "p", Started: t0.Add(30 * time.Hour), ExpiresAt: t0.Add(42 * time.Hour)})
+	s.LoadSession(Session{ID: "new", Person: "p", Started: t0.Add(40 * time.Hour), ExpiresAt: t0.Add(52 * time.Hour)})
+	var buf bytes.Buffer
+	if err := s.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	r := NewState()
+	if err := r.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"old": false, "recent": true, "new": true} {
+		if _, ok := r.Session(id); ok != want {
+			t.Errorf("session %s restored: %v, want %v", id, ok, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package identity
 import (
 	"encoding/gob"
 	"io"
+	"time"
 )
 
 type snapshot struct {
@@ -17,7 +18,19 @@ func (s *State) Snapshot(w io.Writer) error {
 	for _, p := range s.people {
 		snap.People = append(snap.People, p)
 	}
+	// Sessions that expired a day before the newest one started can never admit a request
+	// again: the snapshot leaves them out, so memory after a restart holds only sessions
+	// that may still matter (their events stay on the stream).
+	var newest time.Time
 	for _, x := range s.sessions {
+		if x.Started.After(newest) {
+			newest = x.Started
+		}
+	}
+	for _, x := range s.sessions {
+		if x.ExpiresAt.Before(newest.Add(-24 * time.Hour)) {
+			continue
+		}
 		snap.Sessions = append(snap.Sessions, x)
 	}
 	return gob.NewEncoder(w).Encode(snap)
