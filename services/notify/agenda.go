@@ -34,7 +34,8 @@ type Tracked struct {
 }
 
 // Agenda is the read model of tracked items, built from the onboarding and training
-// streams (every replica replays them; nothing is stored). Safe for concurrent use.
+// streams (eventlog.Follow keeps it, saved with its position on each stream). Safe for
+// concurrent use.
 type Agenda struct {
 	mu      sync.RWMutex
 	items   map[string]*Tracked

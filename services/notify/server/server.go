@@ -68,15 +68,16 @@ type Config struct {
 
 // Main is the notify service.
 type Main struct {
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	log    *slog.Logger
-	cfg    Config
-	people *store.Collection[notify.Recipient]
-	mails  *store.Collection[notify.Mail]
-	verify *authn.Verifier
-	dir    *directory.Directory
-	agenda *notify.Agenda
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	log      *slog.Logger
+	cfg      Config
+	people   *store.Collection[notify.Recipient]
+	mails    *store.Collection[notify.Mail]
+	verify   *authn.Verifier
+	dir      *directory.Directory
+	agenda   *notify.Agenda
+	follower *eventlog.Follower // keeps the agenda
 
 	state *notify.State // guarded by el's lock
 	el    *eventlog.Log
@@ -182,12 +183,14 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
-	for _, stream := range []string{"ONBOARDING", "TRAINING", "SKILLS", "MENTORSHIP"} {
-		if err := m.follow(m.bg.Context(), stream); err != nil {
-			m.stop()
-			return err
-		}
+	// The agenda follows the other domains' streams, saved with its position on each, so a
+	// start replays only what came after the last save.
+	fw, err := eventlog.Follow(ctx, m.js, m.cfg.Prefix+"-agenda", []string{"ONBOARDING", "TRAINING", "SKILLS", "MENTORSHIP"}, agendaModel{m.agenda}, m.log)
+	if err != nil {
+		m.stop()
+		return err
 	}
+	m.follower = fw
 	if err := m.startConsumers(ctx); err != nil {
 		m.stop()
 		return err
@@ -204,8 +207,17 @@ func (m *Main) Run(ctx context.Context) error {
 
 func (m *Main) stop() {
 	m.bg.Stop()
+	if m.follower != nil {
+		m.follower.Close()
+		m.follower = nil
+	}
 	m.el.Close()
 }
+
+// agendaModel adapts the agenda to eventlog.Follow.
+type agendaModel struct{ *notify.Agenda }
+
+func (a agendaModel) Apply(_ string, env events.Envelope, _ uint64) error { return a.Agenda.Apply(env) }
 
 // Close stops answering, the consumers and the sweeper, and waits for the projector.
 func (m *Main) Close() error {
@@ -254,56 +266,3 @@ func (m *Main) flush(ctx context.Context, keys []string) error {
 
 // Applied is the highest NOTIFY stream sequence the service reflects (tests).
 func (m *Main) Applied() uint64 { return m.el.Applied() }
-
-// follow replays a domain's stream into the agenda and keeps following it (an ordered
-// consumer: nothing is stored, every replica sees every event). It returns once the
-// stream's present content is applied.
-func (m *Main) follow(ctx context.Context, name string) error {
-	stream, err := m.js.Stream(ctx, name)
-	if err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
-	info, err := stream.Info(ctx)
-	if err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
-	oc, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
-	caught := make(chan struct{})
-	var once bool
-	done := func() {
-		if !once {
-			once = true
-			close(caught)
-		}
-	}
-	if info.State.LastSeq == 0 {
-		done()
-	}
-	cc, err := oc.Consume(func(msg jetstream.Msg) {
-		env, err := events.Decode(msg.Data())
-		if err == nil {
-			err = m.agenda.Apply(env)
-		}
-		if err != nil {
-			m.log.Warn("agenda: skipped an event", "subject", msg.Subject(), "err", err)
-		}
-		if md, err := msg.Metadata(); err == nil && (md.NumPending == 0 || md.Sequence.Stream >= info.State.LastSeq) {
-			done()
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
-	go func() { <-ctx.Done(); cc.Stop() }()
-	select {
-	case <-caught:
-		return nil
-	case <-time.After(60 * time.Second):
-		return fmt.Errorf("notify: %s stream not replayed within 60s", name)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
