@@ -568,6 +568,10 @@ func (m *Main) importPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) importUpload(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if !v.has(events.RoleHR, events.RoleAdmin) { // before reading a 6 MiB upload for nothing
+		m.fail(w, r, events.Errorf(events.CodeForbidden, "only HR and admins may import a skills framework"))
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 6<<20)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
