@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 
@@ -208,6 +210,76 @@ func TestFormAndMethodHygiene(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		if rec.Code != tc.want || rec.Header().Get("Allow") != tc.allow {
 			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.want, tc.allow)
+		}
+	}
+}
+
+// apiBodies makes a fresh value of every JSON body type the API decodes.
+var apiBodies = map[string]func() any{
+	"token":       func() any { return &tokenRequest{} },
+	"invite":      func() any { return &inviteRequest{} },
+	"profile":     func() any { return &mentorProfileBody{} },
+	"propose":     func() any { return &events.ProposeRequest{} },
+	"checkin":     func() any { return &checkinBody{} },
+	"add task":    func() any { return &addTaskBody{} },
+	"import":      func() any { return &events.SkillImportRequest{} },
+	"level":       func() any { return &levelBody{} },
+	"certificate": func() any { return &certBody{} },
+	"assign":      func() any { return &assignRequest{} },
+	"attempt":     func() any { return &attemptRequest{} },
+	"grant":       func() any { return &grantRequest{} },
+}
+
+// FuzzDecode: whatever body comes in, every API body type either decodes to text that is
+// valid UTF-8 without NUL, or is refused as a bad request (400) or bad text (422) — never
+// a panic, never another answer.
+func FuzzDecode(f *testing.F) {
+	for _, seed := range []string{
+		`{"email":"a@b.c","password":"x"}`, `{"email":1}`, `{} {}`, `{"name":"a\u0000"}`, "{\"name\":\"\xff\"}",
+		`{"answers":{"q1":["a","b"]}}`, `{"title":"t","owner":"hire","due":"2026-12-01"}`, `{"skills":["x"],"capacity":2}`,
+		`{"content":"\ud800"}`, `[`, `null`, `{"level":3}`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		for name, mk := range apiBodies {
+			v := mk()
+			err := decodeBytes([]byte(body), v)
+			if err != nil {
+				if c := events.CodeOf(err); c != events.CodeBadRequest && c != events.CodeInvalid {
+					t.Fatalf("%s: %q gave %v", name, body, err)
+				}
+				continue
+			}
+			walkStrings(reflect.ValueOf(v), func(s string) {
+				if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+					t.Fatalf("%s: %q decoded to bad text %q", name, body, s)
+				}
+			})
+		}
+	})
+}
+
+func walkStrings(v reflect.Value, f func(string)) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkStrings(v.Elem(), f)
+		}
+	case reflect.String:
+		f(v.String())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			walkStrings(v.Field(i), f)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			walkStrings(v.Index(i), f)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			walkStrings(k, f)
+			walkStrings(v.MapIndex(k), f)
 		}
 	}
 }

@@ -2,8 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -81,17 +79,3 @@ func TestEveryErrorCodeHasAStatus(t *testing.T) {
 	}
 }
 
-// JSON bodies are decoded strictly; whatever comes in, the answer is a clean 400 or a
-// decoded value, never a panic.
-func FuzzDecode(f *testing.F) {
-	f.Add(`{"email":"a@b.c","password":"x"}`)
-	f.Add(`{"email":1}`)
-	f.Add(`{} {}`)
-	f.Fuzz(func(t *testing.T, body string) {
-		var v tokenRequest
-		err := decode(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)), &v)
-		if err != nil && events.CodeOf(err) != events.CodeBadRequest {
-			t.Fatalf("decode error %v is not a bad request", err)
-		}
-	})
-}
