@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -280,6 +281,83 @@ func walkStrings(v reflect.Value, f func(string)) {
 		for _, k := range v.MapKeys() {
 			walkStrings(k, f)
 			walkStrings(v.MapIndex(k), f)
+		}
+	}
+}
+
+// The OpenAPI document is accurate about what the server does: every operation has a
+// unique operationId and a declared tag; every request body refuses unknown fields (as the
+// decoder does); and the errors an operation can answer are described.
+func TestOpenAPIDescribesOperationsAndErrors(t *testing.T) {
+	type op struct {
+		OperationID string           `json:"operationId"`
+		Tags        []string         `json:"tags"`
+		Security    *[]any           `json:"security"`
+		RequestBody *json.RawMessage `json:"requestBody"`
+		Responses   map[string]any   `json:"responses"`
+	}
+	var doc struct {
+		Tags       []struct{ Name string } `json:"tags"`
+		Paths      map[string]map[string]op
+		Components struct {
+			Schemas map[string]map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]bool{}
+	for _, tg := range doc.Tags {
+		declared[tg.Name] = true
+	}
+	ids := map[string]string{}
+	for path, ops := range doc.Paths {
+		for method, o := range ops {
+			name := strings.ToUpper(method) + " " + path
+			if o.OperationID == "" {
+				t.Errorf("%s has no operationId", name)
+			} else if other, dup := ids[o.OperationID]; dup {
+				t.Errorf("%s and %s share operationId %s", name, other, o.OperationID)
+			}
+			ids[o.OperationID] = name
+			if len(o.Tags) == 0 {
+				t.Errorf("%s has no tag", name)
+			}
+			for _, tg := range o.Tags {
+				if !declared[tg] {
+					t.Errorf("%s: tag %q is not declared", name, tg)
+				}
+			}
+			want := []string{"503"}
+			if o.Security == nil || len(*o.Security) > 0 {
+				want = append(want, "401", "403")
+			}
+			if strings.Contains(path, "{") {
+				want = append(want, "404")
+			}
+			if o.RequestBody != nil {
+				want = append(want, "400", "413", "422")
+				var rb struct {
+					Content map[string]struct {
+						Schema map[string]any `json:"schema"`
+					} `json:"content"`
+				}
+				_ = json.Unmarshal(*o.RequestBody, &rb)
+				for _, c := range rb.Content {
+					s := c.Schema
+					if ref, ok := s["$ref"].(string); ok {
+						s = doc.Components.Schemas[strings.TrimPrefix(ref, "#/components/schemas/")]
+					}
+					if s["additionalProperties"] != false {
+						t.Errorf("%s: the request body schema allows unknown fields, which the server refuses", name)
+					}
+				}
+			}
+			for _, code := range want {
+				if o.Responses[code] == nil {
+					t.Errorf("%s does not describe its %s answer", name, code)
+				}
+			}
 		}
 	}
 }
