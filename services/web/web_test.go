@@ -78,4 +78,3 @@ func TestEveryErrorCodeHasAStatus(t *testing.T) {
 		}
 	}
 }
-
