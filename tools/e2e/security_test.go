@@ -364,8 +364,8 @@ func TestTaskActionOnAnInvisiblePlan(t *testing.T) {
 	c := newClient(p.URL())
 	hr, it := token(t, c, "hr@demo.onramp"), token(t, c, "it@demo.onramp")
 	plan := decodeJSON[apiPlan](t, c.do(t, "GET", "/api/v1/onboarding/plans/"+demoPlan, "", "", bearer(hr)...))
-	task := plan.find(t, func(x apiTask) bool { return x.Owner == "it" && !x.Done && !x.NeedsEvidence })
-	resp := c.do(t, "POST", "/api/v1/onboarding/tasks/"+task.ID+"/complete", "application/json", `{}`, bearer(it)...)
+	task := plan.find(t, func(x apiTask) bool { return x.Owner == "it" && !x.Done })
+	resp := c.do(t, "POST", "/api/v1/onboarding/tasks/"+task.ID+"/complete", "application/json", `{"evidence":"asset tag LAP-7"}`, bearer(it)...)
 	got := decodeJSON[map[string]any](t, resp)
 	if resp.StatusCode != 200 || got["id"] != demoPlan || got["visible"] != false || len(got) != 2 {
 		t.Fatalf("IT completes a task: %d %v", resp.StatusCode, got)
