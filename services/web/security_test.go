@@ -361,3 +361,34 @@ func TestOpenAPIDescribesOperationsAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// Live streams are bounded per session and per address; closing one frees its place.
+func TestLiveStreamBounds(t *testing.T) {
+	l := &liveStreams{n: map[string]int{}}
+	var open []func()
+	for range 3 {
+		release, ok := l.open([]string{"session:a", "client:x"}, []int{3, 4})
+		if !ok {
+			t.Fatal("refused below the bounds")
+		}
+		open = append(open, release)
+	}
+	if _, ok := l.open([]string{"session:a", "client:x"}, []int{3, 4}); ok {
+		t.Fatal("a 4th stream for the session")
+	}
+	rel, ok := l.open([]string{"session:b", "client:x"}, []int{3, 4})
+	if !ok {
+		t.Fatal("another session of the address refused below the address bound")
+	}
+	if _, ok := l.open([]string{"session:c", "client:x"}, []int{3, 4}); ok {
+		t.Fatal("a 5th stream for the address")
+	}
+	open[0]()
+	if _, ok := l.open([]string{"session:a", "client:x"}, []int{3, 4}); !ok {
+		t.Fatal("a closed stream's place was not freed")
+	}
+	rel()
+	if sessionOf("x.eyJzaWQiOiJzLTEifQ.y") != "s-1" || sessionOf("garbage") != "" {
+		t.Error("sessionOf")
+	}
+}
