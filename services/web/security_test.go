@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -390,5 +391,22 @@ func TestLiveStreamBounds(t *testing.T) {
 	rel()
 	if sessionOf("x.eyJzaWQiOiJzLTEifQ.y") != "s-1" || sessionOf("garbage") != "" {
 		t.Error("sessionOf")
+	}
+}
+
+// An upload over its limit is 413, not "choose a file".
+func TestImportUploadTooLarge(t *testing.T) {
+	var body strings.Builder
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "big.csv")
+	_, _ = fw.Write([]byte(strings.Repeat("a", 7<<20)))
+	_ = mw.Close()
+	req := httptest.NewRequest("POST", "/skills/import", strings.NewReader(body.String()))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	rec := httptest.NewRecorder()
+	m := New(nil, slog.New(slog.DiscardHandler), Config{})
+	m.importUpload(rec, req.WithContext(context.WithValue(req.Context(), viewerKey{}, &viewer{})), &viewer{Person: events.Person{Roles: []string{events.RoleHR}}})
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("7 MiB upload: %d", rec.Code)
 	}
 }
