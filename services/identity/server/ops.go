@@ -149,8 +149,9 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 	m.el.RUnlock()
 	var ok bool
 	if err := m.hashing(ctx, false, func() { ok = identity.VerifyPasswordOrDummy(hash, r.Body.Password) }); err != nil {
+		// Busy: the password was not checked, so the account is not held to it. The
+		// address is: one that floods sign-in keeps its count.
 		m.accounts.Forgive(akey)
-		m.clients.Forgive(ckey)
 		if !known {
 			m.ceiling.Forgive(gkey)
 		}
