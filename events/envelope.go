@@ -150,3 +150,16 @@ func invalid(problems map[string]string) error {
 	}
 	return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(parts, "; "))
 }
+
+// CleanText trims s and strips the Unicode bidirectional controls (embeddings, overrides,
+// isolates and marks), so that a name or title cannot display reversed — "gnp.exe" shown
+// as "exe.png" — around whatever it is rendered next to.
+func CleanText(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u061c', r == '\u200e', r == '\u200f', r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+			return -1
+		}
+		return r
+	}, s))
+}

@@ -118,6 +118,9 @@ type LoginRequest struct {
 	Password string `json:"password"`
 	Client   string `json:"client"`  // client address, for rate limiting
 	Browser  bool   `json:"browser"` // also issue a refresh secret for a cookie session
+	// Refresh is the browser's refresh secret from an earlier session, if it has one: a
+	// device the account signed in on before passes the per-account ceiling.
+	Refresh string `json:"refresh,omitempty"`
 }
 
 type TokenReply struct {

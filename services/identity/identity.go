@@ -416,7 +416,7 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 // or an *events.Error (CodeInvalid with fields, CodeConflict for a taken email).
 func (s *State) DecideInvite(req events.InviteRequest, today time.Time) (events.StaffHired, error) {
 	e := events.StaffHired{
-		Email: NormalizeEmail(req.Email), Name: strings.TrimSpace(req.Name), Roles: req.Roles,
+		Email: NormalizeEmail(req.Email), Name: events.CleanText(req.Name), Roles: req.Roles,
 		Team: strings.TrimSpace(strings.ToLower(req.Team)), Lead: strings.TrimSpace(req.Lead),
 		Track: strings.TrimSpace(req.Track), StartDate: strings.TrimSpace(req.StartDate),
 	}

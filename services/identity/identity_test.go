@@ -95,6 +95,11 @@ func TestDecideInvite(t *testing.T) {
 	if e.Email != "new@example.org" || e.Team != "sec-ops" || e.Roles[0] != "hire" {
 		t.Errorf("normalised = %+v", e)
 	}
+	bidi := ok
+	bidi.Name = "\u2067Grace\u202egnp.exe\u2069"
+	if e, err := s.DecideInvite(bidi, now); err != nil || e.Name != "Gracegnp.exe" {
+		t.Errorf("bidirectional controls kept: %q %v", e.Name, err)
+	}
 	tests := []struct {
 		name  string
 		f     func(*events.InviteRequest)

@@ -642,14 +642,32 @@ func SectionFor(start, due string) string {
 	return tpl.Sections[len(tpl.Sections)-1].ID
 }
 
+// dueProblem says what is wrong with a task's due date on a plan starting on start, or "":
+// it must be a date from a year before the start date to two years after today.
+func dueProblem(start, due string, today time.Time) string {
+	d, err := time.Parse(events.DateLayout, due)
+	if err != nil {
+		return "Enter the due date as YYYY-MM-DD."
+	}
+	earliest := today.AddDate(-1, 0, 0)
+	if s, err := time.Parse(events.DateLayout, start); err == nil {
+		earliest = s.AddDate(-1, 0, 0)
+	}
+	latest := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC).AddDate(2, 0, 0)
+	if d.Before(earliest) || d.After(latest) {
+		return fmt.Sprintf("Choose a date from %s to %s.", earliest.Format(events.DateLayout), latest.Format(events.DateLayout))
+	}
+	return ""
+}
+
 // DecideAdd checks a new task for a plan; key is the new task's id within the plan.
-func (s *State) DecideAdd(c Caller, req events.AddTaskRequest, key string) (*Plan, events.TaskAdded, error) {
+func (s *State) DecideAdd(c Caller, req events.AddTaskRequest, key string, today time.Time) (*Plan, events.TaskAdded, error) {
 	p, err := s.managedPlan(c, req.Plan)
 	if err != nil {
 		return nil, events.TaskAdded{}, err
 	}
 	fields := map[string]string{}
-	title := strings.TrimSpace(req.Title)
+	title := events.CleanText(req.Title)
 	if title == "" || len(title) > 200 {
 		fields["title"] = "Give the task a title (up to 200 characters)."
 	}
@@ -659,14 +677,14 @@ func (s *State) DecideAdd(c Caller, req events.AddTaskRequest, key string) (*Pla
 	if !slices.Contains(events.TaskOwners, req.Owner) {
 		fields["owner"] = "Choose who owns the task: hire, lead, it, hr or mentor."
 	}
-	if _, err := time.Parse(events.DateLayout, req.Due); err != nil {
-		fields["due"] = "Enter the due date as YYYY-MM-DD."
+	if problem := dueProblem(p.StartDate, req.Due, today); problem != "" {
+		fields["due"] = problem
 	}
 	if len(fields) > 0 {
 		return nil, events.TaskAdded{}, &events.Error{Code: events.CodeInvalid, Message: "Some fields need attention.", Fields: fields}
 	}
 	return p, events.TaskAdded{Task: events.PlanTask{
-		ID: key, Title: title, Description: strings.TrimSpace(req.Description), Section: SectionFor(p.StartDate, req.Due),
+		ID: key, Title: title, Description: events.CleanText(req.Description), Section: SectionFor(p.StartDate, req.Due),
 		Owner: req.Owner, Assignee: Assignee(req.Owner, p.Hire, p.Lead, p.Mentor), Due: req.Due, NeedsEvidence: req.NeedsEvidence,
 	}}, nil
 }
@@ -692,7 +710,7 @@ func (s *State) DecideRemove(c Caller, id, reason string) (*Plan, events.TaskRem
 
 // DecideChange checks a change of due date and/or owner; a nil payload means nothing
 // changes.
-func (s *State) DecideChange(c Caller, req events.ChangeTaskRequest) (*Plan, *events.TaskChanged, error) {
+func (s *State) DecideChange(c Caller, req events.ChangeTaskRequest, today time.Time) (*Plan, *events.TaskChanged, error) {
 	p, t, err := s.findTask(c, req.ID)
 	if err != nil {
 		return nil, nil, err
@@ -704,8 +722,10 @@ func (s *State) DecideChange(c Caller, req events.ChangeTaskRequest) (*Plan, *ev
 	if req.Due == "" && req.Owner == "" {
 		fields["due"] = "Give a new due date or owner."
 	}
-	if _, err := time.Parse(events.DateLayout, req.Due); req.Due != "" && err != nil {
-		fields["due"] = "Enter the due date as YYYY-MM-DD."
+	if req.Due != "" {
+		if problem := dueProblem(p.StartDate, req.Due, today); problem != "" {
+			fields["due"] = problem
+		}
 	}
 	if req.Owner != "" && !slices.Contains(events.TaskOwners, req.Owner) {
 		fields["owner"] = "Choose who owns the task: hire, lead, it, hr or mentor."

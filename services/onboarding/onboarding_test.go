@@ -226,6 +226,7 @@ func TestMentorReassignmentOnce(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	s, _ := state(t)
+	today := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	hr := Caller{ID: "hana", Roles: []string{"hr"}}
 	var e *events.Error
 	if _, _, err := s.DecideComplete(hr, "plan-ada.starter-paperwork", " "); !errors.As(err, &e) || e.Fields["evidence"] == "" {
@@ -234,12 +235,24 @@ func TestBadInput(t *testing.T) {
 	if _, _, err := s.DecideReopen(hr, "plan-ada.starter-paperwork", ""); !errors.As(err, &e) || e.Fields["reason"] == "" {
 		t.Fatalf("reopen without reason: %v", err)
 	}
-	if _, _, err := s.DecideAdd(hr, events.AddTaskRequest{Plan: "plan-ada", Owner: "pilot", Due: "tomorrow"}, "k"); !errors.As(err, &e) ||
+	if _, _, err := s.DecideAdd(hr, events.AddTaskRequest{Plan: "plan-ada", Owner: "pilot", Due: "tomorrow"}, "k", today); !errors.As(err, &e) ||
 		e.Fields["title"] == "" || e.Fields["owner"] == "" || e.Fields["due"] == "" {
 		t.Fatalf("bad add: %v", err)
 	}
-	if _, _, err := s.DecideChange(hr, events.ChangeTaskRequest{ID: "plan-ada.order-laptop"}); !errors.As(err, &e) || e.Fields["due"] == "" {
+	if _, _, err := s.DecideChange(hr, events.ChangeTaskRequest{ID: "plan-ada.order-laptop"}, today); !errors.As(err, &e) || e.Fields["due"] == "" {
 		t.Fatalf("empty change: %v", err)
+	}
+	// Due dates run from a year before the start date to two years after today.
+	for due, ok := range map[string]bool{"2025-12-01": true, "2025-11-30": false, "2028-11-22": true, "2028-11-23": false, "9999-01-01": false} {
+		_, _, err := s.DecideChange(hr, events.ChangeTaskRequest{ID: "plan-ada.order-laptop", Due: due}, today)
+		if got := err == nil; got != ok {
+			t.Errorf("due %s: %v", due, err)
+		}
+	}
+	// Bidirectional controls are stripped from titles: no "gnp.exe" shown as "exe.png".
+	_, added, err := s.DecideAdd(hr, events.AddTaskRequest{Plan: "plan-ada", Title: "photo\u202egnp.exe", Owner: "hire", Due: "2026-12-10"}, "k", today)
+	if err != nil || added.Task.Title != "photognp.exe" {
+		t.Errorf("bidi title: %q %v", added.Task.Title, err)
 	}
 	for start, want := range map[string]string{"2026-12-20": "pre-start", "2026-12-01": "month-1", "2026-09-01": "month-3"} {
 		if got := SectionFor(start, "2026-12-10"); got != want {

@@ -446,7 +446,7 @@ func (s *State) DecideLevel(skill string, level int, note string) (catalogue.Ski
 
 // DecideCertification checks a certification and returns its event payload.
 func (s *State) DecideCertification(req events.SkillCertifyRequest, id string) (events.CertificationAdded, error) {
-	e := events.CertificationAdded{ID: id, Name: strings.TrimSpace(req.Name), Issuer: strings.TrimSpace(req.Issuer),
+	e := events.CertificationAdded{ID: id, Name: events.CleanText(req.Name), Issuer: events.CleanText(req.Issuer),
 		Issued: strings.TrimSpace(req.Issued), Expires: strings.TrimSpace(req.Expires), Skill: strings.TrimSpace(req.Skill), Level: req.Level}
 	fields := map[string]string{}
 	if e.Name == "" || len(e.Name) > 200 {

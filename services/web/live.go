@@ -30,10 +30,11 @@ var topicPattern = regexp.MustCompile(`^(onboarding|training|skills|mentorship|n
 
 const maxTopics = 16
 
-// Streams one browser session, and one client address, may hold open at once.
+// Streams one browser session, and one client address, may hold open at once. An address
+// can be a whole office behind one NAT, so its bound is far above one person's.
 const (
 	maxStreamsPerSession = 8
-	maxStreamsPerAddress = 32
+	maxStreamsPerAddress = 256
 )
 
 // liveStreams counts the open streams per session and per client address.

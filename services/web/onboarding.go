@@ -159,7 +159,17 @@ func (m *Main) apiCall(w http.ResponseWriter, r *http.Request, v *viewer, op str
 		writeError(w, err)
 		return
 	}
+	if pv, ok := out.(*events.PlanView); ok && pv.Hire == "" {
+		out = planRef{ID: pv.ID} // acted on a task of a plan the caller may not see
+	}
 	writeJSON(w, okStatus, out)
+}
+
+// planRef is what a task action answers someone who may act on the task but not see its
+// plan (IT completing from its queue): the plan's id, and that it is not visible to them.
+type planRef struct {
+	ID      string `json:"id"`
+	Visible bool   `json:"visible"`
 }
 
 func (m *Main) onboarding(r *http.Request, v *viewer, op string, req, out any) error {

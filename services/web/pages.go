@@ -58,9 +58,11 @@ func (m *Main) loginPage(w http.ResponseWriter, r *http.Request) {
 func (m *Main) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	form := views.LoginForm{Email: r.PostFormValue("email"), Next: safeNext(r.PostFormValue("next"))}
-	tok, err := rpc.Call[events.TokenReply](r.Context(), m.nc, m.identity(events.OpLogin), rpc.Caller{}, events.LoginRequest{
-		Email: form.Email, Password: r.PostFormValue("password"), Client: clientAddr(r), Browser: true,
-	})
+	login := events.LoginRequest{Email: form.Email, Password: r.PostFormValue("password"), Client: clientAddr(r), Browser: true}
+	if c, err := r.Cookie(cookieRefresh); err == nil {
+		login.Refresh = c.Value // a device this account used before
+	}
+	tok, err := rpc.Call[events.TokenReply](r.Context(), m.nc, m.identity(events.OpLogin), rpc.Caller{}, login)
 	if err != nil {
 		e := publicError(err)
 		switch e.Code {

@@ -3,14 +3,18 @@ package web
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 
@@ -209,5 +213,200 @@ func TestFormAndMethodHygiene(t *testing.T) {
 		if rec.Code != tc.want || rec.Header().Get("Allow") != tc.allow {
 			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.want, tc.allow)
 		}
+	}
+}
+
+// apiBodies makes a fresh value of every JSON body type the API decodes.
+var apiBodies = map[string]func() any{
+	"token":       func() any { return &tokenRequest{} },
+	"invite":      func() any { return &inviteRequest{} },
+	"profile":     func() any { return &mentorProfileBody{} },
+	"propose":     func() any { return &events.ProposeRequest{} },
+	"checkin":     func() any { return &checkinBody{} },
+	"add task":    func() any { return &addTaskBody{} },
+	"import":      func() any { return &events.SkillImportRequest{} },
+	"level":       func() any { return &levelBody{} },
+	"certificate": func() any { return &certBody{} },
+	"assign":      func() any { return &assignRequest{} },
+	"attempt":     func() any { return &attemptRequest{} },
+	"grant":       func() any { return &grantRequest{} },
+}
+
+// FuzzDecode: whatever body comes in, every API body type either decodes to text that is
+// valid UTF-8 without NUL, or is refused as a bad request (400) or bad text (422) — never
+// a panic, never another answer.
+func FuzzDecode(f *testing.F) {
+	for _, seed := range []string{
+		`{"email":"a@b.c","password":"x"}`, `{"email":1}`, `{} {}`, `{"name":"a\u0000"}`, "{\"name\":\"\xff\"}",
+		`{"answers":{"q1":["a","b"]}}`, `{"title":"t","owner":"hire","due":"2026-12-01"}`, `{"skills":["x"],"capacity":2}`,
+		`{"content":"\ud800"}`, `[`, `null`, `{"level":3}`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		for name, mk := range apiBodies {
+			v := mk()
+			err := decodeBytes([]byte(body), v)
+			if err != nil {
+				if c := events.CodeOf(err); c != events.CodeBadRequest && c != events.CodeInvalid {
+					t.Fatalf("%s: %q gave %v", name, body, err)
+				}
+				continue
+			}
+			walkStrings(reflect.ValueOf(v), func(s string) {
+				if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+					t.Fatalf("%s: %q decoded to bad text %q", name, body, s)
+				}
+			})
+		}
+	})
+}
+
+func walkStrings(v reflect.Value, f func(string)) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkStrings(v.Elem(), f)
+		}
+	case reflect.String:
+		f(v.String())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			walkStrings(v.Field(i), f)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			walkStrings(v.Index(i), f)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			walkStrings(k, f)
+			walkStrings(v.MapIndex(k), f)
+		}
+	}
+}
+
+// The OpenAPI document is accurate about what the server does: every operation has a
+// unique operationId and a declared tag; every request body refuses unknown fields (as the
+// decoder does); and the errors an operation can answer are described.
+func TestOpenAPIDescribesOperationsAndErrors(t *testing.T) {
+	type op struct {
+		OperationID string           `json:"operationId"`
+		Tags        []string         `json:"tags"`
+		Security    *[]any           `json:"security"`
+		RequestBody *json.RawMessage `json:"requestBody"`
+		Responses   map[string]any   `json:"responses"`
+	}
+	var doc struct {
+		Tags       []struct{ Name string } `json:"tags"`
+		Paths      map[string]map[string]op
+		Components struct {
+			Schemas map[string]map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]bool{}
+	for _, tg := range doc.Tags {
+		declared[tg.Name] = true
+	}
+	ids := map[string]string{}
+	for path, ops := range doc.Paths {
+		for method, o := range ops {
+			name := strings.ToUpper(method) + " " + path
+			if o.OperationID == "" {
+				t.Errorf("%s has no operationId", name)
+			} else if other, dup := ids[o.OperationID]; dup {
+				t.Errorf("%s and %s share operationId %s", name, other, o.OperationID)
+			}
+			ids[o.OperationID] = name
+			if len(o.Tags) == 0 {
+				t.Errorf("%s has no tag", name)
+			}
+			for _, tg := range o.Tags {
+				if !declared[tg] {
+					t.Errorf("%s: tag %q is not declared", name, tg)
+				}
+			}
+			want := []string{"503"}
+			if o.Security == nil || len(*o.Security) > 0 {
+				want = append(want, "401", "403")
+			}
+			if strings.Contains(path, "{") {
+				want = append(want, "404")
+			}
+			if o.RequestBody != nil {
+				want = append(want, "400", "413", "422")
+				var rb struct {
+					Content map[string]struct {
+						Schema map[string]any `json:"schema"`
+					} `json:"content"`
+				}
+				_ = json.Unmarshal(*o.RequestBody, &rb)
+				for _, c := range rb.Content {
+					s := c.Schema
+					if ref, ok := s["$ref"].(string); ok {
+						s = doc.Components.Schemas[strings.TrimPrefix(ref, "#/components/schemas/")]
+					}
+					if s["additionalProperties"] != false {
+						t.Errorf("%s: the request body schema allows unknown fields, which the server refuses", name)
+					}
+				}
+			}
+			for _, code := range want {
+				if o.Responses[code] == nil {
+					t.Errorf("%s does not describe its %s answer", name, code)
+				}
+			}
+		}
+	}
+}
+
+// Live streams are bounded per session and per address; closing one frees its place.
+func TestLiveStreamBounds(t *testing.T) {
+	l := &liveStreams{n: map[string]int{}}
+	var open []func()
+	for range 3 {
+		release, ok := l.open([]string{"session:a", "client:x"}, []int{3, 4})
+		if !ok {
+			t.Fatal("refused below the bounds")
+		}
+		open = append(open, release)
+	}
+	if _, ok := l.open([]string{"session:a", "client:x"}, []int{3, 4}); ok {
+		t.Fatal("a 4th stream for the session")
+	}
+	rel, ok := l.open([]string{"session:b", "client:x"}, []int{3, 4})
+	if !ok {
+		t.Fatal("another session of the address refused below the address bound")
+	}
+	if _, ok := l.open([]string{"session:c", "client:x"}, []int{3, 4}); ok {
+		t.Fatal("a 5th stream for the address")
+	}
+	open[0]()
+	if _, ok := l.open([]string{"session:a", "client:x"}, []int{3, 4}); !ok {
+		t.Fatal("a closed stream's place was not freed")
+	}
+	rel()
+	if sessionOf("x.eyJzaWQiOiJzLTEifQ.y") != "s-1" || sessionOf("garbage") != "" {
+		t.Error("sessionOf")
+	}
+}
+
+// An upload over its limit is 413, not "choose a file".
+func TestImportUploadTooLarge(t *testing.T) {
+	var body strings.Builder
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "big.csv")
+	_, _ = fw.Write([]byte(strings.Repeat("a", 7<<20)))
+	_ = mw.Close()
+	req := httptest.NewRequest("POST", "/skills/import", strings.NewReader(body.String()))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	rec := httptest.NewRecorder()
+	m := New(nil, slog.New(slog.DiscardHandler), Config{})
+	m.importUpload(rec, req.WithContext(context.WithValue(req.Context(), viewerKey{}, &viewer{})), &viewer{Person: events.Person{Roles: []string{events.RoleHR}}})
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("7 MiB upload: %d", rec.Code)
 	}
 }

@@ -541,8 +541,16 @@ func (m *Main) importPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) importUpload(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if !v.has(events.RoleHR, events.RoleAdmin) { // before reading a 6 MiB upload for nothing
+		m.fail(w, r, events.Errorf(events.CodeForbidden, "only HR and admins may import a skills framework"))
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 6<<20)
 	file, hdr, err := r.FormFile("file")
+	if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+		m.fail(w, r, events.Errorf(events.CodeTooLarge, "The file is larger than 6 MiB."))
+		return
+	}
 	if err != nil {
 		m.render(w, r, http.StatusUnprocessableEntity, views.ImportPage(m.pageFor(r, "Import skills framework"), views.ImportView{Error: "Choose a CSV or YAML file to import."}))
 		return

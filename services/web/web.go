@@ -191,6 +191,17 @@ func (m *Main) formHygiene(next http.Handler) http.Handler {
 	})
 }
 
+// Routes lists the pattern of every page and API route the site serves, so that tests can
+// cover each one (the authorization matrix).
+func Routes() []string {
+	m := &Main{}
+	var out []string
+	for _, rt := range append(m.pageRoutes(), m.apiRoutes()...) {
+		out = append(out, rt.pattern)
+	}
+	return out
+}
+
 type route struct {
 	pattern string
 	handler http.Handler

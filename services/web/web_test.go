@@ -84,21 +84,6 @@ func TestEveryErrorCodeHasAStatus(t *testing.T) {
 	}
 }
 
-// JSON bodies are decoded strictly; whatever comes in, the answer is a clean 400 or a
-// decoded value, never a panic.
-func FuzzDecode(f *testing.F) {
-	f.Add(`{"email":"a@b.c","password":"x"}`)
-	f.Add(`{"email":1}`)
-	f.Add(`{} {}`)
-	f.Fuzz(func(t *testing.T, body string) {
-		var v tokenRequest
-		err := decode(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)), &v)
-		if err != nil && events.CodeOf(err) != events.CodeBadRequest {
-			t.Fatalf("decode error %v is not a bad request", err)
-		}
-	})
-}
-
 // At most two exports are written at a time; a third waits for a turn, and gets one when
 // an export ends, or 503 with Retry-After when none ends in time — as an API error or as
 // an error page.

@@ -80,6 +80,7 @@ func (c *client) do(t *testing.T, method, path, contentType, body string, header
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkAgainstOpenAPI(t, c.base, req, resp)
 	for _, ck := range resp.Cookies() {
 		if ck.MaxAge < 0 {
 			delete(c.cookies, ck.Name)

@@ -204,18 +204,19 @@ func TestOnboardingAuthorizationPerRoute(t *testing.T) {
 		return v.find(t, func(x apiTask) bool { return x.Owner == owner && !x.Done }).ID
 	}
 	hireTask, itTask, hrTask, leadTask := open("hire"), open("it"), open("hr"), open("lead")
+	due1, due2 := time.Now().AddDate(1, 0, 0).Format(time.DateOnly), time.Now().AddDate(1, 0, 1).Format(time.DateOnly)
 	type route struct{ method, path, body string }
 	allowed := map[route][]string{
-		{"GET", "/api/v1/onboarding/plans", ""}:                                                                        {"admin", "hr", "lead", "it", "mentor", "hire"},
-		{"GET", "/api/v1/me/tasks", ""}:                                                                                {"admin", "hr", "lead", "it", "mentor", "hire"},
-		{"GET", "/api/v1/onboarding/plans/" + demoPlan, ""}:                                                            {"admin", "hr", "lead", "hire", "mentor"},
-		{"POST", "/api/v1/onboarding/tasks/" + hireTask + "/complete", `{"evidence":"e"}`}:                             {"admin", "hr", "hire"},
-		{"POST", "/api/v1/onboarding/tasks/" + itTask + "/complete", `{"evidence":"e"}`}:                               {"admin", "hr", "it"},
-		{"POST", "/api/v1/onboarding/tasks/" + hrTask + "/complete", `{"evidence":"e"}`}:                               {"admin", "hr"},
-		{"POST", "/api/v1/onboarding/tasks/" + leadTask + "/complete", `{"evidence":"e"}`}:                             {"admin", "hr", "lead"},
-		{"POST", "/api/v1/onboarding/tasks/" + hireTask + "/reopen", `{"reason":"test"}`}:                              {"admin", "hr", "hire"},
-		{"POST", "/api/v1/onboarding/plans/" + demoPlan + "/tasks", `{"title":"t","owner":"hire","due":"2030-01-01"}`}: {"admin", "hr", "lead"},
-		{"PATCH", "/api/v1/onboarding/tasks/" + hireTask, `{"due":"2030-01-02"}`}:                                      {"admin", "hr", "lead"},
+		{"GET", "/api/v1/onboarding/plans", ""}:                                                                          {"admin", "hr", "lead", "it", "mentor", "hire"},
+		{"GET", "/api/v1/me/tasks", ""}:                                                                                  {"admin", "hr", "lead", "it", "mentor", "hire"},
+		{"GET", "/api/v1/onboarding/plans/" + demoPlan, ""}:                                                              {"admin", "hr", "lead", "hire", "mentor"},
+		{"POST", "/api/v1/onboarding/tasks/" + hireTask + "/complete", `{"evidence":"e"}`}:                               {"admin", "hr", "hire"},
+		{"POST", "/api/v1/onboarding/tasks/" + itTask + "/complete", `{"evidence":"e"}`}:                                 {"admin", "hr", "it"},
+		{"POST", "/api/v1/onboarding/tasks/" + hrTask + "/complete", `{"evidence":"e"}`}:                                 {"admin", "hr"},
+		{"POST", "/api/v1/onboarding/tasks/" + leadTask + "/complete", `{"evidence":"e"}`}:                               {"admin", "hr", "lead"},
+		{"POST", "/api/v1/onboarding/tasks/" + hireTask + "/reopen", `{"reason":"test"}`}:                                {"admin", "hr", "hire"},
+		{"POST", "/api/v1/onboarding/plans/" + demoPlan + "/tasks", `{"title":"t","owner":"hire","due":"` + due1 + `"}`}: {"admin", "hr", "lead"},
+		{"PATCH", "/api/v1/onboarding/tasks/" + hireTask, `{"due":"` + due2 + `"}`}:                                      {"admin", "hr", "lead"},
 	}
 	for rt, ok := range allowed {
 		for who, tk := range tok {
@@ -254,7 +255,7 @@ func TestOnboardingAuthorizationPerRoute(t *testing.T) {
 	}
 	// DELETE last: each allowed role removes a task of its own making.
 	for who, tk := range tok {
-		added := decodeJSON[apiPlan](t, c.do(t, "POST", "/api/v1/onboarding/plans/"+demoPlan+"/tasks", "application/json", `{"title":"rm `+who+`","owner":"hire","due":"2030-01-01"}`, bearer(tok["hr"])...)).
+		added := decodeJSON[apiPlan](t, c.do(t, "POST", "/api/v1/onboarding/plans/"+demoPlan+"/tasks", "application/json", `{"title":"rm `+who+`","owner":"hire","due":"`+due1+`"}`, bearer(tok["hr"])...)).
 			find(t, func(x apiTask) bool { return x.Title == "rm "+who })
 		var h []string
 		if tk != "" {

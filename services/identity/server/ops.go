@@ -144,7 +144,7 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 	// ceiling that only slows, and that addresses the account signed in from recently
 	// pass, so nobody can lock a user out from elsewhere.
 	akey, ckey, gkey := "account:"+email+"|"+r.Body.Client, "client:"+r.Body.Client, "account:"+email
-	known := m.known.Knows(email, r.Body.Client)
+	known := m.known.Knows(email, r.Body.Client) || m.knownDevice(email, r.Body.Refresh)
 	// Each attempt is recorded as a failure before the password is checked, so a burst
 	// cannot pass the limiters all at once; a success clears it.
 	if w := m.accounts.Begin(akey, now); w > 0 {
@@ -170,8 +170,9 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 	m.el.RUnlock()
 	var ok bool
 	if err := m.hashing(ctx, false, func() { ok = identity.VerifyPasswordOrDummy(hash, r.Body.Password) }); err != nil {
+		// Busy: the password was not checked, so the account is not held to it. The
+		// address is: one that floods sign-in keeps its count.
 		m.accounts.Forgive(akey)
-		m.clients.Forgive(ckey)
 		if !known {
 			m.ceiling.Forgive(gkey)
 		}
@@ -182,7 +183,9 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 	}
 	m.accounts.Succeed(akey)
 	m.clients.Succeed(ckey)
-	m.ceiling.Succeed(gkey)
+	if !known { // a success that went through the ceiling lifts it; one that bypassed it does not
+		m.ceiling.Succeed(gkey)
+	}
 	m.known.Remember(email, r.Body.Client)
 
 	sid := events.NewID(now)
@@ -208,6 +211,25 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 		reply.Refresh, reply.RefreshExpiresAt = refresh, start.ExpiresAt.UTC().Format(time.RFC3339)
 	}
 	return reply, nil
+}
+
+// knownDevice reports whether refresh is the secret (current or replaced) of a session the
+// account with email signed in before: the browser is a known device.
+func (m *Main) knownDevice(email, refresh string) bool {
+	if refresh == "" {
+		return false
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	x, ok := m.state.SessionByRefresh(refresh)
+	if !ok {
+		x, _, ok = m.state.SessionBySpentRefresh(refresh)
+	}
+	if !ok || x == nil {
+		return false
+	}
+	p, found := m.state.Person(x.Person)
+	return found && p.Email == email
 }
 
 func tooMany(wait time.Duration) error {

@@ -13,6 +13,39 @@ import (
 	"onramp.dev/services/onboarding"
 )
 
+// onIdentity handles the identity events onboarding reacts to, in stream order.
+func (m *Main) onIdentity(ctx context.Context, msg *consumer.Msg) error {
+	switch msg.Env.Type {
+	case events.StaffHired{}.EventType():
+		return m.onHired(ctx, msg)
+	case events.StaffDisabled{}.EventType():
+		return m.onDisabled(ctx, msg)
+	}
+	return nil
+}
+
+// onDisabled ends a disabled person's part in every plan they mentor, as if the
+// mentorship had ended: their open mentor tasks go back to the lead and the plan no
+// longer names them.
+func (m *Main) onDisabled(ctx context.Context, msg *consumer.Msg) error {
+	person := msg.Env.Subject
+	m.el.RLock()
+	var hires []string
+	for _, p := range m.state.Plans(func(p *onboarding.Plan) bool { return p.Mentor == person }) {
+		hires = append(hires, p.Hire)
+	}
+	m.el.RUnlock()
+	for _, hire := range hires {
+		err := m.reassign(ctx, msg, hire, func(p *onboarding.Plan) (events.TasksReassigned, bool) {
+			return onboarding.DecideMentorEnded(p, person, msg.Env.ID)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // onHired makes the plan of a new hire. The plan id is derived from the hire, and the
 // append expects the plan to have no events yet, so a redelivered (or replayed, or
 // concurrently handled) hired event never makes a second plan. People hired without the

@@ -285,7 +285,7 @@ func (m *Main) opAdd(ctx context.Context, r rpc.Request[events.AddTaskRequest]) 
 	}
 	key := newTaskKey()
 	return m.change(ctx, c, r.Body.Plan, func() (string, uint64, events.Payload, error) {
-		p, e, err := m.state.DecideAdd(c, r.Body, key)
+		p, e, err := m.state.DecideAdd(c, r.Body, key, m.cfg.Now())
 		if err != nil {
 			return "", 0, nil, err
 		}
@@ -313,7 +313,7 @@ func (m *Main) opChange(ctx context.Context, r rpc.Request[events.ChangeTaskRequ
 		return events.PlanView{}, err
 	}
 	return m.change(ctx, c, planOf(r.Body.ID), func() (string, uint64, events.Payload, error) {
-		p, e, err := m.state.DecideChange(c, r.Body)
+		p, e, err := m.state.DecideChange(c, r.Body, m.cfg.Now())
 		if err != nil || e == nil {
 			return "", 0, nil, err
 		}

@@ -117,7 +117,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	hired, err := consumer.New(ctx, m.js, consumer.Config{
 		Stream: "IDENTITY", Durable: "onboarding-hired", Logger: m.log,
-		Filters: []string{events.TypeFilter(events.StaffHired{}.EventType())},
+		Filters: []string{events.TypeFilter(events.StaffHired{}.EventType()), events.TypeFilter(events.StaffDisabled{}.EventType())},
 	})
 	if err != nil {
 		m.stop()
@@ -131,7 +131,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
-	m.bg.Go(func(ctx context.Context) { _ = hired.Run(ctx, consumer.Each(m.onHired)) })
+	m.bg.Go(func(ctx context.Context) { _ = hired.Run(ctx, consumer.Each(m.onIdentity)) })
 	m.bg.Go(func(ctx context.Context) { _ = mentors.Run(ctx, consumer.Each(m.onMentorship)) })
 	if m.cfg.SweepEvery > 0 {
 		m.bg.Go(m.sweepLoop)

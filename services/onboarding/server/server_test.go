@@ -850,3 +850,35 @@ func TestQueuePages(t *testing.T) {
 		t.Fatalf("after completing %s: %d of %d tasks", done, after.Total, all.Total)
 	}
 }
+
+// A disabled mentor's part in a plan ends as if the mentorship had: their open tasks go
+// back to the lead and the plan no longer names them.
+func TestDisabledMentorHandsTasksBack(t *testing.T) {
+	f := setup(t)
+	f.hire("ada", "platform", "lee", "infrastructure", 0)
+	f.plan("ada")
+	f.person("maya", "security", events.RoleMentor)
+	ctx := context.Background()
+	for _, e := range []struct {
+		subject string
+		p       events.Payload
+	}{{"m-1", events.MentorshipAccepted{Hire: "ada", Mentor: "maya"}}, {"maya", events.StaffDisabled{Reason: "left"}}} {
+		env, err := events.New("hr", e.subject, e.p, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bus.Append(ctx, f.js, env, bus.Expect{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := e.p.(events.MentorshipAccepted); ok {
+			waitFor(t, "mentor tasks moved", func() bool { return f.plan("ada").Mentor == "maya" })
+		}
+	}
+	var v events.PlanView
+	waitFor(t, "the disabled mentor's tasks back with the lead", func() bool { v = f.plan("ada"); return v.Mentor == "" })
+	for _, x := range v.Tasks {
+		if x.Owner == events.OwnerMentor && !x.Done && x.Assignee != "lee" {
+			t.Errorf("open mentor task %s with %s", x.Key, x.Assignee)
+		}
+	}
+}

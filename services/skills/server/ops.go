@@ -306,6 +306,9 @@ func (m *Main) importFramework(ctx context.Context, actor string, req events.Ski
 			Fields: map[string]string{"file": err.Error()}}
 	}
 	e := events.FrameworkImported{File: req.Filename}
+	for i := range parsed { // names shown beside other text: no bidirectional controls
+		parsed[i].Name, parsed[i].Category = events.CleanText(parsed[i].Name), events.CleanText(parsed[i].Category)
+	}
 	for _, s := range parsed {
 		e.Skills = append(e.Skills, events.ImportedSkill{ID: s.ID, Name: s.Name, Category: s.Category, Description: s.Description, MinLevel: s.MinLevel, MaxLevel: s.MaxLevel})
 	}

@@ -337,12 +337,12 @@ func TestBadInput(t *testing.T) {
 	}
 	n := len(list.Items)
 	// HR only; a good file joins the catalogue and its skills can be assessed.
-	good := "- code: ORG-A\n  name: Alpha\n  category: Tech\n  min_level: 2\n  max_level: 5\n"
+	good := "- code: ORG-A\n  name: \"Alpha\u202egnp.exe\"\n  category: Tech\n  min_level: 2\n  max_level: 5\n"
 	if _, err := call[events.SkillImportReply](t, f, events.OpSkillsImport, lead, events.SkillImportRequest{Filename: "org.yaml", Content: good}); events.CodeOf(err) != events.CodeForbidden {
 		t.Errorf("lead importing: %v", err)
 	}
 	rep := must[events.SkillImportReply](t)(call[events.SkillImportReply](t, f, events.OpSkillsImport, hr, events.SkillImportRequest{Filename: "org.yaml", Content: good}))
-	if rep.Imported != 1 {
+	if rep.Imported != 1 || rep.Skills[0].Name != "Alphagnp.exe" { // bidirectional controls stripped
 		t.Fatalf("import reply %+v", rep)
 	}
 	list = must[events.SkillsReply](t)(call[events.SkillsReply](t, f, events.OpSkillsList, hire, nil))
