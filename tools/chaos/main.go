@@ -80,6 +80,10 @@ func main() {
 	fs.BoolVar(&cfg.Store, "store", true, "also check the stored documents (embedded FerretDB)")
 	_ = fs.Parse(os.Args[1:])
 	cfg.Log = os.Stderr
+	if cfg.Cycles < 0 || cfg.Clients < 1 || cfg.Duration <= 0 || cfg.MaxPeople < 1 {
+		fmt.Fprintln(os.Stderr, "chaos: -cycles must be ≥ 0, -clients and -people ≥ 1, -duration > 0")
+		os.Exit(2)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
