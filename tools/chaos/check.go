@@ -57,7 +57,7 @@ func (v verdicts) count(c *command, n int, where string) {
 	case n > 1 && c.NoAnswer:
 		v.add(c, doubled, "found %d times in %s (sent %d times with one Idempotency-Key: the first went unanswered)", n, where, c.Attempts)
 	case n > 1:
-		v.add(c, doubled, "found %d times in %s", n, where)
+		v.add(c, doubled, "found %d times in %s (sent once, answered %d)", n, where, c.Status)
 	}
 }
 

@@ -111,11 +111,18 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Keep {
-		logf("data and logs kept in %s", dir)
-	} else {
-		defer os.RemoveAll(dir)
-	}
+	var rep *report
+	defer func() { // a failed run keeps its data and logs (not the binary) for inspection
+		switch {
+		case cfg.Keep:
+			logf("data and logs kept in %s", dir)
+		case rep != nil && rep.failed():
+			os.Remove(filepath.Join(dir, "onramp"))
+			logf("the run failed: data and logs kept in %s", dir)
+		default:
+			os.RemoveAll(dir)
+		}
+	}()
 	logf("building onramp")
 	bin, err := buildOnramp(ctx, dir)
 	if err != nil {
@@ -130,7 +137,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		return nil, err
 	}
 	defer t.stop()
-	rep := &report{cfg: cfg}
+	rep = &report{cfg: cfg}
 
 	first, err := t.start(ctx, cfg.Ready)
 	if err != nil {
