@@ -9,8 +9,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -97,10 +99,20 @@ func (a *api) send(ctx context.Context, method, path, token, key string, body an
 		if err := a.gate.wait(ctx); err != nil {
 			return 0, nil, err
 		}
-		req, err := http.NewRequestWithContext(ctx, method, a.base+path, bytes.NewReader(payload))
+		// Whether any byte of the request left: a dial error after that (the transport
+		// reconnecting) does not mean the request was never sent.
+		var wrote atomic.Bool
+		traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			WroteHeaders: func() { wrote.Store(true) },
+			WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+		})
+		req, err := http.NewRequestWithContext(traced, method, a.base+path, bytes.NewReader(payload))
 		if err != nil {
 			return 0, nil, err
 		}
+		// Without GetBody the transport cannot send a command again by itself (it would, as
+		// the request has an Idempotency-Key): every send is one this client counts.
+		req.GetBody = nil
 		if body != nil {
 			req.Header.Set("Content-Type", contentType)
 		}
@@ -115,7 +127,7 @@ func (a *api) send(ctx context.Context, method, path, token, key string, body an
 			if ctx.Err() != nil {
 				return 0, nil, ctx.Err()
 			}
-			if neverSent(err) {
+			if !wrote.Load() && neverSent(err) {
 				if refusedSince.IsZero() {
 					refusedSince = time.Now()
 				} else if time.Since(refusedSince) > unreachable {
@@ -135,7 +147,7 @@ func (a *api) send(ctx context.Context, method, path, token, key string, body an
 	}
 }
 
-// neverSent reports whether err happened while connecting, before any byte was written.
+// neverSent reports whether err happened while connecting.
 func neverSent(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"

@@ -55,8 +55,10 @@ func (v verdicts) count(c *command, n int, where string) {
 		v.add(c, lost, "acknowledged (%d) but not in %s", c.Status, where)
 	case c.Outcome == rejected && n > 0:
 		v.add(c, doubled, "refused (%d) but found %d times in %s", c.Status, n, where)
+	case n > 1 && c.NoAnswer:
+		v.add(c, doubled, "found %d times in %s (sent %d times with one Idempotency-Key: the first went unanswered)", n, where, c.Attempts)
 	case n > 1:
-		v.add(c, doubled, "found %d times in %s", n, where)
+		v.add(c, doubled, "found %d times in %s (sent once, answered %d)", n, where, c.Status)
 	}
 }
 

@@ -48,6 +48,7 @@ type command struct {
 	Outcome  outcome
 	Status   int  // the last HTTP status (0: no answer)
 	NoAnswer bool // at least one attempt got no answer
+	Attempts int  // how often it was sent
 	// Exact: acknowledged, and it must have changed the record exactly once (a completion of
 	// a task known to be open, an assignment, an assessment). Otherwise it happened at most once.
 	Exact bool
@@ -167,6 +168,7 @@ func (c *client) exec(ctx context.Context, cmd *command, method, path string, s 
 		if s != nil {
 			token = s.current()
 		}
+		cmd.Attempts++
 		status, b, err := c.api.send(ctx, method, path, token, cmd.ID, body)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

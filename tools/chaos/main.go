@@ -5,14 +5,18 @@
 //
 //	go run ./tools/chaos [-cycles 20] [-duration 10s] [-clients 4] [-seed N] [-keep]
 //
-// Each client signs in as demo HR, the demo lead and one demo person, invites hires, completes
-// and reopens their onboarding tasks, assigns them training and verifies their skills, and
-// records self-assessments. Every command carries a unique marker (its Idempotency-Key and
-// the evidence, reason, note or e-mail address it sends), so its effect can be counted:
+// Each client signs in as demo HR, the demo lead, IT and one demo person; HR invites hires
+// (the first two of each client set their password and sign in); the task's owner (the hire,
+// the lead, IT) or HR on their behalf completes and reopens onboarding tasks; HR and the lead
+// assign training and verify skills; people record self-assessments. Each client changes only
+// the records of its own hires, so it knows what they must hold. Every command carries a
+// unique marker (its Idempotency-Key and the evidence, reason, note or e-mail address it
+// sends), so its effect can be counted:
 //
 //   - acknowledged (2xx): it must have happened exactly once (a completion of a task already
 //     done, which changes nothing, at most once), and each task must end as its last
-//     acknowledged command left it;
+//     acknowledged command left it; an invite's set-password link must work (until used),
+//     its hire must have a plan, and a password set must sign in;
 //   - unknown (no answer, or 5xx, e.g. cut by the kill): sent again with the same key and
 //     body; if still unanswered it may or may not have happened, but never twice;
 //   - refused (4xx): it must not have happened.
@@ -76,6 +80,10 @@ func main() {
 	fs.BoolVar(&cfg.Store, "store", true, "also check the stored documents (embedded FerretDB)")
 	_ = fs.Parse(os.Args[1:])
 	cfg.Log = os.Stderr
+	if cfg.Cycles < 0 || cfg.Clients < 1 || cfg.Duration <= 0 || cfg.MaxPeople < 1 {
+		fmt.Fprintln(os.Stderr, "chaos: -cycles must be ≥ 0, -clients and -people ≥ 1, -duration > 0")
+		os.Exit(2)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -103,11 +111,18 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Keep {
-		logf("data and logs kept in %s", dir)
-	} else {
-		defer os.RemoveAll(dir)
-	}
+	var rep *report
+	defer func() { // a failed run keeps its data and logs (not the binary) for inspection
+		switch {
+		case cfg.Keep:
+			logf("data and logs kept in %s", dir)
+		case rep != nil && rep.failed():
+			os.Remove(filepath.Join(dir, "onramp"))
+			logf("the run failed: data and logs kept in %s", dir)
+		default:
+			os.RemoveAll(dir)
+		}
+	}()
 	logf("building onramp")
 	bin, err := buildOnramp(ctx, dir)
 	if err != nil {
@@ -122,7 +137,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		return nil, err
 	}
 	defer t.stop()
-	rep := &report{cfg: cfg}
+	rep = &report{cfg: cfg}
 
 	first, err := t.start(ctx, cfg.Ready)
 	if err != nil {
