@@ -23,6 +23,7 @@ import (
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/memo"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/mentorship"
@@ -59,6 +60,8 @@ type Main struct {
 
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
+
+	coverage *memo.Cache[coverageList] // coverage lists by scope, until mentorships or people change
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -89,6 +92,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		dir:      directory.New(logger),
 		state:    mentorship.NewState(),
 		book:     mentorship.NewSkillBook(),
+		coverage: memo.New[coverageList](32),
 	}
 	m.el = eventlog.New(js, "MENTORSHIP", model{m.state}, logger)
 	return m, nil
