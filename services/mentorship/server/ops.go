@@ -153,25 +153,36 @@ func (m *Main) profileView(person string, p *mentorship.Profile, withEligible bo
 
 // opMentors lists the mentors who take mentees (HR and admin: every profile, also paused
 // and nominated ones), by name.
-func (m *Main) opMentors(ctx context.Context, r rpc.Request[empty]) (events.MentorsReply, error) {
+func (m *Main) opMentors(ctx context.Context, r rpc.Request[events.MentorsRequest]) (events.MentorsReply, error) {
 	viewer, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
 		return events.MentorsReply{}, err
 	}
-	out := events.MentorsReply{Items: []events.MentorProfileView{}}
+	q := r.Body.Page
+	type mentor struct {
+		p   *mentorship.Profile
+		key string
+	}
 	m.el.RLock()
+	defer m.el.RUnlock()
+	var found []mentor
 	m.state.Profiles(func(p *mentorship.Profile) {
 		if p.State == events.ProfileActive || viewer.HR() {
-			out.Items = append(out.Items, m.profileView(p.ID, p, false))
+			if who := m.name(p.ID); q.Matches(who) {
+				found = append(found, mentor{p, who + "\x00" + p.ID})
+			}
 		}
 	})
-	m.el.RUnlock()
-	slices.SortFunc(out.Items, func(a, b events.MentorProfileView) int {
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Person, b.Person)
-	})
+	slices.SortFunc(found, func(a, b mentor) int { return strings.Compare(a.key, b.key) })
+	page, info, err := events.PageBy(q, found, func(x mentor) string { return x.key })
+	if err != nil {
+		return events.MentorsReply{}, err
+	}
+	// Only the page's profiles are turned into views.
+	out := events.MentorsReply{Items: make([]events.MentorProfileView, 0, len(page)), PageInfo: info}
+	for _, x := range page {
+		out.Items = append(out.Items, m.profileView(x.p.ID, x.p, false))
+	}
 	return out, nil
 }
 
