@@ -214,13 +214,14 @@ func (m *Main) renderPeople(w http.ResponseWriter, r *http.Request, v *viewer, c
 		m.fail(w, r, err)
 		return
 	}
-	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), events.PeopleRequest{Page: page})
+	sort := r.URL.Query().Get("sort")
+	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), events.PeopleRequest{Page: page, Sort: sort})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	pv := views.PeopleView{Form: form, Invited: invited, CanInvite: v.has(events.RoleHR, events.RoleAdmin),
-		Query: page.Query, Pager: pagerFor(r, list.PageInfo, len(list.Items))}
+		Query: page.Query, Sort: sort, Pager: pagerFor(r, list.PageInfo, len(list.Items))}
 	for _, p := range list.Items {
 		status := "active"
 		switch {

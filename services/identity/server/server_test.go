@@ -445,3 +445,48 @@ func TestPeopleListPages(t *testing.T) {
 		t.Fatalf("bogus cursor: %v", err)
 	}
 }
+
+// The people list comes sorted by name, team or start date, each a page at a time.
+func TestPeopleListSorts(t *testing.T) {
+	f := setup(t)
+	hr := seedHR(t, f)
+	for i := range 12 {
+		must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpInvite, hr, events.InviteRequest{
+			Email: fmt.Sprintf("s%02d@example.org", i), Name: fmt.Sprintf("Sorted %02d", i), Track: "security",
+			Team: fmt.Sprintf("team-%d", (i*7)%5), StartDate: fmt.Sprintf("2026-12-%02d", 28-i),
+		}))
+	}
+	for _, sort := range []string{"name", "team", "start_date"} {
+		t.Run(sort, func(t *testing.T) {
+			req := events.PeopleRequest{Page: events.Page{Limit: 5}, Sort: sort}
+			var got []events.Person
+			for pages := 0; pages < 10; pages++ {
+				l := must[events.PeopleReply](t)(call[events.PeopleReply](t, f, events.OpPeopleList, hr, req))
+				got = append(got, l.Items...)
+				if req.Cursor = l.Next; req.Cursor == "" {
+					break
+				}
+			}
+			if len(got) != 13 {
+				t.Fatalf("%d people, want 13", len(got))
+			}
+			field := func(p events.Person) string {
+				switch sort {
+				case "team":
+					return p.Team
+				case "start_date":
+					return p.StartDate
+				}
+				return p.Name
+			}
+			for i := 1; i < len(got); i++ {
+				if field(got[i-1]) > field(got[i]) {
+					t.Fatalf("not sorted by %s: %v before %v", sort, got[i-1], got[i])
+				}
+			}
+		})
+	}
+	if _, err := call[events.PeopleReply](t, f, events.OpPeopleList, hr, events.PeopleRequest{Sort: "salary"}); code(err) != events.CodeInvalid {
+		t.Fatalf("unknown sort: %v", err)
+	}
+}
