@@ -267,10 +267,19 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 			page = append(page, p)
 		}
 	} else {
-		people := m.state.People(func(p *identity.Person) bool {
+		keep := func(p *identity.Person) bool {
 			return identity.CanSee(&viewer, p) && (q.Team == "" || p.Team == q.Team) && (q.Role == "" || p.Has(q.Role)) &&
 				(!q.Active || p.Active) && q.Matches(p.Name, p.Email)
-		})
+		}
+		var people []*identity.Person
+		switch {
+		case q.Team != "": // one team: read the team only
+			people = m.state.TeamPeople(q.Team, keep)
+		case !identity.CanManage(&viewer): // a lead sees their team
+			people = m.state.TeamPeople(viewer.Team, keep)
+		default:
+			people = m.state.People(keep)
+		}
 		if q.Sort != "" { // People gives them by name
 			slices.SortStableFunc(people, func(a, b *identity.Person) int { return strings.Compare(key(a), key(b)) })
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -443,6 +444,16 @@ func TestPeopleListPages(t *testing.T) {
 	}
 	if _, err := call[events.PeopleReply](t, f, events.OpPeopleList, hr, events.PeopleRequest{Page: events.Page{Cursor: "bogus"}}); code(err) != events.CodeInvalid {
 		t.Fatalf("bogus cursor: %v", err)
+	}
+	// A lead's list is their team, themselves included.
+	must[events.Person](t)(call[events.Person](t, f, events.OpEnsurePerson, system, events.EnsureRequest{
+		InviteRequest: events.InviteRequest{Email: "lead@example.org", Name: "Odd Lead", Track: "security", Team: "odd", StartDate: "2026-01-05", Roles: []string{"lead"}},
+		Password:      "lead-password",
+	}))
+	tok := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "lead@example.org", Password: "lead-password", Client: "test"}))
+	l := must[events.PeopleReply](t)(call[events.PeopleReply](t, f, events.OpPeopleList, rpc.Caller{Token: tok.Token}, events.PeopleRequest{Page: events.Page{Limit: 200}}))
+	if l.Total != 66 || slices.ContainsFunc(l.Items, func(p events.Person) bool { return p.Team != "odd" }) {
+		t.Fatalf("lead's list: %d people", l.Total)
 	}
 }
 
