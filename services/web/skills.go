@@ -180,6 +180,11 @@ func (m *Main) reportPages(ctx context.Context, op string, c rpc.Caller, q event
 	}
 }
 
+// reportRowsPerExportPage is how many report rows an export asks for at a time: a matrix
+// row of every skill is up to about 1.4 KB, so a page stays well below NATS's default
+// 1 MB payload.
+const reportRowsPerExportPage = 500
+
 // reportJSON is one page of a report for API clients.
 type reportJSON struct {
 	events.SkillTable
@@ -226,7 +231,7 @@ func (m *Main) apiReport(op string) func(w http.ResponseWriter, r *http.Request,
 		}
 		defer release()
 		// The first page decides the status and the columns; the rest streams.
-		q.Limit = events.MaxPageRows
+		q.Limit = reportRowsPerExportPage
 		first, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(op), v.caller(), q)
 		if err != nil {
 			m.exportFailed(w, r, err)
