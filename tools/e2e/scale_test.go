@@ -5,8 +5,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/url"
+	"regexp"
 	"testing"
 	"time"
 
@@ -220,6 +222,31 @@ func TestOrganisationOf2500(t *testing.T) {
 		if resp := c.do(t, "GET", "/api/v1/people?limit=x", "", "", hr...); resp.StatusCode != 422 {
 			t.Fatalf("limit=x: %d", resp.StatusCode)
 		}
+	})
+
+	t.Run("people page without JavaScript", func(t *testing.T) {
+		// Plain HTTP, as a browser without JavaScript: follow each page's rel="next" link.
+		browser := newClient(p.URL())
+		login(t, browser, "hr@demo.onramp")
+		next := regexp.MustCompile(`<a rel="next" href="([^"]+)"`)
+		row := regexp.MustCompile(`<tr data-person-id="([^"]+)"`)
+		var got []string
+		path := "/people?limit=200&sort=start_date"
+		for pages := 0; path != "" && pages <= n; pages++ {
+			resp := browser.do(t, "GET", path, "", "")
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s: %d", path, resp.StatusCode)
+			}
+			for _, m := range row.FindAllStringSubmatch(string(b), -1) {
+				got = append(got, m[1])
+			}
+			path = ""
+			if m := next.FindStringSubmatch(string(b)); m != nil {
+				path = html.UnescapeString(m[1])
+			}
+		}
+		onceEach(t, "people page without JavaScript", ids, got)
 	})
 
 	t.Run("people page in Chromium", func(t *testing.T) {
