@@ -169,8 +169,9 @@ const reportRowsPerExportPage = 500
 // reportJSON is one page of a report for API clients.
 type reportJSON struct {
 	events.SkillTable
-	Next string `json:"next,omitempty"`
-	Prev string `json:"prev,omitempty"`
+	First int    `json:"first"`
+	Next  string `json:"next,omitempty"`
+	Prev  string `json:"prev,omitempty"`
 }
 
 // apiReport answers a report: as JSON a page at a time (?limit, ?cursor), as CSV or XLSX
@@ -203,7 +204,7 @@ func (m *Main) apiReport(op string) func(w http.ResponseWriter, r *http.Request,
 			if t.Rows == nil {
 				t.Rows = [][]string{}
 			}
-			writeJSON(w, http.StatusOK, reportJSON{SkillTable: t, Next: info.Next, Prev: info.Prev})
+			writeJSON(w, http.StatusOK, reportJSON{SkillTable: t, First: t.Offset, Next: info.Next, Prev: info.Prev})
 			return
 		}
 		release, ok := m.startExport(w, r)
