@@ -270,7 +270,7 @@ func (e MentorNominated) Validate() error {
 // the service decides what the caller may see or change.
 const (
 	MentorshipService   = "mentorship"
-	OpMentorsList       = "mentors.list"     // → MentorsReply
+	OpMentorsList       = "mentors.list"     // MentorsRequest → MentorsReply
 	OpProfileGet        = "profile.get"      // MentorProfileRequest → MentorProfileView
 	OpProfilePut        = "profile.put"      // MentorProfileRequest → MentorProfileView (the caller's own)
 	OpProfileNominate   = "profile.nominate" // NominateRequest → MentorProfileView
@@ -324,8 +324,14 @@ type MentorProfileView struct {
 	NominatedBy string        `json:"nominated_by,omitempty"`
 }
 
+// MentorsRequest asks for one page of the mentors, sorted by name; Query searches names.
+type MentorsRequest struct {
+	Page
+}
+
 type MentorsReply struct {
 	Items []MentorProfileView `json:"items"`
+	PageInfo
 }
 
 type SuggestionsRequest struct {

@@ -152,15 +152,19 @@ type Person struct {
 	NeedsPassword bool     `json:"needs_password"`
 }
 
-// PeopleRequest asks for one page of the people the caller may see, sorted by name (then
-// id); Query searches names and e-mail addresses, Team and Role filter, and Active keeps
-// only people who are not disabled.
+// PeopleRequest asks for one page of the people the caller may see, sorted by Sort (one of
+// PeopleSorts; empty: by name), then name and id; Query searches names and e-mail
+// addresses, Team and Role filter, and Active keeps only people who are not disabled.
 type PeopleRequest struct {
 	Page
 	Team   string `json:"team,omitempty"`
 	Role   string `json:"role,omitempty"`
 	Active bool   `json:"active,omitempty"`
+	Sort   string `json:"sort,omitempty"`
 }
+
+// PeopleSorts are the orders the people list comes in.
+var PeopleSorts = []string{"name", "team", "start_date"}
 
 type PeopleReply struct {
 	Items []Person `json:"items"`

@@ -137,8 +137,10 @@ type Invited struct {
 // PeopleView is the People page.
 type PeopleView struct {
 	People []PersonRow
-	// Query is the search the rows match; Pager where they sit in the list.
+	// Query is the search the rows match; Sort their order ("name", "team" or
+	// "start_date"; empty: name); Pager where they sit in the list.
 	Query string
+	Sort  string
 	Pager Pager
 	Form  InviteForm
 	// Tracks are the role tracks for <select name="track">.

@@ -1,8 +1,11 @@
 package views
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/a-h/templ"
 )
 
 // Pager is where one page of a long list sits, and the links to its neighbours. Links are
@@ -36,4 +39,28 @@ func thousands(n int) string {
 func boardPath(self string) string {
 	path, _, _ := strings.Cut(self, "?")
 	return path
+}
+
+// peopleSortURL is the people list in another order, from its first page, keeping the
+// search.
+func peopleSortURL(query, sort string) templ.SafeURL {
+	v := url.Values{}
+	if query != "" {
+		v.Set("q", query)
+	}
+	if sort != "name" {
+		v.Set("sort", sort)
+	}
+	if len(v) == 0 {
+		return "/people"
+	}
+	return templ.SafeURL("/people?" + v.Encode())
+}
+
+// ariaSort marks the column a list is sorted by (sort "" is by name).
+func ariaSort(sort, column string) string {
+	if sort == column || sort == "" && column == "name" {
+		return "ascending"
+	}
+	return "none"
 }

@@ -111,6 +111,8 @@ type TeamMatrixView struct {
 	Rows       []MatrixRow
 	CanVerify  bool
 	Notice     string
+	// Pager is where the rows shown sit in the team.
+	Pager Pager
 }
 
 // ReportView is one HR report page with its filters and downloads.

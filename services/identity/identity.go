@@ -98,11 +98,13 @@ type State struct {
 	lastHired uint64            // stream sequence of the last hired event applied
 	maxSeq    uint64
 
-	// byName is every person's id sorted by name, then id, rebuilt when someone joins
-	// (people are never removed or renamed), so listing a page never sorts the whole
-	// organisation. Readers share the state, so it has its own lock.
+	// byName is every person's id sorted by name, then id, and byTeam the same per team,
+	// rebuilt when someone joins (people are never removed, renamed or moved), so listing a
+	// page never sorts the whole organisation and a team's list reads the team only.
+	// Readers share the state, so they have their own lock.
 	orderMu sync.Mutex
 	byName  []string
+	byTeam  map[string][]string
 }
 
 // NewState returns an empty state.
@@ -202,8 +204,22 @@ func (s *State) MaxSeq() uint64 { return s.maxSeq }
 
 // People returns everyone the visible func admits, ordered by name.
 func (s *State) People(visible func(*Person) bool) []*Person {
+	return s.pick(s.sortedIDs(), visible)
+}
+
+// TeamPeople returns the people of team that visible admits, sorted by name, then id. It
+// reads the team only.
+func (s *State) TeamPeople(team string, visible func(*Person) bool) []*Person {
+	s.sortedIDs()
+	s.orderMu.Lock()
+	ids := s.byTeam[team]
+	s.orderMu.Unlock()
+	return s.pick(ids, visible)
+}
+
+func (s *State) pick(ids []string, visible func(*Person) bool) []*Person {
 	var out []*Person
-	for _, id := range s.sortedIDs() {
+	for _, id := range ids {
 		if p := s.people[id]; visible(p) {
 			out = append(out, p)
 		}
@@ -238,7 +254,12 @@ func (s *State) sortedIDs() []string {
 		}
 		return a.ID < b.ID
 	})
-	s.byName = ids
+	byTeam := map[string][]string{}
+	for _, id := range ids {
+		t := s.people[id].Team
+		byTeam[t] = append(byTeam[t], id)
+	}
+	s.byName, s.byTeam = ids, byTeam
 	return ids
 }
 

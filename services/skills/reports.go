@@ -84,7 +84,15 @@ func (s *State) matrixSkills(people []Person, f Filter) []string {
 // standing level and its source. Only the rows [offset, offset+limit) are computed (limit
 // 0: all); the columns are those of the whole selection, so pages fit together.
 func (s *State) Matrix(people []Person, f Filter, offset, limit int) events.SkillTable {
-	ids := s.matrixSkills(people, f)
+	return s.MatrixPage(people, s.MatrixSkills(people, f), f, offset, limit)
+}
+
+// MatrixSkills are the skill columns of the matrix of people.
+func (s *State) MatrixSkills(people []Person, f Filter) []string { return s.matrixSkills(people, f) }
+
+// MatrixPage is the matrix of people with the skill columns ids, from row offset (limit
+// rows; 0: all).
+func (s *State) MatrixPage(people []Person, ids []string, f Filter, offset, limit int) events.SkillTable {
 	total := len(people)
 	offset = min(max(offset, 0), total)
 	end := total

@@ -217,7 +217,7 @@ func (m *Main) apiPeople(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	q := r.URL.Query()
 	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
-		events.PeopleRequest{Page: page, Team: q.Get("team"), Role: q.Get("role")})
+		events.PeopleRequest{Page: page, Team: q.Get("team"), Role: q.Get("role"), Sort: q.Get("sort")})
 	if err != nil {
 		m.logFailure(r, err)
 		writeError(w, err)

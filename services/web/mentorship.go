@@ -81,7 +81,12 @@ func (m *Main) mentorshipAPICall(w http.ResponseWriter, r *http.Request, v *view
 // --- API ---
 
 func (m *Main) apiMentors(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.mentorshipAPICall(w, r, v, events.OpMentorsList, nil, http.StatusOK, new(events.MentorsReply))
+	page, err := listPage(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	m.mentorshipAPICall(w, r, v, events.OpMentorsList, events.MentorsRequest{Page: page}, http.StatusOK, new(events.MentorsReply))
 }
 
 func (m *Main) apiMyMentorProfile(w http.ResponseWriter, r *http.Request, v *viewer) {

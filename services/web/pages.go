@@ -238,13 +238,14 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 		m.fail(w, r, err)
 		return
 	}
-	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), events.PeopleRequest{Page: page})
+	sort := r.URL.Query().Get("sort")
+	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), events.PeopleRequest{Page: page, Sort: sort})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	pv.CanInvite = v.has(events.RoleHR, events.RoleAdmin)
-	pv.Query, pv.Pager = page.Query, pagerFor(r, list.PageInfo, len(list.Items))
+	pv.Query, pv.Sort, pv.Pager = page.Query, sort, pagerFor(r, list.PageInfo, len(list.Items))
 	for _, p := range list.Items {
 		status := "active"
 		switch {

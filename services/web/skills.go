@@ -150,30 +150,17 @@ func reportQuery(r *http.Request) events.SkillReportRequest {
 	return events.SkillReportRequest{Team: q.Get("team"), Track: q.Get("track"), Skill: q.Get("skill"), AsOf: q.Get("as_of")}
 }
 
-// reportPages fetches a report page by page from q.Offset on (the service answers at most
-// 1,000 rows per request), calling each with every page. The first page's error is
-// returned before anything is written.
-func (m *Main) reportPages(ctx context.Context, op string, c rpc.Caller, q events.SkillReportRequest, each func(events.SkillTable) error) error {
-	for {
-		t, err := rpc.Call[events.SkillTable](ctx, m.nc, m.skillsOp(op), c, q)
-		if err != nil {
-			return err
-		}
-		if err := each(t); err != nil {
-			return err
-		}
-		q.Offset = t.Offset + len(t.Rows)
-		if len(t.Rows) == 0 || q.Offset >= t.Total {
-			return nil
-		}
-	}
-}
+// reportRowsPerExportPage is how many report rows an export asks for at a time: a matrix
+// row of every skill is up to about 1.4 KB, so a page stays well below NATS's default
+// 1 MB payload.
+const reportRowsPerExportPage = 500
 
 // reportJSON is one page of a report for API clients.
 type reportJSON struct {
 	events.SkillTable
-	Next string `json:"next,omitempty"`
-	Prev string `json:"prev,omitempty"`
+	First int    `json:"first"`
+	Next  string `json:"next,omitempty"`
+	Prev  string `json:"prev,omitempty"`
 }
 
 // apiReport answers a report: as JSON a page at a time (?limit, ?cursor), as CSV or XLSX
@@ -206,7 +193,7 @@ func (m *Main) apiReport(op string) func(w http.ResponseWriter, r *http.Request,
 			if t.Rows == nil {
 				t.Rows = [][]string{}
 			}
-			writeJSON(w, http.StatusOK, reportJSON{SkillTable: t, Next: info.Next, Prev: info.Prev})
+			writeJSON(w, http.StatusOK, reportJSON{SkillTable: t, First: t.Offset, Next: info.Next, Prev: info.Prev})
 			return
 		}
 		release, ok := m.startExport(w, r)
@@ -215,7 +202,7 @@ func (m *Main) apiReport(op string) func(w http.ResponseWriter, r *http.Request,
 		}
 		defer release()
 		// The first page decides the status and the columns; the rest streams.
-		q.Limit = events.MaxPageRows
+		q.Limit = reportRowsPerExportPage
 		first, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(op), v.caller(), q)
 		if err != nil {
 			m.exportFailed(w, r, err)
@@ -429,27 +416,29 @@ func (m *Main) teamMatrixPage(w http.ResponseWriter, r *http.Request, v *viewer)
 	if q.Team == "" {
 		q.Team = v.Team
 	}
-	tv := views.TeamMatrixView{Team: q.Team, AsOf: q.AsOf, CanVerify: q.AsOf == ""}
-	err := m.reportPages(r.Context(), events.OpReportMatrix, v.caller(), q, func(t events.SkillTable) error {
-		if tv.Skills == nil {
-			for i := 5; i < len(t.Keys); i++ {
-				tv.Skills = append(tv.Skills, views.Option{Value: t.Keys[i], Label: t.Columns[i]})
-			}
-		}
-		for _, row := range t.Rows {
-			mr := views.MatrixRow{Person: row[0], Name: row[1]}
-			for i := 5; i < len(row); i++ {
-				c := parseCell(row[i])
-				c.Skill = t.Keys[i]
-				mr.Cells = append(mr.Cells, c)
-			}
-			tv.Rows = append(tv.Rows, mr)
-		}
-		return nil
-	})
+	page, offset, err := offsetPage(r)
 	if err != nil {
 		m.fail(w, r, err)
 		return
+	}
+	q.Offset, q.Limit = offset, page.Limit
+	t, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(events.OpReportMatrix), v.caller(), q)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	tv := views.TeamMatrixView{Team: q.Team, AsOf: q.AsOf, CanVerify: q.AsOf == "", Pager: pagerFor(r, offsetInfo(q.Limit, t.Offset, t.Total), len(t.Rows))}
+	for i := 5; i < len(t.Keys); i++ {
+		tv.Skills = append(tv.Skills, views.Option{Value: t.Keys[i], Label: t.Columns[i]})
+	}
+	for _, row := range t.Rows {
+		mr := views.MatrixRow{Person: row[0], Name: row[1]}
+		for i := 5; i < len(row); i++ {
+			c := parseCell(row[i])
+			c.Skill = t.Keys[i]
+			mr.Cells = append(mr.Cells, c)
+		}
+		tv.Rows = append(tv.Rows, mr)
 	}
 	if v.has(events.RoleHR, events.RoleAdmin) {
 		tv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works

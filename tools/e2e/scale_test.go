@@ -5,8 +5,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/url"
+	"regexp"
 	"testing"
 	"time"
 
@@ -188,26 +190,28 @@ func TestOrganisationOf2500(t *testing.T) {
 	})
 
 	t.Run("people API", func(t *testing.T) {
-		var got []string
-		next, pages := "", 0
-		for {
-			path := "/api/v1/people?limit=200"
-			if next != "" {
-				path += "&cursor=" + url.QueryEscape(next)
+		for _, sort := range []string{"name", "team", "start_date"} {
+			var got []string
+			next, pages := "", 0
+			for {
+				path := "/api/v1/people?limit=200&sort=" + sort
+				if next != "" {
+					path += "&cursor=" + url.QueryEscape(next)
+				}
+				page := decodeJSON[events.PeopleReply](t, c.do(t, "GET", path, "", "", hr...))
+				if page.Total < n || len(page.Items) > 200 {
+					t.Fatalf("by %s, page %d: total %d, %d items", sort, pages, page.Total, len(page.Items))
+				}
+				for _, x := range page.Items {
+					got = append(got, x.ID)
+				}
+				if pages++; page.Next == "" || pages > n {
+					break
+				}
+				next = page.Next
 			}
-			page := decodeJSON[events.PeopleReply](t, c.do(t, "GET", path, "", "", hr...))
-			if page.Total < n || len(page.Items) > 200 {
-				t.Fatalf("page %d: total %d, %d items", pages, page.Total, len(page.Items))
-			}
-			for _, x := range page.Items {
-				got = append(got, x.ID)
-			}
-			if pages++; page.Next == "" || pages > n {
-				break
-			}
-			next = page.Next
+			onceEach(t, "people API by "+sort, ids, got)
 		}
-		onceEach(t, "people API", ids, got)
 		// The default page is 50; more than 200 is served as 200; search finds one person.
 		def := decodeJSON[events.PeopleReply](t, c.do(t, "GET", "/api/v1/people", "", "", hr...))
 		big := decodeJSON[events.PeopleReply](t, c.do(t, "GET", "/api/v1/people?limit=5000", "", "", hr...))
@@ -218,6 +222,31 @@ func TestOrganisationOf2500(t *testing.T) {
 		if resp := c.do(t, "GET", "/api/v1/people?limit=x", "", "", hr...); resp.StatusCode != 422 {
 			t.Fatalf("limit=x: %d", resp.StatusCode)
 		}
+	})
+
+	t.Run("people page without JavaScript", func(t *testing.T) {
+		// Plain HTTP, as a browser without JavaScript: follow each page's rel="next" link.
+		browser := newClient(p.URL())
+		login(t, browser, "hr@demo.onramp")
+		next := regexp.MustCompile(`<a rel="next" href="([^"]+)"`)
+		row := regexp.MustCompile(`<tr data-person-id="([^"]+)"`)
+		var got []string
+		path := "/people?limit=200&sort=start_date"
+		for pages := 0; path != "" && pages <= n; pages++ {
+			resp := browser.do(t, "GET", path, "", "")
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s: %d", path, resp.StatusCode)
+			}
+			for _, m := range row.FindAllStringSubmatch(string(b), -1) {
+				got = append(got, m[1])
+			}
+			path = ""
+			if m := next.FindStringSubmatch(string(b)); m != nil {
+				path = html.UnescapeString(m[1])
+			}
+		}
+		onceEach(t, "people page without JavaScript", ids, got)
 	})
 
 	t.Run("people page in Chromium", func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -413,11 +415,23 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 		return events.PeopleReply{}, errForbidden
 	}
 	q := r.Body
+	key := (*identity.Person).SortKey
+	switch q.Sort {
+	case "", "name":
+		q.Sort = ""
+	case "team":
+		key = func(p *identity.Person) string { return p.Team + "\x00" + p.SortKey() }
+	case "start_date":
+		key = func(p *identity.Person) string { return p.StartDate + "\x00" + p.SortKey() }
+	default:
+		return events.PeopleReply{}, &events.Error{Code: events.CodeInvalid, Message: "sort must be name, team or start_date",
+			Fields: map[string]string{"sort": "must be name, team or start_date"}}
+	}
 	m.el.RLock()
 	defer m.el.RUnlock()
 	var page []*identity.Person
 	var info events.PageInfo
-	if identity.CanManage(&viewer) && q.Team == "" && q.Role == "" && !q.Active && q.Matches("") {
+	if identity.CanManage(&viewer) && q.Team == "" && q.Role == "" && !q.Active && q.Matches("") && q.Sort == "" {
 		// Everyone, unfiltered: the page is found in the sorted index, not by a scan.
 		ids, key := m.state.Everyone()
 		var pageIDs []string
@@ -429,11 +443,23 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 			page = append(page, p)
 		}
 	} else {
-		people := m.state.People(func(p *identity.Person) bool {
+		keep := func(p *identity.Person) bool {
 			return identity.CanSee(&viewer, p) && (q.Team == "" || p.Team == q.Team) && (q.Role == "" || p.Has(q.Role)) &&
 				(!q.Active || p.Active) && q.Matches(p.Name, p.Email)
-		})
-		if page, info, err = events.PageBy(q.Page, people, (*identity.Person).SortKey); err != nil {
+		}
+		var people []*identity.Person
+		switch {
+		case q.Team != "": // one team: read the team only
+			people = m.state.TeamPeople(q.Team, keep)
+		case !identity.CanManage(&viewer): // a lead sees their team
+			people = m.state.TeamPeople(viewer.Team, keep)
+		default:
+			people = m.state.People(keep)
+		}
+		if q.Sort != "" { // People gives them by name
+			slices.SortStableFunc(people, func(a, b *identity.Person) int { return strings.Compare(key(a), key(b)) })
+		}
+		if page, info, err = events.PageBy(q.Page, people, key); err != nil {
 			return events.PeopleReply{}, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -616,6 +617,61 @@ func TestPeopleListPages(t *testing.T) {
 	}
 	if _, err := call[events.PeopleReply](t, f, events.OpPeopleList, hr, events.PeopleRequest{Page: events.Page{Cursor: "bogus"}}); code(err) != events.CodeInvalid {
 		t.Fatalf("bogus cursor: %v", err)
+	}
+	// A lead's list is their team, themselves included.
+	must[events.Person](t)(call[events.Person](t, f, events.OpEnsurePerson, system, events.EnsureRequest{
+		InviteRequest: events.InviteRequest{Email: "lead@example.org", Name: "Odd Lead", Track: "security", Team: "odd", StartDate: "2026-01-05", Roles: []string{"lead"}},
+		Password:      "lead-password",
+	}))
+	tok := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "lead@example.org", Password: "lead-password", Client: "test"}))
+	l := must[events.PeopleReply](t)(call[events.PeopleReply](t, f, events.OpPeopleList, rpc.Caller{Token: tok.Token}, events.PeopleRequest{Page: events.Page{Limit: 200}}))
+	if l.Total != 66 || slices.ContainsFunc(l.Items, func(p events.Person) bool { return p.Team != "odd" }) {
+		t.Fatalf("lead's list: %d people", l.Total)
+	}
+}
+
+// The people list comes sorted by name, team or start date, each a page at a time.
+func TestPeopleListSorts(t *testing.T) {
+	f := setup(t)
+	hr := seedHR(t, f)
+	for i := range 12 {
+		must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpInvite, hr, events.InviteRequest{
+			Email: fmt.Sprintf("s%02d@example.org", i), Name: fmt.Sprintf("Sorted %02d", i), Track: "security",
+			Team: fmt.Sprintf("team-%d", (i*7)%5), StartDate: fmt.Sprintf("2026-12-%02d", 28-i),
+		}))
+	}
+	for _, sort := range []string{"name", "team", "start_date"} {
+		t.Run(sort, func(t *testing.T) {
+			req := events.PeopleRequest{Page: events.Page{Limit: 5}, Sort: sort}
+			var got []events.Person
+			for pages := 0; pages < 10; pages++ {
+				l := must[events.PeopleReply](t)(call[events.PeopleReply](t, f, events.OpPeopleList, hr, req))
+				got = append(got, l.Items...)
+				if req.Cursor = l.Next; req.Cursor == "" {
+					break
+				}
+			}
+			if len(got) != 13 {
+				t.Fatalf("%d people, want 13", len(got))
+			}
+			field := func(p events.Person) string {
+				switch sort {
+				case "team":
+					return p.Team
+				case "start_date":
+					return p.StartDate
+				}
+				return p.Name
+			}
+			for i := 1; i < len(got); i++ {
+				if field(got[i-1]) > field(got[i]) {
+					t.Fatalf("not sorted by %s: %v before %v", sort, got[i-1], got[i])
+				}
+			}
+		})
+	}
+	if _, err := call[events.PeopleReply](t, f, events.OpPeopleList, hr, events.PeopleRequest{Sort: "salary"}); code(err) != events.CodeInvalid {
+		t.Fatalf("unknown sort: %v", err)
 	}
 }
 

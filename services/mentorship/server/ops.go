@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -153,25 +154,36 @@ func (m *Main) profileView(person string, p *mentorship.Profile, withEligible bo
 
 // opMentors lists the mentors who take mentees (HR and admin: every profile, also paused
 // and nominated ones), by name.
-func (m *Main) opMentors(ctx context.Context, r rpc.Request[empty]) (events.MentorsReply, error) {
+func (m *Main) opMentors(ctx context.Context, r rpc.Request[events.MentorsRequest]) (events.MentorsReply, error) {
 	viewer, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
 		return events.MentorsReply{}, err
 	}
-	out := events.MentorsReply{Items: []events.MentorProfileView{}}
+	q := r.Body.Page
+	type mentor struct {
+		p   *mentorship.Profile
+		key string
+	}
 	m.el.RLock()
+	defer m.el.RUnlock()
+	var found []mentor
 	m.state.Profiles(func(p *mentorship.Profile) {
 		if p.State == events.ProfileActive || viewer.HR() {
-			out.Items = append(out.Items, m.profileView(p.ID, p, false))
+			if who := m.name(p.ID); q.Matches(who) {
+				found = append(found, mentor{p, who + "\x00" + p.ID})
+			}
 		}
 	})
-	m.el.RUnlock()
-	slices.SortFunc(out.Items, func(a, b events.MentorProfileView) int {
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Person, b.Person)
-	})
+	slices.SortFunc(found, func(a, b mentor) int { return strings.Compare(a.key, b.key) })
+	page, info, err := events.PageBy(q, found, func(x mentor) string { return x.key })
+	if err != nil {
+		return events.MentorsReply{}, err
+	}
+	// Only the page's profiles are turned into views.
+	out := events.MentorsReply{Items: make([]events.MentorProfileView, 0, len(page)), PageInfo: info}
+	for _, x := range page {
+		out.Items = append(out.Items, m.profileView(x.p.ID, x.p, false))
+	}
 	return out, nil
 }
 
@@ -645,13 +657,63 @@ func (m *Main) opCoverage(ctx context.Context, r rpc.Request[events.CoverageRequ
 	if q.List == "" {
 		q.List = events.CoverageWithout
 	}
-	out := events.CoverageReply{List: q.List, Hires: []events.CoverageHire{}, Mentors: []events.CoverageMentor{}}
+	switch q.List {
+	case events.CoverageWithout, events.CoverageWith:
+	case events.CoverageMentors:
+		if !viewer.HR() {
+			return events.CoverageReply{}, events.Errorf(events.CodeForbidden, "mentor load is for HR")
+		}
+	default:
+		return events.CoverageReply{}, &events.Error{Code: events.CodeInvalid, Message: "list must be without, with or mentors",
+			Fields: map[string]string{"list": "must be without, with or mentors"}}
+	}
+	// The list is found and sorted once per state of the mentorships and the directory,
+	// per viewer's scope, list and search; pages are cut from it.
+	scope := "hr"
+	if !viewer.HR() {
+		scope = viewer.ID + "\x00" + viewer.Team
+	}
+	version := fmt.Sprintf("%d/%d", m.el.Applied(), m.dir.Applied())
+	key := strings.Join([]string{scope, q.List, strings.ToLower(strings.TrimSpace(q.Query))}, "\x00")
+	l := m.coverage.Get(version, key, func() coverageList { return m.coverageList(viewer, q) })
+	out := events.CoverageReply{List: q.List, Hires: []events.CoverageHire{}, Mentors: []events.CoverageMentor{}, Without: l.without, With: l.with}
+	if q.List == events.CoverageMentors {
+		if out.Mentors, out.PageInfo, err = events.PageBy(q.Page, l.mentors, mentorKey); err != nil {
+			return events.CoverageReply{}, err
+		}
+		return out, nil
+	}
+	if out.Hires, out.PageInfo, err = events.PageBy(q.Page, l.hires, hireKey); err != nil {
+		return events.CoverageReply{}, err
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	for i := range out.Hires {
+		if out.Hires[i].Mentor != "" {
+			out.Hires[i].MentorName = m.name(out.Hires[i].Mentor)
+		}
+	}
+	return out, nil
+}
+
+func hireKey(h events.CoverageHire) string     { return h.Name + "\x00" + h.Hire }
+func mentorKey(x events.CoverageMentor) string { return x.Name + "\x00" + x.Mentor }
+
+// coverageList is one coverage list as a viewer sees it, sorted by name, with how many
+// hires are without and with an active mentor.
+type coverageList struct {
+	hires         []events.CoverageHire
+	mentors       []events.CoverageMentor
+	without, with int
+}
+
+func (m *Main) coverageList(viewer mentorship.Person, q events.CoverageRequest) coverageList {
 	hires := m.dir.Find(func(p directory.Person) bool {
 		return p.Has(events.RoleHire) && (viewer.HR() || viewer.Leads(toPerson(p)))
 	})
 	m.el.RLock()
 	defer m.el.RUnlock()
-	var rows []events.CoverageHire
+	var l coverageList
 	for _, h := range hires {
 		row := events.CoverageHire{Hire: h.ID, Name: h.Name, Team: h.Team, Track: h.Track, StartDate: h.StartDate, State: "none"}
 		if p, ok := m.state.OpenFor(h.ID); ok {
@@ -659,47 +721,26 @@ func (m *Main) opCoverage(ctx context.Context, r rpc.Request[events.CoverageRequ
 		}
 		with := row.State == events.PairActive
 		if with {
-			out.With++
+			l.with++
 		} else {
-			out.Without++
+			l.without++
 		}
-		if with == (q.List == events.CoverageWith) && q.Matches(row.Name) {
-			rows = append(rows, row)
+		if q.List != events.CoverageMentors && with == (q.List == events.CoverageWith) && q.Matches(row.Name) {
+			l.hires = append(l.hires, row)
 		}
 	}
-	switch q.List {
-	case events.CoverageWithout, events.CoverageWith:
-		if out.Hires, out.PageInfo, err = events.PageBy(q.Page, rows, func(h events.CoverageHire) string { return h.Name + "\x00" + h.Hire }); err != nil {
-			return events.CoverageReply{}, err
-		}
-		for i := range out.Hires {
-			if out.Hires[i].Mentor != "" {
-				out.Hires[i].MentorName = m.name(out.Hires[i].Mentor)
-			}
-		}
-	case events.CoverageMentors:
-		if !viewer.HR() {
-			return events.CoverageReply{}, events.Errorf(events.CodeForbidden, "mentor load is for HR")
-		}
-		var mentors []events.CoverageMentor
+	if q.List == events.CoverageMentors {
 		m.state.Profiles(func(p *mentorship.Profile) {
 			who, _ := m.person(p.ID)
 			if q.Matches(who.Name) {
-				l := m.state.LoadOf(p.ID)
-				mentors = append(mentors, events.CoverageMentor{Mentor: p.ID, Name: who.Name, Team: who.Team, State: p.State,
-					Active: l.Active, Proposed: l.Proposed, Capacity: p.Capacity})
+				load := m.state.LoadOf(p.ID)
+				l.mentors = append(l.mentors, events.CoverageMentor{Mentor: p.ID, Name: who.Name, Team: who.Team, State: p.State,
+					Active: load.Active, Proposed: load.Proposed, Capacity: p.Capacity})
 			}
 		})
-		key := func(x events.CoverageMentor) string { return x.Name + "\x00" + x.Mentor }
-		slices.SortFunc(mentors, func(a, b events.CoverageMentor) int { return strings.Compare(key(a), key(b)) })
-		if out.Mentors, out.PageInfo, err = events.PageBy(q.Page, mentors, key); err != nil {
-			return events.CoverageReply{}, err
-		}
-	default:
-		return events.CoverageReply{}, &events.Error{Code: events.CodeInvalid, Message: "list must be without, with or mentors",
-			Fields: map[string]string{"list": "must be without, with or mentors"}}
+		slices.SortFunc(l.mentors, func(a, b events.CoverageMentor) int { return strings.Compare(mentorKey(a), mentorKey(b)) })
 	}
-	return out, nil
+	return l
 }
 
 // --- demo data ---

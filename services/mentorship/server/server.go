@@ -23,6 +23,7 @@ import (
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/memo"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/mentorship"
@@ -58,6 +59,8 @@ type Main struct {
 
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
+
+	coverage *memo.Cache[coverageList] // coverage lists by scope, until mentorships or people change
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -85,6 +88,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		dir:      directory.New(logger),
 		state:    mentorship.NewState(),
 		book:     mentorship.NewSkillBook(),
+		coverage: memo.New[coverageList](32),
 	}
 	m.cp = store.NewCheckpoint(db, "MENTORSHIP")
 	m.el = eventlog.New(js, "MENTORSHIP", m.state, logger)

@@ -485,4 +485,11 @@ func TestCoverageListsPage(t *testing.T) {
 			}
 		})
 	}
+	// A mentorship accepted since moves the hire between the lists at once.
+	v = must[events.MentorshipView](t)(f.propose("lee", "bob", "maya", ""))
+	must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipAccept, "maya", events.MentorshipRequest{ID: v.ID}))
+	cov := must[events.CoverageReply](t)(call[events.CoverageReply](f, events.OpMentorCoverage, "hr", events.CoverageRequest{List: events.CoverageWith}))
+	if cov.Total != 2 || cov.With != 2 || cov.Without != 1 {
+		t.Fatalf("after bob's mentorship: %+v", cov)
+	}
 }

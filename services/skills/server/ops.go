@@ -366,6 +366,46 @@ func (m *Main) report(name string) func(context.Context, rpc.Request[events.Skil
 }
 
 func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Time, label string) (events.SkillTable, error) {
+	if q.Skill != "" {
+		m.el.RLock()
+		_, ok := m.state.Skill(q.Skill)
+		m.el.RUnlock()
+		if !ok {
+			return events.SkillTable{}, events.Errorf(events.CodeNotFound, "no skill %q in the catalogue", q.Skill)
+		}
+	}
+	day := label
+	if day == "" {
+		day = skills.Date(at)
+	}
+	// Who is in the report and its columns (the matrix), or all of its rows (the others),
+	// are found once per state of the records, the directory and the day; pages are cut
+	// from them.
+	version := fmt.Sprintf("%d/%d/%s", m.el.Applied(), m.dir.Applied(), day)
+	key := strings.Join([]string{name, q.Team, q.Track, q.Skill}, "\x00")
+	p := m.prepared.Get(version, key, func() prepared { return m.prepare(name, q, at) })
+	var t events.SkillTable
+	if name == skills.ReportMatrix {
+		m.el.RLock()
+		t = m.state.MatrixPage(p.people, p.ids, skills.Filter{Skill: q.Skill, At: at}, q.Offset, q.Limit)
+		m.el.RUnlock()
+	} else {
+		t = skills.Page(p.table, q.Offset, q.Limit)
+	}
+	t.AsOf = day
+	return t, nil
+}
+
+// prepared is a report before it is cut into pages: the people in it and, for the
+// matrix, its skill columns (its cells are read per page); for the other reports, every
+// row.
+type prepared struct {
+	people []skills.Person
+	ids    []string
+	table  events.SkillTable
+}
+
+func (m *Main) prepare(name string, q events.SkillReportRequest, at time.Time) prepared {
 	keep := func(p directory.Person) bool { return q.Track == "" || p.Track == q.Track }
 	var people []directory.Person
 	if q.Team != "" { // a team's report reads the team's index only
@@ -373,34 +413,25 @@ func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Tim
 	} else {
 		people = m.dir.Find(keep)
 	}
-	sp := make([]skills.Person, len(people))
-	for i, p := range people {
-		sp[i] = toPerson(p)
+	var p prepared
+	p.people = make([]skills.Person, len(people))
+	for i, x := range people {
+		p.people[i] = toPerson(x)
 	}
 	m.el.RLock()
 	defer m.el.RUnlock()
-	if q.Skill != "" {
-		if _, ok := m.state.Skill(q.Skill); !ok {
-			return events.SkillTable{}, events.Errorf(events.CodeNotFound, "no skill %q in the catalogue", q.Skill)
-		}
-	}
 	f := skills.Filter{Skill: q.Skill, At: at}
-	var t events.SkillTable
 	switch name {
 	case skills.ReportMatrix:
-		t = m.state.Matrix(sp, f, q.Offset, q.Limit)
+		p.ids = m.state.MatrixSkills(p.people, f)
 	case skills.ReportCoverage:
-		t = skills.Page(m.state.Coverage(sp, f), q.Offset, q.Limit)
+		p.table = m.state.Coverage(p.people, f)
 	case skills.ReportGaps:
-		t = skills.Page(m.state.Gaps(sp, f), q.Offset, q.Limit)
+		p.table = m.state.Gaps(p.people, f)
 	case skills.ReportCerts:
-		t = skills.Page(m.state.Certifications(sp, f), q.Offset, q.Limit)
+		p.table = m.state.Certifications(p.people, f)
 	}
-	t.AsOf = label
-	if label == "" {
-		t.AsOf = skills.Date(at)
-	}
-	return t, nil
+	return p
 }
 
 // opSeed adds demo records as the given actor, idempotently. System callers only.

@@ -26,6 +26,7 @@ import (
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/memo"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/skills"
@@ -64,6 +65,8 @@ type Main struct {
 
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
+
+	prepared *memo.Cache[prepared] // reports before paging, until records or people change
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -100,6 +103,8 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		verify:  authn.NewVerifier(cfg.Keys),
 		dir:     directory.New(logger),
 		state:   skills.NewState(cat, mods),
+		// A few filters' reports (the matrix keeps people and columns, not cells).
+		prepared: memo.New[prepared](16),
 	}
 	m.cp = store.NewCheckpoint(db, "SKILLS")
 	m.el = eventlog.New(js, "SKILLS", model{m.state}, logger)
