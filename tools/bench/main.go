@@ -122,7 +122,7 @@ var domainBenches = []struct {
 	{"training: module assigned to a track of 10,000", func(ctx context.Context) (Pair, error) { return benchTrainingTrack(ctx, 10000) }},
 	{"skills: matrix of 10,000 people × 40 skills", func(ctx context.Context) (Pair, error) { return benchSkillsMatrix(ctx, 10000) }},
 	{"mentorship: suggestions among 2,000 mentors", benchMentorSuggestions},
-	{"notify: reminder sweep of 10,000 overdue items", func(ctx context.Context) (Pair, error) { return benchNotifySweep(ctx, 300) }},
+	{"notify: reminder sweep of 10,000 overdue items", func(ctx context.Context) (Pair, error) { return benchNotifySweep(ctx, 10000) }},
 }
 
 var began = time.Now()
