@@ -123,49 +123,6 @@ func equal(a, b map[string]int) bool {
 	return true
 }
 
-func TestRungs(t *testing.T) {
-	for _, c := range []struct {
-		due, today string
-		want       []string
-	}{
-		{"2026-12-10", "2026-12-01", nil},
-		{"2026-12-04", "2026-12-01", []string{"soon"}},
-		{"2026-12-02", "2026-12-01", []string{"soon"}},
-		{"2026-12-01", "2026-12-01", []string{"today"}},
-		{"2026-12-01", "2026-12-02", []string{"overdue-1"}},
-		{"2026-12-01", "2026-12-03", []string{"overdue-2", "lead"}},
-		{"2026-12-01", "2026-12-08", []string{"overdue-7", "lead", "hr"}},
-		{"bad", "2026-12-08", nil},
-	} {
-		var got []string
-		for _, r := range notify.Rungs(c.due, c.today) {
-			got = append(got, r.Name)
-		}
-		if strings.Join(got, ",") != strings.Join(c.want, ",") {
-			t.Errorf("Rungs(%s, %s) = %v, want %v", c.due, c.today, got, c.want)
-		}
-	}
-}
-
-func TestReminderDayFollowsTheTimeZone(t *testing.T) {
-	auckland, err := time.LoadLocation("Pacific/Auckland")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Sunday 21:00 UTC is Monday 10:00 in Auckland.
-	now := time.Date(2026, 11, 29, 21, 0, 0, 0, time.UTC)
-	if _, ok := notify.ReminderDay(now, time.UTC, notify.DefaultWorkdays); ok {
-		t.Error("a Sunday in UTC is no working day")
-	}
-	if d, ok := notify.ReminderDay(now, auckland, notify.DefaultWorkdays); !ok || d != "2026-11-30" {
-		t.Errorf("Auckland: %s %v, want 2026-11-30 true", d, ok)
-	}
-	w, err := notify.ParseWorkdays("sun-thu")
-	if err != nil || len(w) != 5 || w[0] != time.Sunday {
-		t.Errorf("sun-thu = %v, %v", w, err)
-	}
-}
-
 // TestDailyDigest: task assignments reach people in the app at once and by e-mail in one
 // digest a day, listing what is new since the last one.
 func TestDailyDigest(t *testing.T) {
