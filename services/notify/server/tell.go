@@ -54,7 +54,7 @@ func (m *Main) tell(ctx context.Context, actor string, n note) error {
 		m.el.RLock()
 		has := m.state.Has(n.person, n.key)
 		seq := m.state.Seq(n.person)
-		wants := m.state.WantsEmail(n.person, n.kind)
+		mode := m.state.EmailMode(n.person, n.kind)
 		m.el.RUnlock()
 		if has {
 			return nil
@@ -63,7 +63,7 @@ func (m *Main) tell(ctx context.Context, actor string, n note) error {
 		if n.inbox {
 			e.Item = &events.NotifyItem{ID: events.NewID(now), Kind: n.kind, Title: n.title, Body: n.body, Link: n.link}
 		}
-		if n.mail && (wants || n.digest) && p.Email != "" {
+		if n.mail && (mode == events.EmailImmediate || n.digest) && p.Email != "" {
 			ml, err := m.render(p, n, now)
 			if err != nil {
 				return err
@@ -216,7 +216,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 			return nil, err
 		}
 		n := note{kind: events.KindPlanCompleted, title: m.name(e.Hire) + " completed onboarding",
-			body: fmt.Sprintf("All %d tasks of the plan are done.", e.Tasks), link: "/onboarding/plans/" + env.Subject, inbox: true}
+			body: fmt.Sprintf("All %d tasks of the plan are done.", e.Tasks), link: "/onboarding/plans/" + env.Subject, inbox: true, mail: true}
 		add(m.leadsOf(e.Hire), n)
 		add(m.withRole(events.RoleHR), n)
 	case events.TaskAdded{}.EventType():
@@ -225,7 +225,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 			return nil, err
 		}
 		add(m.holders(e.Task.Assignee), note{kind: events.KindTaskAssigned, title: "Task assigned: " + e.Task.Title,
-			body: "Due on " + e.Task.Due + ".", link: "/onboarding/tasks", inbox: true})
+			body: "Due on " + e.Task.Due + ".", link: "/onboarding/tasks", inbox: true, mail: true})
 	case events.TaskChanged{}.EventType():
 		var e events.TaskChanged
 		if err := env.Payload(&e); err != nil {
@@ -239,7 +239,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 			title = it.Title
 		}
 		add(m.holders(e.Assignee), note{kind: events.KindTaskAssigned, title: "Task reassigned to you: " + title,
-			link: "/onboarding/tasks", inbox: true})
+			link: "/onboarding/tasks", inbox: true, mail: true})
 	case events.TasksReassigned{}.EventType():
 		var e events.TasksReassigned
 		if err := env.Payload(&e); err != nil {
@@ -247,7 +247,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 		}
 		add(m.holders(e.To), note{kind: events.KindTaskAssigned,
 			title: fmt.Sprintf("%d onboarding tasks of %s moved to you", len(e.Tasks), m.name(strings.TrimPrefix(env.Subject, "plan-"))),
-			link:  "/onboarding/tasks", inbox: true})
+			link:  "/onboarding/tasks", inbox: true, mail: true})
 	case events.AssignmentCreated{}.EventType(), events.AssignmentReached{}.EventType():
 		var module, due string
 		var people []string
@@ -279,7 +279,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 			return nil, err
 		}
 		add(m.leadsOf(e.Person), note{kind: events.KindModulePassed, title: fmt.Sprintf("%s passed %s", m.name(e.Person), e.Title),
-			body: fmt.Sprintf("Score: %d%%.", e.Score), link: "/training/team", inbox: true})
+			body: fmt.Sprintf("Score: %d%%.", e.Score), link: "/training/team", inbox: true, mail: true})
 	case events.MentorshipProposed{}.EventType():
 		var e events.MentorshipProposed
 		if err := env.Payload(&e); err != nil {
