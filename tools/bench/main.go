@@ -79,8 +79,16 @@ func run(ctx context.Context, duration time.Duration, commands int, domains bool
 	if err != nil {
 		return err
 	}
-	rows = append(rows, Pair{login, trivial}, Pair{home, trivial})
-	details := []Result{backbone, jsRaw, storeRaw, trivial, login, home}
+	inbox, err := loadPage(env, "/notifications", env.cookie, duration)
+	if err != nil {
+		return err
+	}
+	bell, err := loadPage(env, "/notifications/bell", env.cookie, duration)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, Pair{login, trivial}, Pair{home, trivial}, Pair{inbox, trivial}, Pair{bell, trivial})
+	details := []Result{backbone, jsRaw, storeRaw, trivial, login, home, inbox, bell}
 	if domains {
 		for _, b := range domainBenches {
 			if !strings.Contains(b.name, only) {
