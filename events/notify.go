@@ -36,7 +36,8 @@ const (
 var NotifyKinds = []string{KindInvite, KindPlanCreated, KindTaskAssigned, KindTaskDue, KindTrainingAssigned,
 	KindTrainingDue, KindModulePassed, KindMentorshipUpdates, KindPlanCompleted, KindCertExpiry, KindCheckinSilence}
 
-// DigestKinds reach people by e-mail only in their daily digest, not one by one.
+// DigestKinds reach people by e-mail in their daily digest unless they choose otherwise;
+// the other kinds are e-mailed at once unless they choose the digest.
 var DigestKinds = []string{KindTaskAssigned, KindModulePassed, KindPlanCompleted}
 
 // IsNotifyKind reports whether k is a notification kind.
@@ -134,11 +135,13 @@ func (e NotificationsRead) Validate() error {
 // Delivery choices for a kind's e-mail.
 const (
 	EmailImmediate = "immediate"
+	EmailDigest    = "digest" // in the daily digest
 	EmailOff       = "off"
 )
 
 // NotifySettingsChanged: the person changed their notification settings
-// (notify.person.settings_changed v1). Email maps kinds to EmailImmediate or EmailOff;
+// (notify.person.settings_changed v1). Email maps kinds to EmailImmediate, EmailDigest or
+// EmailOff;
 // TimeZone is an IANA name ("" = the organisation's default).
 type NotifySettingsChanged struct {
 	TimeZone string            `json:"time_zone,omitempty"`
@@ -157,8 +160,8 @@ func (e NotifySettingsChanged) Validate() error {
 	for k, v := range e.Email {
 		if !IsNotifyKind(k) {
 			p["email."+k] = "unknown kind"
-		} else if v != EmailImmediate && v != EmailOff {
-			p["email."+k] = "must be immediate or off"
+		} else if v != EmailImmediate && v != EmailDigest && v != EmailOff {
+			p["email."+k] = "must be immediate, digest or off"
 		}
 	}
 	return invalid(p)

@@ -22,10 +22,10 @@ type DeliveryProblemRow struct {
 	Name, Email, Reason, Time string
 }
 
-// NotifyKindRow is one kind on the settings page.
+// NotifyKindRow is one kind on the settings page: Mode is immediate, digest or off.
 type NotifyKindRow struct {
-	Kind, Label string
-	On, Fixed   bool
+	Kind, Label, Mode string
+	Fixed             bool
 }
 
 // NotifySettingsView is /settings/notifications.

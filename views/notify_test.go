@@ -24,7 +24,7 @@ func TestNotificationPages(t *testing.T) {
 		},
 		Problems: []views.DeliveryProblemRow{{Name: "Bo", Email: "bo@example.org", Reason: "550 no such mailbox"}}}
 	settings := views.NotifySettingsView{TimeZone: "Europe/Berlin", CalendarURL: "https://x/calendar/t.ics",
-		Kinds: []views.NotifyKindRow{{Kind: "invite", Label: "Invitations", On: true, Fixed: true}, {Kind: "task_due", Label: "Reminders"}}}
+		Kinds: []views.NotifyKindRow{{Kind: "invite", Label: "Invitations", Mode: "immediate", Fixed: true}, {Kind: "task_due", Label: "Reminders", Mode: "digest"}}}
 	css, err := fs.ReadFile(static.FS, "onramp.css")
 	if err != nil {
 		t.Fatal(err)
@@ -53,10 +53,12 @@ func TestNotificationPages(t *testing.T) {
 		}},
 		{"settings", views.NotifySettingsPage(page, settings), func(d *goquery.Document) string {
 			switch {
-			case d.Find(`input[name="email.invite"][disabled][checked]`).Length() != 1:
-				return "invitations must be on and fixed"
-			case d.Find(`input[name="email.task_due"]:not([checked])`).Length() != 1:
-				return "reminders must show off"
+			case d.Find(`select[name="email.invite"][disabled] option[selected][value="immediate"]`).Length() != 1:
+				return "invitations must be sent at once, fixed"
+			case d.Find(`select[name="email.task_due"] option[selected]`).AttrOr("value", "") != "digest":
+				return "reminders must show the digest"
+			case d.Find(`label[for="email-task_due"]`).Length() != 1:
+				return "each choice needs its label"
 			case d.Find("#calendar-url").Text() != "https://x/calendar/t.ics" || d.Find("#calendar-reset").Length() != 1:
 				return "calendar URL or reset missing"
 			}

@@ -370,17 +370,31 @@ func (s *State) Settings(person, defaultTZ string) events.NotifySettings {
 		out.TimeZone = r.TimeZone
 	}
 	for _, k := range events.NotifyKinds {
-		out.Email[k] = events.EmailImmediate
-		if r != nil && r.Email[k] == events.EmailOff && !slices.Contains(Fixed, k) {
-			out.Email[k] = events.EmailOff
-		}
+		out.Email[k] = s.EmailMode(person, k)
 	}
 	return out
 }
 
-// WantsEmail reports whether person takes e-mail of kind.
-func (s *State) WantsEmail(person, kind string) bool {
-	return s.Settings(person, "").Email[kind] != events.EmailOff
+// DefaultMode is how kind reaches people by e-mail unless they choose otherwise.
+func DefaultMode(kind string) string {
+	if slices.Contains(events.DigestKinds, kind) {
+		return events.EmailDigest
+	}
+	return events.EmailImmediate
+}
+
+// EmailMode is how person takes e-mail of kind: immediate, digest or off.
+func (s *State) EmailMode(person, kind string) string {
+	if slices.Contains(Fixed, kind) {
+		return events.EmailImmediate
+	}
+	if r := s.people[person]; r != nil {
+		switch v := r.Email[kind]; v {
+		case events.EmailImmediate, events.EmailDigest, events.EmailOff:
+			return v
+		}
+	}
+	return DefaultMode(kind)
 }
 
 // TimeZone is the person's zone, or def.
@@ -407,11 +421,11 @@ func DecideSettings(in events.NotifySettings) (events.NotifySettingsChanged, err
 		switch {
 		case !events.IsNotifyKind(k):
 			fields["email."+k] = "unknown kind"
-		case v != events.EmailImmediate && v != events.EmailOff:
-			fields["email."+k] = "must be immediate or off"
-		case v == events.EmailOff && slices.Contains(Fixed, k):
-			fields["email."+k] = "cannot be switched off"
-		case v == events.EmailOff:
+		case v != events.EmailImmediate && v != events.EmailDigest && v != events.EmailOff:
+			fields["email."+k] = "must be immediate, digest or off"
+		case v != events.EmailImmediate && slices.Contains(Fixed, k):
+			fields["email."+k] = "is always sent at once"
+		case v != DefaultMode(k):
 			out.Email[k] = v
 		}
 	}
@@ -421,7 +435,7 @@ func DecideSettings(in events.NotifySettings) (events.NotifySettingsChanged, err
 	return out, nil
 }
 
-// Digest returns person's items of digest kinds they take e-mail for, created after their
+// Digest returns person's items of the kinds they take as a digest, created after their
 // last digest, oldest first.
 func (s *State) Digest(person string) []Item {
 	r, ok := s.people[person]
@@ -430,7 +444,7 @@ func (s *State) Digest(person string) []Item {
 	}
 	var out []Item
 	for _, it := range r.Items {
-		if it.Created.After(r.DigestAt) && slices.Contains(events.DigestKinds, it.Kind) && s.WantsEmail(person, it.Kind) {
+		if it.Created.After(r.DigestAt) && s.EmailMode(person, it.Kind) == events.EmailDigest {
 			out = append(out, it)
 		}
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -272,11 +271,7 @@ func (m *Main) notifySettingsView(r *http.Request, v *viewer, s events.NotifySet
 		for _, f := range s.Fixed {
 			fixed = fixed || f == k
 		}
-		label := kindLabels[k]
-		if slices.Contains(events.DigestKinds, k) {
-			label += " (in one daily e-mail)"
-		}
-		out.Kinds = append(out.Kinds, views.NotifyKindRow{Kind: k, Label: label, On: s.Email[k] != events.EmailOff, Fixed: fixed})
+		out.Kinds = append(out.Kinds, views.NotifyKindRow{Kind: k, Label: kindLabels[k], Mode: s.Email[k], Fixed: fixed})
 	}
 	return out, nil
 }
@@ -304,9 +299,8 @@ func (m *Main) notifySettingsForm(w http.ResponseWriter, r *http.Request, v *vie
 	}
 	req := events.NotifySettings{TimeZone: strings.TrimSpace(r.PostFormValue("time_zone")), Email: map[string]string{}}
 	for _, k := range events.NotifyKinds {
-		req.Email[k] = events.EmailOff
-		if r.PostFormValue("email."+k) == "on" {
-			req.Email[k] = events.EmailImmediate
+		if v := r.PostFormValue("email." + k); v != "" {
+			req.Email[k] = v
 		}
 	}
 	req.Email[events.KindInvite] = events.EmailImmediate // never offered as a choice

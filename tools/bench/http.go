@@ -88,8 +88,13 @@ func trivialHandler(d time.Duration) (Result, error) {
 
 func loadPage(e *env, path, cookie string, d time.Duration) (Result, error) {
 	name := "login page (GET /login)"
-	if path == "/" {
+	switch path {
+	case "/":
 		name = "home page, signed in (GET /)"
+	case "/notifications":
+		name = "notifications page, signed in (GET /notifications)"
+	case "/notifications/bell":
+		name = "bell, signed in (GET /notifications/bell)"
 	}
 	return load(name, e.base+path, cookie, d)
 }

@@ -89,8 +89,16 @@ func run(ctx context.Context, duration time.Duration, commands int, domains bool
 	if err != nil {
 		return err
 	}
-	rows = append(rows, Pair{login, trivial}, Pair{home, trivial})
-	details := []Result{backbone, jsRaw, storeRaw, trivial, login, home}
+	inbox, err := loadPage(env, "/notifications", env.cookie, duration)
+	if err != nil {
+		return err
+	}
+	bell, err := loadPage(env, "/notifications/bell", env.cookie, duration)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, Pair{login, trivial}, Pair{home, trivial}, Pair{inbox, trivial}, Pair{bell, trivial})
+	details := []Result{backbone, jsRaw, storeRaw, trivial, login, home, inbox, bell}
 	if domains {
 		for _, b := range domainBenches {
 			if !strings.Contains(b.name, only) {
@@ -132,6 +140,7 @@ var domainBenches = []struct {
 	{"training: module assigned to a track of 10,000", func(ctx context.Context) (Pair, error) { return benchTrainingTrack(ctx, 10000) }},
 	{"skills: matrix of 10,000 people × 40 skills", func(ctx context.Context) (Pair, error) { return benchSkillsMatrix(ctx, 10000) }},
 	{"mentorship: suggestions among 2,000 mentors", benchMentorSuggestions},
+	{"notify: reminder sweep of 10,000 overdue items", func(ctx context.Context) (Pair, error) { return benchNotifySweep(ctx, 10000) }},
 }
 
 var began = time.Now()

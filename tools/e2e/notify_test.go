@@ -27,7 +27,7 @@ func TestBrowserInviteEmailAndBell(t *testing.T) {
 
 	lead := browser(t)
 	browserLogin(t, lead, base, "lead@demo.onramp", demoPassword)
-	do(t, lead, chromedp.WaitVisible(chromedp.ID("nav-bell")))
+	do(t, lead, chromedp.WaitVisible(chromedp.CSS(`#nav-bell[hx-trigger="live"]`))) // the count has loaded
 	before := unread(t, lead)
 
 	hr := browser(t)

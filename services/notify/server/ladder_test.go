@@ -123,49 +123,6 @@ func equal(a, b map[string]int) bool {
 	return true
 }
 
-func TestRungs(t *testing.T) {
-	for _, c := range []struct {
-		due, today string
-		want       []string
-	}{
-		{"2026-12-10", "2026-12-01", nil},
-		{"2026-12-04", "2026-12-01", []string{"soon"}},
-		{"2026-12-02", "2026-12-01", []string{"soon"}},
-		{"2026-12-01", "2026-12-01", []string{"today"}},
-		{"2026-12-01", "2026-12-02", []string{"overdue-1"}},
-		{"2026-12-01", "2026-12-03", []string{"overdue-2", "lead"}},
-		{"2026-12-01", "2026-12-08", []string{"overdue-7", "lead", "hr"}},
-		{"bad", "2026-12-08", nil},
-	} {
-		var got []string
-		for _, r := range notify.Rungs(c.due, c.today) {
-			got = append(got, r.Name)
-		}
-		if strings.Join(got, ",") != strings.Join(c.want, ",") {
-			t.Errorf("Rungs(%s, %s) = %v, want %v", c.due, c.today, got, c.want)
-		}
-	}
-}
-
-func TestReminderDayFollowsTheTimeZone(t *testing.T) {
-	auckland, err := time.LoadLocation("Pacific/Auckland")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Sunday 21:00 UTC is Monday 10:00 in Auckland.
-	now := time.Date(2026, 11, 29, 21, 0, 0, 0, time.UTC)
-	if _, ok := notify.ReminderDay(now, time.UTC, notify.DefaultWorkdays); ok {
-		t.Error("a Sunday in UTC is no working day")
-	}
-	if d, ok := notify.ReminderDay(now, auckland, notify.DefaultWorkdays); !ok || d != "2026-11-30" {
-		t.Errorf("Auckland: %s %v, want 2026-11-30 true", d, ok)
-	}
-	w, err := notify.ParseWorkdays("sun-thu")
-	if err != nil || len(w) != 5 || w[0] != time.Sunday {
-		t.Errorf("sun-thu = %v, %v", w, err)
-	}
-}
-
 // TestDailyDigest: task assignments reach people in the app at once and by e-mail in one
 // digest a day, listing what is new since the last one.
 func TestDailyDigest(t *testing.T) {
@@ -176,13 +133,20 @@ func TestDailyDigest(t *testing.T) {
 		events.NotifySettings{Email: map[string]string{events.KindTaskAssigned: events.EmailOff}}); err != nil {
 		t.Fatal(err)
 	}
+	now := f.hire("it3", "it", "", events.RoleIT)
+	if _, err := call[events.NotifySettings](f, events.OpNotifySettingsPut, now.caller,
+		events.NotifySettings{Email: map[string]string{events.KindTaskAssigned: events.EmailImmediate}}); err != nil {
+		t.Fatal(err)
+	}
 	add := func(task string) {
 		f.append("lead1", "plan-h1", events.TaskAdded{Task: events.PlanTask{ID: task, Title: "Order a " + task, Section: "Before day 1",
 			Owner: events.OwnerIT, Assignee: events.QueueIT, Due: "2026-12-20"}})
 	}
 	add("laptop")
 	add("badge")
-	waitFor(t, "two items each", func() bool { return len(f.recipient(it.id).Items) == 2 && len(f.recipient(off.id).Items) == 2 })
+	waitFor(t, "two items each", func() bool {
+		return len(f.recipient(it.id).Items) == 2 && len(f.recipient(off.id).Items) == 2 && len(f.recipient(now.id).Items) == 2
+	})
 	digests := func(addr string) []string {
 		var out []string
 		for _, m := range f.mailsTo(addr) {
@@ -193,8 +157,10 @@ func TestDailyDigest(t *testing.T) {
 	}
 	var mails []notify.Mail
 	f.m.el.Read(func() { mails = f.m.state.Mails(10) })
-	if len(f.recipient(it.id).Fired) != 2 || len(mails) != 0 {
-		t.Fatal("task assignments were e-mailed one by one")
+	for _, m := range mails {
+		if m.Person != now.id {
+			t.Fatalf("task assignments were e-mailed one by one to %s", m.Person)
+		}
 	}
 	monday := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 	f.sweepAt(t, monday)
@@ -213,6 +179,13 @@ func TestDailyDigest(t *testing.T) {
 	}
 	if got := digests(off.email); len(got) != 0 {
 		t.Fatalf("a person who switched task e-mail off got %v", got)
+	}
+	// Who chose "at once" got each assignment at once, and no digest.
+	waitFor(t, "it3's three e-mails", func() bool { return len(f.mailsTo(now.email)) == 3 })
+	for _, m := range f.mailsTo(now.email) {
+		if !strings.HasPrefix(m.Header.Get("Subject"), "Task assigned: Order a ") {
+			t.Errorf("it3 got %q", m.Header.Get("Subject"))
+		}
 	}
 }
 

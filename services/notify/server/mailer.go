@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -151,32 +150,21 @@ func (s *SMTP) Send(ctx context.Context, from string, m events.NotifyMail, unsub
 
 var errPermanentConfig = errors.New("notify: mail configuration")
 
-// Mailbox keeps mail in the process (no mail server configured) and logs each subject. It
-// never claims to have sent anything: what it keeps is recorded as kept, not sent.
+// Mailbox stands in for a mail server when none is configured: each e-mail stays where
+// it is recorded (notify's stream and store, which /admin/mail reads in demo mode) and its
+// subject is logged. It never claims to have sent anything: the mail is recorded as kept.
 type Mailbox struct {
 	log *slog.Logger
-	mu  sync.Mutex
-	all []events.NotifyMail
 }
 
-// NewMailbox returns an empty mailbox.
+// NewMailbox returns a mailbox that logs to logger.
 func NewMailbox(logger *slog.Logger) *Mailbox { return &Mailbox{log: logger} }
 
 func (b *Mailbox) Transport() string { return "mailbox" }
 
 func (b *Mailbox) Send(_ context.Context, _ string, m events.NotifyMail, _ string) error {
-	b.mu.Lock()
-	b.all = append(b.all, m)
-	b.mu.Unlock()
 	b.log.Info("mail kept in the local mailbox (no ONRAMP_SMTP_URL)", "to", m.To, "subject", m.Subject)
 	return nil
-}
-
-// Mails returns what the mailbox holds.
-func (b *Mailbox) Mails() []events.NotifyMail {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]events.NotifyMail(nil), b.all...)
 }
 
 // Env reads a setting from NAME, or from the file named by NAME_FILE (for secrets).

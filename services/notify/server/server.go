@@ -86,6 +86,7 @@ type Main struct {
 	peopleSaver *store.Saver[notify.Recipient]
 	mailSaver   *store.Saver[notify.Mail]
 
+	stream      jetstream.Stream // NOTIFY, for outcome look-ups
 	feeds       *limiter
 	secrets     *store.Collection[secret]
 	calendarKey []byte
@@ -172,6 +173,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := bus.EnsureStreams(ctx, m.js); err != nil {
 		return err
 	}
+	stream, err := m.js.Stream(ctx, "NOTIFY")
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	m.stream = stream
 	if err := m.loadCalendarKey(ctx); err != nil {
 		return err
 	}

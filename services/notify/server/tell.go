@@ -7,13 +7,17 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/trace"
 	"onramp.dev/services/notify"
 	"onramp.dev/services/notify/mailtmpl"
 )
@@ -50,7 +54,7 @@ func (m *Main) tell(ctx context.Context, actor string, n note) error {
 		m.el.RLock()
 		has := m.state.Has(n.person, n.key)
 		seq := m.state.Seq(n.person)
-		wants := m.state.WantsEmail(n.person, n.kind)
+		mode := m.state.EmailMode(n.person, n.kind)
 		m.el.RUnlock()
 		if has {
 			return nil
@@ -59,7 +63,7 @@ func (m *Main) tell(ctx context.Context, actor string, n note) error {
 		if n.inbox {
 			e.Item = &events.NotifyItem{ID: events.NewID(now), Kind: n.kind, Title: n.title, Body: n.body, Link: n.link}
 		}
-		if n.mail && (wants || n.digest) && p.Email != "" {
+		if n.mail && (mode == events.EmailImmediate || n.digest) && p.Email != "" {
 			ml, err := m.render(p, n, now)
 			if err != nil {
 				return err
@@ -212,7 +216,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 			return nil, err
 		}
 		n := note{kind: events.KindPlanCompleted, title: m.name(e.Hire) + " completed onboarding",
-			body: fmt.Sprintf("All %d tasks of the plan are done.", e.Tasks), link: "/onboarding/plans/" + env.Subject, inbox: true}
+			body: fmt.Sprintf("All %d tasks of the plan are done.", e.Tasks), link: "/onboarding/plans/" + env.Subject, inbox: true, mail: true}
 		add(m.leadsOf(e.Hire), n)
 		add(m.withRole(events.RoleHR), n)
 	case events.TaskAdded{}.EventType():
@@ -221,7 +225,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 			return nil, err
 		}
 		add(m.holders(e.Task.Assignee), note{kind: events.KindTaskAssigned, title: "Task assigned: " + e.Task.Title,
-			body: "Due on " + e.Task.Due + ".", link: "/onboarding/tasks", inbox: true})
+			body: "Due on " + e.Task.Due + ".", link: "/onboarding/tasks", inbox: true, mail: true})
 	case events.TaskChanged{}.EventType():
 		var e events.TaskChanged
 		if err := env.Payload(&e); err != nil {
@@ -235,7 +239,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 			title = it.Title
 		}
 		add(m.holders(e.Assignee), note{kind: events.KindTaskAssigned, title: "Task reassigned to you: " + title,
-			link: "/onboarding/tasks", inbox: true})
+			link: "/onboarding/tasks", inbox: true, mail: true})
 	case events.TasksReassigned{}.EventType():
 		var e events.TasksReassigned
 		if err := env.Payload(&e); err != nil {
@@ -243,7 +247,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 		}
 		add(m.holders(e.To), note{kind: events.KindTaskAssigned,
 			title: fmt.Sprintf("%d onboarding tasks of %s moved to you", len(e.Tasks), m.name(strings.TrimPrefix(env.Subject, "plan-"))),
-			link:  "/onboarding/tasks", inbox: true})
+			link:  "/onboarding/tasks", inbox: true, mail: true})
 	case events.AssignmentCreated{}.EventType(), events.AssignmentReached{}.EventType():
 		var module, due string
 		var people []string
@@ -275,7 +279,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 			return nil, err
 		}
 		add(m.leadsOf(e.Person), note{kind: events.KindModulePassed, title: fmt.Sprintf("%s passed %s", m.name(e.Person), e.Title),
-			body: fmt.Sprintf("Score: %d%%.", e.Score), link: "/training/team", inbox: true})
+			body: fmt.Sprintf("Score: %d%%.", e.Score), link: "/training/team", inbox: true, mail: true})
 	case events.MentorshipProposed{}.EventType():
 		var e events.MentorshipProposed
 		if err := env.Payload(&e); err != nil {
@@ -382,16 +386,15 @@ func (m *Main) deliver(ctx context.Context, msg *consumer.Msg) error {
 	}
 	// Whether an outcome was recorded is asked of the stream itself, not of the model,
 	// which may still be catching up after a crash.
-	last, err := bus.LastSeq(ctx, m.js, "NOTIFY", events.RecordFilter("notify", "mail", e.Mail.ID))
-	if err != nil {
-		return err
-	}
-	if last > 0 {
-		return nil
+	switch _, err := m.stream.GetLastMsgForSubject(ctx, events.RecordFilter("notify", "mail", e.Mail.ID)); {
+	case err == nil:
+		return nil // sent or failed already
+	case !errors.Is(err, jetstream.ErrMsgNotFound):
+		return fmt.Errorf("notify: outcome of %s: %w", e.Mail.ID, err)
 	}
 	person := msg.Env.Subject
 	attempts := int(msg.Attempts)
-	err = m.cfg.Mailer.Send(ctx, m.cfg.From, *e.Mail, m.cfg.PublicURL+"/settings/notifications")
+	err := m.cfg.Mailer.Send(ctx, m.cfg.From, *e.Mail, m.cfg.PublicURL+"/settings/notifications")
 	if err == nil {
 		return m.record(ctx, e.Mail.ID, events.MailSent{Person: person, Attempts: attempts, Transport: m.cfg.Mailer.Transport()})
 	}
@@ -410,6 +413,27 @@ func (m *Main) deliver(ctx context.Context, msg *consumer.Msg) error {
 		}
 	}
 	return err
+}
+
+// senders is how many e-mails are handed to the mail server at once.
+const senders = 8
+
+// deliverBatch delivers a batch's e-mails, senders at a time; each message succeeds or
+// fails on its own.
+func (m *Main) deliverBatch(ctx context.Context, batch []*consumer.Msg) error {
+	sem := make(chan struct{}, senders)
+	var wg sync.WaitGroup
+	for _, msg := range batch {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := m.deliver(trace.With(ctx, msg.Env.Trace), msg); err != nil {
+				msg.Fail(err)
+			}
+		})
+	}
+	wg.Wait()
+	return nil
 }
 
 // record appends a mail's outcome, once: a second outcome for the same mail is refused
@@ -432,16 +456,20 @@ func (m *Main) startConsumers(ctx context.Context) error {
 	type spec struct {
 		stream, name string
 		types        []events.Payload
-		handle       func(context.Context, *consumer.Msg) error
+		handle       consumer.Handler
 		cfg          func(*consumer.Config)
 	}
+	// Telling is idempotent and a large fan-out (a track of thousands) keeps its progress
+	// across deliveries, so these consumers never give up on a valid event; invalid ones
+	// are dead-lettered at once.
+	forever := func(c *consumer.Config) { c.MaxDeliver = -1 }
 	specs := []spec{
-		{"ONBOARDING", "onboarding", []events.Payload{events.PlanCreated{}, events.PlanCompleted{}, events.TaskAdded{}, events.TaskChanged{}, events.TasksReassigned{}}, m.onSource, nil},
-		{"TRAINING", "training", []events.Payload{events.AssignmentCreated{}, events.AssignmentReached{}, events.ModulePassed{}}, m.onSource, nil},
-		{"MENTORSHIP", "mentorship", []events.Payload{events.MentorshipProposed{}, events.MentorshipAccepted{}, events.MentorshipDeclined{}, events.MentorshipEnded{}}, m.onSource, nil},
-		{"NOTIFY", "links", []events.Payload{events.LinkMailRequested{}}, m.onLink, nil},
-		{"NOTIFY", "sender", []events.Payload{events.Notified{}}, m.deliver, func(c *consumer.Config) {
-			c.MaxDeliver, c.Backoff, c.AckWait, c.Batch = m.cfg.Attempts, m.cfg.Backoff, m.cfg.SenderAckWait, 16
+		{"ONBOARDING", "onboarding", []events.Payload{events.PlanCreated{}, events.PlanCompleted{}, events.TaskAdded{}, events.TaskChanged{}, events.TasksReassigned{}}, consumer.Each(m.onSource), forever},
+		{"TRAINING", "training", []events.Payload{events.AssignmentCreated{}, events.AssignmentReached{}, events.ModulePassed{}}, consumer.Each(m.onSource), forever},
+		{"MENTORSHIP", "mentorship", []events.Payload{events.MentorshipProposed{}, events.MentorshipAccepted{}, events.MentorshipDeclined{}, events.MentorshipEnded{}}, consumer.Each(m.onSource), forever},
+		{"NOTIFY", "links", []events.Payload{events.LinkMailRequested{}}, consumer.Each(m.onLink), forever},
+		{"NOTIFY", "sender", []events.Payload{events.Notified{}}, m.deliverBatch, func(c *consumer.Config) {
+			c.MaxDeliver, c.Backoff, c.AckWait, c.Batch = m.cfg.Attempts, m.cfg.Backoff, m.cfg.SenderAckWait, 64
 		}},
 	}
 	for _, s := range specs {
@@ -457,7 +485,7 @@ func (m *Main) startConsumers(ctx context.Context) error {
 			return err
 		}
 		h := s.handle
-		m.bg.Go(func(ctx context.Context) { _ = c.Run(ctx, consumer.Each(h)) })
+		m.bg.Go(func(ctx context.Context) { _ = c.Run(ctx, h) })
 	}
 	return nil
 }

@@ -73,25 +73,41 @@ func StartTLS(t testing.TB, implicit bool) (*Server, *tls.Config) {
 
 func start(t testing.TB, tc *tls.Config, implicit bool) *Server {
 	t.Helper()
-	ms := &Server{}
+	ms, stop, err := Listen(tc, implicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return ms
+}
+
+// Listen starts a server outside a test (benchmarks): tc nil for plain SMTP; implicit for
+// TLS from the first byte. Call stop to close it.
+func Listen(tc *tls.Config, implicit bool) (ms *Server, stop func(), err error) {
+	ms = &Server{}
 	s := smtp.NewServer(ms)
 	s.Domain = "localhost"
 	s.AllowInsecureAuth = true
 	s.TLSConfig = tc
 	var ln net.Listener
-	var err error
 	if implicit {
 		ln, err = tls.Listen("tcp", "127.0.0.1:0", tc)
 	} else {
 		ln, err = net.Listen("tcp", "127.0.0.1:0")
 	}
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	ms.Addr = ln.Addr().String()
 	go func() { _ = s.Serve(ln) }()
-	t.Cleanup(func() { _ = s.Close() })
-	return ms
+	return ms, func() { _ = s.Close() }, nil
+}
+
+// Count is how many messages the server accepted.
+func (ms *Server) Count() int {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return len(ms.got)
 }
 
 // URL is the ONRAMP_SMTP_URL of the server (plain, on loopback).
