@@ -213,7 +213,9 @@ func runOrg(ctx context.Context, n int, duration time.Duration) error {
 	}
 	fmt.Printf("skill-matrix XLSX of everyone: %v, peak heap +%.1f MB (GOGC=5, in the one process that runs every service)\n",
 		d.Round(time.Millisecond), float64(top)/1e6)
-	return nil
+
+	// 5. Restart at this size.
+	return measureRestart(ctx, e)
 }
 
 func orgTeam(t int) string { return "team-" + strconv.Itoa(t) }
