@@ -1,13 +1,15 @@
 // Package directory is a read model of the people in Onramp — id, name, roles, team,
 // lead, track, start date, active — that any service can keep in memory. It is built from
 // the identity stream's staff events by an ordered consumer (every replica sees every
-// event; nothing is stored), so lookups for authorisation and for fan-out ("everyone on
+// event; the model is saved with its position, not stored as documents), so lookups for authorisation and for fan-out ("everyone on
 // team X", "everyone on track Y") never leave the process.
 package directory
 
 import (
 	"context"
+	"encoding/gob"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"sort"
@@ -18,6 +20,7 @@ import (
 
 	"onramp.dev/events"
 	"onramp.dev/infra/bus"
+	"onramp.dev/infra/eventlog"
 )
 
 // Person is one member of staff as other services see them.
@@ -84,51 +87,60 @@ func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 	return nil
 }
 
-// Start replays the identity stream's staff events and follows new ones until ctx ends.
-// It returns once everything on the stream at start is applied.
+// Start follows the identity stream's staff events until ctx ends (eventlog.Follow: the
+// directory is saved with its position, so a start replays only the staff events since the
+// last save). It returns once everything on the stream at start is applied.
 func (d *Directory) Start(ctx context.Context, js jetstream.JetStream) error {
 	d.js = js
-	stream, err := js.Stream(ctx, "IDENTITY")
+	// Every service's directory is the same model of the same events, so they share one
+	// saved copy: whichever saved last, it is consistent with the position saved with it.
+	f, err := eventlog.Follow(ctx, js, "directory", []eventlog.Source{{Stream: "IDENTITY", Filters: []string{staffSubjects}}}, followed{d}, d.log)
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
-	info, err := stream.Info(ctx)
-	if err != nil {
-		return fmt.Errorf("directory: %w", err)
+	go func() { <-ctx.Done(); f.Close() }()
+	return nil
+}
+
+// followed adapts the directory to eventlog.Follow.
+type followed struct{ d *Directory }
+
+func (x followed) Apply(_ string, env events.Envelope, seq uint64) error { return x.d.Apply(env, seq) }
+func (x followed) Snapshot(w io.Writer) error {
+	x.d.mu.RLock()
+	defer x.d.mu.RUnlock()
+	return gob.NewEncoder(w).Encode(saved{People: x.d.people, Applied: x.d.applied})
+}
+func (x followed) Restore(r io.Reader) error {
+	var s saved
+	if err := gob.NewDecoder(r).Decode(&s); err != nil {
+		return err
 	}
-	oc, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{staffSubjects}})
-	if err != nil {
-		return fmt.Errorf("directory: %w", err)
+	d := x.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.people, d.applied = s.People, s.Applied
+	if d.people == nil {
+		d.people = map[string]Person{}
 	}
-	cc, err := oc.Consume(func(m jetstream.Msg) {
-		md, err := m.Metadata()
-		if err != nil {
-			return
-		}
-		env, err := events.Decode(m.Data())
-		if err == nil {
-			err = d.Apply(env, md.Sequence.Stream)
-		}
-		if err != nil {
-			d.log.Warn("directory: skipped an event", "subject", m.Subject(), "err", err)
-			d.mu.Lock()
-			d.applied = max(d.applied, md.Sequence.Stream)
-			d.mu.Unlock()
-		}
-		if md.NumPending == 0 {
-			d.mu.Lock()
-			d.applied = max(d.applied, info.State.LastSeq)
-			d.mu.Unlock()
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("directory: %w", err)
+	d.byName, d.byTeam = nil, map[string][]string{}
+	for id, p := range d.people {
+		d.byName = append(d.byName, id)
+		d.byTeam[p.Team] = append(d.byTeam[p.Team], id)
 	}
-	go func() { <-ctx.Done(); cc.Stop() }()
-	if !d.WaitApplied(ctx, info.State.LastSeq, 30*time.Second) {
-		return fmt.Errorf("directory: identity stream not replayed within 30s")
+	order := func(ids []string) {
+		sort.Slice(ids, func(i, j int) bool { return before(d.people[ids[i]], d.people[ids[j]]) })
+	}
+	order(d.byName)
+	for _, ids := range d.byTeam {
+		order(ids)
 	}
 	return nil
+}
+
+type saved struct {
+	People  map[string]Person
+	Applied uint64
 }
 
 // Applied is the highest identity stream sequence the directory reflects: it changes when

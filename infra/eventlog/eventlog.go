@@ -71,13 +71,21 @@ type Options struct {
 	// Legacy names a durable projector consumer of earlier versions, deleted at start.
 	Legacy string
 	// SnapshotEvery is how many events make a new snapshot due (default 5,000);
-	// SnapshotInterval how often a changed model is saved anyway (default one minute).
+	// SnapshotInterval how often a changed model is saved anyway (default 30 s). A start
+	// that replayed 1,000 events or more saves one at once.
 	SnapshotEvery    uint64
 	SnapshotInterval time.Duration
 }
 
 // SnapshotBucket is the JetStream object store that holds every service's snapshot.
 const SnapshotBucket = "ONRAMP_SNAPSHOTS"
+
+const (
+	// snapshotInterval is how often a changed model is saved at least.
+	snapshotInterval = 30 * time.Second
+	// replayWorthSaving is how many events replayed at start make a snapshot due at once.
+	replayWorthSaving = 1000
+)
 
 // Reject is a message the model refused: its subject still counts as handled.
 type Reject struct {
@@ -166,7 +174,7 @@ func (l *Log) Start(ctx context.Context, opts Options) error {
 		opts.SnapshotEvery = 5000
 	}
 	if opts.SnapshotInterval == 0 {
-		opts.SnapshotInterval = time.Minute
+		opts.SnapshotInterval = snapshotInterval
 	}
 	l.opts = opts
 	began := time.Now()
@@ -230,8 +238,12 @@ func (l *Log) Start(ctx context.Context, opts Options) error {
 	case behind > 0:
 		l.log.Info("the store is behind the stream: rewriting what changed", "stream", l.stream, "store", cp, "documents", behind)
 	}
-	l.log.Info("model ready", "stream", l.stream, "snapshot", fromSnapshot, "replayed", l.Applied()-fromSnapshot,
+	replayed := l.Applied() - fromSnapshot
+	l.log.Info("model ready", "stream", l.stream, "snapshot", fromSnapshot, "replayed", replayed,
 		"seq", l.Applied(), "took", time.Since(began).Round(time.Millisecond))
+	if replayed >= replayWorthSaving {
+		l.snapAt = time.Time{} // save soon: a crash now would replay all that again
+	}
 
 	l.wg.Go(func() { l.flushLoop(rctx) })
 	return nil

@@ -421,7 +421,7 @@ func TestFollowerReplaysOnlyWhatCameAfterItsSave(t *testing.T) {
 	js, _ := jetstream.New(env.NATS)
 	log := slog.New(slog.DiscardHandler)
 	a := &counter{n: map[string]int{}}
-	f, err := eventlog.Follow(ctx, js, "test", []string{stream, "IDENTITY"}, a, log)
+	f, err := eventlog.Follow(ctx, js, "test", []eventlog.Source{{Stream: stream}, {Stream: "IDENTITY"}}, a, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +435,7 @@ func TestFollowerReplaysOnlyWhatCameAfterItsSave(t *testing.T) {
 		}
 	}
 	b := &counter{n: map[string]int{}}
-	g, err := eventlog.Follow(ctx, js, "test", []string{stream, "IDENTITY"}, b, log)
+	g, err := eventlog.Follow(ctx, js, "test", []eventlog.Source{{Stream: stream}, {Stream: "IDENTITY"}}, b, log)
 	if err != nil {
 		t.Fatal(err)
 	}

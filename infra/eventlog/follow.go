@@ -49,19 +49,25 @@ type followMeta struct {
 	Positions map[string]uint64
 }
 
-// Follow starts following streams for model and returns once the model holds everything
+// Source is a stream a Follower reads, optionally only the subjects of Filters.
+type Source struct {
+	Stream  string
+	Filters []string
+}
+
+// Follow starts following sources for model and returns once the model holds everything
 // that was on them at start.
-func Follow(ctx context.Context, js jetstream.JetStream, name string, streams []string, model FollowModel, logger *slog.Logger) (*Follower, error) {
+func Follow(ctx context.Context, js jetstream.JetStream, name string, sources []Source, model FollowModel, logger *slog.Logger) (*Follower, error) {
 	f := &Follower{js: js, name: name, log: logger, model: model, pos: map[string]uint64{}, snapAt: time.Now(),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	began := time.Now()
 	targets := map[string]uint64{}
-	for _, s := range streams {
-		last, err := bus.StreamLastSeq(ctx, js, s)
+	for _, src := range sources {
+		last, err := lastOf(ctx, js, src)
 		if err != nil {
 			return nil, err
 		}
-		targets[s] = last
+		targets[src.Stream] = last
 	}
 	if err := f.load(ctx, targets); err != nil {
 		return nil, err
@@ -70,14 +76,15 @@ func Follow(ctx context.Context, js jetstream.JetStream, name string, streams []
 	for s, p := range f.pos {
 		from[s] = p
 	}
-	caught := make(chan string, len(streams))
-	for _, s := range streams {
+	caught := make(chan string, len(sources))
+	for _, src := range sources {
+		s := src.Stream
 		if f.pos[s] >= targets[s] {
 			caught <- s
 		}
-		cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+		cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy, FilterSubjects: src.Filters}
 		if f.pos[s] > 0 {
-			cfg = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: f.pos[s] + 1}
+			cfg = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: f.pos[s] + 1, FilterSubjects: src.Filters}
 		}
 		oc, err := js.OrderedConsumer(ctx, s, cfg)
 		if err != nil {
@@ -97,7 +104,7 @@ func Follow(ctx context.Context, js jetstream.JetStream, name string, streams []
 		}
 		f.ccs = append(f.ccs, cc)
 	}
-	for range streams {
+	for range sources {
 		select {
 		case <-caught:
 		case <-ctx.Done():
@@ -112,8 +119,27 @@ func Follow(ctx context.Context, js jetstream.JetStream, name string, streams []
 	}
 	f.mu.Unlock()
 	logger.Info("following other streams", "model", name, "replayed", replayed, "took", time.Since(began).Round(time.Millisecond))
+	if replayed >= replayWorthSaving {
+		f.snapAt = time.Time{} // save soon: a crash now would replay all that again
+	}
 	go f.saveLoop()
 	return f, nil
+}
+
+// lastOf is the sequence of the last message src reads (0: none).
+func lastOf(ctx context.Context, js jetstream.JetStream, src Source) (uint64, error) {
+	if len(src.Filters) == 0 {
+		return bus.StreamLastSeq(ctx, js, src.Stream)
+	}
+	var last uint64
+	for _, f := range src.Filters {
+		seq, err := bus.LastSeq(ctx, js, src.Stream, f)
+		if err != nil {
+			return 0, err
+		}
+		last = max(last, seq)
+	}
+	return last, nil
 }
 
 func (f *Follower) apply(stream string, m jetstream.Msg) uint64 {
@@ -149,7 +175,7 @@ func (f *Follower) saveLoop() {
 			return
 		case <-t.C:
 			f.mu.Lock()
-			due := f.applied >= 5000 || (f.applied > 0 && time.Since(f.snapAt) >= time.Minute)
+			due := f.applied >= 5000 || (f.applied > 0 && time.Since(f.snapAt) >= snapshotInterval)
 			f.mu.Unlock()
 			if due {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

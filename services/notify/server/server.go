@@ -191,7 +191,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// The agenda follows the other domains' streams, saved with its position on each, so a
 	// start replays only what came after the last save.
-	fw, err := eventlog.Follow(ctx, m.js, m.cfg.Prefix+"-agenda", []string{"ONBOARDING", "TRAINING", "SKILLS", "MENTORSHIP"}, agendaModel{m.agenda}, m.log)
+	fw, err := eventlog.Follow(ctx, m.js, m.cfg.Prefix+"-agenda", []eventlog.Source{{Stream: "ONBOARDING"}, {Stream: "TRAINING"}, {Stream: "SKILLS"}, {Stream: "MENTORSHIP"}}, agendaModel{m.agenda}, m.log)
 	if err != nil {
 		m.stop()
 		return err
