@@ -68,9 +68,9 @@ func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 			d.people[env.Subject] = Person{ID: env.Subject, Email: e.Email, Name: e.Name, Roles: e.Roles, Team: e.Team,
 				Lead: e.Lead, Track: e.Track, StartDate: e.StartDate, Active: true}
 		}
-	case events.StaffDisabled{}.EventType():
+	case events.StaffDisabled{}.EventType(), events.StaffEnabled{}.EventType():
 		if p, ok := d.people[env.Subject]; ok {
-			p.Active = false
+			p.Active = env.Type == events.StaffEnabled{}.EventType()
 			d.people[env.Subject] = p
 		}
 	}

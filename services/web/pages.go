@@ -354,6 +354,16 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	http.Redirect(w, r, "/people", http.StatusSeeOther)
 }
 
+// enable lets a disabled person sign in again.
+func (m *Main) enable(w http.ResponseWriter, r *http.Request, v *viewer) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if _, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpEnable), v.caller(), events.DisableRequest{ID: r.PathValue("id")}); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/people", http.StatusSeeOther)
+}
+
 // linkURL is the set-password address on the host the browser used.
 func linkURL(r *http.Request, token string) string {
 	scheme := "http"
