@@ -657,7 +657,7 @@ func TestEscaping(t *testing.T) {
 		sel  []string
 	}{
 		{"home", views.HomePage(p, views.Home{Greeting: evil, Roles: []string{evil}, Cards: []views.HomeCard{{Title: evil, Text: evil, Href: "/", Label: evil}}, Track: evil}),
-			[]string{"#user-name", "#flash", "#greeting", "#roles .badge", ".card h2"}},
+			[]string{"#user-name", "#flash", "#greeting", "#roles .badge", ".card h3"}},
 		{"people", views.PeoplePage(p, views.PeopleView{
 			People:    []views.PersonRow{{ID: evil, Name: evil, Email: evil, Status: evil}},
 			Form:      views.InviteForm{Error: evil, Fields: map[string]string{"email": evil}},

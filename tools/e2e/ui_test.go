@@ -115,3 +115,29 @@ func TestStaticFilesHashedCompressedCached(t *testing.T) {
 		t.Fatalf("%s: %d %s", icon, resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
+
+// Home answers "what now?": the hire sees progress, what is due this week (the overdue
+// task first, the training due in 3 days) and their mentor; HR sees figures that link to
+// their lists.
+func TestHomeSaysWhatNow(t *testing.T) {
+	p := startPortal(t)
+	page := func(email string) string {
+		c := newClient(p.URL())
+		login(t, c, email)
+		b, _ := io.ReadAll(c.do(t, "GET", "/", "", "").Body)
+		return string(b)
+	}
+	hire := page("hire@demo.onramp")
+	_, now, ok := strings.Cut(hire, `id="home-now"`)
+	if !ok || !strings.Contains(hire, `id="home-progress"`) || !strings.Contains(hire, "Maya Mentor") {
+		t.Fatalf("hire home lacks progress, this week or mentor:\n%s", hire)
+	}
+	overdue, training := strings.Index(now, "overdue"), strings.Index(now, "Phishing and social engineering")
+	if overdue < 0 || training < 0 || overdue > training {
+		t.Fatalf("this week: overdue at %d, training at %d (want the overdue task first)", overdue, training)
+	}
+	hr := page("hr@demo.onramp")
+	if !strings.Contains(hr, `id="home-counts"`) || !strings.Contains(hr, `href="/onboarding/all?overdue=1"`) || !strings.Contains(hr, `href="/mentorship/coverage"`) {
+		t.Fatalf("HR home lacks its figures:\n%s", hr)
+	}
+}

@@ -1,0 +1,115 @@
+package web
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"onramp.dev/events"
+	"onramp.dev/views"
+)
+
+// homeWeek is how far ahead the home page looks for what is due.
+const homeWeek = 7
+
+// homeNow fills the home page's "what now?": for a hire, their progress, what is due this
+// week (their own tasks and training, overdue first) and their mentor; for leads, HR and
+// admin, figures that link to their lists and the hires with their progress. A part whose
+// service does not answer is left out; the rest of the page still shows.
+func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
+	today := time.Now().UTC()
+	horizon := today.AddDate(0, 0, homeWeek).Format(events.DateLayout)
+	if v.has(events.RoleHire) {
+		var p events.PlanView
+		if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: events.PlanID(v.ID)}, &p); err == nil {
+			h.Progress = &views.HomeProgress{Done: p.Progress.Done, Total: p.Progress.Total, Overdue: p.Overdue, Href: "/onboarding"}
+			for _, t := range p.Tasks {
+				if !t.Done && t.CanComplete && t.Due <= horizon {
+					h.Now = append(h.Now, views.HomeItem{Kind: "Task", Title: t.Title, Due: t.Due, Href: "/onboarding#task-" + t.ID})
+				}
+			}
+		} else {
+			m.log.Warn("home: plan", "err", err)
+		}
+		h.NowHeading = "Due this week"
+	}
+	if mine, err := trainingCall[events.LearnerReply](r, m, v, events.OpMyTraining, events.ModuleRequest{}); err == nil {
+		for _, it := range mine.Items {
+			if it.Due != nil && *it.Due <= horizon && it.Status != events.StatusPassed {
+				h.Now = append(h.Now, views.HomeItem{Kind: "Training", Title: it.Title, Due: *it.Due, Href: "/training/modules/" + url.PathEscape(it.Module)})
+				h.NowHeading = cmp.Or(h.NowHeading, "Due this week")
+			}
+		}
+	} else {
+		m.log.Warn("home: training", "err", err)
+	}
+	slices.SortStableFunc(h.Now, func(a, b views.HomeItem) int { return cmp.Compare(a.Due, b.Due) })
+
+	if v.has(events.RoleHire) {
+		var pairs events.MentorshipsReply
+		if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{Hire: v.ID, State: events.PairActive}, &pairs); err == nil {
+			for _, x := range pairs.Items {
+				if x.Hire == v.ID && x.State == events.PairActive {
+					hm := &views.HomeMentor{Name: x.MentorName, Href: "/mentorship/pairs/" + url.PathEscape(x.ID)}
+					for _, c := range x.Checkins {
+						hm.LastCheckin = max(hm.LastCheckin, c.Date)
+					}
+					h.Mentor = hm
+				}
+			}
+		}
+	}
+
+	if !v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
+		return
+	}
+	var plans events.PlansReply
+	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{}, &plans); err != nil {
+		m.log.Warn("home: plans", "err", err)
+		return
+	}
+	hr := v.has(events.RoleHR, events.RoleAdmin)
+	list := "/onboarding/team"
+	if hr {
+		list = "/onboarding/all"
+	}
+	active, overdue, late := 0, 0, 0
+	for _, p := range plans.Items {
+		if p.State == events.PlanComplete {
+			continue
+		}
+		active++
+		overdue += p.Overdue
+		if p.Overdue > 0 {
+			late++
+		}
+		hh := views.HomeHire{Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
+		if p.NextDue != nil {
+			hh.Next = p.NextDue.Title
+		}
+		h.Hires = append(h.Hires, hh)
+	}
+	slices.SortStableFunc(h.Hires, func(a, b views.HomeHire) int { return cmp.Compare(b.Late, a.Late) })
+	if len(h.Hires) > 10 {
+		h.Hires = h.Hires[:10]
+	}
+	h.Counts = append(h.Counts,
+		views.HomeCount{Label: "active onboardings", Value: active, Href: list},
+		views.HomeCount{Label: "overdue tasks", Value: overdue, Href: list + "?overdue=1", Alert: overdue > 0},
+		views.HomeCount{Label: "hires behind schedule", Value: late, Href: list + "?overdue=1", Alert: late > 0},
+	)
+	if hr {
+		var cov events.CoverageReply
+		if err := m.mentorship(r, v, events.OpMentorCoverage, nil, &cov); err == nil {
+			without := 0
+			for _, x := range cov.Hires {
+				if x.State == "none" || x.State == "" {
+					without++
+				}
+			}
+			h.Counts = append(h.Counts, views.HomeCount{Label: "hires without a mentor", Value: without, Href: "/mentorship/coverage", Alert: without > 0})
+		}
+	}
+}
