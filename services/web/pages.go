@@ -29,12 +29,15 @@ func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c temp
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if status < 300 {
+		clearFlash(w, r)
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
 
 func (m *Main) pageFor(r *http.Request, title string) views.Page {
-	p := views.Page{Title: title, Path: r.URL.Path}
+	p := views.Page{Title: title, Path: r.URL.Path, Flash: flashOf(r)}
 	if v := viewerFrom(r.Context()); v != nil {
 		p.User = &views.User{ID: v.ID, Name: v.Name, Email: v.Email, Roles: v.Roles}
 	}
@@ -335,6 +338,9 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	_, err = rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")})
+	if err == nil {
+		setFlash(w, who.Name+" is disabled and signed out. Re-enable them here at any time.")
+	}
 	if e := (*events.Error)(nil); errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
 		// Identity refuses, for example, disabling oneself: say so on the people page.
 		m.renderPeopleProblem(w, r, v, status(e), who.Name+": "+e.Message+".")
@@ -350,10 +356,12 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 // enable lets a disabled person sign in again.
 func (m *Main) enable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if _, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpEnable), v.caller(), events.DisableRequest{ID: r.PathValue("id")}); err != nil {
+	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpEnable), v.caller(), events.DisableRequest{ID: r.PathValue("id")})
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
+	setFlash(w, who.Name+" can sign in again.")
 	http.Redirect(w, r, "/people", http.StatusSeeOther)
 }
 

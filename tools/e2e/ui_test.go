@@ -49,17 +49,17 @@ func TestDestructiveFormsAskFirst(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		name, action, form, ask string
-		still, gone             func() bool
+		name, action, form, ask, flash string
+		still, gone                    func() bool
 	}{
 		{
 			name: "remove task", action: "/onboarding/tasks/" + url.PathEscape(taskID) + "/remove",
-			form: "next=" + url.QueryEscape("/onboarding/plans/"+demoPlan), ask: "Remove task",
+			form: "next=" + url.QueryEscape("/onboarding/plans/"+demoPlan), ask: "Remove task", flash: "is removed from Harper Hire’s plan",
 			still: func() bool { return planTasks()[taskID] }, gone: func() bool { return !planTasks()[taskID] },
 		},
 		{
 			name: "end mentorship", action: "/mentorship/pairs/" + url.PathEscape(pairID) + "/end",
-			form: "reason=" + url.QueryEscape("moving teams"), ask: "End mentorship",
+			form: "reason=" + url.QueryEscape("moving teams"), ask: "End mentorship", flash: "has ended",
 			still: func() bool { return endState() == "active" }, gone: func() bool { return endState() == "ended" },
 		},
 	} {
@@ -74,11 +74,21 @@ func TestDestructiveFormsAskFirst(t *testing.T) {
 			if !tc.still() {
 				t.Fatal("the first POST already acted")
 			}
-			if resp := lead.do(t, "POST", tc.action, "application/x-www-form-urlencoded", tc.form+"&confirm=1"); resp.StatusCode != 303 {
+			resp = lead.do(t, "POST", tc.action, "application/x-www-form-urlencoded", tc.form+"&confirm=1")
+			if resp.StatusCode != 303 {
 				t.Fatalf("confirmed POST: %d", resp.StatusCode)
 			}
 			if !tc.gone() {
 				t.Fatal("the confirmed POST did not act")
+			}
+			// The page after the redirect confirms it once.
+			next := resp.Header.Get("Location")
+			b, _ = io.ReadAll(lead.do(t, "GET", next, "", "").Body)
+			if !strings.Contains(string(b), `id="flash"`) || !strings.Contains(string(b), tc.flash) {
+				t.Fatalf("no confirmation %q on %s:\n%s", tc.flash, next, b)
+			}
+			if b, _ = io.ReadAll(lead.do(t, "GET", next, "", "").Body); strings.Contains(string(b), `id="flash"`) {
+				t.Fatal("the confirmation shows twice")
 			}
 		})
 	}
