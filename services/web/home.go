@@ -100,6 +100,33 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		views.HomeCount{Label: "overdue tasks", Value: overdue, Href: list + "?overdue=1", Alert: overdue > 0},
 		views.HomeCount{Label: "hires behind schedule", Value: late, Href: list + "?overdue=1", Alert: late > 0},
 	)
+	if v.has(events.RoleLead) && !hr {
+		if team, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{}); err == nil {
+			late := 0
+			for _, row := range team.Items {
+				if row.Status == events.StatusOverdue {
+					late++
+				}
+			}
+			h.Counts = append(h.Counts, views.HomeCount{Label: "overdue training modules", Value: late, Href: "/training/team", Alert: late > 0})
+		}
+		claims := 0
+		err := m.reportPages(r.Context(), events.OpReportMatrix, v.caller(), events.SkillReportRequest{Team: v.Team}, func(t events.SkillTable) error {
+			for _, row := range t.Rows {
+				for i := 5; i < len(row); i++ {
+					// A level people gave themselves, or one they claim above the standing one,
+					// waits for the lead's verification.
+					if c := parseCell(row[i]); c.Claimed > 0 || c.Source == "self" {
+						claims++
+					}
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			h.Counts = append(h.Counts, views.HomeCount{Label: "claimed skills to verify", Value: claims, Href: "/skills/team", Alert: claims > 0})
+		}
+	}
 	if hr {
 		var cov events.CoverageReply
 		if err := m.mentorship(r, v, events.OpMentorCoverage, nil, &cov); err == nil {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -145,6 +146,11 @@ func TestHomeSaysWhatNow(t *testing.T) {
 	overdue, training := strings.Index(now, "overdue"), strings.Index(now, "Phishing and social engineering")
 	if overdue < 0 || training < 0 || overdue > training {
 		t.Fatalf("this week: overdue at %d, training at %d (want the overdue task first)", overdue, training)
+	}
+	// The demo hire claims one skill above their verified level: the lead is asked.
+	lead := page("lead@demo.onramp")
+	if m := regexp.MustCompile(`<span class="count-value">(\d+)</span> claimed skills to verify`).FindStringSubmatch(lead); m == nil || m[1] == "0" {
+		t.Fatalf("lead home lacks the claim to verify (%v):\n%s", m, lead)
 	}
 	hr := page("hr@demo.onramp")
 	if !strings.Contains(hr, `id="home-counts"`) || !strings.Contains(hr, `href="/onboarding/all?overdue=1"`) || !strings.Contains(hr, `href="/mentorship/coverage"`) {
