@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
 
@@ -137,6 +138,20 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 				}
 			}
 			h.Counts = append(h.Counts, views.HomeCount{Label: "hires without a mentor", Value: without, Href: "/mentorship/coverage", Alert: without > 0})
+		}
+		if certs, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(events.OpReportCerts), v.caller(), events.SkillReportRequest{}); err == nil {
+			h.Counts = append(h.Counts, views.HomeCount{Label: "certifications expiring in 90 days", Value: certs.Total,
+				Href: "/skills/reports?report=certifications", Alert: certs.Total > 0})
+		}
+		if rep, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, events.ReportRequest{}); err == nil {
+			assigned, passed, late := 0, 0, 0
+			for _, c := range rep.Modules {
+				assigned, passed, late = assigned+c.Assigned, passed+c.Passed, late+c.Overdue
+			}
+			if assigned > 0 {
+				h.Counts = append(h.Counts, views.HomeCount{Label: "% of assigned training passed", Value: passed * 100 / assigned, Href: "/training/report"})
+			}
+			h.Counts = append(h.Counts, views.HomeCount{Label: "overdue training modules", Value: late, Href: "/training/report", Alert: late > 0})
 		}
 	}
 }

@@ -156,4 +156,8 @@ func TestHomeSaysWhatNow(t *testing.T) {
 	if !strings.Contains(hr, `id="home-counts"`) || !strings.Contains(hr, `href="/onboarding/all?overdue=1"`) || !strings.Contains(hr, `href="/mentorship/coverage"`) {
 		t.Fatalf("HR home lacks its figures:\n%s", hr)
 	}
+	// The lead's certification expires in 30 days.
+	if m := regexp.MustCompile(`<span class="count-value">(\d+)</span> certifications expiring in 90 days`).FindStringSubmatch(hr); m == nil || m[1] != "1" {
+		t.Fatalf("HR home: expiring certifications %v", m)
+	}
 }
