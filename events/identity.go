@@ -81,6 +81,21 @@ func (e StaffDisabled) Validate() error {
 	return nil
 }
 
+// StaffEnabled: a disabled person may sign in again (with the password they had, or a new
+// set-password link). Sessions ended by the disabling stay ended.
+type StaffEnabled struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+func (StaffEnabled) EventType() string { return "identity.staff.enabled" }
+func (StaffEnabled) EventVersion() int { return 1 }
+func (e StaffEnabled) Validate() error {
+	if len(e.Reason) > MaxReason {
+		return invalid(map[string]string{"reason": "is too long"})
+	}
+	return nil
+}
+
 // LinkIssued: a one-time set-password link was made for the person. Only the SHA-256 of
 // the link's secret travels; the secret itself is shown once to whoever asked for it.
 type LinkIssued struct {

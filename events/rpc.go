@@ -96,6 +96,7 @@ const (
 	OpInvite        = "people.invite"  // InviteRequest → InviteReply
 	OpIssueLink     = "people.link"    // PersonRequest → InviteReply
 	OpDisable       = "people.disable" // DisableRequest → Person
+	OpEnable        = "people.enable"  // DisableRequest → Person (re-enable a disabled person)
 	OpLinkCheck     = "password.link"  // LinkRequest → Person (name only)
 	OpSetPassword   = "password.set"   // SetPasswordRequest → {}
 	OpEnsurePerson  = "admin.ensure"   // EnsureRequest → Person; CallerSystem only (seeding)

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,5 +34,17 @@ func TestDatesInWords(t *testing.T) {
 		if got := dueOverdue(tc.in, tc.done); got != tc.overdue {
 			t.Errorf("dueOverdue(%q, %v) = %v", tc.in, tc.done, got)
 		}
+	}
+}
+
+func TestFoldText(t *testing.T) {
+	short := "A short note."
+	if long, got := foldText(short); long || got != short {
+		t.Errorf("foldText(short) = %v, %q", long, got)
+	}
+	note := strings.Repeat("word ", 100)
+	long, opening := foldText(note)
+	if !long || len(opening) > foldAt || !strings.HasPrefix(note, opening) || strings.HasSuffix(opening, " ") {
+		t.Errorf("foldText(long) = %v, %q", long, opening)
 	}
 }

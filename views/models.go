@@ -87,6 +87,47 @@ type Home struct {
 	Cards []HomeCard
 	// Track, Team and StartDate describe a new hire; each is shown only when set.
 	Track, Team, StartDate string
+	// Progress is the hire's own onboarding progress, when they have a plan.
+	Progress *HomeProgress
+	// Now is what is due this week (and anything overdue), due first: "what now?".
+	Now []HomeItem
+	// NowHeading introduces Now; empty hides the section.
+	NowHeading string
+	// Mentor is the hire's mentor and last check-in, when they have one.
+	Mentor *HomeMentor
+	// Counts are figures that link to the list behind them (leads, HR, admin).
+	Counts []HomeCount
+	// Hires are the lead's (or HR's) new hires with their progress.
+	Hires []HomeHire
+}
+
+// HomeProgress is an onboarding's progress.
+type HomeProgress struct {
+	Done, Total, Overdue int
+	Href                 string
+}
+
+// HomeItem is one thing to do: a task or a training module.
+type HomeItem struct {
+	Kind, Title, Href, Due string
+}
+
+// HomeMentor is the hire's mentor.
+type HomeMentor struct {
+	Name, LastCheckin, Href string
+}
+
+// HomeCount is a figure that links to its list; Alert marks one that needs attention.
+type HomeCount struct {
+	Label, Href string
+	Value       int
+	Alert       bool
+}
+
+// HomeHire is one hire on a lead's home: progress and overdue tasks.
+type HomeHire struct {
+	Name, Href, Next  string
+	Done, Total, Late int
 }
 
 // PersonRow is one person in the People table.

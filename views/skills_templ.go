@@ -332,7 +332,7 @@ func skillChart(c SkillChart) templ.Component {
 			templ_7745c5c3_Var15 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<figure><svg id=\"skill-chart\" class=\"skill-chart\" role=\"img\" aria-labelledby=\"skill-chart-title\" viewBox=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<figure class=\"chart-wrap\" tabindex=\"0\" aria-label=\"Skill levels chart (scrolls sideways on small screens)\"><svg id=\"skill-chart\" class=\"skill-chart\" role=\"img\" aria-labelledby=\"skill-chart-title\" viewBox=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2312,9 +2312,9 @@ func ReportPage(p Page, v ReportView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var123 string
-					templ_7745c5c3_Var123, templ_7745c5c3_Err = templ.JoinStringErrs(c)
+					templ_7745c5c3_Var123, templ_7745c5c3_Err = templ.JoinStringErrs(dateText(c))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `skills.templ`, Line: 436, Col: 16}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `skills.templ`, Line: 436, Col: 26}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var123))
 					if templ_7745c5c3_Err != nil {

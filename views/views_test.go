@@ -351,6 +351,7 @@ func TestPeoplePageTable(t *testing.T) {
 		}
 		checkAction(t, row, "/people/"+tt.id+"/link", "New set-password link", tt.wantLink)
 		checkAction(t, row, "/people/"+tt.id+"/disable", "Disable", tt.wantDisable)
+		checkAction(t, row, "/people/"+tt.id+"/enable", "Re-enable", tt.id == "p3")
 	}
 }
 
@@ -369,8 +370,9 @@ func checkAction(t *testing.T, row *goquery.Selection, action, label string, wan
 	if got := attr(t, form, "method"); got != "post" {
 		t.Errorf("form %s method = %q", action, got)
 	}
-	if got := text(form.Find(`button[type="submit"]`)); got != label {
-		t.Errorf("form %s button = %q, want %q", action, got, label)
+	// The visible label, then (for screen readers) whom or what it acts on.
+	if got := text(form.Find(`button[type="submit"]`)); !strings.HasPrefix(got, label) {
+		t.Errorf("form %s button = %q, want %q…", action, got, label)
 	}
 }
 
@@ -655,7 +657,7 @@ func TestEscaping(t *testing.T) {
 		sel  []string
 	}{
 		{"home", views.HomePage(p, views.Home{Greeting: evil, Roles: []string{evil}, Cards: []views.HomeCard{{Title: evil, Text: evil, Href: "/", Label: evil}}, Track: evil}),
-			[]string{"#user-name", "#flash", "#greeting", "#roles .badge", ".card h2"}},
+			[]string{"#user-name", "#flash", "#greeting", "#roles .badge", ".card h3"}},
 		{"people", views.PeoplePage(p, views.PeopleView{
 			People:    []views.PersonRow{{ID: evil, Name: evil, Email: evil, Status: evil}},
 			Form:      views.InviteForm{Error: evil, Fields: map[string]string{"email": evil}},

@@ -78,9 +78,9 @@ func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 			d.byName = d.insertSorted(d.byName, p)
 			d.byTeam[p.Team] = d.insertSorted(d.byTeam[p.Team], p)
 		}
-	case events.StaffDisabled{}.EventType():
+	case events.StaffDisabled{}.EventType(), events.StaffEnabled{}.EventType():
 		if p, ok := d.people[env.Subject]; ok {
-			p.Active = false
+			p.Active = env.Type == events.StaffEnabled{}.EventType()
 			d.people[env.Subject] = p
 		}
 	}

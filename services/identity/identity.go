@@ -321,6 +321,15 @@ func (s *State) Apply(env events.Envelope, seq uint64) (Changed, error) {
 		s.dropLink(p)
 		return Changed{"person", p.ID}, nil
 
+	case events.StaffEnabled{}.EventType():
+		var e events.StaffEnabled
+		p, err := s.personEvent(env, seq, &e)
+		if p == nil {
+			return Changed{"person", env.Subject}, err
+		}
+		p.Active, p.Disabled = true, ""
+		return Changed{"person", p.ID}, nil
+
 	case events.LinkIssued{}.EventType():
 		var e events.LinkIssued
 		p, err := s.personEvent(env, seq, &e)

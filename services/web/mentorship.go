@@ -463,6 +463,13 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 		if op == events.OpMentorshipDecline {
 			target = "/mentorship"
 		}
+		setFlash(w, map[string]string{
+			events.OpMentorshipAccept:  "You are now " + out.HireName + "’s mentor.",
+			events.OpMentorshipDecline: "You declined to mentor " + out.HireName + ".",
+			events.OpMentorshipEnd:     "The mentorship of " + out.HireName + " with " + out.MentorName + " has ended.",
+			events.OpCheckinLog:        "Check-in logged.",
+			events.OpFeedbackGive:      "Thank you for your feedback.",
+		}[op])
 		http.Redirect(w, r, target, http.StatusSeeOther)
 	}
 }

@@ -387,8 +387,31 @@ func (m *Main) taskForm(op string) func(w http.ResponseWriter, r *http.Request, 
 			return
 		}
 		var p events.PlanView
-		m.taskDone(w, r, v, id, next, m.onboarding(r, v, op, req, &p))
+		err := m.onboarding(r, v, op, req, &p)
+		if err == nil {
+			setFlash(w, taskFlash(op, id, p))
+		}
+		m.taskDone(w, r, v, id, next, err)
 	}
+}
+
+// taskFlash confirms a task form on the page that follows.
+func taskFlash(op, id string, p events.PlanView) string {
+	title := "The task"
+	for _, t := range p.Tasks {
+		if t.ID == id {
+			title = "“" + t.Title + "”"
+		}
+	}
+	switch op {
+	case events.OpTaskComplete:
+		return title + " is done."
+	case events.OpTaskReopen:
+		return title + " is open again."
+	case events.OpTaskRemove:
+		return "The task is removed from " + p.HireName + "’s plan."
+	}
+	return ""
 }
 
 // confirmRemove asks before a task leaves a plan (see confirmed).

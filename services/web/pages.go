@@ -31,12 +31,15 @@ func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c temp
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if status < 300 {
+		clearFlash(w, r)
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
 
 func (m *Main) pageFor(r *http.Request, title string) views.Page {
-	p := views.Page{Title: title, Path: r.URL.Path}
+	p := views.Page{Title: title, Path: r.URL.Path, Flash: flashOf(r)}
 	if v := viewerFrom(r.Context()); v != nil {
 		p.User = &views.User{ID: v.ID, Name: v.Name, Email: v.Email, Roles: v.Roles}
 	}
@@ -157,16 +160,11 @@ func (m *Main) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
 
 // --- home ---
 
+// home answers "what now?" (see homeNow) and links the pages the header does not.
 func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: v.Roles, Track: trackName(v.Track), Team: v.Team, StartDate: v.StartDate}
-	if v.has(events.RoleHR, events.RoleAdmin) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "People", Text: "Invite new hires, send set-password links and disable leavers.", Href: "/people", Label: "Open people"})
-	}
 	if v.has(events.RoleLead) && !v.has(events.RoleHR, events.RoleAdmin) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "My team", Text: "Everyone in team " + v.Team + ", with their track and start date.", Href: "/people", Label: "Open my team"})
-	}
-	if v.has(events.RoleHire) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "My onboarding", Text: "Your checklist for the first months, section by section, with your progress.", Href: "/onboarding", Label: "Open my onboarding"})
 	}
 	h.Cards = append(h.Cards, views.HomeCard{Title: "My tasks", Text: "Onboarding tasks waiting on you, across every new hire, overdue first.", Href: "/onboarding/tasks", Label: "Open my tasks"})
 	if v.has(events.RoleLead) {
@@ -175,21 +173,18 @@ func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 	if v.has(events.RoleHR, events.RoleAdmin) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "All onboardings", Text: "Every active onboarding, filtered by track, team or overdue, with CSV export.", Href: "/onboarding/all", Label: "Open the overview"})
 	}
-	h.Cards = append(h.Cards, views.HomeCard{Title: "My skills", Text: "Your skill levels against your role profile, gaps with training that closes them, self-assessment and certifications.", Href: "/skills", Label: "Open my skills"})
 	if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Team skills", Text: "Your team's skill matrix as a heatmap; verify claimed levels.", Href: "/skills/team", Label: "Open the skill matrix"})
 	}
 	if v.has(events.RoleHR, events.RoleAdmin) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Skill reports", Text: "Skill matrix, coverage, gaps by team and expiring certifications, with CSV and XLSX downloads.", Href: "/skills/reports", Label: "Open skill reports"}, views.HomeCard{Title: "Import skills framework", Text: "Load your organisation's own skills framework from a CSV or YAML file.", Href: "/skills/import", Label: "Import a framework"})
 	}
-	h.Cards = append(h.Cards, views.HomeCard{Title: "My training", Text: "Modules assigned to you, due first, with lessons, quizzes and results; enrol in more.", Href: "/training", Label: "Open my training"})
 	if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Team training", Text: "Assign modules with a due date and follow who is done, in progress or overdue.", Href: "/training/team", Label: "Open team training"})
 	}
 	if v.has(events.RoleHR, events.RoleAdmin) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Training compliance", Text: "Assigned, passed and overdue per module and per person, with filters and CSV export.", Href: "/training/report", Label: "Open the compliance report"})
 	}
-	h.Cards = append(h.Cards, views.HomeCard{Title: "Mentorship", Text: "Your mentor and check-ins; as a mentor, your invitations, mentees and profile.", Href: "/mentorship", Label: "Open mentorship"})
 	if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Find a mentor", Text: "Mentors ranked for a new hire by the skill gaps they cover, with the reasons.", Href: "/mentorship/find", Label: "Find a mentor"})
 	}
@@ -197,6 +192,7 @@ func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Mentor coverage", Text: "Hires without an active mentor and each mentor's load against capacity, with CSV export.", Href: "/mentorship/coverage", Label: "Open coverage"})
 	}
 	h.Cards = append(h.Cards, views.HomeCard{Title: "API", Text: "Everything on these pages is also a JSON API, described by an OpenAPI document.", Href: "/api/v1/openapi.json", Label: "OpenAPI document"})
+	m.homeNow(r, v, &h)
 	m.render(w, r, http.StatusOK, views.HomePage(m.pageFor(r, "Home"), h))
 }
 
@@ -370,6 +366,9 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	_, err = rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")})
+	if err == nil {
+		setFlash(w, who.Name+" is disabled and signed out. Re-enable them here at any time.")
+	}
 	if e := (*events.Error)(nil); errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
 		// Identity refuses, for example, disabling oneself: say so on the people page.
 		m.renderPeopleProblem(w, r, v, status(e), who.Name+": "+e.Message+".")
@@ -379,6 +378,18 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, err)
 		return
 	}
+	http.Redirect(w, r, "/people", http.StatusSeeOther)
+}
+
+// enable lets a disabled person sign in again.
+func (m *Main) enable(w http.ResponseWriter, r *http.Request, v *viewer) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpEnable), v.caller(), events.DisableRequest{ID: r.PathValue("id")})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	setFlash(w, who.Name+" can sign in again.")
 	http.Redirect(w, r, "/people", http.StatusSeeOther)
 }
 

@@ -220,6 +220,7 @@ func (m *Main) pageRoutes() []route {
 		{"POST /people", m.page(m.invite)},
 		{"POST /people/{id}/link", m.page(m.issueLink)},
 		{"POST /people/{id}/disable", m.page(m.disable)},
+		{"POST /people/{id}/enable", m.page(m.enable)},
 		{"GET /live", m.page(m.live)},
 	}
 	rs = append(rs, m.onboardingPages()...)

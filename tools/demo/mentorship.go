@@ -39,7 +39,9 @@ func seedMentorship(ctx context.Context, nc *nats.Conn, today time.Time) error {
 		Mentor: "demo-mentor", Skills: []string{"storage-backup", "cloud-computing", "communication"}, Capacity: 3,
 		Notes: "Based in the Leeds office (UTC); English and Spanish.", Hire: "demo-hire", Proposer: "demo-lead",
 		Checkin: &events.CheckinRequest{
-			Date:      today.AddDate(0, 0, -3).Format(events.DateLayout),
+			// The day the demo is set up, the day the mentorship is proposed and accepted:
+			// never before the mentorship existed.
+			Date:      today.Format(events.DateLayout),
 			Notes:     "First coffee: walked through the server estate and how changes are approved.",
 			NextSteps: "Shadow a change window on Thursday; read the backup runbook.",
 			Skills:    []string{"storage-backup"},

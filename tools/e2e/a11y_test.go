@@ -105,12 +105,6 @@ func crawlable(base, u *url.URL) bool {
 	return u.Query().Get("format") == ""
 }
 
-// a11yCheck is one page checked for one role, in one colour scheme.
-type a11yCheck struct {
-	role, page, scheme string
-	problems           []string
-}
-
 // a11yRole is a demo login, the extra states checked for it (error, empty and confirmation
 // pages reached by a step), and the pages photographed.
 type a11yRole struct {

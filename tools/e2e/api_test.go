@@ -348,6 +348,23 @@ func TestBrowserSessionRules(t *testing.T) {
 		if resp := m.do(t, "GET", "/", "", ""); resp.StatusCode != 303 {
 			t.Fatalf("disabled mentor home: %d", resp.StatusCode)
 		}
+		if resp := m.do(t, "POST", "/login", "application/x-www-form-urlencoded", "email=mentor%40demo.onramp&password="+demoPassword); resp.StatusCode != 401 {
+			t.Fatalf("disabled mentor signs in: %d", resp.StatusCode)
+		}
+		// Re-enabled, she signs in again with her password.
+		if resp := c.do(t, "POST", "/people/demo-mentor/enable", "application/x-www-form-urlencoded", ""); resp.StatusCode != 303 {
+			t.Fatalf("enable: %d", resp.StatusCode)
+		}
+		login(t, m, "mentor@demo.onramp")
+		if resp := m.do(t, "GET", "/", "", ""); resp.StatusCode != 200 {
+			t.Fatalf("re-enabled mentor home: %d", resp.StatusCode)
+		}
+		// A lead may not re-enable anyone.
+		l := newClient(p.URL())
+		login(t, l, "lead@demo.onramp")
+		if resp := l.do(t, "POST", "/people/demo-mentor/enable", "application/x-www-form-urlencoded", ""); resp.StatusCode != 403 {
+			t.Fatalf("lead enables: %d", resp.StatusCode)
+		}
 	})
 	t.Run("a used or unknown set-password link gets a clear page", func(t *testing.T) {
 		resp := c.do(t, "GET", "/set-password?token=not-a-real-token", "", "")

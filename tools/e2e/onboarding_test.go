@@ -410,6 +410,12 @@ func TestOnboardingPagesWithoutJavaScript(t *testing.T) {
 	if page := body(resp); resp.StatusCode != 422 || !strings.Contains(page, "Give the task a title") {
 		t.Fatalf("bad add form: %d", resp.StatusCode)
 	}
+	// A 10,000-character description is named as the problem, next to its field.
+	resp = lead.do(t, "POST", "/onboarding/plans/"+demoPlan+"/tasks", "application/x-www-form-urlencoded",
+		url.Values{"title": {"Read the runbook"}, "owner": {"hire"}, "due": {time.Now().AddDate(0, 0, 3).Format(time.DateOnly)}, "description": {strings.Repeat("x", 10000)}}.Encode())
+	if page := body(resp); resp.StatusCode != 422 || !strings.Contains(page, `id="add-description-error"`) || !strings.Contains(page, `aria-describedby="add-description-error"`) {
+		t.Fatalf("long description: %d", resp.StatusCode)
+	}
 	mentor := newClient(p.URL())
 	login(t, mentor, "mentor@demo.onramp")
 	if resp := mentor.do(t, "GET", "/onboarding/plans/"+demoPlan, "", ""); resp.StatusCode != 200 { // the demo hire's mentor

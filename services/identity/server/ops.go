@@ -42,6 +42,7 @@ func (m *Main) register() error {
 		rpc.Handle(svc, events.OpInvite, m.opInvite),
 		rpc.Handle(svc, events.OpIssueLink, m.opIssueLink),
 		rpc.Handle(svc, events.OpDisable, m.opDisable),
+		rpc.Handle(svc, events.OpEnable, m.opEnable),
 		rpc.Handle(svc, events.OpLinkCheck, m.opLinkCheck),
 		rpc.Handle(svc, events.OpSetPassword, m.opSetPassword),
 		rpc.Handle(svc, events.OpEnsurePerson, m.opEnsure),
@@ -659,6 +660,45 @@ func (m *Main) mayManage(viewer *identity.Person, id string) error {
 		return events.Errorf(events.CodeForbidden, "only an admin may manage the account of someone with the hr or admin role")
 	}
 	return nil
+}
+
+// opEnable lets a disabled person sign in again (HR and admin); an active person is left
+// as they are.
+func (m *Main) opEnable(ctx context.Context, r rpc.Request[events.DisableRequest]) (events.Person, error) {
+	viewer, _, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.Person{}, err
+	}
+	if !identity.CanManage(&viewer) {
+		return events.Person{}, errForbidden
+	}
+	if err := m.mayManage(&viewer, r.Body.ID); err != nil {
+		return events.Person{}, err
+	}
+	defer m.el.Lock(r.Body.ID)()
+	var view events.Person
+	err = eventlog.Retry(func() error {
+		m.el.RLock()
+		p, ok := m.state.Person(r.Body.ID)
+		var seq uint64
+		if ok {
+			seq, view = p.Seq, p.View()
+		}
+		m.el.RUnlock()
+		if !ok {
+			return errNotFound
+		}
+		if view.Active {
+			return nil // already enabled: nothing to do
+		}
+		env, err := events.New(viewer.ID, r.Body.ID, events.StaffEnabled{Reason: r.Body.Reason}, m.cfg.Now())
+		if err != nil {
+			return err
+		}
+		return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", r.Body.ID), LastSeq: seq})
+	})
+	view.Active = true
+	return view, err
 }
 
 // linkOwner finds the active person whose unexpired link this is.

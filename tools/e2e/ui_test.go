@@ -3,6 +3,7 @@ package e2e
 import (
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -49,17 +50,17 @@ func TestDestructiveFormsAskFirst(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		name, action, form, ask string
-		still, gone             func() bool
+		name, action, form, ask, flash string
+		still, gone                    func() bool
 	}{
 		{
 			name: "remove task", action: "/onboarding/tasks/" + url.PathEscape(taskID) + "/remove",
-			form: "next=" + url.QueryEscape("/onboarding/plans/"+demoPlan), ask: "Remove task",
+			form: "next=" + url.QueryEscape("/onboarding/plans/"+demoPlan), ask: "Remove task", flash: "is removed from Harper Hire’s plan",
 			still: func() bool { return planTasks()[taskID] }, gone: func() bool { return !planTasks()[taskID] },
 		},
 		{
 			name: "end mentorship", action: "/mentorship/pairs/" + url.PathEscape(pairID) + "/end",
-			form: "reason=" + url.QueryEscape("moving teams"), ask: "End mentorship",
+			form: "reason=" + url.QueryEscape("moving teams"), ask: "End mentorship", flash: "has ended",
 			still: func() bool { return endState() == "active" }, gone: func() bool { return endState() == "ended" },
 		},
 	} {
@@ -74,11 +75,21 @@ func TestDestructiveFormsAskFirst(t *testing.T) {
 			if !tc.still() {
 				t.Fatal("the first POST already acted")
 			}
-			if resp := lead.do(t, "POST", tc.action, "application/x-www-form-urlencoded", tc.form+"&confirm=1"); resp.StatusCode != 303 {
+			resp = lead.do(t, "POST", tc.action, "application/x-www-form-urlencoded", tc.form+"&confirm=1")
+			if resp.StatusCode != 303 {
 				t.Fatalf("confirmed POST: %d", resp.StatusCode)
 			}
 			if !tc.gone() {
 				t.Fatal("the confirmed POST did not act")
+			}
+			// The page after the redirect confirms it once.
+			next := resp.Header.Get("Location")
+			b, _ = io.ReadAll(lead.do(t, "GET", next, "", "").Body)
+			if !strings.Contains(string(b), `id="flash"`) || !strings.Contains(string(b), tc.flash) {
+				t.Fatalf("no confirmation %q on %s:\n%s", tc.flash, next, b)
+			}
+			if b, _ = io.ReadAll(lead.do(t, "GET", next, "", "").Body); strings.Contains(string(b), `id="flash"`) {
+				t.Fatal("the confirmation shows twice")
 			}
 		})
 	}
@@ -113,5 +124,40 @@ func TestStaticFilesHashedCompressedCached(t *testing.T) {
 	}
 	if resp := c.do(t, "GET", icon, "", ""); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
 		t.Fatalf("%s: %d %s", icon, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// Home answers "what now?": the hire sees progress, what is due this week (the overdue
+// task first, the training due in 3 days) and their mentor; HR sees figures that link to
+// their lists.
+func TestHomeSaysWhatNow(t *testing.T) {
+	p := startPortal(t)
+	page := func(email string) string {
+		c := newClient(p.URL())
+		login(t, c, email)
+		b, _ := io.ReadAll(c.do(t, "GET", "/", "", "").Body)
+		return string(b)
+	}
+	hire := page("hire@demo.onramp")
+	_, now, ok := strings.Cut(hire, `id="home-now"`)
+	if !ok || !strings.Contains(hire, `id="home-progress"`) || !strings.Contains(hire, "Maya Mentor") {
+		t.Fatalf("hire home lacks progress, this week or mentor:\n%s", hire)
+	}
+	overdue, training := strings.Index(now, "overdue"), strings.Index(now, "Phishing and social engineering")
+	if overdue < 0 || training < 0 || overdue > training {
+		t.Fatalf("this week: overdue at %d, training at %d (want the overdue task first)", overdue, training)
+	}
+	// The demo hire claims one skill above their verified level: the lead is asked.
+	lead := page("lead@demo.onramp")
+	if m := regexp.MustCompile(`<span class="count-value">(\d+)</span> claimed skills to verify`).FindStringSubmatch(lead); m == nil || m[1] == "0" {
+		t.Fatalf("lead home lacks the claim to verify (%v):\n%s", m, lead)
+	}
+	hr := page("hr@demo.onramp")
+	if !strings.Contains(hr, `id="home-counts"`) || !strings.Contains(hr, `href="/onboarding/all?overdue=1"`) || !strings.Contains(hr, `href="/mentorship/coverage"`) {
+		t.Fatalf("HR home lacks its figures:\n%s", hr)
+	}
+	// The lead's certification expires in 30 days.
+	if m := regexp.MustCompile(`<span class="count-value">(\d+)</span> certifications expiring in 90 days`).FindStringSubmatch(hr); m == nil || m[1] != "1" {
+		t.Fatalf("HR home: expiring certifications %v", m)
 	}
 }

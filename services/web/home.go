@@ -1,0 +1,187 @@
+package web
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"onramp.dev/events"
+	"onramp.dev/infra/rpc"
+	"onramp.dev/views"
+)
+
+// homeWeek is how far ahead the home page looks for what is due.
+const homeWeek = 7
+
+// homeNow fills the home page's "what now?": for a hire, their progress, what is due this
+// week (their own tasks and training, overdue first) and their mentor; for leads, HR and
+// admin, figures that link to their lists and the hires with their progress. A part whose
+// service does not answer is left out; the rest of the page still shows.
+func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
+	today := time.Now().UTC()
+	horizon := today.AddDate(0, 0, homeWeek).Format(events.DateLayout)
+	if v.has(events.RoleHire) {
+		var p events.PlanView
+		if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: events.PlanID(v.ID)}, &p); err == nil {
+			h.Progress = &views.HomeProgress{Done: p.Progress.Done, Total: p.Progress.Total, Overdue: p.Overdue, Href: "/onboarding"}
+			for _, t := range p.Tasks {
+				if !t.Done && t.CanComplete && t.Due <= horizon {
+					h.Now = append(h.Now, views.HomeItem{Kind: "Task", Title: t.Title, Due: t.Due, Href: "/onboarding#task-" + t.ID})
+				}
+			}
+		} else {
+			m.log.Warn("home: plan", "err", err)
+		}
+		h.NowHeading = "Due this week"
+	}
+	if mine, err := trainingCall[events.LearnerReply](r, m, v, events.OpMyTraining, events.ModuleRequest{}); err == nil {
+		for _, it := range mine.Items {
+			if it.Due != nil && *it.Due <= horizon && it.Status != events.StatusPassed {
+				h.Now = append(h.Now, views.HomeItem{Kind: "Training", Title: it.Title, Due: *it.Due, Href: "/training/modules/" + url.PathEscape(it.Module)})
+				h.NowHeading = cmp.Or(h.NowHeading, "Due this week")
+			}
+		}
+	} else {
+		m.log.Warn("home: training", "err", err)
+	}
+	slices.SortStableFunc(h.Now, func(a, b views.HomeItem) int { return cmp.Compare(a.Due, b.Due) })
+
+	if v.has(events.RoleHire) {
+		var pairs events.MentorshipsReply
+		if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{Hire: v.ID, State: events.PairActive}, &pairs); err == nil {
+			for _, x := range pairs.Items {
+				if x.Hire == v.ID && x.State == events.PairActive {
+					hm := &views.HomeMentor{Name: x.MentorName, Href: "/mentorship/pairs/" + url.PathEscape(x.ID)}
+					for _, c := range x.Checkins {
+						hm.LastCheckin = max(hm.LastCheckin, c.Date)
+					}
+					h.Mentor = hm
+				}
+			}
+		}
+	}
+
+	if !v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
+		return
+	}
+	hr := v.has(events.RoleHR, events.RoleAdmin)
+	if hr {
+		m.homeHR(r, v, h)
+		return
+	}
+	// A lead's team: one page of their plans, counted here.
+	var plans events.PlansReply
+	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: events.MaxPageRows}, Team: v.Team}, &plans); err != nil {
+		m.log.Warn("home: plans", "err", err)
+		return
+	}
+	list := "/onboarding/team"
+	active, overdue, late := 0, 0, 0
+	for _, p := range plans.Items {
+		if p.State == events.PlanComplete {
+			continue
+		}
+		active++
+		overdue += p.Overdue
+		if p.Overdue > 0 {
+			late++
+		}
+		hh := views.HomeHire{Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
+		if p.NextDue != nil {
+			hh.Next = p.NextDue.Title
+		}
+		h.Hires = append(h.Hires, hh)
+	}
+	slices.SortStableFunc(h.Hires, func(a, b views.HomeHire) int { return cmp.Compare(b.Late, a.Late) })
+	if len(h.Hires) > 10 {
+		h.Hires = h.Hires[:10]
+	}
+	h.Counts = append(h.Counts,
+		views.HomeCount{Label: "active onboardings", Value: active, Href: list},
+		views.HomeCount{Label: "overdue tasks", Value: overdue, Href: list + "?overdue=1", Alert: overdue > 0},
+		views.HomeCount{Label: "hires behind schedule", Value: late, Href: list + "?overdue=1", Alert: late > 0},
+	)
+	if v.has(events.RoleLead) {
+		if team, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{}); err == nil {
+			late := 0
+			for _, row := range team.Items {
+				if row.Status == events.StatusOverdue {
+					late++
+				}
+			}
+			h.Counts = append(h.Counts, views.HomeCount{Label: "overdue training modules", Value: late, Href: "/training/team", Alert: late > 0})
+		}
+		claims := 0
+		q := events.SkillReportRequest{Team: v.Team, Limit: events.MaxPageRows}
+		var err error
+		for { // the team's matrix, a page at a time
+			var t events.SkillTable
+			if t, err = rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(events.OpReportMatrix), v.caller(), q); err != nil {
+				break
+			}
+			for _, row := range t.Rows {
+				for i := 5; i < len(row); i++ {
+					// A level people gave themselves, or one they claim above the standing one,
+					// waits for the lead's verification.
+					if c := parseCell(row[i]); c.Claimed > 0 || c.Source == "self" {
+						claims++
+					}
+				}
+			}
+			q.Offset = t.Offset + len(t.Rows)
+			if len(t.Rows) == 0 || q.Offset >= t.Total {
+				break
+			}
+		}
+		if err == nil {
+			h.Counts = append(h.Counts, views.HomeCount{Label: "claimed skills to verify", Value: claims, Href: "/skills/team", Alert: claims > 0})
+		}
+	}
+}
+
+// homeHR fills HR's and admin's figures from totals the services keep, never from the
+// whole organisation's rows: onboardings and those behind schedule (with the ten most
+// overdue hires), hires without a mentor, certifications expiring, training compliance.
+func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
+	list := "/onboarding/all"
+	var all, behind events.PlansReply
+	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: 1}}, &all); err != nil {
+		m.log.Warn("home: plans", "err", err)
+		return
+	}
+	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: 10}, OverdueOnly: true}, &behind); err != nil {
+		m.log.Warn("home: plans", "err", err)
+		return
+	}
+	for _, p := range behind.Items {
+		hh := views.HomeHire{Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
+		if p.NextDue != nil {
+			hh.Next = p.NextDue.Title
+		}
+		h.Hires = append(h.Hires, hh)
+	}
+	h.Counts = append(h.Counts,
+		views.HomeCount{Label: "onboardings", Value: all.Total, Href: list},
+		views.HomeCount{Label: "hires behind schedule", Value: behind.Total, Href: list + "?overdue=1", Alert: behind.Total > 0},
+	)
+	var cov events.CoverageReply
+	if err := m.mentorship(r, v, events.OpMentorCoverage, events.CoverageRequest{Page: events.Page{Limit: 1}, List: events.CoverageWithout}, &cov); err == nil {
+		h.Counts = append(h.Counts, views.HomeCount{Label: "hires without a mentor", Value: cov.Without, Href: "/mentorship/coverage", Alert: cov.Without > 0})
+	}
+	if certs, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(events.OpReportCerts), v.caller(), events.SkillReportRequest{}); err == nil {
+		h.Counts = append(h.Counts, views.HomeCount{Label: "certifications expiring in 90 days", Value: certs.Total,
+			Href: "/skills/reports?report=certifications", Alert: certs.Total > 0})
+	}
+	if rep, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, events.ReportRequest{}); err == nil {
+		assigned, passed, late := 0, 0, 0
+		for _, c := range rep.Modules {
+			assigned, passed, late = assigned+c.Assigned, passed+c.Passed, late+c.Overdue
+		}
+		if assigned > 0 {
+			h.Counts = append(h.Counts, views.HomeCount{Label: "% of assigned training passed", Value: passed * 100 / assigned, Href: "/training/report"})
+		}
+		h.Counts = append(h.Counts, views.HomeCount{Label: "overdue training modules", Value: late, Href: "/training/report", Alert: late > 0})
+	}
+}
