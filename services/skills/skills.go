@@ -71,6 +71,9 @@ type Doc struct {
 	// Handled holds the ids of training events already turned into evidence, so a
 	// redelivered event changes nothing (kept in the same document as the effect).
 	Handled []string `bson:"handled"`
+	// Stated: every skill's standing has been published in the record's events, so readers
+	// of the stream know it without the level rules (see Restate).
+	Stated bool `bson:"stated,omitempty"`
 }
 
 // DocID implements the store's document interface.
@@ -257,6 +260,15 @@ func (s *State) Apply(env events.Envelope, seq uint64) (string, error) {
 	if ok && seq <= d.Seq {
 		return id, nil
 	}
+	if err := d.apply(env, seq); err != nil {
+		return "", err
+	}
+	s.docs[env.Subject] = d
+	return id, nil
+}
+
+// apply folds one record event stored at seq into the record.
+func (d *Doc) apply(env events.Envelope, seq uint64) error {
 	entry := Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Event: env.ID}
 	add := func(skill string, e Entry) {
 		r := d.record(skill)
@@ -266,25 +278,28 @@ func (s *State) Apply(env events.Envelope, seq uint64) (string, error) {
 		}
 		r.History = append(r.History, e)
 	}
+	var standing []events.SkillStanding
 	switch env.Type {
 	case events.SkillAssessed{}.EventType():
 		var e events.SkillAssessed
 		if err := env.Payload(&e); err != nil {
-			return "", err
+			return err
 		}
 		entry.Source, entry.Level, entry.Note = events.SourceSelf, e.Level, e.Note
 		add(e.Skill, entry)
+		standing = e.Standing
 	case events.SkillVerified{}.EventType():
 		var e events.SkillVerified
 		if err := env.Payload(&e); err != nil {
-			return "", err
+			return err
 		}
 		entry.Source, entry.Level, entry.Note = events.SourceVerified, e.Level, e.Note
 		add(e.Skill, entry)
+		standing = e.Standing
 	case events.SkillsEvidenced{}.EventType():
 		var e events.SkillsEvidenced
 		if err := env.Payload(&e); err != nil {
-			return "", err
+			return err
 		}
 		if !slices.Contains(d.Handled, e.SourceEvent) {
 			for _, sl := range e.Skills {
@@ -295,31 +310,40 @@ func (s *State) Apply(env events.Envelope, seq uint64) (string, error) {
 			}
 			d.Handled = append(d.Handled, e.SourceEvent)
 		}
+		standing = e.Standing
 	case events.CertificationAdded{}.EventType():
 		var e events.CertificationAdded
 		if err := env.Payload(&e); err != nil {
-			return "", err
+			return err
 		}
 		if !slices.ContainsFunc(d.Certs, func(c Cert) bool { return c.ID == e.ID }) {
 			d.Certs = append(d.Certs, Cert{ID: e.ID, Name: e.Name, Issuer: e.Issuer, Issued: e.Issued, Expires: e.Expires,
 				Skill: e.Skill, Level: e.Level, Added: env.Time, AddedBy: env.Actor, Seq: seq})
 		}
+		standing = e.Standing
 	case events.CertificationExpired{}.EventType():
 		var e events.CertificationExpired
 		if err := env.Payload(&e); err != nil {
-			return "", err
+			return err
 		}
 		for i := range d.Certs {
 			if d.Certs[i].ID == e.ID && d.Certs[i].ExpiredSeq == 0 {
 				d.Certs[i].ExpiredSeq = seq
 			}
 		}
+		standing = e.Standing
+	case events.SkillStandingRestated{}.EventType():
+		d.Stated = true
 	default:
-		return "", fmt.Errorf("%w: skills does not know event type %s", events.ErrInvalid, env.Type)
+		return fmt.Errorf("%w: skills does not know event type %s", events.ErrInvalid, env.Type)
+	}
+	// A record whose first event carries its standing has published the standing of every
+	// skill it holds; one with older history needs it restated once (Restate).
+	if d.Seq == 0 && standing != nil {
+		d.Stated = true
 	}
 	d.Seq = seq
-	s.docs[env.Subject] = d
-	return id, nil
+	return nil
 }
 
 func nonEmpty(a, b string) string {

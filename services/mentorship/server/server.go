@@ -53,7 +53,7 @@ type Main struct {
 	cp    *store.Checkpoint
 
 	bookMu sync.RWMutex // guards book; taken after el's lock, never before
-	book   *mentorship.SkillBook
+	book   *mentorship.Standings
 	booked uint64 // skills stream sequence the book reflects
 
 	svc *rpc.Service
@@ -84,7 +84,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		verify:   authn.NewVerifier(cfg.Keys),
 		dir:      directory.New(logger),
 		state:    mentorship.NewState(),
-		book:     mentorship.NewSkillBook(),
+		book:     mentorship.NewStandings(),
 	}
 	m.cp = store.NewCheckpoint(db, "MENTORSHIP")
 	m.el = eventlog.New(js, "MENTORSHIP", m.state, logger)
@@ -163,7 +163,7 @@ func (m *Main) flush(ctx context.Context, ids []string) error {
 // Applied is the highest mentorship stream sequence the service reflects (tests).
 func (m *Main) Applied() uint64 { return m.el.Applied() }
 
-// startSkills replays the skills stream's record events into the book and follows new
+// startSkills replays the skills stream's record events (their standing) into the book and follows new
 // ones (every replica reads every event; nothing is stored). It returns once the events
 // on the stream at start are applied.
 func (m *Main) startSkills(ctx context.Context) error {
