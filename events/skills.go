@@ -244,6 +244,34 @@ func (e FrameworkImported) Validate() error {
 	return invalid(p)
 }
 
+// CatalogueSubject is the subject id of the effective catalogue's announcements.
+const CatalogueSubject = "effective"
+
+// CatalogueChanged: the effective skills catalogue (the shipped skills plus every imported
+// framework) changed (skills.catalogue.changed v1; subject CatalogueSubject). The skills
+// service announces it at start when it differs from the last announcement (a release
+// changed the shipped skills) and after every import, so other services read skill names
+// and ids from the stream instead of loading the catalogue themselves; the newest one is
+// the catalogue.
+type CatalogueChanged struct {
+	Skills []Skill `json:"skills"`
+}
+
+func (CatalogueChanged) EventType() string { return "skills.catalogue.changed" }
+func (CatalogueChanged) EventVersion() int { return 1 }
+func (e CatalogueChanged) Validate() error {
+	p := map[string]string{}
+	if len(e.Skills) == 0 {
+		p["skills"] = "at least one skill"
+	}
+	for _, s := range e.Skills {
+		if !IsToken(s.ID) || strings.TrimSpace(s.Name) == "" {
+			p["skills"] = "each needs an id and a name"
+		}
+	}
+	return invalid(p)
+}
+
 // Skills operations (service "skills"). Every request carries the caller's token; the
 // service decides what the caller may see or change.
 const (

@@ -89,3 +89,35 @@ func (b *Standings) Eligible(person string) []string {
 
 // Day formats a moment as a calendar date (UTC).
 func Day(t time.Time) string { return t.UTC().Format(events.DateLayout) }
+
+// Catalogue is mentorship's copy of the effective skills catalogue (shipped and imported
+// skills), replaced by each catalogue announcement of the skills service. It is not safe
+// for concurrent use.
+type Catalogue struct {
+	skills map[string]events.Skill
+}
+
+// NewCatalogue returns an empty catalogue (no announcement read yet).
+func NewCatalogue() *Catalogue { return &Catalogue{skills: map[string]events.Skill{}} }
+
+// Apply takes a catalogue announcement (other events change nothing).
+func (c *Catalogue) Apply(env events.Envelope) error {
+	if env.Type != (events.CatalogueChanged{}).EventType() {
+		return nil
+	}
+	var e events.CatalogueChanged
+	if err := env.Payload(&e); err != nil {
+		return err
+	}
+	c.skills = make(map[string]events.Skill, len(e.Skills))
+	for _, s := range e.Skills {
+		c.skills[s.ID] = s
+	}
+	return nil
+}
+
+// Skill looks a skill up.
+func (c *Catalogue) Skill(id string) (events.Skill, bool) {
+	s, ok := c.skills[id]
+	return s, ok
+}

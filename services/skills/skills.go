@@ -249,6 +249,11 @@ func (s *State) Apply(env events.Envelope, seq uint64) (string, error) {
 		s.rebuild()
 		return id, nil
 	}
+	if env.Type == (events.CatalogueChanged{}).EventType() {
+		// An announcement of the effective catalogue, which the imports already hold.
+		var e events.CatalogueChanged
+		return "catalogue:" + env.Subject, env.Payload(&e)
+	}
 	if !strings.HasPrefix(env.Type, "skills.record.") {
 		return "", fmt.Errorf("%w: skills does not know event type %s", events.ErrInvalid, env.Type)
 	}

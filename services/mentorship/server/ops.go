@@ -91,11 +91,19 @@ func (m *Main) name(id string) string {
 	return id
 }
 
+// skillName is a skill's name in the effective catalogue (its id if unknown).
 func (m *Main) skillName(id string) string {
-	if s, ok := m.cat.Skill(id); ok {
+	if s, ok := m.skill(id); ok {
 		return s.Name
 	}
 	return id
+}
+
+// skill looks a skill up in the effective catalogue, as the skills service announced it.
+func (m *Main) skill(id string) (events.Skill, bool) {
+	m.catMu.RLock()
+	defer m.catMu.RUnlock()
+	return m.cat.Skill(id)
 }
 
 // trackNames are the role tracks' display names, read once.
@@ -489,7 +497,7 @@ func (m *Main) opCheckin(ctx context.Context, r rpc.Request[events.CheckinReques
 func (m *Main) checkin(ctx context.Context, viewer mentorship.Person, req events.CheckinRequest) (events.MentorshipView, error) {
 	cid := idempotency.RecordID(ctx, m.cfg.Now())
 	err := m.onPair(ctx, viewer, req.ID, func(p *mentorship.Pair) (events.Payload, error) {
-		return mentorship.DecideCheckin(viewer, p, req, cid, m.cfg.Now(), func(s string) bool { _, ok := m.cat.Skill(s); return ok })
+		return mentorship.DecideCheckin(viewer, p, req, cid, m.cfg.Now(), func(s string) bool { _, ok := m.skill(s); return ok })
 	})
 	if err != nil {
 		return events.MentorshipView{}, err

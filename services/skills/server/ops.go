@@ -137,19 +137,15 @@ func skillView(s catalogue.Skill) events.Skill {
 	return events.Skill{ID: s.ID, Name: s.Name, Category: s.Category, MinLevel: s.MinLevel, MaxLevel: s.MaxLevel, Description: s.Description}
 }
 
+// opList answers the effective catalogue (shipped plus imported skills) to anyone signed
+// in and to other services.
 func (m *Main) opList(ctx context.Context, r rpc.Request[empty]) (events.SkillsReply, error) {
 	if !r.Caller.System {
 		if _, err := m.authenticate(ctx, r.Caller); err != nil {
 			return events.SkillsReply{}, err
 		}
 	}
-	m.el.RLock()
-	defer m.el.RUnlock()
-	out := events.SkillsReply{Items: make([]events.Skill, 0, len(m.state.Skills()))}
-	for _, s := range m.state.Skills() {
-		out.Items = append(out.Items, skillView(s))
-	}
-	return out, nil
+	return events.SkillsReply{Items: m.effective()}, nil
 }
 
 // opRecord answers a person's record to people who may see it, and to other services
@@ -321,7 +317,7 @@ func (m *Main) importFramework(ctx context.Context, actor string, req events.Ski
 		e.Skills = append(e.Skills, events.ImportedSkill{ID: s.ID, Name: s.Name, Category: s.Category, Description: s.Description, MinLevel: s.MinLevel, MaxLevel: s.MaxLevel})
 	}
 	id := idempotency.RecordID(ctx, m.cfg.Now())
-	defer m.el.Lock("imports")()
+	unlock := m.el.Lock("imports")
 	err = eventlog.Retry(func() error {
 		m.el.RLock()
 		last := m.state.LastImportSeq()
@@ -333,8 +329,13 @@ func (m *Main) importFramework(ctx context.Context, actor string, req events.Ski
 		_, err = m.el.Commit(ctx, env, bus.Expect{Filter: events.TypeFilter(e.EventType()), LastSeq: last})
 		return err
 	})
+	unlock()
 	if err != nil {
 		return events.SkillImportReply{}, err
+	}
+	if err := m.announceCatalogue(ctx); err != nil {
+		// The import stands; the next start announces the catalogue again.
+		m.log.Warn("catalogue change not announced", "import", id, "err", err)
 	}
 	out := events.SkillImportReply{ID: id, Imported: len(parsed)}
 	for _, s := range parsed {

@@ -135,6 +135,10 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
+	if err := m.announceCatalogue(ctx); err != nil {
+		m.stop()
+		return err
+	}
 	tc, err := consumer.New(ctx, m.js, consumer.Config{
 		Stream: "TRAINING", Durable: m.cfg.TrainingDurable, Logger: m.log, Backoff: m.cfg.TrainingBackoff,
 		Filters: []string{events.TypeFilter(events.ModulePassed{}.EventType())},
