@@ -32,6 +32,7 @@ func (m *Main) register() error {
 		rpc.Handle(svc, events.OpTaskAdd, m.opAdd),
 		rpc.Handle(svc, events.OpTaskRemove, m.opRemove),
 		rpc.Handle(svc, events.OpTaskChange, m.opChange),
+		rpc.Handle(svc, events.OpTemplatesInfo, m.opTemplatesInfo),
 	} {
 		if err != nil {
 			return err
