@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"onramp.dev/events"
 )
@@ -86,9 +85,6 @@ func (b *Standings) Eligible(person string) []string {
 	slices.Sort(out)
 	return out
 }
-
-// Day formats a moment as a calendar date (UTC).
-func Day(t time.Time) string { return t.UTC().Format(events.DateLayout) }
 
 // Catalogue is mentorship's copy of the effective skills catalogue (shipped and imported
 // skills), replaced by each catalogue announcement of the skills service. It is not safe

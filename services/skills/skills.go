@@ -373,13 +373,10 @@ func EndOfDay(date time.Time) time.Time {
 	return time.Date(y, m, d, 23, 59, 59, 999999999, time.UTC)
 }
 
-// Date formats a time as a calendar date.
-func Date(t time.Time) string { return t.UTC().Format(events.DateLayout) }
-
 // CertValid reports whether c evidences anything at moment at: recorded by then, issued
 // on or before that day and not yet past its expiry date.
 func CertValid(c Cert, at time.Time) bool {
-	day := Date(at)
+	day := events.Date(at)
 	return !c.Added.After(at) && c.Issued <= day && (c.Expires == "" || day <= c.Expires)
 }
 
@@ -533,7 +530,7 @@ func (s *State) DecideEvidence(eventID string, p events.ModulePassed) (events.Sk
 // DueExpiries lists the certifications whose expiry date is before today and whose expiry
 // event has not been published, by person.
 func (s *State) DueExpiries(today time.Time) map[string][]Cert {
-	day := Date(today)
+	day := events.Date(today)
 	out := map[string][]Cert{}
 	for person, d := range s.docs {
 		for _, c := range d.Certs {

@@ -208,7 +208,7 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 		EndReason: x.EndReason, DeclineReason: x.DeclineReason, Score: x.Score, CanRespond: x.CanRespond, CanCheckin: x.CanCheckin,
 		CanEnd: x.CanEnd, CanFeedback: x.CanFeedback}
 	if t, err := time.Parse(time.RFC3339, x.Proposed); err == nil {
-		c.Proposed = t.UTC().Format(events.DateLayout)
+		c.Proposed = events.Date(t)
 	}
 	for _, g := range x.Gaps {
 		c.Gaps = append(c.Gaps, views.MentorGap{Name: g.Name, Level: g.Level, Target: g.Target})

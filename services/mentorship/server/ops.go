@@ -129,7 +129,7 @@ func trackName(id string) string {
 // MaxSuggestions is how many ranked mentors a suggestions request answers.
 const MaxSuggestions = 20
 
-func (m *Main) today() string { return mentorship.Day(m.cfg.Now()) }
+func (m *Main) today() string { return events.Date(m.cfg.Now()) }
 
 // --- profiles ---
 

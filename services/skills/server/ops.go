@@ -407,7 +407,7 @@ func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Tim
 	}
 	t.AsOf = label
 	if label == "" {
-		t.AsOf = skills.Date(at)
+		t.AsOf = events.Date(at)
 	}
 	return t, nil
 }
