@@ -50,7 +50,9 @@ func TestImportedSkillsReachPickersAndMentorProfiles(t *testing.T) {
 	req, _ := json.Marshal(map[string]any{"skills": skills, "capacity": v.Capacity, "notes": v.Notes})
 	resp = c.do(t, "PUT", "/api/v1/me/mentor-profile", j, string(req), bearer(mentor)...)
 	saved := decodeJSON[events.MentorProfileView](t, resp)
-	if resp.StatusCode != 200 || !slices.ContainsFunc(saved.Skills, func(s events.MentorSkill) bool { return s.Skill == "ORG-PLC" && s.Name == "PLC programming" && s.Level == 3 }) {
+	if resp.StatusCode != 200 || !slices.ContainsFunc(saved.Skills, func(s events.MentorSkill) bool {
+		return s.Skill == "ORG-PLC" && s.Name == "PLC programming" && s.Level == 3
+	}) {
 		t.Fatalf("profile save: %d %+v", resp.StatusCode, saved.Skills)
 	}
 }
