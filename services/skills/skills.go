@@ -470,8 +470,11 @@ func (s *State) DecideLevel(skill string, level int, note string) (catalogue.Ski
 	return sk, nil
 }
 
-// DecideCertification checks a certification and returns its event payload.
-func (s *State) DecideCertification(req events.SkillCertifyRequest, id string) (events.CertificationAdded, error) {
+// DecideCertification checks a certification recorded on today (DateLayout) and returns
+// its event payload. A certification is recorded once it is held: an issue date after
+// today is refused, so the standing its event carries never changes later except by its
+// expiry (which has its own event).
+func (s *State) DecideCertification(req events.SkillCertifyRequest, id, today string) (events.CertificationAdded, error) {
 	e := events.CertificationAdded{ID: id, Name: strings.TrimSpace(req.Name), Issuer: strings.TrimSpace(req.Issuer),
 		Issued: strings.TrimSpace(req.Issued), Expires: strings.TrimSpace(req.Expires), Skill: strings.TrimSpace(req.Skill), Level: req.Level}
 	fields := map[string]string{}
@@ -482,8 +485,11 @@ func (s *State) DecideCertification(req events.SkillCertifyRequest, id string) (
 		fields["issuer"] = "Enter who issued it (up to 200 characters)."
 	}
 	issued, err := time.Parse(events.DateLayout, e.Issued)
-	if err != nil {
+	switch {
+	case err != nil:
 		fields["issued"] = "Enter the issue date as YYYY-MM-DD."
+	case e.Issued > today:
+		fields["issued"] = "The issue date cannot be in the future."
 	}
 	if e.Expires != "" {
 		exp, err := time.Parse(events.DateLayout, e.Expires)

@@ -60,3 +60,23 @@ func TestStandPublishesTheResultingStanding(t *testing.T) {
 		t.Error("a record whose first event carried its standing is not marked stated")
 	}
 }
+
+// A certification is recorded once held: the standing its event carries must not change
+// later by itself, so an issue date after today is refused.
+func TestCertificationIssuedInTheFutureIsRefused(t *testing.T) {
+	s := newState(t)
+	req := events.SkillCertifyRequest{Name: "Net Pro", Issuer: "Acme", Skill: "networking", Level: 3}
+	for _, c := range []struct {
+		issued string
+		ok     bool
+	}{{"2026-06-01", true}, {"2026-05-31", true}, {"2026-06-02", false}} {
+		req.Issued = c.issued
+		_, err := s.DecideCertification(req, "c", "2026-06-01")
+		if (err == nil) != c.ok {
+			t.Errorf("issued %s: %v", c.issued, err)
+		}
+		if !c.ok && events.CodeOf(err) != events.CodeInvalid {
+			t.Errorf("issued %s: code %s", c.issued, events.CodeOf(err))
+		}
+	}
+}

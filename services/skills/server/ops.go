@@ -255,7 +255,7 @@ func (m *Main) opCertify(ctx context.Context, r rpc.Request[events.SkillCertifyR
 func (m *Main) certify(ctx context.Context, actor, person string, req events.SkillCertifyRequest) (events.SkillCertification, error) {
 	id := idempotency.RecordID(ctx, m.cfg.Now())
 	err := m.commitRecord(ctx, actor, person, func(*skills.Doc) (events.Payload, error) {
-		e, err := m.state.DecideCertification(req, id)
+		e, err := m.state.DecideCertification(req, id, events.Date(m.cfg.Now()))
 		if err != nil {
 			return nil, err
 		}
