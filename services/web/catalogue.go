@@ -35,7 +35,9 @@ func (m *Main) names(ctx context.Context) names {
 	m.info.mu.Lock()
 	defer m.info.mu.Unlock()
 	if m.info.at.IsZero() || time.Since(m.info.at) > infoTTL {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second) // names are not worth a slow page
 		info, err := rpc.Call[events.TemplatesInfo](ctx, m.nc, events.RPC(events.OnboardingService, events.OpTemplatesInfo), rpc.Caller{}, events.TemplatesInfoRequest{})
+		cancel()
 		if err != nil {
 			m.log.Warn("onboarding templates info unavailable", "err", err)
 		} else {
