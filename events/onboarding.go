@@ -338,15 +338,40 @@ func (e TasksReassigned) Validate() error {
 // Onboarding operations (service "onboarding").
 const (
 	OnboardingService = "onboarding"
-	OpPlansList       = "plans.list"    // PlansRequest → PlansReply (scoped to the caller)
-	OpPlanGet         = "plans.get"     // PlanRequest → PlanView
-	OpMyTasks         = "tasks.mine"    // QueueRequest → QueueReply
-	OpTaskComplete    = "task.complete" // TaskRequest → PlanView
-	OpTaskReopen      = "task.reopen"   // TaskRequest → PlanView
-	OpTaskAdd         = "task.add"      // AddTaskRequest → PlanView
-	OpTaskRemove      = "task.remove"   // TaskRequest → PlanView
-	OpTaskChange      = "task.change"   // ChangeTaskRequest → PlanView
+	OpPlansList       = "plans.list"     // PlansRequest → PlansReply (scoped to the caller)
+	OpPlanGet         = "plans.get"      // PlanRequest → PlanView
+	OpMyTasks         = "tasks.mine"     // QueueRequest → QueueReply
+	OpTaskComplete    = "task.complete"  // TaskRequest → PlanView
+	OpTaskReopen      = "task.reopen"    // TaskRequest → PlanView
+	OpTaskAdd         = "task.add"       // AddTaskRequest → PlanView
+	OpTaskRemove      = "task.remove"    // TaskRequest → PlanView
+	OpTaskChange      = "task.change"    // ChangeTaskRequest → PlanView
+	OpTemplatesInfo   = "templates.info" // TemplatesInfoRequest → TemplatesInfo (any caller)
 )
+
+// TemplatesInfoRequest asks what onboarding plans are made of; with a track and a start
+// date it also counts the template's tasks that would be due before today.
+type TemplatesInfoRequest struct {
+	Track     string `json:"track,omitempty"`
+	StartDate string `json:"start_date,omitempty"` // DateLayout
+}
+
+// NamedItem is an id with its display name.
+type NamedItem struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// TemplatesInfo is what onboarding plans are made of, in display order: the sections of a
+// plan, the owners of tasks and the role tracks (each with its template). LateTasks counts,
+// for the request's track and start date, the template's tasks whose due date is already
+// past today (the service dates them today instead); 0 without a track and start date.
+type TemplatesInfo struct {
+	Sections  []NamedItem `json:"sections"`
+	Owners    []NamedItem `json:"owners"`
+	Tracks    []NamedItem `json:"tracks"`
+	LateTasks int         `json:"late_tasks"`
+}
 
 // PlansRequest asks for one page of the plans list, sorted by start date, then name;
 // Query searches hires' names. Every filter is optional.

@@ -30,12 +30,47 @@ func skillCheckNote(p map[string]string, note string) {
 	}
 }
 
+// SkillStanding is a person's standing in one skill right after a skills record event, as
+// the skills service's level rules decide it (services/skills: Doc.Standing): the level
+// (0: none), where it comes from (Source*, "" for none) and whether it lets the person
+// mentor the skill (a verified or evidenced level; never a self-assessment or a
+// certification people recorded for themselves). Every record event since standing was
+// added carries the standing of each skill it changed; events recorded before carry none
+// (see SkillStandingRestated).
+type SkillStanding struct {
+	Skill      string `json:"skill"`
+	Level      int    `json:"level"`
+	Source     string `json:"source,omitempty"`
+	Mentorable bool   `json:"mentorable"`
+}
+
+// SkillStandingRestated: the skills service restated the standing of every skill of a
+// record (skills.record.standing_restated v1), once for each record whose history began
+// before record events carried their standing, so that readers need not know the level
+// rules to read old history.
+type SkillStandingRestated struct {
+	Standing []SkillStanding `json:"standing"`
+}
+
+func (SkillStandingRestated) EventType() string { return "skills.record.standing_restated" }
+func (SkillStandingRestated) EventVersion() int { return 1 }
+func (e SkillStandingRestated) Validate() error {
+	p := map[string]string{}
+	for _, s := range e.Standing {
+		if !IsToken(s.Skill) || s.Level < 0 || s.Level > 7 {
+			p["standing"] = "each needs a skill id and a level 0–7"
+		}
+	}
+	return invalid(p)
+}
+
 // SkillAssessed: a person assessed their own level in a skill (skills.record.assessed v1).
 // The actor is the person.
 type SkillAssessed struct {
-	Skill string `json:"skill"`
-	Level int    `json:"level"`
-	Note  string `json:"note,omitempty"`
+	Skill    string          `json:"skill"`
+	Level    int             `json:"level"`
+	Note     string          `json:"note,omitempty"`
+	Standing []SkillStanding `json:"standing,omitempty"`
 }
 
 func (SkillAssessed) EventType() string { return "skills.record.assessed" }
@@ -53,9 +88,10 @@ func (e SkillAssessed) Validate() error {
 // SkillVerified: the person's lead (or HR) confirmed a level (skills.record.verified v1).
 // The actor is the verifier. The verified level stands until the next verification.
 type SkillVerified struct {
-	Skill string `json:"skill"`
-	Level int    `json:"level"`
-	Note  string `json:"note,omitempty"`
+	Skill    string          `json:"skill"`
+	Level    int             `json:"level"`
+	Note     string          `json:"note,omitempty"`
+	Standing []SkillStanding `json:"standing,omitempty"`
 }
 
 func (SkillVerified) EventType() string { return "skills.record.verified" }
@@ -74,11 +110,12 @@ func (e SkillVerified) Validate() error {
 // (skills.record.evidenced v1). SourceEvent is the id of the training.module.passed event
 // it came from: a record never takes the same source event twice.
 type SkillsEvidenced struct {
-	SourceEvent string       `json:"source_event"`
-	Module      string       `json:"module"`
-	Title       string       `json:"title,omitempty"`
-	Score       int          `json:"score"`
-	Skills      []SkillLevel `json:"skills"`
+	SourceEvent string          `json:"source_event"`
+	Module      string          `json:"module"`
+	Title       string          `json:"title,omitempty"`
+	Score       int             `json:"score"`
+	Skills      []SkillLevel    `json:"skills"`
+	Standing    []SkillStanding `json:"standing,omitempty"`
 }
 
 func (SkillsEvidenced) EventType() string { return "skills.record.evidenced" }
@@ -107,13 +144,14 @@ func (e SkillsEvidenced) Validate() error {
 // Expires is empty for certifications that never expire. Skill and Level, when set, say
 // which skill the certification evidences while it is valid.
 type CertificationAdded struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Issuer  string `json:"issuer"`
-	Issued  string `json:"issued"`
-	Expires string `json:"expires,omitempty"`
-	Skill   string `json:"skill,omitempty"`
-	Level   int    `json:"level,omitempty"`
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Issuer   string          `json:"issuer"`
+	Issued   string          `json:"issued"`
+	Expires  string          `json:"expires,omitempty"`
+	Skill    string          `json:"skill,omitempty"`
+	Level    int             `json:"level,omitempty"`
+	Standing []SkillStanding `json:"standing,omitempty"`
 }
 
 func (CertificationAdded) EventType() string { return "skills.record.certification_added" }
@@ -153,9 +191,10 @@ func (e CertificationAdded) Validate() error {
 // CertificationExpired: a recorded certification passed its expiry date
 // (skills.record.certification_expired v1), published once by the skills service.
 type CertificationExpired struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Expires string `json:"expires"`
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Expires  string          `json:"expires"`
+	Standing []SkillStanding `json:"standing,omitempty"`
 }
 
 func (CertificationExpired) EventType() string { return "skills.record.certification_expired" }
@@ -200,6 +239,34 @@ func (e FrameworkImported) Validate() error {
 		if !IsToken(s.ID) || strings.TrimSpace(s.Name) == "" || strings.TrimSpace(s.Category) == "" ||
 			s.MinLevel < 1 || s.MaxLevel > 7 || s.MinLevel > s.MaxLevel {
 			p["skills"] = "each needs an id, a name, a category and a range within 1–7"
+		}
+	}
+	return invalid(p)
+}
+
+// CatalogueSubject is the subject id of the effective catalogue's announcements.
+const CatalogueSubject = "effective"
+
+// CatalogueChanged: the effective skills catalogue (the shipped skills plus every imported
+// framework) changed (skills.catalogue.changed v1; subject CatalogueSubject). The skills
+// service announces it at start when it differs from the last announcement (a release
+// changed the shipped skills) and after every import, so other services read skill names
+// and ids from the stream instead of loading the catalogue themselves; the newest one is
+// the catalogue.
+type CatalogueChanged struct {
+	Skills []Skill `json:"skills"`
+}
+
+func (CatalogueChanged) EventType() string { return "skills.catalogue.changed" }
+func (CatalogueChanged) EventVersion() int { return 1 }
+func (e CatalogueChanged) Validate() error {
+	p := map[string]string{}
+	if len(e.Skills) == 0 {
+		p["skills"] = "at least one skill"
+	}
+	for _, s := range e.Skills {
+		if !IsToken(s.ID) || strings.TrimSpace(s.Name) == "" {
+			p["skills"] = "each needs an id and a name"
 		}
 	}
 	return invalid(p)

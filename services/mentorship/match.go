@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
-	catalogue "onramp.dev/content/skills"
 	"onramp.dev/events"
 )
 
@@ -22,46 +20,9 @@ const (
 	FullCoverage = 5
 )
 
-// Gap is a skill of the hire's role profile where they are below the target.
-type Gap struct {
-	Skill, Name   string
-	Level, Target int
-}
-
-// Seniority picks the role profile for a person on a date, as the skills service does:
-// leads use the lead profile; people who started less than two years before are junior,
-// everyone else senior (an unknown start date counts as junior).
-func Seniority(p Person, at time.Time) string {
-	if p.Has(events.RoleLead) {
-		return "lead"
-	}
-	start, err := time.Parse(events.DateLayout, p.StartDate)
-	if err != nil || start.After(at.AddDate(-2, 0, 0)) {
-		return "junior"
-	}
-	return "senior"
-}
-
-// Gaps lists the hire's gaps against their role profile on day, in profile order.
-func Gaps(cat *catalogue.Catalogue, book *SkillBook, hire Person, at time.Time) []Gap {
-	prof, ok := cat.Profile(hire.Track, Seniority(hire, at))
-	if !ok {
-		return nil
-	}
-	day := Day(at)
-	var out []Gap
-	for _, t := range prof.Targets {
-		level, _ := book.Standing(hire.ID, t.Skill, day)
-		if level < t.Level {
-			name := t.Skill
-			if s, ok := cat.Skill(t.Skill); ok {
-				name = s.Name
-			}
-			out = append(out, Gap{Skill: t.Skill, Name: name, Level: level, Target: t.Level})
-		}
-	}
-	return out
-}
+// Gap is a skill of the hire's role profile where they are below the target, as the skills
+// service reports it (with the training that closes it).
+type Gap = events.SkillGap
 
 // Candidate is one mentor as matching sees them.
 type Candidate struct {
@@ -178,9 +139,9 @@ func Suggest(hire Person, gaps []Gap, cands []Candidate, withFull bool, trackNam
 }
 
 // Candidates builds the candidates from the active profiles: each mentor's verified or
-// evidenced levels in the skills they offer (evidence is read on day, so a lapsed
-// certification no longer counts).
-func (s *State) Candidates(person func(string) (Person, bool), book *SkillBook, day string) []Candidate {
+// evidenced levels in the skills they offer, as the skills service last stated them (an
+// expired certification no longer counts).
+func (s *State) Candidates(person func(string) (Person, bool), book *Standings) []Candidate {
 	out := make([]Candidate, 0, len(s.profiles))
 	for _, p := range s.profiles {
 		if p.State != events.ProfileActive {
@@ -192,7 +153,7 @@ func (s *State) Candidates(person func(string) (Person, bool), book *SkillBook, 
 		}
 		c := Candidate{Person: who, Capacity: p.Capacity, Load: s.loads[p.ID], Levels: make(map[string]int, len(p.Skills))}
 		for _, sk := range p.Skills {
-			if l, _ := book.Mentorable(p.ID, sk, day); l > 0 {
+			if l, _ := book.Mentorable(p.ID, sk); l > 0 {
 				c.Levels[sk] = l
 			}
 		}

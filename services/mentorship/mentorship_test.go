@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	catalogue "onramp.dev/content/skills"
 	"onramp.dev/events"
 )
 
@@ -17,7 +16,7 @@ func track(id string) string { return strings.ToUpper(id[:1]) + id[1:] }
 
 var (
 	hire = Person{ID: "ada", Name: "Ada", Team: "platform", Lead: "lee", Track: "infrastructure", Roles: []string{events.RoleHire}, Active: true}
-	gaps = []Gap{{"networking", "Networking", 0, 2}, {"cloud-computing", "Cloud computing", 1, 2}, {"troubleshooting", "Troubleshooting", 0, 2}}
+	gaps = []Gap{{Skill: "networking", Name: "Networking", Target: 2}, {Skill: "cloud-computing", Name: "Cloud computing", Level: 1, Target: 2}, {Skill: "troubleshooting", Name: "Troubleshooting", Target: 2}}
 )
 
 func cand(id, name, trk string, capacity, load int, levels map[string]int, roles ...string) Candidate {
@@ -199,10 +198,11 @@ func TestApplyIsIdempotentAndCountsLoad(t *testing.T) {
 	}
 }
 
-func TestSkillBookLevelRulesAndGaps(t *testing.T) {
-	b := NewSkillBook()
+func TestStandingsReadWhatSkillsStated(t *testing.T) {
+	b := NewStandings()
 	seq := uint64(0)
 	add := func(person string, p events.Payload) {
+		t.Helper()
 		seq++
 		e, err := events.New(events.System, person, p, time.Now())
 		if err != nil {
@@ -212,43 +212,45 @@ func TestSkillBookLevelRulesAndGaps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	add("m", events.SkillAssessed{Skill: "networking", Level: 6})
-	if l, _ := b.Mentorable("m", "networking", "2026-11-22"); l != 0 {
-		t.Fatalf("self-assessed counts: %d", l)
+	type want struct {
+		skill, src string
+		level      int
 	}
-	add("m", events.SkillsEvidenced{SourceEvent: events.NewID(time.Now()), Module: "x", Score: 80, Skills: []events.SkillLevel{{Skill: "networking", Level: 3}}})
-	add("m", events.CertificationAdded{ID: "c", Name: "Cert", Issuer: "I", Issued: "2025-01-01", Expires: "2026-12-31", Skill: "cloud-computing", Level: 4})
-	for _, c := range []struct {
-		skill, day, src string
-		level           int
-	}{
-		{"networking", "2026-11-22", events.SourceTraining, 3},
-		{"cloud-computing", "2026-11-22", events.SourceCertification, 4},
-		{"cloud-computing", "2027-01-01", "", 0}, // expired
-	} {
-		if l, src := b.Mentorable("m", c.skill, c.day); l != c.level || src != c.src {
-			t.Errorf("%s on %s: %d %s", c.skill, c.day, l, src)
+	check := func(person string, eligible string, wants ...want) {
+		t.Helper()
+		for _, w := range wants {
+			if l, src := b.Mentorable(person, w.skill); l != w.level || src != w.src {
+				t.Errorf("%s %s: %d %q, want %d %q", person, w.skill, l, src, w.level, w.src)
+			}
+		}
+		if got := fmt.Sprint(b.Eligible(person)); got != eligible {
+			t.Errorf("%s eligible %s, want %s", person, got, eligible)
 		}
 	}
-	add("m", events.SkillVerified{Skill: "networking", Level: 2}) // a verification stands, even lower
-	if l, src := b.Standing("m", "networking", "2026-11-22"); l != 2 || src != events.SourceVerified {
-		t.Fatalf("verified: %d %s", l, src)
-	}
-	if got := fmt.Sprint(b.Eligible("m", "2026-11-22")); got != "[cloud-computing networking]" {
-		t.Fatalf("eligible %s", got)
-	}
-	cat, err := catalogue.Load()
+	// An event recorded before events carried standing changes nothing.
+	add("m", events.SkillVerified{Skill: "networking", Level: 5})
+	check("m", "[]", want{"networking", "", 0})
+	add("m", events.SkillsEvidenced{SourceEvent: events.NewID(time.Now()), Module: "x", Score: 80, Skills: []events.SkillLevel{{Skill: "networking", Level: 3}},
+		Standing: []events.SkillStanding{{Skill: "networking", Level: 3, Source: events.SourceTraining, Mentorable: true}}})
+	add("m", events.CertificationAdded{ID: "c", Name: "Cert", Issuer: "I", Issued: "2025-01-01", Skill: "cloud-computing", Level: 4,
+		Standing: []events.SkillStanding{{Skill: "cloud-computing", Level: 4, Source: events.SourceSelf}}})
+	check("m", "[networking]", want{"networking", events.SourceTraining, 3}, want{"cloud-computing", "", 0})
+	add("m", events.SkillStandingRestated{Standing: []events.SkillStanding{
+		{Skill: "networking", Level: 2, Source: events.SourceVerified, Mentorable: true},
+		{Skill: "cloud-computing", Level: 4, Source: events.SourceCertification, Mentorable: true}}})
+	check("m", "[cloud-computing networking]", want{"networking", events.SourceVerified, 2}, want{"cloud-computing", events.SourceCertification, 4})
+	add("m", events.CertificationExpired{ID: "c", Name: "Cert", Expires: "2026-01-01",
+		Standing: []events.SkillStanding{{Skill: "cloud-computing", Level: 1, Source: events.SourceSelf}}})
+	check("m", "[networking]", want{"cloud-computing", "", 0})
+	// Replaying an older event changes nothing.
+	e, err := events.New(events.System, "m", events.SkillVerified{Skill: "networking", Level: 7,
+		Standing: []events.SkillStanding{{Skill: "networking", Level: 7, Source: events.SourceVerified, Mentorable: true}}}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	add("ada", events.SkillVerified{Skill: "networking", Level: 2})
-	g := Gaps(cat, b, hire, time.Now())
-	for _, x := range g {
-		if x.Skill == "networking" {
-			t.Fatal("networking at target is a gap")
-		}
+	if err := b.Apply(e, 2); err != nil {
+		t.Fatal(err)
 	}
-	if len(g) == 0 || g[0].Name == "" {
-		t.Fatalf("gaps = %+v", g)
-	}
+	check("m", "[networking]", want{"networking", events.SourceVerified, 2})
+	check("nobody", "[]", want{"networking", "", 0})
 }

@@ -845,9 +845,6 @@ type QueueItem struct {
 	Task *Task
 }
 
-// Today is the calendar day of now, as due dates are written.
-func Today(now time.Time) string { return now.UTC().Format(events.DateLayout) }
-
 // Names finds a person's display name by id ("" when unknown).
 type Names func(id string) string
 

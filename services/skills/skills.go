@@ -71,6 +71,9 @@ type Doc struct {
 	// Handled holds the ids of training events already turned into evidence, so a
 	// redelivered event changes nothing (kept in the same document as the effect).
 	Handled []string `bson:"handled"`
+	// Stated: every skill's standing has been published in the record's events, so readers
+	// of the stream know it without the level rules (see Restate).
+	Stated bool `bson:"stated,omitempty"`
 }
 
 // DocID implements the store's document interface.
@@ -246,6 +249,11 @@ func (s *State) Apply(env events.Envelope, seq uint64) (string, error) {
 		s.rebuild()
 		return id, nil
 	}
+	if env.Type == (events.CatalogueChanged{}).EventType() {
+		// An announcement of the effective catalogue, which the imports already hold.
+		var e events.CatalogueChanged
+		return "catalogue:" + env.Subject, env.Payload(&e)
+	}
 	if !strings.HasPrefix(env.Type, "skills.record.") {
 		return "", fmt.Errorf("%w: skills does not know event type %s", events.ErrInvalid, env.Type)
 	}
@@ -257,6 +265,15 @@ func (s *State) Apply(env events.Envelope, seq uint64) (string, error) {
 	if ok && seq <= d.Seq {
 		return id, nil
 	}
+	if err := d.apply(env, seq); err != nil {
+		return "", err
+	}
+	s.docs[env.Subject] = d
+	return id, nil
+}
+
+// apply folds one record event stored at seq into the record.
+func (d *Doc) apply(env events.Envelope, seq uint64) error {
 	entry := Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Event: env.ID}
 	add := func(skill string, e Entry) {
 		r := d.record(skill)
@@ -266,25 +283,28 @@ func (s *State) Apply(env events.Envelope, seq uint64) (string, error) {
 		}
 		r.History = append(r.History, e)
 	}
+	var standing []events.SkillStanding
 	switch env.Type {
 	case events.SkillAssessed{}.EventType():
 		var e events.SkillAssessed
 		if err := env.Payload(&e); err != nil {
-			return "", err
+			return err
 		}
 		entry.Source, entry.Level, entry.Note = events.SourceSelf, e.Level, e.Note
 		add(e.Skill, entry)
+		standing = e.Standing
 	case events.SkillVerified{}.EventType():
 		var e events.SkillVerified
 		if err := env.Payload(&e); err != nil {
-			return "", err
+			return err
 		}
 		entry.Source, entry.Level, entry.Note = events.SourceVerified, e.Level, e.Note
 		add(e.Skill, entry)
+		standing = e.Standing
 	case events.SkillsEvidenced{}.EventType():
 		var e events.SkillsEvidenced
 		if err := env.Payload(&e); err != nil {
-			return "", err
+			return err
 		}
 		if !slices.Contains(d.Handled, e.SourceEvent) {
 			for _, sl := range e.Skills {
@@ -295,31 +315,40 @@ func (s *State) Apply(env events.Envelope, seq uint64) (string, error) {
 			}
 			d.Handled = append(d.Handled, e.SourceEvent)
 		}
+		standing = e.Standing
 	case events.CertificationAdded{}.EventType():
 		var e events.CertificationAdded
 		if err := env.Payload(&e); err != nil {
-			return "", err
+			return err
 		}
 		if !slices.ContainsFunc(d.Certs, func(c Cert) bool { return c.ID == e.ID }) {
 			d.Certs = append(d.Certs, Cert{ID: e.ID, Name: e.Name, Issuer: e.Issuer, Issued: e.Issued, Expires: e.Expires,
 				Skill: e.Skill, Level: e.Level, Added: env.Time, AddedBy: env.Actor, Seq: seq})
 		}
+		standing = e.Standing
 	case events.CertificationExpired{}.EventType():
 		var e events.CertificationExpired
 		if err := env.Payload(&e); err != nil {
-			return "", err
+			return err
 		}
 		for i := range d.Certs {
 			if d.Certs[i].ID == e.ID && d.Certs[i].ExpiredSeq == 0 {
 				d.Certs[i].ExpiredSeq = seq
 			}
 		}
+		standing = e.Standing
+	case events.SkillStandingRestated{}.EventType():
+		d.Stated = true
 	default:
-		return "", fmt.Errorf("%w: skills does not know event type %s", events.ErrInvalid, env.Type)
+		return fmt.Errorf("%w: skills does not know event type %s", events.ErrInvalid, env.Type)
+	}
+	// A record whose first event carries its standing has published the standing of every
+	// skill it holds; one with older history needs it restated once (Restate).
+	if d.Seq == 0 && standing != nil {
+		d.Stated = true
 	}
 	d.Seq = seq
-	s.docs[env.Subject] = d
-	return id, nil
+	return nil
 }
 
 func nonEmpty(a, b string) string {
@@ -344,13 +373,10 @@ func EndOfDay(date time.Time) time.Time {
 	return time.Date(y, m, d, 23, 59, 59, 999999999, time.UTC)
 }
 
-// Date formats a time as a calendar date.
-func Date(t time.Time) string { return t.UTC().Format(events.DateLayout) }
-
 // CertValid reports whether c evidences anything at moment at: recorded by then, issued
 // on or before that day and not yet past its expiry date.
 func CertValid(c Cert, at time.Time) bool {
-	day := Date(at)
+	day := events.Date(at)
 	return !c.Added.After(at) && c.Issued <= day && (c.Expires == "" || day <= c.Expires)
 }
 
@@ -444,8 +470,11 @@ func (s *State) DecideLevel(skill string, level int, note string) (catalogue.Ski
 	return sk, nil
 }
 
-// DecideCertification checks a certification and returns its event payload.
-func (s *State) DecideCertification(req events.SkillCertifyRequest, id string) (events.CertificationAdded, error) {
+// DecideCertification checks a certification recorded on today (DateLayout) and returns
+// its event payload. A certification is recorded once it is held: an issue date after
+// today is refused, so the standing its event carries never changes later except by its
+// expiry (which has its own event).
+func (s *State) DecideCertification(req events.SkillCertifyRequest, id, today string) (events.CertificationAdded, error) {
 	e := events.CertificationAdded{ID: id, Name: events.CleanText(req.Name), Issuer: events.CleanText(req.Issuer),
 		Issued: strings.TrimSpace(req.Issued), Expires: strings.TrimSpace(req.Expires), Skill: strings.TrimSpace(req.Skill), Level: req.Level}
 	fields := map[string]string{}
@@ -456,8 +485,11 @@ func (s *State) DecideCertification(req events.SkillCertifyRequest, id string) (
 		fields["issuer"] = "Enter who issued it (up to 200 characters)."
 	}
 	issued, err := time.Parse(events.DateLayout, e.Issued)
-	if err != nil {
+	switch {
+	case err != nil:
 		fields["issued"] = "Enter the issue date as YYYY-MM-DD."
+	case e.Issued > today:
+		fields["issued"] = "The issue date cannot be in the future."
 	}
 	if e.Expires != "" {
 		exp, err := time.Parse(events.DateLayout, e.Expires)
@@ -504,7 +536,7 @@ func (s *State) DecideEvidence(eventID string, p events.ModulePassed) (events.Sk
 // DueExpiries lists the certifications whose expiry date is before today and whose expiry
 // event has not been published, by person.
 func (s *State) DueExpiries(today time.Time) map[string][]Cert {
-	day := Date(today)
+	day := events.Date(today)
 	out := map[string][]Cert{}
 	for person, d := range s.docs {
 		for _, c := range d.Certs {

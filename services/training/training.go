@@ -412,9 +412,6 @@ func addRead(p *Progress, lesson string) {
 	}
 }
 
-// Today is the calendar date of now (UTC), as due dates are written.
-func Today(now time.Time) string { return now.UTC().Format(events.DateLayout) }
-
 // Due is the earliest due date of the assignments of module that reached person ("" if
 // none did).
 func (s *State) Due(person, module string) (string, []string) {

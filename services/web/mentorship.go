@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	catalogue "onramp.dev/content/skills"
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
@@ -214,7 +213,7 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 		EndReason: x.EndReason, DeclineReason: x.DeclineReason, Score: x.Score, CanRespond: x.CanRespond, CanCheckin: x.CanCheckin,
 		CanEnd: x.CanEnd, CanFeedback: x.CanFeedback}
 	if t, err := time.Parse(time.RFC3339, x.Proposed); err == nil {
-		c.Proposed = t.UTC().Format(events.DateLayout)
+		c.Proposed = events.Date(t)
 	}
 	for _, g := range x.Gaps {
 		c.Gaps = append(c.Gaps, views.MentorGap{Name: g.Name, Level: g.Level, Target: g.Target})
@@ -417,11 +416,7 @@ func (m *Main) renderMentorshipPair(w http.ResponseWriter, r *http.Request, v *v
 	if x.Hire == v.ID {
 		page.Card.PlanHref = "/onboarding"
 	}
-	if cat, err := catalogue.Load(); err == nil {
-		for _, s := range cat.Skills {
-			page.Skills = append(page.Skills, views.Option{Value: s.ID, Label: s.Name})
-		}
-	}
+	page.Skills = m.skillOptions(r.Context(), v)
 	m.render(w, r, code, views.MentorshipPairPage(m.pageFor(r, "Mentorship"), page))
 }
 
@@ -513,6 +508,7 @@ func (m *Main) mentorCoveragePage(w http.ResponseWriter, r *http.Request, v *vie
 	}
 	var page views.MentorCoverage
 	page.Query = base.Query
+	nm := m.names(r.Context())
 	for _, list := range []string{events.CoverageWithout, events.CoverageWith, events.CoverageMentors} {
 		pg := base
 		pg.Cursor = r.URL.Query().Get(list)
@@ -524,7 +520,7 @@ func (m *Main) mentorCoveragePage(w http.ResponseWriter, r *http.Request, v *vie
 		pager := pagerAt(r, list, cov.PageInfo, max(len(cov.Hires), len(cov.Mentors)))
 		page.WithoutTotal, page.WithTotal = cov.Without, cov.With
 		for _, h := range cov.Hires {
-			row := views.CoverageHireRow{ID: h.Hire, Name: h.Name, Team: h.Team, Track: trackName(h.Track), StartDate: h.StartDate, Mentor: h.MentorName, State: h.State}
+			row := views.CoverageHireRow{ID: h.Hire, Name: h.Name, Team: h.Team, Track: nm.track(h.Track), StartDate: h.StartDate, Mentor: h.MentorName, State: h.State}
 			if list == events.CoverageWith {
 				row.Href = "/mentorship/pairs/" + url.PathEscape(h.Mentorship)
 				page.With = append(page.With, row)

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	tpl "onramp.dev/content/onboarding"
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
@@ -217,22 +216,23 @@ func (m *Main) renderPlan(w http.ResponseWriter, r *http.Request, v *viewer, id,
 	if p.Hire == v.ID {
 		heading = "My onboarding"
 	}
+	nm := m.names(r.Context())
 	pv := views.OnboardingPlan{
-		ID: p.ID, Heading: heading, HireName: p.HireName, Track: trackName(p.Track), Team: p.Team, StartDate: p.StartDate,
+		ID: p.ID, Heading: heading, HireName: p.HireName, Track: nm.track(p.Track), Team: p.Team, StartDate: p.StartDate,
 		Self: self, Done: p.Progress.Done, Total: p.Progress.Total, State: stateName(p.State), Overdue: p.Overdue,
 		CanManage: p.CanManage, Add: add,
 	}
 	for _, o := range events.TaskOwners {
 		if c, ok := p.ByOwner[o]; ok {
-			pv.ByOwner = append(pv.ByOwner, views.OwnerProgress{Owner: tpl.OwnerName(o), Done: c.Done, Total: c.Total})
+			pv.ByOwner = append(pv.ByOwner, views.OwnerProgress{Owner: nm.owner(o), Done: c.Done, Total: c.Total})
 		}
-		pv.Owners = append(pv.Owners, views.Option{Value: o, Label: tpl.OwnerName(o)})
+		pv.Owners = append(pv.Owners, views.Option{Value: o, Label: nm.owner(o)})
 	}
 	if p.CanManage {
 		pv.Filter = views.PlanFilter{Owner: r.URL.Query().Get("owner"), Show: r.URL.Query().Get("show")}
 	}
 	names := m.planNames(r, v, p)
-	for _, s := range tpl.Sections {
+	for _, s := range nm.info.Sections {
 		sec := views.OnboardingSection{ID: s.ID, Name: s.Name}
 		tasks := slices.Clone(p.Tasks)
 		slices.SortStableFunc(tasks, func(a, b events.TaskView) int { return strings.Compare(a.Due, b.Due) })
@@ -240,7 +240,7 @@ func (m *Main) renderPlan(w http.ResponseWriter, r *http.Request, v *viewer, id,
 			if t.Section != s.ID || !pv.Filter.Keeps(t.Owner, t.Done, t.Overdue) {
 				continue
 			}
-			tv := taskRow(t, names)
+			tv := taskRow(t, names, nm)
 			if t.ID == errTask {
 				tv.Error = taskErr
 			}
@@ -270,9 +270,10 @@ func stateName(s string) string {
 // assignees, who did what), then identity for anyone else (their name, if the viewer may
 // see them). Never an id on the page.
 func (m *Main) planNames(r *http.Request, v *viewer, p events.PlanView) func(string) string {
+	nm := m.names(r.Context())
 	known := map[string]string{
 		p.Hire:         p.HireName,
-		events.QueueIT: tpl.OwnerName(events.OwnerIT), events.QueueHR: tpl.OwnerName(events.OwnerHR),
+		events.QueueIT: nm.owner(events.OwnerIT), events.QueueHR: nm.owner(events.OwnerHR),
 	}
 	for _, t := range p.Tasks {
 		if t.AssigneeName != "" {
@@ -350,13 +351,13 @@ func historyDetail(h events.HistoryEntry) string {
 	})
 }
 
-func taskRow(t events.TaskView, names func(string) string) views.OnboardingTask {
+func taskRow(t events.TaskView, names func(string) string, nm names) views.OnboardingTask {
 	row := views.OnboardingTask{
-		ID: t.ID, Title: t.Title, Description: t.Description, Owner: tpl.OwnerName(t.Owner), OwnerID: t.Owner, Due: t.Due, Done: t.Done,
+		ID: t.ID, Title: t.Title, Description: t.Description, Owner: nm.owner(t.Owner), OwnerID: t.Owner, Due: t.Due, Done: t.Done,
 		Evidence: t.Evidence, Overdue: t.Overdue, NeedsEvidence: t.NeedsEvidence, CanComplete: t.CanComplete,
 	}
 	if !t.CanComplete {
-		row.Waiting = "Waiting on " + cmp.Or(t.AssigneeName, names(t.Assignee), tpl.OwnerName(t.Owner))
+		row.Waiting = "Waiting on " + cmp.Or(t.AssigneeName, names(t.Assignee), nm.owner(t.Owner))
 	}
 	if t.Done {
 		row.DoneNote = "Done by " + cmp.Or(t.DoneByName, names(t.DoneBy))
@@ -524,11 +525,12 @@ func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, 
 	if r.Method == http.MethodGet {
 		mt.Self = selfURL(r)
 	}
+	nm := m.names(r.Context())
 	names := func(id string) string {
-		return map[string]string{events.QueueIT: tpl.OwnerName(events.OwnerIT), events.QueueHR: tpl.OwnerName(events.OwnerHR), v.ID: v.Name}[id]
+		return map[string]string{events.QueueIT: nm.owner(events.OwnerIT), events.QueueHR: nm.owner(events.OwnerHR), v.ID: v.Name}[id]
 	}
 	for _, t := range q.Items {
-		row := taskRow(t, names)
+		row := taskRow(t, names, nm)
 		row.Hire = t.HireName
 		if t.Hire == v.ID {
 			row.PlanHref = "/onboarding"
@@ -558,7 +560,7 @@ func (m *Main) teamBoard(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, err)
 		return
 	}
-	b := views.OnboardingBoard{Heading: "Team " + v.Team + " onboarding", Self: selfURL(r), Rows: planRows(list.Items),
+	b := views.OnboardingBoard{Heading: "Team " + v.Team + " onboarding", Self: selfURL(r), Rows: planRows(list.Items, m.names(r.Context())),
 		Query: page.Query, Pager: pagerFor(r, list.PageInfo, len(list.Items))}
 	m.render(w, r, http.StatusOK, views.OnboardingBoardPage(m.pageFor(r, "Team board"), b))
 }
@@ -590,17 +592,14 @@ func (m *Main) allOnboardings(w http.ResponseWriter, r *http.Request, v *viewer)
 	query := r.URL.Query()
 	query.Del("cursor")
 	b := views.OnboardingBoard{
-		Heading: "All onboardings", Self: selfURL(r), CSV: "/onboarding/all.csv", Rows: planRows(list.Items),
+		Heading: "All onboardings", Self: selfURL(r), CSV: "/onboarding/all.csv", Rows: planRows(list.Items, m.names(r.Context())),
 		Filters: true, Track: req.Track, Team: req.Team, OverdueOnly: req.OverdueOnly,
 		Query: page.Query, Pager: pagerFor(r, list.PageInfo, len(list.Items)), ProblemsTotal: list.ProblemsTotal,
 	}
 	if len(query) > 0 {
 		b.CSV += "?" + query.Encode()
 	}
-	ts, _ := tpl.Load()
-	for _, t := range slices.Sorted(mapsKeys(ts)) {
-		b.Tracks = append(b.Tracks, views.Option{Value: t, Label: trackName(t)})
-	}
+	b.Tracks = m.names(r.Context()).trackOptions()
 	if b.Teams, err = m.teamOptions(r, v); err != nil {
 		m.fail(w, r, err)
 		return
@@ -611,21 +610,11 @@ func (m *Main) allOnboardings(w http.ResponseWriter, r *http.Request, v *viewer)
 	m.render(w, r, http.StatusOK, views.OnboardingBoardPage(m.pageFor(r, "All onboardings"), b))
 }
 
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func planRows(items []events.PlanView) []views.PlanRow {
+func planRows(items []events.PlanView, nm names) []views.PlanRow {
 	rows := []views.PlanRow{}
 	for _, p := range items {
 		row := views.PlanRow{
-			ID: p.ID, Href: "/onboarding/plans/" + url.PathEscape(p.ID), HireName: p.HireName, Team: p.Team, Track: trackName(p.Track),
+			ID: p.ID, Href: "/onboarding/plans/" + url.PathEscape(p.ID), HireName: p.HireName, Team: p.Team, Track: nm.track(p.Track),
 			StartDate: p.StartDate, State: stateName(p.State), Done: p.Progress.Done, Total: p.Progress.Total, Overdue: p.Overdue,
 		}
 		if p.NextDue != nil {

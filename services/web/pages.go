@@ -9,12 +9,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/a-h/templ"
 
-	"onramp.dev/content"
-	onboardingtpl "onramp.dev/content/onboarding"
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
@@ -162,7 +159,7 @@ func (m *Main) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
 
 // home answers "what now?" (see homeNow) and links the pages the header does not.
 func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
-	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: v.Roles, Track: trackName(v.Track), Team: v.Team, StartDate: v.StartDate}
+	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: v.Roles, Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
 	if v.has(events.RoleLead) && !v.has(events.RoleHR, events.RoleAdmin) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "My team", Text: "Everyone in team " + v.Team + ", with their track and start date.", Href: "/people", Label: "Open my team"})
 	}
@@ -203,16 +200,6 @@ func firstName(name string) string {
 	return name
 }
 
-func trackName(id string) string {
-	ts, _ := content.Tracks()
-	for _, t := range ts {
-		if t.ID == id {
-			return t.Name
-		}
-	}
-	return id
-}
-
 // --- people ---
 
 func (m *Main) peoplePage(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -242,6 +229,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 	}
 	pv.CanInvite = v.has(events.RoleHR, events.RoleAdmin)
 	pv.Query, pv.Sort, pv.Pager = page.Query, sort, pagerFor(r, list.PageInfo, len(list.Items))
+	nm := m.names(r.Context())
 	for _, p := range list.Items {
 		status := "active"
 		switch {
@@ -252,7 +240,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 		}
 		pv.People = append(pv.People, views.PersonRow{
 			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(p.Roles, ", "), Team: p.Team,
-			Track: trackName(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
+			Track: nm.track(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
 			// Display only: identity refuses the action itself (identity.CanManagePerson).
 			Protected: !v.has(events.RoleAdmin) && slices.ContainsFunc(p.Roles, func(r string) bool { return r == events.RoleHR || r == events.RoleAdmin }),
 			Self:      p.ID == v.ID,
@@ -275,10 +263,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 			pv.Leads = append(pv.Leads, views.Option{Value: p.ID, Label: p.Name + " (" + p.Team + ")"})
 		}
 	}
-	ts, _ := content.Tracks()
-	for _, t := range ts {
-		pv.Tracks = append(pv.Tracks, views.Option{Value: t.ID, Label: t.Name})
-	}
+	pv.Tracks = nm.trackOptions()
 	title := "People"
 	if !pv.CanInvite {
 		title = "My team"
@@ -306,31 +291,22 @@ func (m *Main) invite(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	m.renderPeople(w, r, v, http.StatusCreated, views.InviteForm{}, &views.Invited{Name: reply.Person.Name, Email: reply.Person.Email,
-		Link: linkURL(r, reply.LinkToken), Warning: lateInviteWarning(reply.Person, time.Now())})
+		Link: linkURL(r, reply.LinkToken), Warning: m.lateInviteWarning(r.Context(), reply.Person)})
 }
 
 // lateInviteWarning tells HR when a hire's start is so close that some "before day one"
 // tasks of their track would fall before today: the onboarding service dates them today
 // instead, and the people who own them should know they are due at once.
-func lateInviteWarning(p events.Person, now time.Time) string {
-	start, err := time.Parse(events.DateLayout, p.StartDate)
-	if err != nil || p.Track == "" {
+func (m *Main) lateInviteWarning(ctx context.Context, p events.Person) string {
+	if p.Track == "" || p.StartDate == "" {
 		return ""
 	}
-	templates, err := onboardingtpl.Load()
+	info, err := rpc.Call[events.TemplatesInfo](ctx, m.nc, events.RPC(events.OnboardingService, events.OpTemplatesInfo), rpc.Caller{},
+		events.TemplatesInfoRequest{Track: p.Track, StartDate: p.StartDate})
 	if err != nil {
 		return ""
 	}
-	today := now.UTC().Format(events.DateLayout)
-	if p.StartDate < today {
-		return ""
-	}
-	n := 0
-	for _, t := range templates[p.Track].Tasks {
-		if t.DueDate(start).Format(events.DateLayout) < today {
-			n++
-		}
-	}
+	n := info.LateTasks
 	switch n {
 	case 0:
 		return ""

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"onramp.dev/content"
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
@@ -260,7 +259,7 @@ func (m *Main) renderSkills(w http.ResponseWriter, r *http.Request, v *viewer, p
 		return
 	}
 	sv := form
-	sv.Person, sv.Name, sv.Team, sv.Track, sv.Seniority, sv.AsOf = rec.Person, rec.Name, rec.Team, trackName(rec.Track), rec.Seniority, rec.AsOf
+	sv.Person, sv.Name, sv.Team, sv.Track, sv.Seniority, sv.AsOf = rec.Person, rec.Name, rec.Team, m.names(r.Context()).track(rec.Track), rec.Seniority, rec.AsOf
 	sv.Self, sv.CanVerify = rec.CanAssess, rec.CanVerify
 	for _, s := range cat.Items {
 		sv.Skills = append(sv.Skills, views.Option{Value: s.ID, Label: s.Name + " (" + strconv.Itoa(s.MinLevel) + "–" + strconv.Itoa(s.MaxLevel) + ")"})
@@ -499,15 +498,8 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		}
 	}
 	rv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works
-	ts, _ := content.Tracks()
-	for _, tr := range ts {
-		rv.Tracks = append(rv.Tracks, views.Option{Value: tr.ID, Label: tr.Name})
-	}
-	if cat, err := rpc.Call[events.SkillsReply](r.Context(), m.nc, m.skillsOp(events.OpSkillsList), v.caller(), nil); err == nil {
-		for _, s := range cat.Items {
-			rv.SkillOptions = append(rv.SkillOptions, views.Option{Value: s.ID, Label: s.Name})
-		}
-	}
+	rv.Tracks = m.names(r.Context()).trackOptions()
+	rv.SkillOptions = m.skillOptions(r.Context(), v)
 	link := func(format string) string {
 		u := url.Values{}
 		for k, val := range map[string]string{"team": q.Team, "track": q.Track, "skill": q.Skill, "as_of": q.AsOf, "format": format} {

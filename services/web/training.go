@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"onramp.dev/content"
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
@@ -437,15 +436,6 @@ func (m *Main) resultPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	m.render(w, r, http.StatusOK, views.TrainingResultPage(m.pageFor(r, "Result: "+mod.Title), res))
 }
 
-func trackOptions() []views.Option {
-	var out []views.Option
-	ts, _ := content.Tracks()
-	for _, t := range ts {
-		out = append(out, views.Option{Value: t.ID, Label: t.Name})
-	}
-	return out
-}
-
 // renderTeam renders the team training page for team ("" = the viewer's own).
 func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, code int, team string, form views.TrainingAssignForm, notice string) {
 	pg, err := listPage(r)
@@ -492,7 +482,7 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 		page.People = append(page.People, views.Option{Value: p.ID, Label: p.Name + " (" + p.Team + ")"})
 	}
 	if hr {
-		page.Tracks = trackOptions()
+		page.Tracks = m.names(r.Context()).trackOptions()
 		if page.Teams, err = m.teamOptions(r, v); err != nil {
 			m.fail(w, r, err)
 			return
@@ -573,7 +563,7 @@ func (m *Main) trainingReport(w http.ResponseWriter, r *http.Request, v *viewer)
 	csvQuery := r.URL.Query()
 	csvQuery.Del("cursor")
 	csvQuery.Del("limit")
-	page := views.TrainingReport{Module: req.Module, Team: req.Team, Track: req.Track, Status: req.Status, Tracks: trackOptions(),
+	page := views.TrainingReport{Module: req.Module, Team: req.Team, Track: req.Track, Status: req.Status, Tracks: m.names(r.Context()).trackOptions(),
 		CSV: "/training/report.csv?" + csvQuery.Encode(), Teams: teams, Query: req.Query, Pager: pagerFor(r, rep.PageInfo, len(rep.Items))}
 	for _, mod := range mods.Items {
 		page.Modules = append(page.Modules, views.Option{Value: mod.ID, Label: mod.Title})

@@ -52,6 +52,7 @@ type Main struct {
 	streams    *liveStreams  // open live streams per session and client address
 	exports    chan struct{} // a token per export being written (at most maxExports)
 	exportWait time.Duration // how long an export waits for a turn
+	info       infoCache     // onboarding's templates info (names of tracks, owners, sections)
 }
 
 // New builds the web service on a NATS connection.

@@ -17,13 +17,15 @@ import (
 	"onramp.dev/infra/store"
 	"onramp.dev/services/mentorship"
 	mentorshipserver "onramp.dev/services/mentorship/server"
+	skillsserver "onramp.dev/services/skills/server"
 )
 
 // benchMentorSuggestions: suggestions for one hire among 2,000 mentor profiles — the
 // mentorship service's suggestions request over NATS (ranking every profile by the hire's
 // gaps, the mentor's verified levels, spare capacity and track) — beside a raw store read
-// of the same 2,000 profile documents in the same run. The service runs alone on its own
-// embedded stack; people, skills and profiles arrive as events, as in production.
+// of the same 2,000 profile documents in the same run. The service runs with the skills
+// service (which owns standing and gaps) on its own embedded stack; people, skills and
+// profiles arrive as events, as in production.
 func benchMentorSuggestions(ctx context.Context) (Pair, error) {
 	const mentors, requests = 2000, 200
 	s, err := startSolo(ctx)
@@ -73,11 +75,20 @@ func benchMentorSuggestions(ctx context.Context) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
-	m, err := mentorshipserver.New(s.nc, s.mc.Database("mentorship"), slog.New(slog.DiscardHandler), mentorshipserver.Config{
-		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-			return map[string]ed25519.PublicKey{"k1": pub}, nil
-		},
-	})
+	keys := func(context.Context) (map[string]ed25519.PublicKey, error) {
+		return map[string]ed25519.PublicKey{"k1": pub}, nil
+	}
+	// The skills service states every mentor's standing (restating the records above at
+	// start) and answers the hire's gaps.
+	sk, err := skillsserver.New(s.nc, s.mc.Database("skills"), slog.New(slog.DiscardHandler), skillsserver.Config{Keys: keys})
+	if err != nil {
+		return Pair{}, err
+	}
+	if err := sk.Run(ctx); err != nil {
+		return Pair{}, err
+	}
+	defer sk.Close()
+	m, err := mentorshipserver.New(s.nc, s.mc.Database("mentorship"), slog.New(slog.DiscardHandler), mentorshipserver.Config{Keys: keys})
 	if err != nil {
 		return Pair{}, err
 	}

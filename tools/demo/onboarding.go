@@ -38,7 +38,7 @@ func seedOnboarding(ctx context.Context, nc *nats.Conn, today time.Time) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	day := today.UTC().Format(events.DateLayout)
+	day := events.Date(today)
 	keep := "" // the one task left overdue: the hire's latest past-due task
 	for _, t := range plan.Tasks {
 		if t.Due < day && (t.Owner == events.OwnerHire || keep == "") {

@@ -92,11 +92,19 @@ func (m *Main) name(id string) string {
 	return id
 }
 
+// skillName is a skill's name in the effective catalogue (its id if unknown).
 func (m *Main) skillName(id string) string {
-	if s, ok := m.cat.Skill(id); ok {
+	if s, ok := m.skill(id); ok {
 		return s.Name
 	}
 	return id
+}
+
+// skill looks a skill up in the effective catalogue, as the skills service announced it.
+func (m *Main) skill(id string) (events.Skill, bool) {
+	m.catMu.RLock()
+	defer m.catMu.RUnlock()
+	return m.cat.Skill(id)
 }
 
 // trackNames are the role tracks' display names, read once.
@@ -122,7 +130,7 @@ func trackName(id string) string {
 // MaxSuggestions is how many ranked mentors a suggestions request answers.
 const MaxSuggestions = 20
 
-func (m *Main) today() string { return mentorship.Day(m.cfg.Now()) }
+func (m *Main) today() string { return events.Date(m.cfg.Now()) }
 
 // --- profiles ---
 
@@ -131,21 +139,20 @@ func (m *Main) today() string { return mentorship.Day(m.cfg.Now()) }
 func (m *Main) profileView(person string, p *mentorship.Profile, withEligible bool) events.MentorProfileView {
 	who, _ := m.person(person)
 	v := events.MentorProfileView{Person: person, Name: who.Name, Team: who.Team, Track: who.Track, State: "none", Skills: []events.MentorSkill{}}
-	day := m.today()
 	m.bookMu.RLock()
 	defer m.bookMu.RUnlock()
 	if p != nil {
 		v.State, v.Capacity, v.Notes, v.NominatedBy = p.State, p.Capacity, p.Notes, p.NominatedBy
 		v.Load = m.state.LoadOf(person).Total()
 		for _, s := range p.Skills {
-			l, src := m.book.Mentorable(person, s, day)
+			l, src := m.book.Mentorable(person, s)
 			v.Skills = append(v.Skills, events.MentorSkill{Skill: s, Name: m.skillName(s), Level: l, Source: src})
 		}
 	}
 	if withEligible {
 		v.Eligible = []events.MentorSkill{}
-		for _, s := range m.book.Eligible(person, day) {
-			l, src := m.book.Mentorable(person, s, day)
+		for _, s := range m.book.Eligible(person) {
+			l, src := m.book.Mentorable(person, s)
 			v.Eligible = append(v.Eligible, events.MentorSkill{Skill: s, Name: m.skillName(s), Level: l, Source: src})
 		}
 	}
@@ -232,7 +239,7 @@ func (m *Main) putProfile(ctx context.Context, actor, person string, req events.
 		}
 		m.el.RUnlock()
 		m.bookMu.RLock()
-		eligible := m.book.Eligible(person, m.today())
+		eligible := m.book.Eligible(person)
 		m.bookMu.RUnlock()
 		e, err := mentorship.DecideProfile(req, eligible, m.skillName)
 		if err != nil {
@@ -315,14 +322,11 @@ func (m *Main) hireFor(viewer mentorship.Person, id string) (mentorship.Person, 
 	return hire, nil
 }
 
-// Suggest ranks the mentors for hire; the caller holds el's read lock.
-func (m *Main) suggest(hire mentorship.Person, withFull bool) ([]mentorship.Gap, []mentorship.Match) {
-	now := m.cfg.Now()
+// suggest ranks the mentors for a hire with gaps; the caller holds el's read lock.
+func (m *Main) suggest(hire mentorship.Person, gaps []mentorship.Gap, withFull bool) []mentorship.Match {
 	m.bookMu.RLock()
 	defer m.bookMu.RUnlock()
-	gaps := mentorship.Gaps(m.cat, m.book, hire, now)
-	cands := m.state.Candidates(m.person, m.book, mentorship.Day(now))
-	return gaps, mentorship.Suggest(hire, gaps, cands, withFull, trackName)
+	return mentorship.Suggest(hire, gaps, m.state.Candidates(m.person, m.book), withFull, trackName)
 }
 
 func (m *Main) opSuggestions(ctx context.Context, r rpc.Request[events.SuggestionsRequest]) (events.SuggestionsReply, error) {
@@ -337,28 +341,29 @@ func (m *Main) opSuggestions(ctx context.Context, r rpc.Request[events.Suggestio
 	if err != nil {
 		return events.SuggestionsReply{}, err
 	}
-	return m.Suggestions(hire, viewer.HR()), nil
+	return m.Suggestions(ctx, hire, viewer.HR())
 }
 
 // Suggestions answers the ranked mentors for a hire (also used by the benchmark).
-func (m *Main) Suggestions(hire mentorship.Person, withFull bool) events.SuggestionsReply {
+func (m *Main) Suggestions(ctx context.Context, hire mentorship.Person, withFull bool) (events.SuggestionsReply, error) {
+	gaps, err := m.gaps(ctx, hire.ID)
+	if err != nil {
+		return events.SuggestionsReply{}, err
+	}
 	m.el.RLock()
-	gaps, matches := m.suggest(hire, withFull)
+	matches := m.suggest(hire, gaps, withFull)
 	var current string
 	if p, ok := m.state.OpenFor(hire.ID); ok {
 		current = p.ID
 	}
 	m.el.RUnlock()
-	out := events.SuggestionsReply{Hire: hire.ID, HireName: hire.Name, Gaps: []events.SkillGap{}, Items: []events.Suggestion{}, Current: current, Total: len(matches)}
+	out := events.SuggestionsReply{Hire: hire.ID, HireName: hire.Name, Gaps: gaps, Items: []events.Suggestion{}, Current: current, Total: len(matches)}
 	matches = matches[:min(len(matches), MaxSuggestions)]
-	for _, g := range gaps {
-		out.Gaps = append(out.Gaps, events.SkillGap{Skill: g.Skill, Name: g.Name, Level: g.Level, Target: g.Target, Missing: g.Level == 0, Modules: []events.SkillModuleRef{}})
-	}
 	for _, x := range matches {
 		out.Items = append(out.Items, events.Suggestion{Mentor: x.Mentor, Name: x.Name, Score: x.Score, Reasons: x.Reasons,
 			Covers: x.Covers, Capacity: x.Capacity, Load: x.Load, AtCapacity: x.AtCapacity})
 	}
-	return out
+	return out, nil
 }
 
 // HirePerson looks a person up in the directory (the benchmark).
@@ -376,6 +381,13 @@ func (m *Main) opPropose(ctx context.Context, r rpc.Request[events.ProposeReques
 
 func (m *Main) propose(ctx context.Context, viewer mentorship.Person, req events.ProposeRequest) (events.MentorshipView, error) {
 	id := idempotency.RecordID(ctx, m.cfg.Now())
+	var gaps []mentorship.Gap
+	if hire, ok := m.person(strings.TrimSpace(req.Hire)); ok && strings.TrimSpace(req.Mentor) != "" && mentorship.CanPropose(viewer, hire) {
+		var err error
+		if gaps, err = m.gaps(ctx, hire.ID); err != nil {
+			return events.MentorshipView{}, err
+		}
+	}
 	unlock := m.el.Lock("pairs")
 	err := eventlog.Retry(func() error {
 		in := mentorship.ProposeInput{Viewer: viewer, Reason: req.Reason}
@@ -396,9 +408,7 @@ func (m *Main) propose(ctx context.Context, viewer mentorship.Person, req events
 		}
 		if in.Profile != nil && in.HireFound && in.MentorFound {
 			m.bookMu.RLock()
-			now := m.cfg.Now()
-			gaps := mentorship.Gaps(m.cat, m.book, in.Hire, now)
-			for _, c := range m.state.Candidates(m.person, m.book, mentorship.Day(now)) {
+			for _, c := range m.state.Candidates(m.person, m.book) {
 				if c.Person.ID == in.Mentor.ID {
 					x := mentorship.Score(in.Hire, gaps, c, trackName)
 					in.Match = &x
@@ -418,7 +428,7 @@ func (m *Main) propose(ctx context.Context, viewer mentorship.Person, req events
 	if err != nil {
 		return events.MentorshipView{}, err
 	}
-	return m.viewOf(viewer, id)
+	return m.viewOf(ctx, viewer, id)
 }
 
 // lifecycle handles accept, decline and end.
@@ -476,7 +486,7 @@ func (m *Main) transition(ctx context.Context, viewer mentorship.Person, op stri
 	if err != nil && !errors.Is(err, mentorship.ErrNoChange) {
 		return events.MentorshipView{}, err
 	}
-	return m.viewOf(viewer, req.ID)
+	return m.viewOf(ctx, viewer, req.ID)
 }
 
 // missing is the answer for an unknown mentorship: 404 for HR, 403 for others (nobody
@@ -499,12 +509,12 @@ func (m *Main) opCheckin(ctx context.Context, r rpc.Request[events.CheckinReques
 func (m *Main) checkin(ctx context.Context, viewer mentorship.Person, req events.CheckinRequest) (events.MentorshipView, error) {
 	cid := idempotency.RecordID(ctx, m.cfg.Now())
 	err := m.onPair(ctx, viewer, req.ID, func(p *mentorship.Pair) (events.Payload, error) {
-		return mentorship.DecideCheckin(viewer, p, req, cid, m.cfg.Now(), func(s string) bool { _, ok := m.cat.Skill(s); return ok })
+		return mentorship.DecideCheckin(viewer, p, req, cid, m.cfg.Now(), func(s string) bool { _, ok := m.skill(s); return ok })
 	})
 	if err != nil {
 		return events.MentorshipView{}, err
 	}
-	return m.viewOf(viewer, req.ID)
+	return m.viewOf(ctx, viewer, req.ID)
 }
 
 func (m *Main) opFeedback(ctx context.Context, r rpc.Request[events.FeedbackRequest]) (events.MentorshipView, error) {
@@ -518,7 +528,7 @@ func (m *Main) opFeedback(ctx context.Context, r rpc.Request[events.FeedbackRequ
 	if err != nil {
 		return events.MentorshipView{}, err
 	}
-	return m.viewOf(viewer, r.Body.ID)
+	return m.viewOf(ctx, viewer, r.Body.ID)
 }
 
 // onPair decides and appends an event about one mentorship under its lock, expecting its
@@ -550,18 +560,22 @@ func (m *Main) onPair(ctx context.Context, viewer mentorship.Person, id string, 
 
 // --- reads ---
 
-func (m *Main) viewOf(viewer mentorship.Person, id string) (events.MentorshipView, error) {
+func (m *Main) viewOf(ctx context.Context, viewer mentorship.Person, id string) (events.MentorshipView, error) {
 	m.el.RLock()
-	defer m.el.RUnlock()
 	p, ok := m.state.Pair(id)
 	if !ok {
+		m.el.RUnlock()
 		return events.MentorshipView{}, m.missing(viewer)
 	}
 	hire, _ := m.person(p.Hire)
 	if !mentorship.CanSee(viewer, p, hire) {
+		m.el.RUnlock()
 		return events.MentorshipView{}, errForbidden
 	}
-	return m.view(viewer, p, hire), nil
+	v := m.view(viewer, p, hire)
+	m.el.RUnlock()
+	m.addGaps(ctx, []*events.MentorshipView{&v})
+	return v, nil
 }
 
 // view shows a mentorship to viewer (who may see it); the caller holds el's read lock.
@@ -584,12 +598,7 @@ func (m *Main) view(viewer mentorship.Person, p *mentorship.Pair, hire mentorshi
 			v.Feedback = append(v.Feedback, events.FeedbackView{From: f.From, FromName: m.name(f.From), Rating: f.Rating, Text: f.Text})
 		}
 	}
-	v.Gaps = []events.SkillGap{}
-	m.bookMu.RLock()
-	for _, g := range mentorship.Gaps(m.cat, m.book, hire, m.cfg.Now()) {
-		v.Gaps = append(v.Gaps, events.SkillGap{Skill: g.Skill, Name: g.Name, Level: g.Level, Target: g.Target, Missing: g.Level == 0, Modules: []events.SkillModuleRef{}})
-	}
-	m.bookMu.RUnlock()
+	v.Gaps = []events.SkillGap{} // filled in by addGaps, outside the lock
 	participant := viewer.ID == p.Hire || viewer.ID == p.Mentor
 	v.CanRespond = viewer.ID == p.Mentor && p.State == events.PairProposed
 	v.CanCheckin = participant && p.State == events.PairActive
@@ -610,7 +619,7 @@ func (m *Main) opGet(ctx context.Context, r rpc.Request[events.MentorshipRequest
 	if err != nil {
 		return events.MentorshipView{}, err
 	}
-	return m.viewOf(viewer, r.Body.ID)
+	return m.viewOf(ctx, viewer, r.Body.ID)
 }
 
 // opList lists the mentorships the caller may see: their own (as hire or mentor), their
@@ -622,7 +631,6 @@ func (m *Main) opList(ctx context.Context, r rpc.Request[events.MentorshipsReque
 	}
 	q := r.Body
 	m.el.RLock()
-	defer m.el.RUnlock()
 	visible := m.state.Pairs(func(p *mentorship.Pair) bool {
 		if (q.Hire != "" && p.Hire != q.Hire) || (q.State != "" && p.State != q.State) ||
 			(q.Involving != "" && p.Hire != q.Involving && p.Mentor != q.Involving) {
@@ -633,6 +641,7 @@ func (m *Main) opList(ctx context.Context, r rpc.Request[events.MentorshipsReque
 	})
 	page, info, err := events.PageOf(q.Page, visible)
 	if err != nil {
+		m.el.RUnlock()
 		return events.MentorshipsReply{}, err
 	}
 	out := events.MentorshipsReply{Items: make([]events.MentorshipView, 0, len(page)), PageInfo: info}
@@ -640,6 +649,12 @@ func (m *Main) opList(ctx context.Context, r rpc.Request[events.MentorshipsReque
 		hire, _ := m.person(p.Hire)
 		out.Items = append(out.Items, m.view(viewer, p, hire))
 	}
+	m.el.RUnlock()
+	views := make([]*events.MentorshipView, len(out.Items))
+	for i := range out.Items {
+		views[i] = &out.Items[i]
+	}
+	m.addGaps(ctx, views)
 	return out, nil
 }
 
@@ -794,7 +809,7 @@ func (m *Main) opSeed(ctx context.Context, r rpc.Request[events.MentorshipSeedRe
 		id, state = v.ID, v.State
 	}
 	if m.pairMentor(id) != mentor.ID {
-		return m.viewOf(proposer, id) // the hire has another mentor: leave it
+		return m.viewOf(ctx, proposer, id) // the hire has another mentor: leave it
 	}
 	if state == events.PairProposed {
 		if _, err := m.transition(ctx, mentor, events.OpMentorshipAccept, events.MentorshipRequest{ID: id}); err != nil {
@@ -808,7 +823,7 @@ func (m *Main) opSeed(ctx context.Context, r rpc.Request[events.MentorshipSeedRe
 			return events.MentorshipView{}, err
 		}
 	}
-	return m.viewOf(mentor, id)
+	return m.viewOf(ctx, mentor, id)
 }
 
 func (m *Main) pairMentor(id string) string {

@@ -16,7 +16,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	catalogue "onramp.dev/content/skills"
 	"onramp.dev/events"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/background"
@@ -47,15 +46,16 @@ type Main struct {
 	pairs    *store.Collection[mentorship.Pair]
 	verify   *authn.Verifier
 	dir      *directory.Directory
-	cat      *catalogue.Catalogue
 
 	state *mentorship.State // guarded by el's lock
 	el    *eventlog.Log
 	cp    *store.Checkpoint
 
 	bookMu sync.RWMutex // guards book; taken after el's lock, never before
-	book   *mentorship.SkillBook
-	booked uint64 // skills stream sequence the book reflects
+	book   *mentorship.Standings
+	booked uint64       // skills stream sequence the book reflects
+	catMu  sync.RWMutex // guards cat; taken last, never held while taking another lock
+	cat    *mentorship.Catalogue
 
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
@@ -75,19 +75,15 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	if cfg.Keys == nil {
 		cfg.Keys = authn.IdentityKeys(nc)
 	}
-	cat, err := catalogue.Load()
-	if err != nil {
-		return nil, fmt.Errorf("mentorship: %w", err)
-	}
 	logger = logger.With("service", "mentorship")
 	m := &Main{
-		nc: nc, js: js, log: logger, cfg: cfg, cat: cat,
+		nc: nc, js: js, log: logger, cfg: cfg, cat: mentorship.NewCatalogue(),
 		profiles: store.NewCollection[mentorship.Profile](db, "profiles"),
 		pairs:    store.NewCollection[mentorship.Pair](db, "pairs"),
 		verify:   authn.NewVerifier(cfg.Keys),
 		dir:      directory.New(logger),
 		state:    mentorship.NewState(),
-		book:     mentorship.NewSkillBook(),
+		book:     mentorship.NewStandings(),
 		coverage: memo.New[coverageList](32),
 	}
 	m.cp = store.NewCheckpoint(db, "MENTORSHIP")
@@ -167,15 +163,16 @@ func (m *Main) flush(ctx context.Context, ids []string) error {
 // Applied is the highest mentorship stream sequence the service reflects (tests).
 func (m *Main) Applied() uint64 { return m.el.Applied() }
 
-// startSkills replays the skills stream's record events into the book and follows new
-// ones (every replica reads every event; nothing is stored). It returns once the events
-// on the stream at start are applied.
+// startSkills replays the skills stream into the book (the standing on record events) and
+// the catalogue (the skills service's announcements), and follows new events (every
+// replica reads every event; nothing is stored). It returns once the events on the stream
+// at start are applied.
 func (m *Main) startSkills(ctx context.Context) error {
 	stream, err := m.js.Stream(ctx, "SKILLS")
 	if err != nil {
 		return fmt.Errorf("mentorship: skills stream: %w", err)
 	}
-	filter := events.Prefix + ".skills.record.>"
+	filter := events.Prefix + ".skills.>"
 	last, err := bus.LastSeq(ctx, m.js, "SKILLS", filter)
 	if err != nil {
 		return fmt.Errorf("mentorship: %w", err)
@@ -190,6 +187,11 @@ func (m *Main) startSkills(ctx context.Context) error {
 			return
 		}
 		env, err := events.Decode(msg.Data())
+		if err == nil {
+			m.catMu.Lock()
+			err = m.cat.Apply(env)
+			m.catMu.Unlock()
+		}
 		m.bookMu.Lock()
 		if err == nil {
 			err = m.book.Apply(env, md.Sequence.Stream)

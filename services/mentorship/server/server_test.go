@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,21 +25,35 @@ import (
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
+	skillsserver "onramp.dev/services/skills/server"
 )
 
-// fixture is one mentorship service on a real embedded stack, with a key to sign tokens
-// the way identity does. People are hired on the identity stream and skills recorded on the
-// skills stream before the service starts (its read models replay both).
+// fixture is one mentorship service and the skills service it reads standing and gaps
+// from, on a real embedded stack, with a key to sign tokens the way identity does. People
+// are hired on the identity stream and skills recorded on the skills stream before the
+// services start, as events recorded before they carried standing (skills restates them
+// at start; mentorship replays both streams).
 type fixture struct {
 	t      *testing.T
 	env    *devstacktest.Env
 	js     jetstream.JetStream
 	m      *Main
+	skills *skillsserver.Main
+	clock  *clock
 	key    ed25519.PrivateKey
 	pub    ed25519.PublicKey
 	today  time.Time
 	caller map[string]rpc.Caller
 }
+
+// clock is the skills service's settable time source.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 type staff struct {
 	id, team, track string
@@ -86,8 +101,28 @@ func setup(t *testing.T) *fixture {
 		Skills: []events.SkillLevel{{Skill: "cloud-computing", Level: 3}}})
 	f.append("hr", "max", events.SkillVerified{Skill: "networking", Level: 2})
 	f.append("rex", "rex", events.SkillAssessed{Skill: "networking", Level: 5})
+	f.clock = &clock{now: time.Now()}
+	f.skills = f.startSkills()
 	f.m = f.start("")
 	return f
+}
+
+func (f *fixture) startSkills() *skillsserver.Main {
+	f.t.Helper()
+	m, err := skillsserver.New(f.env.NATS, f.env.Mongo.Database("skills"), slog.New(slog.DiscardHandler), skillsserver.Config{
+		Now: f.clock.Now, SweepEvery: time.Hour,
+		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
+			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
+		},
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { _ = m.Close() })
+	return m
 }
 
 func (f *fixture) append(actor, subject string, p events.Payload) uint64 {

@@ -68,7 +68,7 @@ func (m *Main) onHired(ctx context.Context, msg *consumer.Msg) error {
 	}
 	payload, err := onboarding.DecideCreate(onboarding.Hired{
 		Hire: hire, Name: e.Name, Team: e.Team, Lead: lead, Track: e.Track, StartDate: e.StartDate, Source: msg.Env.ID,
-		Invited: onboarding.Today(msg.Env.Time),
+		Invited: events.Date(msg.Env.Time),
 	}, m.cfg.Templates)
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func (m *Main) sweepLoop(ctx context.Context) {
 // date), and onboarding.plan.completed for any finished plan that lacks it. It returns how
 // many overdue events it published.
 func (m *Main) Sweep(ctx context.Context) (int, error) {
-	today := onboarding.Today(m.cfg.Now())
+	today := events.Date(m.cfg.Now())
 	m.el.RLock()
 	due := m.state.DueOverdue(today)
 	m.el.RUnlock()

@@ -32,6 +32,7 @@ func (m *Main) register() error {
 		rpc.Handle(svc, events.OpTaskAdd, m.opAdd),
 		rpc.Handle(svc, events.OpTaskRemove, m.opRemove),
 		rpc.Handle(svc, events.OpTaskChange, m.opChange),
+		rpc.Handle(svc, events.OpTemplatesInfo, m.opTemplatesInfo),
 	} {
 		if err != nil {
 			return err
@@ -61,7 +62,7 @@ func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (onboarding.Calle
 	return onboarding.Caller{ID: p.ID, Roles: p.Roles, Team: p.Team}, nil
 }
 
-func (m *Main) today() string { return onboarding.Today(m.cfg.Now()) }
+func (m *Main) today() string { return events.Date(m.cfg.Now()) }
 
 func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansRequest]) (events.PlansReply, error) {
 	c, err := m.authenticate(ctx, r.Caller)

@@ -137,29 +137,36 @@ func skillView(s catalogue.Skill) events.Skill {
 	return events.Skill{ID: s.ID, Name: s.Name, Category: s.Category, MinLevel: s.MinLevel, MaxLevel: s.MaxLevel, Description: s.Description}
 }
 
+// opList answers the effective catalogue (shipped plus imported skills) to anyone signed
+// in and to other services.
 func (m *Main) opList(ctx context.Context, r rpc.Request[empty]) (events.SkillsReply, error) {
 	if !r.Caller.System {
 		if _, err := m.authenticate(ctx, r.Caller); err != nil {
 			return events.SkillsReply{}, err
 		}
 	}
-	m.el.RLock()
-	defer m.el.RUnlock()
-	out := events.SkillsReply{Items: make([]events.Skill, 0, len(m.state.Skills()))}
-	for _, s := range m.state.Skills() {
-		out.Items = append(out.Items, skillView(s))
-	}
-	return out, nil
+	return events.SkillsReply{Items: m.effective()}, nil
 }
 
+// opRecord answers a person's record to people who may see it, and to other services
+// (system callers, e.g. mentorship showing a hire's gaps) for anyone the directory knows.
 func (m *Main) opRecord(ctx context.Context, r rpc.Request[events.SkillRecordRequest]) (events.SkillRecordReply, error) {
-	w, err := m.authenticate(ctx, r.Caller)
-	if err != nil {
-		return events.SkillRecordReply{}, err
-	}
-	p, err := m.person(w, r.Body.Person)
-	if err != nil {
-		return events.SkillRecordReply{}, err
+	var w who
+	var p skills.Person
+	if r.Caller.System {
+		dp, ok := m.dir.Person(r.Body.Person)
+		if !ok {
+			return events.SkillRecordReply{}, events.Errorf(events.CodeNotFound, "no such person")
+		}
+		p = toPerson(dp)
+	} else {
+		var err error
+		if w, err = m.authenticate(ctx, r.Caller); err != nil {
+			return events.SkillRecordReply{}, err
+		}
+		if p, err = m.person(w, r.Body.Person); err != nil {
+			return events.SkillRecordReply{}, err
+		}
 	}
 	at, label, err := m.asOf(r.Body.AsOf)
 	if err != nil {
@@ -169,8 +176,8 @@ func (m *Main) opRecord(ctx context.Context, r rpc.Request[events.SkillRecordReq
 	reply := m.state.RecordView(p, at)
 	m.el.RUnlock()
 	reply.AsOf = label
-	reply.CanAssess = w.ID == p.ID
-	reply.CanVerify = canVerify(w, p)
+	reply.CanAssess = w.ID != "" && w.ID == p.ID
+	reply.CanVerify = w.ID != "" && canVerify(w, p)
 	return reply, nil
 }
 
@@ -248,7 +255,7 @@ func (m *Main) opCertify(ctx context.Context, r rpc.Request[events.SkillCertifyR
 func (m *Main) certify(ctx context.Context, actor, person string, req events.SkillCertifyRequest) (events.SkillCertification, error) {
 	id := idempotency.RecordID(ctx, m.cfg.Now())
 	err := m.commitRecord(ctx, actor, person, func(*skills.Doc) (events.Payload, error) {
-		e, err := m.state.DecideCertification(req, id)
+		e, err := m.state.DecideCertification(req, id, events.Date(m.cfg.Now()))
 		if err != nil {
 			return nil, err
 		}
@@ -313,7 +320,7 @@ func (m *Main) importFramework(ctx context.Context, actor string, req events.Ski
 		e.Skills = append(e.Skills, events.ImportedSkill{ID: s.ID, Name: s.Name, Category: s.Category, Description: s.Description, MinLevel: s.MinLevel, MaxLevel: s.MaxLevel})
 	}
 	id := idempotency.RecordID(ctx, m.cfg.Now())
-	defer m.el.Lock("imports")()
+	unlock := m.el.Lock("imports")
 	err = eventlog.Retry(func() error {
 		m.el.RLock()
 		last := m.state.LastImportSeq()
@@ -325,8 +332,13 @@ func (m *Main) importFramework(ctx context.Context, actor string, req events.Ski
 		_, err = m.el.Commit(ctx, env, bus.Expect{Filter: events.TypeFilter(e.EventType()), LastSeq: last})
 		return err
 	})
+	unlock()
 	if err != nil {
 		return events.SkillImportReply{}, err
+	}
+	if err := m.announceCatalogue(ctx); err != nil {
+		// The import stands; the next start announces the catalogue again.
+		m.log.Warn("catalogue change not announced", "import", id, "err", err)
 	}
 	out := events.SkillImportReply{ID: id, Imported: len(parsed)}
 	for _, s := range parsed {
@@ -376,7 +388,7 @@ func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Tim
 	}
 	day := label
 	if day == "" {
-		day = skills.Date(at)
+		day = events.Date(at)
 	}
 	// Who is in the report and its columns (the matrix), or all of its rows (the others),
 	// are found once per state of the records, the directory and the day; pages are cut

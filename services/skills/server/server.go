@@ -136,6 +136,14 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
+	if err := m.restate(ctx); err != nil {
+		m.stop()
+		return err
+	}
+	if err := m.announceCatalogue(ctx); err != nil {
+		m.stop()
+		return err
+	}
 	tc, err := consumer.New(ctx, m.js, consumer.Config{
 		Stream: "TRAINING", Durable: m.cfg.TrainingDurable, Logger: m.log, Backoff: m.cfg.TrainingBackoff,
 		Filters: []string{events.TypeFilter(events.ModulePassed{}.EventType())},
@@ -180,7 +188,7 @@ func (m *Main) flush(ctx context.Context, ids []string) error {
 			switch kind {
 			case "record":
 				if d, ok := m.state.Doc(key); ok {
-					docs = append(docs, cloneDoc(d))
+					docs = append(docs, d.Clone())
 				}
 			case "import":
 				if i, ok := m.state.Import(key); ok {
@@ -195,17 +203,6 @@ func (m *Main) flush(ctx context.Context, ids []string) error {
 		return err
 	}
 	return m.records.Put(ctx, docs...)
-}
-
-func cloneDoc(d *skills.Doc) skills.Doc {
-	c := *d
-	c.Records = make([]skills.Record, len(d.Records))
-	for i, r := range d.Records {
-		c.Records[i] = skills.Record{Skill: r.Skill, History: slices.Clone(r.History)}
-	}
-	c.Certs = slices.Clone(d.Certs)
-	c.Handled = slices.Clone(d.Handled)
-	return c
 }
 
 // onModulePassed turns a passed module into evidence, once: the handled training event id
@@ -240,12 +237,16 @@ func (m *Main) commitRecord(ctx context.Context, actor, person string, decide fu
 		if d != nil {
 			seq = d.Seq
 		}
+		now := m.cfg.Now()
 		p, err := decide(d)
+		if err == nil && p != nil {
+			p, err = skills.Stand(d, person, actor, p, now)
+		}
 		m.el.RUnlock()
 		if err != nil || p == nil {
 			return err
 		}
-		env, err := events.New(actor, person, p, m.cfg.Now())
+		env, err := events.New(actor, person, p, now)
 		if err != nil {
 			return err
 		}
@@ -299,4 +300,30 @@ func (m *Main) sweep(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// restate publishes, once, the standing of every skill of each record whose history began
+// before record events carried their standing (see events.SkillStandingRestated), so that
+// mentorship reads every person's standing from the stream. It runs at start, before the
+// service answers; the record's expected sequence keeps it once even with several
+// replicas starting together.
+func (m *Main) restate(ctx context.Context) error {
+	m.el.RLock()
+	people := m.state.Unstated()
+	m.el.RUnlock()
+	for _, person := range people {
+		err := m.commitRecord(ctx, events.System, person, func(d *skills.Doc) (events.Payload, error) {
+			if d == nil || d.Stated {
+				return nil, nil
+			}
+			return events.SkillStandingRestated{}, nil
+		})
+		if err != nil {
+			return fmt.Errorf("skills: restate standing of %s: %w", person, err)
+		}
+	}
+	if len(people) > 0 {
+		m.log.Info("skill standing restated", "records", len(people))
+	}
+	return nil
 }

@@ -136,7 +136,7 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 	if err := m.reconcile(ctx); err != nil {
 		return 0, err
 	}
-	today := training.Today(m.cfg.Now())
+	today := events.Date(m.cfg.Now())
 	m.el.RLock()
 	due := m.state.DueOverdue(today)
 	missing := m.state.Unannounced()

@@ -81,7 +81,7 @@ func (m *Main) learner(ctx context.Context, c rpc.Caller, as string) (training.C
 	return tc, err
 }
 
-func (m *Main) today() string { return training.Today(m.cfg.Now()) }
+func (m *Main) today() string { return events.Date(m.cfg.Now()) }
 
 func (m *Main) opModules(ctx context.Context, r rpc.Request[events.ModuleRequest]) (events.ModulesReply, error) {
 	if _, err := m.authenticate(ctx, r.Caller, r.Body.As); err != nil {
