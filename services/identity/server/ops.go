@@ -206,7 +206,7 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 	if err := m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid)}); err != nil {
 		return events.TokenReply{}, err
 	}
-	reply, err := m.issue(sid)
+	reply, err := m.issueAt(sid, now) // the session's clock: an API token lives exactly AccessTTL
 	if err != nil {
 		return reply, err
 	}
@@ -240,8 +240,10 @@ func tooMany(wait time.Duration) error {
 }
 
 // issue signs an access token for a live session.
-func (m *Main) issue(sid string) (events.TokenReply, error) {
-	now := m.cfg.Now()
+func (m *Main) issue(sid string) (events.TokenReply, error) { return m.issueAt(sid, m.cfg.Now()) }
+
+// issueAt signs an access token for a live session as of now.
+func (m *Main) issueAt(sid string, now time.Time) (events.TokenReply, error) {
 	m.el.RLock()
 	s, ok := m.state.Session(sid)
 	var p identity.Person
