@@ -407,6 +407,17 @@ func (l *Log) CatchUp(ctx context.Context, filter string, limit time.Duration) b
 	return l.WaitApplied(ctx, last, limit)
 }
 
+// Fresh waits, up to limit, until the model holds every event on the stream now: a read
+// made because something changed (a live page refreshing itself on an event it was told
+// of, or after another replica's write) sees that change. It costs one direct get.
+func (l *Log) Fresh(ctx context.Context, limit time.Duration) bool {
+	last, err := bus.LastSeq(ctx, l.js, l.stream, events.Prefix+"."+strings.ToLower(l.stream)+".>")
+	if err != nil {
+		return false
+	}
+	return l.WaitApplied(ctx, last, limit)
+}
+
 // flushInterval is how often dirty documents are written; checkpointEvery how often the
 // store's checkpoint is recorded at most.
 const (

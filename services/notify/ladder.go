@@ -126,16 +126,20 @@ func RungText(r Rung, it Tracked, ownerName string) (title, body string) {
 	switch r.Name {
 	case "soon":
 		if r.Days == 1 {
-			return "Due tomorrow: " + what, what + " is due on " + it.Due + "."
+			return "Due tomorrow: " + what, what + " is due on " + Day(it.Due) + "."
 		}
-		return fmt.Sprintf("Due in %d days: %s", r.Days, what), what + " is due on " + it.Due + "."
+		return fmt.Sprintf("Due in %d days: %s", r.Days, what), what + " is due on " + Day(it.Due) + "."
 	case "today":
-		return "Due today: " + what, what + " is due today (" + it.Due + ")."
+		return "Due today: " + what, what + " is due today, " + Day(it.Due) + "."
 	case "lead", "hr":
 		return fmt.Sprintf("Overdue %d days: %s (%s)", -r.Days, what, ownerName),
-			fmt.Sprintf("%s has not finished %s, due on %s.", ownerName, what, it.Due)
+			fmt.Sprintf("%s has not finished %s, due on %s.", ownerName, what, Day(it.Due))
 	}
-	return fmt.Sprintf("Overdue: %s", what), fmt.Sprintf("%s was due on %s (%d days ago).", what, it.Due, -r.Days)
+	ago := fmt.Sprintf("%d days ago", -r.Days)
+	if r.Days == -1 {
+		ago = "yesterday"
+	}
+	return fmt.Sprintf("Overdue: %s", what), fmt.Sprintf("%s was due on %s (%s).", what, Day(it.Due), ago)
 }
 
 // CertRung is the rung of a certification's expiry that applies today: the nearest of 90,
@@ -163,7 +167,7 @@ func CertRung(expires, today string) (Rung, bool) {
 // CertText is the title and body of a certification rung.
 func CertText(r Rung, it Tracked, holder string) (title, body string) {
 	if r.Name == "expired" {
-		return it.Title + " of " + holder + " has expired", it.Title + " expired on " + it.Due + "."
+		return it.Title + " of " + holder + " has expired", it.Title + " expired on " + Day(it.Due) + "."
 	}
-	return fmt.Sprintf("%s of %s expires in %d days", it.Title, holder, r.Days), it.Title + " expires on " + it.Due + "."
+	return fmt.Sprintf("%s of %s expires in %d days", it.Title, holder, r.Days), it.Title + " expires on " + Day(it.Due) + "."
 }

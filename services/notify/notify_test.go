@@ -130,3 +130,21 @@ func TestApplyTwice(t *testing.T) {
 		t.Fatalf("mail = %+v", m)
 	}
 }
+
+// Notifications speak of days in words, never as ISO dates.
+func TestDayInWords(t *testing.T) {
+	for in, want := range map[string]string{"2026-12-05": "Sat 5 Dec 2026", "": "", "soon": "soon"} {
+		if got := Day(in); got != want {
+			t.Errorf("Day(%q) = %q, want %q", in, got, want)
+		}
+	}
+	it := Tracked{Title: "Read the handbook", Due: "2026-12-05"}
+	for _, r := range Rungs("2026-12-05", "2026-12-03") {
+		if _, body := RungText(r, it, "Ada"); body != "Read the handbook is due on Sat 5 Dec 2026." {
+			t.Errorf("%s: %q", r.Name, body)
+		}
+	}
+	if _, body := RungText(Rung{Name: "overdue-1", To: "owner", Days: -1}, it, "Ada"); body != "Read the handbook was due on Sat 5 Dec 2026 (yesterday)." {
+		t.Errorf("overdue: %q", body)
+	}
+}

@@ -101,6 +101,11 @@ func (m *Main) authorizeTopic(ctx context.Context, v *viewer, topic string) erro
 		subject, req = events.RPC(events.SkillsService, events.OpRecordGet), events.SkillRecordRequest{Person: id}
 	case "mentorship.pair", "mentorship.checkin":
 		subject, req = events.RPC(events.MentorshipService, events.OpMentorshipGet), events.MentorshipRequest{ID: id}
+	case "notify.person": // one's own notifications only
+		if id == v.ID {
+			return nil
+		}
+		return events.Errorf(events.CodeForbidden, "not your topic %s", topic)
 	default:
 		return events.Errorf(events.CodeForbidden, "no live updates about one %s", kind)
 	}

@@ -43,7 +43,7 @@ type matrixRoute struct {
 
 // mayBeAbsent are reads that, allowed, may still answer 404: nothing there yet (no quiz
 // result before an attempt).
-var mayBeAbsent = map[string]bool{"GET /training/modules/{id}/result": true}
+var mayBeAbsent = map[string]bool{"GET /training/modules/{id}/result": true, "GET /calendar/items/{file}": true}
 
 func who(ids ...string) []string { return ids }
 
@@ -51,28 +51,48 @@ func who(ids ...string) []string { return ids }
 // {task}, {pair}, {module}, {lesson} and {skill} are filled in from the demo data.
 var authzTable = map[string]matrixRoute{
 	// sign-in and public documents
-	"GET /login":                    {"/login", "", who(everybody)},
-	"POST /login":                   {"/login", "", who(everybody)},
-	"POST /logout":                  {"/logout", "", who(everybody)},
-	"GET /set-password":             {"/set-password", "", who(everybody)},
-	"POST /set-password":            {"/set-password", "", who(everybody)},
-	"POST /api/v1/auth/token":       {"/api/v1/auth/token", "", who(everybody)},
-	"GET /api/v1/openapi.json":      {"/api/v1/openapi.json", "", who(everybody)},
-	"POST /api/v1/auth/logout":      {"/api/v1/auth/logout", "", signedIn},
-	"GET /{$}":                      {"/", "", signedIn},
-	"GET /live":                     {"/live?topic=onboarding.task.{plan}", "", who(idAdmin, idHR, idLead, idMentor, idHire)},
-	"GET /api/v1/me":                {"/api/v1/me", "", signedIn},
-	"GET /api/v1/people":            {"/api/v1/people", "", who(idAdmin, idHR, idLead, idOther)},
-	"GET /api/v1/people/{id}":       {"/api/v1/people/demo-hire", "", who(idAdmin, idHR, idLead, idHire)},
-	"POST /api/v1/people":           {"/api/v1/people", `{"email":"m@demo.onramp","name":"M","track":"security","team":"security","lead":"","start_date":"{today}"}`, who(idAdmin, idHR)},
-	"GET /people":                   {"/people", "", who(idAdmin, idHR, idLead, idOther)},
-	"POST /people":                  {"/people", "email=m%40demo.onramp&name=M&track=security&team=security&start_date={today}", who(idAdmin, idHR)},
-	"POST /people/{id}/link":        {"/people/demo-hire/link", "", who(idAdmin, idHR)},
-	"POST /people/{id}/disable":     {"/people/demo-hire/disable", "reason=x", who(idAdmin, idHR)},
-	"GET /api/v1/me/tasks":          {"/api/v1/me/tasks", "", signedIn},
-	"GET /api/v1/me/training":       {"/api/v1/me/training", "", signedIn},
-	"GET /api/v1/me/mentor-profile": {"/api/v1/me/mentor-profile", "", signedIn},
-	"PUT /api/v1/me/mentor-profile": {"/api/v1/me/mentor-profile", `{"skills":[],"capacity":1}`, signedIn},
+	"GET /login":                {"/login", "", who(everybody)},
+	"POST /login":               {"/login", "", who(everybody)},
+	"POST /logout":              {"/logout", "", who(everybody)},
+	"GET /set-password":         {"/set-password", "", who(everybody)},
+	"POST /set-password":        {"/set-password", "", who(everybody)},
+	"POST /api/v1/auth/token":   {"/api/v1/auth/token", "", who(everybody)},
+	"GET /api/v1/openapi.json":  {"/api/v1/openapi.json", "", who(everybody)},
+	"POST /api/v1/auth/logout":  {"/api/v1/auth/logout", "", signedIn},
+	"GET /{$}":                  {"/", "", signedIn},
+	"GET /live":                 {"/live?topic=onboarding.task.{plan}", "", who(idAdmin, idHR, idLead, idMentor, idHire)},
+	"GET /api/v1/me":            {"/api/v1/me", "", signedIn},
+	"GET /api/v1/people":        {"/api/v1/people", "", who(idAdmin, idHR, idLead, idOther)},
+	"GET /api/v1/people/{id}":   {"/api/v1/people/demo-hire", "", who(idAdmin, idHR, idLead, idHire)},
+	"POST /api/v1/people":       {"/api/v1/people", `{"email":"m@demo.onramp","name":"M","track":"security","team":"security","lead":"","start_date":"{today}"}`, who(idAdmin, idHR)},
+	"GET /people":               {"/people", "", who(idAdmin, idHR, idLead, idOther)},
+	"POST /people":              {"/people", "email=m%40demo.onramp&name=M&track=security&team=security&start_date={today}", who(idAdmin, idHR)},
+	"POST /people/{id}/link":    {"/people/demo-hire/link", "", who(idAdmin, idHR)},
+	"POST /people/{id}/disable": {"/people/demo-hire/disable", "reason=x&confirm=1", who(idAdmin, idHR)},
+	"POST /people/{id}/enable":  {"/people/demo-hire/enable", "confirm=1", who(idAdmin, idHR)},
+
+	// notifications and calendars: each person's own
+	"GET /notifications":                      {"/notifications", "", signedIn},
+	"GET /notifications/bell":                 {"/notifications/bell", "", signedIn},
+	"POST /notifications/read-all":            {"/notifications/read-all", "", signedIn},
+	"POST /notifications/{id}/read":           {"/notifications/none/read", "", signedIn},
+	"GET /settings/notifications":             {"/settings/notifications", "", signedIn},
+	"POST /settings/notifications":            {"/settings/notifications", "", signedIn},
+	"POST /settings/calendar/reset":           {"/settings/calendar/reset", "", signedIn},
+	"GET /admin/mail":                         {"/admin/mail", "", who()},              // demo mode only; the test portal is not
+	"GET /calendar/{file}":                    {"/calendar/x.ics", "", who(everybody)}, // the secret URL is the credential
+	"GET /calendar/items/{file}":              {"/calendar/items/none.ics", "", signedIn},
+	"GET /api/v1/me/notifications":            {"/api/v1/me/notifications", "", signedIn},
+	"POST /api/v1/me/notifications/read-all":  {"/api/v1/me/notifications/read-all", "", signedIn},
+	"POST /api/v1/me/notifications/{id}/read": {"/api/v1/me/notifications/none/read", "", signedIn},
+	"GET /api/v1/me/notification-settings":    {"/api/v1/me/notification-settings", "", signedIn},
+	"PUT /api/v1/me/notification-settings":    {"/api/v1/me/notification-settings", `{}`, signedIn},
+	"GET /api/v1/me/calendar":                 {"/api/v1/me/calendar", "", signedIn},
+	"POST /api/v1/me/calendar/reset":          {"/api/v1/me/calendar/reset", "", signedIn},
+	"GET /api/v1/me/tasks":                    {"/api/v1/me/tasks", "", signedIn},
+	"GET /api/v1/me/training":                 {"/api/v1/me/training", "", signedIn},
+	"GET /api/v1/me/mentor-profile":           {"/api/v1/me/mentor-profile", "", signedIn},
+	"PUT /api/v1/me/mentor-profile":           {"/api/v1/me/mentor-profile", `{"skills":[],"capacity":1}`, signedIn},
 
 	// onboarding
 	"GET /onboarding":                             {"/onboarding", "", signedIn},
@@ -80,7 +100,7 @@ var authzTable = map[string]matrixRoute{
 	"POST /onboarding/plans/{id}/tasks":           {"/onboarding/plans/{plan}/tasks", "title=t&owner=hire&due={today}", who(idAdmin, idHR, idLead)},
 	"POST /onboarding/tasks/{id}/complete":        {"/onboarding/tasks/{task}/complete", "evidence=e", who(idAdmin, idHR, idHire)},
 	"POST /onboarding/tasks/{id}/reopen":          {"/onboarding/tasks/{task}/reopen", "reason=r", who(idAdmin, idHR, idHire)},
-	"POST /onboarding/tasks/{id}/remove":          {"/onboarding/tasks/{task}/remove", "reason=r", who(idAdmin, idHR, idLead)},
+	"POST /onboarding/tasks/{id}/remove":          {"/onboarding/tasks/{task}/remove", "reason=r&confirm=1", who(idAdmin, idHR, idLead)},
 	"POST /onboarding/tasks/{id}/change":          {"/onboarding/tasks/{task}/change", "due={today}", who(idAdmin, idHR, idLead)},
 	"GET /onboarding/tasks":                       {"/onboarding/tasks", "", signedIn},
 	"GET /onboarding/team":                        {"/onboarding/team", "", who(idLead, idOther)},
@@ -148,7 +168,7 @@ var authzTable = map[string]matrixRoute{
 	"GET /mentorship/pairs/{id}":             {"/mentorship/pairs/{pair}", "", who(idAdmin, idHR, idLead, idMentor, idHire, idFormer)},
 	"POST /mentorship/pairs/{id}/accept":     {"/mentorship/pairs/{pair}/accept", "", who(idMentor, idFormer)},
 	"POST /mentorship/pairs/{id}/decline":    {"/mentorship/pairs/{pair}/decline", "", who(idMentor, idFormer)},
-	"POST /mentorship/pairs/{id}/end":        {"/mentorship/pairs/{pair}/end", "reason=x", who(idAdmin, idHR, idLead, idMentor, idHire, idFormer)},
+	"POST /mentorship/pairs/{id}/end":        {"/mentorship/pairs/{pair}/end", "reason=x&confirm=1", who(idAdmin, idHR, idLead, idMentor, idHire, idFormer)},
 	"POST /mentorship/pairs/{id}/checkins":   {"/mentorship/pairs/{pair}/checkins", "date={today}&notes=n", who(idMentor, idHire, idFormer)},
 	"POST /mentorship/pairs/{id}/feedback":   {"/mentorship/pairs/{pair}/feedback", "rating=4", who(idMentor, idHire, idFormer)},
 	"GET /mentorship/coverage":               {"/mentorship/coverage", "", who(idAdmin, idHR)},
@@ -171,7 +191,8 @@ var authzTable = map[string]matrixRoute{
 // privileged account.
 var moreCells = map[string]matrixRoute{
 	"POST /people/{id}/link":    {"/people/demo-admin/link", "", who(idAdmin)},
-	"POST /people/{id}/disable": {"/people/demo-admin/disable", "reason=x", who(idAdmin)},
+	"POST /people/{id}/disable": {"/people/demo-admin/disable", "reason=x&confirm=1", who(idAdmin)},
+	"POST /people/{id}/enable":  {"/people/demo-admin/enable", "confirm=1", who(idAdmin)},
 	"GET /api/v1/people/{id}":   {"/api/v1/people/demo-admin", "", who(idAdmin, idHR)},
 }
 
@@ -188,7 +209,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	tok[idOther] = newPerson(t, c, tok[idAdmin], "other-lead@demo.onramp", "security", `["lead"]`)
 	disabledID := ""
 	tok[idOff], disabledID = newPersonID(t, c, tok[idAdmin], "gone@demo.onramp", "platform", `["hire"]`)
-	if resp := c.do(t, "POST", "/people/"+disabledID+"/disable", "application/x-www-form-urlencoded", "reason=left", bearer(tok[idHR])...); resp.StatusCode != 303 {
+	if resp := c.do(t, "POST", "/people/"+disabledID+"/disable", "application/x-www-form-urlencoded", "reason=left&confirm=1", bearer(tok[idHR])...); resp.StatusCode != 303 {
 		t.Fatalf("disable: %d", resp.StatusCode)
 	}
 

@@ -56,6 +56,8 @@ var (
 
 // authenticate returns the caller as the directory knows them now.
 func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (directory.Person, error) {
+	// A page that refreshes itself because something changed must see that change.
+	m.el.Fresh(ctx, 2*time.Second)
 	claims, err := m.verify.Verify(ctx, c.Token)
 	if err != nil {
 		return directory.Person{}, errUnauthorized

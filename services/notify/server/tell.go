@@ -201,14 +201,14 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 			return nil, err
 		}
 		add(one(e.Hire), note{kind: events.KindPlanCreated, title: "Plan created: your onboarding plan is ready",
-			body: fmt.Sprintf("Your onboarding plan has %d tasks, the first due on %s.", len(e.Tasks), firstDue(e.Tasks)),
+			body: fmt.Sprintf("Your onboarding plan has %d tasks, the first due on %s.", len(e.Tasks), notify.Day(firstDue(e.Tasks))),
 			link: "/onboarding", inbox: true, mail: true, action: "See your plan"})
 		leads := one(e.Lead)
 		if len(leads) == 0 {
 			leads = m.leadsOf(e.Hire)
 		}
 		add(leads, note{kind: events.KindPlanCreated, title: "Plan created for " + e.Name,
-			body: fmt.Sprintf("%s starts on %s; their plan has %d tasks.", e.Name, e.StartDate, len(e.Tasks)),
+			body: fmt.Sprintf("%s starts on %s; their plan has %d tasks.", e.Name, notify.Day(e.StartDate), len(e.Tasks)),
 			link: "/onboarding/plans/" + env.Subject, inbox: true, mail: true, action: "See the plan"})
 	case events.PlanCompleted{}.EventType():
 		var e events.PlanCompleted
@@ -225,7 +225,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 			return nil, err
 		}
 		add(m.holders(e.Task.Assignee), note{kind: events.KindTaskAssigned, title: "Task assigned: " + e.Task.Title,
-			body: "Due on " + e.Task.Due + ".", link: "/onboarding/tasks", inbox: true, mail: true})
+			body: "Due on " + notify.Day(e.Task.Due) + ".", link: "/onboarding/tasks", inbox: true, mail: true})
 	case events.TaskChanged{}.EventType():
 		var e events.TaskChanged
 		if err := env.Payload(&e); err != nil {
@@ -271,7 +271,7 @@ func (m *Main) notesFor(env events.Envelope) ([]note, error) {
 				due = it.Due
 			}
 			add(one(p), note{kind: events.KindTrainingAssigned, title: "Training assigned: " + title,
-				body: "Due on " + due + ".", link: "/training/modules/" + module, inbox: true, mail: true, action: "Start the module"})
+				body: "Due on " + notify.Day(due) + ".", link: "/training/modules/" + module, inbox: true, mail: true, action: "Start the module"})
 		}
 	case events.ModulePassed{}.EventType():
 		var e events.ModulePassed
@@ -600,7 +600,7 @@ func (m *Main) silences(ctx context.Context, now time.Time) (int, error) {
 		if _, ok := notify.ReminderDay(now, loc, m.cfg.Workdays); !ok {
 			continue
 		}
-		title := fmt.Sprintf("No mentorship check-in since %s: %s and %s", p.Last, m.name(p.Mentor), m.name(p.Hire))
+		title := fmt.Sprintf("No mentorship check-in since %s: %s and %s", notify.Day(p.Last), m.name(p.Mentor), m.name(p.Hire))
 		for _, id := range []string{p.Mentor, p.Hire} {
 			n++
 			if err := m.tell(ctx, events.System, note{person: id, key: "silence:" + p.ID + ":" + p.Last, kind: events.KindCheckinSilence,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/eventlog"
@@ -46,6 +47,8 @@ var errUnauthorized = events.Errorf(events.CodeUnauthorized, "sign in again")
 // authenticate turns the request's caller into a domain caller: the system (trusted
 // tools: seeding), or a person whose token verifies and who is still active.
 func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (onboarding.Caller, error) {
+	// A page that refreshes itself because something changed must see that change.
+	m.el.Fresh(ctx, 2*time.Second)
 	if c.System {
 		return onboarding.Caller{System: true}, nil
 	}

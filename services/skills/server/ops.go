@@ -70,6 +70,8 @@ func (w who) hrOrAdmin() bool { return w.has(events.RoleHR, events.RoleAdmin) }
 // authenticate verifies the caller's token. Roles and team come from the directory when it
 // knows the person (so they are current), else from the token.
 func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (who, error) {
+	// A page that refreshes itself because something changed must see that change.
+	m.el.Fresh(ctx, 2*time.Second)
 	claims, err := m.verify.Verify(ctx, c.Token)
 	if err != nil {
 		return who{}, errUnauthorized

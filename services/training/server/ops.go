@@ -49,6 +49,8 @@ var errUnauthorized = events.Errorf(events.CodeUnauthorized, "sign in again")
 // verifies and who is still active, or the system — which may act as a person (as), for
 // seeding.
 func (m *Main) authenticate(ctx context.Context, c rpc.Caller, as string) (training.Caller, error) {
+	// A page that refreshes itself because something changed must see that change.
+	m.el.Fresh(ctx, 2*time.Second)
 	if c.System {
 		if as == "" {
 			return training.Caller{System: true}, nil
