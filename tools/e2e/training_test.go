@@ -297,15 +297,23 @@ func TestBrowserTrainingJourney(t *testing.T) {
 		}
 		return n
 	}
+	// After htmx swaps the page in, the heading takes the focus (and the page scrolls to
+	// it): wait for that before clicking, so no click is aimed at a page still moving.
+	quizSettled := func() {
+		t.Helper()
+		poll(t, hire, `document.activeElement === document.querySelector("main h1")`)
+	}
 	answer := func(answers map[string][]string) {
 		t.Helper()
 		do(t, hire, chromedp.WaitVisible(chromedp.ID("quiz-form")))
+		quizSettled()
 		if n := tick(answers, func(string) bool { return true }); checked() != n {
 			t.Fatalf("%d answers ticked through their labels, %d boxes checked", n, checked())
 		}
 		do(t, hire, chromedp.Click(chromedp.ID("submit-quiz")), chromedp.WaitVisible(chromedp.ID("result-outcome")))
 	}
 	do(t, hire, chromedp.Click(chromedp.ID("take-quiz")), chromedp.WaitVisible(chromedp.ID("quiz-form")))
+	quizSettled()
 
 	// Leaving a question blank holds the submission back: a warning, the answers kept, no
 	// attempt spent; answering the last question then submits.
@@ -327,6 +335,9 @@ func TestBrowserTrainingJourney(t *testing.T) {
 	if got, err := chromedp.Run(hire, chromedp.Evaluate[string](`[...document.querySelectorAll("fieldset[data-unanswered]")].map(f => f.dataset.question).join()`)); err != nil || got != blank {
 		t.Fatalf("questions marked unanswered: %q (%v), want %q", got, err, blank)
 	}
+	// The warning takes the focus (and scrolls to it) once htmx has settled: wait for that,
+	// so the next click is not aimed at a page still moving.
+	poll(t, hire, `document.activeElement && document.activeElement.id === "quiz-unanswered"`)
 	tick(wrong, func(q string) bool { return q == blank })
 	do(t, hire, chromedp.Click(chromedp.ID("submit-quiz")), chromedp.WaitVisible(chromedp.ID("result-outcome")))
 	if got := text(t, hire, "#result-outcome"); !strings.Contains(got, "Not passed") {
