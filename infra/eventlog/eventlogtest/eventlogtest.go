@@ -150,7 +150,23 @@ func Run(t *testing.T, env *devstacktest.Env, s Service) {
 	})
 
 	before := settle(t, first)
-	command(t) // then the process dies before it projects or snapshots anything
+	// Issue 9's reproduction: an event is delivered to a durable consumer that never
+	// acknowledges it (as the old projector held it when its process died), a newer event
+	// on the same record follows, then the process dies before it projects or snapshots
+	// anything. The restarted model must hold both; the full replay below compares.
+	held, err := js.CreateOrUpdateConsumer(ctx, s.Stream, jetstream.ConsumerConfig{
+		Durable: "held-" + strings.ToLower(s.Stream), DeliverPolicy: jetstream.DeliverNewPolicy, AckPolicy: jetstream.AckExplicitPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	command(t)
+	if batch, err := held.Fetch(1, jetstream.FetchMaxWait(5*time.Second)); err != nil {
+		t.Fatal(err)
+	} else {
+		for range batch.Messages() { // taken, never acknowledged
+		}
+	}
+	command(t)
 	first.crash()
 	var after []string
 	t.Run("a crash between append and projection loses nothing", func(t *testing.T) {
