@@ -22,8 +22,6 @@ package eventlog
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -538,27 +536,15 @@ func (l *Log) maybeSnapshot(ctx context.Context) {
 func (l *Log) SnapshotNow(ctx context.Context) error { return l.saveSnapshot(ctx) }
 
 func (l *Log) saveSnapshot(ctx context.Context) error {
-	var meta, model bytes.Buffer
 	l.mu.RLock()
 	seq := l.applied
-	err := gob.NewEncoder(&meta).Encode(snapshotMeta{Seq: seq, Touched: l.touched, Rejects: l.rejects})
-	if err == nil {
-		err = l.model.Snapshot(&model)
-	}
+	body, err := frame(snapshotMeta{Seq: seq, Touched: l.touched, Rejects: l.rejects}, l.model.Snapshot)
 	l.mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("eventlog: snapshot %s: %w", l.stream, err)
 	}
-	var head [binary.MaxVarintLen64]byte
-	n := binary.PutUvarint(head[:], uint64(meta.Len()))
-	body := make([]byte, 0, n+meta.Len()+model.Len())
-	body = append(append(append(body, head[:n]...), meta.Bytes()...), model.Bytes()...)
-	obj, err := snapshots(ctx, l.js)
-	if err != nil {
+	if err := putSaved(ctx, l.js, l.stream, body); err != nil {
 		return err
-	}
-	if _, err := obj.PutBytes(ctx, l.stream, body); err != nil {
-		return fmt.Errorf("eventlog: snapshot %s: %w", l.stream, err)
 	}
 	l.snapSeq, l.snapAt = seq, time.Now()
 	l.log.Debug("snapshot saved", "stream", l.stream, "seq", seq, "bytes", len(body))
@@ -568,32 +554,25 @@ func (l *Log) saveSnapshot(ctx context.Context) error {
 // loadSnapshot restores the model from the latest snapshot, if there is one that fits a
 // stream whose last sequence is last.
 func (l *Log) loadSnapshot(ctx context.Context, last uint64) error {
-	obj, err := snapshots(ctx, l.js)
+	body, found, err := getSaved(ctx, l.js, l.stream)
 	if err != nil {
 		return err
 	}
-	body, err := obj.GetBytes(ctx, l.stream)
-	if errors.Is(err, jetstream.ErrObjectNotFound) {
+	if !found {
 		l.snapAt = time.Now()
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("eventlog: snapshot %s: %w", l.stream, err)
-	}
-	size, n := binary.Uvarint(body)
-	if n <= 0 || uint64(len(body)-n) < size {
-		return fmt.Errorf("eventlog: snapshot %s is damaged; run `onramp rebuild` to replay the stream", l.stream)
-	}
 	var meta snapshotMeta
-	if err := gob.NewDecoder(bytes.NewReader(body[n : n+int(size)])).Decode(&meta); err != nil {
-		return fmt.Errorf("eventlog: snapshot %s is damaged (%v); run `onramp rebuild` to replay the stream", l.stream, err)
+	model, err := unframe(body, &meta)
+	if err != nil {
+		return fmt.Errorf("eventlog: snapshot %s is %v; run `onramp rebuild` to replay the stream", l.stream, err)
 	}
 	if meta.Seq > last {
 		l.log.Warn("snapshot is ahead of the stream; replaying the stream instead", "stream", l.stream, "snapshot", meta.Seq, "stream_last", last)
 		l.snapAt = time.Now()
 		return nil
 	}
-	if err := l.model.Restore(bytes.NewReader(body[n+int(size):])); err != nil {
+	if err := l.model.Restore(bytes.NewReader(model)); err != nil {
 		return fmt.Errorf("eventlog: snapshot %s does not fit this version (%v); run `onramp rebuild` to replay the stream", l.stream, err)
 	}
 	l.applied, l.rejects = meta.Seq, meta.Rejects

@@ -3,9 +3,6 @@ package eventlog
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/gob"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -220,26 +217,15 @@ func (f *Follower) Close() {
 func (f *Follower) object() string { return "follow-" + f.name }
 
 func (f *Follower) save(ctx context.Context) error {
-	var meta, model bytes.Buffer
 	f.mu.Lock()
-	err := gob.NewEncoder(&meta).Encode(followMeta{Positions: f.pos})
-	if err == nil {
-		err = f.model.Snapshot(&model)
-	}
+	body, err := frame(followMeta{Positions: f.pos}, f.model.Snapshot)
 	f.applied = 0
 	f.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	var head [binary.MaxVarintLen64]byte
-	n := binary.PutUvarint(head[:], uint64(meta.Len()))
-	body := append(append(append(make([]byte, 0, n+meta.Len()+model.Len()), head[:n]...), meta.Bytes()...), model.Bytes()...)
-	obj, err := snapshots(ctx, f.js)
-	if err != nil {
+	if err := putSaved(ctx, f.js, f.object(), body); err != nil {
 		return err
-	}
-	if _, err := obj.PutBytes(ctx, f.object(), body); err != nil {
-		return fmt.Errorf("eventlog: save %s: %w", f.object(), err)
 	}
 	f.snapAt = time.Now()
 	return nil
@@ -248,20 +234,13 @@ func (f *Follower) save(ctx context.Context) error {
 // load restores the latest saved model, unless it is ahead of a stream (then the streams
 // are replayed from their start).
 func (f *Follower) load(ctx context.Context, last map[string]uint64) error {
-	obj, err := snapshots(ctx, f.js)
-	if err != nil {
+	body, found, err := getSaved(ctx, f.js, f.object())
+	if err != nil || !found {
 		return err
 	}
-	body, err := obj.GetBytes(ctx, f.object())
-	if errors.Is(err, jetstream.ErrObjectNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("eventlog: load %s: %w", f.object(), err)
-	}
-	size, n := binary.Uvarint(body)
 	var meta followMeta
-	if n <= 0 || uint64(len(body)-n) < size || gob.NewDecoder(bytes.NewReader(body[n:n+int(size)])).Decode(&meta) != nil {
+	model, err := unframe(body, &meta)
+	if err != nil {
 		f.log.Warn("saved followed model is damaged; replaying the streams", "model", f.name)
 		return nil
 	}
@@ -271,7 +250,7 @@ func (f *Follower) load(ctx context.Context, last map[string]uint64) error {
 			return nil
 		}
 	}
-	if err := f.model.Restore(bytes.NewReader(body[n+int(size):])); err != nil {
+	if err := f.model.Restore(bytes.NewReader(model)); err != nil {
 		return fmt.Errorf("eventlog: %s does not fit this version (%v); delete it with `onramp rebuild`", f.object(), err)
 	}
 	f.pos = meta.Positions

@@ -1,0 +1,74 @@
+package eventlog
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// A saved model (a Log's snapshot, a Follower's model) is one object of the snapshot
+// bucket: the length of its metadata, the metadata (gob), then the model's own bytes.
+
+// frame encodes meta and the model into one saved object's body.
+func frame(meta any, model func(io.Writer) error) ([]byte, error) {
+	var m, body bytes.Buffer
+	if err := gob.NewEncoder(&m).Encode(meta); err != nil {
+		return nil, err
+	}
+	if err := model(&body); err != nil {
+		return nil, err
+	}
+	var head [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(head[:], uint64(m.Len()))
+	out := make([]byte, 0, n+m.Len()+body.Len())
+	return append(append(append(out, head[:n]...), m.Bytes()...), body.Bytes()...), nil
+}
+
+// errDamaged means a saved object cannot be read.
+var errDamaged = errors.New("damaged")
+
+// unframe decodes a saved object's metadata into meta and returns the model's bytes.
+func unframe(body []byte, meta any) ([]byte, error) {
+	size, n := binary.Uvarint(body)
+	if n <= 0 || uint64(len(body)-n) < size {
+		return nil, errDamaged
+	}
+	if err := gob.NewDecoder(bytes.NewReader(body[n : n+int(size)])).Decode(meta); err != nil {
+		return nil, fmt.Errorf("%w: %v", errDamaged, err)
+	}
+	return body[n+int(size):], nil
+}
+
+// putSaved stores a saved object under name.
+func putSaved(ctx context.Context, js jetstream.JetStream, name string, body []byte) error {
+	obj, err := snapshots(ctx, js)
+	if err != nil {
+		return err
+	}
+	if _, err := obj.PutBytes(ctx, name, body); err != nil {
+		return fmt.Errorf("eventlog: save %s: %w", name, err)
+	}
+	return nil
+}
+
+// getSaved reads the saved object name; found is false if there is none.
+func getSaved(ctx context.Context, js jetstream.JetStream, name string) (body []byte, found bool, err error) {
+	obj, err := snapshots(ctx, js)
+	if err != nil {
+		return nil, false, err
+	}
+	body, err = obj.GetBytes(ctx, name)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("eventlog: load %s: %w", name, err)
+	}
+	return body, true, nil
+}
