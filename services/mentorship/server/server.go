@@ -5,8 +5,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -163,65 +166,77 @@ func (m *Main) flush(ctx context.Context, ids []string) error {
 // Applied is the highest mentorship stream sequence the service reflects (tests).
 func (m *Main) Applied() uint64 { return m.el.Applied() }
 
-// startSkills replays the skills stream into the book (the standing on record events) and
-// the catalogue (the skills service's announcements), and follows new events (every
-// replica reads every event; nothing is stored). It returns once the events on the stream
-// at start are applied.
+// startSkills keeps the book (the standing on skills record events) and the catalogue (the
+// skills service's announcements) from the skills stream with eventlog.Follow: saved with
+// their position, so a start replays only what came after the last save. It returns once
+// the events on the stream at start are applied.
 func (m *Main) startSkills(ctx context.Context) error {
-	stream, err := m.js.Stream(ctx, "SKILLS")
-	if err != nil {
-		return fmt.Errorf("mentorship: skills stream: %w", err)
-	}
 	filter := events.Prefix + ".skills.>"
 	last, err := bus.LastSeq(ctx, m.js, "SKILLS", filter)
 	if err != nil {
 		return fmt.Errorf("mentorship: %w", err)
 	}
-	oc, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+	fw, err := eventlog.Follow(ctx, m.js, "mentorship-skills", []eventlog.Source{{Stream: "SKILLS", Filters: []string{filter}}}, skillsModel{m}, m.log)
 	if err != nil {
 		return fmt.Errorf("mentorship: skills stream: %w", err)
 	}
-	cc, err := oc.Consume(func(msg jetstream.Msg) {
-		md, err := msg.Metadata()
-		if err != nil {
-			return
-		}
-		env, err := events.Decode(msg.Data())
-		if err == nil {
-			m.catMu.Lock()
-			err = m.cat.Apply(env)
-			m.catMu.Unlock()
-		}
-		m.bookMu.Lock()
-		if err == nil {
-			err = m.book.Apply(env, md.Sequence.Stream)
-		}
-		m.booked = max(m.booked, md.Sequence.Stream)
-		if md.NumPending == 0 {
-			m.booked = max(m.booked, last)
-		}
-		m.bookMu.Unlock()
-		if err != nil {
-			m.log.Warn("skills event skipped", "subject", msg.Subject(), "err", err)
-		}
-	})
+	m.bookMu.Lock()
+	m.booked = max(m.booked, last)
+	m.bookMu.Unlock()
+	m.bg.Go(func(ctx context.Context) { <-ctx.Done(); fw.Close() })
+	return nil
+}
+
+// skillsModel adapts the book and the catalogue to eventlog.Follow.
+type skillsModel struct{ m *Main }
+
+func (x skillsModel) Apply(_ string, env events.Envelope, seq uint64) error {
+	m := x.m
+	m.catMu.Lock()
+	err := m.cat.Apply(env)
+	m.catMu.Unlock()
+	m.bookMu.Lock()
+	defer m.bookMu.Unlock()
+	if err == nil {
+		err = m.book.Apply(env, seq)
+	}
+	m.booked = max(m.booked, seq)
+	return err
+}
+
+type savedSkills struct{ Book, Catalogue []byte }
+
+func (x skillsModel) Snapshot(w io.Writer) error {
+	var book, cat bytes.Buffer
+	x.m.bookMu.RLock()
+	err := x.m.book.Snapshot(&book)
+	x.m.bookMu.RUnlock()
 	if err != nil {
-		return fmt.Errorf("mentorship: skills stream: %w", err)
+		return err
 	}
-	m.bg.Go(func(ctx context.Context) { <-ctx.Done(); cc.Stop() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		m.bookMu.RLock()
-		done := m.booked >= last
-		m.bookMu.RUnlock()
-		if done {
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("mentorship: skills stream not replayed within 30s")
-		}
-		time.Sleep(2 * time.Millisecond)
+	x.m.catMu.RLock()
+	err = x.m.cat.Snapshot(&cat)
+	x.m.catMu.RUnlock()
+	if err != nil {
+		return err
 	}
+	return gob.NewEncoder(w).Encode(savedSkills{Book: book.Bytes(), Catalogue: cat.Bytes()})
+}
+
+func (x skillsModel) Restore(r io.Reader) error {
+	var s savedSkills
+	if err := gob.NewDecoder(r).Decode(&s); err != nil {
+		return err
+	}
+	x.m.bookMu.Lock()
+	err := x.m.book.Restore(bytes.NewReader(s.Book))
+	x.m.bookMu.Unlock()
+	if err != nil {
+		return err
+	}
+	x.m.catMu.Lock()
+	defer x.m.catMu.Unlock()
+	return x.m.cat.Restore(bytes.NewReader(s.Catalogue))
 }
 
 // WaitSkills waits until the skills read model reflects skills stream sequence seq
