@@ -32,7 +32,11 @@ func TestSubjects(t *testing.T) {
 		{TypeFilter("identity.staff.hired"), "onramp.identity.staff.*.hired"},
 		{RecordFilter("identity", "staff", "p1"), "onramp.identity.staff.p1.>"},
 		{StreamFor("identity.staff.hired"), "IDENTITY"},
+		{StreamFor("identity.session.started"), "SESSIONS"},
+		{StreamFor("notify.link.requested"), "NOTIFY"},
 		{StreamFor("nothing.here.x"), ""},
+		{StreamFilter("SESSIONS"), "onramp.identity.session.>"},
+		{StreamFilter("ONBOARDING"), "onramp.onboarding.>"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"onramp.dev/infra/bus"
 	"onramp.dev/infra/devstack"
 )
 
@@ -210,10 +211,8 @@ func TestServiceUsersPublishOnlyTheirOwnDomain(t *testing.T) {
 	}
 	defer admin.Close()
 	ajs, _ := jetstream.New(admin)
-	for _, name := range []string{"IDENTITY", "ONBOARDING"} {
-		if _, err := ajs.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{"onramp." + strings.ToLower(name) + ".>"}}); err != nil {
-			t.Fatal(err)
-		}
+	if err := bus.EnsureStreams(ctx, ajs); err != nil {
+		t.Fatal(err)
 	}
 	nc, err := nats.Connect(s.UserURL("onboarding"))
 	if err != nil {
@@ -237,8 +236,27 @@ func TestServiceUsersPublishOnlyTheirOwnDomain(t *testing.T) {
 	if err := js.DeleteStream(c3, "ONBOARDING"); err == nil {
 		t.Fatal("a service deleted a stream")
 	}
-	st, _ := ajs.Stream(ctx, "IDENTITY")
-	if info, _ := st.Info(ctx); info.State.Msgs != 0 {
-		t.Fatalf("identity's stream holds %d messages", info.State.Msgs)
+	// Sessions have their own stream, which identity alone may append to.
+	c4, cancel4 := short()
+	defer cancel4()
+	if _, err := js.Publish(c4, "onramp.identity.session.s1.started", []byte("{}")); err == nil {
+		t.Fatal("onboarding appended to the sessions stream")
+	}
+	idc, err := nats.Connect(s.UserURL("identity"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idc.Close()
+	ijs, _ := jetstream.New(idc)
+	c5, cancel5 := short()
+	defer cancel5()
+	if ack, err := ijs.Publish(c5, "onramp.identity.session.s1.started", []byte("{}")); err != nil || ack.Stream != "SESSIONS" {
+		t.Fatalf("identity appending a session: %v, %+v", err, ack)
+	}
+	for name, want := range map[string]uint64{"IDENTITY": 0, "SESSIONS": 1} {
+		st, _ := ajs.Stream(ctx, name)
+		if info, _ := st.Info(ctx); info.State.Msgs != want {
+			t.Fatalf("stream %s holds %d messages, want %d", name, info.State.Msgs, want)
+		}
 	}
 }

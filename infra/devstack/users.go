@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"strings"
 
 	"github.com/nats-io/nats-server/v2/server"
 
@@ -29,7 +28,8 @@ import (
 //	      allow: ["onramp.onboarding.>", "onramp.rpc.>", "onramp.deadletter.>", "_INBOX.>",
 //	              "$JS.>", "$KV.>", "$O.>", "$SRV.>"],
 //	      deny: ["$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>"]}}}
-//	    {user: identity, … as above with "onramp.identity.>" and "onramp.notify.link.>" …}
+//	    {user: identity, … as above with "onramp.identity.staff.>" (IDENTITY),
+//	              "onramp.identity.session.>" (SESSIONS) and "onramp.notify.link.>" …}
 //	    {user: web, … as above without any domain's subjects …}
 //	  ]
 //	}
@@ -49,7 +49,7 @@ func Permissions(user string) *server.Permissions {
 	}
 	allow := []string{events.RPCPrefix + ".>", events.DeadLetterPrefix + ".>", "_INBOX.>", "$JS.>", "$KV.>", "$O.>", "$SRV.>"}
 	for _, s := range events.Streams {
-		if strings.ToLower(s.Name) == user {
+		if s.Service() == user {
 			allow = append(allow, s.Subjects...)
 		}
 	}

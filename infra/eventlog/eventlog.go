@@ -312,6 +312,23 @@ func (l *Log) apply(ctx context.Context, m jetstream.Msg) {
 	}
 }
 
+// Evict runs f with the model write-locked to drop records that can no longer matter (for
+// example sessions long expired): f removes them from the model and returns their document
+// ids, which are forgotten by the snapshot and handed to the next flush, where they are
+// missing from the model (so the flush deletes them). It is the one change to a model that
+// is not an event: a replay of the stream may bring such records back until they are
+// evicted again.
+func (l *Log) Evict(f func() []string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids := f()
+	for _, id := range ids {
+		delete(l.touched, id)
+		l.dirty[id] = true
+	}
+	return len(ids)
+}
+
 // Lock serialises commands on one record (or any key) in this process; call the returned
 // func to unlock. Keys share stripes: never hold two at once.
 func (l *Log) Lock(key string) func() {
@@ -409,7 +426,7 @@ func (l *Log) CatchUp(ctx context.Context, filter string, limit time.Duration) b
 // made because something changed (a live page refreshing itself on an event it was told
 // of, or after another replica's write) sees that change. It costs one direct get.
 func (l *Log) Fresh(ctx context.Context, limit time.Duration) bool {
-	last, err := bus.LastSeq(ctx, l.js, l.stream, events.Prefix+"."+strings.ToLower(l.stream)+".>")
+	last, err := bus.LastSeq(ctx, l.js, l.stream, events.StreamFilter(l.stream))
 	if err != nil {
 		return false
 	}
@@ -610,18 +627,7 @@ func Forget(ctx context.Context, js jetstream.JetStream, stream string, cp Check
 }
 
 // SubjectMatches reports whether subject matches the NATS filter (with * and > wildcards).
-func SubjectMatches(filter, subject string) bool {
-	f, s := strings.Split(filter, "."), strings.Split(subject, ".")
-	for i, tok := range f {
-		if tok == ">" {
-			return len(s) > i
-		}
-		if i >= len(s) || (tok != "*" && tok != s[i]) {
-			return false
-		}
-	}
-	return len(f) == len(s)
-}
+func SubjectMatches(filter, subject string) bool { return events.SubjectMatches(filter, subject) }
 
 // Retry runs a decide-and-commit function again when it lost a race to another writer.
 func Retry(f func() error) error {

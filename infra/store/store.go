@@ -104,6 +104,25 @@ func (c *Collection[T]) Put(ctx context.Context, docs ...T) error {
 	return nil
 }
 
+// Delete removes the documents with ids (those that exist).
+func (c *Collection[T]) Delete(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := c.c.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+		return fmt.Errorf("store: delete %d from %s: %w", len(ids), c.c.Name(), err)
+	}
+	return nil
+}
+
+// Clear removes every document.
+func (c *Collection[T]) Clear(ctx context.Context) error {
+	if _, err := c.c.DeleteMany(ctx, bson.D{}); err != nil {
+		return fmt.Errorf("store: clear %s: %w", c.c.Name(), err)
+	}
+	return nil
+}
+
 // Insert adds new documents in bulk (the cheap path for bulk work on the embedded store).
 func (c *Collection[T]) Insert(ctx context.Context, docs ...T) error {
 	if len(docs) == 0 {

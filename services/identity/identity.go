@@ -1,6 +1,8 @@
 // Package identity is the domain of Onramp's identity service: people, their roles, teams
-// and credentials, and sign-in sessions. It holds the rules and the in-memory state built
-// from identity events; it knows nothing of NATS, MongoDB or HTTP (see ./server).
+// and credentials (State, folded from the IDENTITY stream, kept forever), and sign-in
+// sessions (Sessions, folded from the SESSIONS stream, kept as long as a session may live).
+// It holds the rules and the in-memory models built from those events; it knows nothing of
+// NATS, MongoDB or HTTP (see ./server).
 package identity
 
 import (
@@ -20,9 +22,12 @@ import (
 
 // Lifetimes.
 const (
-	AccessTTL  = 15 * time.Minute   // access tokens (JWT)
-	SessionTTL = 12 * time.Hour     // browser sessions (refreshable until then)
-	LinkTTL    = 7 * 24 * time.Hour // set-password links
+	AccessTTL = 15 * time.Minute // access tokens (JWT), and API sessions (never refreshed)
+	// SessionIdle is how long a browser session lives after it was last used (signed in or
+	// refreshed); SessionMaxAge how long it lives at most, however much it is used.
+	SessionIdle   = 12 * time.Hour
+	SessionMaxAge = events.SessionRetention
+	LinkTTL       = 7 * 24 * time.Hour // set-password links
 )
 
 // Person is one member of staff: a document keyed by id in the people collection.
@@ -66,35 +71,12 @@ func (p *Person) View() events.Person {
 	}
 }
 
-// Session is one sign-in: a document keyed by id in the sessions collection.
-type Session struct {
-	ID          string    `bson:"_id"`
-	Seq         uint64    `bson:"seq"`
-	Person      string    `bson:"person"`
-	RefreshHash string    `bson:"refresh_hash,omitempty"`
-	Started     time.Time `bson:"started"`
-	ExpiresAt   time.Time `bson:"expires_at"`
-	Ended       string    `bson:"ended,omitempty"` // reason
-	// Spent are the hashes of refresh secrets already replaced, oldest first; Rotated is
-	// when the last one was.
-	Spent   []string  `bson:"spent,omitempty"`
-	Rotated time.Time `bson:"rotated,omitempty"`
-}
-
-func (s Session) DocID() string { return s.ID }
-
-// Live reports whether the session still admits requests at now.
-func (s *Session) Live(now time.Time) bool { return s.Ended == "" && now.Before(s.ExpiresAt) }
-
-// State is the identity read model: every person and session, built from events.
+// State is the people model: every person, built from the IDENTITY stream.
 // It is not safe for concurrent use; the server guards it.
 type State struct {
 	people    map[string]*Person
 	byEmail   map[string]string // email → person id
 	byLink    map[string]string // link token hash → person id
-	sessions  map[string]*Session
-	byRefresh map[string]string // refresh hash → session id
-	spent     map[string]string // spent refresh hash → session id
 	lastHired uint64            // stream sequence of the last hired event applied
 	maxSeq    uint64
 
@@ -111,7 +93,6 @@ type State struct {
 func NewState() *State {
 	return &State{
 		people: map[string]*Person{}, byEmail: map[string]string{}, byLink: map[string]string{},
-		sessions: map[string]*Session{}, byRefresh: map[string]string{}, spent: map[string]string{},
 	}
 }
 
@@ -126,18 +107,6 @@ func (s *State) LoadPerson(p Person) {
 	s.maxSeq = max(s.maxSeq, p.Seq)
 }
 
-// LoadSession adds a stored session document (at start).
-func (s *State) LoadSession(x Session) {
-	s.sessions[x.ID] = &x
-	if x.RefreshHash != "" && x.Ended == "" {
-		s.byRefresh[x.RefreshHash] = x.ID
-	}
-	for _, h := range x.Spent {
-		s.spent[h] = x.ID
-	}
-	s.maxSeq = max(s.maxSeq, x.Seq)
-}
-
 // Person returns the person with id.
 func (s *State) Person(id string) (*Person, bool) { p, ok := s.people[id]; return p, ok }
 
@@ -148,42 +117,6 @@ func (s *State) PersonByEmail(email string) (*Person, bool) {
 		return nil, false
 	}
 	return s.Person(id)
-}
-
-// Session returns the session with id.
-func (s *State) Session(id string) (*Session, bool) { x, ok := s.sessions[id]; return x, ok }
-
-// SessionByRefresh finds a session by its refresh secret.
-func (s *State) SessionByRefresh(secret string) (*Session, bool) {
-	id, ok := s.byRefresh[Hash(secret)]
-	if !ok {
-		return nil, false
-	}
-	return s.Session(id)
-}
-
-// SessionBySpentRefresh finds the session a refresh secret belonged to before it was
-// replaced, and whether it was the one replaced last.
-func (s *State) SessionBySpentRefresh(secret string) (x *Session, last bool, ok bool) {
-	h := Hash(secret)
-	id, ok := s.spent[h]
-	if !ok {
-		return nil, false, false
-	}
-	x, ok = s.Session(id)
-	return x, ok && len(x.Spent) > 0 && x.Spent[len(x.Spent)-1] == h, ok
-}
-
-// LiveSessions returns the ids of person's sessions that still admit requests at now.
-func (s *State) LiveSessions(person string, now time.Time) []string {
-	var out []string
-	for id, x := range s.sessions {
-		if x.Person == person && x.Live(now) {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // PersonByLink finds whose set-password link secret this is.
@@ -277,31 +210,30 @@ func (s *State) Teams() []string {
 	return out
 }
 
-// Changed names a document an event changed.
-type Changed struct {
-	Kind string // "person" or "session"
-	ID   string
-}
-
-// Apply folds one identity event, stored at stream sequence seq, into the state. Applying
+// Apply folds one IDENTITY event, stored at stream sequence seq, into the state. Applying
 // an event again (same or lower sequence for its record) changes nothing. It returns the
-// document the event concerns, so the projector can write it.
-func (s *State) Apply(env events.Envelope, seq uint64) (Changed, error) {
+// id of the person the event concerns, so the projector can write them ("" for none).
+//
+// Data dirs from before sessions had their own stream hold session events on IDENTITY:
+// they are skipped (those sessions are gone; people sign in again).
+func (s *State) Apply(env events.Envelope, seq uint64) (string, error) {
 	s.maxSeq = max(s.maxSeq, seq)
 	switch env.Type {
+	case events.SessionStarted{}.EventType(), events.SessionRefreshed{}.EventType(), events.SessionEnded{}.EventType():
+		return "", nil
+
 	case events.StaffHired{}.EventType():
 		var e events.StaffHired
 		if err := env.Payload(&e); err != nil {
-			return Changed{}, err
+			return "", err
 		}
-		ch := Changed{"person", env.Subject}
 		if _, ok := s.people[env.Subject]; ok {
-			return ch, nil
+			return env.Subject, nil
 		}
 		if other, ok := s.byEmail[e.Email]; ok && other != env.Subject {
 			// Cannot happen through the service (the hired expectation forbids it); an
 			// event appended around it is refused rather than merged.
-			return Changed{}, fmt.Errorf("%w: email %s already belongs to %s", events.ErrInvalid, e.Email, other)
+			return "", fmt.Errorf("%w: email %s already belongs to %s", events.ErrInvalid, e.Email, other)
 		}
 		s.people[env.Subject] = &Person{
 			ID: env.Subject, Seq: seq, HiredSeq: seq, Email: e.Email, Name: e.Name, Roles: e.Roles,
@@ -309,102 +241,49 @@ func (s *State) Apply(env events.Envelope, seq uint64) (Changed, error) {
 		}
 		s.byEmail[e.Email] = env.Subject
 		s.lastHired = max(s.lastHired, seq)
-		return ch, nil
+		return env.Subject, nil
 
 	case events.StaffDisabled{}.EventType():
 		var e events.StaffDisabled
 		p, err := s.personEvent(env, seq, &e)
 		if p == nil {
-			return Changed{"person", env.Subject}, err
+			return env.Subject, err
 		}
 		p.Active, p.Disabled = false, e.Reason
 		s.dropLink(p)
-		return Changed{"person", p.ID}, nil
+		return p.ID, nil
 
 	case events.StaffEnabled{}.EventType():
 		var e events.StaffEnabled
 		p, err := s.personEvent(env, seq, &e)
 		if p == nil {
-			return Changed{"person", env.Subject}, err
+			return env.Subject, err
 		}
 		p.Active, p.Disabled = true, ""
-		return Changed{"person", p.ID}, nil
+		return p.ID, nil
 
 	case events.LinkIssued{}.EventType():
 		var e events.LinkIssued
 		p, err := s.personEvent(env, seq, &e)
 		if p == nil {
-			return Changed{"person", env.Subject}, err
+			return env.Subject, err
 		}
 		s.dropLink(p)
 		p.Link = &Link{TokenHash: e.TokenHash, ExpiresAt: e.ExpiresAt}
 		s.byLink[e.TokenHash] = p.ID
-		return Changed{"person", p.ID}, nil
+		return p.ID, nil
 
 	case events.PasswordSet{}.EventType():
 		var e events.PasswordSet
 		p, err := s.personEvent(env, seq, &e)
 		if p == nil {
-			return Changed{"person", env.Subject}, err
+			return env.Subject, err
 		}
 		p.PasswordHash = e.Hash
 		s.dropLink(p)
-		return Changed{"person", p.ID}, nil
-
-	case events.SessionStarted{}.EventType():
-		var e events.SessionStarted
-		if err := env.Payload(&e); err != nil {
-			return Changed{}, err
-		}
-		ch := Changed{"session", env.Subject}
-		if _, ok := s.sessions[env.Subject]; ok {
-			return ch, nil
-		}
-		s.sessions[env.Subject] = &Session{ID: env.Subject, Seq: seq, Person: e.Person, RefreshHash: e.RefreshHash, Started: env.Time, ExpiresAt: e.ExpiresAt}
-		if e.RefreshHash != "" {
-			s.byRefresh[e.RefreshHash] = env.Subject
-		}
-		return ch, nil
-
-	case events.SessionRefreshed{}.EventType():
-		var e events.SessionRefreshed
-		if err := env.Payload(&e); err != nil {
-			return Changed{}, err
-		}
-		x, ok := s.sessions[env.Subject]
-		if !ok {
-			return Changed{}, fmt.Errorf("%w: session %s refreshed before it started", events.ErrInvalid, env.Subject)
-		}
-		if seq > x.Seq {
-			x.Seq, x.Rotated = seq, env.Time
-			if x.RefreshHash != "" {
-				delete(s.byRefresh, x.RefreshHash)
-				x.Spent = append(x.Spent, x.RefreshHash)
-				s.spent[x.RefreshHash] = x.ID
-			}
-			x.RefreshHash = e.RefreshHash
-			if x.Ended == "" {
-				s.byRefresh[e.RefreshHash] = x.ID
-			}
-		}
-		return Changed{"session", x.ID}, nil
-
-	case events.SessionEnded{}.EventType():
-		var e events.SessionEnded
-		if err := env.Payload(&e); err != nil {
-			return Changed{}, err
-		}
-		x, ok := s.sessions[env.Subject]
-		if !ok {
-			return Changed{}, fmt.Errorf("%w: session %s ended before it started", events.ErrInvalid, env.Subject)
-		}
-		if seq > x.Seq {
-			x.Seq, x.Ended = seq, e.Reason
-			delete(s.byRefresh, x.RefreshHash)
-		}
-		return Changed{"session", x.ID}, nil
+		return p.ID, nil
 	}
-	return Changed{}, fmt.Errorf("%w: identity does not know event type %s", events.ErrInvalid, env.Type)
+	return "", fmt.Errorf("%w: identity does not know event type %s", events.ErrInvalid, env.Type)
 }
 
 // personEvent decodes an event about an existing person and reports the person if the

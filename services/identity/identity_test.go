@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -278,16 +279,16 @@ func TestGateBoundsAndQueues(t *testing.T) {
 }
 
 func TestSnapshotLeavesOutLongExpiredSessions(t *testing.T) {
-	s := NewState()
+	s := NewSessions()
 	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-	s.LoadSession(Session{ID: "old", Person: "p", Started: t0, ExpiresAt: t0.Add(12 * time.Hour)})
-	s.LoadSession(Session{ID: "recent", Person: "p", Started: t0.Add(30 * time.Hour), ExpiresAt: t0.Add(42 * time.Hour)})
-	s.LoadSession(Session{ID: "new", Person: "p", Started: t0.Add(40 * time.Hour), ExpiresAt: t0.Add(52 * time.Hour)})
+	s.load(Session{ID: "old", Person: "p", Started: t0, ExpiresAt: t0.Add(12 * time.Hour)})
+	s.load(Session{ID: "recent", Person: "p", Started: t0.Add(30 * time.Hour), ExpiresAt: t0.Add(42 * time.Hour)})
+	s.load(Session{ID: "new", Person: "p", Started: t0.Add(40 * time.Hour), ExpiresAt: t0.Add(52 * time.Hour)})
 	var buf bytes.Buffer
 	if err := s.Snapshot(&buf); err != nil {
 		t.Fatal(err)
 	}
-	r := NewState()
+	r := NewSessions()
 	if err := r.Restore(&buf); err != nil {
 		t.Fatal(err)
 	}
@@ -295,5 +296,85 @@ func TestSnapshotLeavesOutLongExpiredSessions(t *testing.T) {
 		if _, ok := r.Session(id); ok != want {
 			t.Errorf("session %s restored: %v, want %v", id, ok, want)
 		}
+	}
+}
+
+// A browser session lives SessionIdle after it was last used, and SessionMaxAge at most.
+func TestSessionExpiresIdleAndAtMostAfterMaxAge(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	s := NewSessions()
+	apply := func(at time.Time, seq uint64, p events.Payload) {
+		t.Helper()
+		env, err := events.New("p", "s1", p, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(env, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(t0, 1, events.SessionStarted{Person: "p", RefreshHash: Hash("r0"), ExpiresAt: BrowserExpiry(t0, t0)})
+	x, _ := s.Session("s1")
+	tests := []struct {
+		name string
+		at   time.Time
+		live bool
+	}{
+		{"just signed in", t0, true},
+		{"11 h idle", t0.Add(11 * time.Hour), true},
+		{"12 h idle", t0.Add(12 * time.Hour), false},
+	}
+	for _, tt := range tests {
+		if got := x.Live(tt.at); got != tt.live {
+			t.Errorf("%s: live %v, want %v", tt.name, got, tt.live)
+		}
+	}
+	// Used every 10 hours, it lives on, but never past SessionMaxAge.
+	at, seq := t0, uint64(1)
+	for i := 0; at.Before(t0.Add(SessionMaxAge)); i++ {
+		at, seq = at.Add(10*time.Hour), seq+1
+		if x.Live(at) {
+			apply(at, seq, events.SessionRefreshed{RefreshHash: Hash(fmt.Sprint("r", i+1))})
+		}
+	}
+	if !x.ExpiresAt.Equal(t0.Add(SessionMaxAge)) {
+		t.Fatalf("after a month of use the session expires at %v, want %v", x.ExpiresAt, t0.Add(SessionMaxAge))
+	}
+	if x.Live(t0.Add(SessionMaxAge)) || !x.Live(t0.Add(SessionMaxAge-time.Minute)) {
+		t.Fatal("the session does not end exactly at its maximum age")
+	}
+	if got := s.Evict(t0.Add(SessionMaxAge)); len(got) != 0 {
+		t.Fatalf("evicted %v before it expired", got)
+	}
+	if got := s.Evict(t0.Add(SessionMaxAge + time.Second)); len(got) != 1 || s.Len() != 0 {
+		t.Fatalf("evicted %v, %d left", got, s.Len())
+	}
+	if _, ok := s.ByRefresh("r1"); ok {
+		t.Fatal("an evicted session's secret is still known")
+	}
+	if _, _, ok := s.BySpentRefresh("r0"); ok {
+		t.Fatal("an evicted session's spent secret is still known")
+	}
+}
+
+// Data dirs from before the SESSIONS stream hold session events on IDENTITY: the people
+// model skips them, and a session stream event it does not know is refused.
+func TestPeopleModelSkipsOldSessionEvents(t *testing.T) {
+	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	st := NewState()
+	for i, p := range []events.Payload{
+		events.SessionStarted{Person: "p", ExpiresAt: now.Add(time.Hour)},
+		events.SessionRefreshed{RefreshHash: Hash("x")},
+		events.SessionEnded{Reason: "signed out"},
+	} {
+		env, _ := events.New("p", "s1", p, now)
+		if id, err := st.Apply(env, uint64(i+1)); err != nil || id != "" {
+			t.Fatalf("%s: %q, %v", env.Type, id, err)
+		}
+	}
+	hired, _ := events.New("hr", "p1", events.StaffHired{Email: "ada@example.org", Name: "Ada", Roles: []string{events.RoleHire},
+		Team: "platform", Track: "infrastructure", StartDate: "2026-12-01"}, now)
+	if _, err := NewSessions().Apply(hired, 1); !errors.Is(err, events.ErrInvalid) {
+		t.Fatalf("the sessions model took a hired event: %v", err)
 	}
 }

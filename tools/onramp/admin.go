@@ -56,15 +56,20 @@ func runRebuild(ctx context.Context, args []string, out io.Writer, logger *slog.
 	}
 	forget := func(js jetstream.JetStream, mc *mongo.Client) error {
 		for _, svc := range chosen {
-			stream := strings.ToUpper(svc)
-			if err := eventlog.Forget(ctx, js, stream, store.NewCheckpoint(mc.Database(svc), stream)); err != nil {
-				return err
+			for _, st := range events.Streams { // identity has two: IDENTITY and SESSIONS
+				if st.Service() != svc {
+					continue
+				}
+				stream := st.Name
+				if err := eventlog.Forget(ctx, js, stream, store.NewCheckpoint(mc.Database(svc), stream)); err != nil {
+					return err
+				}
+				last, err := bus.StreamLastSeq(ctx, js, stream)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%s: %s snapshot and store checkpoint forgotten; %d events to replay\n", svc, stream, last)
 			}
-			last, err := bus.StreamLastSeq(ctx, js, stream)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "%s: snapshot and store checkpoint forgotten; %d events to replay\n", svc, last)
 		}
 		return nil
 	}

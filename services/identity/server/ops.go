@@ -69,18 +69,21 @@ func (m *Main) authenticate(ctx context.Context, c rpc.Caller) (identity.Person,
 	if err != nil {
 		return identity.Person{}, nil, errUnauthorized
 	}
-	m.el.RLock()
-	_, known := m.state.Session(claims.Session)
-	m.el.RUnlock()
+	m.sl.RLock()
+	_, known := m.sessions.Session(claims.Session)
+	m.sl.RUnlock()
 	if !known { // signed in on another replica a moment ago?
-		m.el.CatchUp(ctx, events.RecordFilter("identity", "session", claims.Session), 2*time.Second)
+		m.sl.CatchUp(ctx, events.RecordFilter("identity", "session", claims.Session), 2*time.Second)
+	}
+	m.sl.RLock()
+	s, ok := m.sessions.Session(claims.Session)
+	live := ok && s.Live(m.cfg.Now()) && s.Person == claims.Subject
+	m.sl.RUnlock()
+	if !live {
+		return identity.Person{}, nil, errUnauthorized
 	}
 	m.el.RLock()
 	defer m.el.RUnlock()
-	s, ok := m.state.Session(claims.Session)
-	if !ok || !s.Live(m.cfg.Now()) || s.Person != claims.Subject {
-		return identity.Person{}, nil, errUnauthorized
-	}
 	p, ok := m.state.Person(claims.Subject)
 	if !ok || !p.Active {
 		return identity.Person{}, nil, errUnauthorized
@@ -197,13 +200,13 @@ func (m *Main) opLogin(ctx context.Context, r rpc.Request[events.LoginRequest]) 
 	if r.Body.Browser {
 		refresh = secret()
 		start.RefreshHash = identity.Hash(refresh)
-		start.ExpiresAt = now.Add(identity.SessionTTL)
+		start.ExpiresAt = identity.BrowserExpiry(now, now)
 	}
 	env, err := events.New(id, sid, start, now)
 	if err != nil {
 		return events.TokenReply{}, err
 	}
-	if err := m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid)}); err != nil {
+	if err := m.commitSession(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid)}); err != nil {
 		return events.TokenReply{}, err
 	}
 	reply, err := m.issueAt(sid, now) // the session's clock: an API token lives exactly AccessTTL
@@ -222,16 +225,22 @@ func (m *Main) knownDevice(email, refresh string) bool {
 	if refresh == "" {
 		return false
 	}
-	m.el.RLock()
-	defer m.el.RUnlock()
-	x, ok := m.state.SessionByRefresh(refresh)
+	m.sl.RLock()
+	x, ok := m.sessions.ByRefresh(refresh)
 	if !ok {
-		x, _, ok = m.state.SessionBySpentRefresh(refresh)
+		x, _, ok = m.sessions.BySpentRefresh(refresh)
 	}
-	if !ok || x == nil {
+	var person string
+	if ok && x != nil {
+		person = x.Person
+	}
+	m.sl.RUnlock()
+	if person == "" {
 		return false
 	}
-	p, found := m.state.Person(x.Person)
+	m.el.RLock()
+	defer m.el.RUnlock()
+	p, found := m.state.Person(person)
 	return found && p.Email == email
 }
 
@@ -244,17 +253,21 @@ func (m *Main) issue(sid string) (events.TokenReply, error) { return m.issueAt(s
 
 // issueAt signs an access token for a live session as of now.
 func (m *Main) issueAt(sid string, now time.Time) (events.TokenReply, error) {
-	m.el.RLock()
-	s, ok := m.state.Session(sid)
-	var p identity.Person
+	m.sl.RLock()
+	s, ok := m.sessions.Session(sid)
+	var person string
+	exp := now.Add(identity.AccessTTL)
 	if ok {
-		if pp, found := m.state.Person(s.Person); found {
-			p = *pp
+		person = s.Person
+		if s.ExpiresAt.Before(exp) {
+			exp = s.ExpiresAt
 		}
 	}
-	exp := now.Add(identity.AccessTTL)
-	if ok && s.ExpiresAt.Before(exp) {
-		exp = s.ExpiresAt
+	m.sl.RUnlock()
+	var p identity.Person
+	m.el.RLock()
+	if pp, found := m.state.Person(person); ok && found {
+		p = *pp
 	}
 	m.el.RUnlock()
 	if !ok || p.ID == "" {
@@ -283,34 +296,35 @@ const refreshGrace = 30 * time.Second
 // replaced secret used again is taken as stolen and ends the session.
 func (m *Main) opRefresh(ctx context.Context, r rpc.Request[events.RefreshRequest]) (events.TokenReply, error) {
 	now := m.cfg.Now()
-	m.el.RLock()
-	s, current := m.state.SessionByRefresh(r.Body.Refresh)
-	var sid string
-	if current {
-		sid = s.ID
-	} else if old, _, ok := m.state.SessionBySpentRefresh(r.Body.Refresh); ok {
-		sid = old.ID
+	sid := m.refreshSession(r.Body.Refresh)
+	if sid == "" { // rotated on another replica a moment ago?
+		m.sl.Fresh(ctx, 2*time.Second)
+		sid = m.refreshSession(r.Body.Refresh)
 	}
-	m.el.RUnlock()
 	if sid == "" {
 		return events.TokenReply{}, errUnauthorized
 	}
-	defer m.el.Lock(sid)()
-	m.el.RLock()
-	s, current = m.state.SessionByRefresh(r.Body.Refresh)
-	old, last, spent := m.state.SessionBySpentRefresh(r.Body.Refresh)
+	defer m.sl.Lock(sid)()
+	m.sl.RLock()
+	s, current := m.sessions.ByRefresh(r.Body.Refresh)
+	old, last, spent := m.sessions.BySpentRefresh(r.Body.Refresh)
 	var live bool
 	var seq uint64
 	var person string
 	if x := cmp.Or(s, old); x != nil {
-		p, found := m.state.Person(x.Person)
-		live, seq, person = x.Live(now) && found && p.Active, x.Seq, x.Person
+		live, seq, person = x.Live(now), x.Seq, x.Person
 		if spent && !current {
 			// The secret just replaced, within the grace: a parallel request.
 			current, live = false, live && last && now.Sub(x.Rotated) < refreshGrace
 		}
 	}
-	m.el.RUnlock()
+	m.sl.RUnlock()
+	if live {
+		m.el.RLock()
+		p, found := m.state.Person(person)
+		live = found && p.Active
+		m.el.RUnlock()
+	}
 	switch {
 	case spent && !live && s == nil:
 		if err := m.endSession(ctx, person, sid, "refresh secret reused"); err != nil {
@@ -327,20 +341,33 @@ func (m *Main) opRefresh(ctx context.Context, r rpc.Request[events.RefreshReques
 	if err != nil {
 		return events.TokenReply{}, err
 	}
-	if err := m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq}); err != nil {
+	if err := m.commitSession(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq}); err != nil {
 		return events.TokenReply{}, err
 	}
 	reply, err := m.issue(sid)
 	if err != nil {
 		return reply, err
 	}
-	m.el.RLock()
-	if x, ok := m.state.Session(sid); ok {
+	m.sl.RLock()
+	if x, ok := m.sessions.Session(sid); ok {
 		reply.RefreshExpiresAt = x.ExpiresAt.UTC().Format(time.RFC3339)
 	}
-	m.el.RUnlock()
+	m.sl.RUnlock()
 	reply.Refresh = refresh
 	return reply, nil
+}
+
+// refreshSession is the id of the session whose current or replaced refresh secret this is.
+func (m *Main) refreshSession(secret string) string {
+	m.sl.RLock()
+	defer m.sl.RUnlock()
+	if s, ok := m.sessions.ByRefresh(secret); ok {
+		return s.ID
+	}
+	if old, _, ok := m.sessions.BySpentRefresh(secret); ok {
+		return old.ID
+	}
+	return ""
 }
 
 func (m *Main) opSession(ctx context.Context, r rpc.Request[empty]) (events.Person, error) {
@@ -358,30 +385,30 @@ func (m *Main) opLogout(ctx context.Context, r rpc.Request[events.RefreshRequest
 	if _, claims, err := m.authenticate(ctx, r.Caller); err == nil {
 		sid, person = claims.Session, claims.Subject
 	} else {
-		m.el.RLock()
-		if s, ok := m.state.SessionByRefresh(r.Body.Refresh); ok && s.Ended == "" {
+		m.sl.RLock()
+		if s, ok := m.sessions.ByRefresh(r.Body.Refresh); ok && s.Ended == "" {
 			sid, person = s.ID, s.Person
 		}
-		m.el.RUnlock()
+		m.sl.RUnlock()
 	}
 	if sid == "" {
 		return empty{}, nil
 	}
-	defer m.el.Lock(sid)()
+	defer m.sl.Lock(sid)()
 	return empty{}, m.endSession(ctx, person, sid, "signed out")
 }
 
 // endSession ends session sid (the caller holds its lock); ending an ended session
 // changes nothing.
 func (m *Main) endSession(ctx context.Context, actor, sid, reason string) error {
-	m.el.RLock()
-	s, ok := m.state.Session(sid)
+	m.sl.RLock()
+	s, ok := m.sessions.Session(sid)
 	var ended bool
 	var seq uint64
 	if ok {
 		ended, seq = s.Ended != "", s.Seq
 	}
-	m.el.RUnlock()
+	m.sl.RUnlock()
 	if !ok || ended {
 		return nil
 	}
@@ -389,17 +416,18 @@ func (m *Main) endSession(ctx context.Context, actor, sid, reason string) error 
 	if err != nil {
 		return err
 	}
-	return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq})
+	return m.commitSession(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq})
 }
 
-// endSessions ends every live session of person (after a password change).
+// endSessions ends every live session of person (after a password change, or when they are
+// disabled).
 func (m *Main) endSessions(ctx context.Context, actor, person, reason string) error {
-	m.el.RLock()
-	ids := m.state.LiveSessions(person, m.cfg.Now())
-	m.el.RUnlock()
+	m.sl.RLock()
+	ids := m.sessions.Live(person, m.cfg.Now())
+	m.sl.RUnlock()
 	for _, sid := range ids {
 		err := func() error {
-			defer m.el.Lock(sid)()
+			defer m.sl.Lock(sid)()
 			return eventlog.Retry(func() error { return m.endSession(ctx, actor, sid, reason) })
 		}()
 		if err != nil {
@@ -644,6 +672,9 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 		}
 		return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", r.Body.ID), LastSeq: seq})
 	})
+	if err == nil { // also when already disabled: a repeat finishes what a crash cut short
+		err = m.endSessions(ctx, viewer.ID, r.Body.ID, "account disabled")
+	}
 	view.Active = false
 	return view, err
 }

@@ -50,9 +50,14 @@ type Main struct {
 	keys   *keyring
 	verify *authn.Verifier
 
-	state *identity.State // guarded by el's lock: read with el.Read
-	el    *eventlog.Log
+	state *identity.State // people, guarded by el's lock: read with el.Read
+	el    *eventlog.Log   // over IDENTITY, kept forever
 	cp    *store.Checkpoint
+	// sessions are the sign-ins, guarded by sl's lock. Locks: never take el's while
+	// holding sl's write lock, nor the reverse (read locks of both may be held together).
+	sessions *identity.Sessions
+	sl       *eventlog.Log // over SESSIONS, kept as long as a session may live
+	scp      *store.Checkpoint
 
 	accounts *identity.Limiter // an account from one client address
 	clients  *identity.Limiter // a client address, over every account
@@ -61,7 +66,7 @@ type Main struct {
 	gate     *identity.Gate    // bounds concurrent password hashing
 
 	svc *rpc.Service
-	bg  *background.Group // the key rotation timer
+	bg  *background.Group // the key rotation timer and the session sweeper
 }
 
 // New prepares the service on a NATS connection and its own database.
@@ -86,6 +91,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		sess:     store.NewCollection[identity.Session](db, "sessions"),
 		keys:     &keyring{col: store.NewCollection[keyDoc](db, "keys")},
 		state:    identity.NewState(),
+		sessions: identity.NewSessions(),
 		accounts: identity.NewLimiter(5, time.Second, 15*time.Minute),
 		clients:  identity.NewLimiter(20, time.Second, 15*time.Minute),
 		ceiling:  identity.NewLimiter(20, time.Second, 30*time.Second),
@@ -93,21 +99,33 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		gate:     identity.NewGate(cfg.HashSlots, cfg.HashQueue),
 	}
 	m.cp = store.NewCheckpoint(db, "IDENTITY")
-	m.el = eventlog.New(js, "IDENTITY", model{m.state}, logger)
+	m.el = eventlog.New(js, "IDENTITY", people{m.state}, logger)
+	m.scp = store.NewCheckpoint(db, "SESSIONS")
+	m.sl = eventlog.New(js, "SESSIONS", sessions{m.sessions}, logger)
 	m.verify = authn.NewVerifier(func(context.Context) (map[string]ed25519.PublicKey, error) { return m.keys.public(), nil })
 	return m, nil
 }
 
-// model adapts the identity state to the event log: document ids are "person:<id>" and
-// "session:<id>".
-type model struct{ *identity.State }
+// people adapts the people model to the event log: document ids are "person:<id>".
+type people struct{ *identity.State }
 
-func (m model) Apply(env events.Envelope, seq uint64) ([]string, error) {
-	ch, err := m.State.Apply(env, seq)
-	if err != nil {
+func (m people) Apply(env events.Envelope, seq uint64) ([]string, error) {
+	id, err := m.State.Apply(env, seq)
+	if err != nil || id == "" {
 		return nil, err
 	}
-	return []string{ch.Kind + ":" + ch.ID}, nil
+	return []string{"person:" + id}, nil
+}
+
+// sessions adapts the sessions model to the event log: document ids are session ids.
+type sessions struct{ *identity.Sessions }
+
+func (m sessions) Apply(env events.Envelope, seq uint64) ([]string, error) {
+	id, err := m.Sessions.Apply(env, seq)
+	if err != nil || id == "" {
+		return nil, err
+	}
+	return []string{id}, nil
 }
 
 // Run loads the state, starts the projector and registers the operations. It returns once
@@ -119,16 +137,65 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.keys.load(ctx, m.cfg.Now()); err != nil {
 		return err
 	}
-	if err := m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Legacy: "identity-projector"}); err != nil {
+	if err := m.el.Start(ctx, eventlog.Options{Flush: m.flushPeople, Checkpoint: m.cp, Legacy: "identity-projector"}); err != nil {
+		return err
+	}
+	if err := m.startSessions(ctx); err != nil {
+		m.el.Close()
 		return err
 	}
 	if err := m.register(); err != nil {
+		m.sl.Close()
 		m.el.Close()
 		return err
 	}
 	m.bg = background.Start(ctx)
 	m.bg.Go(m.keyLoop)
+	m.bg.Go(m.sweepSessions)
 	return nil
+}
+
+// startSessions starts the sessions model. A store whose sessions were never written from
+// the SESSIONS stream holds either nothing or the session documents of a data dir from
+// before it existed: those sessions are gone (people sign in again), so they are cleared.
+func (m *Main) startSessions(ctx context.Context) error {
+	cp, err := m.scp.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if cp == 0 {
+		if err := m.sess.Clear(ctx); err != nil {
+			return err
+		}
+	}
+	return m.sl.Start(ctx, eventlog.Options{Flush: m.flushSessions, Checkpoint: m.scp})
+}
+
+// sweepEvery is how often sessions that expired more than sweepAfter ago leave memory and
+// the store.
+const (
+	sweepEvery = 10 * time.Minute
+	sweepAfter = 24 * time.Hour
+)
+
+func (m *Main) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		m.SweepSessions()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// SweepSessions forgets the sessions that expired a day ago or earlier, and reports how
+// many.
+func (m *Main) SweepSessions() int {
+	cutoff := m.cfg.Now().Add(-sweepAfter)
+	return m.sl.Evict(func() []string { return m.sessions.Evict(cutoff) })
 }
 
 // keyLoop reloads the signing keys every hour (picking up a key another replica or
@@ -156,37 +223,54 @@ func (m *Main) Close() error {
 		m.svc = nil
 	}
 	m.bg.Stop()
+	m.sl.Close()
 	m.el.Close()
 	return err
 }
 
-// flush writes the documents a projector batch touched.
-func (m *Main) flush(ctx context.Context, ids []string) error {
-	var pdocs []identity.Person
-	var sdocs []identity.Session
+// flushPeople writes the people a projector batch touched. (Ids of other kinds are session
+// documents of data dirs from before SESSIONS: nothing to write.)
+func (m *Main) flushPeople(ctx context.Context, ids []string) error {
+	var docs []identity.Person
 	m.el.Read(func() {
 		for _, id := range ids {
-			kind, key, _ := strings.Cut(id, ":")
-			switch kind {
-			case "person":
-				if p, ok := m.state.Person(key); ok {
-					pdocs = append(pdocs, *p)
-				}
-			case "session":
-				if s, ok := m.state.Session(key); ok {
-					sdocs = append(sdocs, *s)
+			if key, ok := strings.CutPrefix(id, "person:"); ok {
+				if p, found := m.state.Person(key); found {
+					docs = append(docs, *p)
 				}
 			}
 		}
 	})
-	if err := m.people.Put(ctx, pdocs...); err != nil {
-		return err
-	}
-	return m.sess.Put(ctx, sdocs...)
+	return m.people.Put(ctx, docs...)
 }
 
-// commit appends an event and applies it on the ack (see eventlog.Log.Commit).
+// flushSessions writes the sessions a batch touched, and deletes those evicted.
+func (m *Main) flushSessions(ctx context.Context, ids []string) error {
+	var docs []identity.Session
+	var gone []string
+	m.sl.Read(func() {
+		for _, id := range ids {
+			if x, ok := m.sessions.Session(id); ok {
+				docs = append(docs, *x)
+			} else {
+				gone = append(gone, id)
+			}
+		}
+	})
+	if err := m.sess.Put(ctx, docs...); err != nil {
+		return err
+	}
+	return m.sess.Delete(ctx, gone...)
+}
+
+// commit appends a people event and applies it on the ack (see eventlog.Log.Commit).
 func (m *Main) commit(ctx context.Context, env events.Envelope, expect bus.Expect) error {
 	_, err := m.el.Commit(ctx, env, expect)
+	return err
+}
+
+// commitSession appends a session event and applies it on the ack.
+func (m *Main) commitSession(ctx context.Context, env events.Envelope, expect bus.Expect) error {
+	_, err := m.sl.Commit(ctx, env, expect)
 	return err
 }

@@ -434,7 +434,7 @@ func TestEventLogConformance(t *testing.T) {
 	f := fixture{env: env}
 	var ada string
 	eventlogtest.Run(t, env, eventlogtest.Service{
-		Stream: "IDENTITY", DB: "identity", Own: []string{"keys"},
+		Stream: "IDENTITY", DB: "identity", Own: []string{"keys", "sessions"}, // sessions: the SESSIONS stream's
 		Record: func() string { return "onramp.identity.staff." + ada + ".poisoned" },
 		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
 			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{})
