@@ -128,7 +128,11 @@ func (m *Main) page(h func(w http.ResponseWriter, r *http.Request, v *viewer)) h
 			m.fail(w, r, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, v)), v)
+		r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, v))
+		if m.pageOnce(w, r, v, h) {
+			return
+		}
+		h(w, r, v)
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,12 +40,13 @@ type replay struct {
 	ContentType string    `json:"content_type,omitempty"`
 	Location    string    `json:"location,omitempty"`
 	Body        []byte    `json:"body,omitempty"`
+	Cookies     []string  `json:"cookies,omitempty"` // Set-Cookie lines a repeat gets again (the flash)
 }
 
 type replays struct {
 	nc       *nats.Conn
 	boot     string   // this process
-	inflight sync.Map // keys this process is running now
+	inflight sync.Map // keys this process is running now → closed when answered
 	mu       sync.Mutex
 	kv       jetstream.KeyValue
 }
@@ -101,30 +103,44 @@ func (m *Main) idempotent(w http.ResponseWriter, r *http.Request, v *viewer, h f
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	m.once(w, r, v, key, fingerprint(r, body), func(w http.ResponseWriter, _ *http.Request, err error) { writeError(w, err) }, false, h)
+}
+
+// fingerprint identifies a request's method, target and body.
+func fingerprint(r *http.Request, body []byte) string {
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
-	fp := fmt.Sprintf("%x", sum)
+	return fmt.Sprintf("%x", sum)
+}
+
+// once runs h once per key of the viewer, with the request's fingerprint fp: a repeat gets
+// the first answer. fail answers a problem (JSON for the API, a page for forms). With wait,
+// a repeat that arrives while this process still runs the first waits for its answer (a
+// double-clicked form); without, it is told to try again (409, the API).
+func (m *Main) once(w http.ResponseWriter, r *http.Request, v *viewer, key, fp string, fail func(http.ResponseWriter, *http.Request, error), wait bool, h func(http.ResponseWriter, *http.Request, *viewer)) {
 	scoped := idempotency.Scope(v.ID, key)
 	ctx := r.Context()
 	kv, err := m.replays.bucket(ctx)
 	if err != nil {
 		m.logFailure(r, err)
-		writeError(w, events.Errorf(events.CodeUnavailable, "try again in a moment"))
+		fail(w, r, events.Errorf(events.CodeUnavailable, "try again in a moment"))
 		return
 	}
-	if !m.claimKey(w, r, kv, scoped, fp) {
+	if !m.claimKey(w, r, kv, scoped, fp, fail, wait) {
 		return
 	}
-	m.replays.inflight.Store(scoped, true)
-	defer m.replays.inflight.Delete(scoped)
+	done := make(chan struct{})
+	m.replays.inflight.Store(scoped, done)
+	defer func() { m.replays.inflight.Delete(scoped); close(done) }()
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	h(rec, r.WithContext(idempotency.With(ctx, scoped)), v)
 	if rec.status >= 500 {
 		_ = kv.Delete(context.WithoutCancel(ctx), scoped) // nothing to keep: a repeat runs again
 	} else {
 		done, _ := json.Marshal(replay{Fingerprint: fp, Done: true, Started: time.Now(), Status: rec.status,
-			ContentType: rec.header.Get("Content-Type"), Location: rec.header.Get("Location"), Body: rec.body.Bytes()})
+			ContentType: rec.header.Get("Content-Type"), Location: rec.header.Get("Location"), Body: rec.body.Bytes(),
+			Cookies: flashCookies(rec.header)})
 		if _, err := kv.Put(context.WithoutCancel(ctx), scoped, done); err != nil {
-			m.log.Warn("first answer not kept for its Idempotency-Key", "err", err)
+			m.log.Warn("first answer not kept for its idempotency key", "err", err)
 		}
 	}
 	for k, vs := range rec.header {
@@ -134,12 +150,25 @@ func (m *Main) idempotent(w http.ResponseWriter, r *http.Request, v *viewer, h f
 	_, _ = w.Write(rec.body.Bytes())
 }
 
+// flashCookies are the Set-Cookie lines of an answer that a repeat gets again: the flash
+// message only (never a session cookie, whose secret may have rotated since).
+func flashCookies(h http.Header) []string {
+	var out []string
+	for _, line := range h.Values("Set-Cookie") {
+		if strings.HasPrefix(line, cookieFlash+"=") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
 // claimKey records that this request runs the command for key, or answers for it: the kept
-// first answer, 422 for another request under the same key, 409 while this process still
-// runs the first. A first request recorded by another process (one that died, most likely:
-// a client's transport resends a request with an Idempotency-Key by itself when its
-// connection breaks) is run again: its derived ids make whatever it had done a no-op.
-func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.KeyValue, key, fp string) bool {
+// first answer, 422 for another request under the same key, and while this process still
+// runs the first, 409 (or, with wait, the first answer once it is there). A first request
+// recorded by another process (one that died, most likely: a client's transport resends a
+// request with an Idempotency-Key by itself when its connection breaks) is run again: its
+// derived ids make whatever it had done a no-op.
+func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.KeyValue, key, fp string, fail func(http.ResponseWriter, *http.Request, error), wait bool) bool {
 	ctx := r.Context()
 	pending, _ := json.Marshal(replay{Fingerprint: fp, Started: time.Now(), Owner: m.replays.boot})
 	for range 3 {
@@ -152,7 +181,7 @@ func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.Key
 		}
 		if err != nil {
 			m.logFailure(r, err)
-			writeError(w, events.Errorf(events.CodeUnavailable, "try again in a moment"))
+			fail(w, r, events.Errorf(events.CodeUnavailable, "try again in a moment"))
 			return false
 		}
 		var first replay
@@ -162,7 +191,7 @@ func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.Key
 		}
 		switch {
 		case first.Fingerprint != fp:
-			writeError(w, &events.Error{Code: events.CodeInvalid, Message: "this Idempotency-Key was used for another request",
+			fail(w, r, &events.Error{Code: events.CodeInvalid, Message: "this idempotency key was used for another request",
 				Fields: map[string]string{"Idempotency-Key": "used for another request"}})
 			return false
 		case first.Done:
@@ -172,13 +201,23 @@ func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.Key
 			if first.Location != "" {
 				w.Header().Set("Location", first.Location)
 			}
+			for _, c := range first.Cookies {
+				w.Header().Add("Set-Cookie", c)
+			}
 			w.Header().Set("Idempotent-Replayed", "true")
 			w.WriteHeader(first.Status)
 			_, _ = w.Write(first.Body)
 			return false
-		case first.Owner == m.replays.boot && m.replays.running(key):
+		case first.Owner == m.replays.boot && m.replays.running(key) != nil:
+			if wait {
+				select {
+				case <-m.replays.running(key):
+					continue // its answer is kept now
+				case <-ctx.Done():
+				}
+			}
 			w.Header().Set("Retry-After", "1")
-			writeError(w, events.Errorf(events.CodeConflict, "a request with this Idempotency-Key is still running; try again in a moment"))
+			fail(w, r, events.Errorf(events.CodeConflict, "a request with this idempotency key is still running; try again in a moment"))
 			return false
 		}
 		// The first request died before answering, or runs elsewhere: run the command again.
@@ -186,11 +225,17 @@ func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.Key
 			return true
 		}
 	}
-	writeError(w, events.Errorf(events.CodeConflict, "a request with this Idempotency-Key is still running; try again in a moment"))
+	fail(w, r, events.Errorf(events.CodeConflict, "a request with this idempotency key is still running; try again in a moment"))
 	return false
 }
 
-func (r *replays) running(key string) bool { _, ok := r.inflight.Load(key); return ok }
+// running is closed when this process's request under key has answered (nil: none runs).
+func (r *replays) running(key string) chan struct{} {
+	if done, ok := r.inflight.Load(key); ok {
+		return done.(chan struct{})
+	}
+	return nil
+}
 
 // recorder keeps a handler's answer so it can be stored before it is sent.
 type recorder struct {

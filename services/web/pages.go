@@ -32,7 +32,7 @@ func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c temp
 		clearFlash(w, r)
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(withFormKeys(buf.Bytes()))
 }
 
 func (m *Main) pageFor(r *http.Request, title string) views.Page {

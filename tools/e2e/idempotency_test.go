@@ -3,8 +3,12 @@ package e2e
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,4 +89,115 @@ func TestIdempotencyKey(t *testing.T) {
 func respOf(r *http.Response, body string) *http.Response {
 	r.Body = io.NopCloser(strings.NewReader(body))
 	return r
+}
+
+// Every form that changes something carries a key of its own, rendered with the page: the
+// same form sent twice — a browser's resend, or a double click with both requests at once
+// — takes effect once, and the repeat gets the first answer (the redirect and its flash
+// message, or the page).
+func TestFormsSentTwiceTakeEffectOnce(t *testing.T) {
+	p := startPortal(t)
+	js, _ := jetstream.New(p.NATS)
+	ctx := context.Background()
+	count := func(stream, eventType string) uint64 {
+		t.Helper()
+		s, err := js.Stream(ctx, stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.Info(ctx, jetstream.WithSubjectFilter(events.TypeFilter(eventType)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		for _, c := range info.State.Subjects {
+			n += c
+		}
+		return n
+	}
+	api := newClient(p.URL())
+	hrTok := token(t, api, "hr@demo.onramp")
+	plan := decodeJSON[apiPlan](t, api.do(t, "GET", "/api/v1/onboarding/plans/"+demoPlan, "", "", bearer(hrTok)...))
+	task := plan.find(t, func(x apiTask) bool { return x.Owner == "hire" && !x.Done }).ID
+	pair := demoMentorship(t, api, hrTok).ID
+	today := time.Now().Format(time.DateOnly)
+	due := time.Now().AddDate(0, 0, 20).Format(time.DateOnly)
+
+	for _, c := range []struct {
+		name, who, page, action string
+		form                    url.Values
+		stream, event           string
+		together                bool // both requests at once
+	}{
+		{"invite", "hr", "/people", "/people",
+			url.Values{"email": {"twice@demo.onramp"}, "name": {"Tess Twice"}, "track": {"security"}, "team": {"security"}, "start_date": {today}},
+			"IDENTITY", events.StaffHired{}.EventType(), false},
+		{"assign training", "hr", "/training/team", "/training/assignments",
+			url.Values{"module": {journeyModule}, "person": {"demo-hire"}, "due": {due}, "team_page": {""}},
+			"TRAINING", events.AssignmentCreated{}.EventType(), false},
+		{"complete a task", "hire", "/onboarding/plans/" + demoPlan, "/onboarding/tasks/" + task + "/complete",
+			url.Values{"evidence": {"done twice?"}},
+			"ONBOARDING", events.TaskCompleted{}.EventType(), true},
+		{"record a check-in", "hire", "/mentorship/pairs/" + pair, "/mentorship/pairs/" + pair + "/checkins",
+			url.Values{"date": {today}, "notes": {"we met once"}},
+			"MENTORSHIP", events.CheckinLogged{}.EventType(), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := newClient(p.URL())
+			login(t, b, c.who+"@demo.onramp")
+			page := b.do(t, "GET", c.page, "", "")
+			html, _ := io.ReadAll(page.Body)
+			m := regexp.MustCompile(`<form[^>]*action="` + regexp.QuoteMeta(c.action) + `"[^>]*><input type="hidden" name="idempotency_key" value="([0-9a-f]{32})">`).FindSubmatch(html)
+			if page.StatusCode != 200 || m == nil {
+				t.Fatalf("GET %s: %d, no keyed form posting to %s", c.page, page.StatusCode, c.action)
+			}
+			form := url.Values{"idempotency_key": {string(m[1])}}
+			for k, v := range c.form {
+				form[k] = v
+			}
+			before := count(c.stream, c.event)
+			answers := make([]*http.Response, 2)
+			bodies := make([]string, 2)
+			send := func(i int, cl *client) {
+				answers[i] = cl.do(t, "POST", c.action, "application/x-www-form-urlencoded", form.Encode())
+				body, _ := io.ReadAll(answers[i].Body)
+				bodies[i] = string(body)
+			}
+			if c.together {
+				twin := newClient(p.URL())
+				maps.Copy(twin.cookies, b.cookies)
+				var wg sync.WaitGroup
+				wg.Go(func() { send(0, b) })
+				wg.Go(func() { send(1, twin) })
+				wg.Wait()
+			} else {
+				send(0, b)
+				send(1, b)
+			}
+			if got := count(c.stream, c.event) - before; got != 1 {
+				t.Fatalf("%d %s events from one form sent twice, want 1", got, c.event)
+			}
+			first, again := answers[0], answers[1]
+			if first.StatusCode >= 400 {
+				t.Fatalf("first answer %d: %.300s", first.StatusCode, bodies[0])
+			}
+			if again.StatusCode != first.StatusCode || again.Header.Get("Location") != first.Header.Get("Location") || bodies[0] != bodies[1] {
+				t.Fatalf("the repeat got %d → %q, the first %d → %q", again.StatusCode, again.Header.Get("Location"), first.StatusCode, first.Header.Get("Location"))
+			}
+			if replayed := first.Header.Get("Idempotent-Replayed") + again.Header.Get("Idempotent-Replayed"); replayed != "true" {
+				t.Fatalf("Idempotent-Replayed on the two answers: %q, want exactly one", replayed)
+			}
+			flash := func(r *http.Response) string {
+				for _, ck := range r.Cookies() {
+					if ck.Name == "__Host-onramp-flash" {
+						return ck.Value
+					}
+				}
+				return ""
+			}
+			if flash(first) != flash(again) {
+				t.Fatalf("flash message: first %q, repeat %q", flash(first), flash(again))
+			}
+		})
+	}
 }
