@@ -305,44 +305,51 @@ func (m *Main) opRefresh(ctx context.Context, r rpc.Request[events.RefreshReques
 		return events.TokenReply{}, errUnauthorized
 	}
 	defer m.sl.Lock(sid)()
-	m.sl.RLock()
-	s, current := m.sessions.ByRefresh(r.Body.Refresh)
-	old, last, spent := m.sessions.BySpentRefresh(r.Body.Refresh)
-	var live bool
-	var seq uint64
-	var person string
-	if x := cmp.Or(s, old); x != nil {
-		live, seq, person = x.Live(now), x.Seq, x.Person
-		if spent && !current {
-			// The secret just replaced, within the grace: a parallel request.
-			current, live = false, live && last && now.Sub(x.Rotated) < refreshGrace
+	var refresh string                   // the new secret; "" for a request within the grace
+	err := eventlog.Retry(func() error { // decide again on fresh state after losing a race
+		m.sl.RLock()
+		s, current := m.sessions.ByRefresh(r.Body.Refresh)
+		old, last, spent := m.sessions.BySpentRefresh(r.Body.Refresh)
+		var live bool
+		var seq uint64
+		var person string
+		if x := cmp.Or(s, old); x != nil {
+			live, seq, person = x.Live(now), x.Seq, x.Person
+			if spent && !current {
+				// The secret just replaced, within the grace: a parallel request.
+				current, live = false, live && last && now.Sub(x.Rotated) < refreshGrace
+			}
 		}
-	}
-	m.sl.RUnlock()
-	if live {
-		m.el.RLock()
-		p, found := m.state.Person(person)
-		live = found && p.Active
-		m.el.RUnlock()
-	}
-	switch {
-	case spent && !live && s == nil:
-		if err := m.endSession(ctx, person, sid, "refresh secret reused"); err != nil {
-			m.log.Error("session not ended after refresh reuse", "session", sid, "err", err)
+		m.sl.RUnlock()
+		if live {
+			m.el.RLock()
+			p, found := m.state.Person(person)
+			live = found && p.Active
+			m.el.RUnlock()
 		}
-		return events.TokenReply{}, errUnauthorized
-	case !live:
-		return events.TokenReply{}, errUnauthorized
-	case !current:
-		return m.issue(sid) // grace: a token, and the secret the other request got stays
-	}
-	refresh := secret()
-	env, err := events.New(person, sid, events.SessionRefreshed{RefreshHash: identity.Hash(refresh)}, now)
+		switch {
+		case spent && !live && s == nil:
+			if err := eventlog.Retry(func() error { return m.endSession(ctx, person, sid, "refresh secret reused") }); err != nil {
+				m.log.Error("session not ended after refresh reuse", "session", sid, "err", err)
+			}
+			return errUnauthorized
+		case !live:
+			return errUnauthorized
+		case !current:
+			return nil // grace: a token, and the secret the other request got stays
+		}
+		refresh = secret()
+		env, err := events.New(person, sid, events.SessionRefreshed{RefreshHash: identity.Hash(refresh)}, now)
+		if err != nil {
+			return err
+		}
+		return m.commitSession(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq})
+	})
 	if err != nil {
 		return events.TokenReply{}, err
 	}
-	if err := m.commitSession(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "session", sid), LastSeq: seq}); err != nil {
-		return events.TokenReply{}, err
+	if refresh == "" {
+		return m.issue(sid)
 	}
 	reply, err := m.issue(sid)
 	if err != nil {

@@ -155,15 +155,20 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// startSessions starts the sessions model. A store whose sessions were never written from
-// the SESSIONS stream holds either nothing or the session documents of a data dir from
-// before it existed: those sessions are gone (people sign in again), so they are cleared.
+// startSessions starts the sessions model. While the SESSIONS stream is empty and the
+// store was never written from it, any session documents are those of a data dir from
+// before SESSIONS existed: those sessions are gone (people sign in again), so they are
+// cleared.
 func (m *Main) startSessions(ctx context.Context) error {
 	cp, err := m.scp.Get(ctx)
 	if err != nil {
 		return err
 	}
-	if cp == 0 {
+	last, err := bus.StreamLastSeq(ctx, m.js, "SESSIONS")
+	if err != nil {
+		return err
+	}
+	if cp == 0 && last == 0 {
 		if err := m.sess.Clear(ctx); err != nil {
 			return err
 		}

@@ -2,16 +2,21 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/authn"
 	"onramp.dev/infra/devstack/devstacktest"
 	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/identity"
@@ -214,4 +219,53 @@ func TestDisablingEndsThePersonsSessions(t *testing.T) {
 	if !alive(t, f, browserLogin(t, f, "ada@example.org", "a good long password").Token) {
 		t.Error("a re-enabled person cannot sign in")
 	}
+}
+
+// The sessions model passes the same conformance suite as every domain model: a refresh
+// after poison on the session's subject, a second replica with a stale view, a crash
+// between append and projection, restarts from the snapshot, a lost store, a full replay.
+func TestSessionsEventLogConformance(t *testing.T) {
+	env := devstacktest.Start(t)
+	f := fixture{env: env}
+	var sid, secret string
+	eventlogtest.Run(t, env, eventlogtest.Service{
+		Stream: "SESSIONS", DB: "identity", Own: []string{"keys", "people"}, // people: IDENTITY's
+		Record: func() string { return "onramp.identity.session." + sid + ".poisoned" },
+		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
+			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m, m.sl
+		},
+		Command: func(t *testing.T, n int) error {
+			if n == 0 {
+				ensure(t, f, "ada@example.org", "a good long password")
+				s := browserLogin(t, f, "ada@example.org", "a good long password")
+				claims, err := f.verifier(t).Verify(context.Background(), s.Token)
+				if err != nil {
+					return err
+				}
+				sid, secret = claims.Session, s.Refresh
+				return nil
+			}
+			r, err := call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: secret})
+			if err == nil {
+				secret = r.Refresh
+			}
+			return err
+		},
+	})
+}
+
+// verifier checks tokens with the signing keys identity publishes now.
+func (f fixture) verifier(t *testing.T) *authn.Verifier {
+	return authn.NewVerifier(func(context.Context) (map[string]ed25519.PublicKey, error) {
+		keys, err := call[events.KeysReply](t, f, events.OpKeys, rpc.Caller{}, nil)
+		out := map[string]ed25519.PublicKey{}
+		for _, k := range keys.Keys {
+			out[k.KID] = k.Ed25519
+		}
+		return out, err
+	})
 }
