@@ -305,8 +305,10 @@ func (m *Main) opRefresh(ctx context.Context, r rpc.Request[events.RefreshReques
 		return events.TokenReply{}, errUnauthorized
 	}
 	defer m.sl.Lock(sid)()
-	var refresh string                   // the new secret; "" for a request within the grace
-	err := eventlog.Retry(func() error { // decide again on fresh state after losing a race
+	// Decide, append, and on losing a race decide again on fresh state. refresh is the new
+	// secret, or "" for a request within the grace.
+	var refresh string
+	err := eventlog.Retry(func() error {
 		m.sl.RLock()
 		s, current := m.sessions.ByRefresh(r.Body.Refresh)
 		old, last, spent := m.sessions.BySpentRefresh(r.Body.Refresh)
