@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"testing"
@@ -268,4 +269,64 @@ func (f fixture) verifier(t *testing.T) *authn.Verifier {
 		}
 		return out, err
 	})
+}
+
+// A data dir from before SESSIONS: IDENTITY holds people and session events alike, and the
+// store holds session documents. Identity starts cleanly on it: the stream keeps its
+// record, the people model skips the old session events (nothing rejected), the old
+// sessions are gone (their holders sign in again), and new sign-ins go to SESSIONS.
+func TestDataDirFromBeforeSessionsHadTheirOwnStream(t *testing.T) {
+	env := devstacktest.Start(t)
+	ctx := context.Background()
+	js, _ := jetstream.New(env.NATS)
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "IDENTITY", Subjects: []string{"onramp.identity.>"}, AllowDirect: true}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	hash := identity.HashPassword("a good long password")
+	old := []struct {
+		subject string
+		p       events.Payload
+	}{
+		{"p1", events.StaffHired{Email: "ada@example.org", Name: "Ada", Roles: []string{events.RoleHire}, Team: "platform", Track: "infrastructure", StartDate: "2026-12-01"}},
+		{"p1", events.PasswordSet{Hash: hash, TokenHash: identity.Hash("link")}},
+		{"s1", events.SessionStarted{Person: "p1", RefreshHash: identity.Hash("old-refresh"), ExpiresAt: now.Add(time.Hour)}},
+		{"s1", events.SessionRefreshed{RefreshHash: identity.Hash("newer-refresh")}},
+	}
+	for _, o := range old {
+		env, err := events.New("p1", o.subject, o.p, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(env)
+		if _, err := js.Publish(ctx, events.Subject(env.Type, env.Subject), body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := env.Mongo.Database("identity")
+	if err := store.NewCollection[identity.Session](db, "sessions").Put(ctx, identity.Session{ID: "s1", Person: "p1", ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+
+	m := start(t, env, "identity", "")
+	f := fixture{env, m}
+	if rejected := m.el.Rejected(); len(rejected) != 0 {
+		t.Fatalf("the people model rejected %v", rejected)
+	}
+	if n := streamMsgs(t, js, "IDENTITY"); n != uint64(len(old)) {
+		t.Fatalf("IDENTITY holds %d messages, want the %d it had", n, len(old))
+	}
+	if _, err := call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: "newer-refresh"}); code(err) != events.CodeUnauthorized {
+		t.Fatalf("an old session's refresh: %v", err)
+	}
+	if _, found, _ := m.sess.Get(ctx, "s1"); found {
+		t.Fatal("the old session document is still stored")
+	}
+	s := browserLogin(t, f, "ada@example.org", "a good long password")
+	if !alive(t, f, s.Token) {
+		t.Fatal("signing in again does not work")
+	}
+	if n := streamMsgs(t, js, "IDENTITY"); n != uint64(len(old)) {
+		t.Fatalf("a new sign-in went to IDENTITY (%d messages)", n)
+	}
 }
