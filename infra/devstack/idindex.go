@@ -30,15 +30,15 @@ const (
 )
 
 type idIndexer struct {
-	dir  string
-	log  *slog.Logger
-	mu   sync.Mutex
-	dbs  map[string]*sql.DB
-	done map[string]bool // file/table pairs already indexed
+	dir   string
+	log   *slog.Logger
+	mu    sync.Mutex
+	files *sqliteFiles
+	done  map[string]bool // file/table pairs already indexed
 }
 
 func newIDIndexer(dir string, log *slog.Logger) *idIndexer {
-	return &idIndexer{dir: dir, log: log, dbs: map[string]*sql.DB{}, done: map[string]bool{}}
+	return &idIndexer{dir: dir, log: log, files: newSQLiteFiles("_pragma=busy_timeout(10000)"), done: map[string]bool{}}
 }
 
 // run indexes new collections every interval until ctx ends.
@@ -67,13 +67,16 @@ func (x *idIndexer) sweep(ctx context.Context) error {
 		return err
 	}
 	for _, f := range files {
-		db, ok := x.dbs[f]
-		if !ok {
-			if db, err = sql.Open("sqlite", "file:"+f+"?_pragma=busy_timeout(10000)"); err != nil {
-				return err
+		db, fresh, err := x.files.get(f)
+		if err != nil {
+			continue // dropped a moment ago
+		}
+		if fresh { // a new file (perhaps a database created again): index all of it
+			for key := range x.done {
+				if strings.HasPrefix(key, f+"/") {
+					delete(x.done, key)
+				}
 			}
-			db.SetMaxOpenConns(1)
-			x.dbs[f] = db
 		}
 		tables, err := x.tables(ctx, db)
 		if err != nil {
@@ -116,10 +119,7 @@ func (x *idIndexer) tables(ctx context.Context, db *sql.DB) ([]string, error) {
 func (x *idIndexer) close() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for _, db := range x.dbs {
-		_ = db.Close()
-	}
-	x.dbs = map[string]*sql.DB{}
+	x.files.close()
 }
 
 // explain returns SQLite's plan for an _id lookup in the table of collection in file f

@@ -2,7 +2,6 @@ package devstack
 
 import (
 	"context"
-	"database/sql"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -26,7 +25,7 @@ type walKeeper struct {
 	log   *slog.Logger
 	limit int64
 	mu    sync.Mutex
-	dbs   map[string]*sql.DB
+	files *sqliteFiles
 	sizes map[string]int64 // log size at the previous tick
 }
 
@@ -34,7 +33,7 @@ type walKeeper struct {
 const WALLimit = 16 << 20
 
 func newWALKeeper(dir string, log *slog.Logger) *walKeeper {
-	return &walKeeper{dir: dir, log: log, limit: WALLimit, dbs: map[string]*sql.DB{}, sizes: map[string]int64{}}
+	return &walKeeper{dir: dir, log: log, limit: WALLimit, files: newSQLiteFiles("_pragma=busy_timeout(50)"), sizes: map[string]int64{}}
 }
 
 func (w *walKeeper) run(ctx context.Context, interval time.Duration) {
@@ -64,13 +63,12 @@ func (w *walKeeper) checkpoint(ctx context.Context) {
 		if err != nil || st.Size() == 0 {
 			continue
 		}
-		db, ok := w.dbs[f]
-		if !ok {
-			if db, err = sql.Open("sqlite", "file:"+f+"?_pragma=busy_timeout(50)"); err != nil {
-				continue
-			}
-			db.SetMaxOpenConns(1)
-			w.dbs[f] = db
+		db, fresh, err := w.files.get(f)
+		if err != nil {
+			continue
+		}
+		if fresh {
+			delete(w.sizes, f)
 		}
 		size, idle := st.Size(), st.Size() == w.sizes[f]
 		mode := "PASSIVE"
@@ -89,10 +87,7 @@ func (w *walKeeper) checkpoint(ctx context.Context) {
 func (w *walKeeper) close() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, db := range w.dbs {
-		_ = db.Close()
-	}
-	w.dbs = map[string]*sql.DB{}
+	w.files.close()
 }
 
 // WALSize is the total size of the embedded store's write-ahead logs.
