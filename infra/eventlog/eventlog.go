@@ -317,7 +317,9 @@ func (l *Log) apply(ctx context.Context, m jetstream.Msg) {
 // ids, which are forgotten by the snapshot and handed to the next flush, where they are
 // missing from the model (so the flush deletes them). It is the one change to a model that
 // is not an event: a replay of the stream may bring such records back until they are
-// evicted again.
+// evicted again. Evict only records that take no more commands: their events are still on
+// the stream, so a command deciding on "no such record" would never match its expected
+// sequence.
 func (l *Log) Evict(f func() []string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

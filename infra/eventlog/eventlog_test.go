@@ -105,14 +105,20 @@ func startService(t *testing.T, env *devstacktest.Env) *service {
 	s.log = eventlog.New(js, stream, s.model, slog.New(slog.DiscardHandler))
 	flush := func(ctx context.Context, ids []string) error {
 		var docs []rec
+		var gone []string // evicted
 		s.log.Read(func() {
 			for _, id := range ids {
 				if r, ok := s.model.recs[id]; ok {
 					docs = append(docs, rec{ID: r.ID, Seq: r.Seq, Notes: slices.Clone(r.Notes)})
+				} else {
+					gone = append(gone, id)
 				}
 			}
 		})
-		return s.docs.Put(ctx, docs...)
+		if err := s.docs.Put(ctx, docs...); err != nil {
+			return err
+		}
+		return s.docs.Delete(ctx, gone...)
 	}
 	if err := s.log.Start(ctx, eventlog.Options{Flush: flush, Checkpoint: s.cp, SnapshotEvery: 1 << 40}); err != nil {
 		t.Fatal(err)
@@ -442,5 +448,49 @@ func TestFollowerReplaysOnlyWhatCameAfterItsSave(t *testing.T) {
 	defer g.Close()
 	if b.n["r0"] != 8 || b.n["r1"] != 5 || b.seen != 3 {
 		t.Fatalf("after a restart: %v, %d events replayed (want 3)", b.n, b.seen)
+	}
+}
+
+// Evict drops records from the model (sessions long expired, say): the next flush deletes
+// their documents, the snapshot forgets them, and a restart from it does not bring them back.
+func TestEvictedRecordsLeaveTheModelTheStoreAndTheSnapshot(t *testing.T) {
+	env := devstacktest.Start(t)
+	ctx := context.Background()
+	a := startService(t, env)
+	for _, id := range []string{"old", "kept"} {
+		if err := a.note(ctx, id, "hello"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.log.FlushNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n := a.log.Evict(func() []string { delete(a.model.recs, "old"); return []string{"old"} })
+	if n != 1 {
+		t.Fatalf("evicted %d", n)
+	}
+	if err := a.log.FlushNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stored := func(id string) bool {
+		_, found, err := a.docs.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return found
+	}
+	if stored("old") || !stored("kept") {
+		t.Fatalf("stored after the eviction: old %v, kept %v", stored("old"), stored("kept"))
+	}
+	if err := a.log.SnapshotNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.log.Close()
+	b := startService(t, env)
+	if got := b.notes("old"); got != nil {
+		t.Fatalf("the restart from the snapshot brought back %v", got)
+	}
+	if got := b.notes("kept"); !slices.Equal(got, []string{"hello"}) {
+		t.Fatalf("kept: %v", got)
 	}
 }
