@@ -181,12 +181,22 @@ func (l *Log) Start(ctx context.Context, opts Options) error {
 			l.log.Warn("old projector consumer not deleted", "consumer", opts.Legacy, "err", err)
 		}
 	}
-	target, err := bus.StreamLastSeq(ctx, l.js, l.stream)
+	st, err := l.js.Stream(ctx, l.stream)
 	if err != nil {
-		return err
+		return fmt.Errorf("eventlog: %s: %w", l.stream, err)
 	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("eventlog: %s: %w", l.stream, err)
+	}
+	target := info.State.LastSeq
 	if err := l.loadSnapshot(ctx, target); err != nil {
 		return err
+	}
+	if info.State.Msgs == 0 {
+		// Every message is gone (a stream with a max age, idle for longer): nothing to
+		// replay, and nothing will ever deliver the sequence to wait for.
+		l.applied = max(l.applied, target)
 	}
 	fromSnapshot := l.applied
 

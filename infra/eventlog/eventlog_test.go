@@ -494,3 +494,34 @@ func TestEvictedRecordsLeaveTheModelTheStoreAndTheSnapshot(t *testing.T) {
 		t.Fatalf("kept: %v", got)
 	}
 }
+
+// A stream with a max age can lose every message while nobody writes (SESSIONS after a
+// quiet month): a start without a snapshot must not wait for a sequence nothing will
+// deliver, and commands go on.
+func TestStartOnAStreamWhoseMessagesAreGone(t *testing.T) {
+	env := devstacktest.Start(t)
+	ctx := context.Background()
+	a := startService(t, env)
+	if err := a.note(ctx, "r", "before"); err != nil {
+		t.Fatal(err)
+	}
+	a.log.Close()
+	js, _ := jetstream.New(env.NATS)
+	if err := eventlog.Forget(ctx, js, stream, a.cp); err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.Stream(ctx, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Purge(ctx); err != nil { // as if every message had aged out
+		t.Fatal(err)
+	}
+	b := startService(t, env)
+	if err := b.note(ctx, "other", "after"); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.notes("other"); !slices.Equal(got, []string{"after"}) {
+		t.Fatalf("after the start: %v", got)
+	}
+}
