@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 )
 
 // Every HTML form that changes something carries an idempotency key of its own: render
@@ -50,9 +51,10 @@ func newFormKey() string {
 }
 
 // formKey is the idempotency key a submitted form carries ("" for none), and the form's
-// fingerprint. Only URL-encoded forms (read by formHygiene) take part: the multipart
-// upload is read by its handler within its own limit.
-func formKey(r *http.Request) (key, fp string) {
+// fingerprint, which leaves out the key and the secret fields (a password is never kept,
+// not even as a fast hash). Only URL-encoded forms (read by formHygiene) take part: the
+// multipart upload is read by its handler within its own limit.
+func formKey(r *http.Request, secret ...string) (key, fp string) {
 	if r.Method != http.MethodPost || r.PostForm == nil {
 		return "", ""
 	}
@@ -62,7 +64,7 @@ func formKey(r *http.Request) (key, fp string) {
 	}
 	rest := url.Values{}
 	for k, vs := range r.PostForm {
-		if k != formKeyField {
+		if k != formKeyField && !slices.Contains(secret, k) {
 			rest[k] = vs
 		}
 	}
@@ -77,6 +79,21 @@ func (m *Main) pageOnce(w http.ResponseWriter, r *http.Request, v *viewer, h fun
 	if key == "" {
 		return false
 	}
-	m.once(w, r, v, "form."+key+"."+fp[:32], fp, m.fail, true, h)
+	m.once(w, r, v, "form."+key+"."+fp[:32], fp, onceRules{fail: m.fail, wait: true}, h)
+	return true
+}
+
+// anonymousOnce does the same for a form sent without signing in (choosing a password),
+// whose secret fields stay out of the fingerprint. The key is a random secret of the page
+// it came with; the answer a repeat gets carries no session cookie. Only a success is
+// kept: the secret fields are not in the fingerprint, so a refused attempt sent again
+// with other passwords (after the browser's Back) must run again.
+func (m *Main) anonymousOnce(w http.ResponseWriter, r *http.Request, h http.HandlerFunc, secret ...string) bool {
+	key, fp := formKey(r, secret...)
+	if key == "" {
+		return false
+	}
+	m.once(w, r, &viewer{}, "form."+key+"."+fp[:32], fp, onceRules{fail: m.fail, wait: true, below: 400},
+		func(w http.ResponseWriter, r *http.Request, _ *viewer) { h(w, r) })
 	return true
 }

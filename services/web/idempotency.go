@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -103,7 +104,7 @@ func (m *Main) idempotent(w http.ResponseWriter, r *http.Request, v *viewer, h f
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	m.once(w, r, v, key, fingerprint(r, body), func(w http.ResponseWriter, _ *http.Request, err error) { writeError(w, err) }, false, h)
+	m.once(w, r, v, key, fingerprint(r, body), onceRules{fail: func(w http.ResponseWriter, _ *http.Request, err error) { writeError(w, err) }}, h)
 }
 
 // fingerprint identifies a request's method, target and body.
@@ -112,11 +113,22 @@ func fingerprint(r *http.Request, body []byte) string {
 	return fmt.Sprintf("%x", sum)
 }
 
+// onceRules say how once answers.
+type onceRules struct {
+	// fail answers a problem (JSON for the API, a page for forms).
+	fail func(http.ResponseWriter, *http.Request, error)
+	// wait: a repeat that arrives while this process still runs the first waits for its
+	// answer (a double-clicked form); otherwise it is told to try again (409, the API).
+	wait bool
+	// below is the status from which a first answer is not kept, so a repeat runs again
+	// (default 500: server errors).
+	below int
+}
+
 // once runs h once per key of the viewer, with the request's fingerprint fp: a repeat gets
-// the first answer. fail answers a problem (JSON for the API, a page for forms). With wait,
-// a repeat that arrives while this process still runs the first waits for its answer (a
-// double-clicked form); without, it is told to try again (409, the API).
-func (m *Main) once(w http.ResponseWriter, r *http.Request, v *viewer, key, fp string, fail func(http.ResponseWriter, *http.Request, error), wait bool, h func(http.ResponseWriter, *http.Request, *viewer)) {
+// the first answer.
+func (m *Main) once(w http.ResponseWriter, r *http.Request, v *viewer, key, fp string, rules onceRules, h func(http.ResponseWriter, *http.Request, *viewer)) {
+	fail := rules.fail
 	scoped := idempotency.Scope(v.ID, key)
 	ctx := r.Context()
 	kv, err := m.replays.bucket(ctx)
@@ -125,7 +137,7 @@ func (m *Main) once(w http.ResponseWriter, r *http.Request, v *viewer, key, fp s
 		fail(w, r, events.Errorf(events.CodeUnavailable, "try again in a moment"))
 		return
 	}
-	if !m.claimKey(w, r, kv, scoped, fp, fail, wait) {
+	if !m.claimKey(w, r, kv, scoped, fp, fail, rules.wait) {
 		return
 	}
 	done := make(chan struct{})
@@ -133,7 +145,7 @@ func (m *Main) once(w http.ResponseWriter, r *http.Request, v *viewer, key, fp s
 	defer func() { m.replays.inflight.Delete(scoped); close(done) }()
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	h(rec, r.WithContext(idempotency.With(ctx, scoped)), v)
-	if rec.status >= 500 {
+	if rec.status >= cmp.Or(rules.below, 500) {
 		_ = kv.Delete(context.WithoutCancel(ctx), scoped) // nothing to keep: a repeat runs again
 	} else {
 		done, _ := json.Marshal(replay{Fingerprint: fp, Done: true, Started: time.Now(), Status: rec.status,

@@ -116,7 +116,15 @@ func (m *Main) setPasswordPage(w http.ResponseWriter, r *http.Request) {
 	m.render(w, r, http.StatusOK, views.SetPasswordPage(views.Page{Title: "Choose a password"}, views.SetPasswordForm{Token: token, Name: who.Name}))
 }
 
+// setPassword runs once per form key (a double click must not answer "link already
+// used" after the password was set).
 func (m *Main) setPassword(w http.ResponseWriter, r *http.Request) {
+	if !m.anonymousOnce(w, r, m.choosePassword, "password", "confirm") {
+		m.choosePassword(w, r)
+	}
+}
+
+func (m *Main) choosePassword(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	token, pw := r.PostFormValue("token"), r.PostFormValue("password")
 	form := views.SetPasswordForm{Token: token}

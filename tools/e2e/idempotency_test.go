@@ -115,6 +115,66 @@ func TestFormsSentTwiceTakeEffectOnce(t *testing.T) {
 		}
 		return n
 	}
+	// keyOf is the idempotency key of the form posting to action on page.
+	keyOf := func(t *testing.T, b *client, page, action string) string {
+		t.Helper()
+		resp := b.do(t, "GET", page, "", "")
+		html, _ := io.ReadAll(resp.Body)
+		m := regexp.MustCompile(`<form[^>]*action="` + regexp.QuoteMeta(action) + `"[^>]*><input type="hidden" name="idempotency_key" value="([0-9a-f]{32})">`).FindSubmatch(html)
+		if resp.StatusCode != 200 || m == nil {
+			t.Fatalf("GET %s: %d, no keyed form posting to %s", page, resp.StatusCode, action)
+		}
+		return string(m[1])
+	}
+	// twice posts form to action twice (with together, both at once) and checks that it
+	// took effect once (one more eventType event on stream) and both got the first answer.
+	twice := func(t *testing.T, b *client, action string, form url.Values, together bool, stream, eventType string) {
+		t.Helper()
+		before := count(stream, eventType)
+		answers := make([]*http.Response, 2)
+		bodies := make([]string, 2)
+		send := func(i int, cl *client) {
+			answers[i] = cl.do(t, "POST", action, "application/x-www-form-urlencoded", form.Encode())
+			body, _ := io.ReadAll(answers[i].Body)
+			bodies[i] = string(body)
+		}
+		if together {
+			twin := newClient(p.URL())
+			maps.Copy(twin.cookies, b.cookies)
+			var wg sync.WaitGroup
+			wg.Go(func() { send(0, b) })
+			wg.Go(func() { send(1, twin) })
+			wg.Wait()
+		} else {
+			send(0, b)
+			send(1, b)
+		}
+		if got := count(stream, eventType) - before; got != 1 {
+			t.Fatalf("%d %s events from one form sent twice, want 1", got, eventType)
+		}
+		first, again := answers[0], answers[1]
+		if first.StatusCode >= 400 {
+			t.Fatalf("first answer %d: %.300s", first.StatusCode, bodies[0])
+		}
+		if again.StatusCode != first.StatusCode || again.Header.Get("Location") != first.Header.Get("Location") || bodies[0] != bodies[1] {
+			t.Fatalf("the repeat got %d → %q, the first %d → %q", again.StatusCode, again.Header.Get("Location"), first.StatusCode, first.Header.Get("Location"))
+		}
+		if replayed := first.Header.Get("Idempotent-Replayed") + again.Header.Get("Idempotent-Replayed"); replayed != "true" {
+			t.Fatalf("Idempotent-Replayed on the two answers: %q, want exactly one", replayed)
+		}
+		flash := func(r *http.Response) string {
+			for _, ck := range r.Cookies() {
+				if ck.Name == "__Host-onramp-flash" {
+					return ck.Value
+				}
+			}
+			return ""
+		}
+		if flash(first) != flash(again) {
+			t.Fatalf("flash message: first %q, repeat %q", flash(first), flash(again))
+		}
+	}
+
 	api := newClient(p.URL())
 	hrTok := token(t, api, "hr@demo.onramp")
 	plan := decodeJSON[apiPlan](t, api.do(t, "GET", "/api/v1/onboarding/plans/"+demoPlan, "", "", bearer(hrTok)...))
@@ -145,59 +205,30 @@ func TestFormsSentTwiceTakeEffectOnce(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			b := newClient(p.URL())
 			login(t, b, c.who+"@demo.onramp")
-			page := b.do(t, "GET", c.page, "", "")
-			html, _ := io.ReadAll(page.Body)
-			m := regexp.MustCompile(`<form[^>]*action="` + regexp.QuoteMeta(c.action) + `"[^>]*><input type="hidden" name="idempotency_key" value="([0-9a-f]{32})">`).FindSubmatch(html)
-			if page.StatusCode != 200 || m == nil {
-				t.Fatalf("GET %s: %d, no keyed form posting to %s", c.page, page.StatusCode, c.action)
-			}
-			form := url.Values{"idempotency_key": {string(m[1])}}
-			for k, v := range c.form {
-				form[k] = v
-			}
-			before := count(c.stream, c.event)
-			answers := make([]*http.Response, 2)
-			bodies := make([]string, 2)
-			send := func(i int, cl *client) {
-				answers[i] = cl.do(t, "POST", c.action, "application/x-www-form-urlencoded", form.Encode())
-				body, _ := io.ReadAll(answers[i].Body)
-				bodies[i] = string(body)
-			}
-			if c.together {
-				twin := newClient(p.URL())
-				maps.Copy(twin.cookies, b.cookies)
-				var wg sync.WaitGroup
-				wg.Go(func() { send(0, b) })
-				wg.Go(func() { send(1, twin) })
-				wg.Wait()
-			} else {
-				send(0, b)
-				send(1, b)
-			}
-			if got := count(c.stream, c.event) - before; got != 1 {
-				t.Fatalf("%d %s events from one form sent twice, want 1", got, c.event)
-			}
-			first, again := answers[0], answers[1]
-			if first.StatusCode >= 400 {
-				t.Fatalf("first answer %d: %.300s", first.StatusCode, bodies[0])
-			}
-			if again.StatusCode != first.StatusCode || again.Header.Get("Location") != first.Header.Get("Location") || bodies[0] != bodies[1] {
-				t.Fatalf("the repeat got %d → %q, the first %d → %q", again.StatusCode, again.Header.Get("Location"), first.StatusCode, first.Header.Get("Location"))
-			}
-			if replayed := first.Header.Get("Idempotent-Replayed") + again.Header.Get("Idempotent-Replayed"); replayed != "true" {
-				t.Fatalf("Idempotent-Replayed on the two answers: %q, want exactly one", replayed)
-			}
-			flash := func(r *http.Response) string {
-				for _, ck := range r.Cookies() {
-					if ck.Name == "__Host-onramp-flash" {
-						return ck.Value
-					}
-				}
-				return ""
-			}
-			if flash(first) != flash(again) {
-				t.Fatalf("flash message: first %q, repeat %q", flash(first), flash(again))
-			}
+			form := url.Values{"idempotency_key": {keyOf(t, b, c.page, c.action)}}
+			maps.Copy(form, c.form)
+			twice(t, b, c.action, form, c.together, c.stream, c.event)
 		})
 	}
+
+	// Choosing a password from a link, double-clicked: the password is set once, and the
+	// second answer is "password set" too, not "this link was already used".
+	t.Run("choose a password", func(t *testing.T) {
+		inv := decodeJSON[map[string]any](t, api.do(t, "POST", "/api/v1/people", "application/json",
+			`{"email":"linked@demo.onramp","name":"Lin Ked","track":"security","team":"security","start_date":"`+today+`"}`, bearer(hrTok)...))
+		link, _ := inv["set_password_url"].(string)
+		i := strings.Index(link, "/set-password?token=")
+		if i < 0 {
+			t.Fatalf("invite reply: %v", inv)
+		}
+		b := newClient(p.URL())
+		pw := "a long enough password"
+		form := url.Values{"idempotency_key": {keyOf(t, b, link[i:], "/set-password")},
+			"token": {strings.TrimPrefix(link[i:], "/set-password?token=")}, "password": {pw}, "confirm": {pw}}
+		twice(t, b, "/set-password", form, true, "IDENTITY", events.PasswordSet{}.EventType())
+		resp := b.do(t, "POST", "/login", "application/x-www-form-urlencoded", url.Values{"email": {"linked@demo.onramp"}, "password": {pw}, "next": {"/"}}.Encode())
+		if resp.StatusCode != 303 {
+			t.Fatalf("signing in with the chosen password: %d", resp.StatusCode)
+		}
+	})
 }
