@@ -449,7 +449,9 @@ type SkillReport struct {
 	Matrix   []SkillMatrixRow   `json:"matrix,omitempty"`
 	Coverage []SkillCoverageRow `json:"coverage,omitempty"`
 	Gaps     []SkillGapRow      `json:"gaps,omitempty"`
-	Certs    []SkillCertRow     `json:"certs,omitempty"`
+	// GapTeams count the gaps per team over the whole report, in team order.
+	GapTeams []SkillTeamGaps `json:"gap_teams,omitempty"`
+	Certs    []SkillCertRow  `json:"certs,omitempty"`
 	// Totals are the matrix's totals over the whole selection (not just the page).
 	Totals *SkillMatrixTotals `json:"totals,omitempty"`
 }
@@ -523,6 +525,13 @@ type SkillGapRow struct {
 	Target    int              `json:"target"`
 	Missing   bool             `json:"missing"`
 	Modules   []SkillModuleRef `json:"modules"`
+}
+
+// SkillTeamGaps counts one team's people below target and their gaps.
+type SkillTeamGaps struct {
+	Team   string `json:"team"`
+	People int    `json:"people"`
+	Gaps   int    `json:"gaps"`
 }
 
 // SkillCertRow is a certification that expires soon. Issued and Expires are dates

@@ -221,6 +221,7 @@ func (s *State) Gaps(people []Person, f Filter) events.SkillReport {
 		if !ok {
 			continue
 		}
+		before := len(t.Gaps)
 		d := s.doc(p.ID)
 		for _, tg := range prof.Targets {
 			if f.Skill != "" && tg.Skill != f.Skill {
@@ -234,6 +235,14 @@ func (s *State) Gaps(people []Person, f Filter) events.SkillReport {
 			g := s.gap(tg.Skill, sk.Name, st.Level, tg.Level)
 			t.Gaps = append(t.Gaps, events.SkillGapRow{Team: p.Team, Person: p.ID, Name: p.Name, Track: p.Track, Seniority: Seniority(p, f.At),
 				Skill: tg.Skill, SkillName: sk.Name, Level: st.Level, Target: tg.Level, Missing: g.Missing, Modules: g.Modules})
+		}
+		if n := len(t.Gaps) - before; n > 0 {
+			if k := len(t.GapTeams); k == 0 || t.GapTeams[k-1].Team != p.Team {
+				t.GapTeams = append(t.GapTeams, events.SkillTeamGaps{Team: p.Team})
+			}
+			c := &t.GapTeams[len(t.GapTeams)-1]
+			c.People++
+			c.Gaps += n
 		}
 	}
 	t.Total = len(t.Gaps)

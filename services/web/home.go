@@ -113,29 +113,14 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 			}
 			h.Counts = append(h.Counts, views.HomeCount{Label: "overdue training modules", Value: late, Href: "/training/team", Alert: late > 0})
 		}
-		claims := 0
-		q := events.SkillReportRequest{Team: v.Team, Limit: events.MaxPageRows}
-		var err error
-		for { // the team's matrix, a page at a time
-			var t events.SkillTable
-			if t, err = rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(events.OpReportMatrix), v.caller(), q); err != nil {
-				break
+		// A level people gave themselves, or one they claim above the standing one, waits
+		// for the lead's verification: the team matrix's totals count them.
+		t, err := rpc.Call[events.SkillReport](r.Context(), m.nc, m.skillsOp(events.OpReportMatrix), v.caller(), events.SkillReportRequest{Team: v.Team, Limit: 1})
+		if err == nil && t.Totals != nil {
+			claims := 0
+			for _, n := range t.Totals.Claims {
+				claims += n
 			}
-			for _, row := range t.Rows {
-				for i := 5; i < len(row); i++ {
-					// A level people gave themselves, or one they claim above the standing one,
-					// waits for the lead's verification.
-					if c := parseCell(row[i]); c.Claimed > 0 || c.Source == "self" {
-						claims++
-					}
-				}
-			}
-			q.Offset = t.Offset + len(t.Rows)
-			if len(t.Rows) == 0 || q.Offset >= t.Total {
-				break
-			}
-		}
-		if err == nil {
 			h.Counts = append(h.Counts, views.HomeCount{Label: "claimed skills to verify", Value: claims, Href: "/skills/team", Alert: claims > 0})
 		}
 	}
@@ -170,7 +155,7 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 	if err := m.mentorship(r, v, events.OpMentorCoverage, events.CoverageRequest{Page: events.Page{Limit: 1}, List: events.CoverageWithout}, &cov); err == nil {
 		h.Counts = append(h.Counts, views.HomeCount{Label: "hires without a mentor", Value: cov.Without, Href: "/mentorship/coverage", Alert: cov.Without > 0})
 	}
-	if certs, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(events.OpReportCerts), v.caller(), events.SkillReportRequest{}); err == nil {
+	if certs, err := rpc.Call[events.SkillReport](r.Context(), m.nc, m.skillsOp(events.OpReportCerts), v.caller(), events.SkillReportRequest{}); err == nil {
 		h.Counts = append(h.Counts, views.HomeCount{Label: "certifications expiring in 90 days", Value: certs.Total,
 			Href: "/skills/reports?report=certifications", Alert: certs.Total > 0})
 	}
