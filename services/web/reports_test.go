@@ -233,4 +233,3 @@ func zipHolds(t *testing.T, b []byte, name, text string) bool {
 	data, _ := io.ReadAll(f)
 	return strings.Contains(string(data), text)
 }
-

@@ -399,6 +399,11 @@ func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]
 	slices.SortFunc(out.People, func(a, b events.ReportCount) int {
 		return cmp.Or(strings.Compare(a.Label, b.Label), strings.Compare(a.Key, b.Key))
 	})
+	if f.Trend > 0 {
+		m.el.RLock()
+		out.Trend = m.state.ComplianceTrend(min(f.Trend, events.MaxTrendWeeks), today)
+		m.el.RUnlock()
+	}
 	return out, nil
 }
 
