@@ -30,7 +30,7 @@ type Plan struct {
 	TemplateVersion int       `bson:"template_version"`
 	Created         time.Time `bson:"created"`
 	Tasks           []Task    `bson:"tasks"`
-	Completed       bool      `bson:"completed"`         // plan.completed is on the stream for the current state
+	Completed       bool      `bson:"completed"` // plan.completed is on the stream for the current state
 	CompletedAt     time.Time `bson:"completed_at,omitzero"`
 	Problem         string    `bson:"problem,omitempty"` // why no plan could be made
 	Handled         []string  `bson:"handled"`           // ids of other domains' events applied to this plan
@@ -165,7 +165,9 @@ type State struct {
 }
 
 // NewState returns an empty state.
-func NewState() *State { return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}} }
+func NewState() *State {
+	return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}}
+}
 
 // Load adds a stored plan document (at start).
 func (s *State) Load(p Plan) {
