@@ -2365,7 +2365,7 @@ func ReportPage(p Page, v ReportView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = reportTable("", g.Team, v.Columns, g.Rows, nil).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = reportTable("gaps-"+g.Team, "Gaps of team "+g.Team, v.Columns, g.Rows, nil).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
