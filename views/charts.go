@@ -104,7 +104,7 @@ func (c TrendChart) layout() []trendColumn {
 	out := make([]trendColumn, len(c.Weeks))
 	for i, w := range c.Weeks {
 		x := i*step + 3
-		col := trendColumn{X: x, LabelX: x + bw, Label: w.Label}
+		col := trendColumn{X: x, LabelX: x, Label: w.Label}
 		for s := range 2 {
 			h := w.Values[s] * (trendBase - 8) / top
 			col.Bars[s] = trendBar{X: x + s*bw, Y: trendBase - h, W: bw - 1, H: h, Value: w.Values[s]}

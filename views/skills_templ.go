@@ -1872,7 +1872,7 @@ func TeamMatrixPage(p Page, v TeamMatrixView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 158, "\"></div><button class=\"secondary\" type=\"submit\">Show</button></form><div class=\"table-wrap\" role=\"region\" aria-label=\"Team skill matrix\" tabindex=\"0\"><table id=\"heatmap\" class=\"heatmap\"><thead><tr><th scope=\"col\">Person</th>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 158, "\"></div><button class=\"secondary\" type=\"submit\">Show</button></form><div class=\"table-wrap sticky\" role=\"region\" aria-label=\"Team skill matrix\" tabindex=\"0\"><table id=\"heatmap\" class=\"heatmap\"><thead><tr><th scope=\"col\">Person</th>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

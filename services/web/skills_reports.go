@@ -335,10 +335,12 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	case "coverage":
 		rv.Columns, rv.Rows = coverageSpec(rep.title, t.AsOf).table(t.Coverage, rep.sorts, q.Sort, sortURL)
 		chart := views.BarChart{ID: "coverage-chart", Title: "People with each skill",
-			Desc: "One bar per skill on this page: how many people hold it at any level. Red bars are single points of failure. The table below holds the same figures."}
+			Desc: "One bar per skill on this page that anyone holds: how many people hold it at any level. Red bars are single points of failure. The table below holds the same figures, and the skills nobody holds."}
 		for i, c := range t.Coverage {
 			rv.Flagged[i] = c.SinglePoint
-			chart.Bars = append(chart.Bars, views.Bar{Label: c.Name, Value: c.People, Alert: c.SinglePoint})
+			if c.People > 0 {
+				chart.Bars = append(chart.Bars, views.Bar{Label: c.Name, Value: c.People, Alert: c.SinglePoint})
+			}
 		}
 		if len(chart.Bars) > 0 {
 			rv.Chart = &chart
