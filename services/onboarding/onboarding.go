@@ -171,13 +171,21 @@ func NewState() *State {
 
 // Load adds a stored plan document (at start).
 func (s *State) Load(p Plan) {
+	if old, ok := s.plans[p.ID]; ok { // loaded again: its old counts go
+		s.countWeeks(old, -1)
+	}
 	s.plans[p.ID] = &p
 	s.maxSeq = max(s.maxSeq, p.Seq)
+	s.countWeeks(&p, 1)
+}
+
+// countWeeks adds n to the weeks p started and completed in.
+func (s *State) countWeeks(p *Plan, n int) {
 	if p.Problem == "" {
-		s.week(p.StartDate).Started++
+		s.week(p.StartDate).Started += n
 	}
 	if p.Completed && !p.CompletedAt.IsZero() {
-		s.week(events.Date(p.CompletedAt)).Completed++
+		s.week(events.Date(p.CompletedAt)).Completed += n
 	}
 }
 
