@@ -77,15 +77,6 @@ func count(n int) any {
 	return n
 }
 
-// cells reads a row's cells.
-func (s reportSpec[T]) cells(row T) []any {
-	out := make([]any, len(s.columns))
-	for i, c := range s.columns {
-		out[i] = c.value(row)
-	}
-	return out
-}
-
 // csvText is a cell as CSV text.
 func csvText(v any) string {
 	switch v := v.(type) {
