@@ -109,8 +109,10 @@ type TeamMatrixView struct {
 	Teams      []Option // HR and admin may pick any team
 	Skills     []Option
 	Rows       []MatrixRow
-	CanVerify  bool
-	Notice     string
+	// Holders counts, per skill column, the team's people holding the skill (all pages).
+	Holders   []int
+	CanVerify bool
+	Notice    string
 	// Pager is where the rows shown sit in the team.
 	Pager Pager
 }

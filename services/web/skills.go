@@ -323,6 +323,9 @@ func (m *Main) teamMatrixPage(w http.ResponseWriter, r *http.Request, v *viewer)
 	for _, s := range t.Skills {
 		tv.Skills = append(tv.Skills, views.Option{Value: s.ID, Label: s.Name})
 	}
+	if t.Totals != nil {
+		tv.Holders = t.Totals.Holders
+	}
 	for _, row := range t.Matrix {
 		mr := views.MatrixRow{Person: row.Person, Name: row.Name}
 		for i, c := range row.Cells {

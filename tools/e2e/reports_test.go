@@ -59,6 +59,9 @@ func TestReportPagesPeopleCanUse(t *testing.T) {
 		has("matrix", html, `data-team="`+tm.Team+`"`)
 	}
 
+	// The team heatmap counts, per skill, the team's people holding it.
+	has("team heatmap", page("/skills/team?team=platform"), `<tr id="heatmap-totals">`, `class="table-wrap sticky"`)
+
 	// Sorting: the header links sort on the server, both ways.
 	names := func(sort string) []string {
 		rows := decodeJSON[struct{ Rows []map[string]any }](t, c.do(t, "GET", "/api/v1/reports/skill-matrix?limit=200&sort="+sort, "", "", hr...)).Rows
