@@ -435,6 +435,9 @@ type ReportRequest struct {
 	Team   string `json:"team,omitempty"`
 	Track  string `json:"track,omitempty"`
 	Status string `json:"status,omitempty"`
+	// Sort is a column of the rows (name, team, title, due, status, score), descending
+	// after a "-"; empty: by name.
+	Sort string `json:"sort,omitempty"`
 	// Trend asks for the weekly compliance trend of the last Trend weeks (at most
 	// MaxTrendWeeks) beside the page; it covers everyone, whatever the filters.
 	Trend int `json:"trend,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -398,28 +399,13 @@ func columnWidth(w float64, kind cellKind, title string) float64 {
 // table is the report as the page shows it: the columns that are not download-only,
 // with each cell's text (dates and numbers kept typed for the view).
 func (s reportSpec[T]) table(rows []T, sortKeys []string, sort string, sortURL func(key string) string) ([]views.ReportColumn, [][]views.ReportCell) {
-	var cols []views.ReportColumn
+	var heads []sortableColumn
 	for _, c := range s.columns {
-		if c.download {
-			continue
+		if !c.download {
+			heads = append(heads, sortableColumn{key: c.key, title: c.title, numeric: c.kind == numberCell, sortable: slices.Contains(sortKeys, c.key)})
 		}
-		rc := views.ReportColumn{Title: c.title, Numeric: c.kind == numberCell}
-		for _, k := range sortKeys {
-			if k != c.key {
-				continue
-			}
-			rc.Sort = "none"
-			next := c.key
-			switch sort {
-			case c.key:
-				rc.Sort, next = "ascending", "-"+c.key
-			case "-" + c.key:
-				rc.Sort = "descending"
-			}
-			rc.Href = sortURL(next)
-		}
-		cols = append(cols, rc)
 	}
+	cols := sortColumns(heads, sort, sortURL)
 	out := make([][]views.ReportCell, len(rows))
 	for i, row := range rows {
 		for _, c := range s.columns {
@@ -445,4 +431,31 @@ func (s reportSpec[T]) table(rows []T, sortKeys []string, sort string, sortURL f
 		}
 	}
 	return cols, out
+}
+
+// sortableColumn is a column header of a table on a page.
+type sortableColumn struct {
+	key, title        string
+	numeric, sortable bool
+}
+
+// sortColumns are the headers of a table sorted by sort (a column key, descending after
+// "-"): a sortable column links to sortURL of the order a click asks for — ascending,
+// or descending when it is sorted ascending already — and carries its aria-sort.
+func sortColumns(cols []sortableColumn, sort string, sortURL func(key string) string) []views.ReportColumn {
+	out := make([]views.ReportColumn, len(cols))
+	for i, c := range cols {
+		rc := views.ReportColumn{Title: c.title, Numeric: c.numeric}
+		if c.sortable {
+			rc.Sort, rc.Href = "none", sortURL(c.key)
+			switch sort {
+			case c.key:
+				rc.Sort, rc.Href = "ascending", sortURL("-"+c.key)
+			case "-" + c.key:
+				rc.Sort = "descending"
+			}
+		}
+		out[i] = rc
+	}
+	return out
 }

@@ -156,7 +156,7 @@ func (m *Main) apiTeamTraining(w http.ResponseWriter, r *http.Request, v *viewer
 func reportRequest(r *http.Request) (events.ReportRequest, error) {
 	q := r.URL.Query()
 	page, err := listPage(r)
-	return events.ReportRequest{Page: page, Module: q.Get("module"), Team: q.Get("team"), Track: q.Get("track"), Status: q.Get("status")}, err
+	return events.ReportRequest{Page: page, Module: q.Get("module"), Team: q.Get("team"), Track: q.Get("track"), Status: q.Get("status"), Sort: q.Get("sort")}, err
 }
 
 func (m *Main) apiTrainingReport(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -566,6 +566,16 @@ func (m *Main) trainingReport(w http.ResponseWriter, r *http.Request, v *viewer)
 	csvQuery.Del("limit")
 	page := views.TrainingReport{Module: req.Module, Team: req.Team, Track: req.Track, Status: req.Status, Tracks: m.names(r.Context()).trackOptions(),
 		CSV: "/training/report.csv?" + csvQuery.Encode(), Teams: teams, Query: req.Query, Pager: pagerFor(r, rep.PageInfo, len(rep.Items))}
+	page.Columns = sortColumns([]sortableColumn{
+		{key: "name", title: "Person", sortable: true}, {key: "team", title: "Team", sortable: true},
+		{key: "title", title: "Module", sortable: true}, {key: "due", title: "Due", sortable: true},
+		{key: "status", title: "Status", sortable: true}, {key: "score", title: "Score", sortable: true},
+	}, req.Sort, func(key string) string {
+		u := r.URL.Query()
+		u.Del("cursor")
+		u.Set("sort", key)
+		return "/training/report?" + u.Encode()
+	})
 	for _, mod := range mods.Items {
 		page.Modules = append(page.Modules, views.Option{Value: mod.ID, Label: mod.Title})
 	}

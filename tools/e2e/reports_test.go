@@ -84,6 +84,12 @@ func TestReportPagesPeopleCanUse(t *testing.T) {
 		t.Errorf("unknown sort column: %d", resp.StatusCode)
 	}
 
+	// The compliance rows sort by column too, and the page says how.
+	has("training report", page("/training/report?sort=-due"), `aria-sort="descending"`, `href="/training/report?sort=due"`, `id="compliance-chart"`)
+	if resp := c.do(t, "GET", "/api/v1/training/report?sort=nope", "", "", hr...); resp.StatusCode != 422 {
+		t.Errorf("training report, unknown sort column: %d", resp.StatusCode)
+	}
+
 	// Coverage: an accessible bar chart beside the table.
 	has("coverage", page("/skills/reports?report=coverage"), `<svg id="coverage-chart" role="img"`, `<title id="coverage-chart-title">`, `<desc id="coverage-chart-desc">`, `class="bar alert"`)
 
