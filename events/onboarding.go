@@ -381,6 +381,20 @@ type PlansRequest struct {
 	Track       string `json:"track,omitempty"`
 	Team        string `json:"team,omitempty"`
 	OverdueOnly bool   `json:"overdue_only,omitempty"`
+	// Trend asks for the weekly trend of the last Trend weeks (HR and admin; at most
+	// MaxTrendWeeks) beside the page.
+	Trend int `json:"trend,omitempty"`
+}
+
+// MaxTrendWeeks is the longest weekly trend a service answers.
+const MaxTrendWeeks = 52
+
+// WeekCount is one week of a trend: the week's Monday (YYYY-MM-DD), the onboardings that
+// started that week (by start date) and those completed that week.
+type WeekCount struct {
+	Week      string `json:"week"`
+	Started   int    `json:"started"`
+	Completed int    `json:"completed"`
 }
 
 // PlanRequest names a plan by id ("plan-<hire>").
@@ -496,6 +510,8 @@ type PlansReply struct {
 	PageInfo
 	Problems      []PlanView `json:"problems,omitempty"`
 	ProblemsTotal int        `json:"problems_total,omitempty"`
+	// Trend is the weekly trend asked for, oldest week first.
+	Trend []WeekCount `json:"trend,omitempty"`
 }
 
 // MaxProblems is the most problems a plans reply lists.

@@ -282,10 +282,10 @@ const (
 	OpRecordAssess       = "record.assess"    // SkillLevelRequest → SkillRecordItem
 	OpRecordVerify       = "record.verify"    // SkillLevelRequest → SkillRecordItem
 	OpRecordCertify      = "record.certify"   // SkillCertifyRequest → SkillCertification
-	OpReportMatrix       = "report.matrix"    // SkillReportRequest → SkillTable
-	OpReportCoverage     = "report.coverage"  // SkillReportRequest → SkillTable
-	OpReportGaps         = "report.gaps"      // SkillReportRequest → SkillTable
-	OpReportCerts        = "report.certs"     // SkillReportRequest → SkillTable
+	OpReportMatrix       = "report.matrix"    // SkillReportRequest → SkillReport
+	OpReportCoverage     = "report.coverage"  // SkillReportRequest → SkillReport
+	OpReportGaps         = "report.gaps"      // SkillReportRequest → SkillReport
+	OpReportCerts        = "report.certs"     // SkillReportRequest → SkillReport
 	OpSkillsSeed         = "admin.seed"       // SkillSeedRequest → {}; CallerSystem only (demo data)
 	OpSkillsSweepExpired = "admin.sweep"      // → {"expired": n}; CallerSystem only
 )
@@ -424,26 +424,129 @@ type SkillCertifyRequest struct {
 // SkillReportRequest filters a report; Offset and Limit page through its rows (Limit 0: all,
 // up to the service's page limit).
 type SkillReportRequest struct {
-	Team   string `json:"team,omitempty"`
-	Track  string `json:"track,omitempty"`
-	Skill  string `json:"skill,omitempty"`
-	AsOf   string `json:"as_of,omitempty"`
+	Team  string `json:"team,omitempty"`
+	Track string `json:"track,omitempty"`
+	Skill string `json:"skill,omitempty"`
+	AsOf  string `json:"as_of,omitempty"`
+	// Sort is a column key of the report's rows (JSON name), descending after a "-";
+	// empty: the report's own order.
+	Sort   string `json:"sort,omitempty"`
 	Offset int    `json:"offset,omitempty"`
 	Limit  int    `json:"limit,omitempty"`
 }
 
-// SkillTable is a report: column headers, rows of cells (strings, as exported to CSV and
-// XLSX) and, for JSON clients, the same rows as objects keyed by column key.
-type SkillTable struct {
-	Report  string     `json:"report"`
-	AsOf    string     `json:"as_of"`
-	Keys    []string   `json:"keys"`
-	Columns []string   `json:"columns"`
-	Rows    [][]string `json:"rows"`
-	Total   int        `json:"total"`
-	Offset  int        `json:"offset"`
-	// Flags marks notable rows (coverage: single points of failure), by row index in Rows.
-	Flags []string `json:"flags,omitempty"`
+// SkillReport is one page of a skills report as typed rows. Only the rows of the report
+// asked for are set; Total counts the rows of the whole report and Offset is the page's
+// first. How rows become cells (CSV, XLSX, JSON, the page) is decided once per report by
+// the web's report writers.
+type SkillReport struct {
+	Report string `json:"report"`
+	AsOf   string `json:"as_of"`
+	Total  int    `json:"total"`
+	Offset int    `json:"offset"`
+	// Skills are the matrix's skill columns, in catalogue order, the same on every page.
+	Skills   []SkillRef         `json:"skills,omitempty"`
+	Matrix   []SkillMatrixRow   `json:"matrix,omitempty"`
+	Coverage []SkillCoverageRow `json:"coverage,omitempty"`
+	Gaps     []SkillGapRow      `json:"gaps,omitempty"`
+	// GapTeams count the gaps per team over the whole report, in team order.
+	GapTeams []SkillTeamGaps `json:"gap_teams,omitempty"`
+	Certs    []SkillCertRow  `json:"certs,omitempty"`
+	// Totals are the matrix's totals over the whole selection (not just the page).
+	Totals *SkillMatrixTotals `json:"totals,omitempty"`
+}
+
+// SkillRef names a skill.
+type SkillRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// SkillMatrixRow is one person of the skill matrix; Cells follow SkillReport.Skills.
+type SkillMatrixRow struct {
+	Person    string            `json:"person"`
+	Name      string            `json:"name"`
+	Team      string            `json:"team"`
+	Track     string            `json:"track"`
+	Seniority string            `json:"seniority"`
+	Cells     []SkillMatrixCell `json:"cells"`
+}
+
+// SkillMatrixCell is a standing in the matrix: its level and source, and a higher level
+// claimed and not yet verified (0: none). A zero cell is a skill the person lacks.
+type SkillMatrixCell struct {
+	Level   int    `json:"level"`
+	Source  string `json:"source,omitempty"`
+	Claimed int    `json:"claimed,omitempty"`
+}
+
+// SkillMatrixTotals count, per skill column, the people who hold the skill (level 1 or
+// more) and those who claim a level not yet verified; and the same per team.
+type SkillMatrixTotals struct {
+	People  int              `json:"people"`
+	Holders []int            `json:"holders"`
+	Claims  []int            `json:"claims"`
+	Teams   []SkillTeamTotal `json:"teams"`
+}
+
+// SkillTeamTotal is one team's line of the matrix totals; Holders follow the skill columns.
+type SkillTeamTotal struct {
+	Team    string `json:"team"`
+	People  int    `json:"people"`
+	Holders []int  `json:"holders"`
+}
+
+// SkillCoverageRow counts, for one skill, the people standing at or above each level.
+// AtLeast[l-1] is the count at level l or more; levels outside MinLevel–MaxLevel are 0.
+type SkillCoverageRow struct {
+	Skill    string `json:"skill"`
+	Name     string `json:"name"`
+	Category string `json:"category"`
+	MinLevel int    `json:"min_level"`
+	MaxLevel int    `json:"max_level"`
+	People   int    `json:"people"`
+	AtLeast  [7]int `json:"at_least"`
+	// SinglePoint: exactly one person holds the skill at skills' SPOF level or above;
+	// Holder names them.
+	SinglePoint bool   `json:"single_point_of_failure"`
+	Holder      string `json:"holder,omitempty"`
+}
+
+// SkillGapRow is a profile skill a person lacks or holds below target.
+type SkillGapRow struct {
+	Team      string           `json:"team"`
+	Person    string           `json:"person"`
+	Name      string           `json:"name"`
+	Track     string           `json:"track"`
+	Seniority string           `json:"seniority"`
+	Skill     string           `json:"skill"`
+	SkillName string           `json:"skill_name"`
+	Level     int              `json:"level"`
+	Target    int              `json:"target"`
+	Missing   bool             `json:"missing"`
+	Modules   []SkillModuleRef `json:"modules"`
+}
+
+// SkillTeamGaps counts one team's people below target and their gaps.
+type SkillTeamGaps struct {
+	Team   string `json:"team"`
+	People int    `json:"people"`
+	Gaps   int    `json:"gaps"`
+}
+
+// SkillCertRow is a certification that expires soon. Issued and Expires are dates
+// (YYYY-MM-DD).
+type SkillCertRow struct {
+	Person        string `json:"person"`
+	Name          string `json:"name"`
+	Team          string `json:"team"`
+	Certification string `json:"certification"`
+	Issuer        string `json:"issuer"`
+	Issued        string `json:"issued"`
+	Expires       string `json:"expires"`
+	DaysLeft      int    `json:"days_left"`
+	Skill         string `json:"skill,omitempty"`
+	SkillName     string `json:"skill_name,omitempty"`
 }
 
 // SkillSeedRequest adds demo records as a given actor; each entry is skipped when the record

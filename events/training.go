@@ -435,6 +435,21 @@ type ReportRequest struct {
 	Team   string `json:"team,omitempty"`
 	Track  string `json:"track,omitempty"`
 	Status string `json:"status,omitempty"`
+	// Sort is a column of the rows (name, team, title, due, status, score), descending
+	// after a "-"; empty: by name.
+	Sort string `json:"sort,omitempty"`
+	// Trend asks for the weekly compliance trend of the last Trend weeks (at most
+	// MaxTrendWeeks) beside the page; it covers everyone, whatever the filters.
+	Trend int `json:"trend,omitempty"`
+}
+
+// ComplianceWeek is one week of the compliance trend: the week's Monday (YYYY-MM-DD),
+// how many assignments (per person) fell due in it, and how many of those were passed by
+// their due date.
+type ComplianceWeek struct {
+	Week   string `json:"week"`
+	Due    int    `json:"due"`
+	OnTime int    `json:"on_time"`
 }
 
 // ReportCount is one line of the compliance summary.
@@ -453,6 +468,8 @@ type ReportReply struct {
 	People  []ReportCount `json:"people"`
 	Items   []TrainingRow `json:"items"`
 	PageInfo
+	// Trend is the weekly compliance trend asked for, oldest week first.
+	Trend []ComplianceWeek `json:"trend,omitempty"`
 }
 
 // Key is the row's place in a training table: person name, person id, module.

@@ -99,6 +99,9 @@ type Home struct {
 	Counts []HomeCount
 	// Hires are the lead's (or HR's) new hires with their progress.
 	Hires []HomeHire
+	// Charts are small bar charts of the counts; Trends the last weeks (HR, admin).
+	Charts []BarChart
+	Trends []TrendChart
 }
 
 // HomeProgress is an onboarding's progress.

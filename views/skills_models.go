@@ -109,24 +109,77 @@ type TeamMatrixView struct {
 	Teams      []Option // HR and admin may pick any team
 	Skills     []Option
 	Rows       []MatrixRow
-	CanVerify  bool
-	Notice     string
+	// Holders counts, per skill column, the team's people holding the skill (all pages).
+	Holders   []int
+	CanVerify bool
+	Notice    string
 	// Pager is where the rows shown sit in the team.
 	Pager Pager
 }
 
-// ReportView is one HR report page with its filters and downloads.
+// ReportView is one HR report page with its filters and downloads. The table's columns
+// and cells come from the report's one writer, so the page shows what the files hold.
 type ReportView struct {
 	Report, Title, AsOf  string
 	Team, Track, Skill   string
+	Sort                 string
 	Reports, Teams       []Option
 	Tracks, SkillOptions []Option
-	Columns              []string
-	Rows                 [][]string
+	Columns              []ReportColumn
+	Rows                 [][]ReportCell
 	Flagged              map[int]bool
 	// Pager is where the rows shown sit in the report; the downloads hold every row.
-	Pager     Pager
-	CSV, XLSX string
+	Pager           Pager
+	CSV, XLSX, JSON string
+	// Totals: the matrix's totals per skill and per team, over every row.
+	Totals *MatrixTotals
+	// Chart: coverage as bars.
+	Chart *BarChart
+	// Groups: gaps by team, each expanding to its rows on this page.
+	Groups []ReportGroup
+	// Empty is what the page says when there are no rows.
+	Empty string
+}
+
+// ReportColumn is a column of a report table. Sort is its aria-sort ("" when it cannot
+// be sorted by; "none", "ascending" or "descending") and Href the link that sorts by it.
+type ReportColumn struct {
+	Title   string
+	Numeric bool
+	Sort    string
+	Href    string
+}
+
+// ReportCell is a cell on screen: text, or a calendar day shown in words.
+type ReportCell struct {
+	Text    string
+	Date    string
+	Numeric bool
+}
+
+// ReportGroup is one team of "Gaps by team": its counts over the whole report and its
+// rows on this page.
+type ReportGroup struct {
+	Team         string
+	People, Gaps int
+	Rows         [][]ReportCell
+}
+
+// MatrixTotals are the skill matrix's totals: per skill column the people holding it and
+// those with a level to verify; per team the people holding each skill.
+type MatrixTotals struct {
+	Skills  []string
+	People  int
+	Holders []int
+	Claims  []int
+	Teams   []TeamTotal
+}
+
+// TeamTotal is one team's line of the matrix totals.
+type TeamTotal struct {
+	Team    string
+	People  int
+	Holders []int
 }
 
 // ImportView is the framework import page.

@@ -30,7 +30,8 @@ type Plan struct {
 	TemplateVersion int       `bson:"template_version"`
 	Created         time.Time `bson:"created"`
 	Tasks           []Task    `bson:"tasks"`
-	Completed       bool      `bson:"completed"`         // plan.completed is on the stream for the current state
+	Completed       bool      `bson:"completed"` // plan.completed is on the stream for the current state
+	CompletedAt     time.Time `bson:"completed_at,omitzero"`
 	Problem         string    `bson:"problem,omitempty"` // why no plan could be made
 	Handled         []string  `bson:"handled"`           // ids of other domains' events applied to this plan
 	History         []Entry   `bson:"history"`
@@ -157,15 +158,74 @@ type State struct {
 	orderMu sync.Mutex
 	ordered []string
 	byTeam  map[string][]string
+
+	// weeks counts, per week (its Monday), the onboardings that start in it and those
+	// completed in it, kept as events are applied so a trend never reads every plan.
+	weeks map[string]*events.WeekCount
 }
 
 // NewState returns an empty state.
-func NewState() *State { return &State{plans: map[string]*Plan{}} }
+func NewState() *State {
+	return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}}
+}
 
 // Load adds a stored plan document (at start).
 func (s *State) Load(p Plan) {
+	if old, ok := s.plans[p.ID]; ok { // loaded again: its old counts go
+		s.countWeeks(old, -1)
+	}
 	s.plans[p.ID] = &p
 	s.maxSeq = max(s.maxSeq, p.Seq)
+	s.countWeeks(&p, 1)
+}
+
+// countWeeks adds n to the weeks p started and completed in.
+func (s *State) countWeeks(p *Plan, n int) {
+	if p.Problem == "" {
+		s.week(p.StartDate).Started += n
+	}
+	if p.Completed && !p.CompletedAt.IsZero() {
+		s.week(events.Date(p.CompletedAt)).Completed += n
+	}
+}
+
+// week is the count of the week holding day (YYYY-MM-DD).
+func (s *State) week(day string) *events.WeekCount {
+	monday := Monday(day)
+	w := s.weeks[monday]
+	if w == nil {
+		w = &events.WeekCount{Week: monday}
+		s.weeks[monday] = w
+	}
+	return w
+}
+
+// Monday is the Monday of the week holding day (YYYY-MM-DD); day itself when it is not a
+// date.
+func Monday(day string) string {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return events.Date(d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7)))
+}
+
+// Trend is the weekly counts of the n weeks up to the week of today, oldest first; weeks
+// without onboardings count zero.
+func (s *State) Trend(n int, today string) []events.WeekCount {
+	d, err := time.Parse(time.DateOnly, Monday(today))
+	if err != nil {
+		return nil
+	}
+	out := make([]events.WeekCount, n)
+	for i := range n {
+		monday := events.Date(d.AddDate(0, 0, -7*(n-1-i)))
+		out[i] = events.WeekCount{Week: monday}
+		if w := s.weeks[monday]; w != nil {
+			out[i] = *w
+		}
+	}
+	return out
 }
 
 // Plan returns the plan with id.
@@ -246,6 +306,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		p.History = append(p.History, Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type,
 			Detail: fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks))})
 		s.plans[id] = p
+		s.week(p.StartDate).Started++
 		return []string{id}, nil
 
 	case events.PlanRejected{}.EventType():
@@ -271,6 +332,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		return []string{id}, nil // applied already
 	}
 	entry := Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type}
+	wasCompleted := p.Completed
 	switch env.Type {
 	case events.PlanCompleted{}.EventType():
 		var e events.PlanCompleted
@@ -366,6 +428,16 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 
 	default:
 		return nil, fmt.Errorf("%w: onboarding does not know event type %s", events.ErrInvalid, env.Type)
+	}
+	switch {
+	case p.Completed && !wasCompleted:
+		p.CompletedAt = env.Time
+		s.week(events.Date(env.Time)).Completed++
+	case !p.Completed && wasCompleted:
+		if !p.CompletedAt.IsZero() {
+			s.week(events.Date(p.CompletedAt)).Completed--
+		}
+		p.CompletedAt = time.Time{}
 	}
 	p.Seq = seq
 	p.History = append(p.History, entry)

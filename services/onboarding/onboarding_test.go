@@ -2,6 +2,7 @@ package onboarding
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -258,5 +259,54 @@ func TestBadInput(t *testing.T) {
 		if got := SectionFor(start, "2026-12-10"); got != want {
 			t.Errorf("SectionFor(%s) = %s, want %s", start, got, want)
 		}
+	}
+}
+
+// The weekly trend counts onboardings by start week and completions by the week they
+// completed in, kept as events apply; a reopened plan is no longer counted as completed.
+func TestWeeklyTrend(t *testing.T) {
+	s := NewState()
+	at := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC) // a Wednesday
+	seq := uint64(0)
+	applyAt := func(when time.Time, subject string, p events.Payload) {
+		t.Helper()
+		seq++
+		env, err := events.New("hr", subject, p, when)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(env, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	task := []events.PlanTask{{ID: "t1", Title: "One", Section: "first-day", Owner: events.OwnerHire, Due: "2026-11-20"}}
+	applyAt(at, events.PlanID("a"), events.PlanCreated{Hire: "a", Name: "A", Team: "platform", Track: "infrastructure", StartDate: "2026-11-16", TemplateVersion: 1, Lead: "lead", Tasks: task, Source: "s1"})
+	applyAt(at, events.PlanID("b"), events.PlanCreated{Hire: "b", Name: "B", Team: "platform", Track: "infrastructure", StartDate: "2026-11-22", TemplateVersion: 1, Lead: "lead", Tasks: task, Source: "s2"})
+	applyAt(at, events.PlanID("c"), events.PlanCreated{Hire: "c", Name: "C", Team: "platform", Track: "infrastructure", StartDate: "2026-11-30", TemplateVersion: 1, Lead: "lead", Tasks: task, Source: "s3"})
+	applyAt(at, events.PlanID("a"), events.PlanCompleted{Hire: "x", Tasks: 1})
+	applyAt(at.AddDate(0, 0, 7), events.PlanID("b"), events.PlanCompleted{Hire: "x", Tasks: 1})
+	applyAt(at.AddDate(0, 0, 8), events.PlanID("b"), events.TaskReopened{Task: "t1", Reason: "redo"})
+
+	got := s.Trend(3, "2026-12-02")
+	want := []events.WeekCount{
+		{Week: "2026-11-16", Started: 2, Completed: 1},
+		{Week: "2026-11-23", Started: 0, Completed: 0}, // b's completion was reopened
+		{Week: "2026-11-30", Started: 1, Completed: 0},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("trend\n got %+v\nwant %+v", got, want)
+	}
+	// A state loaded from the stored plans counts the same.
+	loaded := NewState()
+	for range 2 { // loading a plan again replaces it
+		for _, p := range s.plans {
+			loaded.Load(*p)
+		}
+	}
+	if got := loaded.Trend(3, "2026-12-02"); !reflect.DeepEqual(got, want) {
+		t.Errorf("after a load\n got %+v\nwant %+v", got, want)
+	}
+	if m := Monday("2026-11-22"); m != "2026-11-16" {
+		t.Errorf("Monday of a Sunday = %s", m)
 	}
 }

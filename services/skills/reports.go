@@ -1,7 +1,7 @@
 package skills
 
 import (
-	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,24 +27,6 @@ const SPOFLevel = 3
 type Filter struct {
 	Skill string
 	At    time.Time
-}
-
-// Cell formats a standing for a matrix cell: "3 verified", "2 self, claims 4", "".
-func Cell(st Standing) string {
-	if st.Level == 0 && st.Claimed == 0 {
-		return ""
-	}
-	var s string
-	if st.Level > 0 {
-		s = strconv.Itoa(st.Level) + " " + st.Source
-	}
-	if st.Claimed > 0 {
-		if s != "" {
-			s += ", "
-		}
-		s += "claims " + strconv.Itoa(st.Claimed)
-	}
-	return s
 }
 
 func (s *State) doc(person string) *Doc {
@@ -80,10 +62,11 @@ func (s *State) matrixSkills(people []Person, f Filter) []string {
 	return out
 }
 
-// Matrix is the skill matrix: one row per person, one column per skill, each cell the
-// standing level and its source. Only the rows [offset, offset+limit) are computed (limit
-// 0: all); the columns are those of the whole selection, so pages fit together.
-func (s *State) Matrix(people []Person, f Filter, offset, limit int) events.SkillTable {
+// Matrix is the skill matrix: one row per person, one cell per skill, each the standing
+// level, its source and a claim above it. Only the rows [offset, offset+limit) are
+// computed (limit 0: all); the columns are those of the whole selection, so pages fit
+// together.
+func (s *State) Matrix(people []Person, f Filter, offset, limit int) events.SkillReport {
 	return s.MatrixPage(people, s.MatrixSkills(people, f), f, offset, limit)
 }
 
@@ -92,7 +75,7 @@ func (s *State) MatrixSkills(people []Person, f Filter) []string { return s.matr
 
 // MatrixPage is the matrix of people with the skill columns ids, from row offset (limit
 // rows; 0: all).
-func (s *State) MatrixPage(people []Person, ids []string, f Filter, offset, limit int) events.SkillTable {
+func (s *State) MatrixPage(people []Person, ids []string, f Filter, offset, limit int) events.SkillReport {
 	total := len(people)
 	offset = min(max(offset, 0), total)
 	end := total
@@ -100,27 +83,58 @@ func (s *State) MatrixPage(people []Person, ids []string, f Filter, offset, limi
 		end = min(offset+limit, total)
 	}
 	people = people[offset:end]
-	t := events.SkillTable{Report: ReportMatrix, Keys: []string{"person", "name", "team", "track", "seniority"},
-		Columns: []string{"Person id", "Name", "Team", "Track", "Seniority"}}
-	for _, id := range ids {
-		sk, _ := s.Skill(id)
-		t.Keys = append(t.Keys, id)
-		t.Columns = append(t.Columns, nonEmpty(sk.Name, id))
-	}
+	t := events.SkillReport{Report: ReportMatrix, Skills: s.skillRefs(ids), Matrix: make([]events.SkillMatrixRow, 0, len(people))}
 	for _, p := range people {
 		d := s.doc(p.ID)
-		row := make([]string, 0, len(t.Keys))
-		row = append(row, p.ID, p.Name, p.Team, p.Track, Seniority(p, f.At))
-		for _, id := range ids {
-			row = append(row, Cell(d.Standing(id, f.At)))
+		row := events.SkillMatrixRow{Person: p.ID, Name: p.Name, Team: p.Team, Track: p.Track, Seniority: Seniority(p, f.At),
+			Cells: make([]events.SkillMatrixCell, len(ids))}
+		for i, id := range ids {
+			st := d.Standing(id, f.At)
+			row.Cells[i] = events.SkillMatrixCell{Level: st.Level, Source: st.Source, Claimed: st.Claimed}
 		}
-		t.Rows = append(t.Rows, row)
+		t.Matrix = append(t.Matrix, row)
 	}
 	t.Total, t.Offset = total, offset
-	if t.Rows == nil {
-		t.Rows = [][]string{}
-	}
 	return t
+}
+
+// MatrixTotals counts, over the whole selection, the people holding each skill column
+// (level 1 or more) and those claiming a level not yet verified, overall and per team
+// (teams in name order). It is the one place the matrix's totals are computed.
+func (s *State) MatrixTotals(people []Person, ids []string, f Filter) events.SkillMatrixTotals {
+	t := events.SkillMatrixTotals{People: len(people), Holders: make([]int, len(ids)), Claims: make([]int, len(ids)), Teams: []events.SkillTeamTotal{}}
+	teams := map[string]int{}
+	for _, p := range people {
+		ti, ok := teams[p.Team]
+		if !ok {
+			ti = len(t.Teams)
+			teams[p.Team] = ti
+			t.Teams = append(t.Teams, events.SkillTeamTotal{Team: p.Team, Holders: make([]int, len(ids))})
+		}
+		t.Teams[ti].People++
+		d := s.doc(p.ID)
+		for i, id := range ids {
+			st := d.Standing(id, f.At)
+			if st.Level > 0 {
+				t.Holders[i]++
+				t.Teams[ti].Holders[i]++
+			}
+			if st.Claimed > 0 || (st.Level > 0 && st.Source == events.SourceSelf) {
+				t.Claims[i]++
+			}
+		}
+	}
+	slices.SortFunc(t.Teams, func(a, b events.SkillTeamTotal) int { return strings.Compare(a.Team, b.Team) })
+	return t
+}
+
+func (s *State) skillRefs(ids []string) []events.SkillRef {
+	out := make([]events.SkillRef, len(ids))
+	for i, id := range ids {
+		sk, _ := s.Skill(id)
+		out[i] = events.SkillRef{ID: id, Name: nonEmpty(sk.Name, id)}
+	}
+	return out
 }
 
 // MatrixCells is the matrix as standings, for the heatmap page.
@@ -145,10 +159,8 @@ func (s *State) MatrixCells(people []Person, f Filter) ([]string, [][]Standing, 
 
 // Coverage counts, per skill, how many people stand at or above each level. A skill held
 // at SPOFLevel or above by exactly one person is flagged as a single point of failure.
-func (s *State) Coverage(people []Person, f Filter) events.SkillTable {
-	t := events.SkillTable{Report: ReportCoverage,
-		Keys:    []string{"skill", "name", "category", "range", "people", "l1", "l2", "l3", "l4", "l5", "l6", "l7", "single_point_of_failure", "holder"},
-		Columns: []string{"Skill id", "Skill", "Category", "Range", "People with the skill", "≥1", "≥2", "≥3", "≥4", "≥5", "≥6", "≥7", "Single point of failure", "Only holder"}}
+func (s *State) Coverage(people []Person, f Filter) events.SkillReport {
+	t := events.SkillReport{Report: ReportCoverage, Coverage: []events.SkillCoverageRow{}}
 	type tally struct {
 		at     [8]int
 		holder string
@@ -185,31 +197,23 @@ func (s *State) Coverage(people []Person, f Filter) events.SkillTable {
 		if c == nil {
 			c = &tally{}
 		}
-		row := []string{sk.ID, sk.Name, sk.Category, fmt.Sprintf("%d–%d", sk.MinLevel, sk.MaxLevel), strconv.Itoa(c.at[1])}
-		for l := 1; l <= 7; l++ {
-			if l < sk.MinLevel || l > sk.MaxLevel {
-				row = append(row, "")
-			} else {
-				row = append(row, strconv.Itoa(c.at[l]))
-			}
+		row := events.SkillCoverageRow{Skill: sk.ID, Name: sk.Name, Category: sk.Category, MinLevel: sk.MinLevel, MaxLevel: sk.MaxLevel, People: c.at[1]}
+		for l := max(sk.MinLevel, 1); l <= min(sk.MaxLevel, 7); l++ {
+			row.AtLeast[l-1] = c.at[l]
 		}
-		spof, holder := "", ""
 		if c.at[SPOFLevel] == 1 {
-			spof, holder = "yes", c.holder
-			t.Flags = append(t.Flags, sk.ID)
+			row.SinglePoint, row.Holder = true, c.holder
 		}
-		row = append(row, spof, holder)
-		t.Rows = append(t.Rows, row)
+		t.Coverage = append(t.Coverage, row)
 	}
+	t.Total = len(t.Coverage)
 	return t
 }
 
 // Gaps lists, team by team, every profile skill a person lacks or holds below target,
 // with the modules that evidence it.
-func (s *State) Gaps(people []Person, f Filter) events.SkillTable {
-	t := events.SkillTable{Report: ReportGaps,
-		Keys:    []string{"team", "person", "name", "track", "seniority", "skill", "skill_name", "level", "target", "missing", "modules"},
-		Columns: []string{"Team", "Person id", "Name", "Track", "Seniority", "Skill id", "Skill", "Level", "Target", "Missing", "Training modules"}}
+func (s *State) Gaps(people []Person, f Filter) events.SkillReport {
+	t := events.SkillReport{Report: ReportGaps, Gaps: []events.SkillGapRow{}}
 	sorted := slices.Clone(people)
 	slices.SortStableFunc(sorted, func(a, b Person) int { return strings.Compare(a.Team, b.Team) })
 	for _, p := range sorted {
@@ -217,6 +221,7 @@ func (s *State) Gaps(people []Person, f Filter) events.SkillTable {
 		if !ok {
 			continue
 		}
+		before := len(t.Gaps)
 		d := s.doc(p.ID)
 		for _, tg := range prof.Targets {
 			if f.Skill != "" && tg.Skill != f.Skill {
@@ -228,32 +233,26 @@ func (s *State) Gaps(people []Person, f Filter) events.SkillTable {
 			}
 			sk, _ := s.Skill(tg.Skill)
 			g := s.gap(tg.Skill, sk.Name, st.Level, tg.Level)
-			var mods []string
-			for _, m := range g.Modules {
-				mods = append(mods, m.ID)
+			t.Gaps = append(t.Gaps, events.SkillGapRow{Team: p.Team, Person: p.ID, Name: p.Name, Track: p.Track, Seniority: Seniority(p, f.At),
+				Skill: tg.Skill, SkillName: sk.Name, Level: st.Level, Target: tg.Level, Missing: g.Missing, Modules: g.Modules})
+		}
+		if n := len(t.Gaps) - before; n > 0 {
+			if k := len(t.GapTeams); k == 0 || t.GapTeams[k-1].Team != p.Team {
+				t.GapTeams = append(t.GapTeams, events.SkillTeamGaps{Team: p.Team})
 			}
-			missing := ""
-			if g.Missing {
-				missing = "yes"
-			}
-			t.Rows = append(t.Rows, []string{p.Team, p.ID, p.Name, p.Track, Seniority(p, f.At), tg.Skill, sk.Name,
-				strconv.Itoa(st.Level), strconv.Itoa(tg.Level), missing, strings.Join(mods, " ")})
+			c := &t.GapTeams[len(t.GapTeams)-1]
+			c.People++
+			c.Gaps += n
 		}
 	}
+	t.Total = len(t.Gaps)
 	return t
 }
 
 // Certifications lists certifications that are valid at f.At and expire within the
 // following 90 days, soonest first.
-func (s *State) Certifications(people []Person, f Filter) events.SkillTable {
-	t := events.SkillTable{Report: ReportCerts,
-		Keys:    []string{"person", "name", "team", "certification", "issuer", "issued", "expires", "days_left", "skill"},
-		Columns: []string{"Person id", "Name", "Team", "Certification", "Issuer", "Issued", "Expires", "Days left", "Skill"}}
-	type row struct {
-		expires string
-		cells   []string
-	}
-	var rows []row
+func (s *State) Certifications(people []Person, f Filter) events.SkillReport {
+	t := events.SkillReport{Report: ReportCerts, Certs: []events.SkillCertRow{}}
 	for _, p := range people {
 		for _, c := range s.doc(p.ID).Certs {
 			if c.Expires == "" || !CertValid(c, f.At) || (f.Skill != "" && c.Skill != f.Skill) {
@@ -263,28 +262,145 @@ func (s *State) Certifications(people []Person, f Filter) events.SkillTable {
 			if v.Status != "expiring" {
 				continue
 			}
-			rows = append(rows, row{c.Expires, []string{p.ID, p.Name, p.Team, c.Name, c.Issuer, c.Issued, c.Expires, strconv.Itoa(*v.DaysLeft), c.Skill}})
+			row := events.SkillCertRow{Person: p.ID, Name: p.Name, Team: p.Team, Certification: c.Name, Issuer: c.Issuer,
+				Issued: c.Issued, Expires: c.Expires, DaysLeft: *v.DaysLeft, Skill: c.Skill}
+			if sk, ok := s.Skill(c.Skill); ok {
+				row.SkillName = sk.Name
+			}
+			t.Certs = append(t.Certs, row)
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b row) int { return strings.Compare(a.expires, b.expires) })
-	for _, r := range rows {
-		t.Rows = append(t.Rows, r.cells)
+	slices.SortStableFunc(t.Certs, func(a, b events.SkillCertRow) int { return strings.Compare(a.Expires, b.Expires) })
+	t.Total = len(t.Certs)
+	return t
+}
+
+// Page cuts a report to rows [offset, offset+limit) (limit 0: all) and records the total.
+func Page(t events.SkillReport, offset, limit int) events.SkillReport {
+	switch t.Report {
+	case ReportCoverage:
+		t.Coverage, t.Total, t.Offset = cut(t.Coverage, offset, limit)
+	case ReportGaps:
+		t.Gaps, t.Total, t.Offset = cut(t.Gaps, offset, limit)
+	case ReportCerts:
+		t.Certs, t.Total, t.Offset = cut(t.Certs, offset, limit)
 	}
 	return t
 }
 
-// Page cuts a table to rows [offset, offset+limit) and records the total.
-func Page(t events.SkillTable, offset, limit int) events.SkillTable {
-	t.Total = len(t.Rows)
-	offset = min(max(offset, 0), t.Total)
-	end := t.Total
+func cut[T any](rows []T, offset, limit int) (page []T, total, first int) {
+	total = len(rows)
+	offset = min(max(offset, 0), total)
+	end := total
 	if limit > 0 {
-		end = min(offset+limit, t.Total)
+		end = min(offset+limit, total)
 	}
-	t.Offset = offset
-	t.Rows = t.Rows[offset:end]
-	if t.Rows == nil {
-		t.Rows = [][]string{}
+	return slices.Clip(append([]T{}, rows[offset:end]...)), total, offset
+}
+
+// Sorting: a report's rows sort by one of its columns, named by the JSON key of its row
+// type; "-" before the key sorts descending. Ties keep the report's own order.
+
+func byText[T any](f func(T) string) func(a, b T) int {
+	return func(a, b T) int { return strings.Compare(strings.ToLower(f(a)), strings.ToLower(f(b))) }
+}
+
+func byNumber[T any](f func(T) int) func(a, b T) int {
+	return func(a, b T) int { return f(a) - f(b) }
+}
+
+var (
+	personSorts = map[string]func(a, b Person) int{
+		"name":  byText(func(p Person) string { return p.Name }),
+		"team":  byText(func(p Person) string { return p.Team }),
+		"track": byText(func(p Person) string { return p.Track }),
+		// Seniority follows the start date: the earliest starter is the most senior.
+		"seniority": byText(func(p Person) string { return p.StartDate }),
 	}
-	return t
+	coverageSorts = map[string]func(a, b events.SkillCoverageRow) int{
+		"name":                    byText(func(r events.SkillCoverageRow) string { return r.Name }),
+		"category":                byText(func(r events.SkillCoverageRow) string { return r.Category }),
+		"people":                  byNumber(func(r events.SkillCoverageRow) int { return r.People }),
+		"single_point_of_failure": byNumber(func(r events.SkillCoverageRow) int { return boolInt(r.SinglePoint) }),
+		"holder":                  byText(func(r events.SkillCoverageRow) string { return r.Holder }),
+	}
+	gapSorts = map[string]func(a, b events.SkillGapRow) int{
+		"team":       byText(func(r events.SkillGapRow) string { return r.Team }),
+		"name":       byText(func(r events.SkillGapRow) string { return r.Name }),
+		"track":      byText(func(r events.SkillGapRow) string { return r.Track }),
+		"skill_name": byText(func(r events.SkillGapRow) string { return r.SkillName }),
+		"level":      byNumber(func(r events.SkillGapRow) int { return r.Level }),
+		"target":     byNumber(func(r events.SkillGapRow) int { return r.Target }),
+		"missing":    byNumber(func(r events.SkillGapRow) int { return boolInt(r.Missing) }),
+	}
+	certSorts = map[string]func(a, b events.SkillCertRow) int{
+		"name":          byText(func(r events.SkillCertRow) string { return r.Name }),
+		"team":          byText(func(r events.SkillCertRow) string { return r.Team }),
+		"certification": byText(func(r events.SkillCertRow) string { return r.Certification }),
+		"issuer":        byText(func(r events.SkillCertRow) string { return r.Issuer }),
+		"issued":        byText(func(r events.SkillCertRow) string { return r.Issued }),
+		"expires":       byText(func(r events.SkillCertRow) string { return r.Expires }),
+		"days_left":     byNumber(func(r events.SkillCertRow) int { return r.DaysLeft }),
+		"skill_name":    byText(func(r events.SkillCertRow) string { return r.SkillName }),
+	}
+)
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// SortKeys are the columns report may be sorted by.
+func SortKeys(report string) []string {
+	var keys []string
+	switch report {
+	case ReportMatrix:
+		keys = slices.Collect(maps.Keys(personSorts))
+	case ReportCoverage:
+		keys = slices.Collect(maps.Keys(coverageSorts))
+	case ReportGaps:
+		keys = slices.Collect(maps.Keys(gapSorts))
+	case ReportCerts:
+		keys = slices.Collect(maps.Keys(certSorts))
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// sortBy sorts rows by the compare function cmps[key] (descending after a "-"); an unknown
+// key is an invalid request.
+func sortBy[T any](rows []T, cmps map[string]func(a, b T) int, key string) error {
+	if key == "" {
+		return nil
+	}
+	name, desc := strings.CutPrefix(key, "-")
+	cmp, ok := cmps[name]
+	if !ok {
+		return &events.Error{Code: events.CodeInvalid, Message: "a report cannot be sorted by " + strconv.Quote(name),
+			Fields: map[string]string{"sort": "unknown column"}}
+	}
+	if desc {
+		slices.SortStableFunc(rows, func(a, b T) int { return -cmp(a, b) })
+	} else {
+		slices.SortStableFunc(rows, cmp)
+	}
+	return nil
+}
+
+// SortPeople orders the matrix's people by key (name, team, track, seniority).
+func SortPeople(people []Person, key string) error { return sortBy(people, personSorts, key) }
+
+// Sort orders the rows of a coverage, gaps or certifications report by key.
+func Sort(t events.SkillReport, key string) error {
+	switch t.Report {
+	case ReportCoverage:
+		return sortBy(t.Coverage, coverageSorts, key)
+	case ReportGaps:
+		return sortBy(t.Gaps, gapSorts, key)
+	case ReportCerts:
+		return sortBy(t.Certs, certSorts, key)
+	}
+	return sortBy([]Person(nil), personSorts, key)
 }

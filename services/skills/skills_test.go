@@ -1,6 +1,8 @@
 package skills
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -217,20 +219,81 @@ func TestCoverageFlagsSinglePointOfFailure(t *testing.T) {
 	apply(t, s, "b", []step{{0, events.SkillVerified{Skill: "networking", Level: 2}, "lead"}, {0, events.SkillVerified{Skill: "programming", Level: 3}, "lead"}})
 	people := []Person{{ID: "a", Name: "A"}, {ID: "b", Name: "B"}}
 	tab := s.Coverage(people, Filter{At: t0.AddDate(0, 0, 1)})
-	row := func(id string) []string {
-		for _, r := range tab.Rows {
-			if r[0] == id {
+	row := func(id string) events.SkillCoverageRow {
+		for _, r := range tab.Coverage {
+			if r.Skill == id {
 				return r
 			}
 		}
 		t.Fatalf("no row %s", id)
-		return nil
+		return events.SkillCoverageRow{}
 	}
 	n := row("networking")
-	if n[4] != "2" || n[6] != "2" || n[7] != "1" || n[8] != "1" || n[12] != "yes" || n[13] != "A" {
-		t.Errorf("networking row %v", n)
+	if n.People != 2 || n.AtLeast[1] != 2 || n.AtLeast[2] != 1 || n.AtLeast[3] != 1 || !n.SinglePoint || n.Holder != "A" {
+		t.Errorf("networking row %+v", n)
 	}
-	if p := row("programming"); p[12] != "" {
+	if p := row("programming"); p.SinglePoint {
 		t.Errorf("programming held by two at 3 is not a single point of failure: %v", p)
+	}
+}
+
+func TestMatrixTotalsPerSkillAndTeam(t *testing.T) {
+	s := newState(t)
+	apply(t, s, "a", []step{{0, events.SkillVerified{Skill: "networking", Level: 4}, "lead"}, {0, events.SkillAssessed{Skill: "programming", Level: 2}, ""}})
+	apply(t, s, "b", []step{{0, events.SkillVerified{Skill: "networking", Level: 2}, "lead"}})
+	apply(t, s, "c", []step{{0, events.SkillAssessed{Skill: "programming", Level: 3}, ""}})
+	people := []Person{{ID: "a", Name: "A", Team: "platform"}, {ID: "b", Name: "B", Team: "security"}, {ID: "c", Name: "C", Team: "platform"}}
+	f := Filter{At: t0.AddDate(0, 0, 1)}
+	ids := []string{"networking", "programming", "databases"}
+	got := s.MatrixTotals(people, ids, f)
+	want := events.SkillMatrixTotals{People: 3, Holders: []int{2, 2, 0}, Claims: []int{0, 2, 0}, Teams: []events.SkillTeamTotal{
+		{Team: "platform", People: 2, Holders: []int{1, 2, 0}},
+		{Team: "security", People: 1, Holders: []int{1, 0, 0}},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("totals\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestReportsSortByColumn(t *testing.T) {
+	s := newState(t)
+	apply(t, s, "a", []step{{0, events.SkillVerified{Skill: "networking", Level: 4}, "lead"}})
+	apply(t, s, "b", []step{{0, events.SkillVerified{Skill: "networking", Level: 2}, "lead"}, {0, events.SkillVerified{Skill: "programming", Level: 3}, "lead"}})
+	people := []Person{{ID: "b", Name: "bea", Team: "security", StartDate: "2020-01-01"}, {ID: "a", Name: "Al", Team: "platform", StartDate: "2025-01-01"}}
+	f := Filter{At: t0.AddDate(0, 0, 1)}
+	for _, tt := range []struct {
+		key  string
+		want []string
+	}{
+		{"name", []string{"a", "b"}},
+		{"-name", []string{"b", "a"}},
+		{"team", []string{"a", "b"}},
+		{"seniority", []string{"b", "a"}},
+		{"", []string{"b", "a"}},
+	} {
+		p := slices.Clone(people)
+		if err := SortPeople(p, tt.key); err != nil {
+			t.Fatalf("%q: %v", tt.key, err)
+		}
+		var got []string
+		for _, x := range s.Matrix(p, f, 0, 0).Matrix {
+			got = append(got, x.Person)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("matrix by %q: %v, want %v", tt.key, got, tt.want)
+		}
+	}
+	cov := s.Coverage(people, f)
+	if err := Sort(cov, "-people"); err != nil {
+		t.Fatal(err)
+	}
+	if cov.Coverage[0].Skill != "networking" || cov.Coverage[0].People != 2 || cov.Coverage[1].People != 1 {
+		t.Errorf("coverage by people, descending: %+v", cov.Coverage[:2])
+	}
+	if err := Sort(cov, "nope"); events.CodeOf(err) != events.CodeInvalid {
+		t.Errorf("unknown sort key: %v", err)
+	}
+	if got := Page(cov, 1, 1); got.Total != len(cov.Coverage) || got.Offset != 1 || len(got.Coverage) != 1 || got.Coverage[0] != cov.Coverage[1] {
+		t.Errorf("page 2 of 1 row: %+v", got)
 	}
 }

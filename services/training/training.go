@@ -20,6 +20,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	curriculum "onramp.dev/content/training"
@@ -64,16 +65,17 @@ func LearnerID(person string) string { return "learner-" + person }
 
 // Progress is a learner's progress on one module.
 type Progress struct {
-	Module      string   `bson:"module"`
-	Enrolled    bool     `bson:"enrolled,omitempty"`
-	Read        []string `bson:"read,omitempty"`
-	Attempts    int      `bson:"attempts"`
-	Granted     int      `bson:"granted,omitempty"` // extra attempts granted
-	Passed      bool     `bson:"passed,omitempty"`
-	PassSent    bool     `bson:"pass_sent,omitempty"` // module.passed published
-	Best        int      `bson:"best,omitempty"`
-	Last        *Attempt `bson:"last,omitempty"`
-	OverdueSent string   `bson:"overdue_sent,omitempty"` // the due date reported overdue
+	Module      string    `bson:"module"`
+	Enrolled    bool      `bson:"enrolled,omitempty"`
+	Read        []string  `bson:"read,omitempty"`
+	Attempts    int       `bson:"attempts"`
+	Granted     int       `bson:"granted,omitempty"` // extra attempts granted
+	Passed      bool      `bson:"passed,omitempty"`
+	PassedAt    time.Time `bson:"passed_at,omitzero"`
+	PassSent    bool      `bson:"pass_sent,omitempty"` // module.passed published
+	Best        int       `bson:"best,omitempty"`
+	Last        *Attempt  `bson:"last,omitempty"`
+	OverdueSent string    `bson:"overdue_sent,omitempty"` // the due date reported overdue
 }
 
 // Attempt is the last graded attempt, kept to show the result page again.
@@ -184,6 +186,13 @@ type State struct {
 	learners    map[string]*Learner
 	assignments map[string]*Assignment
 	reach       map[string]map[string][]string // person → module → assignment ids
+
+	// weeks counts, per week of due dates (its Monday), the assignments due and those
+	// passed by their due date. Events keep it current; after documents are loaded it
+	// is counted once, on first use.
+	weeksMu    sync.Mutex
+	weeks      map[string]*events.ComplianceWeek
+	weeksStale bool
 }
 
 // NewState returns an empty state over the catalogue.
@@ -210,12 +219,13 @@ func (s *State) Modules() []*curriculum.Module {
 }
 
 // LoadLearner adds a stored learner document (at start).
-func (s *State) LoadLearner(l Learner) { s.learners[l.Person] = &l }
+func (s *State) LoadLearner(l Learner) { s.learners[l.Person] = &l; s.weeksStale = true }
 
 // LoadAssignment adds a stored assignment document (at start).
 func (s *State) LoadAssignment(a Assignment) {
 	s.assignments[a.ID] = &a
 	s.addReach(&a, a.People)
+	s.weeksStale = true
 }
 
 func (s *State) addReach(a *Assignment, people []string) {
@@ -293,6 +303,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 			By: env.Actor, Created: env.Time, People: slices.Clone(e.People)}
 		s.assignments[a.ID] = a
 		s.addReach(a, e.People)
+		s.countDue(a, e.People)
 		return keys, nil
 
 	case events.AssignmentReached{}.EventType():
@@ -317,6 +328,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		}
 		a.People = append(a.People, fresh...)
 		s.addReach(a, fresh)
+		s.countDue(a, fresh)
 		return keys, nil
 	}
 
@@ -334,8 +346,97 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		return keys, nil
 	}
 	l.Seq = seq
-	apply(l.progress(module))
+	prog := l.progress(module)
+	wasPassed := prog.Passed
+	apply(prog)
+	if prog.Passed && !wasPassed {
+		prog.PassedAt = env.Time
+		for _, id := range s.reach[person][module] {
+			if a := s.assignments[id]; a != nil && passedBy(prog, a.Due) {
+				s.week(a.Due).OnTime++
+			}
+		}
+	}
 	return keys, nil
+}
+
+// week is the count of the week holding day (YYYY-MM-DD).
+func (s *State) week(day string) *events.ComplianceWeek {
+	if s.weeks == nil {
+		s.weeks = map[string]*events.ComplianceWeek{}
+	}
+	monday := monday(day)
+	w := s.weeks[monday]
+	if w == nil {
+		w = &events.ComplianceWeek{Week: monday}
+		s.weeks[monday] = w
+	}
+	return w
+}
+
+// countDue counts assignment a as due for people, and as passed in time for those who
+// passed its module already.
+func (s *State) countDue(a *Assignment, people []string) {
+	if a.Due == "" {
+		return
+	}
+	w := s.week(a.Due)
+	for _, p := range people {
+		w.Due++
+		if l := s.learners[p]; l != nil {
+			if prog := l.Progress(a.Module); prog != nil && passedBy(prog, a.Due) {
+				w.OnTime++
+			}
+		}
+	}
+}
+
+// passedBy tells whether a module was passed by the end of day due. A pass stored before
+// passes were dated counts as in time.
+func passedBy(p *Progress, due string) bool {
+	if !p.Passed {
+		return false
+	}
+	at := p.PassedAt
+	if at.IsZero() && p.Last != nil && p.Last.Passed {
+		at = p.Last.At
+	}
+	return at.IsZero() || events.Date(at) <= due
+}
+
+func monday(day string) string {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return events.Date(d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7)))
+}
+
+// ComplianceTrend is the n weeks of due dates up to the week of today, oldest first:
+// per week the assignments due and those passed by their due date. Callers hold at least
+// the model's read lock.
+func (s *State) ComplianceTrend(n int, today string) []events.ComplianceWeek {
+	s.weeksMu.Lock()
+	defer s.weeksMu.Unlock()
+	if s.weeksStale {
+		s.weeks, s.weeksStale = nil, false
+		for _, a := range s.assignments {
+			s.countDue(a, a.People)
+		}
+	}
+	d, err := time.Parse(time.DateOnly, monday(today))
+	if err != nil {
+		return nil
+	}
+	out := make([]events.ComplianceWeek, n)
+	for i := range n {
+		m := events.Date(d.AddDate(0, 0, -7*(n-1-i)))
+		out[i] = events.ComplianceWeek{Week: m}
+		if w := s.weeks[m]; w != nil {
+			out[i] = *w
+		}
+	}
+	return out
 }
 
 // learnerEvent decodes an event about a learner and returns how it changes their

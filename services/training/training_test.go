@@ -330,3 +330,37 @@ func TestPublicHasNoAnswers(t *testing.T) {
 		}
 	}
 }
+
+// The compliance trend counts, per week of due dates, the assignments due and those
+// passed by then — kept as events apply, and the same when counted from loaded documents.
+func TestComplianceTrend(t *testing.T) {
+	s := NewState(modules(t))
+	a := &applier{t: t, s: s} // every event at 2026-11-22 (a Sunday)
+	a.apply("lead", "asg-1", events.AssignmentCreated{Module: "backup-and-restore", Kind: events.AssignPerson, Target: "hire", Due: "2026-11-20", People: []string{"hire"}})
+	a.apply("lead", "asg-2", events.AssignmentCreated{Module: "backup-and-restore", Kind: events.AssignTeam, Target: "platform", Due: "2026-11-27", People: []string{"hire", "hire2"}})
+	// hire passes on the 22nd: late for asg-1 (due the 20th), in time for asg-2.
+	a.apply("hire", "hire", events.AttemptGraded{Person: "hire", Module: "backup-and-restore", Attempt: 1, Score: 100, Passed: true})
+	// other passed first, then is reached: in time.
+	a.apply("other", "other", events.AttemptGraded{Person: "other", Module: "backup-and-restore", Attempt: 1, Score: 100, Passed: true})
+	a.apply("lead", "asg-2", events.AssignmentReached{Module: "backup-and-restore", People: []string{"other"}})
+
+	want := []events.ComplianceWeek{
+		{Week: "2026-11-09"},
+		{Week: "2026-11-16", Due: 1, OnTime: 0},
+		{Week: "2026-11-23", Due: 3, OnTime: 2},
+	}
+	got := s.ComplianceTrend(3, "2026-11-25")
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("trend\n got %+v\nwant %+v", got, want)
+	}
+	loaded := NewState(modules(t))
+	for _, l := range s.learners {
+		loaded.LoadLearner(l.Clone())
+	}
+	for _, x := range s.assignments {
+		loaded.LoadAssignment(*x)
+	}
+	if got := loaded.ComplianceTrend(3, "2026-11-25"); len(got) != 3 || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("after a load\n got %+v\nwant %+v", got, want)
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -113,29 +114,14 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 			}
 			h.Counts = append(h.Counts, views.HomeCount{Label: "overdue training modules", Value: late, Href: "/training/team", Alert: late > 0})
 		}
-		claims := 0
-		q := events.SkillReportRequest{Team: v.Team, Limit: events.MaxPageRows}
-		var err error
-		for { // the team's matrix, a page at a time
-			var t events.SkillTable
-			if t, err = rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(events.OpReportMatrix), v.caller(), q); err != nil {
-				break
+		// A level people gave themselves, or one they claim above the standing one, waits
+		// for the lead's verification: the team matrix's totals count them.
+		t, err := rpc.Call[events.SkillReport](r.Context(), m.nc, m.skillsOp(events.OpReportMatrix), v.caller(), events.SkillReportRequest{Team: v.Team, Limit: 1})
+		if err == nil && t.Totals != nil {
+			claims := 0
+			for _, n := range t.Totals.Claims {
+				claims += n
 			}
-			for _, row := range t.Rows {
-				for i := 5; i < len(row); i++ {
-					// A level people gave themselves, or one they claim above the standing one,
-					// waits for the lead's verification.
-					if c := parseCell(row[i]); c.Claimed > 0 || c.Source == "self" {
-						claims++
-					}
-				}
-			}
-			q.Offset = t.Offset + len(t.Rows)
-			if len(t.Rows) == 0 || q.Offset >= t.Total {
-				break
-			}
-		}
-		if err == nil {
 			h.Counts = append(h.Counts, views.HomeCount{Label: "claimed skills to verify", Value: claims, Href: "/skills/team", Alert: claims > 0})
 		}
 	}
@@ -147,7 +133,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 	list := "/onboarding/all"
 	var all, behind events.PlansReply
-	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: 1}}, &all); err != nil {
+	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: 1}, Trend: homeTrendWeeks}, &all); err != nil {
 		m.log.Warn("home: plans", "err", err)
 		return
 	}
@@ -166,15 +152,24 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 		views.HomeCount{Label: "onboardings", Value: all.Total, Href: list},
 		views.HomeCount{Label: "hires behind schedule", Value: behind.Total, Href: list + "?overdue=1", Alert: behind.Total > 0},
 	)
+	h.Charts = append(h.Charts, views.BarChart{ID: "chart-onboardings", Title: "Onboardings",
+		Desc: fmt.Sprintf("%d onboardings on schedule, %d behind schedule.", all.Total-behind.Total, behind.Total),
+		Bars: []views.Bar{{Label: "On schedule", Value: all.Total - behind.Total}, {Label: "Behind schedule", Value: behind.Total, Alert: behind.Total > 0}}})
+	if t := onboardingTrend(all.Trend); t != nil {
+		h.Trends = append(h.Trends, *t)
+	}
 	var cov events.CoverageReply
 	if err := m.mentorship(r, v, events.OpMentorCoverage, events.CoverageRequest{Page: events.Page{Limit: 1}, List: events.CoverageWithout}, &cov); err == nil {
 		h.Counts = append(h.Counts, views.HomeCount{Label: "hires without a mentor", Value: cov.Without, Href: "/mentorship/coverage", Alert: cov.Without > 0})
+		h.Charts = append(h.Charts, views.BarChart{ID: "chart-mentors", Title: "Mentors",
+			Desc: fmt.Sprintf("%d hires with a mentor, %d without.", cov.With, cov.Without),
+			Bars: []views.Bar{{Label: "Hires with a mentor", Value: cov.With}, {Label: "Hires without a mentor", Value: cov.Without, Alert: cov.Without > 0}}})
 	}
-	if certs, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(events.OpReportCerts), v.caller(), events.SkillReportRequest{}); err == nil {
+	if certs, err := rpc.Call[events.SkillReport](r.Context(), m.nc, m.skillsOp(events.OpReportCerts), v.caller(), events.SkillReportRequest{}); err == nil {
 		h.Counts = append(h.Counts, views.HomeCount{Label: "certifications expiring in 90 days", Value: certs.Total,
 			Href: "/skills/reports?report=certifications", Alert: certs.Total > 0})
 	}
-	if rep, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, events.ReportRequest{}); err == nil {
+	if rep, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, events.ReportRequest{Trend: homeTrendWeeks}); err == nil {
 		assigned, passed, late := 0, 0, 0
 		for _, c := range rep.Modules {
 			assigned, passed, late = assigned+c.Assigned, passed+c.Passed, late+c.Overdue
@@ -183,5 +178,55 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 			h.Counts = append(h.Counts, views.HomeCount{Label: "% of assigned training passed", Value: passed * 100 / assigned, Href: "/training/report"})
 		}
 		h.Counts = append(h.Counts, views.HomeCount{Label: "overdue training modules", Value: late, Href: "/training/report", Alert: late > 0})
+		if t := complianceTrend(rep.Trend); t != nil {
+			h.Trends = append(h.Trends, *t)
+		}
 	}
+}
+
+// homeTrendWeeks is how many weeks HR's home charts.
+const homeTrendWeeks = 12
+
+// weekLabel names a week by its Monday: "16 Nov".
+func weekLabel(monday string) string {
+	d, err := time.Parse(time.DateOnly, monday)
+	if err != nil {
+		return monday
+	}
+	return d.Format("2 Jan")
+}
+
+// onboardingTrend charts onboardings started and completed per week.
+func onboardingTrend(weeks []events.WeekCount) *views.TrendChart {
+	if len(weeks) == 0 {
+		return nil
+	}
+	c := views.TrendChart{ID: "trend-onboardings", Title: "Onboardings per week", Series: [2]string{"started", "completed"}}
+	started, completed := 0, 0
+	for _, w := range weeks {
+		c.Weeks = append(c.Weeks, views.TrendWeek{Label: weekLabel(w.Week), Values: [2]int{w.Started, w.Completed}})
+		started, completed = started+w.Started, completed+w.Completed
+	}
+	last := weeks[len(weeks)-1]
+	c.Desc = fmt.Sprintf("Over the last %d weeks %d onboardings started and %d were completed; this week %d started and %d were completed.",
+		len(weeks), started, completed, last.Started, last.Completed)
+	return &c
+}
+
+// complianceTrend charts, per week, the training assignments due and those passed in time.
+func complianceTrend(weeks []events.ComplianceWeek) *views.TrendChart {
+	if len(weeks) == 0 {
+		return nil
+	}
+	c := views.TrendChart{ID: "trend-compliance", Title: "Training due per week", Series: [2]string{"due", "passed in time"}}
+	due, onTime := 0, 0
+	for _, w := range weeks {
+		c.Weeks = append(c.Weeks, views.TrendWeek{Label: weekLabel(w.Week), Values: [2]int{w.Due, w.OnTime}})
+		due, onTime = due+w.Due, onTime+w.OnTime
+	}
+	c.Desc = fmt.Sprintf("Over the last %d weeks %d training assignments fell due and %d of them were passed in time.", len(weeks), due, onTime)
+	if due > 0 {
+		c.Desc += fmt.Sprintf(" That is %d%%.", onTime*100/due)
+	}
+	return &c
 }

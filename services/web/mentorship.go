@@ -33,7 +33,8 @@ func (m *Main) mentorshipPages() []route {
 		{"POST /mentorship/pairs/{id}/checkins", m.page(m.mentorshipForm(events.OpCheckinLog))},
 		{"POST /mentorship/pairs/{id}/feedback", m.page(m.mentorshipForm(events.OpFeedbackGive))},
 		{"GET /mentorship/coverage", m.page(m.mentorCoveragePage)},
-		{"GET /mentorship/coverage.csv", m.page(m.mentorCoverageCSV)},
+		{"GET /mentorship/coverage.csv", m.page(m.mentorCoverageExport("csv"))},
+		{"GET /mentorship/coverage.xlsx", m.page(m.mentorCoverageExport("xlsx"))},
 	}
 }
 
@@ -544,35 +545,79 @@ func (m *Main) mentorCoveragePage(w http.ResponseWriter, r *http.Request, v *vie
 	m.render(w, r, http.StatusOK, views.MentorCoveragePage(m.pageFor(r, "Mentor coverage"), page))
 }
 
-// mentorCoverageCSV exports hires with their mentorship state (without a mentor, then
-// with one), then mentors with their load against capacity, list by list and page by page.
-func (m *Main) mentorCoverageCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) {
-		m.fail(w, r, events.Errorf(events.CodeForbidden, "coverage is for HR"))
-		return
+// coverageRow is a row of the mentor coverage export: a hire or a mentor.
+type coverageRow struct {
+	hire   *events.CoverageHire
+	mentor *events.CoverageMentor
+}
+
+// hireOrMentor reads a text cell from whichever the row holds.
+func hireOrMentor(h func(*events.CoverageHire) any, mt func(*events.CoverageMentor) any) func(coverageRow) any {
+	return func(r coverageRow) any {
+		if r.hire != nil {
+			return h(r.hire)
+		}
+		if mt == nil {
+			return nil
+		}
+		return mt(r.mentor)
 	}
-	release, ok := m.startExport(w, r)
-	if !ok {
-		return
+}
+
+func mentorOnly(f func(*events.CoverageMentor) any) func(coverageRow) any {
+	return func(r coverageRow) any {
+		if r.mentor == nil {
+			return nil
+		}
+		return f(r.mentor)
 	}
-	defer release()
-	lists := []string{events.CoverageWithout, events.CoverageWith, events.CoverageMentors}
-	m.writeCSVExport(w, r, "mentor-coverage.csv",
-		[]string{"kind", "id", "name", "team", "track", "start_date", "mentorship_state", "mentor", "active", "proposed", "capacity"},
+}
+
+// mentorCoverageSpec is the coverage export's writer: hires with their mentorship state,
+// then mentors with their load against capacity.
+var mentorCoverageSpec = reportSpec[coverageRow]{name: "mentor-coverage", sheet: "Mentor coverage", columns: []column[coverageRow]{
+	{key: "kind", title: "Kind", value: hireOrMentor(func(*events.CoverageHire) any { return "hire" }, func(*events.CoverageMentor) any { return "mentor" })},
+	{key: "id", title: "Id", download: true, value: hireOrMentor(func(h *events.CoverageHire) any { return h.Hire }, func(x *events.CoverageMentor) any { return x.Mentor })},
+	{key: "name", title: "Name", width: 24, value: hireOrMentor(func(h *events.CoverageHire) any { return h.Name }, func(x *events.CoverageMentor) any { return x.Name })},
+	{key: "team", title: "Team", value: hireOrMentor(func(h *events.CoverageHire) any { return h.Team }, func(x *events.CoverageMentor) any { return x.Team })},
+	{key: "track", title: "Track", value: hireOrMentor(func(h *events.CoverageHire) any { return h.Track }, nil)},
+	{key: "start_date", title: "Start date", kind: dateCell, value: hireOrMentor(func(h *events.CoverageHire) any { return day(h.StartDate) }, nil)},
+	{key: "mentorship_state", title: "State", value: hireOrMentor(func(h *events.CoverageHire) any { return h.State }, func(x *events.CoverageMentor) any { return x.State })},
+	{key: "mentor", title: "Mentor", width: 24, value: hireOrMentor(func(h *events.CoverageHire) any { return h.MentorName }, nil)},
+	{key: "active", title: "Active mentorships", kind: numberCell, value: mentorOnly(func(x *events.CoverageMentor) any { return x.Active })},
+	{key: "proposed", title: "Proposed mentorships", kind: numberCell, value: mentorOnly(func(x *events.CoverageMentor) any { return x.Proposed })},
+	{key: "capacity", title: "Capacity", kind: numberCell, value: mentorOnly(func(x *events.CoverageMentor) any { return x.Capacity })},
+}}
+
+// mentorCoverageExport downloads hires with their mentorship state (without a mentor,
+// then with one), then mentors with their load against capacity, list by list and page
+// by page, as format (csv or xlsx).
+func (m *Main) mentorCoverageExport(format string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
+		if !v.has(events.RoleHR, events.RoleAdmin) {
+			m.fail(w, r, events.Errorf(events.CodeForbidden, "coverage is for HR"))
+			return
+		}
+		release, ok := m.startExport(w, r)
+		if !ok {
+			return
+		}
+		defer release()
+		lists := []string{events.CoverageWithout, events.CoverageWith, events.CoverageMentors}
 		// The export's cursor is "<list index> <the list's cursor>".
-		func(ctx context.Context, cursor string) ([][]string, string, error) {
+		writeReport(m, w, r, mentorCoverageSpec, format, func(ctx context.Context, cursor string) ([]coverageRow, string, error) {
 			at, inner, _ := strings.Cut(cursor, " ")
 			i, _ := strconv.Atoi(at)
 			cov, err := m.coverageList(r.WithContext(ctx), v, lists[i], events.Page{Limit: events.MaxPageRows, Cursor: inner})
 			if err != nil {
 				return nil, "", err
 			}
-			rows := make([][]string, 0, len(cov.Hires)+len(cov.Mentors))
-			for _, h := range cov.Hires {
-				rows = append(rows, []string{"hire", h.Hire, h.Name, h.Team, h.Track, h.StartDate, h.State, h.MentorName, "", "", ""})
+			rows := make([]coverageRow, 0, len(cov.Hires)+len(cov.Mentors))
+			for j := range cov.Hires {
+				rows = append(rows, coverageRow{hire: &cov.Hires[j]})
 			}
-			for _, x := range cov.Mentors {
-				rows = append(rows, []string{"mentor", x.Mentor, x.Name, x.Team, "", "", x.State, "", strconv.Itoa(x.Active), strconv.Itoa(x.Proposed), strconv.Itoa(x.Capacity)})
+			for j := range cov.Mentors {
+				rows = append(rows, coverageRow{mentor: &cov.Mentors[j]})
 			}
 			switch {
 			case cov.Next != "":
@@ -582,4 +627,5 @@ func (m *Main) mentorCoverageCSV(w http.ResponseWriter, r *http.Request, v *view
 			}
 			return rows, "", nil
 		})
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,7 +33,8 @@ func (m *Main) onboardingPages() []route {
 		{"GET /onboarding/tasks", m.page(m.myTasksPage)},
 		{"GET /onboarding/team", m.page(m.teamBoard)},
 		{"GET /onboarding/all", m.page(m.allOnboardings)},
-		{"GET /onboarding/all.csv", m.page(m.allOnboardingsCSV)},
+		{"GET /onboarding/all.csv", m.page(m.allOnboardingsExport("csv"))},
+		{"GET /onboarding/all.xlsx", m.page(m.allOnboardingsExport("xlsx"))},
 	}
 }
 
@@ -625,38 +625,57 @@ func planRows(items []events.PlanView, nm names) []views.PlanRow {
 	return rows
 }
 
-// allOnboardingsCSV exports HR's overview, with the same filters, as CSV.
-func (m *Main) allOnboardingsCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) {
-		m.fail(w, r, events.Errorf(events.CodeForbidden, "the overview is for HR"))
-		return
-	}
-	release, ok := m.startExport(w, r)
-	if !ok {
-		return
-	}
-	defer release()
-	req := overviewRequest(r)
-	req.Limit = plansPerExportPage
-	m.writeCSVExport(w, r, "onboardings.csv",
-		[]string{"plan", "hire", "name", "team", "track", "start_date", "template_version", "state", "done", "total", "overdue", "next_due", "next_due_date"},
-		func(ctx context.Context, cursor string) ([][]string, string, error) {
+// onboardingsSpec is HR's overview's writer: one row per plan.
+var onboardingsSpec = reportSpec[events.PlanView]{name: "onboardings", sheet: "All onboardings", columns: []column[events.PlanView]{
+	{key: "plan", title: "Plan id", download: true, value: func(p events.PlanView) any { return p.ID }},
+	{key: "hire", title: "Hire id", download: true, value: func(p events.PlanView) any { return p.Hire }},
+	{key: "name", title: "Name", width: 24, value: func(p events.PlanView) any { return p.HireName }},
+	{key: "team", title: "Team", value: func(p events.PlanView) any { return p.Team }},
+	{key: "track", title: "Track", value: func(p events.PlanView) any { return p.Track }},
+	{key: "start_date", title: "Start date", kind: dateCell, value: func(p events.PlanView) any { return day(p.StartDate) }},
+	{key: "template_version", title: "Template version", kind: numberCell, value: func(p events.PlanView) any { return p.TemplateVersion }},
+	{key: "state", title: "State", value: func(p events.PlanView) any { return p.State }},
+	{key: "done", title: "Tasks done", kind: numberCell, value: func(p events.PlanView) any { return p.Progress.Done }},
+	{key: "total", title: "Tasks", kind: numberCell, value: func(p events.PlanView) any { return p.Progress.Total }},
+	{key: "overdue", title: "Overdue", kind: numberCell, value: func(p events.PlanView) any { return p.Overdue }},
+	{key: "next_due", title: "Next task", width: 32, value: func(p events.PlanView) any {
+		if p.NextDue == nil {
+			return nil
+		}
+		return p.NextDue.Title
+	}},
+	{key: "next_due_date", title: "Next task due", kind: dateCell, value: func(p events.PlanView) any {
+		if p.NextDue == nil {
+			return nil
+		}
+		return day(p.NextDue.Due)
+	}},
+}}
+
+// allOnboardingsExport downloads HR's overview, with the same filters, as format (csv or
+// xlsx).
+func (m *Main) allOnboardingsExport(format string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
+		if !v.has(events.RoleHR, events.RoleAdmin) {
+			m.fail(w, r, events.Errorf(events.CodeForbidden, "the overview is for HR"))
+			return
+		}
+		release, ok := m.startExport(w, r)
+		if !ok {
+			return
+		}
+		defer release()
+		req := overviewRequest(r)
+		req.Limit = plansPerExportPage
+		writeReport(m, w, r, onboardingsSpec, format, func(ctx context.Context, cursor string) ([]events.PlanView, string, error) {
 			req.Cursor = cursor
 			var list events.PlansReply
 			if err := m.onboarding(r.WithContext(ctx), v, events.OpPlansList, req, &list); err != nil {
 				return nil, "", err
 			}
-			rows := make([][]string, 0, len(list.Items))
-			for _, p := range list.Items {
-				next, nextDate := "", ""
-				if p.NextDue != nil {
-					next, nextDate = p.NextDue.Title, p.NextDue.Due
-				}
-				rows = append(rows, []string{p.ID, p.Hire, p.HireName, p.Team, p.Track, p.StartDate, strconv.Itoa(p.TemplateVersion), p.State,
-					strconv.Itoa(p.Progress.Done), strconv.Itoa(p.Progress.Total), strconv.Itoa(p.Overdue), next, nextDate})
-			}
-			return rows, list.Next, nil
+			return list.Items, list.Next, nil
 		})
+	}
 }
 
 // plansPerExportPage is how many plans the CSV export asks for at a time: a plan's view is

@@ -1,12 +1,10 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,10 +41,10 @@ func (m *Main) skillsAPIRoutes() []route {
 		{"POST /api/v1/people/{id}/skills/{skill}/assessments", m.api(m.apiAssess)},
 		{"POST /api/v1/people/{id}/skills/{skill}/verifications", m.api(m.apiVerify)},
 		{"POST /api/v1/people/{id}/certifications", m.api(m.apiCertify)},
-		{"GET /api/v1/reports/skill-matrix", m.api(m.apiReport(events.OpReportMatrix))},
-		{"GET /api/v1/reports/coverage", m.api(m.apiReport(events.OpReportCoverage))},
-		{"GET /api/v1/reports/gaps", m.api(m.apiReport(events.OpReportGaps))},
-		{"GET /api/v1/reports/certifications", m.api(m.apiReport(events.OpReportCerts))},
+		{"GET /api/v1/reports/skill-matrix", m.api(m.apiReport("skill-matrix"))},
+		{"GET /api/v1/reports/coverage", m.api(m.apiReport("coverage"))},
+		{"GET /api/v1/reports/gaps", m.api(m.apiReport("gaps"))},
+		{"GET /api/v1/reports/certifications", m.api(m.apiReport("certifications"))},
 	}
 }
 
@@ -142,98 +140,6 @@ func (m *Main) apiCertify(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, c)
-}
-
-func reportQuery(r *http.Request) events.SkillReportRequest {
-	q := r.URL.Query()
-	return events.SkillReportRequest{Team: q.Get("team"), Track: q.Get("track"), Skill: q.Get("skill"), AsOf: q.Get("as_of")}
-}
-
-// reportRowsPerExportPage is how many report rows an export asks for at a time: a matrix
-// row of every skill is up to about 1.4 KB, so a page stays well below NATS's default
-// 1 MB payload.
-const reportRowsPerExportPage = 500
-
-// reportJSON is one page of a report for API clients.
-type reportJSON struct {
-	events.SkillTable
-	First int    `json:"first"`
-	Next  string `json:"next,omitempty"`
-	Prev  string `json:"prev,omitempty"`
-}
-
-// apiReport answers a report: as JSON a page at a time (?limit, ?cursor), as CSV or XLSX
-// the whole report, streamed.
-func (m *Main) apiReport(op string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
-	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
-		format := r.URL.Query().Get("format")
-		if format == "" {
-			format = "json"
-		}
-		if format != "json" && format != "csv" && format != "xlsx" {
-			writeError(w, &events.Error{Code: events.CodeInvalid, Message: "format must be json, csv or xlsx", Fields: map[string]string{"format": "must be json, csv or xlsx"}})
-			return
-		}
-		q := reportQuery(r)
-		if format == "json" {
-			page, offset, err := offsetPage(r)
-			if err != nil {
-				writeError(w, err)
-				return
-			}
-			q.Offset, q.Limit = offset, page.Limit
-			t, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(op), v.caller(), q)
-			if err != nil {
-				m.logFailure(r, err)
-				writeError(w, err)
-				return
-			}
-			info := offsetInfo(q.Limit, t.Offset, t.Total)
-			if t.Rows == nil {
-				t.Rows = [][]string{}
-			}
-			writeJSON(w, http.StatusOK, reportJSON{SkillTable: t, First: t.Offset, Next: info.Next, Prev: info.Prev})
-			return
-		}
-		release, ok := m.startExport(w, r)
-		if !ok {
-			return
-		}
-		defer release()
-		// The first page decides the status and the columns; the rest streams.
-		q.Limit = reportRowsPerExportPage
-		first, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(op), v.caller(), q)
-		if err != nil {
-			m.exportFailed(w, r, err)
-			return
-		}
-		src := func(ctx context.Context, cursor string) ([][]string, string, error) {
-			t := first
-			if cursor != "" {
-				q.Offset, _ = strconv.Atoi(cursor)
-				var err error
-				if t, err = rpc.Call[events.SkillTable](ctx, m.nc, m.skillsOp(op), v.caller(), q); err != nil {
-					return nil, "", err
-				}
-			}
-			next := ""
-			if end := t.Offset + len(t.Rows); end < t.Total && len(t.Rows) > 0 {
-				next = strconv.Itoa(end)
-			}
-			return t.Rows, next, nil
-		}
-		name := first.Report + "-" + first.AsOf
-		switch format {
-		case "csv":
-			m.writeCSVExport(w, r, name+".csv", first.Columns, src)
-		case "xlsx":
-			if err := writeXLSX(w, name, first.Columns, func(each func([][]string) error) error {
-				return eachPage(r.Context(), src, each)
-			}); err != nil {
-				m.log.Error("report export failed", "path", r.URL.Path, "err", err)
-			}
-		}
-	}
 }
 
 // --- pages ---
@@ -396,19 +302,6 @@ func (m *Main) certForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 	http.Redirect(w, r, "/people/"+url.PathEscape(person)+"/skills", http.StatusSeeOther)
 }
 
-var cellPattern = regexp.MustCompile(`^(?:(\d) (\w+))?(?:, )?(?:claims (\d))?$`)
-
-// parseCell reads a matrix cell ("3 verified", "2 self, claims 4") back into its parts.
-func parseCell(s string) views.MatrixCell {
-	var c views.MatrixCell
-	if mm := cellPattern.FindStringSubmatch(s); mm != nil {
-		c.Level, _ = strconv.Atoi(mm[1])
-		c.Source = mm[2]
-		c.Claimed, _ = strconv.Atoi(mm[3])
-	}
-	return c
-}
-
 func (m *Main) teamMatrixPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	q := reportQuery(r)
 	q.Track, q.Skill = "", ""
@@ -421,21 +314,22 @@ func (m *Main) teamMatrixPage(w http.ResponseWriter, r *http.Request, v *viewer)
 		return
 	}
 	q.Offset, q.Limit = offset, page.Limit
-	t, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(events.OpReportMatrix), v.caller(), q)
+	t, err := rpc.Call[events.SkillReport](r.Context(), m.nc, m.skillsOp(events.OpReportMatrix), v.caller(), q)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	tv := views.TeamMatrixView{Team: q.Team, AsOf: q.AsOf, CanVerify: q.AsOf == "", Pager: pagerFor(r, offsetInfo(q.Limit, t.Offset, t.Total), len(t.Rows))}
-	for i := 5; i < len(t.Keys); i++ {
-		tv.Skills = append(tv.Skills, views.Option{Value: t.Keys[i], Label: t.Columns[i]})
+	tv := views.TeamMatrixView{Team: q.Team, AsOf: q.AsOf, CanVerify: q.AsOf == "", Pager: pagerFor(r, offsetInfo(q.Limit, t.Offset, t.Total), len(t.Matrix))}
+	for _, s := range t.Skills {
+		tv.Skills = append(tv.Skills, views.Option{Value: s.ID, Label: s.Name})
 	}
-	for _, row := range t.Rows {
-		mr := views.MatrixRow{Person: row[0], Name: row[1]}
-		for i := 5; i < len(row); i++ {
-			c := parseCell(row[i])
-			c.Skill = t.Keys[i]
-			mr.Cells = append(mr.Cells, c)
+	if t.Totals != nil {
+		tv.Holders = t.Totals.Holders
+	}
+	for _, row := range t.Matrix {
+		mr := views.MatrixRow{Person: row.Person, Name: row.Name}
+		for i, c := range row.Cells {
+			mr.Cells = append(mr.Cells, views.MatrixCell{Skill: t.Skills[i].ID, Level: c.Level, Claimed: c.Claimed, Source: c.Source})
 		}
 		tv.Rows = append(tv.Rows, mr)
 	}
@@ -443,74 +337,6 @@ func (m *Main) teamMatrixPage(w http.ResponseWriter, r *http.Request, v *viewer)
 		tv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works
 	}
 	m.render(w, r, http.StatusOK, views.TeamMatrixPage(m.pageFor(r, "Team skills"), tv))
-}
-
-var reportOps = []struct{ id, op, title string }{
-	{"skill-matrix", events.OpReportMatrix, "Skill matrix"},
-	{"coverage", events.OpReportCoverage, "Coverage per skill"},
-	{"gaps", events.OpReportGaps, "Gaps by team"},
-	{"certifications", events.OpReportCerts, "Certifications expiring in 90 days"},
-}
-
-func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	qs := r.URL.Query()
-	name := qs.Get("report")
-	if name == "" {
-		name = "skill-matrix"
-	}
-	i := slices.IndexFunc(reportOps, func(x struct{ id, op, title string }) bool { return x.id == name })
-	if i < 0 {
-		m.fail(w, r, events.Errorf(events.CodeNotFound, "There is no report %q.", name))
-		return
-	}
-	q := reportQuery(r)
-	page, offset, err := offsetPage(r)
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	q.Offset, q.Limit = offset, page.Limit
-	t, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(reportOps[i].op), v.caller(), q)
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	info := offsetInfo(q.Limit, t.Offset, t.Total)
-	rv := views.ReportView{Report: name, Title: reportOps[i].title, AsOf: q.AsOf, Team: q.Team, Track: q.Track, Skill: q.Skill,
-		Columns: t.Columns, Rows: t.Rows, Pager: pagerFor(r, info, len(t.Rows)), Flagged: map[int]bool{}}
-	for _, x := range reportOps {
-		rv.Reports = append(rv.Reports, views.Option{Value: x.id, Label: x.title})
-	}
-	for j, row := range t.Rows {
-		if len(row) > 0 && slices.Contains(t.Flags, row[0]) {
-			rv.Flagged[j] = true
-		}
-	}
-	// On screen, people are named, not identified: the id column stays in the downloads.
-	if i := slices.Index(t.Keys, "person"); i >= 0 && i < len(t.Columns) {
-		rv.Columns = slices.Delete(slices.Clone(t.Columns), i, i+1)
-		rv.Rows = make([][]string, len(t.Rows))
-		for j, row := range t.Rows {
-			rv.Rows[j] = row
-			if i < len(row) {
-				rv.Rows[j] = slices.Delete(slices.Clone(row), i, i+1)
-			}
-		}
-	}
-	rv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works
-	rv.Tracks = m.names(r.Context()).trackOptions()
-	rv.SkillOptions = m.skillOptions(r.Context(), v)
-	link := func(format string) string {
-		u := url.Values{}
-		for k, val := range map[string]string{"team": q.Team, "track": q.Track, "skill": q.Skill, "as_of": q.AsOf, "format": format} {
-			if val != "" {
-				u.Set(k, val)
-			}
-		}
-		return "/api/v1/reports/" + name + "?" + u.Encode()
-	}
-	rv.CSV, rv.XLSX = link("csv"), link("xlsx")
-	m.render(w, r, http.StatusOK, views.ReportPage(m.pageFor(r, rv.Title), rv))
 }
 
 func (m *Main) importPage(w http.ResponseWriter, r *http.Request, v *viewer) {

@@ -33,7 +33,8 @@ func (m *Main) trainingPages() []route {
 		{"POST /training/assignments", m.page(m.assignForm)},
 		{"POST /training/grants", m.page(m.grantForm)},
 		{"GET /training/report", m.page(m.trainingReport)},
-		{"GET /training/report.csv", m.page(m.trainingReportCSV)},
+		{"GET /training/report.csv", m.page(m.trainingReportExport("csv"))},
+		{"GET /training/report.xlsx", m.page(m.trainingReportExport("xlsx"))},
 	}
 }
 
@@ -155,7 +156,7 @@ func (m *Main) apiTeamTraining(w http.ResponseWriter, r *http.Request, v *viewer
 func reportRequest(r *http.Request) (events.ReportRequest, error) {
 	q := r.URL.Query()
 	page, err := listPage(r)
-	return events.ReportRequest{Page: page, Module: q.Get("module"), Team: q.Get("team"), Track: q.Get("track"), Status: q.Get("status")}, err
+	return events.ReportRequest{Page: page, Module: q.Get("module"), Team: q.Get("team"), Track: q.Get("track"), Status: q.Get("status"), Sort: q.Get("sort")}, err
 }
 
 func (m *Main) apiTrainingReport(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -565,6 +566,16 @@ func (m *Main) trainingReport(w http.ResponseWriter, r *http.Request, v *viewer)
 	csvQuery.Del("limit")
 	page := views.TrainingReport{Module: req.Module, Team: req.Team, Track: req.Track, Status: req.Status, Tracks: m.names(r.Context()).trackOptions(),
 		CSV: "/training/report.csv?" + csvQuery.Encode(), Teams: teams, Query: req.Query, Pager: pagerFor(r, rep.PageInfo, len(rep.Items))}
+	page.Columns = sortColumns([]sortableColumn{
+		{key: "name", title: "Person", sortable: true}, {key: "team", title: "Team", sortable: true},
+		{key: "title", title: "Module", sortable: true}, {key: "due", title: "Due", sortable: true},
+		{key: "status", title: "Status", sortable: true}, {key: "score", title: "Score", sortable: true},
+	}, req.Sort, func(key string) string {
+		u := r.URL.Query()
+		u.Del("cursor")
+		u.Set("sort", key)
+		return "/training/report?" + u.Encode()
+	})
 	for _, mod := range mods.Items {
 		page.Modules = append(page.Modules, views.Option{Value: mod.ID, Label: mod.Title})
 	}
@@ -585,38 +596,56 @@ func (m *Main) trainingReport(w http.ResponseWriter, r *http.Request, v *viewer)
 	m.render(w, r, http.StatusOK, views.TrainingReportPage(m.pageFor(r, "Training compliance"), page))
 }
 
-func (m *Main) trainingReportCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
-	req, err := reportRequest(r)
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	release, ok := m.startExport(w, r)
-	if !ok {
-		return
-	}
-	defer release()
-	req.Limit = events.MaxPageRows
-	m.writeCSVExport(w, r, "training-compliance.csv",
-		[]string{"person", "name", "team", "track", "module", "title", "assigned", "due", "status", "score", "attempts", "attempts_left", "lessons_read", "lessons"},
-		func(ctx context.Context, cursor string) ([][]string, string, error) {
+// trainingReportSpec is the compliance report's writer: one row per person and module.
+var trainingReportSpec = reportSpec[events.TrainingRow]{name: "training-compliance", sheet: "Training compliance", columns: []column[events.TrainingRow]{
+	{key: "person", title: "Person id", download: true, value: func(r events.TrainingRow) any { return r.Person }},
+	{key: "name", title: "Name", width: 24, value: func(r events.TrainingRow) any { return r.Name }},
+	{key: "team", title: "Team", value: func(r events.TrainingRow) any { return r.Team }},
+	{key: "track", title: "Track", value: func(r events.TrainingRow) any { return r.Track }},
+	{key: "module", title: "Module id", download: true, value: func(r events.TrainingRow) any { return r.Module }},
+	{key: "title", title: "Module", width: 32, value: func(r events.TrainingRow) any { return r.Title }},
+	{key: "assigned", title: "Assigned", kind: yesNoCell, value: func(r events.TrainingRow) any { return r.Assigned }},
+	{key: "due", title: "Due", kind: dateCell, value: func(r events.TrainingRow) any {
+		if r.Due == nil {
+			return nil
+		}
+		return day(*r.Due)
+	}},
+	{key: "status", title: "Status", value: func(r events.TrainingRow) any { return r.Status }},
+	{key: "score", title: "Score", kind: numberCell, value: func(r events.TrainingRow) any {
+		if r.Score == nil {
+			return nil
+		}
+		return *r.Score
+	}},
+	{key: "attempts", title: "Attempts", kind: numberCell, value: func(r events.TrainingRow) any { return r.Attempts }},
+	{key: "attempts_left", title: "Attempts left", kind: numberCell, value: func(r events.TrainingRow) any { return r.AttemptsLeft }},
+	{key: "lessons_read", title: "Lessons read", kind: numberCell, value: func(r events.TrainingRow) any { return r.LessonsRead }},
+	{key: "lessons", title: "Lessons", kind: numberCell, value: func(r events.TrainingRow) any { return r.Lessons }},
+}}
+
+// trainingReportExport downloads the compliance report, with the page's filters, as
+// format (csv or xlsx).
+func (m *Main) trainingReportExport(format string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
+	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
+		req, err := reportRequest(r)
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		release, ok := m.startExport(w, r)
+		if !ok {
+			return
+		}
+		defer release()
+		req.Limit = events.MaxPageRows
+		writeReport(m, w, r, trainingReportSpec, format, func(ctx context.Context, cursor string) ([]events.TrainingRow, string, error) {
 			req.Cursor = cursor
 			rep, err := trainingCall[events.ReportReply](r.WithContext(ctx), m, v, events.OpReport, req)
 			if err != nil {
 				return nil, "", err
 			}
-			rows := make([][]string, 0, len(rep.Items))
-			for _, row := range rep.Items {
-				due, score := "", ""
-				if row.Due != nil {
-					due = *row.Due
-				}
-				if row.Score != nil {
-					score = strconv.Itoa(*row.Score)
-				}
-				rows = append(rows, []string{row.Person, row.Name, row.Team, row.Track, row.Module, row.Title, strconv.FormatBool(row.Assigned),
-					due, row.Status, score, strconv.Itoa(row.Attempts), strconv.Itoa(row.AttemptsLeft), strconv.Itoa(row.LessonsRead), strconv.Itoa(row.Lessons)})
-			}
-			return rows, rep.Next, nil
+			return rep.Items, rep.Next, nil
 		})
+	}
 }

@@ -397,7 +397,7 @@ func TestOnboardingPagesWithoutJavaScript(t *testing.T) {
 	resp = hr.do(t, "GET", "/onboarding/all.csv", "", "")
 	csv := body(resp)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
-		!strings.HasPrefix(csv, "\uFEFFplan,hire,name,") || !strings.Contains(csv, demoPlan+",demo-hire,Harper Hire,platform,infrastructure") {
+		!strings.HasPrefix(csv, "\uFEFFPlan id,Hire id,Name,") || !strings.Contains(csv, demoPlan+",demo-hire,Harper Hire,platform,infrastructure") {
 		t.Fatalf("CSV: %d %q", resp.StatusCode, csv)
 	}
 

@@ -149,9 +149,9 @@ func TestSkillsAPI(t *testing.T) {
 	// Reports: JSON, CSV and the certification expiring soon.
 	resp = c.do(t, "GET", "/api/v1/reports/certifications", "", "", bearer(hr)...)
 	certs := decodeJSON[struct {
-		Rows [][]string `json:"rows"`
+		Rows []map[string]any `json:"rows"`
 	}](t, resp)
-	if len(certs.Rows) != 1 || certs.Rows[0][0] != "demo-lead" || certs.Rows[0][7] != "30" {
+	if len(certs.Rows) != 1 || certs.Rows[0]["person"] != "demo-lead" || certs.Rows[0]["days_left"] != float64(30) {
 		t.Fatalf("expiring certifications %v", certs.Rows)
 	}
 	resp = c.do(t, "GET", "/api/v1/reports/gaps?format=csv&team=platform", "", "", bearer(hr)...)
@@ -165,10 +165,16 @@ func TestSkillsAPI(t *testing.T) {
 	}
 	resp = c.do(t, "GET", "/api/v1/reports/coverage", "", "", bearer(hr)...)
 	cov := decodeJSON[struct {
-		Flags []string `json:"flags"`
+		Rows []map[string]any `json:"rows"`
 	}](t, resp)
-	if !slices.Contains(cov.Flags, "system-administration") {
-		t.Errorf("system administration, held at 5 by the lead only, is not flagged: %v", cov.Flags)
+	var flagged []any
+	for _, row := range cov.Rows {
+		if row["single_point_of_failure"] == true {
+			flagged = append(flagged, row["skill"])
+		}
+	}
+	if !slices.Contains(flagged, any("system-administration")) {
+		t.Errorf("system administration, held at 5 by the lead only, is not flagged: %v", flagged)
 	}
 
 	// An import with a bad line is rejected whole with line numbers; a good one lands.
@@ -263,7 +269,11 @@ func TestBrowserSkillsJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rows, err := f.GetRows("Report")
+	sheet := f.GetSheetName(0)
+	if sheet != "Skill matrix" {
+		t.Errorf("sheet %q, want it named after the report", sheet)
+	}
+	rows, err := f.GetRows(sheet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,14 +284,14 @@ func TestBrowserSkillsJourney(t *testing.T) {
 		}
 		return i
 	}
-	row := func(person string) []string {
-		for _, r := range rows[1:] {
+	rowAt := func(person string) int {
+		for i, r := range rows[1:] {
 			if r[0] == person {
-				return r
+				return i + 1
 			}
 		}
 		t.Fatalf("no row for %s", person)
-		return nil
+		return 0
 	}
 	cell := func(r []string, i int) string {
 		if i < len(r) {
@@ -289,13 +299,19 @@ func TestBrowserSkillsJourney(t *testing.T) {
 		}
 		return ""
 	}
-	h := row("demo-hire")
-	for name, want := range map[string]string{"Networking": "2 verified", "Cloud computing": "2 self", "Storage and backup": "2 training", "Troubleshooting": "3 self"} {
-		if got := cell(h, col(name)); got != want {
-			t.Errorf("hire's %s cell = %q, want %q", name, got, want)
+	// Each skill is a level (a number) and, beside it, the level's source.
+	hi := rowAt("demo-hire")
+	h := rows[hi]
+	for name, want := range map[string][2]string{"Networking": {"2", "verified"}, "Cloud computing": {"2", "self"}, "Storage and backup": {"2", "training"}, "Troubleshooting": {"3", "self"}} {
+		if got := [2]string{cell(h, col(name)), cell(h, col(name+" source"))}; got != want {
+			t.Errorf("hire's %s = %q, want %q", name, got, want)
+		}
+		ref, _ := excelize.CoordinatesToCellName(col(name)+1, hi+1)
+		if ct, _ := f.GetCellType(sheet, ref); ct == excelize.CellTypeSharedString || ct == excelize.CellTypeInlineString {
+			t.Errorf("hire's %s level %s is text, not a number", name, ref)
 		}
 	}
-	if got := cell(row("demo-lead"), col("System administration")); got != "5 verified" {
+	if got := [2]string{cell(rows[rowAt("demo-lead")], col("System administration")), cell(rows[rowAt("demo-lead")], col("System administration source"))}; got != [2]string{"5", "verified"} {
 		t.Errorf("lead's system administration = %q", got)
 	}
 	if len(rows) != 3 {

@@ -92,6 +92,12 @@ func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansReques
 	for _, p := range l.problems[:min(len(l.problems), events.MaxProblems)] {
 		out.Problems = append(out.Problems, onboarding.View(c, p, today, m.names, false))
 	}
+	if f.Trend > 0 {
+		if !c.System && !c.Has(events.RoleHR, events.RoleAdmin) {
+			return events.PlansReply{}, events.Errorf(events.CodeForbidden, "the onboarding trend is for HR")
+		}
+		out.Trend = m.state.Trend(min(f.Trend, events.MaxTrendWeeks), today)
+	}
 	return out, nil
 }
 

@@ -351,26 +351,26 @@ func (m *Main) importFramework(ctx context.Context, actor string, req events.Ski
 
 // report answers one of the HR reports. HR and admin see everyone; a lead may open the
 // skill matrix of their own team only.
-func (m *Main) report(name string) func(context.Context, rpc.Request[events.SkillReportRequest]) (events.SkillTable, error) {
-	return func(ctx context.Context, r rpc.Request[events.SkillReportRequest]) (events.SkillTable, error) {
+func (m *Main) report(name string) func(context.Context, rpc.Request[events.SkillReportRequest]) (events.SkillReport, error) {
+	return func(ctx context.Context, r rpc.Request[events.SkillReportRequest]) (events.SkillReport, error) {
 		w, err := m.authenticate(ctx, r.Caller)
 		if err != nil {
-			return events.SkillTable{}, err
+			return events.SkillReport{}, err
 		}
 		q := r.Body
 		switch {
 		case w.hrOrAdmin():
 		case w.has(events.RoleLead) && name == skills.ReportMatrix:
 			if q.Team != "" && q.Team != w.Team {
-				return events.SkillTable{}, events.Errorf(events.CodeForbidden, "a lead sees their own team's matrix only")
+				return events.SkillReport{}, events.Errorf(events.CodeForbidden, "a lead sees their own team's matrix only")
 			}
 			q.Team = w.Team
 		default:
-			return events.SkillTable{}, events.Errorf(events.CodeForbidden, "reports are for HR and admins")
+			return events.SkillReport{}, events.Errorf(events.CodeForbidden, "reports are for HR and admins")
 		}
 		at, label, err := m.asOf(q.AsOf)
 		if err != nil {
-			return events.SkillTable{}, err
+			return events.SkillReport{}, err
 		}
 		if q.Limit <= 0 || q.Limit > MaxPage {
 			q.Limit = MaxPage
@@ -379,13 +379,13 @@ func (m *Main) report(name string) func(context.Context, rpc.Request[events.Skil
 	}
 }
 
-func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Time, label string) (events.SkillTable, error) {
+func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Time, label string) (events.SkillReport, error) {
 	if q.Skill != "" {
 		m.el.RLock()
 		_, ok := m.state.Skill(q.Skill)
 		m.el.RUnlock()
 		if !ok {
-			return events.SkillTable{}, events.Errorf(events.CodeNotFound, "no skill %q in the catalogue", q.Skill)
+			return events.SkillReport{}, events.Errorf(events.CodeNotFound, "no skill %q in the catalogue", q.Skill)
 		}
 	}
 	day := label
@@ -396,13 +396,18 @@ func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Tim
 	// are found once per state of the records, the directory and the day; pages are cut
 	// from them.
 	version := fmt.Sprintf("%d/%d/%s", m.el.Applied(), m.dir.Applied(), day)
-	key := strings.Join([]string{name, q.Team, q.Track, q.Skill}, "\x00")
+	key := strings.Join([]string{name, q.Team, q.Track, q.Skill, q.Sort}, "\x00")
 	p := m.prepared.Get(version, key, func() prepared { return m.prepare(name, q, at) })
-	var t events.SkillTable
+	if p.err != nil {
+		return events.SkillReport{}, p.err
+	}
+	var t events.SkillReport
 	if name == skills.ReportMatrix {
 		m.el.RLock()
 		t = m.state.MatrixPage(p.people, p.ids, skills.Filter{Skill: q.Skill, At: at}, q.Offset, q.Limit)
 		m.el.RUnlock()
+		totals := p.totals
+		t.Totals = &totals
 	} else {
 		t = skills.Page(p.table, q.Offset, q.Limit)
 	}
@@ -410,13 +415,15 @@ func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Tim
 	return t, nil
 }
 
-// prepared is a report before it is cut into pages: the people in it and, for the
-// matrix, its skill columns (its cells are read per page); for the other reports, every
-// row.
+// prepared is a report before it is cut into pages, sorted: the people in it and, for
+// the matrix, its skill columns and totals (its cells are read per page); for the other
+// reports, every row.
 type prepared struct {
 	people []skills.Person
 	ids    []string
-	table  events.SkillTable
+	totals events.SkillMatrixTotals
+	table  events.SkillReport
+	err    error // an unknown sort key
 }
 
 func (m *Main) prepare(name string, q events.SkillReportRequest, at time.Time) prepared {
@@ -438,6 +445,9 @@ func (m *Main) prepare(name string, q events.SkillReportRequest, at time.Time) p
 	switch name {
 	case skills.ReportMatrix:
 		p.ids = m.state.MatrixSkills(p.people, f)
+		p.totals = m.state.MatrixTotals(p.people, p.ids, f)
+		p.err = skills.SortPeople(p.people, q.Sort)
+		return p
 	case skills.ReportCoverage:
 		p.table = m.state.Coverage(p.people, f)
 	case skills.ReportGaps:
@@ -445,6 +455,7 @@ func (m *Main) prepare(name string, q events.SkillReportRequest, at time.Time) p
 	case skills.ReportCerts:
 		p.table = m.state.Certifications(p.people, f)
 	}
+	p.err = skills.Sort(p.table, q.Sort)
 	return p
 }
 

@@ -412,7 +412,7 @@ func TestAuthorizationPerOperationAndRole(t *testing.T) {
 	}
 	report := func(opName, team string) op {
 		return op{opName + " " + team, func(c rpc.Caller) error {
-			_, err := call[events.SkillTable](t, f, opName, c, events.SkillReportRequest{Team: team})
+			_, err := call[events.SkillReport](t, f, opName, c, events.SkillReportRequest{Team: team})
 			return err
 		}}
 	}
@@ -472,9 +472,9 @@ func TestAuthorizationPerOperationAndRole(t *testing.T) {
 		t.Errorf("no token: %v", err)
 	}
 	// A lead's matrix holds their team only.
-	tab := must[events.SkillTable](t)(call[events.SkillTable](t, f, events.OpReportMatrix, f.as(t, "lead"), events.SkillReportRequest{}))
-	for _, r := range tab.Rows {
-		if r[2] != "platform" {
+	tab := must[events.SkillReport](t)(call[events.SkillReport](t, f, events.OpReportMatrix, f.as(t, "lead"), events.SkillReportRequest{}))
+	for _, r := range tab.Matrix {
+		if r.Team != "platform" {
 			t.Errorf("lead's matrix shows %v", r)
 		}
 	}
@@ -511,8 +511,8 @@ func TestCertificationsExpiringAndExpiredOnce(t *testing.T) {
 	hire, hr := f.as(t, "hire"), f.as(t, "hr")
 	// Nothing expires yet; the report asked again after a certification shows it (reports
 	// are kept only while the records do not change).
-	if tab := must[events.SkillTable](t)(call[events.SkillTable](t, f, events.OpReportCerts, hr, events.SkillReportRequest{})); tab.Total != 0 {
-		t.Fatalf("before any certification: %+v", tab.Rows)
+	if tab := must[events.SkillReport](t)(call[events.SkillReport](t, f, events.OpReportCerts, hr, events.SkillReportRequest{})); tab.Total != 0 {
+		t.Fatalf("before any certification: %+v", tab.Certs)
 	}
 	soon := must[events.SkillCertification](t)(call[events.SkillCertification](t, f, events.OpRecordCertify, hire, events.SkillCertifyRequest{
 		Name: "Cloud Practitioner", Issuer: "Cloud Co", Issued: "2025-03-01", Expires: "2026-04-15", Skill: "cloud-computing", Level: 2}))
@@ -524,9 +524,9 @@ func TestCertificationsExpiringAndExpiredOnce(t *testing.T) {
 	if _, err := call[events.SkillCertification](t, f, events.OpRecordCertify, hire, events.SkillCertifyRequest{Name: "Bad", Issuer: "X", Issued: "2026-05-01", Expires: "2026-01-01"}); events.CodeOf(err) != events.CodeInvalid {
 		t.Errorf("expiry before issue: %v", err)
 	}
-	tab := must[events.SkillTable](t)(call[events.SkillTable](t, f, events.OpReportCerts, hr, events.SkillReportRequest{}))
-	if len(tab.Rows) != 1 || tab.Rows[0][3] != "Cloud Practitioner" || tab.Rows[0][7] != "45" {
-		t.Fatalf("expiring report %+v", tab.Rows)
+	tab := must[events.SkillReport](t)(call[events.SkillReport](t, f, events.OpReportCerts, hr, events.SkillReportRequest{}))
+	if len(tab.Certs) != 1 || tab.Certs[0].Certification != "Cloud Practitioner" || tab.Certs[0].DaysLeft != 45 || tab.Certs[0].Expires != "2026-04-15" {
+		t.Fatalf("expiring report %+v", tab.Certs)
 	}
 	r := must[events.SkillRecordReply](t)(call[events.SkillRecordReply](t, f, events.OpRecordGet, hire, events.SkillRecordRequest{}))
 	// The hire recorded it themselves: it stands only as their own claim.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -372,10 +373,13 @@ func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]
 	// state of the training model, the directory and the day; pages are cut from them.
 	today := m.today()
 	version := fmt.Sprintf("%d/%d/%s", m.el.Applied(), m.dir.Applied(), today)
-	key := strings.Join([]string{f.Module, f.Team, f.Track, f.Status, strings.ToLower(strings.TrimSpace(f.Query))}, "\x00")
+	if err := checkReportSort(f.Sort); err != nil {
+		return events.ReportReply{}, err
+	}
+	key := strings.Join([]string{f.Module, f.Team, f.Track, f.Status, strings.ToLower(strings.TrimSpace(f.Query)), f.Sort}, "\x00")
 	rep := m.reports.Get(version, key, func() report { return m.report(f, today) })
 	out := events.ReportReply{Modules: rep.modules, People: []events.ReportCount{}}
-	if out.Items, out.PageInfo, err = events.PageBy(f.Page, rep.rows, events.TrainingRow.Key); err != nil {
+	if out.Items, out.PageInfo, err = pageSorted(f.Page, rep.sorted); err != nil {
 		return events.ReportReply{}, err
 	}
 	// Per person, for the people on this page: all their rows (contiguous in rep.rows).
@@ -399,6 +403,11 @@ func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]
 	slices.SortFunc(out.People, func(a, b events.ReportCount) int {
 		return cmp.Or(strings.Compare(a.Label, b.Label), strings.Compare(a.Key, b.Key))
 	})
+	if f.Trend > 0 {
+		m.el.RLock()
+		out.Trend = m.state.ComplianceTrend(min(f.Trend, events.MaxTrendWeeks), today)
+		m.el.RUnlock()
+	}
 	return out, nil
 }
 
@@ -419,8 +428,77 @@ func countRow(rc *events.ReportCount, row events.TrainingRow) {
 // report is the compliance report for one set of filters: every matching row, sorted by
 // TrainingRow.Key, and the counts per module.
 type report struct {
-	rows    []events.TrainingRow
+	rows    []events.TrainingRow // by name, person and module (Key): per person contiguous
+	sorted  []sortedRow          // the rows in the order asked for
 	modules []events.ReportCount
+}
+
+// The report's rows sort by a column; pages are cut by a key that holds the column's
+// value before the row's own key, so cursors stay valid whatever the order.
+var reportSorts = map[string]func(events.TrainingRow) string{
+	"name":   func(r events.TrainingRow) string { return strings.ToLower(r.Name) },
+	"team":   func(r events.TrainingRow) string { return strings.ToLower(r.Team) },
+	"title":  func(r events.TrainingRow) string { return strings.ToLower(r.Title) },
+	"status": func(r events.TrainingRow) string { return r.Status },
+	"due": func(r events.TrainingRow) string {
+		if r.Due == nil {
+			return ""
+		}
+		return *r.Due
+	},
+	"score": func(r events.TrainingRow) string {
+		if r.Score == nil {
+			return ""
+		}
+		return fmt.Sprintf("%04d", *r.Score)
+	},
+}
+
+func checkReportSort(sort string) error {
+	if _, ok := reportSorts[strings.TrimPrefix(cmp.Or(sort, "name"), "-")]; !ok {
+		return &events.Error{Code: events.CodeInvalid, Message: "the report cannot be sorted by " + strconv.Quote(sort), Fields: map[string]string{"sort": "unknown column"}}
+	}
+	return nil
+}
+
+type sortedRow struct {
+	events.TrainingRow
+	key string
+}
+
+// sortRows orders rows by sort (a reportSorts column, descending after "-"). Descending
+// keys invert the value's bytes and end it with 0xff, so that one ascending order of keys
+// serves both directions.
+func sortRows(rows []events.TrainingRow, sort string) []sortedRow {
+	col, desc := strings.CutPrefix(cmp.Or(sort, "name"), "-")
+	value := reportSorts[col]
+	out := make([]sortedRow, len(rows))
+	for i, r := range rows {
+		v := []byte(value(r))
+		if desc {
+			for j := range v {
+				v[j] = 0xff - v[j]
+			}
+			v = append(v, 0xff)
+		} else {
+			v = append(v, 0)
+		}
+		out[i] = sortedRow{r, string(v) + r.Key()}
+	}
+	slices.SortFunc(out, func(a, b sortedRow) int { return strings.Compare(a.key, b.key) })
+	return out
+}
+
+func pageSorted(p events.Page, rows []sortedRow) ([]events.TrainingRow, events.PageInfo, error) {
+	page, info, err := events.PageBy(p, rows, func(r sortedRow) string { return r.key })
+	if err != nil {
+		return nil, info, err
+	}
+	out := make([]events.TrainingRow, len(page))
+	for i, r := range page {
+		out[i] = r.TrainingRow
+	}
+	return out, info, nil
 }
 
 func (m *Main) report(f events.ReportRequest, today string) report {
@@ -439,6 +517,7 @@ func (m *Main) report(f events.ReportRequest, today string) report {
 	rep.rows = m.rows(people, today, func(it events.LearnerItem) bool {
 		return (f.Module == "" || it.Module == f.Module) && (f.Status == "" || it.Status == f.Status)
 	})
+	rep.sorted = sortRows(rep.rows, f.Sort)
 	byModule := map[string]*events.ReportCount{}
 	for _, row := range rep.rows {
 		rc, ok := byModule[row.Module]
