@@ -192,6 +192,13 @@ func DecidePropose(in ProposeInput) (events.MentorshipProposed, error) {
 	return e, nil
 }
 
+// MayPropose reports whether a suggested mentor may be proposed for a hire, as DecidePropose
+// will decide it: not while the hire has an open mentorship, and a mentor at capacity only
+// by HR (who overrides with a reason).
+func MayPropose(viewer Person, m Match, hireHasOpen bool) bool {
+	return !hireHasOpen && (!m.AtCapacity || viewer.HR())
+}
+
 // ErrNoChange means the command is already in effect (a repeated accept or decline).
 var ErrNoChange = fmt.Errorf("mentorship: nothing to change")
 

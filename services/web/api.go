@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 )
 
@@ -197,16 +198,17 @@ func (m *Main) apiLogout(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 type me struct {
-	ID    string   `json:"id"`
-	Email string   `json:"email"`
-	Name  string   `json:"name"`
-	Roles []string `json:"roles"`
-	Team  string   `json:"team"`
-	Lead  string   `json:"lead"`
+	ID    string                `json:"id"`
+	Email string                `json:"email"`
+	Name  string                `json:"name"`
+	Roles []string              `json:"roles"`
+	Team  string                `json:"team"`
+	Lead  string                `json:"lead"`
+	Opens []identityapi.Section `json:"opens"` // decided by identity
 }
 
 func (m *Main) apiMe(w http.ResponseWriter, _ *http.Request, v *viewer) {
-	writeJSON(w, http.StatusOK, me{ID: v.ID, Email: v.Email, Name: v.Name, Roles: v.Roles, Team: v.Team, Lead: v.Lead})
+	writeJSON(w, http.StatusOK, me{ID: v.ID, Email: v.Email, Name: v.Name, Roles: v.Roles, Team: v.Team, Lead: v.Lead, Opens: v.Opens})
 }
 
 func (m *Main) apiPeople(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -216,7 +218,7 @@ func (m *Main) apiPeople(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	q := r.URL.Query()
-	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+	list, err := rpc.Call[identityapi.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
 		events.PeopleRequest{Page: page, Team: q.Get("team"), Role: q.Get("role"), Sort: q.Get("sort")})
 	if err != nil {
 		m.logFailure(r, err)

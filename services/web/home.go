@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -22,7 +23,7 @@ const homeWeek = 7
 func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 	today := time.Now().UTC()
 	horizon := today.AddDate(0, 0, homeWeek).Format(events.DateLayout)
-	if v.has(events.RoleHire) {
+	if v.May(identityapi.MyOnboarding) {
 		var p events.PlanView
 		if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: events.PlanID(v.ID)}, &p); err == nil {
 			h.Progress = &views.HomeProgress{Done: p.Progress.Done, Total: p.Progress.Total, Overdue: p.Overdue, Href: "/onboarding"}
@@ -48,7 +49,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 	}
 	slices.SortStableFunc(h.Now, func(a, b views.HomeItem) int { return cmp.Compare(a.Due, b.Due) })
 
-	if v.has(events.RoleHire) {
+	if v.May(identityapi.MyOnboarding) {
 		var pairs events.MentorshipsReply
 		if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{Hire: v.ID, State: events.PairActive}, &pairs); err == nil {
 			for _, x := range pairs.Items {
@@ -63,12 +64,11 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		}
 	}
 
-	if !v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.AllOnboardings) {
+		m.homeHR(r, v, h)
 		return
 	}
-	hr := v.has(events.RoleHR, events.RoleAdmin)
-	if hr {
-		m.homeHR(r, v, h)
+	if !v.May(identityapi.TeamBoard) {
 		return
 	}
 	// A lead's team: one page of their plans, counted here.
@@ -103,7 +103,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		views.HomeCount{Label: "overdue tasks", Value: overdue, Href: list + "?overdue=1", Alert: overdue > 0},
 		views.HomeCount{Label: "hires behind schedule", Value: late, Href: list + "?overdue=1", Alert: late > 0},
 	)
-	if v.has(events.RoleLead) {
+	if v.May(identityapi.TeamTraining) {
 		if team, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{}); err == nil {
 			late := 0
 			for _, row := range team.Items {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -240,8 +241,8 @@ func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer)
 		m.fail(w, r, err)
 		return
 	}
-	h := views.MentorshipHome{ProfileState: prof.State, NominatedBy: prof.NominatedBy, CanFind: v.has(events.RoleLead, events.RoleHR, events.RoleAdmin),
-		CanCoverage: v.has(events.RoleHR, events.RoleAdmin)}
+	h := views.MentorshipHome{ProfileState: prof.State, NominatedBy: prof.NominatedBy, CanFind: v.May(identityapi.FindMentor),
+		CanCoverage: v.May(identityapi.MentorCoverage)}
 	for _, x := range list.Items {
 		open := x.State == events.PairProposed || x.State == events.PairActive
 		switch {
@@ -337,7 +338,7 @@ func (m *Main) findMentorPage(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 func (m *Main) renderFindMentor(w http.ResponseWriter, r *http.Request, v *viewer, code int, hire, problem, reason string) {
-	if !v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
+	if !v.May(identityapi.FindMentor) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "find a mentor is for leads and HR"))
 		return
 	}
@@ -347,7 +348,7 @@ func (m *Main) renderFindMentor(w http.ResponseWriter, r *http.Request, v *viewe
 		m.fail(w, r, err)
 		return
 	}
-	page := views.FindMentor{Hire: hire, Error: problem, Reason: reason, IsHR: v.has(events.RoleHR, events.RoleAdmin)}
+	page := views.FindMentor{Hire: hire, Error: problem, Reason: reason}
 	for _, h := range cov.Hires {
 		label := h.Name + " (" + h.Team + ")"
 		if h.State != "none" {
@@ -375,7 +376,7 @@ func (m *Main) renderFindMentor(w http.ResponseWriter, r *http.Request, v *viewe
 		}
 		for _, x := range s.Items {
 			page.Suggestions = append(page.Suggestions, views.MentorSuggestion{ID: x.Mentor, Name: x.Name, Score: x.Score, Reasons: x.Reasons,
-				Capacity: x.Capacity, Load: x.Load, AtCapacity: x.AtCapacity})
+				Capacity: x.Capacity, Load: x.Load, AtCapacity: x.AtCapacity, CanPropose: x.CanPropose})
 		}
 	}
 	m.render(w, r, code, views.FindMentorPage(m.pageFor(r, "Find a mentor"), page))
@@ -497,7 +498,7 @@ func (m *Main) coverageList(r *http.Request, v *viewer, list string, page events
 // mentorCoveragePage shows HR three lists, each paged on its own (?without=, ?with=,
 // ?mentors= are their cursors).
 func (m *Main) mentorCoveragePage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) {
+	if !v.May(identityapi.MentorCoverage) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "coverage is for HR"))
 		return
 	}
@@ -547,7 +548,7 @@ func (m *Main) mentorCoveragePage(w http.ResponseWriter, r *http.Request, v *vie
 // mentorCoverageCSV exports hires with their mentorship state (without a mentor, then
 // with one), then mentors with their load against capacity, list by list and page by page.
 func (m *Main) mentorCoverageCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) {
+	if !v.May(identityapi.MentorCoverage) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "coverage is for HR"))
 		return
 	}

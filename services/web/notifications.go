@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -207,7 +208,7 @@ func (m *Main) notificationsPage(w http.ResponseWriter, r *http.Request, v *view
 		}
 		view.Next = q.Encode()
 	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.DeliveryProblems) {
 		view.ShowIssues = true
 		probs, err := notifyCall[events.DeliveryProblemsReply](r, m, v, events.OpDeliveryProblems, nil)
 		if err != nil {

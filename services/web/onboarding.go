@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -185,7 +186,7 @@ func (m *Main) onboarding(r *http.Request, v *viewer, op string, req, out any) e
 // --- pages ---
 
 func (m *Main) myOnboarding(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHire) {
+	if !v.May(identityapi.MyOnboarding) {
 		http.Redirect(w, r, "/onboarding/tasks", http.StatusSeeOther)
 		return
 	}
@@ -534,7 +535,7 @@ func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, 
 		row.Hire = t.HireName
 		if t.Hire == v.ID {
 			row.PlanHref = "/onboarding"
-		} else if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin, events.RoleMentor) {
+		} else if v.May(identityapi.OtherPlans) {
 			row.PlanHref = "/onboarding/plans/" + url.PathEscape(t.Plan)
 		}
 		if t.ID == errTask {
@@ -546,7 +547,7 @@ func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, 
 }
 
 func (m *Main) teamBoard(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleLead) {
+	if !v.May(identityapi.TeamBoard) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "team boards are for leads"))
 		return
 	}
@@ -573,7 +574,7 @@ func overviewRequest(r *http.Request) events.PlansRequest {
 }
 
 func (m *Main) allOnboardings(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) {
+	if !v.May(identityapi.AllOnboardings) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "the overview is for HR"))
 		return
 	}
@@ -627,7 +628,7 @@ func planRows(items []events.PlanView, nm names) []views.PlanRow {
 
 // allOnboardingsCSV exports HR's overview, with the same filters, as CSV.
 func (m *Main) allOnboardingsCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) {
+	if !v.May(identityapi.AllOnboardings) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "the overview is for HR"))
 		return
 	}

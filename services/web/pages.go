@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/a-h/templ"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -38,7 +38,7 @@ func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c temp
 func (m *Main) pageFor(r *http.Request, title string) views.Page {
 	p := views.Page{Title: title, Path: r.URL.Path, Flash: flashOf(r)}
 	if v := viewerFrom(r.Context()); v != nil {
-		p.User = &views.User{ID: v.ID, Name: v.Name, Email: v.Email, Roles: v.Roles}
+		p.User = &views.User{ID: v.ID, Name: v.Name, Email: v.Email, Opens: v.Opens}
 	}
 	return p
 }
@@ -160,32 +160,35 @@ func (m *Main) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
 // home answers "what now?" (see homeNow) and links the pages the header does not.
 func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: v.Roles, Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
-	if v.has(events.RoleLead) && !v.has(events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.People) && !v.May(identityapi.ManagePeople) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "My team", Text: "Everyone in team " + v.Team + ", with their track and start date.", Href: "/people", Label: "Open my team"})
 	}
 	h.Cards = append(h.Cards, views.HomeCard{Title: "My tasks", Text: "Onboarding tasks waiting on you, across every new hire, overdue first.", Href: "/onboarding/tasks", Label: "Open my tasks"})
-	if v.has(events.RoleLead) {
+	if v.May(identityapi.TeamBoard) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Team onboarding", Text: "Each new hire in your team with progress, overdue tasks and what is due next.", Href: "/onboarding/team", Label: "Open the team board"})
 	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.AllOnboardings) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "All onboardings", Text: "Every active onboarding, filtered by track, team or overdue, with CSV export.", Href: "/onboarding/all", Label: "Open the overview"})
 	}
-	if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.TeamSkills) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Team skills", Text: "Your team's skill matrix as a heatmap; verify claimed levels.", Href: "/skills/team", Label: "Open the skill matrix"})
 	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Skill reports", Text: "Skill matrix, coverage, gaps by team and expiring certifications, with CSV and XLSX downloads.", Href: "/skills/reports", Label: "Open skill reports"}, views.HomeCard{Title: "Import skills framework", Text: "Load your organisation's own skills framework from a CSV or YAML file.", Href: "/skills/import", Label: "Import a framework"})
+	if v.May(identityapi.SkillReports) {
+		h.Cards = append(h.Cards, views.HomeCard{Title: "Skill reports", Text: "Skill matrix, coverage, gaps by team and expiring certifications, with CSV and XLSX downloads.", Href: "/skills/reports", Label: "Open skill reports"})
 	}
-	if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.SkillImport) {
+		h.Cards = append(h.Cards, views.HomeCard{Title: "Import skills framework", Text: "Load your organisation's own skills framework from a CSV or YAML file.", Href: "/skills/import", Label: "Import a framework"})
+	}
+	if v.May(identityapi.TeamTraining) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Team training", Text: "Assign modules with a due date and follow who is done, in progress or overdue.", Href: "/training/team", Label: "Open team training"})
 	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.TrainingReport) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Training compliance", Text: "Assigned, passed and overdue per module and per person, with filters and CSV export.", Href: "/training/report", Label: "Open the compliance report"})
 	}
-	if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.FindMentor) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Find a mentor", Text: "Mentors ranked for a new hire by the skill gaps they cover, with the reasons.", Href: "/mentorship/find", Label: "Find a mentor"})
 	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.MentorCoverage) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "Mentor coverage", Text: "Hires without an active mentor and each mentor's load against capacity, with CSV export.", Href: "/mentorship/coverage", Label: "Open coverage"})
 	}
 	h.Cards = append(h.Cards, views.HomeCard{Title: "API", Text: "Everything on these pages is also a JSON API, described by an OpenAPI document.", Href: "/api/v1/openapi.json", Label: "OpenAPI document"})
@@ -222,12 +225,12 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 		return
 	}
 	sort := r.URL.Query().Get("sort")
-	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), events.PeopleRequest{Page: page, Sort: sort})
+	list, err := rpc.Call[identityapi.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), events.PeopleRequest{Page: page, Sort: sort})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	pv.CanInvite = v.has(events.RoleHR, events.RoleAdmin)
+	pv.CanInvite = list.CanInvite
 	pv.Query, pv.Sort, pv.Pager = page.Query, sort, pagerFor(r, list.PageInfo, len(list.Items))
 	nm := m.names(r.Context())
 	for _, p := range list.Items {
@@ -241,8 +244,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 		pv.People = append(pv.People, views.PersonRow{
 			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(p.Roles, ", "), Team: p.Team,
 			Track: nm.track(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
-			// Display only: identity refuses the action itself (identity.CanManagePerson).
-			Protected: !v.has(events.RoleAdmin) && slices.ContainsFunc(p.Roles, func(r string) bool { return r == events.RoleHR || r == events.RoleAdmin }),
+			Protected: !p.CanManage, // identity decides (identity.CanManagePerson)
 			Self:      p.ID == v.ID,
 		})
 	}
@@ -253,7 +255,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 			m.fail(w, r, err)
 			return
 		}
-		leads, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+		leads, err := rpc.Call[identityapi.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
 			events.PeopleRequest{Page: events.Page{Limit: events.MaxPageRows}, Role: events.RoleLead, Active: true})
 		if err != nil {
 			m.fail(w, r, err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -439,7 +440,7 @@ func (m *Main) teamMatrixPage(w http.ResponseWriter, r *http.Request, v *viewer)
 		}
 		tv.Rows = append(tv.Rows, mr)
 	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.EveryTeam) {
 		tv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works
 	}
 	m.render(w, r, http.StatusOK, views.TeamMatrixPage(m.pageFor(r, "Team skills"), tv))
@@ -514,7 +515,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) importPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) {
+	if !v.May(identityapi.SkillImport) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "only HR and admins may import a skills framework"))
 		return
 	}
@@ -522,7 +523,7 @@ func (m *Main) importPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) importUpload(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) { // before reading a 6 MiB upload for nothing
+	if !v.May(identityapi.SkillImport) { // before reading a 6 MiB upload for nothing
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "only HR and admins may import a skills framework"))
 		return
 	}

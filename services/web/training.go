@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -212,7 +213,7 @@ func (m *Main) myTraining(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, err)
 		return
 	}
-	page := views.TrainingMine{TeamLink: v.has(events.RoleLead, events.RoleHR, events.RoleAdmin), ReportLink: v.has(events.RoleHR, events.RoleAdmin)}
+	page := views.TrainingMine{TeamLink: v.May(identityapi.TeamTraining), ReportLink: v.May(identityapi.TrainingReport)}
 	have := map[string]bool{}
 	for _, it := range mine.Items {
 		page.Items = append(page.Items, trainingItem(it))
@@ -454,13 +455,12 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 		return
 	}
 	// The assign form offers the people of the team shown (HR picks the team first).
-	people, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+	people, err := rpc.Call[identityapi.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
 		events.PeopleRequest{Page: events.Page{Limit: events.MaxPageRows}, Team: reply.Team, Active: true})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	hr := v.has(events.RoleHR, events.RoleAdmin)
 	page := views.TrainingTeam{Team: reply.Team, Self: "/training/team?team=" + url.QueryEscape(reply.Team), Form: form, Assigned: notice,
 		Query: pg.Query, Pager: pagerFor(r, reply.PageInfo, len(reply.Items))}
 	if r.Method == http.MethodGet {
@@ -481,7 +481,7 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 	for _, p := range people.Items {
 		page.People = append(page.People, views.Option{Value: p.ID, Label: p.Name + " (" + p.Team + ")"})
 	}
-	if hr {
+	if v.May(identityapi.EveryTeam) {
 		page.Tracks = m.names(r.Context()).trackOptions()
 		if page.Teams, err = m.teamOptions(r, v); err != nil {
 			m.fail(w, r, err)

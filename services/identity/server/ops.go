@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/eventlog"
@@ -343,12 +344,12 @@ func (m *Main) opRefresh(ctx context.Context, r rpc.Request[events.RefreshReques
 	return reply, nil
 }
 
-func (m *Main) opSession(ctx context.Context, r rpc.Request[empty]) (events.Person, error) {
+func (m *Main) opSession(ctx context.Context, r rpc.Request[empty]) (identityapi.Session, error) {
 	p, _, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
-		return events.Person{}, err
+		return identityapi.Session{}, err
 	}
-	return p.View(), nil
+	return identityapi.Session{Person: p.View(), Opens: identity.Opens(&p)}, nil
 }
 
 // opLogout ends the caller's session, found by access token or, if that has expired, by
@@ -409,13 +410,13 @@ func (m *Main) endSessions(ctx context.Context, actor, person, reason string) er
 	return nil
 }
 
-func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequest]) (events.PeopleReply, error) {
+func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequest]) (identityapi.PeopleReply, error) {
 	viewer, _, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
-		return events.PeopleReply{}, err
+		return identityapi.PeopleReply{}, err
 	}
 	if !identity.CanList(&viewer) {
-		return events.PeopleReply{}, errForbidden
+		return identityapi.PeopleReply{}, errForbidden
 	}
 	q := r.Body
 	key := (*identity.Person).SortKey
@@ -427,7 +428,7 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 	case "start_date":
 		key = func(p *identity.Person) string { return p.StartDate + "\x00" + p.SortKey() }
 	default:
-		return events.PeopleReply{}, &events.Error{Code: events.CodeInvalid, Message: "sort must be name, team or start_date",
+		return identityapi.PeopleReply{}, &events.Error{Code: events.CodeInvalid, Message: "sort must be name, team or start_date",
 			Fields: map[string]string{"sort": "must be name, team or start_date"}}
 	}
 	m.el.RLock()
@@ -439,7 +440,7 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 		ids, key := m.state.Everyone()
 		var pageIDs []string
 		if pageIDs, info, err = events.PageBy(q.Page, ids, key); err != nil {
-			return events.PeopleReply{}, err
+			return identityapi.PeopleReply{}, err
 		}
 		for _, id := range pageIDs {
 			p, _ := m.state.Person(id)
@@ -463,12 +464,12 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 			slices.SortStableFunc(people, func(a, b *identity.Person) int { return strings.Compare(key(a), key(b)) })
 		}
 		if page, info, err = events.PageBy(q.Page, people, key); err != nil {
-			return events.PeopleReply{}, err
+			return identityapi.PeopleReply{}, err
 		}
 	}
-	out := events.PeopleReply{Items: make([]events.Person, 0, len(page)), PageInfo: info}
+	out := identityapi.PeopleReply{Items: make([]identityapi.PersonRow, 0, len(page)), PageInfo: info, CanInvite: identity.CanManage(&viewer)}
 	for _, p := range page {
-		out.Items = append(out.Items, p.View())
+		out.Items = append(out.Items, identityapi.PersonRow{Person: p.View(), CanManage: identity.CanManagePerson(&viewer, p)})
 	}
 	return out, nil
 }

@@ -343,11 +343,13 @@ func (m *Main) opSuggestions(ctx context.Context, r rpc.Request[events.Suggestio
 	if err != nil {
 		return events.SuggestionsReply{}, err
 	}
-	return m.Suggestions(ctx, hire, viewer.HR())
+	return m.Suggestions(ctx, viewer, hire)
 }
 
-// Suggestions answers the ranked mentors for a hire (also used by the benchmark).
-func (m *Main) Suggestions(ctx context.Context, hire mentorship.Person, withFull bool) (events.SuggestionsReply, error) {
+// Suggestions answers the ranked mentors for a hire, each with whether viewer may propose
+// them now; mentors at capacity are ranked for HR only.
+func (m *Main) Suggestions(ctx context.Context, viewer, hire mentorship.Person) (events.SuggestionsReply, error) {
+	withFull := viewer.HR()
 	gaps, err := m.gaps(ctx, hire.ID)
 	if err != nil {
 		return events.SuggestionsReply{}, err
@@ -363,7 +365,7 @@ func (m *Main) Suggestions(ctx context.Context, hire mentorship.Person, withFull
 	matches = matches[:min(len(matches), MaxSuggestions)]
 	for _, x := range matches {
 		out.Items = append(out.Items, events.Suggestion{Mentor: x.Mentor, Name: x.Name, Score: x.Score, Reasons: x.Reasons,
-			Covers: x.Covers, Capacity: x.Capacity, Load: x.Load, AtCapacity: x.AtCapacity})
+			Covers: x.Covers, Capacity: x.Capacity, Load: x.Load, AtCapacity: x.AtCapacity, CanPropose: mentorship.MayPropose(viewer, x, current != "")})
 	}
 	return out, nil
 }
