@@ -22,7 +22,7 @@ import (
 	"onramp.dev/services/identity"
 )
 
-type empty struct{}
+type empty = events.None
 
 func (m *Main) register() error {
 	svc, err := rpc.NewService(m.nc, events.IdentityService, "1.0.0", m.log)
@@ -31,22 +31,22 @@ func (m *Main) register() error {
 	}
 	m.svc = svc
 	for _, err := range []error{
-		rpc.Handle(svc, events.OpKeys, m.opKeys),
-		rpc.Handle(svc, events.OpKeysRotate, m.opKeysRotate),
-		rpc.Handle(svc, events.OpLogin, m.opLogin),
-		rpc.Handle(svc, events.OpRefresh, m.opRefresh),
-		rpc.Handle(svc, events.OpSession, m.opSession),
-		rpc.Handle(svc, events.OpLogout, m.opLogout),
-		rpc.Handle(svc, events.OpPeopleList, m.opPeopleList),
-		rpc.Handle(svc, events.OpPeopleGet, m.opPeopleGet),
-		rpc.Handle(svc, events.OpTeams, m.opTeams),
-		rpc.Handle(svc, events.OpInvite, m.opInvite),
-		rpc.Handle(svc, events.OpIssueLink, m.opIssueLink),
-		rpc.Handle(svc, events.OpDisable, m.opDisable),
-		rpc.Handle(svc, events.OpEnable, m.opEnable),
-		rpc.Handle(svc, events.OpLinkCheck, m.opLinkCheck),
-		rpc.Handle(svc, events.OpSetPassword, m.opSetPassword),
-		rpc.Handle(svc, events.OpEnsurePerson, m.opEnsure),
+		rpc.Serve(svc, identityapi.OpKeys, m.opKeys),
+		rpc.Serve(svc, identityapi.OpKeysRotate, m.opKeysRotate),
+		rpc.Serve(svc, identityapi.OpLogin, m.opLogin),
+		rpc.Serve(svc, identityapi.OpRefresh, m.opRefresh),
+		rpc.Serve(svc, identityapi.OpSession, m.opSession),
+		rpc.Serve(svc, identityapi.OpLogout, m.opLogout),
+		rpc.Serve(svc, identityapi.OpPeopleList, m.opPeopleList),
+		rpc.Serve(svc, identityapi.OpPeopleGet, m.opPeopleGet),
+		rpc.Serve(svc, identityapi.OpTeams, m.opTeams),
+		rpc.Serve(svc, identityapi.OpInvite, m.opInvite),
+		rpc.Serve(svc, identityapi.OpIssueLink, m.opIssueLink),
+		rpc.Serve(svc, identityapi.OpDisable, m.opDisable),
+		rpc.Serve(svc, identityapi.OpEnable, m.opEnable),
+		rpc.Serve(svc, identityapi.OpLinkCheck, m.opLinkCheck),
+		rpc.Serve(svc, identityapi.OpSetPassword, m.opSetPassword),
+		rpc.Serve(svc, identityapi.OpEnsurePerson, m.opEnsure),
 	} {
 		if err != nil {
 			return err

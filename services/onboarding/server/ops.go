@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/onboardingapi"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/onboarding"
 )
 
-type empty struct{}
+type empty = events.None
 
 func (m *Main) register() error {
 	svc, err := rpc.NewService(m.nc, events.OnboardingService, "1.0.0", m.log)
@@ -25,15 +26,15 @@ func (m *Main) register() error {
 	}
 	m.svc = svc
 	for _, err := range []error{
-		rpc.Handle(svc, events.OpPlansList, m.opPlansList),
-		rpc.Handle(svc, events.OpPlanGet, m.opPlanGet),
-		rpc.Handle(svc, events.OpMyTasks, m.opMyTasks),
-		rpc.Handle(svc, events.OpTaskComplete, m.opComplete),
-		rpc.Handle(svc, events.OpTaskReopen, m.opReopen),
-		rpc.Handle(svc, events.OpTaskAdd, m.opAdd),
-		rpc.Handle(svc, events.OpTaskRemove, m.opRemove),
-		rpc.Handle(svc, events.OpTaskChange, m.opChange),
-		rpc.Handle(svc, events.OpTemplatesInfo, m.opTemplatesInfo),
+		rpc.Serve(svc, onboardingapi.OpPlansList, m.opPlansList),
+		rpc.Serve(svc, onboardingapi.OpPlanGet, m.opPlanGet),
+		rpc.Serve(svc, onboardingapi.OpMyTasks, m.opMyTasks),
+		rpc.Serve(svc, onboardingapi.OpTaskComplete, m.opComplete),
+		rpc.Serve(svc, onboardingapi.OpTaskReopen, m.opReopen),
+		rpc.Serve(svc, onboardingapi.OpTaskAdd, m.opAdd),
+		rpc.Serve(svc, onboardingapi.OpTaskRemove, m.opRemove),
+		rpc.Serve(svc, onboardingapi.OpTaskChange, m.opChange),
+		rpc.Serve(svc, onboardingapi.OpTemplatesInfo, m.opTemplatesInfo),
 	} {
 		if err != nil {
 			return err

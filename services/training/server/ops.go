@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/trainingapi"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/idempotency"
@@ -24,17 +25,17 @@ func (m *Main) register() error {
 	}
 	m.svc = svc
 	for _, err := range []error{
-		rpc.Handle(svc, events.OpModulesList, m.opModules),
-		rpc.Handle(svc, events.OpModuleGet, m.opModule),
-		rpc.Handle(svc, events.OpAssign, m.opAssign),
-		rpc.Handle(svc, events.OpMyTraining, m.opMine),
-		rpc.Handle(svc, events.OpProgress, m.opProgress),
-		rpc.Handle(svc, events.OpEnrol, m.opEnrol),
-		rpc.Handle(svc, events.OpLessonRead, m.opLessonRead),
-		rpc.Handle(svc, events.OpAttempt, m.opAttempt),
-		rpc.Handle(svc, events.OpGrant, m.opGrant),
-		rpc.Handle(svc, events.OpTeamTraining, m.opTeam),
-		rpc.Handle(svc, events.OpReport, m.opReport),
+		rpc.Serve(svc, trainingapi.OpModulesList, m.opModules),
+		rpc.Serve(svc, trainingapi.OpModuleGet, m.opModule),
+		rpc.Serve(svc, trainingapi.OpAssign, m.opAssign),
+		rpc.Serve(svc, trainingapi.OpMyTraining, m.opMine),
+		rpc.Serve(svc, trainingapi.OpProgress, m.opProgress),
+		rpc.Serve(svc, trainingapi.OpEnrol, m.opEnrol),
+		rpc.Serve(svc, trainingapi.OpLessonRead, m.opLessonRead),
+		rpc.Serve(svc, trainingapi.OpAttempt, m.opAttempt),
+		rpc.Serve(svc, trainingapi.OpGrant, m.opGrant),
+		rpc.Serve(svc, trainingapi.OpTeamTraining, m.opTeam),
+		rpc.Serve(svc, trainingapi.OpReport, m.opReport),
 	} {
 		if err != nil {
 			return err
