@@ -59,7 +59,7 @@ func (m *Main) authenticate(w http.ResponseWriter, r *http.Request) (*viewer, er
 	if err != nil || c.Value == "" {
 		return nil, errNoSession
 	}
-	tok, err := rpc.Call[events.TokenReply](r.Context(), m.nc, events.RPC(events.IdentityService, events.OpRefresh), rpc.Caller{}, events.RefreshRequest{Refresh: c.Value})
+	tok, err := rpc.Do(r.Context(), m.nc, identityapi.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: c.Value})
 	if err != nil {
 		clearSession(w)
 		return nil, errNoSession
@@ -75,7 +75,7 @@ func (m *Main) session(ctx context.Context, token string) (*viewer, error) {
 	if token == "" {
 		return nil, errNoSession
 	}
-	s, err := rpc.Call[identityapi.Session](ctx, m.nc, events.RPC(events.IdentityService, events.OpSession), rpc.Caller{Token: token}, nil)
+	s, err := rpc.Do(ctx, m.nc, identityapi.OpSession, rpc.Caller{Token: token}, events.None{})
 	if err != nil {
 		if events.CodeOf(err) == events.CodeUnauthorized {
 			return nil, errNoSession

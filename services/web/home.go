@@ -9,6 +9,9 @@ import (
 
 	"onramp.dev/events"
 	"onramp.dev/events/identityapi"
+	"onramp.dev/events/mentorshipapi"
+	"onramp.dev/events/onboardingapi"
+	"onramp.dev/events/trainingapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -24,8 +27,8 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 	today := time.Now().UTC()
 	horizon := today.AddDate(0, 0, homeWeek).Format(events.DateLayout)
 	if v.May(identityapi.MyOnboarding) {
-		var p events.PlanView
-		if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: events.PlanID(v.ID)}, &p); err == nil {
+		p, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlanGet, v.caller(), events.PlanRequest{ID: events.PlanID(v.ID)})
+		if err == nil {
 			h.Progress = &views.HomeProgress{Done: p.Progress.Done, Total: p.Progress.Total, Overdue: p.Overdue, Href: "/onboarding"}
 			for _, t := range p.Tasks {
 				if !t.Done && t.CanComplete && t.Due <= horizon {
@@ -37,7 +40,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		}
 		h.NowHeading = "Due this week"
 	}
-	if mine, err := trainingCall[events.LearnerReply](r, m, v, events.OpMyTraining, events.ModuleRequest{}); err == nil {
+	if mine, err := rpc.Do(r.Context(), m.nc, trainingapi.OpMyTraining, v.caller(), events.ModuleRequest{}); err == nil {
 		for _, it := range mine.Items {
 			if it.Due != nil && *it.Due <= horizon && it.Status != events.StatusPassed {
 				h.Now = append(h.Now, views.HomeItem{Kind: "Training", Title: it.Title, Due: *it.Due, Href: "/training/modules/" + url.PathEscape(it.Module)})
@@ -50,8 +53,8 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 	slices.SortStableFunc(h.Now, func(a, b views.HomeItem) int { return cmp.Compare(a.Due, b.Due) })
 
 	if v.May(identityapi.MyOnboarding) {
-		var pairs events.MentorshipsReply
-		if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{Hire: v.ID, State: events.PairActive}, &pairs); err == nil {
+		pairs, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipList, v.caller(), events.MentorshipsRequest{Hire: v.ID, State: events.PairActive})
+		if err == nil {
 			for _, x := range pairs.Items {
 				if x.Hire == v.ID && x.State == events.PairActive {
 					hm := &views.HomeMentor{Name: x.MentorName, Href: "/mentorship/pairs/" + url.PathEscape(x.ID)}
@@ -72,8 +75,8 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		return
 	}
 	// A lead's team: one page of their plans, counted here.
-	var plans events.PlansReply
-	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: events.MaxPageRows}, Team: v.Team}, &plans); err != nil {
+	plans, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlansList, v.caller(), events.PlansRequest{Page: events.Page{Limit: events.MaxPageRows}, Team: v.Team})
+	if err != nil {
 		m.log.Warn("home: plans", "err", err)
 		return
 	}
@@ -104,7 +107,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		views.HomeCount{Label: "hires behind schedule", Value: late, Href: list + "?overdue=1", Alert: late > 0},
 	)
 	if v.May(identityapi.TeamTraining) {
-		if team, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{}); err == nil {
+		if team, err := rpc.Do(r.Context(), m.nc, trainingapi.OpTeamTraining, v.caller(), events.TeamRequest{}); err == nil {
 			late := 0
 			for _, row := range team.Items {
 				if row.Status == events.StatusOverdue {
@@ -146,12 +149,13 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 // overdue hires), hires without a mentor, certifications expiring, training compliance.
 func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 	list := "/onboarding/all"
-	var all, behind events.PlansReply
-	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: 1}}, &all); err != nil {
+	all, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlansList, v.caller(), events.PlansRequest{Page: events.Page{Limit: 1}})
+	if err != nil {
 		m.log.Warn("home: plans", "err", err)
 		return
 	}
-	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: 10}, OverdueOnly: true}, &behind); err != nil {
+	behind, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlansList, v.caller(), events.PlansRequest{Page: events.Page{Limit: 10}, OverdueOnly: true})
+	if err != nil {
 		m.log.Warn("home: plans", "err", err)
 		return
 	}
@@ -166,15 +170,15 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 		views.HomeCount{Label: "onboardings", Value: all.Total, Href: list},
 		views.HomeCount{Label: "hires behind schedule", Value: behind.Total, Href: list + "?overdue=1", Alert: behind.Total > 0},
 	)
-	var cov events.CoverageReply
-	if err := m.mentorship(r, v, events.OpMentorCoverage, events.CoverageRequest{Page: events.Page{Limit: 1}, List: events.CoverageWithout}, &cov); err == nil {
+	cov, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorCoverage, v.caller(), events.CoverageRequest{Page: events.Page{Limit: 1}, List: events.CoverageWithout})
+	if err == nil {
 		h.Counts = append(h.Counts, views.HomeCount{Label: "hires without a mentor", Value: cov.Without, Href: "/mentorship/coverage", Alert: cov.Without > 0})
 	}
 	if certs, err := rpc.Call[events.SkillTable](r.Context(), m.nc, m.skillsOp(events.OpReportCerts), v.caller(), events.SkillReportRequest{}); err == nil {
 		h.Counts = append(h.Counts, views.HomeCount{Label: "certifications expiring in 90 days", Value: certs.Total,
 			Href: "/skills/reports?report=certifications", Alert: certs.Total > 0})
 	}
-	if rep, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, events.ReportRequest{}); err == nil {
+	if rep, err := rpc.Do(r.Context(), m.nc, trainingapi.OpReport, v.caller(), events.ReportRequest{}); err == nil {
 		assigned, passed, late := 0, 0, 0
 		for _, c := range rep.Modules {
 			assigned, passed, late = assigned+c.Assigned, passed+c.Passed, late+c.Overdue

@@ -13,6 +13,7 @@ import (
 
 	"onramp.dev/events"
 	"onramp.dev/events/identityapi"
+	"onramp.dev/events/onboardingapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -43,8 +44,6 @@ func (m *Main) pageFor(r *http.Request, title string) views.Page {
 	return p
 }
 
-func (m *Main) identity(op string) string { return events.RPC(events.IdentityService, op) }
-
 // --- sign in and out ---
 
 func (m *Main) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -62,7 +61,7 @@ func (m *Main) login(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(cookieRefresh); err == nil {
 		login.Refresh = c.Value // a device this account used before
 	}
-	tok, err := rpc.Call[events.TokenReply](r.Context(), m.nc, m.identity(events.OpLogin), rpc.Caller{}, login)
+	tok, err := rpc.Do(r.Context(), m.nc, identityapi.OpLogin, rpc.Caller{}, login)
 	if err != nil {
 		e := publicError(err)
 		switch e.Code {
@@ -97,7 +96,7 @@ func (m *Main) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(cookieRefresh); err == nil {
 		refresh = c.Value
 	}
-	if _, err := rpc.Call[struct{}](r.Context(), m.nc, m.identity(events.OpLogout), caller, events.RefreshRequest{Refresh: refresh}); err != nil {
+	if _, err := rpc.Do(r.Context(), m.nc, identityapi.OpLogout, caller, events.RefreshRequest{Refresh: refresh}); err != nil {
 		m.log.Warn("logout not recorded", "err", err)
 	}
 	clearSession(w)
@@ -108,7 +107,7 @@ func (m *Main) logout(w http.ResponseWriter, r *http.Request) {
 
 func (m *Main) setPasswordPage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpLinkCheck), rpc.Caller{}, events.LinkRequest{Token: token})
+	who, err := rpc.Do(r.Context(), m.nc, identityapi.OpLinkCheck, rpc.Caller{}, events.LinkRequest{Token: token})
 	if err != nil {
 		m.linkFailed(w, r, err)
 		return
@@ -121,7 +120,7 @@ func (m *Main) setPassword(w http.ResponseWriter, r *http.Request) {
 	token, pw := r.PostFormValue("token"), r.PostFormValue("password")
 	form := views.SetPasswordForm{Token: token}
 	if pw != r.PostFormValue("confirm") {
-		who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpLinkCheck), rpc.Caller{}, events.LinkRequest{Token: token})
+		who, err := rpc.Do(r.Context(), m.nc, identityapi.OpLinkCheck, rpc.Caller{}, events.LinkRequest{Token: token})
 		if err != nil {
 			m.linkFailed(w, r, err)
 			return
@@ -131,14 +130,14 @@ func (m *Main) setPassword(w http.ResponseWriter, r *http.Request) {
 		m.render(w, r, http.StatusUnprocessableEntity, views.SetPasswordPage(views.Page{Title: "Choose a password"}, form))
 		return
 	}
-	_, err := rpc.Call[struct{}](r.Context(), m.nc, m.identity(events.OpSetPassword), rpc.Caller{}, events.SetPasswordRequest{Token: token, Password: pw})
+	_, err := rpc.Do(r.Context(), m.nc, identityapi.OpSetPassword, rpc.Caller{}, events.SetPasswordRequest{Token: token, Password: pw})
 	var e *events.Error
 	switch {
 	case err == nil:
 		m.render(w, r, http.StatusOK, views.PasswordSetPage(views.Page{Title: "Password set"}))
 	case errors.As(err, &e) && e.Code == events.CodeInvalid:
 		form.Fields = e.Fields
-		if who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpLinkCheck), rpc.Caller{}, events.LinkRequest{Token: token}); err == nil {
+		if who, err := rpc.Do(r.Context(), m.nc, identityapi.OpLinkCheck, rpc.Caller{}, events.LinkRequest{Token: token}); err == nil {
 			form.Name = who.Name
 		}
 		m.render(w, r, http.StatusUnprocessableEntity, views.SetPasswordPage(views.Page{Title: "Choose a password"}, form))
@@ -225,7 +224,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 		return
 	}
 	sort := r.URL.Query().Get("sort")
-	list, err := rpc.Call[identityapi.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), events.PeopleRequest{Page: page, Sort: sort})
+	list, err := rpc.Do(r.Context(), m.nc, identityapi.OpPeopleList, v.caller(), events.PeopleRequest{Page: page, Sort: sort})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -255,7 +254,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 			m.fail(w, r, err)
 			return
 		}
-		leads, err := rpc.Call[identityapi.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+		leads, err := rpc.Do(r.Context(), m.nc, identityapi.OpPeopleList, v.caller(),
 			events.PeopleRequest{Page: events.Page{Limit: events.MaxPageRows}, Role: events.RoleLead, Active: true})
 		if err != nil {
 			m.fail(w, r, err)
@@ -279,7 +278,7 @@ func (m *Main) invite(w http.ResponseWriter, r *http.Request, v *viewer) {
 		Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Track: r.PostFormValue("track"),
 		Team: r.PostFormValue("team"), Lead: r.PostFormValue("lead"), StartDate: r.PostFormValue("start_date"),
 	}
-	reply, err := rpc.Call[events.InviteReply](r.Context(), m.nc, m.identity(events.OpInvite), v.caller(), events.InviteRequest{
+	reply, err := rpc.Do(r.Context(), m.nc, identityapi.OpInvite, v.caller(), events.InviteRequest{
 		Email: form.Email, Name: form.Name, Track: form.Track, Team: form.Team, Lead: form.Lead, StartDate: form.StartDate,
 	})
 	var e *events.Error
@@ -303,7 +302,7 @@ func (m *Main) lateInviteWarning(ctx context.Context, p events.Person) string {
 	if p.Track == "" || p.StartDate == "" {
 		return ""
 	}
-	info, err := rpc.Call[events.TemplatesInfo](ctx, m.nc, events.RPC(events.OnboardingService, events.OpTemplatesInfo), rpc.Caller{},
+	info, err := rpc.Do(ctx, m.nc, onboardingapi.OpTemplatesInfo, rpc.Caller{},
 		events.TemplatesInfoRequest{Track: p.Track, StartDate: p.StartDate})
 	if err != nil {
 		return ""
@@ -319,7 +318,7 @@ func (m *Main) lateInviteWarning(ctx context.Context, p events.Person) string {
 }
 
 func (m *Main) issueLink(w http.ResponseWriter, r *http.Request, v *viewer) {
-	reply, err := rpc.Call[events.InviteReply](r.Context(), m.nc, m.identity(events.OpIssueLink), v.caller(), events.PersonRequest{ID: r.PathValue("id")})
+	reply, err := rpc.Do(r.Context(), m.nc, identityapi.OpIssueLink, v.caller(), events.PersonRequest{ID: r.PathValue("id")})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -330,7 +329,7 @@ func (m *Main) issueLink(w http.ResponseWriter, r *http.Request, v *viewer) {
 func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	id := r.PathValue("id")
-	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpPeopleGet), v.caller(), events.PersonRequest{ID: id})
+	who, err := rpc.Do(r.Context(), m.nc, identityapi.OpPeopleGet, v.caller(), events.PersonRequest{ID: id})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -343,7 +342,7 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}) {
 		return
 	}
-	_, err = rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")})
+	_, err = rpc.Do(r.Context(), m.nc, identityapi.OpDisable, v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")})
 	if err == nil {
 		setFlash(w, who.Name+" is disabled and signed out. Re-enable them here at any time.")
 	}
@@ -362,7 +361,7 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 // enable lets a disabled person sign in again.
 func (m *Main) enable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpEnable), v.caller(), events.DisableRequest{ID: r.PathValue("id")})
+	who, err := rpc.Do(r.Context(), m.nc, identityapi.OpEnable, v.caller(), events.DisableRequest{ID: r.PathValue("id")})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -383,7 +382,7 @@ func linkURL(r *http.Request, token string) string {
 // teamOptions lists the teams the viewer may see (identity decides: every team for HR and
 // admin, their own for a lead), for filter and assignment forms.
 func (m *Main) teamOptions(r *http.Request, v *viewer) ([]views.Option, error) {
-	teams, err := rpc.Call[events.TeamsReply](r.Context(), m.nc, m.identity(events.OpTeams), v.caller(), nil)
+	teams, err := rpc.Do(r.Context(), m.nc, identityapi.OpTeams, v.caller(), events.None{})
 	if err != nil {
 		return nil, err
 	}
