@@ -252,7 +252,7 @@ func (m *Main) moduleView(r *http.Request, v *viewer, id, lesson string) (views.
 	if out.MaxAttempts < mod.MaxAttempts {
 		out.MaxAttempts = mod.MaxAttempts
 	}
-	out.CanAttempt = !out.Passed && it.AttemptsLeft > 0
+	out.CanAttempt = it.CanAttempt
 	if !prog.Enrolled {
 		out.StatusLabel = "not enrolled"
 	}
@@ -468,7 +468,7 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 	for _, row := range reply.Items {
 		it := trainingItem(row.LearnerItem)
 		it.Person, it.Name, it.Team, it.Track = row.Person, row.Name, row.Team, row.Track
-		it.CanGrant = row.Status == events.StatusFailed && row.AttemptsLeft == 0 && row.Person != v.ID
+		it.CanGrant = row.CanGrant
 		page.Rows = append(page.Rows, it)
 	}
 	for _, mod := range mods.Items {

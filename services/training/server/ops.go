@@ -185,7 +185,9 @@ func (m *Main) progress(person, module string) events.ProgressView {
 	mod, _ := m.state.Module(module)
 	it, enrolled := m.state.Item(person, module, m.today())
 	if !enrolled {
-		it = events.LearnerItem{Module: module, Title: mod.Title, Status: events.StatusAssigned, Lessons: len(mod.Lessons), AttemptsLeft: mod.MaxAttempts}
+		var none training.Progress
+		it = events.LearnerItem{Module: module, Title: mod.Title, Status: events.StatusAssigned, Lessons: len(mod.Lessons),
+			AttemptsLeft: none.AttemptsLeft(mod.MaxAttempts), CanAttempt: none.MayAttempt(mod.MaxAttempts)}
 	}
 	v := events.ProgressView{Item: it, Enrolled: enrolled, Read: []string{}}
 	if l, ok := m.state.Learner(person); ok {
@@ -351,6 +353,17 @@ func (m *Main) opTeam(ctx context.Context, r rpc.Request[events.TeamRequest]) (e
 	if err != nil {
 		return events.TeamReply{}, err
 	}
+	// What the caller may do with each row on the page, decided by the grant rule itself.
+	byID := make(map[string]training.Member, len(people))
+	for _, p := range people {
+		byID[p.ID] = p
+	}
+	m.el.RLock()
+	for i, row := range items {
+		_, err := m.state.DecideGrant(c, byID[row.Person], row.Module)
+		items[i].CanGrant = err == nil
+	}
+	m.el.RUnlock()
 	return events.TeamReply{Team: team, Items: items, PageInfo: info}, nil
 }
 
