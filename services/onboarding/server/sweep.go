@@ -2,27 +2,20 @@ package server
 
 import (
 	"context"
-	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/background"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/services/onboarding"
 )
 
 // sweepLoop looks for overdue tasks now and then every SweepEvery.
 func (m *Main) sweepLoop(ctx context.Context) {
-	t := time.NewTicker(m.cfg.SweepEvery)
-	defer t.Stop()
-	for {
+	background.Every(ctx, m.cfg.SweepEvery, func(ctx context.Context) {
 		if _, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
 			m.log.Warn("overdue sweep failed", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // Sweep publishes onboarding.task.overdue for every task that became overdue and was not

@@ -2,25 +2,18 @@ package server
 
 import (
 	"context"
-	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/background"
 )
 
 // sweepLoop looks for overdue assignments now and then every SweepEvery.
 func (m *Main) sweepLoop(ctx context.Context) {
-	t := time.NewTicker(m.cfg.SweepEvery)
-	defer t.Stop()
-	for {
+	background.Every(ctx, m.cfg.SweepEvery, func(ctx context.Context) {
 		if _, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
 			m.log.Warn("overdue sweep failed", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // Sweep publishes training.assignment.overdue once per learner, module and due date for
