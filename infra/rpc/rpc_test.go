@@ -16,15 +16,22 @@ type echo struct {
 	Items []string `json:"items"`
 }
 
-// A reply carries the handler's answer, its *events.Error, or — when the answer is too
-// large for one NATS message — an internal error at once.
-func TestCallAndHandle(t *testing.T) {
+// echoService starts the engines and a service named "echo" on them.
+func echoService(t *testing.T) (*devstacktest.Env, *rpc.Service) {
+	t.Helper()
 	env := devstacktest.Start(t)
 	svc, err := rpc.NewService(env.NATS, "echo", "1.0.0", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = svc.Stop() })
+	return env, svc
+}
+
+// A reply carries the handler's answer, its *events.Error, or — when the answer is too
+// large for one NATS message — an internal error at once.
+func TestCallAndHandle(t *testing.T) {
+	env, svc := echoService(t)
 	if err := rpc.Handle(svc, "say", func(_ context.Context, r rpc.Request[echo]) (echo, error) {
 		switch r.Body.Text {
 		case "fail":
@@ -54,12 +61,7 @@ func TestCallAndHandle(t *testing.T) {
 // An operation declared once serves and is called with the same contract; a service
 // refuses to serve another service's operation.
 func TestServeAndDo(t *testing.T) {
-	env := devstacktest.Start(t)
-	svc, err := rpc.NewService(env.NATS, "echo", "1.0.0", slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = svc.Stop() })
+	env, svc := echoService(t)
 	say := events.Op[echo, echo]{Service: "echo", Name: "say"}
 	if err := rpc.Serve(svc, say, func(_ context.Context, r rpc.Request[echo]) (echo, error) {
 		return echo{Text: r.Body.Text + "!"}, nil
