@@ -15,7 +15,7 @@ var opens = []struct {
 	{identityapi.TeamBoard, func(p *Person) bool { return p.Has(events.RoleLead) }},
 	{identityapi.AllOnboardings, CanManage},
 	{identityapi.OtherPlans, func(p *Person) bool {
-		return p.Has(events.RoleLead, events.RoleHR, events.RoleAdmin, events.RoleMentor)
+		return CanManage(p) || p.Has(events.RoleLead, events.RoleMentor)
 	}},
 	{identityapi.People, CanList},
 	{identityapi.ManagePeople, CanManage},

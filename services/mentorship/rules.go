@@ -22,7 +22,7 @@ func (p Person) Has(roles ...string) bool {
 }
 
 // HR reports whether p is HR or an admin.
-func (p Person) HR() bool { return p.Has(events.RoleHR, events.RoleAdmin) }
+func (p Person) HR() bool { return p.Has(events.ManagerRoles...) }
 
 // Leads reports whether p is a lead of other's team — the one rule for leads everywhere
 // (identity refuses a named lead from another team, so the lead field grants nothing more).

@@ -167,7 +167,7 @@ func (c Caller) Has(roles ...string) bool {
 }
 
 // Manager reports whether c sees and manages everyone's training (HR, admin, system).
-func (c Caller) Manager() bool { return c.System || c.Has(events.RoleHR, events.RoleAdmin) }
+func (c Caller) Manager() bool { return c.System || c.Has(events.ManagerRoles...) }
 
 // CanSee reports whether c may see person m's training: their own, a lead their team's,
 // HR and admin everyone's.

@@ -251,7 +251,7 @@ func (m *Main) opItem(ctx context.Context, r rpc.Request[events.CalendarItemRequ
 	if !ok || it.Kind == events.KindCertExpiry {
 		return events.CalendarFeedReply{}, errNotFound
 	}
-	allowed := it.Owner == me.ID || it.Hire == me.ID || me.Has(events.RoleHR, events.RoleAdmin) ||
+	allowed := it.Owner == me.ID || it.Hire == me.ID || me.Has(events.ManagerRoles...) ||
 		slices.ContainsFunc(m.leadsOf(it.Hire), func(l directory.Person) bool { return l.ID == me.ID }) ||
 		slices.ContainsFunc(m.holders(it.Owner), func(h directory.Person) bool { return h.ID == me.ID })
 	if !allowed {
@@ -285,7 +285,7 @@ func (m *Main) opProblems(ctx context.Context, r rpc.Request[empty]) (events.Del
 	if err != nil {
 		return events.DeliveryProblemsReply{}, err
 	}
-	if !me.Has(events.RoleHR, events.RoleAdmin) {
+	if !me.Has(events.ManagerRoles...) {
 		return events.DeliveryProblemsReply{}, errForbidden
 	}
 	m.el.RLock()

@@ -108,7 +108,7 @@ func planKey(p *onboarding.Plan) string { return p.StartDate + "\x00" + p.Name +
 type plansList struct{ plans, problems []*onboarding.Plan }
 
 func (m *Main) plansList(c onboarding.Caller, f events.PlansRequest, today string) plansList {
-	hr := c.System || c.Has(events.RoleHR, events.RoleAdmin)
+	hr := c.System || c.Has(events.ManagerRoles...)
 	keep := func(p *onboarding.Plan) bool {
 		return onboarding.CanView(c, p) && (f.Hire == "" || p.Hire == f.Hire) && (f.Track == "" || p.Track == f.Track) &&
 			(f.Team == "" || p.Team == f.Team) && f.Matches(p.Name) && (!f.OverdueOnly || p.OverdueCount(today) > 0)
@@ -146,7 +146,7 @@ func (m *Main) visiblePlan(c onboarding.Caller, id string) (events.PlanView, err
 	defer m.el.RUnlock()
 	p, ok := m.state.Plan(id)
 	switch {
-	case !ok && (c.System || c.Has(events.RoleHR, events.RoleAdmin) || id == events.PlanID(c.ID)):
+	case !ok && (c.System || c.Has(events.ManagerRoles...) || id == events.PlanID(c.ID)):
 		return events.PlanView{}, onboarding.ErrPlanNotFound
 	case !ok, !onboarding.CanView(c, p):
 		return events.PlanView{}, onboarding.ErrForbidden

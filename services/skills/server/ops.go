@@ -66,7 +66,7 @@ func (w who) has(roles ...string) bool {
 	return slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(w.Roles, r) })
 }
 
-func (w who) hrOrAdmin() bool { return w.has(events.RoleHR, events.RoleAdmin) }
+func (w who) hrOrAdmin() bool { return w.has(events.ManagerRoles...) }
 
 // authenticate verifies the caller's token. Roles and team come from the directory when it
 // knows the person (so they are current), else from the token.
