@@ -623,11 +623,18 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 	if reason == "" {
 		reason = "disabled by " + viewer.Name
 	}
-	defer m.el.Lock(r.Body.ID)()
+	return m.setActive(ctx, viewer.ID, r.Body.ID, false, events.StaffDisabled{Reason: reason})
+}
+
+// setActive appends e, which disables or enables person id, unless they already are as
+// active asks; the caller has checked that actor may. It answers the person as they are
+// after it.
+func (m *Main) setActive(ctx context.Context, actor, id string, active bool, e events.Payload) (events.Person, error) {
+	defer m.el.Lock(id)()
 	var view events.Person
-	err = eventlog.Retry(func() error {
+	err := eventlog.Retry(func() error {
 		m.el.RLock()
-		p, ok := m.state.Person(r.Body.ID)
+		p, ok := m.state.Person(id)
 		var seq uint64
 		if ok {
 			seq, view = p.Seq, p.View()
@@ -636,16 +643,16 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 		if !ok {
 			return errNotFound
 		}
-		if !view.Active {
-			return nil // already disabled: nothing to do
+		if view.Active == active {
+			return nil // already so: nothing to do
 		}
-		env, err := events.New(viewer.ID, r.Body.ID, events.StaffDisabled{Reason: reason}, m.cfg.Now())
+		env, err := events.New(actor, id, e, m.cfg.Now())
 		if err != nil {
 			return err
 		}
-		return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", r.Body.ID), LastSeq: seq})
+		return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", id), LastSeq: seq})
 	})
-	view.Active = false
+	view.Active = active
 	return view, err
 }
 
@@ -678,30 +685,7 @@ func (m *Main) opEnable(ctx context.Context, r rpc.Request[events.DisableRequest
 	if err := m.mayManage(&viewer, r.Body.ID); err != nil {
 		return events.Person{}, err
 	}
-	defer m.el.Lock(r.Body.ID)()
-	var view events.Person
-	err = eventlog.Retry(func() error {
-		m.el.RLock()
-		p, ok := m.state.Person(r.Body.ID)
-		var seq uint64
-		if ok {
-			seq, view = p.Seq, p.View()
-		}
-		m.el.RUnlock()
-		if !ok {
-			return errNotFound
-		}
-		if view.Active {
-			return nil // already enabled: nothing to do
-		}
-		env, err := events.New(viewer.ID, r.Body.ID, events.StaffEnabled{Reason: r.Body.Reason}, m.cfg.Now())
-		if err != nil {
-			return err
-		}
-		return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", r.Body.ID), LastSeq: seq})
-	})
-	view.Active = true
-	return view, err
+	return m.setActive(ctx, viewer.ID, r.Body.ID, true, events.StaffEnabled{Reason: r.Body.Reason})
 }
 
 // linkOwner finds the active person whose unexpired link this is.
