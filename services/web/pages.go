@@ -156,6 +156,23 @@ func (m *Main) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
 
 // --- home ---
 
+// homeCards link the pages the header does not, each for those whose session opens its
+// section (identity decides).
+var homeCards = []struct {
+	section identityapi.Section
+	card    views.HomeCard
+}{
+	{identityapi.TeamBoard, views.HomeCard{Title: "Team onboarding", Text: "Each new hire in your team with progress, overdue tasks and what is due next.", Href: "/onboarding/team", Label: "Open the team board"}},
+	{identityapi.AllOnboardings, views.HomeCard{Title: "All onboardings", Text: "Every active onboarding, filtered by track, team or overdue, with CSV export.", Href: "/onboarding/all", Label: "Open the overview"}},
+	{identityapi.TeamSkills, views.HomeCard{Title: "Team skills", Text: "Your team's skill matrix as a heatmap; verify claimed levels.", Href: "/skills/team", Label: "Open the skill matrix"}},
+	{identityapi.SkillReports, views.HomeCard{Title: "Skill reports", Text: "Skill matrix, coverage, gaps by team and expiring certifications, with CSV and XLSX downloads.", Href: "/skills/reports", Label: "Open skill reports"}},
+	{identityapi.SkillImport, views.HomeCard{Title: "Import skills framework", Text: "Load your organisation's own skills framework from a CSV or YAML file.", Href: "/skills/import", Label: "Import a framework"}},
+	{identityapi.TeamTraining, views.HomeCard{Title: "Team training", Text: "Assign modules with a due date and follow who is done, in progress or overdue.", Href: "/training/team", Label: "Open team training"}},
+	{identityapi.TrainingReport, views.HomeCard{Title: "Training compliance", Text: "Assigned, passed and overdue per module and per person, with filters and CSV export.", Href: "/training/report", Label: "Open the compliance report"}},
+	{identityapi.FindMentor, views.HomeCard{Title: "Find a mentor", Text: "Mentors ranked for a new hire by the skill gaps they cover, with the reasons.", Href: "/mentorship/find", Label: "Find a mentor"}},
+	{identityapi.MentorCoverage, views.HomeCard{Title: "Mentor coverage", Text: "Hires without an active mentor and each mentor's load against capacity, with CSV export.", Href: "/mentorship/coverage", Label: "Open coverage"}},
+}
+
 // home answers "what now?" (see homeNow) and links the pages the header does not.
 func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: v.Roles, Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
@@ -163,32 +180,10 @@ func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "My team", Text: "Everyone in team " + v.Team + ", with their track and start date.", Href: "/people", Label: "Open my team"})
 	}
 	h.Cards = append(h.Cards, views.HomeCard{Title: "My tasks", Text: "Onboarding tasks waiting on you, across every new hire, overdue first.", Href: "/onboarding/tasks", Label: "Open my tasks"})
-	if v.May(identityapi.TeamBoard) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Team onboarding", Text: "Each new hire in your team with progress, overdue tasks and what is due next.", Href: "/onboarding/team", Label: "Open the team board"})
-	}
-	if v.May(identityapi.AllOnboardings) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "All onboardings", Text: "Every active onboarding, filtered by track, team or overdue, with CSV export.", Href: "/onboarding/all", Label: "Open the overview"})
-	}
-	if v.May(identityapi.TeamSkills) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Team skills", Text: "Your team's skill matrix as a heatmap; verify claimed levels.", Href: "/skills/team", Label: "Open the skill matrix"})
-	}
-	if v.May(identityapi.SkillReports) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Skill reports", Text: "Skill matrix, coverage, gaps by team and expiring certifications, with CSV and XLSX downloads.", Href: "/skills/reports", Label: "Open skill reports"})
-	}
-	if v.May(identityapi.SkillImport) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Import skills framework", Text: "Load your organisation's own skills framework from a CSV or YAML file.", Href: "/skills/import", Label: "Import a framework"})
-	}
-	if v.May(identityapi.TeamTraining) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Team training", Text: "Assign modules with a due date and follow who is done, in progress or overdue.", Href: "/training/team", Label: "Open team training"})
-	}
-	if v.May(identityapi.TrainingReport) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Training compliance", Text: "Assigned, passed and overdue per module and per person, with filters and CSV export.", Href: "/training/report", Label: "Open the compliance report"})
-	}
-	if v.May(identityapi.FindMentor) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Find a mentor", Text: "Mentors ranked for a new hire by the skill gaps they cover, with the reasons.", Href: "/mentorship/find", Label: "Find a mentor"})
-	}
-	if v.May(identityapi.MentorCoverage) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Mentor coverage", Text: "Hires without an active mentor and each mentor's load against capacity, with CSV export.", Href: "/mentorship/coverage", Label: "Open coverage"})
+	for _, c := range homeCards {
+		if v.May(c.section) {
+			h.Cards = append(h.Cards, c.card)
+		}
 	}
 	h.Cards = append(h.Cards, views.HomeCard{Title: "API", Text: "Everything on these pages is also a JSON API, described by an OpenAPI document.", Href: "/api/v1/openapi.json", Label: "OpenAPI document"})
 	m.homeNow(r, v, &h)
