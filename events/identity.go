@@ -20,6 +20,11 @@ const (
 // Roles lists every role in display order.
 var Roles = []string{RoleHire, RoleLead, RoleMentor, RoleIT, RoleHR, RoleAdmin}
 
+// ManagerRoles are the roles that manage the whole organisation — every person, team,
+// onboarding, training and mentorship — where a lead manages their own team. Every
+// service asks for them by this name.
+var ManagerRoles = []string{RoleHR, RoleAdmin}
+
 // DateLayout is how calendar dates (start dates, due dates) travel: 2026-11-22.
 const DateLayout = time.DateOnly
 

@@ -348,6 +348,8 @@ type Suggestion struct {
 	Capacity   int      `json:"capacity"`
 	Load       int      `json:"load"`
 	AtCapacity bool     `json:"at_capacity,omitempty"`
+	// CanPropose: the caller may propose this mentor now (mentorship.MayPropose).
+	CanPropose bool `json:"can_propose"`
 }
 
 type SuggestionsReply struct {

@@ -88,9 +88,9 @@ const (
 	OpKeysRotate    = "keys.rotate"    // (system) → KeysReply with the new key
 	OpLogin         = "login"          // LoginRequest → TokenReply
 	OpRefresh       = "refresh"        // RefreshRequest → TokenReply
-	OpSession       = "session"        // SessionRequest → Person (the caller, if the session is live)
+	OpSession       = "session"        // → identityapi.Session (the caller, if the session is live, and the sections they may open)
 	OpLogout        = "logout"         // SessionRequest → {}
-	OpPeopleList    = "people.list"    // PeopleRequest → PeopleReply (one page, scoped to the caller)
+	OpPeopleList    = "people.list"    // PeopleRequest → identityapi.PeopleReply (one page, scoped to the caller)
 	OpPeopleGet     = "people.get"     // PersonRequest → Person
 	OpTeams         = "people.teams"   // → TeamsReply (the teams the caller may see)
 	OpInvite        = "people.invite"  // InviteRequest → InviteReply
@@ -166,11 +166,6 @@ type PeopleRequest struct {
 
 // PeopleSorts are the orders the people list comes in.
 var PeopleSorts = []string{"name", "team", "start_date"}
-
-type PeopleReply struct {
-	Items []Person `json:"items"`
-	PageInfo
-}
 
 // TeamsReply lists team ids.
 type TeamsReply struct {

@@ -358,9 +358,11 @@ type LearnerItem struct {
 	Best         *int    `json:"best,omitempty"`
 	Attempts     int     `json:"attempts"`
 	AttemptsLeft int     `json:"attempts_left"`
-	LessonsRead  int     `json:"lessons_read"`
-	Lessons      int     `json:"lessons"`
-	Assigned     bool    `json:"assigned"`
+	// CanAttempt: the learner may submit an attempt now (training.Progress.MayAttempt).
+	CanAttempt  bool `json:"can_attempt"`
+	LessonsRead int  `json:"lessons_read"`
+	Lessons     int  `json:"lessons"`
+	Assigned    bool `json:"assigned"`
 }
 
 type LearnerReply struct {
@@ -418,6 +420,8 @@ type TrainingRow struct {
 	Team   string `json:"team"`
 	Track  string `json:"track"`
 	LearnerItem
+	// CanGrant: the caller may grant this person another attempt (training.State.DecideGrant).
+	CanGrant bool `json:"can_grant,omitempty"`
 }
 
 type TeamReply struct {

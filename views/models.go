@@ -14,7 +14,11 @@
 // may be used by tests and by the web service.
 package views
 
-import "slices"
+import (
+	"slices"
+
+	"onramp.dev/events/identityapi"
+)
 
 // Page is what every page's layout needs.
 type Page struct {
@@ -31,31 +35,17 @@ type Page struct {
 	Description string
 }
 
-// Role names a user may hold.
-const (
-	RoleHire   = "hire"
-	RoleLead   = "lead"
-	RoleMentor = "mentor"
-	RoleIT     = "it"
-	RoleHR     = "hr"
-	RoleAdmin  = "admin"
-)
-
 // User is the signed-in person as the views see them.
 type User struct {
 	ID, Name, Email string
-	// Roles holds role names: hire, lead, mentor, it, hr, admin.
-	Roles []string
+	// Opens lists the sections of the portal the user may open, as identity decided
+	// them; the navigation links exactly these.
+	Opens []identityapi.Section
 }
 
-// Has reports whether the user holds role. It is false for a nil user.
-func (u *User) Has(role string) bool {
-	return u != nil && slices.Contains(u.Roles, role)
-}
-
-// canSeePeople reports whether the nav shows the People page to u.
-func canSeePeople(u *User) bool {
-	return u.Has(RoleHR) || u.Has(RoleAdmin) || u.Has(RoleLead)
+// May reports whether the user may open section s. It is false for a nil user.
+func (u *User) May(s identityapi.Section) bool {
+	return u != nil && slices.Contains(u.Opens, s)
 }
 
 // LoginForm is the state of the sign-in form.

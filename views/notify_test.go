@@ -14,7 +14,7 @@ import (
 )
 
 func TestNotificationPages(t *testing.T) {
-	user := &views.User{ID: "u1", Name: "Una", Roles: []string{"hr"}}
+	user := &views.User{ID: "u1", Name: "Una"}
 	page := views.Page{User: user}
 	evil := `<b onmouseover="x">`
 	inbox := views.NotificationsView{Unread: 1, Total: 2, Next: "cursor=2", ShowIssues: true,

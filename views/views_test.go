@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
 
+	"onramp.dev/events/identityapi"
 	"onramp.dev/views"
 	"onramp.dev/views/static"
 )
@@ -55,8 +56,9 @@ func attr(t *testing.T, s *goquery.Selection, name string) string {
 func text(s *goquery.Selection) string { return strings.TrimSpace(s.Text()) }
 
 var (
-	hr   = &views.User{ID: "u1", Name: "Hana HR", Email: "hana@example.com", Roles: []string{"hr"}}
-	hire = &views.User{ID: "u2", Name: "Nick New", Email: "nick@example.com", Roles: []string{"hire"}}
+	hr = &views.User{ID: "u1", Name: "Hana HR", Email: "hana@example.com",
+		Opens: []identityapi.Section{identityapi.People, identityapi.ManagePeople, identityapi.AllOnboardings, identityapi.FindMentor, identityapi.MentorCoverage}}
+	hire = &views.User{ID: "u2", Name: "Nick New", Email: "nick@example.com", Opens: []identityapi.Section{identityapi.MyOnboarding}}
 )
 
 // samplePeople is a People page with every optional part filled in.
@@ -89,7 +91,7 @@ func allPages() map[string]templ.Component {
 		"login":                views.LoginPage(out, views.LoginForm{Email: "a@example.com", Error: "Wrong email or password.", Next: "/people"}),
 		"home":                 views.HomePage(in, views.Home{Greeting: "Hello", Roles: []string{"hr"}, Cards: []views.HomeCard{{Title: "People", Text: "Invite", Href: "/people", Label: "Open People"}}, Track: "Eng", Team: "Core", StartDate: "2025-01-06"}),
 		"people":               views.PeoplePage(in, samplePeople()),
-		"people read-only":     views.PeoplePage(views.Page{User: &views.User{Name: "L", Roles: []string{"lead"}}}, views.PeopleView{People: samplePeople().People}),
+		"people read-only":     views.PeoplePage(views.Page{User: &views.User{Name: "L", Opens: []identityapi.Section{identityapi.People}}}, views.PeopleView{People: samplePeople().People}),
 		"people empty":         views.PeoplePage(in, views.PeopleView{CanInvite: true}),
 		"set-password":         views.SetPasswordPage(out, views.SetPasswordForm{Token: "tok", Name: "Zoe", Error: "Try again.", Fields: map[string]string{"password": "Too short.", "confirm": "Does not match."}}),
 		"link-invalid":         views.LinkInvalidPage(out, ""),
@@ -101,16 +103,16 @@ func allPages() map[string]templ.Component {
 	}
 }
 
-func TestUserHas(t *testing.T) {
-	u := &views.User{Roles: []string{"hire", "mentor"}}
-	for role, want := range map[string]bool{"hire": true, "mentor": true, "hr": false, "": false} {
-		if got := u.Has(role); got != want {
-			t.Errorf("Has(%q) = %v, want %v", role, got, want)
+func TestUserMay(t *testing.T) {
+	u := &views.User{Opens: []identityapi.Section{identityapi.MyOnboarding, identityapi.OtherPlans}}
+	for s, want := range map[identityapi.Section]bool{identityapi.MyOnboarding: true, identityapi.OtherPlans: true, identityapi.People: false, "": false} {
+		if got := u.May(s); got != want {
+			t.Errorf("May(%q) = %v, want %v", s, got, want)
 		}
 	}
 	var nilUser *views.User
-	if nilUser.Has("hire") {
-		t.Error("nil user Has(hire) = true")
+	if nilUser.May(identityapi.MyOnboarding) {
+		t.Error("nil user May(onboarding.mine) = true")
 	}
 }
 
@@ -186,7 +188,8 @@ func TestLayoutDefaultTitleAndNoFlash(t *testing.T) {
 	}
 }
 
-func TestNavByRole(t *testing.T) {
+// The header links exactly the sections identity opened for the user.
+func TestNavBySections(t *testing.T) {
 	tests := []struct {
 		name       string
 		user       *views.User
@@ -194,14 +197,11 @@ func TestNavByRole(t *testing.T) {
 		wantPeople bool
 	}{
 		{"signed out", nil, false, false},
-		{"hire", &views.User{Name: "H", Roles: []string{"hire"}}, true, false},
-		{"mentor", &views.User{Name: "M", Roles: []string{"mentor"}}, true, false},
-		{"it", &views.User{Name: "I", Roles: []string{"it"}}, true, false},
-		{"no roles", &views.User{Name: "N"}, true, false},
-		{"hr", &views.User{Name: "R", Roles: []string{"hr"}}, true, true},
-		{"admin", &views.User{Name: "A", Roles: []string{"admin"}}, true, true},
-		{"lead", &views.User{Name: "L", Roles: []string{"lead"}}, true, true},
-		{"hire and lead", &views.User{Name: "HL", Roles: []string{"hire", "lead"}}, true, true},
+		{"own onboarding", &views.User{Name: "H", Opens: []identityapi.Section{identityapi.MyOnboarding}}, true, false},
+		{"other plans", &views.User{Name: "M", Opens: []identityapi.Section{identityapi.OtherPlans}}, true, false},
+		{"nothing", &views.User{Name: "N"}, true, false},
+		{"people", &views.User{Name: "L", Opens: []identityapi.Section{identityapi.People}}, true, true},
+		{"people and more", &views.User{Name: "R", Opens: []identityapi.Section{identityapi.MyOnboarding, identityapi.People, identityapi.ManagePeople}}, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -510,7 +510,7 @@ func TestPeoplePageInvited(t *testing.T) {
 func TestPeoplePageReadOnly(t *testing.T) {
 	v := samplePeople()
 	v.CanInvite = false
-	_, doc := render(t, views.PeoplePage(views.Page{User: &views.User{Name: "L", Roles: []string{"lead"}}}, v))
+	_, doc := render(t, views.PeoplePage(views.Page{User: &views.User{Name: "L", Opens: []identityapi.Section{identityapi.People}}}, v))
 	if got := doc.Find("table#people tr[data-person-id]").Length(); got != len(v.People) {
 		t.Errorf("rows = %d", got)
 	}
@@ -650,7 +650,7 @@ func TestCSPSafe(t *testing.T) {
 // TestEscaping checks that user-supplied text is escaped everywhere it is shown.
 func TestEscaping(t *testing.T) {
 	const evil = `<script>alert("x")</script><b onmouseover=1>`
-	p := views.Page{Title: evil, User: &views.User{Name: evil, Roles: []string{"hr"}}, Flash: evil}
+	p := views.Page{Title: evil, User: &views.User{Name: evil, Opens: hr.Opens}, Flash: evil}
 	tests := []struct {
 		name string
 		c    templ.Component

@@ -7,13 +7,14 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 )
 
 // IdentityKeys fetches the public signing keys from the identity service over NATS.
 func IdentityKeys(nc *nats.Conn) KeySource {
 	return func(ctx context.Context) (map[string]ed25519.PublicKey, error) {
-		r, err := rpc.Call[events.KeysReply](ctx, nc, events.RPC(events.IdentityService, events.OpKeys), rpc.Caller{}, nil)
+		r, err := rpc.Do(ctx, nc, identityapi.OpKeys, rpc.Caller{}, events.None{})
 		if err != nil {
 			return nil, err
 		}

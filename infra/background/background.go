@@ -6,6 +6,7 @@ package background
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Group is a set of goroutines sharing one cancellable context.
@@ -29,6 +30,20 @@ func (g *Group) Context() context.Context { return g.ctx }
 // Go runs f in the group; f must return once ctx is done.
 func (g *Group) Go(f func(ctx context.Context)) {
 	g.wg.Go(func() { f(g.ctx) })
+}
+
+// Every runs f now and then every interval until ctx is done: a sweeper's loop.
+func Every(ctx context.Context, interval time.Duration, f func(ctx context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		f(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Stop cancels the context and waits for every goroutine; calling it again does nothing.

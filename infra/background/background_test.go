@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestStopCancelsAndWaits(t *testing.T) {
@@ -24,4 +25,31 @@ func TestStopCancelsAndWaits(t *testing.T) {
 	}
 	var none *Group
 	none.Stop()
+}
+
+// Every runs its function at once, again on each tick, and returns once the context is
+// done.
+func TestEvery(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		interval time.Duration
+		stopAt   int32
+	}{
+		{"at once, before the first tick", time.Hour, 1},
+		{"again on each tick", time.Millisecond, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var runs atomic.Int32
+			Every(ctx, c.interval, func(context.Context) {
+				if runs.Add(1) == c.stopAt {
+					cancel()
+				}
+			})
+			if got := runs.Load(); got != c.stopAt {
+				t.Fatalf("%d runs, want %d", got, c.stopAt)
+			}
+		})
+	}
 }

@@ -78,6 +78,11 @@ func Call[Resp any](ctx context.Context, nc *nats.Conn, subject string, caller C
 	return resp, nil
 }
 
+// Do calls op for caller: the typed form of Call, checked against the operation's contract.
+func Do[Req, Resp any](ctx context.Context, nc *nats.Conn, op events.Op[Req, Resp], caller Caller, req Req) (Resp, error) {
+	return Call[Resp](ctx, nc, op.Subject(), caller, req)
+}
+
 // Request is what a handler receives.
 type Request[Req any] struct {
 	Body   Req
@@ -86,6 +91,7 @@ type Request[Req any] struct {
 
 // Service registers typed endpoints as a micro service.
 type Service struct {
+	name   string
 	nc     *nats.Conn
 	svc    micro.Service
 	group  micro.Group
@@ -99,11 +105,20 @@ func NewService(nc *nats.Conn, name, version string, logger *slog.Logger) (*Serv
 	if err != nil {
 		return nil, fmt.Errorf("rpc: add service %s: %w", name, err)
 	}
-	return &Service{nc: nc, svc: svc, group: svc.AddGroup(events.RPCPrefix + "." + name), logger: logger}, nil
+	return &Service{name: name, nc: nc, svc: svc, group: svc.AddGroup(events.RPCPrefix + "." + name), logger: logger}, nil
 }
 
 // Stop removes the service's endpoints.
 func (s *Service) Stop() error { return s.svc.Stop() }
+
+// Serve registers f as the handler of op, one of this service's operations: the handler's
+// types are the operation's contract.
+func Serve[Req, Resp any](s *Service, op events.Op[Req, Resp], f func(ctx context.Context, r Request[Req]) (Resp, error)) error {
+	if op.Service != s.name {
+		return fmt.Errorf("rpc: service %s cannot serve %s's operation %s", s.name, op.Service, op.Name)
+	}
+	return Handle(s, op.Name, f)
+}
 
 // Handle registers op. Each request runs on its own goroutine, so a slow request (password
 // hashing) never holds up the next one.

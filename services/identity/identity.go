@@ -382,7 +382,7 @@ func (s *State) DecideInvite(req events.InviteRequest, today time.Time) (events.
 // lead the people of their own team.
 func CanSee(viewer, p *Person) bool {
 	switch {
-	case viewer.ID == p.ID, viewer.Has(events.RoleHR, events.RoleAdmin):
+	case viewer.ID == p.ID, viewer.Has(events.ManagerRoles...):
 		return true
 	case viewer.Has(events.RoleLead):
 		return p.Team == viewer.Team
@@ -392,11 +392,11 @@ func CanSee(viewer, p *Person) bool {
 
 // CanList reports whether viewer may open the people list at all.
 func CanList(viewer *Person) bool {
-	return viewer.Has(events.RoleHR, events.RoleAdmin, events.RoleLead)
+	return CanManage(viewer) || viewer.Has(events.RoleLead)
 }
 
 // CanManage reports whether viewer may invite, disable and issue links.
-func CanManage(viewer *Person) bool { return viewer.Has(events.RoleHR, events.RoleAdmin) }
+func CanManage(viewer *Person) bool { return viewer.Has(events.ManagerRoles...) }
 
 // CanManagePerson reports whether viewer may act on p's account (issue a set-password link,
 // disable, change): HR and admin may, but only an admin may act on someone who holds hr or
@@ -405,5 +405,5 @@ func CanManagePerson(viewer, p *Person) bool {
 	if !CanManage(viewer) {
 		return false
 	}
-	return !p.Has(events.RoleHR, events.RoleAdmin) || viewer.Has(events.RoleAdmin)
+	return !p.Has(events.ManagerRoles...) || viewer.Has(events.RoleAdmin)
 }

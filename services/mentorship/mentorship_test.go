@@ -157,6 +157,43 @@ func TestDecideProposeOrder(t *testing.T) {
 	}
 }
 
+// MayPropose, which suggestions carry as can_propose, agrees with what DecidePropose
+// decides for a proposal that gives a reason.
+func TestMayProposeAgreesWithDecidePropose(t *testing.T) {
+	lead := Person{ID: "lee", Team: "platform", Roles: []string{events.RoleLead}, Active: true}
+	hr := Person{ID: "hr", Team: "people", Roles: []string{events.RoleHR}, Active: true}
+	maya := Person{ID: "maya", Name: "Maya", Team: "security", Active: true}
+	prof := &Profile{ID: "maya", State: events.ProfileActive, Capacity: 1}
+	for _, c := range []struct {
+		name       string
+		viewer     Person
+		atCapacity bool
+		open       bool
+		want       bool
+	}{
+		{"lead, free place", lead, false, false, true},
+		{"lead, at capacity", lead, true, false, false},
+		{"HR, at capacity", hr, true, false, true},
+		{"lead, hire has a mentorship", lead, false, true, false},
+		{"HR, hire has a mentorship", hr, true, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := ProposeInput{Viewer: c.viewer, Hire: hire, HireFound: true, Mentor: maya, MentorFound: true, Profile: prof, Reason: "urgent"}
+			if c.atCapacity {
+				in.Load = Load{Active: 1}
+			}
+			if c.open {
+				in.Open = &Pair{State: events.PairActive}
+			}
+			_, err := DecidePropose(in)
+			got := MayPropose(c.viewer, Match{Mentor: maya.ID, Capacity: 1, Load: in.Load.Total(), AtCapacity: c.atCapacity}, c.open)
+			if got != c.want || got != (err == nil) {
+				t.Fatalf("MayPropose = %v, want %v; DecidePropose err = %v", got, c.want, err)
+			}
+		})
+	}
+}
+
 func TestApplyIsIdempotentAndCountsLoad(t *testing.T) {
 	s := NewState()
 	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)

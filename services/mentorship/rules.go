@@ -22,7 +22,7 @@ func (p Person) Has(roles ...string) bool {
 }
 
 // HR reports whether p is HR or an admin.
-func (p Person) HR() bool { return p.Has(events.RoleHR, events.RoleAdmin) }
+func (p Person) HR() bool { return p.Has(events.ManagerRoles...) }
 
 // Leads reports whether p is a lead of other's team — the one rule for leads everywhere
 // (identity refuses a named lead from another team, so the lead field grants nothing more).
@@ -190,6 +190,13 @@ func DecidePropose(in ProposeInput) (events.MentorshipProposed, error) {
 		e.Score, e.Reasons = in.Match.Score, slices.Clone(in.Match.Reasons)
 	}
 	return e, nil
+}
+
+// MayPropose reports whether a suggested mentor may be proposed for a hire, as DecidePropose
+// will decide it: not while the hire has an open mentorship, and a mentor at capacity only
+// by HR (who overrides with a reason).
+func MayPropose(viewer Person, m Match, hireHasOpen bool) bool {
+	return !hireHasOpen && (!m.AtCapacity || viewer.HR())
 }
 
 // ErrNoChange means the command is already in effect (a repeated accept or decline).

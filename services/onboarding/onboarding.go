@@ -550,7 +550,7 @@ func (c Caller) actor() string {
 // Actor is the id recorded as the actor of the caller's events.
 func (c Caller) Actor() string { return c.actor() }
 
-func (c Caller) admin() bool { return c.System || c.Has(events.RoleHR, events.RoleAdmin) }
+func (c Caller) admin() bool { return c.System || c.Has(events.ManagerRoles...) }
 
 // leads reports whether c is a lead of the plan's team — the one rule for leads everywhere
 // (identity refuses a named lead from another team, so the lead field grants nothing more).

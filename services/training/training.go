@@ -78,6 +78,19 @@ type Progress struct {
 	OverdueSent string    `bson:"overdue_sent,omitempty"` // the due date reported overdue
 }
 
+// AttemptsLeft is how many quiz attempts the learner has left at a module that allows
+// maxAttempts: those plus the attempts granted, less those used. Every rule and view
+// counts them here.
+func (p *Progress) AttemptsLeft(maxAttempts int) int {
+	return max(0, maxAttempts+p.Granted-p.Attempts)
+}
+
+// MayAttempt reports whether the learner may submit an attempt (DecideAttempt's rule): not
+// after passing, and not beyond their attempts.
+func (p *Progress) MayAttempt(maxAttempts int) bool {
+	return !p.Passed && p.AttemptsLeft(maxAttempts) > 0
+}
+
 // Attempt is the last graded attempt, kept to show the result page again.
 type Attempt struct {
 	N       int                 `bson:"n"`
@@ -156,7 +169,7 @@ func (c Caller) Has(roles ...string) bool {
 }
 
 // Manager reports whether c sees and manages everyone's training (HR, admin, system).
-func (c Caller) Manager() bool { return c.System || c.Has(events.RoleHR, events.RoleAdmin) }
+func (c Caller) Manager() bool { return c.System || c.Has(events.ManagerRoles...) }
 
 // CanSee reports whether c may see person m's training: their own, a lead their team's,
 // HR and admin everyone's.
@@ -546,7 +559,7 @@ func (s *State) Item(person, module, today string) (events.LearnerItem, bool) {
 	}
 	it := events.LearnerItem{
 		Module: module, Title: mod.Title, Attempts: p.Attempts, LessonsRead: len(p.Read), Lessons: len(mod.Lessons),
-		AttemptsLeft: max(0, mod.MaxAttempts+p.Granted-p.Attempts), Assigned: len(ids) > 0,
+		AttemptsLeft: p.AttemptsLeft(mod.MaxAttempts), CanAttempt: p.MayAttempt(mod.MaxAttempts), Assigned: len(ids) > 0,
 	}
 	if due != "" {
 		it.Due = &due
@@ -653,7 +666,7 @@ func (s *State) Result(person, module string) (events.AttemptResult, bool) {
 		return events.AttemptResult{}, false
 	}
 	r := events.AttemptResult{Attempt: p.Last.N, Score: p.Last.Score, Passed: p.Last.Passed, PassMark: mod.PassMark,
-		AttemptsLeft: max(0, mod.MaxAttempts+p.Granted-p.Attempts), Correct: p.Last.Correct, Answers: p.Last.Answers,
+		AttemptsLeft: p.AttemptsLeft(mod.MaxAttempts), Correct: p.Last.Correct, Answers: p.Last.Answers,
 		Explanations: map[string]string{}}
 	if p.Passed {
 		r.AttemptsLeft = 0
@@ -836,8 +849,8 @@ func (s *State) DecideAttempt(person, module string, answers map[string][]string
 	if p.Passed {
 		return events.AttemptGraded{}, nil, ErrAlreadyPassed
 	}
-	allowed := mod.MaxAttempts + p.Granted
-	if p.Attempts >= allowed {
+	if !p.MayAttempt(mod.MaxAttempts) {
+		allowed := mod.MaxAttempts + p.Granted
 		return events.AttemptGraded{}, nil, &events.Error{Code: events.CodeConflict, Message: fmt.Sprintf(
 			"You have used all %d attempts at %q. Ask your lead or HR to grant you another attempt.", allowed, mod.Title)}
 	}
@@ -907,7 +920,7 @@ func (s *State) DecideGrant(c Caller, m Member, module string) (events.AttemptGr
 	switch {
 	case p.Passed:
 		return events.AttemptGranted{}, events.Errorf(events.CodeConflict, "%s has passed this module already", m.Name)
-	case p.Attempts < mod.MaxAttempts+p.Granted:
+	case p.AttemptsLeft(mod.MaxAttempts) > 0:
 		return events.AttemptGranted{}, events.Errorf(events.CodeConflict, "%s still has attempts left", m.Name)
 	}
 	return events.AttemptGranted{Person: m.ID, Module: module}, nil

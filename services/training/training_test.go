@@ -181,7 +181,7 @@ func TestStatusLifecycle(t *testing.T) {
 		}
 		a.apply("hire", "hire", g)
 		it, _ := s.Item("hire", mod.ID, today)
-		if it.Status != events.StatusFailed || it.AttemptsLeft != mod.MaxAttempts-i {
+		if it.Status != events.StatusFailed || it.AttemptsLeft != mod.MaxAttempts-i || it.CanAttempt != (i < mod.MaxAttempts) {
 			t.Fatalf("after attempt %d: %+v", i, it)
 		}
 	}
@@ -200,6 +200,9 @@ func TestStatusLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.apply("lead", "hire", g)
+	if it, _ := s.Item("hire", mod.ID, today); !it.CanAttempt || it.AttemptsLeft != 1 {
+		t.Fatalf("after a grant: %+v, want one attempt", it)
+	}
 	if _, err := s.DecideGrant(lead, dir["hire"], mod.ID); events.CodeOf(err) != events.CodeConflict {
 		t.Fatalf("grant with attempts left: %v", err)
 	}
@@ -217,6 +220,9 @@ func TestStatusLifecycle(t *testing.T) {
 	a.apply("hire", "hire", *passed)
 	if got := s.Unannounced(); len(got) != 0 {
 		t.Fatalf("unannounced after passed = %v", got)
+	}
+	if it, _ := s.Item("hire", mod.ID, today); it.CanAttempt {
+		t.Fatalf("after passing: %+v, want no attempt", it)
 	}
 	if got := status("2027-01-01"); got != events.StatusPassed {
 		t.Fatalf("status = %s, want passed (even after the due date)", got)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 )
 
@@ -175,7 +176,7 @@ func (m *Main) apiToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	tok, err := rpc.Call[events.TokenReply](r.Context(), m.nc, m.identity(events.OpLogin), rpc.Caller{}, events.LoginRequest{
+	tok, err := rpc.Do(r.Context(), m.nc, identityapi.OpLogin, rpc.Caller{}, events.LoginRequest{
 		Email: req.Email, Password: req.Password, Client: clientAddr(r),
 	})
 	if err != nil {
@@ -188,7 +189,7 @@ func (m *Main) apiToken(w http.ResponseWriter, r *http.Request) {
 
 // apiLogout ends the session of the bearer token (or session cookie) it is called with.
 func (m *Main) apiLogout(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if _, err := rpc.Call[struct{}](r.Context(), m.nc, m.identity(events.OpLogout), v.caller(), events.RefreshRequest{}); err != nil {
+	if _, err := rpc.Do(r.Context(), m.nc, identityapi.OpLogout, v.caller(), events.RefreshRequest{}); err != nil {
 		m.logFailure(r, err)
 		writeError(w, err)
 		return
@@ -197,16 +198,17 @@ func (m *Main) apiLogout(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 type me struct {
-	ID    string   `json:"id"`
-	Email string   `json:"email"`
-	Name  string   `json:"name"`
-	Roles []string `json:"roles"`
-	Team  string   `json:"team"`
-	Lead  string   `json:"lead"`
+	ID    string                `json:"id"`
+	Email string                `json:"email"`
+	Name  string                `json:"name"`
+	Roles []string              `json:"roles"`
+	Team  string                `json:"team"`
+	Lead  string                `json:"lead"`
+	Opens []identityapi.Section `json:"opens"` // decided by identity
 }
 
 func (m *Main) apiMe(w http.ResponseWriter, _ *http.Request, v *viewer) {
-	writeJSON(w, http.StatusOK, me{ID: v.ID, Email: v.Email, Name: v.Name, Roles: v.Roles, Team: v.Team, Lead: v.Lead})
+	writeJSON(w, http.StatusOK, me{ID: v.ID, Email: v.Email, Name: v.Name, Roles: v.Roles, Team: v.Team, Lead: v.Lead, Opens: v.Opens})
 }
 
 func (m *Main) apiPeople(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -216,7 +218,7 @@ func (m *Main) apiPeople(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	q := r.URL.Query()
-	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+	list, err := rpc.Do(r.Context(), m.nc, identityapi.OpPeopleList, v.caller(),
 		events.PeopleRequest{Page: page, Team: q.Get("team"), Role: q.Get("role"), Sort: q.Get("sort")})
 	if err != nil {
 		m.logFailure(r, err)
@@ -248,7 +250,7 @@ func (m *Main) apiInvite(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	reply, err := rpc.Call[events.InviteReply](r.Context(), m.nc, m.identity(events.OpInvite), v.caller(), events.InviteRequest(req))
+	reply, err := rpc.Do(r.Context(), m.nc, identityapi.OpInvite, v.caller(), events.InviteRequest(req))
 	if err != nil {
 		m.logFailure(r, err)
 		writeError(w, err)
@@ -259,7 +261,7 @@ func (m *Main) apiInvite(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) apiPerson(w http.ResponseWriter, r *http.Request, v *viewer) {
-	p, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpPeopleGet), v.caller(), events.PersonRequest{ID: r.PathValue("id")})
+	p, err := rpc.Do(r.Context(), m.nc, identityapi.OpPeopleGet, v.caller(), events.PersonRequest{ID: r.PathValue("id")})
 	if err != nil {
 		m.logFailure(r, err)
 		writeError(w, err)

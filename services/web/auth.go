@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 )
 
@@ -22,24 +23,14 @@ const (
 	cookieRefresh = "__Host-onramp-refresh"
 )
 
-// viewer is the signed-in caller of a request.
+// viewer is the signed-in caller of a request: who they are and the sections of the portal
+// identity says they may open. Web keeps no role rules of its own.
 type viewer struct {
-	events.Person
+	identityapi.Session
 	token string
 }
 
 func (v *viewer) caller() rpc.Caller { return rpc.Caller{Token: v.token} }
-
-func (v *viewer) has(roles ...string) bool {
-	for _, r := range roles {
-		for _, have := range v.Roles {
-			if r == have {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 type viewerKey struct{}
 
@@ -68,7 +59,7 @@ func (m *Main) authenticate(w http.ResponseWriter, r *http.Request) (*viewer, er
 	if err != nil || c.Value == "" {
 		return nil, errNoSession
 	}
-	tok, err := rpc.Call[events.TokenReply](r.Context(), m.nc, events.RPC(events.IdentityService, events.OpRefresh), rpc.Caller{}, events.RefreshRequest{Refresh: c.Value})
+	tok, err := rpc.Do(r.Context(), m.nc, identityapi.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: c.Value})
 	if err != nil {
 		clearSession(w)
 		return nil, errNoSession
@@ -84,14 +75,14 @@ func (m *Main) session(ctx context.Context, token string) (*viewer, error) {
 	if token == "" {
 		return nil, errNoSession
 	}
-	p, err := rpc.Call[events.Person](ctx, m.nc, events.RPC(events.IdentityService, events.OpSession), rpc.Caller{Token: token}, nil)
+	s, err := rpc.Do(ctx, m.nc, identityapi.OpSession, rpc.Caller{Token: token}, events.None{})
 	if err != nil {
 		if events.CodeOf(err) == events.CodeUnauthorized {
 			return nil, errNoSession
 		}
 		return nil, err
 	}
-	return &viewer{Person: p, token: token}, nil
+	return &viewer{Session: s, token: token}, nil
 }
 
 // sessionExpiry: the access cookie lives as long as the browser session may be refreshed;

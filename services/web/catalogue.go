@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/onboardingapi"
+	"onramp.dev/events/skillsapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -36,7 +38,7 @@ func (m *Main) names(ctx context.Context) names {
 	defer m.info.mu.Unlock()
 	if m.info.at.IsZero() || time.Since(m.info.at) > infoTTL {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second) // names are not worth a slow page
-		info, err := rpc.Call[events.TemplatesInfo](ctx, m.nc, events.RPC(events.OnboardingService, events.OpTemplatesInfo), rpc.Caller{}, events.TemplatesInfoRequest{})
+		info, err := rpc.Do(ctx, m.nc, onboardingapi.OpTemplatesInfo, rpc.Caller{}, events.TemplatesInfoRequest{})
 		cancel()
 		if err != nil {
 			m.log.Warn("onboarding templates info unavailable", "err", err)
@@ -82,7 +84,7 @@ func (n names) trackOptions() []views.Option {
 // skillOptions are the skills of the effective catalogue for a picker (none while the
 // skills service does not answer).
 func (m *Main) skillOptions(ctx context.Context, v *viewer) []views.Option {
-	cat, err := rpc.Call[events.SkillsReply](ctx, m.nc, m.skillsOp(events.OpSkillsList), v.caller(), nil)
+	cat, err := rpc.Do(ctx, m.nc, skillsapi.OpSkillsList, v.caller(), events.None{})
 	if err != nil {
 		m.log.Warn("skills catalogue unavailable", "err", err)
 		return nil

@@ -9,6 +9,10 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
+	"onramp.dev/events/mentorshipapi"
+	"onramp.dev/events/onboardingapi"
+	"onramp.dev/events/trainingapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -23,9 +27,9 @@ const homeWeek = 7
 func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 	today := time.Now().UTC()
 	horizon := today.AddDate(0, 0, homeWeek).Format(events.DateLayout)
-	if v.has(events.RoleHire) {
-		var p events.PlanView
-		if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: events.PlanID(v.ID)}, &p); err == nil {
+	if v.May(identityapi.MyOnboarding) {
+		p, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlanGet, v.caller(), events.PlanRequest{ID: events.PlanID(v.ID)})
+		if err == nil {
 			h.Progress = &views.HomeProgress{Done: p.Progress.Done, Total: p.Progress.Total, Overdue: p.Overdue, Href: "/onboarding"}
 			for _, t := range p.Tasks {
 				if !t.Done && t.CanComplete && t.Due <= horizon {
@@ -37,7 +41,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		}
 		h.NowHeading = "Due this week"
 	}
-	if mine, err := trainingCall[events.LearnerReply](r, m, v, events.OpMyTraining, events.ModuleRequest{}); err == nil {
+	if mine, err := rpc.Do(r.Context(), m.nc, trainingapi.OpMyTraining, v.caller(), events.ModuleRequest{}); err == nil {
 		for _, it := range mine.Items {
 			if it.Due != nil && *it.Due <= horizon && it.Status != events.StatusPassed {
 				h.Now = append(h.Now, views.HomeItem{Kind: "Training", Title: it.Title, Due: *it.Due, Href: "/training/modules/" + url.PathEscape(it.Module)})
@@ -49,9 +53,9 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 	}
 	slices.SortStableFunc(h.Now, func(a, b views.HomeItem) int { return cmp.Compare(a.Due, b.Due) })
 
-	if v.has(events.RoleHire) {
-		var pairs events.MentorshipsReply
-		if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{Hire: v.ID, State: events.PairActive}, &pairs); err == nil {
+	if v.May(identityapi.MyOnboarding) {
+		pairs, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipList, v.caller(), events.MentorshipsRequest{Hire: v.ID, State: events.PairActive})
+		if err == nil {
 			for _, x := range pairs.Items {
 				if x.Hire == v.ID && x.State == events.PairActive {
 					hm := &views.HomeMentor{Name: x.MentorName, Href: "/mentorship/pairs/" + url.PathEscape(x.ID)}
@@ -64,17 +68,16 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		}
 	}
 
-	if !v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
-		return
-	}
-	hr := v.has(events.RoleHR, events.RoleAdmin)
-	if hr {
+	if v.May(identityapi.AllOnboardings) {
 		m.homeHR(r, v, h)
 		return
 	}
+	if !v.May(identityapi.TeamBoard) {
+		return
+	}
 	// A lead's team: one page of their plans, counted here.
-	var plans events.PlansReply
-	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: events.MaxPageRows}, Team: v.Team}, &plans); err != nil {
+	plans, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlansList, v.caller(), events.PlansRequest{Page: events.Page{Limit: events.MaxPageRows}, Team: v.Team})
+	if err != nil {
 		m.log.Warn("home: plans", "err", err)
 		return
 	}
@@ -104,8 +107,8 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		views.HomeCount{Label: "overdue tasks", Value: overdue, Href: list + "?overdue=1", Alert: overdue > 0},
 		views.HomeCount{Label: "hires behind schedule", Value: late, Href: list + "?overdue=1", Alert: late > 0},
 	)
-	if v.has(events.RoleLead) {
-		if team, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{}); err == nil {
+	if v.May(identityapi.TeamTraining) {
+		if team, err := rpc.Do(r.Context(), m.nc, trainingapi.OpTeamTraining, v.caller(), events.TeamRequest{}); err == nil {
 			late := 0
 			for _, row := range team.Items {
 				if row.Status == events.StatusOverdue {
@@ -132,12 +135,13 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 // overdue hires), hires without a mentor, certifications expiring, training compliance.
 func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 	list := "/onboarding/all"
-	var all, behind events.PlansReply
-	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: 1}, Trend: homeTrendWeeks}, &all); err != nil {
+	all, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlansList, v.caller(), events.PlansRequest{Page: events.Page{Limit: 1}, Trend: homeTrendWeeks})
+	if err != nil {
 		m.log.Warn("home: plans", "err", err)
 		return
 	}
-	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: events.Page{Limit: 10}, OverdueOnly: true}, &behind); err != nil {
+	behind, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlansList, v.caller(), events.PlansRequest{Page: events.Page{Limit: 10}, OverdueOnly: true})
+	if err != nil {
 		m.log.Warn("home: plans", "err", err)
 		return
 	}
@@ -152,14 +156,8 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 		views.HomeCount{Label: "onboardings", Value: all.Total, Href: list},
 		views.HomeCount{Label: "hires behind schedule", Value: behind.Total, Href: list + "?overdue=1", Alert: behind.Total > 0},
 	)
-	h.Charts = append(h.Charts, views.BarChart{ID: "chart-onboardings", Title: "Onboardings",
-		Desc: fmt.Sprintf("%d onboardings on schedule, %d behind schedule.", all.Total-behind.Total, behind.Total),
-		Bars: []views.Bar{{Label: "On schedule", Value: all.Total - behind.Total}, {Label: "Behind schedule", Value: behind.Total, Alert: behind.Total > 0}}})
-	if t := onboardingTrend(all.Trend); t != nil {
-		h.Trends = append(h.Trends, *t)
-	}
-	var cov events.CoverageReply
-	if err := m.mentorship(r, v, events.OpMentorCoverage, events.CoverageRequest{Page: events.Page{Limit: 1}, List: events.CoverageWithout}, &cov); err == nil {
+	cov, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorCoverage, v.caller(), events.CoverageRequest{Page: events.Page{Limit: 1}, List: events.CoverageWithout})
+	if err == nil {
 		h.Counts = append(h.Counts, views.HomeCount{Label: "hires without a mentor", Value: cov.Without, Href: "/mentorship/coverage", Alert: cov.Without > 0})
 		h.Charts = append(h.Charts, views.BarChart{ID: "chart-mentors", Title: "Mentors",
 			Desc: fmt.Sprintf("%d hires with a mentor, %d without.", cov.With, cov.Without),
@@ -169,7 +167,7 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 		h.Counts = append(h.Counts, views.HomeCount{Label: "certifications expiring in 90 days", Value: certs.Total,
 			Href: "/skills/reports?report=certifications", Alert: certs.Total > 0})
 	}
-	if rep, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, events.ReportRequest{Trend: homeTrendWeeks}); err == nil {
+	if rep, err := rpc.Do(r.Context(), m.nc, trainingapi.OpReport, v.caller(), events.ReportRequest{Trend: homeTrendWeeks}); err == nil {
 		assigned, passed, late := 0, 0, 0
 		for _, c := range rep.Modules {
 			assigned, passed, late = assigned+c.Assigned, passed+c.Passed, late+c.Overdue

@@ -15,6 +15,9 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"onramp.dev/events"
+	"onramp.dev/events/mentorshipapi"
+	"onramp.dev/events/onboardingapi"
+	"onramp.dev/events/skillsapi"
 	"onramp.dev/infra/rpc"
 )
 
@@ -92,15 +95,14 @@ func (m *Main) authorizeTopic(ctx context.Context, v *viewer, topic string) erro
 	if len(parts) < 3 {
 		return nil
 	}
-	var subject string
-	var req any
+	var err error
 	switch kind, id := parts[0]+"."+parts[1], parts[2]; kind {
 	case "onboarding.plan", "onboarding.task":
-		subject, req = events.RPC(events.OnboardingService, events.OpPlanGet), events.PlanRequest{ID: id}
+		_, err = rpc.Do(ctx, m.nc, onboardingapi.OpPlanGet, v.caller(), events.PlanRequest{ID: id})
 	case "skills.record":
-		subject, req = events.RPC(events.SkillsService, events.OpRecordGet), events.SkillRecordRequest{Person: id}
+		_, err = rpc.Do(ctx, m.nc, skillsapi.OpRecordGet, v.caller(), events.SkillRecordRequest{Person: id})
 	case "mentorship.pair", "mentorship.checkin":
-		subject, req = events.RPC(events.MentorshipService, events.OpMentorshipGet), events.MentorshipRequest{ID: id}
+		_, err = rpc.Do(ctx, m.nc, mentorshipapi.OpMentorshipGet, v.caller(), events.MentorshipRequest{ID: id})
 	case "notify.person": // one's own notifications only
 		if id == v.ID {
 			return nil
@@ -109,7 +111,6 @@ func (m *Main) authorizeTopic(ctx context.Context, v *viewer, topic string) erro
 	default:
 		return events.Errorf(events.CodeForbidden, "no live updates about one %s", kind)
 	}
-	_, err := rpc.Call[json.RawMessage](ctx, m.nc, subject, v.caller(), req)
 	if c := events.CodeOf(err); err != nil && (c == events.CodeNotFound || c == events.CodeBadRequest) {
 		return events.Errorf(events.CodeForbidden, "no live updates for %s", topic) // do not reveal what exists
 	}

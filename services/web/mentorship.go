@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +11,9 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
+	"onramp.dev/events/mentorshipapi"
+	"onramp.dev/events/onboardingapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -49,33 +51,12 @@ func (m *Main) mentorshipAPI() []route {
 		{"GET /api/v1/mentorships", m.api(m.apiMentorships)},
 		{"POST /api/v1/mentorships", m.api(m.apiPropose)},
 		{"GET /api/v1/mentorships/{id}", m.api(m.apiMentorship)},
-		{"POST /api/v1/mentorships/{id}/accept", m.api(m.apiMentorshipStep(events.OpMentorshipAccept))},
-		{"POST /api/v1/mentorships/{id}/decline", m.api(m.apiMentorshipStep(events.OpMentorshipDecline))},
-		{"POST /api/v1/mentorships/{id}/end", m.api(m.apiMentorshipStep(events.OpMentorshipEnd))},
+		{"POST /api/v1/mentorships/{id}/accept", m.api(m.apiMentorshipStep(mentorshipapi.OpMentorshipAccept))},
+		{"POST /api/v1/mentorships/{id}/decline", m.api(m.apiMentorshipStep(mentorshipapi.OpMentorshipDecline))},
+		{"POST /api/v1/mentorships/{id}/end", m.api(m.apiMentorshipStep(mentorshipapi.OpMentorshipEnd))},
 		{"POST /api/v1/mentorships/{id}/checkins", m.api(m.apiCheckin)},
 		{"POST /api/v1/mentorships/{id}/feedback", m.api(m.apiFeedback)},
 	}
-}
-
-// mentorship calls an operation of the mentorship service for the viewer.
-func (m *Main) mentorship(r *http.Request, v *viewer, op string, req, out any) error {
-	raw, err := rpc.Call[json.RawMessage](r.Context(), m.nc, events.RPC(events.MentorshipService, op), v.caller(), req)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("mentorship %s: %w", op, err)
-	}
-	return nil
-}
-
-func (m *Main) mentorshipAPICall(w http.ResponseWriter, r *http.Request, v *viewer, op string, req any, okStatus int, out any) {
-	if err := m.mentorship(r, v, op, req, out); err != nil {
-		m.logFailure(r, err)
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, okStatus, out)
 }
 
 // --- API ---
@@ -86,11 +67,11 @@ func (m *Main) apiMentors(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	m.mentorshipAPICall(w, r, v, events.OpMentorsList, events.MentorsRequest{Page: page}, http.StatusOK, new(events.MentorsReply))
+	apiCall(m, w, r, v, mentorshipapi.OpMentorsList, events.MentorsRequest{Page: page}, http.StatusOK)
 }
 
 func (m *Main) apiMyMentorProfile(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.mentorshipAPICall(w, r, v, events.OpProfileGet, events.MentorProfileRequest{}, http.StatusOK, new(events.MentorProfileView))
+	apiCall(m, w, r, v, mentorshipapi.OpProfileGet, events.MentorProfileRequest{}, http.StatusOK)
 }
 
 type mentorProfileBody struct {
@@ -106,8 +87,8 @@ func (m *Main) apiPutMentorProfile(w http.ResponseWriter, r *http.Request, v *vi
 		writeError(w, err)
 		return
 	}
-	m.mentorshipAPICall(w, r, v, events.OpProfilePut, events.MentorProfileRequest{State: b.State, Skills: b.Skills, Capacity: b.Capacity, Notes: b.Notes},
-		http.StatusOK, new(events.MentorProfileView))
+	apiCall(m, w, r, v, mentorshipapi.OpProfilePut, events.MentorProfileRequest{State: b.State, Skills: b.Skills, Capacity: b.Capacity, Notes: b.Notes},
+		http.StatusOK)
 }
 
 func (m *Main) apiNominate(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -118,11 +99,11 @@ func (m *Main) apiNominate(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	m.mentorshipAPICall(w, r, v, events.OpProfileNominate, events.NominateRequest{Person: r.PathValue("id"), Note: b.Note}, http.StatusOK, new(events.MentorProfileView))
+	apiCall(m, w, r, v, mentorshipapi.OpProfileNominate, events.NominateRequest{Person: r.PathValue("id"), Note: b.Note}, http.StatusOK)
 }
 
 func (m *Main) apiSuggestions(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.mentorshipAPICall(w, r, v, events.OpSuggestions, events.SuggestionsRequest{Hire: r.URL.Query().Get("hire")}, http.StatusOK, new(events.SuggestionsReply))
+	apiCall(m, w, r, v, mentorshipapi.OpSuggestions, events.SuggestionsRequest{Hire: r.URL.Query().Get("hire")}, http.StatusOK)
 }
 
 func (m *Main) apiMentorCoverage(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -131,7 +112,7 @@ func (m *Main) apiMentorCoverage(w http.ResponseWriter, r *http.Request, v *view
 		writeError(w, err)
 		return
 	}
-	m.mentorshipAPICall(w, r, v, events.OpMentorCoverage, events.CoverageRequest{Page: page, List: r.URL.Query().Get("list")}, http.StatusOK, new(events.CoverageReply))
+	apiCall(m, w, r, v, mentorshipapi.OpMentorCoverage, events.CoverageRequest{Page: page, List: r.URL.Query().Get("list")}, http.StatusOK)
 }
 
 func (m *Main) apiMentorships(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -141,11 +122,11 @@ func (m *Main) apiMentorships(w http.ResponseWriter, r *http.Request, v *viewer)
 		writeError(w, err)
 		return
 	}
-	m.mentorshipAPICall(w, r, v, events.OpMentorshipList, events.MentorshipsRequest{Page: page, Hire: q.Get("hire"), State: q.Get("state")}, http.StatusOK, new(events.MentorshipsReply))
+	apiCall(m, w, r, v, mentorshipapi.OpMentorshipList, events.MentorshipsRequest{Page: page, Hire: q.Get("hire"), State: q.Get("state")}, http.StatusOK)
 }
 
 func (m *Main) apiMentorship(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.mentorshipAPICall(w, r, v, events.OpMentorshipGet, events.MentorshipRequest{ID: r.PathValue("id")}, http.StatusOK, new(events.MentorshipView))
+	apiCall(m, w, r, v, mentorshipapi.OpMentorshipGet, events.MentorshipRequest{ID: r.PathValue("id")}, http.StatusOK)
 }
 
 func (m *Main) apiPropose(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -154,8 +135,8 @@ func (m *Main) apiPropose(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	var out events.MentorshipView
-	if err := m.mentorship(r, v, events.OpMentorshipPropose, b, &out); err != nil {
+	out, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipPropose, v.caller(), b)
+	if err != nil {
 		m.logFailure(r, err)
 		writeError(w, err)
 		return
@@ -164,7 +145,14 @@ func (m *Main) apiPropose(w http.ResponseWriter, r *http.Request, v *viewer) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
-func (m *Main) apiMentorshipStep(op string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
+// pairSteps are the operations that move a mentorship on: accept, decline, end.
+var pairSteps = map[string]events.Op[events.MentorshipRequest, events.MentorshipView]{
+	events.OpMentorshipAccept:  mentorshipapi.OpMentorshipAccept,
+	events.OpMentorshipDecline: mentorshipapi.OpMentorshipDecline,
+	events.OpMentorshipEnd:     mentorshipapi.OpMentorshipEnd,
+}
+
+func (m *Main) apiMentorshipStep(op events.Op[events.MentorshipRequest, events.MentorshipView]) func(w http.ResponseWriter, r *http.Request, v *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		var b struct {
 			Reason string `json:"reason"`
@@ -173,7 +161,7 @@ func (m *Main) apiMentorshipStep(op string) func(w http.ResponseWriter, r *http.
 			writeError(w, err)
 			return
 		}
-		m.mentorshipAPICall(w, r, v, op, events.MentorshipRequest{ID: r.PathValue("id"), Reason: b.Reason}, http.StatusOK, new(events.MentorshipView))
+		apiCall(m, w, r, v, op, events.MentorshipRequest{ID: r.PathValue("id"), Reason: b.Reason}, http.StatusOK)
 	}
 }
 
@@ -190,8 +178,8 @@ func (m *Main) apiCheckin(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	m.mentorshipAPICall(w, r, v, events.OpCheckinLog, events.CheckinRequest{ID: r.PathValue("id"), Date: b.Date, Notes: b.Notes, NextSteps: b.NextSteps, Skills: b.Skills},
-		http.StatusCreated, new(events.MentorshipView))
+	apiCall(m, w, r, v, mentorshipapi.OpCheckinLog, events.CheckinRequest{ID: r.PathValue("id"), Date: b.Date, Notes: b.Notes, NextSteps: b.NextSteps, Skills: b.Skills},
+		http.StatusCreated)
 }
 
 func (m *Main) apiFeedback(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -203,7 +191,7 @@ func (m *Main) apiFeedback(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	m.mentorshipAPICall(w, r, v, events.OpFeedbackGive, events.FeedbackRequest{ID: r.PathValue("id"), Rating: b.Rating, Text: b.Text}, http.StatusCreated, new(events.MentorshipView))
+	apiCall(m, w, r, v, mentorshipapi.OpFeedbackGive, events.FeedbackRequest{ID: r.PathValue("id"), Rating: b.Rating, Text: b.Text}, http.StatusCreated)
 }
 
 // --- pages ---
@@ -231,18 +219,18 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 
 func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer) {
 	// The viewer's own mentorships (as hire or mentor): a handful, whatever HR may see.
-	var list events.MentorshipsReply
-	if err := m.mentorship(r, v, events.OpMentorshipList, events.MentorshipsRequest{Page: events.Page{Limit: events.MaxPageRows}, Involving: v.ID}, &list); err != nil {
+	list, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipList, v.caller(), events.MentorshipsRequest{Page: events.Page{Limit: events.MaxPageRows}, Involving: v.ID})
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	var prof events.MentorProfileView
-	if err := m.mentorship(r, v, events.OpProfileGet, events.MentorProfileRequest{}, &prof); err != nil {
+	prof, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpProfileGet, v.caller(), events.MentorProfileRequest{})
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	h := views.MentorshipHome{ProfileState: prof.State, NominatedBy: prof.NominatedBy, CanFind: v.has(events.RoleLead, events.RoleHR, events.RoleAdmin),
-		CanCoverage: v.has(events.RoleHR, events.RoleAdmin)}
+	h := views.MentorshipHome{ProfileState: prof.State, NominatedBy: prof.NominatedBy, CanFind: v.May(identityapi.FindMentor),
+		CanCoverage: v.May(identityapi.MentorCoverage)}
 	for _, x := range list.Items {
 		open := x.State == events.PairProposed || x.State == events.PairActive
 		switch {
@@ -257,8 +245,8 @@ func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer)
 		case x.Mentor == v.ID && x.State == events.PairActive:
 			c := mentorshipCard(x)
 			// The onboarding service lets an active mentor see the plan: sum it up here.
-			var plan events.PlanView
-			if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: "plan-" + x.Hire}, &plan); err == nil {
+			plan, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlanGet, v.caller(), events.PlanRequest{ID: "plan-" + x.Hire})
+			if err == nil {
 				c.Progress = fmt.Sprintf("Onboarding: %d of %d tasks done (%s)", plan.Progress.Done, plan.Progress.Total, strings.ToLower(stateName(plan.State)))
 				if plan.Overdue > 0 {
 					c.Progress += fmt.Sprintf(", %d overdue", plan.Overdue)
@@ -276,8 +264,8 @@ func (m *Main) mentorProfilePage(w http.ResponseWriter, r *http.Request, v *view
 
 // renderMentorProfile shows the profile form; failed carries a refused save's input.
 func (m *Main) renderMentorProfile(w http.ResponseWriter, r *http.Request, v *viewer, code int, failed *views.MentorProfileForm, saved bool) {
-	var prof events.MentorProfileView
-	if err := m.mentorship(r, v, events.OpProfileGet, events.MentorProfileRequest{}, &prof); err != nil {
+	prof, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpProfileGet, v.caller(), events.MentorProfileRequest{})
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -318,8 +306,7 @@ func (m *Main) mentorProfileSave(w http.ResponseWriter, r *http.Request, v *view
 		capacity = 0 // the service explains the range
 	}
 	req.Capacity = capacity
-	var out events.MentorProfileView
-	err = m.mentorship(r, v, events.OpProfilePut, req, &out)
+	_, err = rpc.Do(r.Context(), m.nc, mentorshipapi.OpProfilePut, v.caller(), req)
 	var e *events.Error
 	if errors.As(err, &e) && e.Code == events.CodeInvalid {
 		form.Fields, form.Error = e.Fields, e.Message
@@ -338,17 +325,17 @@ func (m *Main) findMentorPage(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 func (m *Main) renderFindMentor(w http.ResponseWriter, r *http.Request, v *viewer, code int, hire, problem, reason string) {
-	if !v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
+	if !v.May(identityapi.FindMentor) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "find a mentor is for leads and HR"))
 		return
 	}
 	// The picker offers the first hires without an active mentor (and the one chosen).
-	var cov events.CoverageReply
-	if err := m.mentorship(r, v, events.OpMentorCoverage, events.CoverageRequest{Page: events.Page{Limit: events.MaxLimit}}, &cov); err != nil {
+	cov, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorCoverage, v.caller(), events.CoverageRequest{Page: events.Page{Limit: events.MaxLimit}})
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	page := views.FindMentor{Hire: hire, Error: problem, Reason: reason, IsHR: v.has(events.RoleHR, events.RoleAdmin)}
+	page := views.FindMentor{Hire: hire, Error: problem, Reason: reason}
 	for _, h := range cov.Hires {
 		label := h.Name + " (" + h.Team + ")"
 		if h.State != "none" {
@@ -365,8 +352,8 @@ func (m *Main) renderFindMentor(w http.ResponseWriter, r *http.Request, v *viewe
 		}
 	}
 	if page.Hire != "" {
-		var s events.SuggestionsReply
-		if err := m.mentorship(r, v, events.OpSuggestions, events.SuggestionsRequest{Hire: page.Hire}, &s); err != nil {
+		s, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpSuggestions, v.caller(), events.SuggestionsRequest{Hire: page.Hire})
+		if err != nil {
 			m.fail(w, r, err)
 			return
 		}
@@ -376,7 +363,7 @@ func (m *Main) renderFindMentor(w http.ResponseWriter, r *http.Request, v *viewe
 		}
 		for _, x := range s.Items {
 			page.Suggestions = append(page.Suggestions, views.MentorSuggestion{ID: x.Mentor, Name: x.Name, Score: x.Score, Reasons: x.Reasons,
-				Capacity: x.Capacity, Load: x.Load, AtCapacity: x.AtCapacity})
+				Capacity: x.Capacity, Load: x.Load, AtCapacity: x.AtCapacity, CanPropose: x.CanPropose})
 		}
 	}
 	m.render(w, r, code, views.FindMentorPage(m.pageFor(r, "Find a mentor"), page))
@@ -385,8 +372,7 @@ func (m *Main) renderFindMentor(w http.ResponseWriter, r *http.Request, v *viewe
 func (m *Main) proposeForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	req := events.ProposeRequest{Hire: r.PostFormValue("hire"), Mentor: r.PostFormValue("mentor"), Reason: r.PostFormValue("reason")}
-	var out events.MentorshipView
-	err := m.mentorship(r, v, events.OpMentorshipPropose, req, &out)
+	out, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipPropose, v.caller(), req)
 	var e *events.Error
 	if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
 		msg := e.Message
@@ -408,8 +394,8 @@ func (m *Main) mentorshipPairPage(w http.ResponseWriter, r *http.Request, v *vie
 }
 
 func (m *Main) renderMentorshipPair(w http.ResponseWriter, r *http.Request, v *viewer, code int, problem string, fields map[string]string) {
-	var x events.MentorshipView
-	if err := m.mentorship(r, v, events.OpMentorshipGet, events.MentorshipRequest{ID: r.PathValue("id")}, &x); err != nil {
+	x, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipGet, v.caller(), events.MentorshipRequest{ID: r.PathValue("id")})
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -434,18 +420,18 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 		if op == events.OpMentorshipEnd && !m.confirmEnd(w, r, v, id) {
 			return
 		}
-		var req any
+		var out events.MentorshipView
+		var err error
 		switch op {
 		case events.OpCheckinLog:
-			req = events.CheckinRequest{ID: id, Date: r.PostFormValue("date"), Notes: r.PostFormValue("notes"), NextSteps: r.PostFormValue("next_steps"), Skills: r.PostForm["skills"]}
+			out, err = rpc.Do(r.Context(), m.nc, mentorshipapi.OpCheckinLog, v.caller(), events.CheckinRequest{ID: id, Date: r.PostFormValue("date"),
+				Notes: r.PostFormValue("notes"), NextSteps: r.PostFormValue("next_steps"), Skills: r.PostForm["skills"]})
 		case events.OpFeedbackGive:
 			rating, _ := strconv.Atoi(r.PostFormValue("rating"))
-			req = events.FeedbackRequest{ID: id, Rating: rating, Text: r.PostFormValue("text")}
+			out, err = rpc.Do(r.Context(), m.nc, mentorshipapi.OpFeedbackGive, v.caller(), events.FeedbackRequest{ID: id, Rating: rating, Text: r.PostFormValue("text")})
 		default:
-			req = events.MentorshipRequest{ID: id, Reason: r.PostFormValue("reason")}
+			out, err = rpc.Do(r.Context(), m.nc, pairSteps[op], v.caller(), events.MentorshipRequest{ID: id, Reason: r.PostFormValue("reason")})
 		}
-		var out events.MentorshipView
-		err := m.mentorship(r, v, op, req, &out)
 		var e *events.Error
 		if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
 			m.renderMentorshipPair(w, r, v, status(e), e.Message, e.Fields)
@@ -475,8 +461,8 @@ func (m *Main) confirmEnd(w http.ResponseWriter, r *http.Request, v *viewer, id 
 	if r.PostFormValue("confirm") == "1" {
 		return true
 	}
-	var x events.MentorshipView
-	if err := m.mentorship(r, v, events.OpMentorshipGet, events.MentorshipRequest{ID: id}, &x); err != nil {
+	x, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipGet, v.caller(), events.MentorshipRequest{ID: id})
+	if err != nil {
 		m.fail(w, r, err)
 		return false
 	}
@@ -490,15 +476,14 @@ func (m *Main) confirmEnd(w http.ResponseWriter, r *http.Request, v *viewer, id 
 
 // coverageList fetches one page of a coverage list.
 func (m *Main) coverageList(r *http.Request, v *viewer, list string, page events.Page) (events.CoverageReply, error) {
-	var cov events.CoverageReply
-	err := m.mentorship(r, v, events.OpMentorCoverage, events.CoverageRequest{Page: page, List: list}, &cov)
+	cov, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorCoverage, v.caller(), events.CoverageRequest{Page: page, List: list})
 	return cov, err
 }
 
 // mentorCoveragePage shows HR three lists, each paged on its own (?without=, ?with=,
 // ?mentors= are their cursors).
 func (m *Main) mentorCoveragePage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) {
+	if !v.May(identityapi.MentorCoverage) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "coverage is for HR"))
 		return
 	}
@@ -594,7 +579,7 @@ var mentorCoverageSpec = reportSpec[coverageRow]{name: "mentor-coverage", sheet:
 // by page, as format (csv or xlsx).
 func (m *Main) mentorCoverageExport(format string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
-		if !v.has(events.RoleHR, events.RoleAdmin) {
+		if !v.May(identityapi.MentorCoverage) {
 			m.fail(w, r, events.Errorf(events.CodeForbidden, "coverage is for HR"))
 			return
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
+	"onramp.dev/events/notifyapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -42,10 +44,6 @@ func (m *Main) notifyAPI() []route {
 	}
 }
 
-func notifyCall[Resp any](r *http.Request, m *Main, v *viewer, op string, req any) (Resp, error) {
-	return rpc.Call[Resp](r.Context(), m.nc, events.RPC(events.NotifyService, op), v.caller(), req)
-}
-
 // listRequest reads ?unread=&limit=&cursor=.
 func listRequest(q url.Values) (events.NotificationsRequest, error) {
 	req := events.NotificationsRequest{Cursor: q.Get("cursor")}
@@ -78,7 +76,7 @@ func (m *Main) apiNotifications(w http.ResponseWriter, r *http.Request, v *viewe
 		writeError(w, err)
 		return
 	}
-	out, err := notifyCall[events.NotificationsReply](r, m, v, events.OpNotifications, req)
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifications, v.caller(), req)
 	resp := notificationsResponse{Items: out.Items, Total: out.Total}
 	if out.Next != "" {
 		resp.Next = &out.Next
@@ -87,17 +85,17 @@ func (m *Main) apiNotifications(w http.ResponseWriter, r *http.Request, v *viewe
 }
 
 func (m *Main) apiRead(w http.ResponseWriter, r *http.Request, v *viewer) {
-	_, err := notifyCall[struct{}](r, m, v, events.OpNotificationRead, events.NotificationReadRequest{ID: r.PathValue("id")})
+	_, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotificationRead, v.caller(), events.NotificationReadRequest{ID: r.PathValue("id")})
 	m.apiReply(w, r, http.StatusOK, struct{}{}, err)
 }
 
 func (m *Main) apiReadAll(w http.ResponseWriter, r *http.Request, v *viewer) {
-	_, err := notifyCall[struct{}](r, m, v, events.OpNotificationRead, events.NotificationReadRequest{All: true})
+	_, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotificationRead, v.caller(), events.NotificationReadRequest{All: true})
 	m.apiReply(w, r, http.StatusOK, struct{}{}, err)
 }
 
 func (m *Main) apiNotifySettings(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := notifyCall[events.NotifySettings](r, m, v, events.OpNotifySettings, nil)
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifySettings, v.caller(), events.None{})
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
@@ -112,7 +110,7 @@ func (m *Main) apiNotifySettingsPut(w http.ResponseWriter, r *http.Request, v *v
 		writeError(w, err)
 		return
 	}
-	out, err := notifyCall[events.NotifySettings](r, m, v, events.OpNotifySettingsPut, events.NotifySettings{TimeZone: req.TimeZone, Email: req.Email})
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifySettingsPut, v.caller(), events.NotifySettings{TimeZone: req.TimeZone, Email: req.Email})
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
@@ -134,12 +132,12 @@ func origin(r *http.Request) string {
 }
 
 func (m *Main) apiCalendar(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := notifyCall[events.CalendarReply](r, m, v, events.OpCalendarURL, events.CalendarRequest{})
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpCalendarURL, v.caller(), events.CalendarRequest{})
 	m.apiReply(w, r, http.StatusOK, calendarResponse{URL: calendarURL(r, out.Token)}, err)
 }
 
 func (m *Main) apiCalendarReset(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := notifyCall[events.CalendarReply](r, m, v, events.OpCalendarURL, events.CalendarRequest{Reset: true})
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpCalendarURL, v.caller(), events.CalendarRequest{Reset: true})
 	m.apiReply(w, r, http.StatusOK, calendarResponse{URL: calendarURL(r, out.Token)}, err)
 }
 
@@ -150,7 +148,7 @@ func (m *Main) calendarFeed(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	out, err := rpc.Call[events.CalendarFeedReply](r.Context(), m.nc, events.RPC(events.NotifyService, events.OpCalendarFeed), rpc.Caller{}, events.CalendarFeedRequest{Token: tok})
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpCalendarFeed, rpc.Caller{}, events.CalendarFeedRequest{Token: tok})
 	if err != nil {
 		e := publicError(err)
 		if e.RetryAfter > 0 {
@@ -172,7 +170,7 @@ func (m *Main) calendarItem(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.notFound(w, r)
 		return
 	}
-	out, err := notifyCall[events.CalendarFeedReply](r, m, v, events.OpCalendarItem, events.CalendarItemRequest{Key: key})
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpCalendarItem, v.caller(), events.CalendarItemRequest{Key: key})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -190,7 +188,7 @@ func (m *Main) notificationsPage(w http.ResponseWriter, r *http.Request, v *view
 		m.fail(w, r, err)
 		return
 	}
-	out, err := notifyCall[events.NotificationsReply](r, m, v, events.OpNotifications, req)
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifications, v.caller(), req)
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -207,9 +205,9 @@ func (m *Main) notificationsPage(w http.ResponseWriter, r *http.Request, v *view
 		}
 		view.Next = q.Encode()
 	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.DeliveryProblems) {
 		view.ShowIssues = true
-		probs, err := notifyCall[events.DeliveryProblemsReply](r, m, v, events.OpDeliveryProblems, nil)
+		probs, err := rpc.Do(r.Context(), m.nc, notifyapi.OpDeliveryProblems, v.caller(), events.None{})
 		if err != nil {
 			m.fail(w, r, err)
 			return
@@ -222,7 +220,7 @@ func (m *Main) notificationsPage(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (m *Main) bell(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := notifyCall[events.NotificationsReply](r, m, v, events.OpNotifications, events.NotificationsRequest{Unread: true, Limit: 1})
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifications, v.caller(), events.NotificationsRequest{Unread: true, Limit: 1})
 	if err != nil {
 		m.logFailure(r, err) // the bell is decoration: show it without a count
 	}
@@ -231,7 +229,7 @@ func (m *Main) bell(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) readForm(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if _, err := notifyCall[struct{}](r, m, v, events.OpNotificationRead, events.NotificationReadRequest{ID: r.PathValue("id")}); err != nil {
+	if _, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotificationRead, v.caller(), events.NotificationReadRequest{ID: r.PathValue("id")}); err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -239,7 +237,7 @@ func (m *Main) readForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) readAllForm(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if _, err := notifyCall[struct{}](r, m, v, events.OpNotificationRead, events.NotificationReadRequest{All: true}); err != nil {
+	if _, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotificationRead, v.caller(), events.NotificationReadRequest{All: true}); err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -261,7 +259,7 @@ var kindLabels = map[string]string{
 }
 
 func (m *Main) notifySettingsView(r *http.Request, v *viewer, s events.NotifySettings) (views.NotifySettingsView, error) {
-	cal, err := notifyCall[events.CalendarReply](r, m, v, events.OpCalendarURL, events.CalendarRequest{})
+	cal, err := rpc.Do(r.Context(), m.nc, notifyapi.OpCalendarURL, v.caller(), events.CalendarRequest{})
 	if err != nil {
 		return views.NotifySettingsView{}, err
 	}
@@ -277,7 +275,7 @@ func (m *Main) notifySettingsView(r *http.Request, v *viewer, s events.NotifySet
 }
 
 func (m *Main) notifySettingsPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	s, err := notifyCall[events.NotifySettings](r, m, v, events.OpNotifySettings, nil)
+	s, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifySettings, v.caller(), events.None{})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -304,13 +302,13 @@ func (m *Main) notifySettingsForm(w http.ResponseWriter, r *http.Request, v *vie
 		}
 	}
 	req.Email[events.KindInvite] = events.EmailImmediate // never offered as a choice
-	if _, err := notifyCall[events.NotifySettings](r, m, v, events.OpNotifySettingsPut, req); err != nil {
+	if _, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifySettingsPut, v.caller(), req); err != nil {
 		e := publicError(err)
 		if e.Code != events.CodeInvalid {
 			m.fail(w, r, err)
 			return
 		}
-		cur, cerr := notifyCall[events.NotifySettings](r, m, v, events.OpNotifySettings, nil)
+		cur, cerr := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifySettings, v.caller(), events.None{})
 		if cerr != nil {
 			m.fail(w, r, cerr)
 			return
@@ -328,7 +326,7 @@ func (m *Main) notifySettingsForm(w http.ResponseWriter, r *http.Request, v *vie
 }
 
 func (m *Main) calendarResetForm(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if _, err := notifyCall[events.CalendarReply](r, m, v, events.OpCalendarURL, events.CalendarRequest{Reset: true}); err != nil {
+	if _, err := rpc.Do(r.Context(), m.nc, notifyapi.OpCalendarURL, v.caller(), events.CalendarRequest{Reset: true}); err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -336,7 +334,7 @@ func (m *Main) calendarResetForm(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (m *Main) mailboxPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := notifyCall[events.MailboxReply](r, m, v, events.OpMailbox, nil)
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpMailbox, v.caller(), events.None{})
 	if err != nil {
 		m.fail(w, r, err)
 		return

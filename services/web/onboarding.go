@@ -3,9 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,6 +12,8 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
+	"onramp.dev/events/onboardingapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -26,9 +26,9 @@ func (m *Main) onboardingPages() []route {
 		{"GET /onboarding", m.page(m.myOnboarding)},
 		{"GET /onboarding/plans/{id}", m.page(m.planPage)},
 		{"POST /onboarding/plans/{id}/tasks", m.page(m.addTaskForm)},
-		{"POST /onboarding/tasks/{id}/complete", m.page(m.taskForm(events.OpTaskComplete))},
-		{"POST /onboarding/tasks/{id}/reopen", m.page(m.taskForm(events.OpTaskReopen))},
-		{"POST /onboarding/tasks/{id}/remove", m.page(m.taskForm(events.OpTaskRemove))},
+		{"POST /onboarding/tasks/{id}/complete", m.page(m.taskForm(onboardingapi.OpTaskComplete))},
+		{"POST /onboarding/tasks/{id}/reopen", m.page(m.taskForm(onboardingapi.OpTaskReopen))},
+		{"POST /onboarding/tasks/{id}/remove", m.page(m.taskForm(onboardingapi.OpTaskRemove))},
 		{"POST /onboarding/tasks/{id}/change", m.page(m.changeTaskForm)},
 		{"GET /onboarding/tasks", m.page(m.myTasksPage)},
 		{"GET /onboarding/team", m.page(m.teamBoard)},
@@ -51,8 +51,6 @@ func (m *Main) onboardingAPI() []route {
 	}
 }
 
-func onboardingOp(op string) string { return events.RPC(events.OnboardingService, op) }
-
 // --- API ---
 
 func (m *Main) apiPlans(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -71,11 +69,11 @@ func (m *Main) apiPlans(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, &events.Error{Code: events.CodeInvalid, Message: "overdue must be true or false", Fields: map[string]string{"overdue": "true or false"}})
 		return
 	}
-	m.apiCall(w, r, v, events.OpPlansList, req, http.StatusOK, new(events.PlansReply))
+	apiCall(m, w, r, v, onboardingapi.OpPlansList, req, http.StatusOK)
 }
 
 func (m *Main) apiPlan(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.apiCall(w, r, v, events.OpPlanGet, events.PlanRequest{ID: r.PathValue("id")}, http.StatusOK, new(events.PlanView))
+	apiCall(m, w, r, v, onboardingapi.OpPlanGet, events.PlanRequest{ID: r.PathValue("id")}, http.StatusOK)
 }
 
 func (m *Main) apiMyTasks(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -84,7 +82,7 @@ func (m *Main) apiMyTasks(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	m.apiCall(w, r, v, events.OpMyTasks, events.QueueRequest{Page: page}, http.StatusOK, new(events.QueueReply))
+	apiCall(m, w, r, v, onboardingapi.OpMyTasks, events.QueueRequest{Page: page}, http.StatusOK)
 }
 
 type addTaskBody struct {
@@ -101,8 +99,8 @@ func (m *Main) apiAddTask(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	m.apiCall(w, r, v, events.OpTaskAdd, events.AddTaskRequest{Plan: r.PathValue("id"), Title: b.Title, Description: b.Description,
-		Owner: b.Owner, Due: b.Due, NeedsEvidence: b.NeedsEvidence}, http.StatusCreated, new(events.PlanView))
+	apiCall(m, w, r, v, onboardingapi.OpTaskAdd, events.AddTaskRequest{Plan: r.PathValue("id"), Title: b.Title, Description: b.Description,
+		Owner: b.Owner, Due: b.Due, NeedsEvidence: b.NeedsEvidence}, http.StatusCreated)
 }
 
 // decodeOptional decodes a JSON body if there is one.
@@ -121,7 +119,7 @@ func (m *Main) apiCompleteTask(w http.ResponseWriter, r *http.Request, v *viewer
 		writeError(w, err)
 		return
 	}
-	m.apiCall(w, r, v, events.OpTaskComplete, events.TaskRequest{ID: r.PathValue("id"), Evidence: b.Evidence}, http.StatusOK, new(events.PlanView))
+	apiCall(m, w, r, v, onboardingapi.OpTaskComplete, events.TaskRequest{ID: r.PathValue("id"), Evidence: b.Evidence}, http.StatusOK)
 }
 
 func (m *Main) apiReopenTask(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -132,7 +130,7 @@ func (m *Main) apiReopenTask(w http.ResponseWriter, r *http.Request, v *viewer) 
 		writeError(w, err)
 		return
 	}
-	m.apiCall(w, r, v, events.OpTaskReopen, events.TaskRequest{ID: r.PathValue("id"), Reason: b.Reason}, http.StatusOK, new(events.PlanView))
+	apiCall(m, w, r, v, onboardingapi.OpTaskReopen, events.TaskRequest{ID: r.PathValue("id"), Reason: b.Reason}, http.StatusOK)
 }
 
 func (m *Main) apiChangeTask(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -144,24 +142,11 @@ func (m *Main) apiChangeTask(w http.ResponseWriter, r *http.Request, v *viewer) 
 		writeError(w, err)
 		return
 	}
-	m.apiCall(w, r, v, events.OpTaskChange, events.ChangeTaskRequest{ID: r.PathValue("id"), Due: b.Due, Owner: b.Owner}, http.StatusOK, new(events.PlanView))
+	apiCall(m, w, r, v, onboardingapi.OpTaskChange, events.ChangeTaskRequest{ID: r.PathValue("id"), Due: b.Due, Owner: b.Owner}, http.StatusOK)
 }
 
 func (m *Main) apiRemoveTask(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.apiCall(w, r, v, events.OpTaskRemove, events.TaskRequest{ID: r.PathValue("id"), Reason: r.URL.Query().Get("reason")}, http.StatusOK, new(events.PlanView))
-}
-
-// apiCall relays one request to the onboarding service and writes its answer.
-func (m *Main) apiCall(w http.ResponseWriter, r *http.Request, v *viewer, op string, req any, okStatus int, out any) {
-	if err := m.onboarding(r, v, op, req, out); err != nil {
-		m.logFailure(r, err)
-		writeError(w, err)
-		return
-	}
-	if pv, ok := out.(*events.PlanView); ok && pv.Hire == "" {
-		out = planRef{ID: pv.ID} // acted on a task of a plan the caller may not see
-	}
-	writeJSON(w, okStatus, out)
+	apiCall(m, w, r, v, onboardingapi.OpTaskRemove, events.TaskRequest{ID: r.PathValue("id"), Reason: r.URL.Query().Get("reason")}, http.StatusOK)
 }
 
 // planRef is what a task action answers someone who may act on the task but not see its
@@ -171,21 +156,10 @@ type planRef struct {
 	Visible bool   `json:"visible"`
 }
 
-func (m *Main) onboarding(r *http.Request, v *viewer, op string, req, out any) error {
-	raw, err := rpc.Call[json.RawMessage](r.Context(), m.nc, onboardingOp(op), v.caller(), req)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("onboarding %s: %w", op, err)
-	}
-	return nil
-}
-
 // --- pages ---
 
 func (m *Main) myOnboarding(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHire) {
+	if !v.May(identityapi.MyOnboarding) {
 		http.Redirect(w, r, "/onboarding/tasks", http.StatusSeeOther)
 		return
 	}
@@ -203,8 +177,8 @@ func (m *Main) planPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 
 // renderPlan shows a plan; taskErr is shown on task errTask, add is the add form's state.
 func (m *Main) renderPlan(w http.ResponseWriter, r *http.Request, v *viewer, id, self string, code int, errTask, taskErr string, add views.AddTaskForm) {
-	var p events.PlanView
-	if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: id}, &p); err != nil {
+	p, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlanGet, v.caller(), events.PlanRequest{ID: id})
+	if err != nil {
 		if id == events.PlanID(v.ID) && events.CodeOf(err) == events.CodeNotFound {
 			m.fail(w, r, events.Errorf(events.CodeNotFound, "Your onboarding plan is not ready yet. It appears a moment after HR adds you; try again shortly."))
 			return
@@ -301,7 +275,7 @@ func (m *Main) namer(r *http.Request, v *viewer, known map[string]string) func(s
 			return n
 		}
 		n := "someone else"
-		if who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpPeopleGet), v.caller(), events.PersonRequest{ID: id}); err == nil && who.Name != "" {
+		if who, err := rpc.Do(r.Context(), m.nc, identityapi.OpPeopleGet, v.caller(), events.PersonRequest{ID: id}); err == nil && who.Name != "" {
 			n = who.Name
 		}
 		known[id] = n
@@ -375,7 +349,7 @@ func taskRow(t events.TaskView, names func(string) string, nm names) views.Onboa
 
 // taskForm handles the complete, reopen and remove forms: on success back to where the
 // form was (PRG); a refusal the user can fix re-renders the page with the message.
-func (m *Main) taskForm(op string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
+func (m *Main) taskForm(op events.Op[events.TaskRequest, events.PlanView]) func(w http.ResponseWriter, r *http.Request, v *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 		id := r.PathValue("id")
@@ -384,13 +358,12 @@ func (m *Main) taskForm(op string) func(w http.ResponseWriter, r *http.Request, 
 			next = "/onboarding/tasks"
 		}
 		req := events.TaskRequest{ID: id, Evidence: r.PostFormValue("evidence"), Reason: r.PostFormValue("reason")}
-		if op == events.OpTaskRemove && !m.confirmRemove(w, r, v, id, next) {
+		if op == onboardingapi.OpTaskRemove && !m.confirmRemove(w, r, v, id, next) {
 			return
 		}
-		var p events.PlanView
-		err := m.onboarding(r, v, op, req, &p)
+		p, err := rpc.Do(r.Context(), m.nc, op, v.caller(), req)
 		if err == nil {
-			setFlash(w, taskFlash(op, id, p))
+			setFlash(w, taskFlash(op.Name, id, p))
 		}
 		m.taskDone(w, r, v, id, next, err)
 	}
@@ -421,8 +394,8 @@ func (m *Main) confirmRemove(w http.ResponseWriter, r *http.Request, v *viewer, 
 		return true
 	}
 	planID, _, _ := strings.Cut(id, ".")
-	var p events.PlanView
-	if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: planID}, &p); err != nil {
+	p, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlanGet, v.caller(), events.PlanRequest{ID: planID})
+	if err != nil {
 		m.fail(w, r, err)
 		return false
 	}
@@ -481,8 +454,8 @@ func (m *Main) changeTaskForm(w http.ResponseWriter, r *http.Request, v *viewer)
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	var p events.PlanView
-	m.taskDone(w, r, v, id, next, m.onboarding(r, v, events.OpTaskChange, req, &p))
+	_, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpTaskChange, v.caller(), req)
+	m.taskDone(w, r, v, id, next, err)
 }
 
 func (m *Main) addTaskForm(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -490,9 +463,8 @@ func (m *Main) addTaskForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 	id := r.PathValue("id")
 	form := views.AddTaskForm{Title: r.PostFormValue("title"), Description: r.PostFormValue("description"),
 		Owner: r.PostFormValue("owner"), Due: r.PostFormValue("due"), NeedsEvidence: r.PostFormValue("needs_evidence") != ""}
-	var p events.PlanView
-	err := m.onboarding(r, v, events.OpTaskAdd, events.AddTaskRequest{Plan: id, Title: form.Title, Description: form.Description,
-		Owner: form.Owner, Due: form.Due, NeedsEvidence: form.NeedsEvidence}, &p)
+	_, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpTaskAdd, v.caller(), events.AddTaskRequest{Plan: id, Title: form.Title, Description: form.Description,
+		Owner: form.Owner, Due: form.Due, NeedsEvidence: form.NeedsEvidence})
 	var e *events.Error
 	if errors.As(err, &e) && e.Code == events.CodeInvalid {
 		form.Fields, form.Error = e.Fields, e.Message
@@ -516,8 +488,8 @@ func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, 
 		m.fail(w, r, err)
 		return
 	}
-	var q events.QueueReply
-	if err := m.onboarding(r, v, events.OpMyTasks, events.QueueRequest{Page: page}, &q); err != nil {
+	q, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpMyTasks, v.caller(), events.QueueRequest{Page: page})
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -534,7 +506,7 @@ func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, 
 		row.Hire = t.HireName
 		if t.Hire == v.ID {
 			row.PlanHref = "/onboarding"
-		} else if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin, events.RoleMentor) {
+		} else if v.May(identityapi.OtherPlans) {
 			row.PlanHref = "/onboarding/plans/" + url.PathEscape(t.Plan)
 		}
 		if t.ID == errTask {
@@ -546,7 +518,7 @@ func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, 
 }
 
 func (m *Main) teamBoard(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleLead) {
+	if !v.May(identityapi.TeamBoard) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "team boards are for leads"))
 		return
 	}
@@ -555,8 +527,8 @@ func (m *Main) teamBoard(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, err)
 		return
 	}
-	var list events.PlansReply
-	if err := m.onboarding(r, v, events.OpPlansList, events.PlansRequest{Page: page, Team: v.Team}, &list); err != nil {
+	list, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlansList, v.caller(), events.PlansRequest{Page: page, Team: v.Team})
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -573,7 +545,7 @@ func overviewRequest(r *http.Request) events.PlansRequest {
 }
 
 func (m *Main) allOnboardings(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) {
+	if !v.May(identityapi.AllOnboardings) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "the overview is for HR"))
 		return
 	}
@@ -584,8 +556,8 @@ func (m *Main) allOnboardings(w http.ResponseWriter, r *http.Request, v *viewer)
 		return
 	}
 	req.Page = page
-	var list events.PlansReply
-	if err := m.onboarding(r, v, events.OpPlansList, req, &list); err != nil {
+	list, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlansList, v.caller(), req)
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -656,7 +628,7 @@ var onboardingsSpec = reportSpec[events.PlanView]{name: "onboardings", sheet: "A
 // xlsx).
 func (m *Main) allOnboardingsExport(format string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
-		if !v.has(events.RoleHR, events.RoleAdmin) {
+		if !v.May(identityapi.AllOnboardings) {
 			m.fail(w, r, events.Errorf(events.CodeForbidden, "the overview is for HR"))
 			return
 		}
@@ -669,8 +641,8 @@ func (m *Main) allOnboardingsExport(format string) func(w http.ResponseWriter, r
 		req.Limit = plansPerExportPage
 		writeReport(m, w, r, onboardingsSpec, format, func(ctx context.Context, cursor string) ([]events.PlanView, string, error) {
 			req.Cursor = cursor
-			var list events.PlansReply
-			if err := m.onboarding(r.WithContext(ctx), v, events.OpPlansList, req, &list); err != nil {
+			list, err := rpc.Do(ctx, m.nc, onboardingapi.OpPlansList, v.caller(), req)
+			if err != nil {
 				return nil, "", err
 			}
 			return list.Items, list.Next, nil

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/a-h/templ"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
+	"onramp.dev/events/onboardingapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -38,12 +39,10 @@ func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c temp
 func (m *Main) pageFor(r *http.Request, title string) views.Page {
 	p := views.Page{Title: title, Path: r.URL.Path, Flash: flashOf(r)}
 	if v := viewerFrom(r.Context()); v != nil {
-		p.User = &views.User{ID: v.ID, Name: v.Name, Email: v.Email, Roles: v.Roles}
+		p.User = &views.User{ID: v.ID, Name: v.Name, Email: v.Email, Opens: v.Opens}
 	}
 	return p
 }
-
-func (m *Main) identity(op string) string { return events.RPC(events.IdentityService, op) }
 
 // --- sign in and out ---
 
@@ -62,7 +61,7 @@ func (m *Main) login(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(cookieRefresh); err == nil {
 		login.Refresh = c.Value // a device this account used before
 	}
-	tok, err := rpc.Call[events.TokenReply](r.Context(), m.nc, m.identity(events.OpLogin), rpc.Caller{}, login)
+	tok, err := rpc.Do(r.Context(), m.nc, identityapi.OpLogin, rpc.Caller{}, login)
 	if err != nil {
 		e := publicError(err)
 		switch e.Code {
@@ -97,7 +96,7 @@ func (m *Main) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(cookieRefresh); err == nil {
 		refresh = c.Value
 	}
-	if _, err := rpc.Call[struct{}](r.Context(), m.nc, m.identity(events.OpLogout), caller, events.RefreshRequest{Refresh: refresh}); err != nil {
+	if _, err := rpc.Do(r.Context(), m.nc, identityapi.OpLogout, caller, events.RefreshRequest{Refresh: refresh}); err != nil {
 		m.log.Warn("logout not recorded", "err", err)
 	}
 	clearSession(w)
@@ -108,7 +107,7 @@ func (m *Main) logout(w http.ResponseWriter, r *http.Request) {
 
 func (m *Main) setPasswordPage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpLinkCheck), rpc.Caller{}, events.LinkRequest{Token: token})
+	who, err := rpc.Do(r.Context(), m.nc, identityapi.OpLinkCheck, rpc.Caller{}, events.LinkRequest{Token: token})
 	if err != nil {
 		m.linkFailed(w, r, err)
 		return
@@ -129,7 +128,7 @@ func (m *Main) choosePassword(w http.ResponseWriter, r *http.Request) {
 	token, pw := r.PostFormValue("token"), r.PostFormValue("password")
 	form := views.SetPasswordForm{Token: token}
 	if pw != r.PostFormValue("confirm") {
-		who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpLinkCheck), rpc.Caller{}, events.LinkRequest{Token: token})
+		who, err := rpc.Do(r.Context(), m.nc, identityapi.OpLinkCheck, rpc.Caller{}, events.LinkRequest{Token: token})
 		if err != nil {
 			m.linkFailed(w, r, err)
 			return
@@ -139,14 +138,14 @@ func (m *Main) choosePassword(w http.ResponseWriter, r *http.Request) {
 		m.render(w, r, http.StatusUnprocessableEntity, views.SetPasswordPage(views.Page{Title: "Choose a password"}, form))
 		return
 	}
-	_, err := rpc.Call[struct{}](r.Context(), m.nc, m.identity(events.OpSetPassword), rpc.Caller{}, events.SetPasswordRequest{Token: token, Password: pw})
+	_, err := rpc.Do(r.Context(), m.nc, identityapi.OpSetPassword, rpc.Caller{}, events.SetPasswordRequest{Token: token, Password: pw})
 	var e *events.Error
 	switch {
 	case err == nil:
 		m.render(w, r, http.StatusOK, views.PasswordSetPage(views.Page{Title: "Password set"}))
 	case errors.As(err, &e) && e.Code == events.CodeInvalid:
 		form.Fields = e.Fields
-		if who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpLinkCheck), rpc.Caller{}, events.LinkRequest{Token: token}); err == nil {
+		if who, err := rpc.Do(r.Context(), m.nc, identityapi.OpLinkCheck, rpc.Caller{}, events.LinkRequest{Token: token}); err == nil {
 			form.Name = who.Name
 		}
 		m.render(w, r, http.StatusUnprocessableEntity, views.SetPasswordPage(views.Page{Title: "Choose a password"}, form))
@@ -165,36 +164,34 @@ func (m *Main) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
 
 // --- home ---
 
+// homeCards link the pages the header does not, each for those whose session opens its
+// section (identity decides).
+var homeCards = []struct {
+	section identityapi.Section
+	card    views.HomeCard
+}{
+	{identityapi.TeamBoard, views.HomeCard{Title: "Team onboarding", Text: "Each new hire in your team with progress, overdue tasks and what is due next.", Href: "/onboarding/team", Label: "Open the team board"}},
+	{identityapi.AllOnboardings, views.HomeCard{Title: "All onboardings", Text: "Every active onboarding, filtered by track, team or overdue, with CSV export.", Href: "/onboarding/all", Label: "Open the overview"}},
+	{identityapi.TeamSkills, views.HomeCard{Title: "Team skills", Text: "Your team's skill matrix as a heatmap; verify claimed levels.", Href: "/skills/team", Label: "Open the skill matrix"}},
+	{identityapi.SkillReports, views.HomeCard{Title: "Skill reports", Text: "Skill matrix, coverage, gaps by team and expiring certifications, with CSV and XLSX downloads.", Href: "/skills/reports", Label: "Open skill reports"}},
+	{identityapi.SkillImport, views.HomeCard{Title: "Import skills framework", Text: "Load your organisation's own skills framework from a CSV or YAML file.", Href: "/skills/import", Label: "Import a framework"}},
+	{identityapi.TeamTraining, views.HomeCard{Title: "Team training", Text: "Assign modules with a due date and follow who is done, in progress or overdue.", Href: "/training/team", Label: "Open team training"}},
+	{identityapi.TrainingReport, views.HomeCard{Title: "Training compliance", Text: "Assigned, passed and overdue per module and per person, with filters and CSV export.", Href: "/training/report", Label: "Open the compliance report"}},
+	{identityapi.FindMentor, views.HomeCard{Title: "Find a mentor", Text: "Mentors ranked for a new hire by the skill gaps they cover, with the reasons.", Href: "/mentorship/find", Label: "Find a mentor"}},
+	{identityapi.MentorCoverage, views.HomeCard{Title: "Mentor coverage", Text: "Hires without an active mentor and each mentor's load against capacity, with CSV export.", Href: "/mentorship/coverage", Label: "Open coverage"}},
+}
+
 // home answers "what now?" (see homeNow) and links the pages the header does not.
 func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: v.Roles, Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
-	if v.has(events.RoleLead) && !v.has(events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.People) && !v.May(identityapi.ManagePeople) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "My team", Text: "Everyone in team " + v.Team + ", with their track and start date.", Href: "/people", Label: "Open my team"})
 	}
 	h.Cards = append(h.Cards, views.HomeCard{Title: "My tasks", Text: "Onboarding tasks waiting on you, across every new hire, overdue first.", Href: "/onboarding/tasks", Label: "Open my tasks"})
-	if v.has(events.RoleLead) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Team onboarding", Text: "Each new hire in your team with progress, overdue tasks and what is due next.", Href: "/onboarding/team", Label: "Open the team board"})
-	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "All onboardings", Text: "Every active onboarding, filtered by track, team or overdue, with CSV export.", Href: "/onboarding/all", Label: "Open the overview"})
-	}
-	if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Team skills", Text: "Your team's skill matrix as a heatmap; verify claimed levels.", Href: "/skills/team", Label: "Open the skill matrix"})
-	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Skill reports", Text: "Skill matrix, coverage, gaps by team and expiring certifications, with CSV and XLSX downloads.", Href: "/skills/reports", Label: "Open skill reports"}, views.HomeCard{Title: "Import skills framework", Text: "Load your organisation's own skills framework from a CSV or YAML file.", Href: "/skills/import", Label: "Import a framework"})
-	}
-	if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Team training", Text: "Assign modules with a due date and follow who is done, in progress or overdue.", Href: "/training/team", Label: "Open team training"})
-	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Training compliance", Text: "Assigned, passed and overdue per module and per person, with filters and CSV export.", Href: "/training/report", Label: "Open the compliance report"})
-	}
-	if v.has(events.RoleLead, events.RoleHR, events.RoleAdmin) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Find a mentor", Text: "Mentors ranked for a new hire by the skill gaps they cover, with the reasons.", Href: "/mentorship/find", Label: "Find a mentor"})
-	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
-		h.Cards = append(h.Cards, views.HomeCard{Title: "Mentor coverage", Text: "Hires without an active mentor and each mentor's load against capacity, with CSV export.", Href: "/mentorship/coverage", Label: "Open coverage"})
+	for _, c := range homeCards {
+		if v.May(c.section) {
+			h.Cards = append(h.Cards, c.card)
+		}
 	}
 	h.Cards = append(h.Cards, views.HomeCard{Title: "API", Text: "Everything on these pages is also a JSON API, described by an OpenAPI document.", Href: "/api/v1/openapi.json", Label: "OpenAPI document"})
 	m.homeNow(r, v, &h)
@@ -230,12 +227,12 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 		return
 	}
 	sort := r.URL.Query().Get("sort")
-	list, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(), events.PeopleRequest{Page: page, Sort: sort})
+	list, err := rpc.Do(r.Context(), m.nc, identityapi.OpPeopleList, v.caller(), events.PeopleRequest{Page: page, Sort: sort})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	pv.CanInvite = v.has(events.RoleHR, events.RoleAdmin)
+	pv.CanInvite = list.CanInvite
 	pv.Query, pv.Sort, pv.Pager = page.Query, sort, pagerFor(r, list.PageInfo, len(list.Items))
 	nm := m.names(r.Context())
 	for _, p := range list.Items {
@@ -249,8 +246,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 		pv.People = append(pv.People, views.PersonRow{
 			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(p.Roles, ", "), Team: p.Team,
 			Track: nm.track(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
-			// Display only: identity refuses the action itself (identity.CanManagePerson).
-			Protected: !v.has(events.RoleAdmin) && slices.ContainsFunc(p.Roles, func(r string) bool { return r == events.RoleHR || r == events.RoleAdmin }),
+			Protected: !p.CanManage, // identity decides (identity.CanManagePerson)
 			Self:      p.ID == v.ID,
 		})
 	}
@@ -261,7 +257,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 			m.fail(w, r, err)
 			return
 		}
-		leads, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+		leads, err := rpc.Do(r.Context(), m.nc, identityapi.OpPeopleList, v.caller(),
 			events.PeopleRequest{Page: events.Page{Limit: events.MaxPageRows}, Role: events.RoleLead, Active: true})
 		if err != nil {
 			m.fail(w, r, err)
@@ -285,7 +281,7 @@ func (m *Main) invite(w http.ResponseWriter, r *http.Request, v *viewer) {
 		Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Track: r.PostFormValue("track"),
 		Team: r.PostFormValue("team"), Lead: r.PostFormValue("lead"), StartDate: r.PostFormValue("start_date"),
 	}
-	reply, err := rpc.Call[events.InviteReply](r.Context(), m.nc, m.identity(events.OpInvite), v.caller(), events.InviteRequest{
+	reply, err := rpc.Do(r.Context(), m.nc, identityapi.OpInvite, v.caller(), events.InviteRequest{
 		Email: form.Email, Name: form.Name, Track: form.Track, Team: form.Team, Lead: form.Lead, StartDate: form.StartDate,
 	})
 	var e *events.Error
@@ -309,7 +305,7 @@ func (m *Main) lateInviteWarning(ctx context.Context, p events.Person) string {
 	if p.Track == "" || p.StartDate == "" {
 		return ""
 	}
-	info, err := rpc.Call[events.TemplatesInfo](ctx, m.nc, events.RPC(events.OnboardingService, events.OpTemplatesInfo), rpc.Caller{},
+	info, err := rpc.Do(ctx, m.nc, onboardingapi.OpTemplatesInfo, rpc.Caller{},
 		events.TemplatesInfoRequest{Track: p.Track, StartDate: p.StartDate})
 	if err != nil {
 		return ""
@@ -325,7 +321,7 @@ func (m *Main) lateInviteWarning(ctx context.Context, p events.Person) string {
 }
 
 func (m *Main) issueLink(w http.ResponseWriter, r *http.Request, v *viewer) {
-	reply, err := rpc.Call[events.InviteReply](r.Context(), m.nc, m.identity(events.OpIssueLink), v.caller(), events.PersonRequest{ID: r.PathValue("id")})
+	reply, err := rpc.Do(r.Context(), m.nc, identityapi.OpIssueLink, v.caller(), events.PersonRequest{ID: r.PathValue("id")})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -336,7 +332,7 @@ func (m *Main) issueLink(w http.ResponseWriter, r *http.Request, v *viewer) {
 func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	id := r.PathValue("id")
-	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpPeopleGet), v.caller(), events.PersonRequest{ID: id})
+	who, err := rpc.Do(r.Context(), m.nc, identityapi.OpPeopleGet, v.caller(), events.PersonRequest{ID: id})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -349,7 +345,7 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}) {
 		return
 	}
-	_, err = rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpDisable), v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")})
+	_, err = rpc.Do(r.Context(), m.nc, identityapi.OpDisable, v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")})
 	if err == nil {
 		setFlash(w, who.Name+" is disabled and signed out. Re-enable them here at any time.")
 	}
@@ -368,7 +364,7 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 // enable lets a disabled person sign in again.
 func (m *Main) enable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	who, err := rpc.Call[events.Person](r.Context(), m.nc, m.identity(events.OpEnable), v.caller(), events.DisableRequest{ID: r.PathValue("id")})
+	who, err := rpc.Do(r.Context(), m.nc, identityapi.OpEnable, v.caller(), events.DisableRequest{ID: r.PathValue("id")})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -389,7 +385,7 @@ func linkURL(r *http.Request, token string) string {
 // teamOptions lists the teams the viewer may see (identity decides: every team for HR and
 // admin, their own for a lead), for filter and assignment forms.
 func (m *Main) teamOptions(r *http.Request, v *viewer) ([]views.Option, error) {
-	teams, err := rpc.Call[events.TeamsReply](r.Context(), m.nc, m.identity(events.OpTeams), v.caller(), nil)
+	teams, err := rpc.Do(r.Context(), m.nc, identityapi.OpTeams, v.caller(), events.None{})
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/devstack/devstacktest"
 )
 
@@ -405,7 +406,7 @@ func TestImportUploadTooLarge(t *testing.T) {
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	rec := httptest.NewRecorder()
 	m := New(nil, slog.New(slog.DiscardHandler), Config{})
-	m.importUpload(rec, req.WithContext(context.WithValue(req.Context(), viewerKey{}, &viewer{})), &viewer{Person: events.Person{Roles: []string{events.RoleHR}}})
+	m.importUpload(rec, req.WithContext(context.WithValue(req.Context(), viewerKey{}, &viewer{})), &viewer{Session: identityapi.Session{Opens: []identityapi.Section{identityapi.SkillImport}}})
 	if rec.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("7 MiB upload: %d", rec.Code)
 	}

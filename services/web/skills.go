@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
+	"onramp.dev/events/skillsapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -51,7 +53,7 @@ func (m *Main) skillsAPIRoutes() []route {
 // --- API ---
 
 func (m *Main) apiSkills(w http.ResponseWriter, r *http.Request, v *viewer) {
-	list, err := rpc.Call[events.SkillsReply](r.Context(), m.nc, m.skillsOp(events.OpSkillsList), v.caller(), nil)
+	list, err := rpc.Do(r.Context(), m.nc, skillsapi.OpSkillsList, v.caller(), events.None{})
 	if err != nil {
 		m.logFailure(r, err)
 		writeError(w, err)
@@ -66,7 +68,7 @@ func (m *Main) apiSkillsImport(w http.ResponseWriter, r *http.Request, v *viewer
 		writeError(w, err)
 		return
 	}
-	reply, err := rpc.Call[events.SkillImportReply](r.Context(), m.nc, m.skillsOp(events.OpSkillsImport), v.caller(), req)
+	reply, err := rpc.Do(r.Context(), m.nc, skillsapi.OpSkillsImport, v.caller(), req)
 	if err != nil {
 		m.logFailure(r, err)
 		writeError(w, err)
@@ -76,7 +78,7 @@ func (m *Main) apiSkillsImport(w http.ResponseWriter, r *http.Request, v *viewer
 }
 
 func (m *Main) apiPersonSkills(w http.ResponseWriter, r *http.Request, v *viewer) {
-	rec, err := rpc.Call[events.SkillRecordReply](r.Context(), m.nc, m.skillsOp(events.OpRecordGet), v.caller(),
+	rec, err := rpc.Do(r.Context(), m.nc, skillsapi.OpRecordGet, v.caller(),
 		events.SkillRecordRequest{Person: r.PathValue("id"), AsOf: r.URL.Query().Get("as_of")})
 	if err != nil {
 		m.logFailure(r, err)
@@ -91,14 +93,17 @@ type levelBody struct {
 	Note  string `json:"note"`
 }
 
-func (m *Main) apiLevel(op string) func(w http.ResponseWriter, r *http.Request, v *viewer) {
+// levelOp records a level: a self-assessment or a lead's verification.
+type levelOp = events.Op[events.SkillLevelRequest, events.SkillRecordItem]
+
+func (m *Main) apiLevel(op levelOp) func(w http.ResponseWriter, r *http.Request, v *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		var b levelBody
 		if err := decode(w, r, &b); err != nil {
 			writeError(w, err)
 			return
 		}
-		it, err := rpc.Call[events.SkillRecordItem](r.Context(), m.nc, m.skillsOp(op), v.caller(),
+		it, err := rpc.Do(r.Context(), m.nc, op, v.caller(),
 			events.SkillLevelRequest{Person: r.PathValue("id"), Skill: r.PathValue("skill"), Level: b.Level, Note: b.Note})
 		if err != nil {
 			m.logFailure(r, err)
@@ -110,11 +115,11 @@ func (m *Main) apiLevel(op string) func(w http.ResponseWriter, r *http.Request, 
 }
 
 func (m *Main) apiAssess(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.apiLevel(events.OpRecordAssess)(w, r, v)
+	m.apiLevel(skillsapi.OpRecordAssess)(w, r, v)
 }
 
 func (m *Main) apiVerify(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.apiLevel(events.OpRecordVerify)(w, r, v)
+	m.apiLevel(skillsapi.OpRecordVerify)(w, r, v)
 }
 
 type certBody struct {
@@ -132,7 +137,7 @@ func (m *Main) apiCertify(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	c, err := rpc.Call[events.SkillCertification](r.Context(), m.nc, m.skillsOp(events.OpRecordCertify), v.caller(), events.SkillCertifyRequest{
+	c, err := rpc.Do(r.Context(), m.nc, skillsapi.OpRecordCertify, v.caller(), events.SkillCertifyRequest{
 		Person: r.PathValue("id"), Name: b.Name, Issuer: b.Issuer, Issued: b.Issued, Expires: b.Expires, Skill: b.Skill, Level: b.Level})
 	if err != nil {
 		m.logFailure(r, err)
@@ -153,13 +158,13 @@ func (m *Main) personSkillsPage(w http.ResponseWriter, r *http.Request, v *viewe
 }
 
 func (m *Main) renderSkills(w http.ResponseWriter, r *http.Request, v *viewer, person string, code int, form views.SkillsView) {
-	rec, err := rpc.Call[events.SkillRecordReply](r.Context(), m.nc, m.skillsOp(events.OpRecordGet), v.caller(),
+	rec, err := rpc.Do(r.Context(), m.nc, skillsapi.OpRecordGet, v.caller(),
 		events.SkillRecordRequest{Person: person, AsOf: r.URL.Query().Get("as_of")})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	cat, err := rpc.Call[events.SkillsReply](r.Context(), m.nc, m.skillsOp(events.OpSkillsList), v.caller(), nil)
+	cat, err := rpc.Do(r.Context(), m.nc, skillsapi.OpSkillsList, v.caller(), events.None{})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -243,18 +248,18 @@ func formLevel(r *http.Request) int {
 }
 
 func (m *Main) assessForm(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.levelForm(w, r, v, events.OpRecordAssess)
+	m.levelForm(w, r, v, skillsapi.OpRecordAssess)
 }
 
 func (m *Main) verifyForm(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.levelForm(w, r, v, events.OpRecordVerify)
+	m.levelForm(w, r, v, skillsapi.OpRecordVerify)
 }
 
-func (m *Main) levelForm(w http.ResponseWriter, r *http.Request, v *viewer, op string) {
+func (m *Main) levelForm(w http.ResponseWriter, r *http.Request, v *viewer, op levelOp) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	person := r.PathValue("id")
 	f := views.SkillForm{Skill: r.PostFormValue("skill"), Level: r.PostFormValue("level"), Note: r.PostFormValue("note")}
-	_, err := rpc.Call[events.SkillRecordItem](r.Context(), m.nc, m.skillsOp(op), v.caller(),
+	_, err := rpc.Do(r.Context(), m.nc, op, v.caller(),
 		events.SkillLevelRequest{Person: person, Skill: f.Skill, Level: formLevel(r), Note: f.Note})
 	var e *events.Error
 	if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeNotFound) {
@@ -263,7 +268,7 @@ func (m *Main) levelForm(w http.ResponseWriter, r *http.Request, v *viewer, op s
 			f.Fields = map[string]string{"skill": e.Message}
 		}
 		sv := views.SkillsView{}
-		if op == events.OpRecordAssess {
+		if op == skillsapi.OpRecordAssess {
 			sv.Assess = f
 		} else {
 			sv.Verify = f
@@ -287,7 +292,7 @@ func (m *Main) certForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 	person := r.PathValue("id")
 	f := views.CertForm{Name: r.PostFormValue("name"), Issuer: r.PostFormValue("issuer"), Issued: r.PostFormValue("issued"),
 		Expires: r.PostFormValue("expires"), Skill: r.PostFormValue("skill"), Level: r.PostFormValue("level")}
-	_, err := rpc.Call[events.SkillCertification](r.Context(), m.nc, m.skillsOp(events.OpRecordCertify), v.caller(), events.SkillCertifyRequest{
+	_, err := rpc.Do(r.Context(), m.nc, skillsapi.OpRecordCertify, v.caller(), events.SkillCertifyRequest{
 		Person: person, Name: f.Name, Issuer: f.Issuer, Issued: f.Issued, Expires: f.Expires, Skill: f.Skill, Level: formLevel(r)})
 	var e *events.Error
 	if errors.As(err, &e) && e.Code == events.CodeInvalid {
@@ -333,14 +338,14 @@ func (m *Main) teamMatrixPage(w http.ResponseWriter, r *http.Request, v *viewer)
 		}
 		tv.Rows = append(tv.Rows, mr)
 	}
-	if v.has(events.RoleHR, events.RoleAdmin) {
+	if v.May(identityapi.EveryTeam) {
 		tv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works
 	}
 	m.render(w, r, http.StatusOK, views.TeamMatrixPage(m.pageFor(r, "Team skills"), tv))
 }
 
 func (m *Main) importPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) {
+	if !v.May(identityapi.SkillImport) {
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "only HR and admins may import a skills framework"))
 		return
 	}
@@ -348,7 +353,7 @@ func (m *Main) importPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) importUpload(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.has(events.RoleHR, events.RoleAdmin) { // before reading a 6 MiB upload for nothing
+	if !v.May(identityapi.SkillImport) { // before reading a 6 MiB upload for nothing
 		m.fail(w, r, events.Errorf(events.CodeForbidden, "only HR and admins may import a skills framework"))
 		return
 	}
@@ -368,7 +373,7 @@ func (m *Main) importUpload(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, events.Errorf(events.CodeBadRequest, "the upload could not be read"))
 		return
 	}
-	reply, err := rpc.Call[events.SkillImportReply](r.Context(), m.nc, m.skillsOp(events.OpSkillsImport), v.caller(),
+	reply, err := rpc.Do(r.Context(), m.nc, skillsapi.OpSkillsImport, v.caller(),
 		events.SkillImportRequest{Filename: hdr.Filename, Content: string(data)})
 	var e *events.Error
 	if errors.As(err, &e) && e.Code == events.CodeInvalid {

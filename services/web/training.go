@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
+	"onramp.dev/events/trainingapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
@@ -53,11 +55,6 @@ func (m *Main) trainingAPI() []route {
 	}
 }
 
-// trainingCall calls a training operation for the viewer.
-func trainingCall[Resp any](r *http.Request, m *Main, v *viewer, op string, req any) (Resp, error) {
-	return rpc.Call[Resp](r.Context(), m.nc, events.RPC(events.TrainingService, op), v.caller(), req)
-}
-
 // --- API ---
 
 func (m *Main) apiReply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
@@ -70,12 +67,12 @@ func (m *Main) apiReply(w http.ResponseWriter, r *http.Request, status int, v an
 }
 
 func (m *Main) apiModules(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := trainingCall[events.ModulesReply](r, m, v, events.OpModulesList, events.ModuleRequest{})
+	out, err := rpc.Do(r.Context(), m.nc, trainingapi.OpModulesList, v.caller(), events.ModuleRequest{})
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
 func (m *Main) apiModule(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := trainingCall[events.ModuleView](r, m, v, events.OpModuleGet, events.ModuleRequest{ID: r.PathValue("id")})
+	out, err := rpc.Do(r.Context(), m.nc, trainingapi.OpModuleGet, v.caller(), events.ModuleRequest{ID: r.PathValue("id")})
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
@@ -93,13 +90,13 @@ func (m *Main) apiAssign(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	out, err := trainingCall[events.AssignmentView](r, m, v, events.OpAssign, events.AssignRequest{
+	out, err := rpc.Do(r.Context(), m.nc, trainingapi.OpAssign, v.caller(), events.AssignRequest{
 		Module: req.Module, Person: req.Person, Team: req.Team, Track: req.Track, Due: req.Due})
 	m.apiReply(w, r, http.StatusCreated, out, err)
 }
 
 func (m *Main) apiMyTraining(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := trainingCall[events.LearnerReply](r, m, v, events.OpMyTraining, events.ModuleRequest{})
+	out, err := rpc.Do(r.Context(), m.nc, trainingapi.OpMyTraining, v.caller(), events.ModuleRequest{})
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
@@ -113,17 +110,17 @@ func (m *Main) apiAttempt(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	out, err := trainingCall[events.AttemptResult](r, m, v, events.OpAttempt, events.AttemptRequest{Module: r.PathValue("id"), Answers: req.Answers})
+	out, err := rpc.Do(r.Context(), m.nc, trainingapi.OpAttempt, v.caller(), events.AttemptRequest{Module: r.PathValue("id"), Answers: req.Answers})
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
 func (m *Main) apiEnrol(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := trainingCall[events.LearnerItem](r, m, v, events.OpEnrol, events.ModuleRequest{ID: r.PathValue("id")})
+	out, err := rpc.Do(r.Context(), m.nc, trainingapi.OpEnrol, v.caller(), events.ModuleRequest{ID: r.PathValue("id")})
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
 func (m *Main) apiLessonRead(w http.ResponseWriter, r *http.Request, v *viewer) {
-	out, err := trainingCall[events.LearnerItem](r, m, v, events.OpLessonRead, events.LessonRequest{Module: r.PathValue("id"), Lesson: r.PathValue("lesson")})
+	out, err := rpc.Do(r.Context(), m.nc, trainingapi.OpLessonRead, v.caller(), events.LessonRequest{Module: r.PathValue("id"), Lesson: r.PathValue("lesson")})
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
@@ -138,7 +135,7 @@ func (m *Main) apiGrant(w http.ResponseWriter, r *http.Request, v *viewer) {
 		writeError(w, err)
 		return
 	}
-	out, err := trainingCall[events.LearnerItem](r, m, v, events.OpGrant, events.GrantRequest(req))
+	out, err := rpc.Do(r.Context(), m.nc, trainingapi.OpGrant, v.caller(), events.GrantRequest(req))
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
@@ -148,7 +145,7 @@ func (m *Main) apiTeamTraining(w http.ResponseWriter, r *http.Request, v *viewer
 		writeError(w, err)
 		return
 	}
-	out, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{Page: page, Team: r.URL.Query().Get("team")})
+	out, err := rpc.Do(r.Context(), m.nc, trainingapi.OpTeamTraining, v.caller(), events.TeamRequest{Page: page, Team: r.URL.Query().Get("team")})
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
@@ -165,7 +162,7 @@ func (m *Main) apiTrainingReport(w http.ResponseWriter, r *http.Request, v *view
 		writeError(w, err)
 		return
 	}
-	out, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, req)
+	out, err := rpc.Do(r.Context(), m.nc, trainingapi.OpReport, v.caller(), req)
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
@@ -203,17 +200,17 @@ func trainingItem(it events.LearnerItem) views.TrainingItem {
 }
 
 func (m *Main) myTraining(w http.ResponseWriter, r *http.Request, v *viewer) {
-	mine, err := trainingCall[events.LearnerReply](r, m, v, events.OpMyTraining, events.ModuleRequest{})
+	mine, err := rpc.Do(r.Context(), m.nc, trainingapi.OpMyTraining, v.caller(), events.ModuleRequest{})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	mods, err := trainingCall[events.ModulesReply](r, m, v, events.OpModulesList, events.ModuleRequest{})
+	mods, err := rpc.Do(r.Context(), m.nc, trainingapi.OpModulesList, v.caller(), events.ModuleRequest{})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	page := views.TrainingMine{TeamLink: v.has(events.RoleLead, events.RoleHR, events.RoleAdmin), ReportLink: v.has(events.RoleHR, events.RoleAdmin)}
+	page := views.TrainingMine{TeamLink: v.May(identityapi.TeamTraining), ReportLink: v.May(identityapi.TrainingReport)}
 	have := map[string]bool{}
 	for _, it := range mine.Items {
 		page.Items = append(page.Items, trainingItem(it))
@@ -229,7 +226,7 @@ func (m *Main) myTraining(w http.ResponseWriter, r *http.Request, v *viewer) {
 
 func (m *Main) enrolForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 	id := r.PathValue("id")
-	if _, err := trainingCall[events.LearnerItem](r, m, v, events.OpEnrol, events.ModuleRequest{ID: id}); err != nil {
+	if _, err := rpc.Do(r.Context(), m.nc, trainingapi.OpEnrol, v.caller(), events.ModuleRequest{ID: id}); err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -238,11 +235,11 @@ func (m *Main) enrolForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 
 // moduleView loads the module and the viewer's progress on it; lesson marks the current one.
 func (m *Main) moduleView(r *http.Request, v *viewer, id, lesson string) (views.TrainingModule, events.ModuleView, events.ProgressView, error) {
-	mod, err := trainingCall[events.ModuleView](r, m, v, events.OpModuleGet, events.ModuleRequest{ID: id})
+	mod, err := rpc.Do(r.Context(), m.nc, trainingapi.OpModuleGet, v.caller(), events.ModuleRequest{ID: id})
 	if err != nil {
 		return views.TrainingModule{}, mod, events.ProgressView{}, err
 	}
-	prog, err := trainingCall[events.ProgressView](r, m, v, events.OpProgress, events.ModuleRequest{ID: id})
+	prog, err := rpc.Do(r.Context(), m.nc, trainingapi.OpProgress, v.caller(), events.ModuleRequest{ID: id})
 	if err != nil {
 		return views.TrainingModule{}, mod, prog, err
 	}
@@ -256,7 +253,7 @@ func (m *Main) moduleView(r *http.Request, v *viewer, id, lesson string) (views.
 	if out.MaxAttempts < mod.MaxAttempts {
 		out.MaxAttempts = mod.MaxAttempts
 	}
-	out.CanAttempt = !out.Passed && it.AttemptsLeft > 0
+	out.CanAttempt = it.CanAttempt
 	if !prog.Enrolled {
 		out.StatusLabel = "not enrolled"
 	}
@@ -308,7 +305,7 @@ func (m *Main) lessonPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 // to the next lesson, to the quiz after the last one, or back to the module.
 func (m *Main) lessonRead(w http.ResponseWriter, r *http.Request, v *viewer) {
 	id, lesson := r.PathValue("id"), r.PathValue("lesson")
-	if _, err := trainingCall[events.LearnerItem](r, m, v, events.OpLessonRead, events.LessonRequest{Module: id, Lesson: lesson}); err != nil {
+	if _, err := rpc.Do(r.Context(), m.nc, trainingapi.OpLessonRead, v.caller(), events.LessonRequest{Module: id, Lesson: lesson}); err != nil {
 		m.fail(w, r, err)
 		return
 	}
@@ -362,7 +359,7 @@ func (m *Main) quizSubmit(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, events.Errorf(events.CodeBadRequest, "malformed form"))
 		return
 	}
-	mod, err := trainingCall[events.ModuleView](r, m, v, events.OpModuleGet, events.ModuleRequest{ID: id})
+	mod, err := rpc.Do(r.Context(), m.nc, trainingapi.OpModuleGet, v.caller(), events.ModuleRequest{ID: id})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -376,7 +373,7 @@ func (m *Main) quizSubmit(w http.ResponseWriter, r *http.Request, v *viewer) {
 	if missing := len(mod.Quiz.Questions) - len(answers); missing > 0 && r.PostFormValue("anyway") != "1" {
 		// Hold the submission back before it spends an attempt: the form comes back with
 		// the answers given, the blank questions marked and a "Submit anyway" button.
-		prog, err := trainingCall[events.ProgressView](r, m, v, events.OpProgress, events.ModuleRequest{ID: id})
+		prog, err := rpc.Do(r.Context(), m.nc, trainingapi.OpProgress, v.caller(), events.ModuleRequest{ID: id})
 		if err != nil {
 			m.fail(w, r, err)
 			return
@@ -389,10 +386,10 @@ func (m *Main) quizSubmit(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.render(w, r, http.StatusUnprocessableEntity, views.TrainingQuizPage(m.pageFor(r, "Quiz: "+mod.Title), q))
 		return
 	}
-	_, err = trainingCall[events.AttemptResult](r, m, v, events.OpAttempt, events.AttemptRequest{Module: id, Answers: answers})
+	_, err = rpc.Do(r.Context(), m.nc, trainingapi.OpAttempt, v.caller(), events.AttemptRequest{Module: id, Answers: answers})
 	var e *events.Error
 	if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
-		prog, perr := trainingCall[events.ProgressView](r, m, v, events.OpProgress, events.ModuleRequest{ID: id})
+		prog, perr := rpc.Do(r.Context(), m.nc, trainingapi.OpProgress, v.caller(), events.ModuleRequest{ID: id})
 		if perr != nil {
 			m.fail(w, r, perr)
 			return
@@ -444,24 +441,23 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 		m.fail(w, r, err)
 		return
 	}
-	reply, err := trainingCall[events.TeamReply](r, m, v, events.OpTeamTraining, events.TeamRequest{Page: pg, Team: team})
+	reply, err := rpc.Do(r.Context(), m.nc, trainingapi.OpTeamTraining, v.caller(), events.TeamRequest{Page: pg, Team: team})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	mods, err := trainingCall[events.ModulesReply](r, m, v, events.OpModulesList, events.ModuleRequest{})
+	mods, err := rpc.Do(r.Context(), m.nc, trainingapi.OpModulesList, v.caller(), events.ModuleRequest{})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	// The assign form offers the people of the team shown (HR picks the team first).
-	people, err := rpc.Call[events.PeopleReply](r.Context(), m.nc, m.identity(events.OpPeopleList), v.caller(),
+	people, err := rpc.Do(r.Context(), m.nc, identityapi.OpPeopleList, v.caller(),
 		events.PeopleRequest{Page: events.Page{Limit: events.MaxPageRows}, Team: reply.Team, Active: true})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	hr := v.has(events.RoleHR, events.RoleAdmin)
 	page := views.TrainingTeam{Team: reply.Team, Self: "/training/team?team=" + url.QueryEscape(reply.Team), Form: form, Assigned: notice,
 		Query: pg.Query, Pager: pagerFor(r, reply.PageInfo, len(reply.Items))}
 	if r.Method == http.MethodGet {
@@ -473,7 +469,7 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 	for _, row := range reply.Items {
 		it := trainingItem(row.LearnerItem)
 		it.Person, it.Name, it.Team, it.Track = row.Person, row.Name, row.Team, row.Track
-		it.CanGrant = row.Status == events.StatusFailed && row.AttemptsLeft == 0 && row.Person != v.ID
+		it.CanGrant = row.CanGrant
 		page.Rows = append(page.Rows, it)
 	}
 	for _, mod := range mods.Items {
@@ -482,7 +478,7 @@ func (m *Main) renderTeam(w http.ResponseWriter, r *http.Request, v *viewer, cod
 	for _, p := range people.Items {
 		page.People = append(page.People, views.Option{Value: p.ID, Label: p.Name + " (" + p.Team + ")"})
 	}
-	if hr {
+	if v.May(identityapi.EveryTeam) {
 		page.Tracks = m.names(r.Context()).trackOptions()
 		if page.Teams, err = m.teamOptions(r, v); err != nil {
 			m.fail(w, r, err)
@@ -501,7 +497,7 @@ func (m *Main) assignForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 	form := views.TrainingAssignForm{Module: r.PostFormValue("module"), Person: r.PostFormValue("person"),
 		Team: strings.TrimSpace(r.PostFormValue("team")), Track: r.PostFormValue("track"), Due: r.PostFormValue("due")}
 	teamPage := r.PostFormValue("team_page")
-	a, err := trainingCall[events.AssignmentView](r, m, v, events.OpAssign, events.AssignRequest{
+	a, err := rpc.Do(r.Context(), m.nc, trainingapi.OpAssign, v.caller(), events.AssignRequest{
 		Module: form.Module, Person: form.Person, Team: form.Team, Track: form.Track, Due: form.Due})
 	var e *events.Error
 	if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeForbidden) {
@@ -527,7 +523,7 @@ func plural(n int, one, many string) string {
 func (m *Main) grantForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	team := r.PostFormValue("team")
-	_, err := trainingCall[events.LearnerItem](r, m, v, events.OpGrant, events.GrantRequest{Person: r.PostFormValue("person"), Module: r.PostFormValue("module")})
+	_, err := rpc.Do(r.Context(), m.nc, trainingapi.OpGrant, v.caller(), events.GrantRequest{Person: r.PostFormValue("person"), Module: r.PostFormValue("module")})
 	var e *events.Error
 	if errors.As(err, &e) && e.Code == events.CodeConflict {
 		m.renderTeam(w, r, v, http.StatusConflict, team, views.TrainingAssignForm{}, "")
@@ -546,12 +542,12 @@ func (m *Main) trainingReport(w http.ResponseWriter, r *http.Request, v *viewer)
 		m.fail(w, r, err)
 		return
 	}
-	rep, err := trainingCall[events.ReportReply](r, m, v, events.OpReport, req)
+	rep, err := rpc.Do(r.Context(), m.nc, trainingapi.OpReport, v.caller(), req)
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	mods, err := trainingCall[events.ModulesReply](r, m, v, events.OpModulesList, events.ModuleRequest{})
+	mods, err := rpc.Do(r.Context(), m.nc, trainingapi.OpModulesList, v.caller(), events.ModuleRequest{})
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -641,7 +637,7 @@ func (m *Main) trainingReportExport(format string) func(w http.ResponseWriter, r
 		req.Limit = events.MaxPageRows
 		writeReport(m, w, r, trainingReportSpec, format, func(ctx context.Context, cursor string) ([]events.TrainingRow, string, error) {
 			req.Cursor = cursor
-			rep, err := trainingCall[events.ReportReply](r.WithContext(ctx), m, v, events.OpReport, req)
+			rep, err := rpc.Do(r.Context(), m.nc, trainingapi.OpReport, v.caller(), req)
 			if err != nil {
 				return nil, "", err
 			}

@@ -21,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/trace"
 	"onramp.dev/views/static"
@@ -264,7 +265,7 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	var problems []string
 	if !m.nc.IsConnected() {
 		problems = append(problems, "nats: not connected")
-	} else if _, err := rpc.Call[events.KeysReply](ctx, m.nc, events.RPC(events.IdentityService, events.OpKeys), rpc.Caller{}, nil); err != nil {
+	} else if _, err := rpc.Do(ctx, m.nc, identityapi.OpKeys, rpc.Caller{}, events.None{}); err != nil {
 		problems = append(problems, "identity: "+err.Error())
 	}
 	if m.cfg.Ready != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/tools/portal"
 )
 
@@ -116,7 +117,7 @@ func TestOrganisationOf2500(t *testing.T) {
 	})
 
 	eventually(t, "identity knows everyone", func() error {
-		if got := decodeJSON[events.PeopleReply](t, c.do(t, "GET", "/api/v1/people?limit=1&q=%40scale.onramp", "", "", hr...)); got.Total != n {
+		if got := decodeJSON[identityapi.PeopleReply](t, c.do(t, "GET", "/api/v1/people?limit=1&q=%40scale.onramp", "", "", hr...)); got.Total != n {
 			return fmt.Errorf("%d seeded people listed", got.Total)
 		}
 		return nil
@@ -199,7 +200,7 @@ func TestOrganisationOf2500(t *testing.T) {
 				if next != "" {
 					path += "&cursor=" + url.QueryEscape(next)
 				}
-				page := decodeJSON[events.PeopleReply](t, c.do(t, "GET", path, "", "", hr...))
+				page := decodeJSON[identityapi.PeopleReply](t, c.do(t, "GET", path, "", "", hr...))
 				if page.Total < n || len(page.Items) > 200 {
 					t.Fatalf("by %s, page %d: total %d, %d items", sort, pages, page.Total, len(page.Items))
 				}
@@ -214,9 +215,9 @@ func TestOrganisationOf2500(t *testing.T) {
 			onceEach(t, "people API by "+sort, ids, got)
 		}
 		// The default page is 50; more than 200 is served as 200; search finds one person.
-		def := decodeJSON[events.PeopleReply](t, c.do(t, "GET", "/api/v1/people", "", "", hr...))
-		big := decodeJSON[events.PeopleReply](t, c.do(t, "GET", "/api/v1/people?limit=5000", "", "", hr...))
-		one := decodeJSON[events.PeopleReply](t, c.do(t, "GET", "/api/v1/people?q=SCALE1234%40scale", "", "", hr...))
+		def := decodeJSON[identityapi.PeopleReply](t, c.do(t, "GET", "/api/v1/people", "", "", hr...))
+		big := decodeJSON[identityapi.PeopleReply](t, c.do(t, "GET", "/api/v1/people?limit=5000", "", "", hr...))
+		one := decodeJSON[identityapi.PeopleReply](t, c.do(t, "GET", "/api/v1/people?q=SCALE1234%40scale", "", "", hr...))
 		if len(def.Items) != 50 || len(big.Items) != 200 || one.Total != 1 || one.Items[0].ID != "scale-01234" {
 			t.Fatalf("default %d, limit=5000 %d, search %+v", len(def.Items), len(big.Items), one)
 		}

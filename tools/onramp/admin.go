@@ -19,6 +19,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/devstack"
 	"onramp.dev/infra/eventlog"
@@ -150,7 +151,7 @@ func runKeysRotate(ctx context.Context, args []string, out io.Writer, logger *sl
 		defer p.Close()
 		nc = p.NATS
 	}
-	keys, err := rpc.Call[events.KeysReply](ctx, nc, events.RPC(events.IdentityService, events.OpKeysRotate), rpc.Caller{System: true}, nil)
+	keys, err := rpc.Do(ctx, nc, identityapi.OpKeysRotate, rpc.Caller{System: true}, events.None{})
 	if err != nil {
 		return err
 	}

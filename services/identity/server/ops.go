@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/eventlog"
@@ -21,7 +22,7 @@ import (
 	"onramp.dev/services/identity"
 )
 
-type empty struct{}
+type empty = events.None
 
 func (m *Main) register() error {
 	svc, err := rpc.NewService(m.nc, events.IdentityService, "1.0.0", m.log)
@@ -30,22 +31,22 @@ func (m *Main) register() error {
 	}
 	m.svc = svc
 	for _, err := range []error{
-		rpc.Handle(svc, events.OpKeys, m.opKeys),
-		rpc.Handle(svc, events.OpKeysRotate, m.opKeysRotate),
-		rpc.Handle(svc, events.OpLogin, m.opLogin),
-		rpc.Handle(svc, events.OpRefresh, m.opRefresh),
-		rpc.Handle(svc, events.OpSession, m.opSession),
-		rpc.Handle(svc, events.OpLogout, m.opLogout),
-		rpc.Handle(svc, events.OpPeopleList, m.opPeopleList),
-		rpc.Handle(svc, events.OpPeopleGet, m.opPeopleGet),
-		rpc.Handle(svc, events.OpTeams, m.opTeams),
-		rpc.Handle(svc, events.OpInvite, m.opInvite),
-		rpc.Handle(svc, events.OpIssueLink, m.opIssueLink),
-		rpc.Handle(svc, events.OpDisable, m.opDisable),
-		rpc.Handle(svc, events.OpEnable, m.opEnable),
-		rpc.Handle(svc, events.OpLinkCheck, m.opLinkCheck),
-		rpc.Handle(svc, events.OpSetPassword, m.opSetPassword),
-		rpc.Handle(svc, events.OpEnsurePerson, m.opEnsure),
+		rpc.Serve(svc, identityapi.OpKeys, m.opKeys),
+		rpc.Serve(svc, identityapi.OpKeysRotate, m.opKeysRotate),
+		rpc.Serve(svc, identityapi.OpLogin, m.opLogin),
+		rpc.Serve(svc, identityapi.OpRefresh, m.opRefresh),
+		rpc.Serve(svc, identityapi.OpSession, m.opSession),
+		rpc.Serve(svc, identityapi.OpLogout, m.opLogout),
+		rpc.Serve(svc, identityapi.OpPeopleList, m.opPeopleList),
+		rpc.Serve(svc, identityapi.OpPeopleGet, m.opPeopleGet),
+		rpc.Serve(svc, identityapi.OpTeams, m.opTeams),
+		rpc.Serve(svc, identityapi.OpInvite, m.opInvite),
+		rpc.Serve(svc, identityapi.OpIssueLink, m.opIssueLink),
+		rpc.Serve(svc, identityapi.OpDisable, m.opDisable),
+		rpc.Serve(svc, identityapi.OpEnable, m.opEnable),
+		rpc.Serve(svc, identityapi.OpLinkCheck, m.opLinkCheck),
+		rpc.Serve(svc, identityapi.OpSetPassword, m.opSetPassword),
+		rpc.Serve(svc, identityapi.OpEnsurePerson, m.opEnsure),
 	} {
 		if err != nil {
 			return err
@@ -379,12 +380,12 @@ func (m *Main) refreshSession(secret string) string {
 	return ""
 }
 
-func (m *Main) opSession(ctx context.Context, r rpc.Request[empty]) (events.Person, error) {
+func (m *Main) opSession(ctx context.Context, r rpc.Request[empty]) (identityapi.Session, error) {
 	p, _, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
-		return events.Person{}, err
+		return identityapi.Session{}, err
 	}
-	return p.View(), nil
+	return identityapi.Session{Person: p.View(), Opens: identity.Opens(&p)}, nil
 }
 
 // opLogout ends the caller's session, found by access token or, if that has expired, by
@@ -446,13 +447,13 @@ func (m *Main) endSessions(ctx context.Context, actor, person, reason string) er
 	return nil
 }
 
-func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequest]) (events.PeopleReply, error) {
+func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequest]) (identityapi.PeopleReply, error) {
 	viewer, _, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
-		return events.PeopleReply{}, err
+		return identityapi.PeopleReply{}, err
 	}
 	if !identity.CanList(&viewer) {
-		return events.PeopleReply{}, errForbidden
+		return identityapi.PeopleReply{}, errForbidden
 	}
 	q := r.Body
 	key := (*identity.Person).SortKey
@@ -464,7 +465,7 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 	case "start_date":
 		key = func(p *identity.Person) string { return p.StartDate + "\x00" + p.SortKey() }
 	default:
-		return events.PeopleReply{}, &events.Error{Code: events.CodeInvalid, Message: "sort must be name, team or start_date",
+		return identityapi.PeopleReply{}, &events.Error{Code: events.CodeInvalid, Message: "sort must be name, team or start_date",
 			Fields: map[string]string{"sort": "must be name, team or start_date"}}
 	}
 	m.el.RLock()
@@ -476,7 +477,7 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 		ids, key := m.state.Everyone()
 		var pageIDs []string
 		if pageIDs, info, err = events.PageBy(q.Page, ids, key); err != nil {
-			return events.PeopleReply{}, err
+			return identityapi.PeopleReply{}, err
 		}
 		for _, id := range pageIDs {
 			p, _ := m.state.Person(id)
@@ -500,12 +501,12 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 			slices.SortStableFunc(people, func(a, b *identity.Person) int { return strings.Compare(key(a), key(b)) })
 		}
 		if page, info, err = events.PageBy(q.Page, people, key); err != nil {
-			return events.PeopleReply{}, err
+			return identityapi.PeopleReply{}, err
 		}
 	}
-	out := events.PeopleReply{Items: make([]events.Person, 0, len(page)), PageInfo: info}
+	out := identityapi.PeopleReply{Items: make([]identityapi.PersonRow, 0, len(page)), PageInfo: info, CanInvite: identity.CanManage(&viewer)}
 	for _, p := range page {
-		out.Items = append(out.Items, p.View())
+		out.Items = append(out.Items, identityapi.PersonRow{Person: p.View(), CanManage: identity.CanManagePerson(&viewer, p)})
 	}
 	return out, nil
 }
@@ -659,11 +660,18 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 	if reason == "" {
 		reason = "disabled by " + viewer.Name
 	}
-	defer m.el.Lock(r.Body.ID)()
+	return m.setActive(ctx, viewer.ID, r.Body.ID, false, events.StaffDisabled{Reason: reason})
+}
+
+// setActive appends e, which disables or enables person id, unless they already are as
+// active asks; the caller has checked that actor may. It answers the person as they are
+// after it.
+func (m *Main) setActive(ctx context.Context, actor, id string, active bool, e events.Payload) (events.Person, error) {
+	defer m.el.Lock(id)()
 	var view events.Person
-	err = eventlog.Retry(func() error {
+	err := eventlog.Retry(func() error {
 		m.el.RLock()
-		p, ok := m.state.Person(r.Body.ID)
+		p, ok := m.state.Person(id)
 		var seq uint64
 		if ok {
 			seq, view = p.Seq, p.View()
@@ -672,19 +680,19 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 		if !ok {
 			return errNotFound
 		}
-		if !view.Active {
-			return nil // already disabled: nothing to do
+		if view.Active == active {
+			return nil // already so: nothing to do
 		}
-		env, err := events.New(viewer.ID, r.Body.ID, events.StaffDisabled{Reason: reason}, m.cfg.Now())
+		env, err := events.New(actor, id, e, m.cfg.Now())
 		if err != nil {
 			return err
 		}
-		return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", r.Body.ID), LastSeq: seq})
+		return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", id), LastSeq: seq})
 	})
-	if err == nil { // also when already disabled: a repeat finishes what a crash cut short
-		err = m.endSessions(ctx, viewer.ID, r.Body.ID, "account disabled")
+	if err == nil && !active { // also when already disabled: a repeat finishes what a crash cut short
+		err = m.endSessions(ctx, actor, id, "account disabled")
 	}
-	view.Active = false
+	view.Active = active
 	return view, err
 }
 
@@ -717,30 +725,7 @@ func (m *Main) opEnable(ctx context.Context, r rpc.Request[events.DisableRequest
 	if err := m.mayManage(&viewer, r.Body.ID); err != nil {
 		return events.Person{}, err
 	}
-	defer m.el.Lock(r.Body.ID)()
-	var view events.Person
-	err = eventlog.Retry(func() error {
-		m.el.RLock()
-		p, ok := m.state.Person(r.Body.ID)
-		var seq uint64
-		if ok {
-			seq, view = p.Seq, p.View()
-		}
-		m.el.RUnlock()
-		if !ok {
-			return errNotFound
-		}
-		if view.Active {
-			return nil // already enabled: nothing to do
-		}
-		env, err := events.New(viewer.ID, r.Body.ID, events.StaffEnabled{Reason: r.Body.Reason}, m.cfg.Now())
-		if err != nil {
-			return err
-		}
-		return m.commit(ctx, env, bus.Expect{Filter: events.RecordFilter("identity", "staff", r.Body.ID), LastSeq: seq})
-	})
-	view.Active = true
-	return view, err
+	return m.setActive(ctx, viewer.ID, r.Body.ID, true, events.StaffEnabled{Reason: r.Body.Reason})
 }
 
 // linkOwner finds the active person whose unexpired link this is.

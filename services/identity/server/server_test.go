@@ -17,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/devstack/devstacktest"
@@ -110,17 +111,24 @@ func TestInviteSetPasswordLoginJourney(t *testing.T) {
 
 	tok := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "ada@example.org", Password: "a good long password", Browser: true}))
 	ada := rpc.Caller{Token: tok.Token}
-	me := must[events.Person](t)(call[events.Person](t, f, events.OpSession, ada, nil))
+	me := must[identityapi.Session](t)(call[identityapi.Session](t, f, events.OpSession, ada, nil))
 	if me.Email != "ada@example.org" || me.NeedsPassword {
 		t.Fatalf("session = %+v", me)
 	}
+	// Identity decides what the hire may open: their own onboarding, not the people list.
+	if !me.May(identityapi.MyOnboarding) || me.May(identityapi.People) || me.May(identityapi.ManagePeople) {
+		t.Fatalf("hire's session opens %v", me.Opens)
+	}
 	// A hire may not list people; HR may, and sees Ada.
-	if _, err := call[events.PeopleReply](t, f, events.OpPeopleList, ada, nil); code(err) != events.CodeForbidden {
+	if _, err := call[identityapi.PeopleReply](t, f, events.OpPeopleList, ada, nil); code(err) != events.CodeForbidden {
 		t.Fatalf("hire listing people: %v", err)
 	}
-	list := must[events.PeopleReply](t)(call[events.PeopleReply](t, f, events.OpPeopleList, hr, nil))
+	list := must[identityapi.PeopleReply](t)(call[identityapi.PeopleReply](t, f, events.OpPeopleList, hr, nil))
 	if len(list.Items) != 2 {
 		t.Fatalf("HR sees %d people, want 2", len(list.Items))
+	}
+	if !list.CanInvite {
+		t.Fatal("HR's list does not offer invitations")
 	}
 	// The token verifies with the public keys alone.
 	keys := must[events.KeysReply](t)(call[events.KeysReply](t, f, events.OpKeys, rpc.Caller{}, nil))
@@ -337,7 +345,7 @@ func TestRestartFromSnapshotAndFromTheWholeStream(t *testing.T) {
 			}
 			m2 := start(t, env, "identity", "")
 			f2 := fixture{env, m2}
-			people := must[events.PeopleReply](t)(call[events.PeopleReply](t, f2, events.OpPeopleList, hr, nil))
+			people := must[identityapi.PeopleReply](t)(call[identityapi.PeopleReply](t, f2, events.OpPeopleList, hr, nil))
 			if len(people.Items) != 2 {
 				t.Fatalf("after restart HR sees %d people", len(people.Items))
 			}
@@ -367,7 +375,7 @@ func TestEventThatFailsValidationIsDeadLettered(t *testing.T) {
 		t.Fatal(err)
 	}
 	hr := seedHR(t, f) // the stream keeps flowing behind it
-	if _, err := call[events.PeopleReply](t, f, events.OpPeopleList, hr, nil); err != nil {
+	if _, err := call[identityapi.PeopleReply](t, f, events.OpPeopleList, hr, nil); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := js.OrderedConsumer(ctx, "DEADLETTER", jetstream.OrderedConsumerConfig{})
@@ -423,7 +431,7 @@ func TestCrashBetweenAppendAndProjection(t *testing.T) {
 		d, found, err := m2.people.Get(ctx, "p-crash")
 		return err == nil && found && d.Email == "crash@example.org"
 	})
-	people := must[events.PeopleReply](t)(call[events.PeopleReply](t, f2, events.OpPeopleList, hr, nil))
+	people := must[identityapi.PeopleReply](t)(call[identityapi.PeopleReply](t, f2, events.OpPeopleList, hr, nil))
 	if len(people.Items) != 2 {
 		t.Fatalf("HR sees %d people, want 2", len(people.Items))
 	}
@@ -592,7 +600,7 @@ func TestPeopleListPages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			req, seen, last := tt.req, map[string]bool{}, ""
 			for pages := 0; ; pages++ {
-				list := must[events.PeopleReply](t)(call[events.PeopleReply](t, f, events.OpPeopleList, hr, req))
+				list := must[identityapi.PeopleReply](t)(call[identityapi.PeopleReply](t, f, events.OpPeopleList, hr, req))
 				if list.Total != tt.total {
 					t.Fatalf("total %d, want %d", list.Total, tt.total)
 				}
@@ -615,7 +623,7 @@ func TestPeopleListPages(t *testing.T) {
 			}
 		})
 	}
-	if _, err := call[events.PeopleReply](t, f, events.OpPeopleList, hr, events.PeopleRequest{Page: events.Page{Cursor: "bogus"}}); code(err) != events.CodeInvalid {
+	if _, err := call[identityapi.PeopleReply](t, f, events.OpPeopleList, hr, events.PeopleRequest{Page: events.Page{Cursor: "bogus"}}); code(err) != events.CodeInvalid {
 		t.Fatalf("bogus cursor: %v", err)
 	}
 	// A lead's list is their team, themselves included.
@@ -624,9 +632,13 @@ func TestPeopleListPages(t *testing.T) {
 		Password:      "lead-password",
 	}))
 	tok := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpLogin, rpc.Caller{}, events.LoginRequest{Email: "lead@example.org", Password: "lead-password", Client: "test"}))
-	l := must[events.PeopleReply](t)(call[events.PeopleReply](t, f, events.OpPeopleList, rpc.Caller{Token: tok.Token}, events.PeopleRequest{Page: events.Page{Limit: 200}}))
-	if l.Total != 66 || slices.ContainsFunc(l.Items, func(p events.Person) bool { return p.Team != "odd" }) {
+	l := must[identityapi.PeopleReply](t)(call[identityapi.PeopleReply](t, f, events.OpPeopleList, rpc.Caller{Token: tok.Token}, events.PeopleRequest{Page: events.Page{Limit: 200}}))
+	if l.Total != 66 || slices.ContainsFunc(l.Items, func(p identityapi.PersonRow) bool { return p.Team != "odd" }) {
 		t.Fatalf("lead's list: %d people", l.Total)
+	}
+	// A lead sees their team but manages no account and invites no one.
+	if l.CanInvite || slices.ContainsFunc(l.Items, func(p identityapi.PersonRow) bool { return p.CanManage }) {
+		t.Fatalf("lead's list offers management: can_invite=%v", l.CanInvite)
 	}
 }
 
@@ -643,9 +655,9 @@ func TestPeopleListSorts(t *testing.T) {
 	for _, sort := range []string{"name", "team", "start_date"} {
 		t.Run(sort, func(t *testing.T) {
 			req := events.PeopleRequest{Page: events.Page{Limit: 5}, Sort: sort}
-			var got []events.Person
+			var got []identityapi.PersonRow
 			for pages := 0; pages < 10; pages++ {
-				l := must[events.PeopleReply](t)(call[events.PeopleReply](t, f, events.OpPeopleList, hr, req))
+				l := must[identityapi.PeopleReply](t)(call[identityapi.PeopleReply](t, f, events.OpPeopleList, hr, req))
 				got = append(got, l.Items...)
 				if req.Cursor = l.Next; req.Cursor == "" {
 					break
@@ -654,7 +666,7 @@ func TestPeopleListSorts(t *testing.T) {
 			if len(got) != 13 {
 				t.Fatalf("%d people, want 13", len(got))
 			}
-			field := func(p events.Person) string {
+			field := func(p identityapi.PersonRow) string {
 				switch sort {
 				case "team":
 					return p.Team
@@ -670,7 +682,7 @@ func TestPeopleListSorts(t *testing.T) {
 			}
 		})
 	}
-	if _, err := call[events.PeopleReply](t, f, events.OpPeopleList, hr, events.PeopleRequest{Sort: "salary"}); code(err) != events.CodeInvalid {
+	if _, err := call[identityapi.PeopleReply](t, f, events.OpPeopleList, hr, events.PeopleRequest{Sort: "salary"}); code(err) != events.CodeInvalid {
 		t.Fatalf("unknown sort: %v", err)
 	}
 }

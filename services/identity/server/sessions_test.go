@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
+	"onramp.dev/events/identityapi"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/devstack/devstacktest"
 	"onramp.dev/infra/eventlog"
@@ -79,7 +80,7 @@ func TestSignInsLeaveTheIdentityStreamAlone(t *testing.T) {
 		r := must[events.TokenReply](t)(call[events.TokenReply](t, f, events.OpRefresh, rpc.Caller{}, events.RefreshRequest{Refresh: s.Refresh}))
 		must[empty](t)(call[empty](t, f, events.OpLogout, rpc.Caller{Token: r.Token}, events.RefreshRequest{Refresh: r.Refresh}))
 	}
-	must[events.PeopleReply](t)(call[events.PeopleReply](t, f, events.OpPeopleList, hr, nil))
+	must[identityapi.PeopleReply](t)(call[identityapi.PeopleReply](t, f, events.OpPeopleList, hr, nil))
 	if got := streamMsgs(t, js, "IDENTITY"); got != people {
 		t.Fatalf("IDENTITY went from %d to %d messages over 5 sign-ins", people, got)
 	}

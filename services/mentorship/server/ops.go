@@ -10,6 +10,7 @@ import (
 
 	"onramp.dev/content"
 	"onramp.dev/events"
+	"onramp.dev/events/mentorshipapi"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
@@ -18,7 +19,7 @@ import (
 	"onramp.dev/services/mentorship"
 )
 
-type empty struct{}
+type empty = events.None
 
 func (m *Main) register() error {
 	svc, err := rpc.NewService(m.nc, events.MentorshipService, "1.0.0", m.log)
@@ -27,21 +28,21 @@ func (m *Main) register() error {
 	}
 	m.svc = svc
 	for _, err := range []error{
-		rpc.Handle(svc, events.OpMentorsList, m.opMentors),
-		rpc.Handle(svc, events.OpProfileGet, m.opProfileGet),
-		rpc.Handle(svc, events.OpProfilePut, m.opProfilePut),
-		rpc.Handle(svc, events.OpProfileNominate, m.opNominate),
-		rpc.Handle(svc, events.OpSuggestions, m.opSuggestions),
-		rpc.Handle(svc, events.OpMentorshipList, m.opList),
-		rpc.Handle(svc, events.OpMentorshipGet, m.opGet),
-		rpc.Handle(svc, events.OpMentorshipPropose, m.opPropose),
-		rpc.Handle(svc, events.OpMentorshipAccept, m.lifecycle(events.OpMentorshipAccept)),
-		rpc.Handle(svc, events.OpMentorshipDecline, m.lifecycle(events.OpMentorshipDecline)),
-		rpc.Handle(svc, events.OpMentorshipEnd, m.lifecycle(events.OpMentorshipEnd)),
-		rpc.Handle(svc, events.OpCheckinLog, m.opCheckin),
-		rpc.Handle(svc, events.OpFeedbackGive, m.opFeedback),
-		rpc.Handle(svc, events.OpMentorCoverage, m.opCoverage),
-		rpc.Handle(svc, events.OpMentorshipSeed, m.opSeed),
+		rpc.Serve(svc, mentorshipapi.OpMentorsList, m.opMentors),
+		rpc.Serve(svc, mentorshipapi.OpProfileGet, m.opProfileGet),
+		rpc.Serve(svc, mentorshipapi.OpProfilePut, m.opProfilePut),
+		rpc.Serve(svc, mentorshipapi.OpProfileNominate, m.opNominate),
+		rpc.Serve(svc, mentorshipapi.OpSuggestions, m.opSuggestions),
+		rpc.Serve(svc, mentorshipapi.OpMentorshipList, m.opList),
+		rpc.Serve(svc, mentorshipapi.OpMentorshipGet, m.opGet),
+		rpc.Serve(svc, mentorshipapi.OpMentorshipPropose, m.opPropose),
+		rpc.Serve(svc, mentorshipapi.OpMentorshipAccept, m.lifecycle(events.OpMentorshipAccept)),
+		rpc.Serve(svc, mentorshipapi.OpMentorshipDecline, m.lifecycle(events.OpMentorshipDecline)),
+		rpc.Serve(svc, mentorshipapi.OpMentorshipEnd, m.lifecycle(events.OpMentorshipEnd)),
+		rpc.Serve(svc, mentorshipapi.OpCheckinLog, m.opCheckin),
+		rpc.Serve(svc, mentorshipapi.OpFeedbackGive, m.opFeedback),
+		rpc.Serve(svc, mentorshipapi.OpMentorCoverage, m.opCoverage),
+		rpc.Serve(svc, mentorshipapi.OpMentorshipSeed, m.opSeed),
 	} {
 		if err != nil {
 			return err
@@ -343,11 +344,13 @@ func (m *Main) opSuggestions(ctx context.Context, r rpc.Request[events.Suggestio
 	if err != nil {
 		return events.SuggestionsReply{}, err
 	}
-	return m.Suggestions(ctx, hire, viewer.HR())
+	return m.Suggestions(ctx, viewer, hire)
 }
 
-// Suggestions answers the ranked mentors for a hire (also used by the benchmark).
-func (m *Main) Suggestions(ctx context.Context, hire mentorship.Person, withFull bool) (events.SuggestionsReply, error) {
+// Suggestions answers the ranked mentors for a hire, each with whether viewer may propose
+// them now; mentors at capacity are ranked for HR only.
+func (m *Main) Suggestions(ctx context.Context, viewer, hire mentorship.Person) (events.SuggestionsReply, error) {
+	withFull := viewer.HR()
 	gaps, err := m.gaps(ctx, hire.ID)
 	if err != nil {
 		return events.SuggestionsReply{}, err
@@ -363,7 +366,7 @@ func (m *Main) Suggestions(ctx context.Context, hire mentorship.Person, withFull
 	matches = matches[:min(len(matches), MaxSuggestions)]
 	for _, x := range matches {
 		out.Items = append(out.Items, events.Suggestion{Mentor: x.Mentor, Name: x.Name, Score: x.Score, Reasons: x.Reasons,
-			Covers: x.Covers, Capacity: x.Capacity, Load: x.Load, AtCapacity: x.AtCapacity})
+			Covers: x.Covers, Capacity: x.Capacity, Load: x.Load, AtCapacity: x.AtCapacity, CanPropose: mentorship.MayPropose(viewer, x, current != "")})
 	}
 	return out, nil
 }

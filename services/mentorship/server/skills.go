@@ -5,13 +5,14 @@ import (
 	"fmt"
 
 	"onramp.dev/events"
+	"onramp.dev/events/skillsapi"
 	"onramp.dev/infra/rpc"
 )
 
 // gaps asks the skills service, which owns the level rules and the role profiles, for a
 // hire's gaps against their role profile, each with the training that closes it.
 func (m *Main) gaps(ctx context.Context, hire string) ([]events.SkillGap, error) {
-	rec, err := rpc.Call[events.SkillRecordReply](ctx, m.nc, events.RPC(events.SkillsService, events.OpRecordGet),
+	rec, err := rpc.Do(ctx, m.nc, skillsapi.OpRecordGet,
 		rpc.Caller{System: true}, events.SkillRecordRequest{Person: hire})
 	if err != nil {
 		return nil, fmt.Errorf("mentorship: skill gaps of %s: %w", hire, err)

@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
+	"onramp.dev/events/notifyapi"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
@@ -22,7 +23,7 @@ import (
 	"onramp.dev/services/notify"
 )
 
-type empty struct{}
+type empty = events.None
 
 func (m *Main) register() error {
 	svc, err := rpc.NewService(m.nc, events.NotifyService, "1.0.0", m.log)
@@ -31,15 +32,15 @@ func (m *Main) register() error {
 	}
 	m.svc = svc
 	for _, err := range []error{
-		rpc.Handle(svc, events.OpNotifications, m.opList),
-		rpc.Handle(svc, events.OpNotificationRead, m.opRead),
-		rpc.Handle(svc, events.OpNotifySettings, m.opSettings),
-		rpc.Handle(svc, events.OpNotifySettingsPut, m.opSettingsPut),
-		rpc.Handle(svc, events.OpCalendarURL, m.opCalendar),
-		rpc.Handle(svc, events.OpCalendarFeed, m.opFeed),
-		rpc.Handle(svc, events.OpCalendarItem, m.opItem),
-		rpc.Handle(svc, events.OpMailbox, m.opMailbox),
-		rpc.Handle(svc, events.OpDeliveryProblems, m.opProblems),
+		rpc.Serve(svc, notifyapi.OpNotifications, m.opList),
+		rpc.Serve(svc, notifyapi.OpNotificationRead, m.opRead),
+		rpc.Serve(svc, notifyapi.OpNotifySettings, m.opSettings),
+		rpc.Serve(svc, notifyapi.OpNotifySettingsPut, m.opSettingsPut),
+		rpc.Serve(svc, notifyapi.OpCalendarURL, m.opCalendar),
+		rpc.Serve(svc, notifyapi.OpCalendarFeed, m.opFeed),
+		rpc.Serve(svc, notifyapi.OpCalendarItem, m.opItem),
+		rpc.Serve(svc, notifyapi.OpMailbox, m.opMailbox),
+		rpc.Serve(svc, notifyapi.OpDeliveryProblems, m.opProblems),
 	} {
 		if err != nil {
 			return err
@@ -250,7 +251,7 @@ func (m *Main) opItem(ctx context.Context, r rpc.Request[events.CalendarItemRequ
 	if !ok || it.Kind == events.KindCertExpiry {
 		return events.CalendarFeedReply{}, errNotFound
 	}
-	allowed := it.Owner == me.ID || it.Hire == me.ID || me.Has(events.RoleHR, events.RoleAdmin) ||
+	allowed := it.Owner == me.ID || it.Hire == me.ID || me.Has(events.ManagerRoles...) ||
 		slices.ContainsFunc(m.leadsOf(it.Hire), func(l directory.Person) bool { return l.ID == me.ID }) ||
 		slices.ContainsFunc(m.holders(it.Owner), func(h directory.Person) bool { return h.ID == me.ID })
 	if !allowed {
@@ -284,7 +285,7 @@ func (m *Main) opProblems(ctx context.Context, r rpc.Request[empty]) (events.Del
 	if err != nil {
 		return events.DeliveryProblemsReply{}, err
 	}
-	if !me.Has(events.RoleHR, events.RoleAdmin) {
+	if !me.Has(events.ManagerRoles...) {
 		return events.DeliveryProblemsReply{}, errForbidden
 	}
 	m.el.RLock()

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/background"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
 	"onramp.dev/infra/directory"
@@ -492,18 +493,11 @@ func (m *Main) startConsumers(ctx context.Context) error {
 
 // sweepLoop climbs the ladder now and then every SweepEvery.
 func (m *Main) sweepLoop(ctx context.Context) {
-	t := time.NewTicker(m.cfg.SweepEvery)
-	defer t.Stop()
-	for {
+	background.Every(ctx, m.cfg.SweepEvery, func(ctx context.Context) {
 		if _, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
 			m.log.Warn("reminder sweep failed", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // Sweep records every rung of the reminder ladder due now and not recorded yet, and

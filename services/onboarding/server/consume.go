@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/consumer"
@@ -142,103 +141,6 @@ func (m *Main) reassign(ctx context.Context, msg *consumer.Msg, hire string, dec
 		env, err := events.New(msg.Env.Actor, id, payload, m.cfg.Now())
 		if err != nil {
 			return fmt.Errorf("%w: %w", consumer.ErrPermanent, err)
-		}
-		return m.commit(ctx, env, seq)
-	})
-}
-
-// sweepLoop looks for overdue tasks now and then every SweepEvery.
-func (m *Main) sweepLoop(ctx context.Context) {
-	t := time.NewTicker(m.cfg.SweepEvery)
-	defer t.Stop()
-	for {
-		if _, err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
-			m.log.Warn("overdue sweep failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// Sweep publishes onboarding.task.overdue for every task that became overdue and was not
-// reported yet (the plan records that it was, so each task is reported once per due
-// date), and onboarding.plan.completed for any finished plan that lacks it. It returns how
-// many overdue events it published.
-func (m *Main) Sweep(ctx context.Context) (int, error) {
-	today := events.Date(m.cfg.Now())
-	m.el.RLock()
-	due := m.state.DueOverdue(today)
-	m.el.RUnlock()
-	n := 0
-	for _, o := range due {
-		err := func() error {
-			defer m.el.Lock(o.Plan)()
-			return eventlog.Retry(func() error {
-				m.el.RLock()
-				p, ok := m.state.Plan(o.Plan)
-				var still bool
-				var seq uint64
-				if ok {
-					t, found := p.Task(o.Task)
-					still = found && t.Overdue(today) && t.OverdueSent != t.Due && t.Due == o.Due
-					seq = p.Seq
-				}
-				m.el.RUnlock()
-				if !still {
-					return nil
-				}
-				env, err := events.New(events.System, o.Plan, events.TaskOverdue{Task: o.Task, Due: o.Due, Assignee: o.Assignee}, m.cfg.Now())
-				if err != nil {
-					return err
-				}
-				if err := m.commit(ctx, env, seq); err != nil {
-					return err
-				}
-				n++
-				return nil
-			})
-		}()
-		if err != nil {
-			return n, err
-		}
-	}
-	m.el.RLock()
-	var finished []string
-	for _, p := range m.state.Plans(func(p *onboarding.Plan) bool { return p.AllDone() && !p.Completed }) {
-		finished = append(finished, p.ID)
-	}
-	m.el.RUnlock()
-	for _, id := range finished {
-		if err := func() error { defer m.el.Lock(id)(); return m.completeIfDone(ctx, id, events.System) }(); err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
-// completeIfDone appends plan.completed when every task of the plan is done and it was
-// not announced yet. The caller holds the plan's lock (or none: the sweeper takes it).
-func (m *Main) completeIfDone(ctx context.Context, id, actor string) error {
-	return eventlog.Retry(func() error {
-		m.el.RLock()
-		p, ok := m.state.Plan(id)
-		var todo bool
-		var seq uint64
-		var payload events.PlanCompleted
-		if ok {
-			todo, seq = p.AllDone() && !p.Completed, p.Seq
-			payload = events.PlanCompleted{Hire: p.Hire, Tasks: len(p.Tasks)}
-		}
-		m.el.RUnlock()
-		if !todo {
-			return nil
-		}
-		env, err := events.New(actor, id, payload, m.cfg.Now())
-		if err != nil {
-			return err
 		}
 		return m.commit(ctx, env, seq)
 	})

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/onboardingapi"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/services/onboarding"
 )
 
-type empty struct{}
+type empty = events.None
 
 func (m *Main) register() error {
 	svc, err := rpc.NewService(m.nc, events.OnboardingService, "1.0.0", m.log)
@@ -25,15 +26,15 @@ func (m *Main) register() error {
 	}
 	m.svc = svc
 	for _, err := range []error{
-		rpc.Handle(svc, events.OpPlansList, m.opPlansList),
-		rpc.Handle(svc, events.OpPlanGet, m.opPlanGet),
-		rpc.Handle(svc, events.OpMyTasks, m.opMyTasks),
-		rpc.Handle(svc, events.OpTaskComplete, m.opComplete),
-		rpc.Handle(svc, events.OpTaskReopen, m.opReopen),
-		rpc.Handle(svc, events.OpTaskAdd, m.opAdd),
-		rpc.Handle(svc, events.OpTaskRemove, m.opRemove),
-		rpc.Handle(svc, events.OpTaskChange, m.opChange),
-		rpc.Handle(svc, events.OpTemplatesInfo, m.opTemplatesInfo),
+		rpc.Serve(svc, onboardingapi.OpPlansList, m.opPlansList),
+		rpc.Serve(svc, onboardingapi.OpPlanGet, m.opPlanGet),
+		rpc.Serve(svc, onboardingapi.OpMyTasks, m.opMyTasks),
+		rpc.Serve(svc, onboardingapi.OpTaskComplete, m.opComplete),
+		rpc.Serve(svc, onboardingapi.OpTaskReopen, m.opReopen),
+		rpc.Serve(svc, onboardingapi.OpTaskAdd, m.opAdd),
+		rpc.Serve(svc, onboardingapi.OpTaskRemove, m.opRemove),
+		rpc.Serve(svc, onboardingapi.OpTaskChange, m.opChange),
+		rpc.Serve(svc, onboardingapi.OpTemplatesInfo, m.opTemplatesInfo),
 	} {
 		if err != nil {
 			return err
@@ -113,7 +114,7 @@ func planKey(p *onboarding.Plan) string { return p.StartDate + "\x00" + p.Name +
 type plansList struct{ plans, problems []*onboarding.Plan }
 
 func (m *Main) plansList(c onboarding.Caller, f events.PlansRequest, today string) plansList {
-	hr := c.System || c.Has(events.RoleHR, events.RoleAdmin)
+	hr := c.System || c.Has(events.ManagerRoles...)
 	keep := func(p *onboarding.Plan) bool {
 		return onboarding.CanView(c, p) && (f.Hire == "" || p.Hire == f.Hire) && (f.Track == "" || p.Track == f.Track) &&
 			(f.Team == "" || p.Team == f.Team) && f.Matches(p.Name) && (!f.OverdueOnly || p.OverdueCount(today) > 0)
@@ -151,7 +152,7 @@ func (m *Main) visiblePlan(c onboarding.Caller, id string) (events.PlanView, err
 	defer m.el.RUnlock()
 	p, ok := m.state.Plan(id)
 	switch {
-	case !ok && (c.System || c.Has(events.RoleHR, events.RoleAdmin) || id == events.PlanID(c.ID)):
+	case !ok && (c.System || c.Has(events.ManagerRoles...) || id == events.PlanID(c.ID)):
 		return events.PlanView{}, onboarding.ErrPlanNotFound
 	case !ok, !onboarding.CanView(c, p):
 		return events.PlanView{}, onboarding.ErrForbidden

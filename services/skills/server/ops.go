@@ -10,6 +10,7 @@ import (
 
 	catalogue "onramp.dev/content/skills"
 	"onramp.dev/events"
+	"onramp.dev/events/skillsapi"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
@@ -18,7 +19,7 @@ import (
 	"onramp.dev/services/skills"
 )
 
-type empty struct{}
+type empty = events.None
 
 // MaxPage is the most report rows one request returns; clients page with offset.
 const MaxPage = 1000
@@ -30,17 +31,17 @@ func (m *Main) register() error {
 	}
 	m.svc = svc
 	for _, err := range []error{
-		rpc.Handle(svc, events.OpSkillsList, m.opList),
-		rpc.Handle(svc, events.OpSkillsImport, m.opImport),
-		rpc.Handle(svc, events.OpRecordGet, m.opRecord),
-		rpc.Handle(svc, events.OpRecordAssess, m.opAssess),
-		rpc.Handle(svc, events.OpRecordVerify, m.opVerify),
-		rpc.Handle(svc, events.OpRecordCertify, m.opCertify),
+		rpc.Serve(svc, skillsapi.OpSkillsList, m.opList),
+		rpc.Serve(svc, skillsapi.OpSkillsImport, m.opImport),
+		rpc.Serve(svc, skillsapi.OpRecordGet, m.opRecord),
+		rpc.Serve(svc, skillsapi.OpRecordAssess, m.opAssess),
+		rpc.Serve(svc, skillsapi.OpRecordVerify, m.opVerify),
+		rpc.Serve(svc, skillsapi.OpRecordCertify, m.opCertify),
 		rpc.Handle(svc, events.OpReportMatrix, m.report(skills.ReportMatrix)),
 		rpc.Handle(svc, events.OpReportCoverage, m.report(skills.ReportCoverage)),
 		rpc.Handle(svc, events.OpReportGaps, m.report(skills.ReportGaps)),
 		rpc.Handle(svc, events.OpReportCerts, m.report(skills.ReportCerts)),
-		rpc.Handle(svc, events.OpSkillsSeed, m.opSeed),
+		rpc.Serve(svc, skillsapi.OpSkillsSeed, m.opSeed),
 		rpc.Handle(svc, events.OpSkillsSweepExpired, m.opSweep),
 	} {
 		if err != nil {
@@ -65,7 +66,7 @@ func (w who) has(roles ...string) bool {
 	return slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(w.Roles, r) })
 }
 
-func (w who) hrOrAdmin() bool { return w.has(events.RoleHR, events.RoleAdmin) }
+func (w who) hrOrAdmin() bool { return w.has(events.ManagerRoles...) }
 
 // authenticate verifies the caller's token. Roles and team come from the directory when it
 // knows the person (so they are current), else from the token.

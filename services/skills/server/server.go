@@ -256,20 +256,13 @@ func (m *Main) commitRecord(ctx context.Context, actor, person string, decide fu
 }
 
 func (m *Main) sweepLoop(ctx context.Context) {
-	t := time.NewTicker(m.cfg.SweepEvery)
-	defer t.Stop()
-	for {
+	background.Every(ctx, m.cfg.SweepEvery, func(ctx context.Context) {
 		if n, err := m.sweep(ctx); err != nil {
 			m.log.Warn("certification sweep failed", "err", err)
 		} else if n > 0 {
 			m.log.Info("certifications expired", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // sweep publishes one expiry event for each certification past its expiry date. The

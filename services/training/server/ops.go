@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/events/trainingapi"
 	"onramp.dev/infra/directory"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/idempotency"
@@ -25,17 +26,17 @@ func (m *Main) register() error {
 	}
 	m.svc = svc
 	for _, err := range []error{
-		rpc.Handle(svc, events.OpModulesList, m.opModules),
-		rpc.Handle(svc, events.OpModuleGet, m.opModule),
-		rpc.Handle(svc, events.OpAssign, m.opAssign),
-		rpc.Handle(svc, events.OpMyTraining, m.opMine),
-		rpc.Handle(svc, events.OpProgress, m.opProgress),
-		rpc.Handle(svc, events.OpEnrol, m.opEnrol),
-		rpc.Handle(svc, events.OpLessonRead, m.opLessonRead),
-		rpc.Handle(svc, events.OpAttempt, m.opAttempt),
-		rpc.Handle(svc, events.OpGrant, m.opGrant),
-		rpc.Handle(svc, events.OpTeamTraining, m.opTeam),
-		rpc.Handle(svc, events.OpReport, m.opReport),
+		rpc.Serve(svc, trainingapi.OpModulesList, m.opModules),
+		rpc.Serve(svc, trainingapi.OpModuleGet, m.opModule),
+		rpc.Serve(svc, trainingapi.OpAssign, m.opAssign),
+		rpc.Serve(svc, trainingapi.OpMyTraining, m.opMine),
+		rpc.Serve(svc, trainingapi.OpProgress, m.opProgress),
+		rpc.Serve(svc, trainingapi.OpEnrol, m.opEnrol),
+		rpc.Serve(svc, trainingapi.OpLessonRead, m.opLessonRead),
+		rpc.Serve(svc, trainingapi.OpAttempt, m.opAttempt),
+		rpc.Serve(svc, trainingapi.OpGrant, m.opGrant),
+		rpc.Serve(svc, trainingapi.OpTeamTraining, m.opTeam),
+		rpc.Serve(svc, trainingapi.OpReport, m.opReport),
 	} {
 		if err != nil {
 			return err
@@ -185,7 +186,9 @@ func (m *Main) progress(person, module string) events.ProgressView {
 	mod, _ := m.state.Module(module)
 	it, enrolled := m.state.Item(person, module, m.today())
 	if !enrolled {
-		it = events.LearnerItem{Module: module, Title: mod.Title, Status: events.StatusAssigned, Lessons: len(mod.Lessons), AttemptsLeft: mod.MaxAttempts}
+		var none training.Progress
+		it = events.LearnerItem{Module: module, Title: mod.Title, Status: events.StatusAssigned, Lessons: len(mod.Lessons),
+			AttemptsLeft: none.AttemptsLeft(mod.MaxAttempts), CanAttempt: none.MayAttempt(mod.MaxAttempts)}
 	}
 	v := events.ProgressView{Item: it, Enrolled: enrolled, Read: []string{}}
 	if l, ok := m.state.Learner(person); ok {
@@ -351,6 +354,17 @@ func (m *Main) opTeam(ctx context.Context, r rpc.Request[events.TeamRequest]) (e
 	if err != nil {
 		return events.TeamReply{}, err
 	}
+	// What the caller may do with each row on the page, decided by the grant rule itself.
+	byID := make(map[string]training.Member, len(people))
+	for _, p := range people {
+		byID[p.ID] = p
+	}
+	m.el.RLock()
+	for i, row := range items {
+		_, err := m.state.DecideGrant(c, byID[row.Person], row.Module)
+		items[i].CanGrant = err == nil
+	}
+	m.el.RUnlock()
 	return events.TeamReply{Team: team, Items: items, PageInfo: info}, nil
 }
 

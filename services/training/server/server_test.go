@@ -6,8 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -255,10 +255,20 @@ func TestAssignReadFailRetakePass(t *testing.T) {
 	if _, err := call[events.LearnerItem](f, events.OpGrant, hire.caller, events.GrantRequest{Person: hire.id, Module: mod}); events.CodeOf(err) != events.CodeForbidden {
 		t.Fatalf("hire grants themselves: %v", err)
 	}
+	// The lead's team table offers a grant exactly where the grant rule allows one.
+	canGrant := func(when string, want bool) {
+		t.Helper()
+		team, err := call[events.TeamReply](f, events.OpTeamTraining, lead.caller, events.TeamRequest{})
+		if err != nil || len(team.Items) != 1 || team.Items[0].CanGrant != want {
+			t.Fatalf("team %s: %+v %v, want can_grant=%v", when, team, err, want)
+		}
+	}
+	canGrant("without attempts left", true)
 	it, err := call[events.LearnerItem](f, events.OpGrant, lead.caller, events.GrantRequest{Person: hire.id, Module: mod})
-	if err != nil || it.AttemptsLeft != 1 {
+	if err != nil || it.AttemptsLeft != 1 || !it.CanAttempt {
 		t.Fatalf("grant: %+v %v", it, err)
 	}
+	canGrant("after the grant", false)
 	// The report before the pass (kept for the next request with the same filters) …
 	if rep, err := call[events.ReportReply](f, events.OpReport, hr.caller, events.ReportRequest{Module: mod}); err != nil ||
 		len(rep.Modules) != 1 || rep.Modules[0].Assigned != 1 || rep.Modules[0].Passed != 0 {
