@@ -208,7 +208,7 @@ func (m *Main) apiFeedback(w http.ResponseWriter, r *http.Request, v *viewer) {
 // --- pages ---
 
 func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
-	c := views.MentorshipCard{ID: x.ID, HireID: x.Hire, HireName: x.HireName, MentorName: x.MentorName, State: x.State,
+	c := views.MentorshipCard{ID: x.ID, HireID: x.Hire, HireName: x.HireName, MentorID: x.Mentor, MentorName: x.MentorName, State: x.State,
 		PlanHref: "/onboarding/plans/" + url.PathEscape(events.PlanID(x.Hire)), Reasons: x.Reasons, Reason: x.Reason, Override: x.Override,
 		EndReason: x.EndReason, DeclineReason: x.DeclineReason, Score: x.Score, CanRespond: x.CanRespond, CanCheckin: x.CanCheckin,
 		CanEnd: x.CanEnd, CanFeedback: x.CanFeedback}
