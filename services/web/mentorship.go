@@ -31,6 +31,7 @@ func (m *Main) mentorshipPages() []route {
 		{"POST /mentorship/pairs/{id}/decline", m.page(m.mentorshipForm(events.OpMentorshipDecline))},
 		{"POST /mentorship/pairs/{id}/end", m.page(m.mentorshipForm(events.OpMentorshipEnd))},
 		{"POST /mentorship/pairs/{id}/checkins", m.page(m.mentorshipForm(events.OpCheckinLog))},
+		{"POST /mentorship/pairs/{id}/checkins/{checkin}", m.page(m.mentorshipForm(events.OpCheckinEdit))},
 		{"POST /mentorship/pairs/{id}/feedback", m.page(m.mentorshipForm(events.OpFeedbackGive))},
 		{"GET /mentorship/coverage", m.page(m.mentorCoveragePage)},
 		{"GET /mentorship/coverage.csv", m.page(m.mentorCoverageCSV)},
@@ -219,8 +220,8 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 		c.Gaps = append(c.Gaps, views.MentorGap{Name: g.Name, Level: g.Level, Target: g.Target})
 	}
 	for _, ch := range x.Checkins {
-		c.Checkins = append(c.Checkins, views.MentorCheckin{Date: ch.Date, Notes: ch.Notes, NextSteps: ch.NextSteps, By: ch.ByName,
-			Skills: strings.Join(ch.Skills, ", "), Upcoming: ch.Upcoming})
+		c.Checkins = append(c.Checkins, views.MentorCheckin{ID: ch.ID, Date: ch.Date, Notes: ch.Notes, NextSteps: ch.NextSteps, By: ch.ByName,
+			Skills: strings.Join(ch.Skills, ", "), SkillIDs: ch.Skills, Upcoming: ch.Upcoming, Edited: ch.Edited, CanEdit: ch.CanEdit})
 	}
 	for _, f := range x.Feedback {
 		c.Feedback = append(c.Feedback, fmt.Sprintf("%s: %d/5 %s", f.FromName, f.Rating, f.Text))
@@ -403,16 +404,18 @@ func (m *Main) proposeForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) mentorshipPairPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.renderMentorshipPair(w, r, v, http.StatusOK, "", nil)
+	m.renderMentorshipPair(w, r, v, http.StatusOK, "", nil, "")
 }
 
-func (m *Main) renderMentorshipPair(w http.ResponseWriter, r *http.Request, v *viewer, code int, problem string, fields map[string]string) {
+// renderMentorshipPair shows a mentorship; fields are the messages of the log form, or of
+// check-in editing's edit form when it is set.
+func (m *Main) renderMentorshipPair(w http.ResponseWriter, r *http.Request, v *viewer, code int, problem string, fields map[string]string, editing string) {
 	var x events.MentorshipView
 	if err := m.mentorship(r, v, events.OpMentorshipGet, events.MentorshipRequest{ID: r.PathValue("id")}, &x); err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	page := views.MentorshipPage{Card: mentorshipCard(x), Error: problem, Fields: fields, Today: time.Now().Format(events.DateLayout)}
+	page := views.MentorshipPage{Card: mentorshipCard(x), Error: problem, Fields: fields, Today: time.Now().Format(events.DateLayout), Editing: editing}
 	if x.Hire == v.ID {
 		page.Card.PlanHref = "/onboarding"
 	}
@@ -435,8 +438,9 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 		}
 		var req any
 		switch op {
-		case events.OpCheckinLog:
-			req = events.CheckinRequest{ID: id, Date: r.PostFormValue("date"), Notes: r.PostFormValue("notes"), NextSteps: r.PostFormValue("next_steps"), Skills: r.PostForm["skills"]}
+		case events.OpCheckinLog, events.OpCheckinEdit:
+			req = events.CheckinRequest{ID: id, Checkin: r.PathValue("checkin"), Date: r.PostFormValue("date"), Notes: r.PostFormValue("notes"),
+				NextSteps: r.PostFormValue("next_steps"), Skills: r.PostForm["skills"]}
 		case events.OpFeedbackGive:
 			rating, _ := strconv.Atoi(r.PostFormValue("rating"))
 			req = events.FeedbackRequest{ID: id, Rating: rating, Text: r.PostFormValue("text")}
@@ -447,7 +451,7 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 		err := m.mentorship(r, v, op, req, &out)
 		var e *events.Error
 		if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
-			m.renderMentorshipPair(w, r, v, status(e), e.Message, e.Fields)
+			m.renderMentorshipPair(w, r, v, status(e), e.Message, e.Fields, r.PathValue("checkin"))
 			return
 		}
 		if err != nil {
@@ -463,6 +467,7 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 			events.OpMentorshipDecline: "You declined to mentor " + out.HireName + ".",
 			events.OpMentorshipEnd:     "The mentorship of " + out.HireName + " with " + out.MentorName + " has ended.",
 			events.OpCheckinLog:        "Check-in logged.",
+			events.OpCheckinEdit:       "Check-in changed.",
 			events.OpFeedbackGive:      "Thank you for your feedback.",
 		}[op])
 		http.Redirect(w, r, target, http.StatusSeeOther)

@@ -320,7 +320,9 @@ func (m *Main) lessonRead(w http.ResponseWriter, r *http.Request, v *viewer) {
 	next := base
 	switch {
 	case page.Next != nil:
-		next = base + "/lessons/" + url.PathEscape(page.Next.ID)
+		// The next lesson opens at its start: the fragment moves the reading and Tab
+		// position there (and live.js moves focus to it after an htmx swap).
+		next = base + "/lessons/" + url.PathEscape(page.Next.ID) + "#lesson"
 	case page.CanAttempt:
 		next = base + "/quiz"
 	}

@@ -42,7 +42,9 @@
   function focusPage(ev) {
     var target = ev.detail && ev.detail.target;
     if (!target || (target !== document.body && target.id !== "main")) return;
-    var el = document.querySelector("main [role=alert], #flash, main [role=status]") ||
+    // A page may name where reading starts: a lesson its text, reached by "Done" on the one before.
+    var el = document.querySelector("main [role=alert], #flash") || document.querySelector("main [data-focus-start]") ||
+      document.querySelector("main [role=status]") ||
       document.querySelector("main h1") || document.getElementById("main");
     if (!el) return;
     if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
@@ -50,6 +52,28 @@
   }
 
   document.addEventListener("htmx:afterSettle", focusPage);
+
+  // A search box over a long checkbox list (input[data-filter] names the list's id) hides
+  // the options whose label does not contain the words typed. Without JavaScript the box
+  // stays hidden and the whole list shows.
+  function filters() {
+    document.querySelectorAll("input[data-filter]").forEach(function (box) {
+      if (box.dataset.ready) return;
+      box.dataset.ready = "1";
+      box.hidden = false;
+      if (box.labels) box.labels.forEach(function (l) { l.hidden = false; });
+      box.addEventListener("input", function () {
+        var q = box.value.trim().toLowerCase();
+        var list = document.getElementById(box.dataset.filter);
+        if (!list) return;
+        list.querySelectorAll("label").forEach(function (l) {
+          l.hidden = q !== "" && l.textContent.toLowerCase().indexOf(q) < 0 && !l.querySelector("input:checked");
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", filters);
+  document.addEventListener("htmx:afterSettle", filters);
   document.addEventListener("DOMContentLoaded", connect);
   document.addEventListener("htmx:afterSettle", connect);
   document.addEventListener("htmx:historyRestore", connect);

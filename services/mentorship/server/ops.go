@@ -39,6 +39,7 @@ func (m *Main) register() error {
 		rpc.Handle(svc, events.OpMentorshipDecline, m.lifecycle(events.OpMentorshipDecline)),
 		rpc.Handle(svc, events.OpMentorshipEnd, m.lifecycle(events.OpMentorshipEnd)),
 		rpc.Handle(svc, events.OpCheckinLog, m.opCheckin),
+		rpc.Handle(svc, events.OpCheckinEdit, m.opCheckinEdit),
 		rpc.Handle(svc, events.OpFeedbackGive, m.opFeedback),
 		rpc.Handle(svc, events.OpMentorCoverage, m.opCoverage),
 		rpc.Handle(svc, events.OpMentorshipSeed, m.opSeed),
@@ -519,6 +520,20 @@ func (m *Main) checkin(ctx context.Context, viewer mentorship.Person, req events
 	return m.viewOf(ctx, viewer, req.ID)
 }
 
+func (m *Main) opCheckinEdit(ctx context.Context, r rpc.Request[events.CheckinRequest]) (events.MentorshipView, error) {
+	viewer, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.MentorshipView{}, err
+	}
+	err = m.onPair(ctx, viewer, r.Body.ID, func(p *mentorship.Pair) (events.Payload, error) {
+		return mentorship.DecideCheckinEdit(viewer, p, r.Body, m.cfg.Now(), func(s string) bool { _, ok := m.skill(s); return ok })
+	})
+	if err != nil {
+		return events.MentorshipView{}, err
+	}
+	return m.viewOf(ctx, viewer, r.Body.ID)
+}
+
 func (m *Main) opFeedback(ctx context.Context, r rpc.Request[events.FeedbackRequest]) (events.MentorshipView, error) {
 	viewer, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
@@ -589,9 +604,11 @@ func (m *Main) view(viewer mentorship.Person, p *mentorship.Pair, hire mentorshi
 		DeclineReason: p.DeclineReason, Checkins: []events.CheckinView{},
 	}
 	today := m.today()
+	now := m.cfg.Now()
 	for _, c := range p.Checkins {
 		v.Checkins = append(v.Checkins, events.CheckinView{ID: c.ID, Date: c.Date, Notes: c.Notes, NextSteps: c.NextSteps,
-			Skills: append([]string{}, c.Skills...), By: c.By, ByName: m.name(c.By), Upcoming: c.Date > today})
+			Skills: append([]string{}, c.Skills...), By: c.By, ByName: m.name(c.By), Upcoming: c.Date > today,
+			Edited: !c.Edited.IsZero(), CanEdit: mentorship.CanEditCheckin(viewer, p, &c, now)})
 	}
 	slices.SortStableFunc(v.Checkins, func(a, b events.CheckinView) int { return strings.Compare(b.Date, a.Date) })
 	if mentorship.CanSeeFeedback(viewer, p) {
