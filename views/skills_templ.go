@@ -2325,9 +2325,9 @@ func ReportPage(p Page, v ReportView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var124 string
-					templ_7745c5c3_Var124, templ_7745c5c3_Err = templ.JoinStringErrs(dateText(c))
+					templ_7745c5c3_Var124, templ_7745c5c3_Err = templ.JoinStringErrs(dateText(ctx, c))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `skills.templ`, Line: 436, Col: 26}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `skills.templ`, Line: 436, Col: 31}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var124))
 					if templ_7745c5c3_Err != nil {

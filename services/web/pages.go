@@ -22,7 +22,8 @@ import (
 // passed while a service was busy must not turn the answer into an internal error.
 func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
-	if err := c.Render(context.WithoutCancel(r.Context()), &buf); err != nil {
+	ctx := withDateFormat(context.WithoutCancel(r.Context()), dateFormatOf(r))
+	if err := c.Render(ctx, &buf); err != nil {
 		m.log.Error("render failed", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -82,6 +83,10 @@ func (m *Main) login(w http.ResponseWriter, r *http.Request) {
 	}
 	setCookie(w, cookieAccess, tok.Token, sessionExpiry())
 	setCookie(w, cookieRefresh, tok.Refresh, sessionExpiry())
+	// The person's date format follows them to this browser (notify keeps it).
+	if s, err := rpc.Call[events.NotifySettings](r.Context(), m.nc, events.RPC(events.NotifyService, events.OpNotifySettings), rpc.Caller{Token: tok.Token}, nil); err == nil {
+		setDateFormat(w, s.DateFormat)
+	}
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
 }
 

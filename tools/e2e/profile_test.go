@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -56,4 +57,47 @@ func TestProfileShowsWhatEachServiceAllows(t *testing.T) {
 	if strings.Contains(string(b), `data-gap=`) && !strings.Contains(string(b), `class="module" data-module=`) {
 		t.Fatalf("a gap does not link the module that closes it")
 	}
+}
+
+// TestDateFormatFollowsThePerson: a person's date format (a setting notify keeps) shows on
+// every page, in this browser at once and in another one from its sign-in; an unknown
+// format is refused next to its field.
+func TestDateFormatFollowsThePerson(t *testing.T) {
+	p := startPortal(t)
+	us := regexp.MustCompile(`id="profile-start"><time datetime="\d{4}-\d{2}-\d{2}"[^>]*>[A-Z][a-z]{2}, [A-Z][a-z]{2} \d{1,2}, \d{4}</time>`)
+	gb := regexp.MustCompile(`id="profile-start"><time datetime="\d{4}-\d{2}-\d{2}"[^>]*>[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4}</time>`)
+	profile := func(c *client) string {
+		b, _ := io.ReadAll(c.do(t, "GET", "/people/demo-hire", "", "").Body)
+		return string(b)
+	}
+	c := newClient(p.URL())
+	login(t, c, "hire@demo.onramp")
+	if page := profile(c); !gb.MatchString(page) {
+		t.Fatalf("the default is not en-GB:\n%s", page)
+	}
+	resp := c.do(t, "POST", "/settings/notifications", "application/x-www-form-urlencoded", "date_format=klingon&time_zone=")
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 422 || !strings.Contains(string(b), `id="date_format-error"`) {
+		t.Fatalf("an unknown format: %d\n%s", resp.StatusCode, b)
+	}
+	if resp := c.do(t, "POST", "/settings/notifications", "application/x-www-form-urlencoded", "date_format=en-US&time_zone="); resp.StatusCode != 303 {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	if page := profile(c); !us.MatchString(page) {
+		t.Fatalf("this browser does not show en-US dates:\n%s", page)
+	}
+	other := newClient(p.URL())
+	login(t, other, "hire@demo.onramp")
+	if page := profile(other); !us.MatchString(page) {
+		t.Fatalf("another browser does not show en-US dates after signing in:\n%s", page)
+	}
+	if page := profile(newSignedIn(t, p.URL(), "lead@demo.onramp")); !gb.MatchString(page) {
+		t.Fatal("the hire's choice changed the lead's dates")
+	}
+}
+
+func newSignedIn(t *testing.T, base, email string) *client {
+	c := newClient(base)
+	login(t, c, email)
+	return c
 }
