@@ -352,7 +352,7 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	if e := (*events.Error)(nil); errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
 		// Identity refuses, for example, disabling oneself: say so on the people page.
-		m.renderPeopleProblem(w, r, v, status(e), who.Name+": "+e.Message+".")
+		m.renderPeopleProblem(w, r, v, status(e), who.Name+": "+strings.TrimSuffix(e.Message, ".")+".")
 		return
 	}
 	if err != nil {
