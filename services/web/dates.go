@@ -19,7 +19,7 @@ const cookieDates = "__Host-onramp-dates"
 var dateFormatLabels = map[string]string{
 	events.DateFormatGB:  "Thu 3 Dec 2026, 14:05 (United Kingdom)",
 	events.DateFormatUS:  "Thu, Dec 3, 2026, 2:05 PM (United States)",
-	events.DateFormatISO: "2026-12-03 14:05 (ISO 8601)",
+	events.DateFormatISO: "ISO 8601: year-month-day, 24-hour clock",
 }
 
 // dateStyles are the views' layouts for each choice.

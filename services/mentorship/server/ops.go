@@ -329,7 +329,8 @@ func (m *Main) hireFor(viewer mentorship.Person, id string) (mentorship.Person, 
 func (m *Main) suggest(hire mentorship.Person, gaps []mentorship.Gap, withFull bool) []mentorship.Match {
 	m.bookMu.RLock()
 	defer m.bookMu.RUnlock()
-	return mentorship.Suggest(hire, gaps, m.state.Candidates(m.person, m.book), withFull, trackName)
+	open, _ := m.state.OpenFor(hire.ID)
+	return mentorship.Suggest(hire, gaps, mentorship.WithoutOwnPlace(m.state.Candidates(m.person, m.book), open), withFull, trackName)
 }
 
 func (m *Main) opSuggestions(ctx context.Context, r rpc.Request[events.SuggestionsRequest]) (events.SuggestionsReply, error) {
