@@ -25,6 +25,9 @@ func WithDateStyle(ctx context.Context, s DateStyle) context.Context {
 	return context.WithValue(ctx, dateStyleKey{}, s)
 }
 
+// DayText is a calendar day in the style ctx carries, for text built outside a template.
+func DayText(ctx context.Context, t time.Time) string { return t.Format(dateStyle(ctx).Day) }
+
 func dateStyle(ctx context.Context) DateStyle {
 	if s, ok := ctx.Value(dateStyleKey{}).(DateStyle); ok && s.Day != "" {
 		return s

@@ -57,6 +57,11 @@ func TestProfileShowsWhatEachServiceAllows(t *testing.T) {
 	if strings.Contains(string(b), `data-gap=`) && !strings.Contains(string(b), `class="module" data-module=`) {
 		t.Fatalf("a gap does not link the module that closes it")
 	}
+	// The open training task of the plan links its module.
+	b, _ = io.ReadAll(c.do(t, "GET", "/onboarding/plans/plan-demo-hire", "", "").Body)
+	if !strings.Contains(string(b), `<p class="task-module"><a href="/training/modules/phishing-and-social-engineering">`) {
+		t.Fatalf("the security awareness task does not link its module")
+	}
 }
 
 // TestDateFormatFollowsThePerson: a person's date format (a setting notify keeps) shows on
