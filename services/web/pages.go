@@ -164,7 +164,7 @@ func (m *Main) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
 
 // home answers "what now?" (see homeNow) and links the pages the header does not.
 func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
-	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: v.Roles, Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
+	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: roleText(v.Roles), Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
 	if v.has(events.RoleLead) && !v.has(events.RoleHR, events.RoleAdmin) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "My team", Text: "Everyone in team " + v.Team + ", with their track and start date.", Href: "/people", Label: "Open my team"})
 	}
@@ -244,7 +244,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 			status = "invited"
 		}
 		pv.People = append(pv.People, views.PersonRow{
-			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(p.Roles, ", "), Team: p.Team,
+			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(roleText(p.Roles), ", "), Team: p.Team,
 			Track: nm.track(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
 			// Display only: identity refuses the action itself (identity.CanManagePerson).
 			Protected: !v.has(events.RoleAdmin) && slices.ContainsFunc(p.Roles, func(r string) bool { return r == events.RoleHR || r == events.RoleAdmin }),
