@@ -320,8 +320,8 @@ func (m *Main) lessonRead(w http.ResponseWriter, r *http.Request, v *viewer) {
 	next := base
 	switch {
 	case page.Next != nil:
-		// The next lesson opens at its start: the fragment moves the reading and Tab
-		// position there (and live.js moves focus to it after an htmx swap).
+		// The next lesson opens at its start: without JavaScript the fragment moves the
+		// reading and Tab position there; with htmx, live.js focuses its heading.
 		next = base + "/lessons/" + url.PathEscape(page.Next.ID) + "#lesson"
 	case page.CanAttempt:
 		next = base + "/quiz"

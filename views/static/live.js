@@ -42,9 +42,7 @@
   function focusPage(ev) {
     var target = ev.detail && ev.detail.target;
     if (!target || (target !== document.body && target.id !== "main")) return;
-    // A page may name where reading starts: a lesson its text, reached by "Done" on the one before.
-    var el = document.querySelector("main [role=alert], #flash") || document.querySelector("main [data-focus-start]") ||
-      document.querySelector("main [role=status]") ||
+    var el = document.querySelector("main [role=alert], #flash, main [role=status]") ||
       document.querySelector("main h1") || document.getElementById("main");
     if (!el) return;
     if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
