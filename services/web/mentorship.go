@@ -53,6 +53,7 @@ func (m *Main) mentorshipAPI() []route {
 		{"POST /api/v1/mentorships/{id}/decline", m.api(m.apiMentorshipStep(events.OpMentorshipDecline))},
 		{"POST /api/v1/mentorships/{id}/end", m.api(m.apiMentorshipStep(events.OpMentorshipEnd))},
 		{"POST /api/v1/mentorships/{id}/checkins", m.api(m.apiCheckin)},
+		{"PATCH /api/v1/mentorships/{id}/checkins/{checkin}", m.api(m.apiCheckinEdit)},
 		{"POST /api/v1/mentorships/{id}/feedback", m.api(m.apiFeedback)},
 	}
 }
@@ -192,6 +193,17 @@ func (m *Main) apiCheckin(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	m.mentorshipAPICall(w, r, v, events.OpCheckinLog, events.CheckinRequest{ID: r.PathValue("id"), Date: b.Date, Notes: b.Notes, NextSteps: b.NextSteps, Skills: b.Skills},
 		http.StatusCreated, new(events.MentorshipView))
+}
+
+// apiCheckinEdit changes a check-in; mentorship decides who may (its author, for a day).
+func (m *Main) apiCheckinEdit(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b checkinBody
+	if err := decode(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	m.mentorshipAPICall(w, r, v, events.OpCheckinEdit, events.CheckinRequest{ID: r.PathValue("id"), Checkin: r.PathValue("checkin"), Date: b.Date,
+		Notes: b.Notes, NextSteps: b.NextSteps, Skills: b.Skills}, http.StatusOK, new(events.MentorshipView))
 }
 
 func (m *Main) apiFeedback(w http.ResponseWriter, r *http.Request, v *viewer) {
