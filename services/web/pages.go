@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -280,7 +281,7 @@ func (m *Main) invite(w http.ResponseWriter, r *http.Request, v *viewer) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	form := views.InviteForm{
 		Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Track: r.PostFormValue("track"),
-		Team: r.PostFormValue("team"), Lead: r.PostFormValue("lead"), StartDate: r.PostFormValue("start_date"),
+		Team: cmp.Or(strings.TrimSpace(r.PostFormValue("new_team")), r.PostFormValue("team")), Lead: r.PostFormValue("lead"), StartDate: r.PostFormValue("start_date"),
 	}
 	reply, err := rpc.Call[events.InviteReply](r.Context(), m.nc, m.identity(events.OpInvite), v.caller(), events.InviteRequest{
 		Email: form.Email, Name: form.Name, Track: form.Track, Team: form.Team, Lead: form.Lead, StartDate: form.StartDate,

@@ -134,7 +134,7 @@ func TestBrowserInviteJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("invite-email"), "grace@demo.onramp"),
 		chromedp.SendKeys(chromedp.ID("invite-name"), "Grace Hopper"),
 		chromedp.SetValue(chromedp.ID("invite-track"), "development"),
-		chromedp.SendKeys(chromedp.ID("invite-team"), "platform"),
+		chromedp.SetValue(chromedp.ID("invite-team"), "platform"),
 		chromedp.SetValue(chromedp.ID("invite-lead"), "demo-lead"),
 		chromedp.SetValue(chromedp.ID("invite-start_date"), start),
 		chromedp.Click(chromedp.ID("invite-submit")),

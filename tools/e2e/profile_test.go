@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"io"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestProfileShowsWhatEachServiceAllows opens the demo hire's profile as each role: each
@@ -105,4 +108,31 @@ func newSignedIn(t *testing.T, base, email string) *client {
 	c := newClient(base)
 	login(t, c, email)
 	return c
+}
+
+// TestInviteTeamFromTheListOrNew: the invite form picks a team from the list, or names a
+// new one in its own box (which wins when both are given).
+func TestInviteTeamFromTheListOrNew(t *testing.T) {
+	p := startPortal(t)
+	c := newSignedIn(t, p.URL(), "hr@demo.onramp")
+	hr := token(t, c, "hr@demo.onramp")
+	for _, tc := range []struct{ email, form, team string }{
+		{"listed@demo.onramp", "team=platform", "platform"},
+		{"new@demo.onramp", "team=&new_team=data-platform", "data-platform"},
+		{"both@demo.onramp", "team=platform&new_team=+service-desk+", "service-desk"},
+	} {
+		resp := c.do(t, "POST", "/people", "application/x-www-form-urlencoded",
+			"email="+url.QueryEscape(tc.email)+"&name=N&track=security&start_date="+time.Now().Format(time.DateOnly)+"&"+tc.form)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("%s: %d", tc.email, resp.StatusCode)
+		}
+		got := decodeJSON[struct {
+			Items []struct {
+				Team string `json:"team"`
+			} `json:"items"`
+		}](t, c.do(t, "GET", "/api/v1/people?q="+url.QueryEscape(tc.email), "", "", bearer(hr)...))
+		if len(got.Items) != 1 || got.Items[0].Team != tc.team {
+			t.Errorf("%s: %+v, want team %s", tc.email, got.Items, tc.team)
+		}
+	}
 }
