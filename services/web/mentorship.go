@@ -232,7 +232,7 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 		c.Gaps = append(c.Gaps, views.MentorGap{Name: g.Name, Level: g.Level, Target: g.Target})
 	}
 	for _, ch := range x.Checkins {
-		c.Checkins = append(c.Checkins, views.MentorCheckin{ID: ch.ID, Date: ch.Date, Notes: ch.Notes, NextSteps: ch.NextSteps, By: ch.ByName,
+		c.Checkins = append(c.Checkins, views.MentorCheckin{ID: ch.ID, Date: ch.Date, Notes: ch.Notes, NextSteps: ch.NextSteps, By: ch.ByName, ByID: ch.By,
 			Skills: strings.Join(ch.Skills, ", "), SkillIDs: ch.Skills, Upcoming: ch.Upcoming, Edited: ch.Edited, CanEdit: ch.CanEdit})
 	}
 	for _, f := range x.Feedback {

@@ -257,7 +257,11 @@ func (m *Main) renderPlan(w http.ResponseWriter, r *http.Request, v *viewer, id,
 	}
 	for i := len(p.History) - 1; i >= 0; i-- { // newest first
 		h := p.History[i]
-		pv.History = append(pv.History, views.OnboardingEvent{Time: h.Time, Who: names(h.Actor), What: historyWhat(h, titles, names), Detail: historyDetail(ctx, h)})
+		ev := views.OnboardingEvent{Time: h.Time, Who: names(h.Actor), What: historyWhat(h, titles, names), Detail: historyDetail(ctx, h)}
+		if h.Actor != events.System && !strings.HasPrefix(h.Actor, "queue:") {
+			ev.WhoID = h.Actor
+		}
+		pv.History = append(pv.History, ev)
 	}
 	m.render(w, r, code, views.OnboardingPlanPage(m.pageFor(r, heading), pv))
 }
