@@ -220,7 +220,7 @@ func (m *Main) apiFeedback(w http.ResponseWriter, r *http.Request, v *viewer) {
 
 // --- pages ---
 
-func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
+func mentorshipCard(x events.MentorshipView, skillName func(string) string) views.MentorshipCard {
 	c := views.MentorshipCard{ID: x.ID, HireID: x.Hire, HireName: x.HireName, MentorID: x.Mentor, MentorName: x.MentorName, State: x.State,
 		PlanHref: "/onboarding/plans/" + url.PathEscape(events.PlanID(x.Hire)), Reasons: x.Reasons, Reason: x.Reason, Override: x.Override,
 		EndReason: x.EndReason, DeclineReason: x.DeclineReason, Score: x.Score, CanRespond: x.CanRespond, CanCheckin: x.CanCheckin,
@@ -233,7 +233,7 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 	}
 	for _, ch := range x.Checkins {
 		c.Checkins = append(c.Checkins, views.MentorCheckin{ID: ch.ID, Date: ch.Date, Notes: ch.Notes, NextSteps: ch.NextSteps, By: ch.ByName, ByID: ch.By,
-			Skills: strings.Join(ch.Skills, ", "), SkillIDs: ch.Skills, Upcoming: ch.Upcoming, Edited: ch.Edited, CanEdit: ch.CanEdit})
+			Skills: strings.Join(mapped(ch.Skills, skillName), ", "), SkillIDs: ch.Skills, Upcoming: ch.Upcoming, Edited: ch.Edited, CanEdit: ch.CanEdit})
 	}
 	for _, f := range x.Feedback {
 		c.Feedback = append(c.Feedback, fmt.Sprintf("%s: %d/5 %s", f.FromName, f.Rating, f.Text))
@@ -255,19 +255,26 @@ func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	h := views.MentorshipHome{ProfileState: prof.State, NominatedBy: prof.NominatedBy, CanFind: v.has(events.RoleLead, events.RoleHR, events.RoleAdmin),
 		CanCoverage: v.has(events.RoleHR, events.RoleAdmin)}
+	var names func(string) string // the catalogue is fetched once, if a check-in names skills
+	skillName := func(id string) string {
+		if names == nil {
+			names = optionNamer(m.skillOptions(r.Context(), v))
+		}
+		return names(id)
+	}
 	for _, x := range list.Items {
 		open := x.State == events.PairProposed || x.State == events.PairActive
 		switch {
 		case x.Hire == v.ID && (open || h.Mine == nil):
-			c := mentorshipCard(x)
+			c := mentorshipCard(x, skillName)
 			c.PlanHref = "/onboarding"
 			if h.Mine == nil || open {
 				h.Mine = &c
 			}
 		case x.Mentor == v.ID && x.State == events.PairProposed:
-			h.Invitations = append(h.Invitations, mentorshipCard(x))
+			h.Invitations = append(h.Invitations, mentorshipCard(x, skillName))
 		case x.Mentor == v.ID && x.State == events.PairActive:
-			c := mentorshipCard(x)
+			c := mentorshipCard(x, skillName)
 			// The onboarding service lets an active mentor see the plan: sum it up here.
 			var plan events.PlanView
 			if err := m.onboarding(r, v, events.OpPlanGet, events.PlanRequest{ID: "plan-" + x.Hire}, &plan); err == nil {
@@ -427,11 +434,12 @@ func (m *Main) renderMentorshipPair(w http.ResponseWriter, r *http.Request, v *v
 		m.fail(w, r, err)
 		return
 	}
-	page := views.MentorshipPage{Card: mentorshipCard(x), Error: problem, Fields: fields, Today: time.Now().Format(events.DateLayout), Editing: editing}
+	skills := m.skillOptions(r.Context(), v)
+	page := views.MentorshipPage{Card: mentorshipCard(x, optionNamer(skills)), Error: problem, Fields: fields, Today: time.Now().Format(events.DateLayout), Editing: editing}
 	if x.Hire == v.ID {
 		page.Card.PlanHref = "/onboarding"
 	}
-	page.Skills = m.skillOptions(r.Context(), v)
+	page.Skills = skills
 	m.render(w, r, code, views.MentorshipPairPage(m.pageFor(r, "Mentorship"), page))
 }
 

@@ -53,11 +53,18 @@ func TestCheckinChangedByItsAuthor(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), `id="edit-`+ch.ID+`-notes-error"`) || !strings.Contains(string(b), `<details class="checkin-edit" open>`) {
 		t.Fatalf("a change without notes: %d\n%s", resp.StatusCode, b)
 	}
-	resp = page.do(t, "POST", "/mentorship/pairs/"+pair.ID+"/checkins/"+ch.ID, "application/x-www-form-urlencoded", "date="+today+"&notes=Changed+from+the+page")
+	resp = page.do(t, "POST", "/mentorship/pairs/"+pair.ID+"/checkins/"+ch.ID, "application/x-www-form-urlencoded", "date="+today+"&notes=Changed+from+the+page&skills=storage-backup")
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the page's change: %d", resp.StatusCode)
 	}
 	if got := demoMentorship(t, c, hr); got.Checkins[0].Notes != "Changed from the page" {
 		t.Fatalf("notes after the page's change: %q", got.Checkins[0].Notes)
+	}
+	// The page names the author (linked to their profile) and the skills in words.
+	b, _ = io.ReadAll(page.do(t, "GET", "/mentorship/pairs/"+pair.ID, "", "").Body)
+	for _, want := range []string{`<a class="person" href="/people/demo-mentor">Maya Mentor</a>`, "(edited)", "Skills: Storage and backup"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the pair page lacks %q", want)
+		}
 	}
 }
