@@ -160,7 +160,7 @@ func TestEveryPageAccessibleAndFitsAPhone(t *testing.T) {
 			states: []a11yState{
 				{"remove-task confirmation", "/onboarding/plans/" + demoPlan, []chromedp.Action[chromedp.Void]{clickFirst(`form[data-action="remove"] button`), chromedp.WaitVisible(chromedp.ID("confirm"))}},
 			},
-			shots: []a11yShot{{"lead-home", "/"}, {"lead-plan", "/onboarding/plans/" + demoPlan}, {"lead-team-skills", "/skills/team"}}},
+			shots: []a11yShot{{"lead-home", "/"}, {"lead-plan", "/onboarding/plans/" + demoPlan}, {"lead-team-skills", "/skills/team"}, {"lead-hire-profile", "/people/demo-hire"}}},
 		{name: "hr", email: "hr@demo.onramp",
 			states: []a11yState{
 				{"disable confirmation", "/people", []chromedp.Action[chromedp.Void]{clickFirst(`form[data-action="disable"] button`), chromedp.WaitVisible(chromedp.ID("confirm"))}},
