@@ -96,12 +96,16 @@ func relativeDay(s string) string {
 }
 
 // dueText is an open task's due date in words: "due today", "due in 3 days",
-// "1 day overdue"; a done task's is its short date ("was due 20 Nov").
+// "1 day overdue"; a done item's is its short date ("was due 20 Nov", or "due 9 Dec" when
+// it was done ahead of a date still to come).
 func dueText(ctx context.Context, due string, done bool) string {
 	n, ok := daysFromToday(due)
 	switch {
 	case !ok:
 		return due
+	case done && n >= 0:
+		t, _, _ := parseWhen(due)
+		return "due " + t.Format(dateStyle(ctx).Short)
 	case done:
 		t, _, _ := parseWhen(due)
 		return "was due " + t.Format(dateStyle(ctx).Short)

@@ -20,6 +20,7 @@ func TestDatesInWords(t *testing.T) {
 		{in: "2026-12-01", date: "Tue 1 Dec 2026", rel: "yesterday", due: "1 day overdue", overdue: true},
 		{in: "2026-11-20", date: "Fri 20 Nov 2026", rel: "12 days ago", due: "12 days overdue", overdue: true},
 		{in: "2026-11-20", date: "Fri 20 Nov 2026", rel: "12 days ago", due: "was due 20 Nov", done: true},
+		{in: "2026-12-09", date: "Wed 9 Dec 2026", rel: "in 7 days", due: "due 9 Dec", done: true}, // done ahead of time
 		{in: "2026-11-30T09:05:00Z", date: "Mon 30 Nov 2026, 09:05 UTC", rel: "2 days ago", due: "2 days overdue", overdue: true},
 		{in: "soon", date: "soon", rel: "", due: "soon"},
 	} {

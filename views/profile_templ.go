@@ -503,7 +503,7 @@ func ProfilePage(p Page, v Profile) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = skillGaps(v.Gaps).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = skillGaps(v.Gaps, gapsHeading(v.Self, v.Name)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
