@@ -1,6 +1,7 @@
 package content_test
 
 import (
+	"slices"
 	"testing"
 
 	"onramp.dev/content"
@@ -30,6 +31,13 @@ func TestContentFitsTogether(t *testing.T) {
 	templates, err := onboarding.Load()
 	if err != nil {
 		t.Fatal(err)
+	}
+	for track, tpl := range templates {
+		for _, task := range tpl.Tasks {
+			if task.Module != "" && !slices.ContainsFunc(mods, func(m training.Module) bool { return m.ID == task.Module }) {
+				t.Errorf("template %s, task %s: no training module %q", track, task.ID, task.Module)
+			}
+		}
 	}
 	tracks, _ := content.Tracks()
 	for _, tr := range tracks {

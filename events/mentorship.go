@@ -193,6 +193,15 @@ func (e CheckinLogged) Validate() error {
 	return invalid(p)
 }
 
+// CheckinEdited: the author of a check-in changed it within a day of logging it
+// (mentorship.checkin.edited v1). Subject: the mentorship id. ID names the check-in; the
+// other fields replace its date, notes, next steps and skills.
+type CheckinEdited CheckinLogged
+
+func (CheckinEdited) EventType() string { return "mentorship.checkin.edited" }
+func (CheckinEdited) EventVersion() int { return 1 }
+func (e CheckinEdited) Validate() error { return CheckinLogged(e).Validate() }
+
 // FeedbackGiven: a participant gave feedback on an ended mentorship
 // (mentorship.feedback.given v1). Subject: the mentorship id. From is the hire or the
 // mentor; each gives feedback once.
@@ -282,6 +291,7 @@ const (
 	OpMentorshipDecline = "pair.decline"     // MentorshipRequest → MentorshipView
 	OpMentorshipEnd     = "pair.end"         // MentorshipRequest → MentorshipView
 	OpCheckinLog        = "checkin.log"      // CheckinRequest → MentorshipView
+	OpCheckinEdit       = "checkin.edit"     // CheckinRequest (with Checkin) → MentorshipView
 	OpFeedbackGive      = "feedback.give"    // FeedbackRequest → MentorshipView
 	OpMentorCoverage    = "coverage"         // CoverageRequest → CoverageReply (HR, admin; a lead: their team's hires)
 	OpMentorshipSeed    = "admin.seed"       // MentorshipSeedRequest → MentorshipView; CallerSystem only
@@ -383,7 +393,8 @@ type ProposeRequest struct {
 }
 
 type CheckinRequest struct {
-	ID        string   `json:"id"` // the mentorship
+	ID        string   `json:"id"`                // the mentorship
+	Checkin   string   `json:"checkin,omitempty"` // the check-in to change (checkin.edit)
 	Date      string   `json:"date"`
 	Notes     string   `json:"notes"`
 	NextSteps string   `json:"next_steps,omitempty"`
@@ -405,6 +416,10 @@ type CheckinView struct {
 	By        string   `json:"by"`
 	ByName    string   `json:"by_name"`
 	Upcoming  bool     `json:"upcoming"`
+	Edited    bool     `json:"edited,omitempty"`
+	// CanEdit: the caller wrote it and may still change it (mentorship decides: its
+	// author, for 24 hours, while the mentorship is active).
+	CanEdit bool `json:"can_edit"`
 }
 
 type FeedbackView struct {

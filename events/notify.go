@@ -2,6 +2,7 @@ package events
 
 import (
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -144,14 +145,28 @@ const (
 // EmailOff;
 // TimeZone is an IANA name ("" = the organisation's default).
 type NotifySettingsChanged struct {
-	TimeZone string            `json:"time_zone,omitempty"`
-	Email    map[string]string `json:"email,omitempty"`
+	TimeZone   string            `json:"time_zone,omitempty"`
+	Email      map[string]string `json:"email,omitempty"`
+	DateFormat string            `json:"date_format,omitempty"` // one of DateFormats; "" = DateFormatGB
 }
+
+// How a person reads dates on the pages (NotifySettings.DateFormat).
+const (
+	DateFormatGB  = "en-GB" // Thu 3 Dec 2026, 14:05 (the default)
+	DateFormatUS  = "en-US" // Thu, Dec 3, 2026, 2:05 PM
+	DateFormatISO = "iso"   // 2026-12-03 14:05
+)
+
+// DateFormats are the choices, the default first.
+var DateFormats = []string{DateFormatGB, DateFormatUS, DateFormatISO}
 
 func (NotifySettingsChanged) EventType() string { return "notify.person.settings_changed" }
 func (NotifySettingsChanged) EventVersion() int { return 1 }
 func (e NotifySettingsChanged) Validate() error {
 	p := map[string]string{}
+	if e.DateFormat != "" && !slices.Contains(DateFormats, e.DateFormat) {
+		p["date_format"] = "unknown date format"
+	}
 	if e.TimeZone != "" {
 		if _, err := time.LoadLocation(e.TimeZone); err != nil {
 			p["time_zone"] = "unknown time zone"
@@ -298,9 +313,10 @@ type NotificationReadRequest struct {
 // NotifySettings are a person's choices; Email has every kind. Fixed lists the kinds
 // whose e-mail cannot be switched off.
 type NotifySettings struct {
-	TimeZone string            `json:"time_zone"`
-	Email    map[string]string `json:"email"`
-	Fixed    []string          `json:"fixed,omitempty"`
+	TimeZone   string            `json:"time_zone"`
+	DateFormat string            `json:"date_format"` // one of DateFormats ("" when saving: the default)
+	Email      map[string]string `json:"email"`
+	Fixed      []string          `json:"fixed,omitempty"`
 }
 
 // CalendarRequest asks for the caller's feed URL; Reset issues a new one.

@@ -48,6 +48,7 @@ type PlanTask struct {
 	Assignee      string `json:"assignee,omitempty"`
 	Due           string `json:"due"` // DateLayout
 	NeedsEvidence bool   `json:"needs_evidence,omitempty"`
+	Module        string `json:"module,omitempty"` // the training module the task is about
 }
 
 func isOwner(o string) bool {
@@ -461,6 +462,7 @@ type TaskView struct {
 	Evidence      string `json:"evidence,omitempty"`
 	Overdue       bool   `json:"overdue"`
 	NeedsEvidence bool   `json:"needs_evidence"`
+	Module        string `json:"module,omitempty"` // the training module the task is about
 	// CanComplete: the caller may complete (or, when done, reopen) the task.
 	CanComplete bool `json:"can_complete"`
 	// Set in queues only: whose plan the task belongs to.

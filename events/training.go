@@ -411,6 +411,8 @@ type GrantRequest struct {
 type TeamRequest struct {
 	Page
 	Team string `json:"team,omitempty"`
+	// Person narrows the rows to one member (their profile page); Team is then theirs.
+	Person string `json:"person,omitempty"`
 }
 
 // TrainingRow is one learner × module.

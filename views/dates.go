@@ -1,9 +1,39 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
+
+// DateStyle is how a person reads dates: Go layouts for a day, a day with its time, and a
+// day without the year ("20 Nov").
+type DateStyle struct{ Day, DayTime, Short string }
+
+// The date styles a person may choose (their setting; web maps it to one of these).
+var (
+	DatesGB  = DateStyle{Day: "Mon 2 Jan 2006", DayTime: "Mon 2 Jan 2006, 15:04", Short: "2 Jan"}
+	DatesUS  = DateStyle{Day: "Mon, Jan 2, 2006", DayTime: "Mon, Jan 2, 2006, 3:04 PM", Short: "Jan 2"}
+	DatesISO = DateStyle{Day: "2006-01-02", DayTime: "2006-01-02 15:04", Short: "01-02"}
+)
+
+type dateStyleKey struct{}
+
+// WithDateStyle returns ctx carrying the viewer's date style; pages rendered with it show
+// every date that way (en-GB without one).
+func WithDateStyle(ctx context.Context, s DateStyle) context.Context {
+	return context.WithValue(ctx, dateStyleKey{}, s)
+}
+
+// DayText is a calendar day in the style ctx carries, for text built outside a template.
+func DayText(ctx context.Context, t time.Time) string { return t.Format(dateStyle(ctx).Day) }
+
+func dateStyle(ctx context.Context) DateStyle {
+	if s, ok := ctx.Value(dateStyleKey{}).(DateStyle); ok && s.Day != "" {
+		return s
+	}
+	return DatesGB
+}
 
 // now is the clock the relative phrases ("in 3 days") are measured against.
 var now = time.Now
@@ -22,17 +52,18 @@ func parseWhen(s string) (t time.Time, withTime, ok bool) {
 	return time.Time{}, false, false
 }
 
-// dateText is a day or moment as people read it (en-GB): "Thu 3 Dec 2026", and for a
-// moment "Thu 3 Dec 2026, 14:05 UTC". Anything else comes back unchanged.
-func dateText(s string) string {
+// dateText is a day or moment in the viewer's date style (en-GB: "Thu 3 Dec 2026", and
+// for a moment "Thu 3 Dec 2026, 14:05 UTC"). Anything else comes back unchanged.
+func dateText(ctx context.Context, s string) string {
 	t, withTime, ok := parseWhen(s)
+	st := dateStyle(ctx)
 	switch {
 	case !ok:
 		return s
 	case withTime:
-		return t.Format("Mon 2 Jan 2006, 15:04") + " UTC"
+		return t.Format(st.DayTime) + " UTC"
 	}
-	return t.Format("Mon 2 Jan 2006")
+	return t.Format(st.Day)
 }
 
 // daysFromToday is the number of calendar days from today (UTC, as due dates are kept) to s.
@@ -65,15 +96,19 @@ func relativeDay(s string) string {
 }
 
 // dueText is an open task's due date in words: "due today", "due in 3 days",
-// "1 day overdue"; a done task's is its short date ("was due 20 Nov").
-func dueText(due string, done bool) string {
+// "1 day overdue"; a done item's is its short date ("was due 20 Nov", or "due 9 Dec" when
+// it was done ahead of a date still to come).
+func dueText(ctx context.Context, due string, done bool) string {
 	n, ok := daysFromToday(due)
 	switch {
 	case !ok:
 		return due
+	case done && n >= 0:
+		t, _, _ := parseWhen(due)
+		return "due " + t.Format(dateStyle(ctx).Short)
 	case done:
 		t, _, _ := parseWhen(due)
-		return "was due " + t.Format("2 Jan")
+		return "was due " + t.Format(dateStyle(ctx).Short)
 	case n < 0:
 		return plural(-n, "day") + " overdue"
 	}

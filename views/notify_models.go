@@ -32,9 +32,13 @@ type NotifyKindRow struct {
 type NotifySettingsView struct {
 	Kinds       []NotifyKindRow
 	TimeZone    string
+	DateFormat  string
+	DateFormats []Option
 	CalendarURL string
 	Error       string
-	Saved       bool
+	// Fields are the messages per field (time_zone, date_format) after a refusal.
+	Fields map[string]string
+	Saved  bool
 }
 
 // MailRow is one e-mail in the demo mailbox.

@@ -63,6 +63,9 @@ type Task struct {
 	Due int `yaml:"due" json:"due"`
 	// NeedsEvidence means the owner must leave a note or a link when completing the task.
 	NeedsEvidence bool `yaml:"needs_evidence,omitempty" json:"needs_evidence,omitempty"`
+	// Module is the training module the task is about (a module id), if any: the plan
+	// links it until the task is done.
+	Module string `yaml:"module,omitempty" json:"module,omitempty"`
 }
 
 // DueDate returns the calendar date the task is due for someone starting on start:
@@ -226,7 +229,7 @@ func Parse(name string, data []byte) (Template, error) {
 	for i, rt := range raw.Tasks {
 		t.Tasks[i] = Task{
 			ID: rt.ID, Title: rt.Title, Description: rt.Description,
-			Owner: rt.Owner, Section: rt.Section, Due: int(*rt.Due), NeedsEvidence: rt.NeedsEvidence,
+			Owner: rt.Owner, Section: rt.Section, Due: int(*rt.Due), NeedsEvidence: rt.NeedsEvidence, Module: rt.Module,
 		}
 	}
 	return t, nil
@@ -250,6 +253,7 @@ type rawTask struct {
 	Section       string    `yaml:"section"`
 	Due           *wholeNum `yaml:"due"`
 	NeedsEvidence bool      `yaml:"needs_evidence"`
+	Module        string    `yaml:"module"`
 }
 
 // wholeNum is an int that only accepts YAML integers.

@@ -26,6 +26,7 @@ var (
 	OpMentorshipDecline = events.Op[events.MentorshipRequest, events.MentorshipView]{Service: events.MentorshipService, Name: events.OpMentorshipDecline}
 	OpMentorshipEnd     = events.Op[events.MentorshipRequest, events.MentorshipView]{Service: events.MentorshipService, Name: events.OpMentorshipEnd}
 	OpCheckinLog        = events.Op[events.CheckinRequest, events.MentorshipView]{Service: events.MentorshipService, Name: events.OpCheckinLog}
+	OpCheckinEdit       = events.Op[events.CheckinRequest, events.MentorshipView]{Service: events.MentorshipService, Name: events.OpCheckinEdit}
 	OpFeedbackGive      = events.Op[events.FeedbackRequest, events.MentorshipView]{Service: events.MentorshipService, Name: events.OpFeedbackGive}
 	OpMentorshipSeed    = events.Op[events.MentorshipSeedRequest, events.MentorshipView]{Service: events.MentorshipService, Name: events.OpMentorshipSeed}
 )

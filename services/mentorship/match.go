@@ -104,6 +104,27 @@ func Score(hire Person, gaps []Gap, c Candidate, trackName func(string) string) 
 	return m
 }
 
+// WithoutOwnPlace leaves the hire's own place out of their current mentor's load, so a
+// pair keeps the score it was proposed with while nothing else changes: the mentor's
+// place taken by this very hire is not a reason to rank them lower for this hire.
+func WithoutOwnPlace(cands []Candidate, open *Pair) []Candidate {
+	if open == nil {
+		return cands
+	}
+	for i := range cands {
+		if cands[i].Person.ID != open.Mentor {
+			continue
+		}
+		switch {
+		case open.State == events.PairActive && cands[i].Load.Active > 0:
+			cands[i].Load.Active--
+		case open.State == events.PairProposed && cands[i].Load.Proposed > 0:
+			cands[i].Load.Proposed--
+		}
+	}
+	return cands
+}
+
 // Suggest ranks candidates for a hire: highest score first, then by name and id, so the
 // same data always gives the same list. People who may never mentor this hire (themselves,
 // their lead, inactive people) are left out; mentors at capacity are left out unless

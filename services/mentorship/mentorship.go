@@ -39,6 +39,7 @@ type Checkin struct {
 	Skills    []string  `bson:"skills,omitempty"`
 	By        string    `bson:"by"`
 	At        time.Time `bson:"at"`
+	Edited    time.Time `bson:"edited,omitempty"`
 }
 
 // Feedback is one participant's feedback after the end.
@@ -258,6 +259,16 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if p != nil && !slices.ContainsFunc(p.Checkins, func(c Checkin) bool { return c.ID == e.ID }) {
 			p.Checkins = append(p.Checkins, Checkin{ID: e.ID, Date: e.Date, Notes: e.Notes, NextSteps: e.NextSteps,
 				Skills: slices.Clone(e.Skills), By: env.Actor, At: env.Time})
+		}
+		return s.touched(env, err)
+	case events.CheckinEdited{}.EventType():
+		var e events.CheckinEdited
+		p, err := s.pairEvent(env, seq, &e)
+		if p != nil {
+			if i := slices.IndexFunc(p.Checkins, func(c Checkin) bool { return c.ID == e.ID }); i >= 0 {
+				c := &p.Checkins[i]
+				c.Date, c.Notes, c.NextSteps, c.Skills, c.Edited = e.Date, e.Notes, e.NextSteps, slices.Clone(e.Skills), env.Time
+			}
 		}
 		return s.touched(env, err)
 	case events.FeedbackGiven{}.EventType():

@@ -291,3 +291,30 @@ func TestStandingsReadWhatSkillsStated(t *testing.T) {
 	check("m", "[networking]", want{"networking", events.SourceVerified, 2})
 	check("nobody", "[]", want{"networking", "", 0})
 }
+
+// TestOwnPlaceDoesNotLowerThePairsScore: the hire's current mentor is scored for them as
+// when they were proposed — the place this hire takes is left out of the load — while
+// other mentorships still count.
+func TestOwnPlaceDoesNotLowerThePairsScore(t *testing.T) {
+	levels := map[string]int{"networking": 3}
+	before := Score(hire, gaps, cand("maya", "Maya", "security", 3, 0, levels), track).Score
+	for _, tc := range []struct {
+		name  string
+		load  Load
+		open  *Pair
+		equal bool
+	}{
+		{"active with this hire", Load{Active: 1}, &Pair{Hire: "ada", Mentor: "maya", State: events.PairActive}, true},
+		{"proposed for this hire", Load{Proposed: 1}, &Pair{Hire: "ada", Mentor: "maya", State: events.PairProposed}, true},
+		{"this hire and another", Load{Active: 2}, &Pair{Hire: "ada", Mentor: "maya", State: events.PairActive}, false},
+		{"another mentor's pair", Load{Active: 1}, &Pair{Hire: "ada", Mentor: "max", State: events.PairActive}, false},
+		{"no open pair", Load{Active: 1}, nil, false},
+	} {
+		c := cand("maya", "Maya", "security", 3, 0, levels)
+		c.Load = tc.load
+		got := Suggest(hire, gaps, WithoutOwnPlace([]Candidate{c}, tc.open), true, track)
+		if len(got) != 1 || (got[0].Score == before) != tc.equal {
+			t.Errorf("%s: score %v, before %d, want equal %v", tc.name, got, before, tc.equal)
+		}
+	}
+}

@@ -258,14 +258,46 @@ func DecideEnd(viewer Person, p *Pair, hire Person, reason string) (events.Mento
 // DecideCheckin checks a check-in: by a participant, on an active mentorship, dated within
 // a year either side of today, with notes; linked skills must be known.
 func DecideCheckin(viewer Person, p *Pair, req events.CheckinRequest, id string, today time.Time, known func(string) bool) (events.CheckinLogged, error) {
-	e := events.CheckinLogged{ID: id, Hire: p.Hire, Mentor: p.Mentor, Date: strings.TrimSpace(req.Date), Notes: strings.TrimSpace(req.Notes),
-		NextSteps: strings.TrimSpace(req.NextSteps)}
 	if viewer.ID != p.Hire && viewer.ID != p.Mentor {
-		return e, events.Errorf(events.CodeForbidden, "only the mentor and the hire may log check-ins")
+		return events.CheckinLogged{}, events.Errorf(events.CodeForbidden, "only the mentor and the hire may log check-ins")
 	}
 	if p.State != events.PairActive {
-		return e, events.Errorf(events.CodeConflict, "check-ins can only be logged while the mentorship is active (it is %s)", p.State)
+		return events.CheckinLogged{}, events.Errorf(events.CodeConflict, "check-ins can only be logged while the mentorship is active (it is %s)", p.State)
 	}
+	return checkinOf(p, req, id, today, known)
+}
+
+// CheckinEditWindow is how long after logging a check-in its author may still change it.
+const CheckinEditWindow = 24 * time.Hour
+
+// CanEditCheckin reports whether viewer may change check-in c of p now: its author, within
+// CheckinEditWindow of logging it, while the mentorship is active.
+func CanEditCheckin(viewer Person, p *Pair, c *Checkin, now time.Time) bool {
+	return c.By == viewer.ID && p.State == events.PairActive && now.Before(c.At.Add(CheckinEditWindow))
+}
+
+// DecideCheckinEdit decides a change to check-in req.Checkin: the same checks as logging
+// it, and only by its author within a day.
+func DecideCheckinEdit(viewer Person, p *Pair, req events.CheckinRequest, now time.Time, known func(string) bool) (events.CheckinEdited, error) {
+	i := slices.IndexFunc(p.Checkins, func(c Checkin) bool { return c.ID == req.Checkin })
+	switch {
+	case i < 0:
+		return events.CheckinEdited{}, events.Errorf(events.CodeNotFound, "no such check-in")
+	case p.Checkins[i].By != viewer.ID:
+		return events.CheckinEdited{}, events.Errorf(events.CodeForbidden, "only the person who logged a check-in may change it")
+	case p.State != events.PairActive:
+		return events.CheckinEdited{}, events.Errorf(events.CodeConflict, "check-ins can only be changed while the mentorship is active (it is %s)", p.State)
+	case !CanEditCheckin(viewer, p, &p.Checkins[i], now):
+		return events.CheckinEdited{}, events.Errorf(events.CodeConflict, "a check-in can only be changed within 24 hours of logging it")
+	}
+	e, err := checkinOf(p, req, req.Checkin, now, known)
+	return events.CheckinEdited(e), err
+}
+
+// checkinOf checks a check-in's fields and returns it as logged.
+func checkinOf(p *Pair, req events.CheckinRequest, id string, today time.Time, known func(string) bool) (events.CheckinLogged, error) {
+	e := events.CheckinLogged{ID: id, Hire: p.Hire, Mentor: p.Mentor, Date: strings.TrimSpace(req.Date), Notes: strings.TrimSpace(req.Notes),
+		NextSteps: strings.TrimSpace(req.NextSteps)}
 	fields := map[string]string{}
 	d, err := time.Parse(events.DateLayout, e.Date)
 	switch {

@@ -171,6 +171,18 @@ func (a *Agenda) Apply(env events.Envelope) error {
 		if p, ok := a.pairs[env.Subject]; ok {
 			p.checkins = append(p.checkins, checkin{e.ID, e.Date})
 		}
+	case events.CheckinEdited{}.EventType():
+		var e events.CheckinEdited
+		if err := env.Payload(&e); err != nil {
+			return err
+		}
+		if p, ok := a.pairs[env.Subject]; ok {
+			for i := range p.checkins {
+				if p.checkins[i].id == e.ID {
+					p.checkins[i].date = e.Date
+				}
+			}
+		}
 	case events.ModulePassed{}.EventType():
 		var e events.ModulePassed
 		if err := env.Payload(&e); err != nil {

@@ -21,6 +21,7 @@ type Recipient struct {
 	Items        []Item            `bson:"items" json:"items"` // oldest first
 	Fired        []string          `bson:"fired" json:"fired"` // keys of every notification recorded
 	TimeZone     string            `bson:"time_zone,omitempty" json:"time_zone,omitempty"`
+	DateFormat   string            `bson:"date_format,omitempty" json:"date_format,omitempty"`
 	Email        map[string]string `bson:"email,omitempty" json:"email,omitempty"`
 	CalendarHash string            `bson:"calendar_hash,omitempty" json:"calendar_hash,omitempty"`
 	CalendarGen  int               `bson:"calendar_gen,omitempty" json:"calendar_gen,omitempty"`
@@ -219,7 +220,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if err := env.Payload(&e); err != nil {
 			return nil, err
 		}
-		r.TimeZone, r.Email = e.TimeZone, e.Email
+		r.TimeZone, r.Email, r.DateFormat = e.TimeZone, e.Email, e.DateFormat
 	case events.CalendarReset{}.EventType():
 		var e events.CalendarReset
 		if err := env.Payload(&e); err != nil {
@@ -364,10 +365,13 @@ var Fixed = []string{events.KindInvite}
 // Settings are a person's settings with every kind filled in; defaultTZ stands in for an
 // unset time zone.
 func (s *State) Settings(person, defaultTZ string) events.NotifySettings {
-	out := events.NotifySettings{TimeZone: defaultTZ, Email: map[string]string{}, Fixed: Fixed}
+	out := events.NotifySettings{TimeZone: defaultTZ, DateFormat: events.DateFormatGB, Email: map[string]string{}, Fixed: Fixed}
 	r := s.people[person]
 	if r != nil && r.TimeZone != "" {
 		out.TimeZone = r.TimeZone
+	}
+	if r != nil && r.DateFormat != "" {
+		out.DateFormat = r.DateFormat
 	}
 	for _, k := range events.NotifyKinds {
 		out.Email[k] = s.EmailMode(person, k)
@@ -416,7 +420,13 @@ func DecideSettings(in events.NotifySettings) (events.NotifySettingsChanged, err
 			fields["time_zone"] = "not an IANA time zone (e.g. Europe/Berlin)"
 		}
 	}
+	if in.DateFormat != "" && !slices.Contains(events.DateFormats, in.DateFormat) {
+		fields["date_format"] = "must be one of " + strings.Join(events.DateFormats, ", ")
+	}
 	out := events.NotifySettingsChanged{TimeZone: in.TimeZone, Email: map[string]string{}}
+	if in.DateFormat != events.DateFormatGB {
+		out.DateFormat = in.DateFormat
+	}
 	for k, v := range in.Email {
 		switch {
 		case !events.IsNotifyKind(k):

@@ -50,6 +50,7 @@ type Task struct {
 	Assignee      string    `bson:"assignee,omitempty"`
 	Due           string    `bson:"due"`
 	NeedsEvidence bool      `bson:"needs_evidence,omitempty"`
+	Module        string    `bson:"module,omitempty"`
 	Done          bool      `bson:"done"`
 	DoneAt        time.Time `bson:"done_at,omitzero"`
 	DoneBy        string    `bson:"done_by,omitempty"`
@@ -458,7 +459,7 @@ func taskEvent(env events.Envelope, p *Plan, payload events.Payload, key func() 
 
 func taskFrom(t events.PlanTask) Task {
 	return Task{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-		Assignee: t.Assignee, Due: t.Due, NeedsEvidence: t.NeedsEvidence}
+		Assignee: t.Assignee, Due: t.Due, NeedsEvidence: t.NeedsEvidence, Module: t.Module}
 }
 
 // --- deciding ---
@@ -510,7 +511,7 @@ func DecideCreate(h Hired, templates map[string]tpl.Template) (events.Payload, e
 		e.Tasks = append(e.Tasks, events.PlanTask{
 			ID: task.ID, Title: task.Title, Description: task.Description, Section: task.Section, Owner: task.Owner,
 			Assignee: Assignee(task.Owner, h.Hire, h.Lead, ""), Due: notBeforeInvite(task.DueDate(start).Format(events.DateLayout), h),
-			NeedsEvidence: task.NeedsEvidence,
+			NeedsEvidence: task.NeedsEvidence, Module: task.Module,
 		})
 	}
 	return e, nil
@@ -925,7 +926,7 @@ func TaskView(c Caller, p *Plan, t *Task, today string, names Names) events.Task
 	v := events.TaskView{
 		ID: p.ID + "." + t.ID, Key: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
 		Assignee: t.Assignee, Due: t.Due, Done: t.Done, DoneBy: t.DoneBy, OnBehalfOf: t.OnBehalfOf, Evidence: t.Evidence,
-		Overdue: t.Overdue(today), NeedsEvidence: t.NeedsEvidence, CanComplete: CanDo(c, p, t),
+		Overdue: t.Overdue(today), NeedsEvidence: t.NeedsEvidence, Module: t.Module, CanComplete: CanDo(c, p, t),
 	}
 	switch t.Assignee {
 	case events.QueueIT:

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -92,6 +93,24 @@ func (m *Main) skillOptions(ctx context.Context, v *viewer) []views.Option {
 	out := make([]views.Option, 0, len(cat.Items))
 	for _, s := range cat.Items {
 		out = append(out, views.Option{Value: s.ID, Label: s.Name})
+	}
+	return out
+}
+
+// optionNamer names values by their options' labels (the value itself when unknown).
+func optionNamer(opts []views.Option) func(string) string {
+	labels := make(map[string]string, len(opts))
+	for _, o := range opts {
+		labels[o.Value] = o.Label
+	}
+	return func(v string) string { return cmp.Or(labels[v], v) }
+}
+
+// mapped is f applied to each of xs.
+func mapped(xs []string, f func(string) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
 	}
 	return out
 }

@@ -156,6 +156,12 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 		views.HomeCount{Label: "onboardings", Value: all.Total, Href: list},
 		views.HomeCount{Label: "hires behind schedule", Value: behind.Total, Href: list + "?overdue=1", Alert: behind.Total > 0},
 	)
+	h.Charts = append(h.Charts, views.BarChart{ID: "chart-onboardings", Title: "Onboardings",
+		Desc: fmt.Sprintf("%d onboardings on schedule, %d behind schedule.", all.Total-behind.Total, behind.Total),
+		Bars: []views.Bar{{Label: "On schedule", Value: all.Total - behind.Total}, {Label: "Behind schedule", Value: behind.Total, Alert: behind.Total > 0}}})
+	if t := onboardingTrend(all.Trend); t != nil {
+		h.Trends = append(h.Trends, *t)
+	}
 	cov, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorCoverage, v.caller(), events.CoverageRequest{Page: events.Page{Limit: 1}, List: events.CoverageWithout})
 	if err == nil {
 		h.Counts = append(h.Counts, views.HomeCount{Label: "hires without a mentor", Value: cov.Without, Href: "/mentorship/coverage", Alert: cov.Without > 0})

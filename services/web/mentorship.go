@@ -33,6 +33,7 @@ func (m *Main) mentorshipPages() []route {
 		{"POST /mentorship/pairs/{id}/decline", m.page(m.mentorshipForm(events.OpMentorshipDecline))},
 		{"POST /mentorship/pairs/{id}/end", m.page(m.mentorshipForm(events.OpMentorshipEnd))},
 		{"POST /mentorship/pairs/{id}/checkins", m.page(m.mentorshipForm(events.OpCheckinLog))},
+		{"POST /mentorship/pairs/{id}/checkins/{checkin}", m.page(m.mentorshipForm(events.OpCheckinEdit))},
 		{"POST /mentorship/pairs/{id}/feedback", m.page(m.mentorshipForm(events.OpFeedbackGive))},
 		{"GET /mentorship/coverage", m.page(m.mentorCoveragePage)},
 		{"GET /mentorship/coverage.csv", m.page(m.mentorCoverageExport("csv"))},
@@ -55,6 +56,7 @@ func (m *Main) mentorshipAPI() []route {
 		{"POST /api/v1/mentorships/{id}/decline", m.api(m.apiMentorshipStep(mentorshipapi.OpMentorshipDecline))},
 		{"POST /api/v1/mentorships/{id}/end", m.api(m.apiMentorshipStep(mentorshipapi.OpMentorshipEnd))},
 		{"POST /api/v1/mentorships/{id}/checkins", m.api(m.apiCheckin)},
+		{"PATCH /api/v1/mentorships/{id}/checkins/{checkin}", m.api(m.apiCheckinEdit)},
 		{"POST /api/v1/mentorships/{id}/feedback", m.api(m.apiFeedback)},
 	}
 }
@@ -182,6 +184,17 @@ func (m *Main) apiCheckin(w http.ResponseWriter, r *http.Request, v *viewer) {
 		http.StatusCreated)
 }
 
+// apiCheckinEdit changes a check-in; mentorship decides who may (its author, for a day).
+func (m *Main) apiCheckinEdit(w http.ResponseWriter, r *http.Request, v *viewer) {
+	var b checkinBody
+	if err := decode(w, r, &b); err != nil {
+		writeError(w, err)
+		return
+	}
+	apiCall(m, w, r, v, mentorshipapi.OpCheckinEdit, events.CheckinRequest{ID: r.PathValue("id"), Checkin: r.PathValue("checkin"), Date: b.Date,
+		Notes: b.Notes, NextSteps: b.NextSteps, Skills: b.Skills}, http.StatusOK)
+}
+
 func (m *Main) apiFeedback(w http.ResponseWriter, r *http.Request, v *viewer) {
 	var b struct {
 		Rating int    `json:"rating"`
@@ -196,8 +209,8 @@ func (m *Main) apiFeedback(w http.ResponseWriter, r *http.Request, v *viewer) {
 
 // --- pages ---
 
-func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
-	c := views.MentorshipCard{ID: x.ID, HireID: x.Hire, HireName: x.HireName, MentorName: x.MentorName, State: x.State,
+func mentorshipCard(x events.MentorshipView, skillName func(string) string) views.MentorshipCard {
+	c := views.MentorshipCard{ID: x.ID, HireID: x.Hire, HireName: x.HireName, MentorID: x.Mentor, MentorName: x.MentorName, State: x.State,
 		PlanHref: "/onboarding/plans/" + url.PathEscape(events.PlanID(x.Hire)), Reasons: x.Reasons, Reason: x.Reason, Override: x.Override,
 		EndReason: x.EndReason, DeclineReason: x.DeclineReason, Score: x.Score, CanRespond: x.CanRespond, CanCheckin: x.CanCheckin,
 		CanEnd: x.CanEnd, CanFeedback: x.CanFeedback}
@@ -208,8 +221,8 @@ func mentorshipCard(x events.MentorshipView) views.MentorshipCard {
 		c.Gaps = append(c.Gaps, views.MentorGap{Name: g.Name, Level: g.Level, Target: g.Target})
 	}
 	for _, ch := range x.Checkins {
-		c.Checkins = append(c.Checkins, views.MentorCheckin{Date: ch.Date, Notes: ch.Notes, NextSteps: ch.NextSteps, By: ch.ByName,
-			Skills: strings.Join(ch.Skills, ", "), Upcoming: ch.Upcoming})
+		c.Checkins = append(c.Checkins, views.MentorCheckin{ID: ch.ID, Date: ch.Date, Notes: ch.Notes, NextSteps: ch.NextSteps, By: ch.ByName, ByID: ch.By,
+			Skills: strings.Join(mapped(ch.Skills, skillName), ", "), SkillIDs: ch.Skills, Upcoming: ch.Upcoming, Edited: ch.Edited, CanEdit: ch.CanEdit})
 	}
 	for _, f := range x.Feedback {
 		c.Feedback = append(c.Feedback, fmt.Sprintf("%s: %d/5 %s", f.FromName, f.Rating, f.Text))
@@ -231,19 +244,26 @@ func (m *Main) mentorshipHome(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	h := views.MentorshipHome{ProfileState: prof.State, NominatedBy: prof.NominatedBy, CanFind: v.May(identityapi.FindMentor),
 		CanCoverage: v.May(identityapi.MentorCoverage)}
+	var names func(string) string // the catalogue is fetched once, if a check-in names skills
+	skillName := func(id string) string {
+		if names == nil {
+			names = optionNamer(m.skillOptions(r.Context(), v))
+		}
+		return names(id)
+	}
 	for _, x := range list.Items {
 		open := x.State == events.PairProposed || x.State == events.PairActive
 		switch {
 		case x.Hire == v.ID && (open || h.Mine == nil):
-			c := mentorshipCard(x)
+			c := mentorshipCard(x, skillName)
 			c.PlanHref = "/onboarding"
 			if h.Mine == nil || open {
 				h.Mine = &c
 			}
 		case x.Mentor == v.ID && x.State == events.PairProposed:
-			h.Invitations = append(h.Invitations, mentorshipCard(x))
+			h.Invitations = append(h.Invitations, mentorshipCard(x, skillName))
 		case x.Mentor == v.ID && x.State == events.PairActive:
-			c := mentorshipCard(x)
+			c := mentorshipCard(x, skillName)
 			// The onboarding service lets an active mentor see the plan: sum it up here.
 			plan, err := rpc.Do(r.Context(), m.nc, onboardingapi.OpPlanGet, v.caller(), events.PlanRequest{ID: "plan-" + x.Hire})
 			if err == nil {
@@ -390,20 +410,23 @@ func (m *Main) proposeForm(w http.ResponseWriter, r *http.Request, v *viewer) {
 }
 
 func (m *Main) mentorshipPairPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	m.renderMentorshipPair(w, r, v, http.StatusOK, "", nil)
+	m.renderMentorshipPair(w, r, v, http.StatusOK, "", nil, "")
 }
 
-func (m *Main) renderMentorshipPair(w http.ResponseWriter, r *http.Request, v *viewer, code int, problem string, fields map[string]string) {
+// renderMentorshipPair shows a mentorship; fields are the messages of the log form, or of
+// check-in editing's edit form when it is set.
+func (m *Main) renderMentorshipPair(w http.ResponseWriter, r *http.Request, v *viewer, code int, problem string, fields map[string]string, editing string) {
 	x, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipGet, v.caller(), events.MentorshipRequest{ID: r.PathValue("id")})
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
-	page := views.MentorshipPage{Card: mentorshipCard(x), Error: problem, Fields: fields, Today: time.Now().Format(events.DateLayout)}
+	skills := m.skillOptions(r.Context(), v)
+	page := views.MentorshipPage{Card: mentorshipCard(x, optionNamer(skills)), Error: problem, Fields: fields, Today: time.Now().Format(events.DateLayout), Editing: editing}
 	if x.Hire == v.ID {
 		page.Card.PlanHref = "/onboarding"
 	}
-	page.Skills = m.skillOptions(r.Context(), v)
+	page.Skills = skills
 	m.render(w, r, code, views.MentorshipPairPage(m.pageFor(r, "Mentorship"), page))
 }
 
@@ -423,8 +446,12 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 		var out events.MentorshipView
 		var err error
 		switch op {
-		case events.OpCheckinLog:
-			out, err = rpc.Do(r.Context(), m.nc, mentorshipapi.OpCheckinLog, v.caller(), events.CheckinRequest{ID: id, Date: r.PostFormValue("date"),
+		case events.OpCheckinLog, events.OpCheckinEdit:
+			checkin := mentorshipapi.OpCheckinLog
+			if op == events.OpCheckinEdit {
+				checkin = mentorshipapi.OpCheckinEdit
+			}
+			out, err = rpc.Do(r.Context(), m.nc, checkin, v.caller(), events.CheckinRequest{ID: id, Checkin: r.PathValue("checkin"), Date: r.PostFormValue("date"),
 				Notes: r.PostFormValue("notes"), NextSteps: r.PostFormValue("next_steps"), Skills: r.PostForm["skills"]})
 		case events.OpFeedbackGive:
 			rating, _ := strconv.Atoi(r.PostFormValue("rating"))
@@ -434,7 +461,7 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 		}
 		var e *events.Error
 		if errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
-			m.renderMentorshipPair(w, r, v, status(e), e.Message, e.Fields)
+			m.renderMentorshipPair(w, r, v, status(e), e.Message, e.Fields, r.PathValue("checkin"))
 			return
 		}
 		if err != nil {
@@ -450,6 +477,7 @@ func (m *Main) mentorshipForm(op string) func(w http.ResponseWriter, r *http.Req
 			events.OpMentorshipDecline: "You declined to mentor " + out.HireName + ".",
 			events.OpMentorshipEnd:     "The mentorship of " + out.HireName + " with " + out.MentorName + " has ended.",
 			events.OpCheckinLog:        "Check-in logged.",
+			events.OpCheckinEdit:       "Check-in changed.",
 			events.OpFeedbackGive:      "Thank you for your feedback.",
 		}[op])
 		http.Redirect(w, r, target, http.StatusSeeOther)

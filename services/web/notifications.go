@@ -100,8 +100,9 @@ func (m *Main) apiNotifySettings(w http.ResponseWriter, r *http.Request, v *view
 }
 
 type notifySettingsRequest struct {
-	TimeZone string            `json:"time_zone"`
-	Email    map[string]string `json:"email"`
+	TimeZone   string            `json:"time_zone"`
+	DateFormat string            `json:"date_format"`
+	Email      map[string]string `json:"email"`
 }
 
 func (m *Main) apiNotifySettingsPut(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -110,7 +111,10 @@ func (m *Main) apiNotifySettingsPut(w http.ResponseWriter, r *http.Request, v *v
 		writeError(w, err)
 		return
 	}
-	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifySettingsPut, v.caller(), events.NotifySettings{TimeZone: req.TimeZone, Email: req.Email})
+	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifySettingsPut, v.caller(), events.NotifySettings{TimeZone: req.TimeZone, DateFormat: req.DateFormat, Email: req.Email})
+	if err == nil {
+		setDateFormat(w, out.DateFormat)
+	}
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
 
@@ -263,7 +267,10 @@ func (m *Main) notifySettingsView(r *http.Request, v *viewer, s events.NotifySet
 	if err != nil {
 		return views.NotifySettingsView{}, err
 	}
-	out := views.NotifySettingsView{TimeZone: s.TimeZone, CalendarURL: calendarURL(r, cal.Token)}
+	out := views.NotifySettingsView{TimeZone: s.TimeZone, DateFormat: s.DateFormat, CalendarURL: calendarURL(r, cal.Token)}
+	for _, f := range events.DateFormats {
+		out.DateFormats = append(out.DateFormats, views.Option{Value: f, Label: dateFormatLabels[f]})
+	}
 	for _, k := range events.NotifyKinds {
 		fixed := false
 		for _, f := range s.Fixed {
@@ -286,7 +293,8 @@ func (m *Main) notifySettingsPage(w http.ResponseWriter, r *http.Request, v *vie
 		return
 	}
 	view.Saved = r.URL.Query().Get("saved") == "1"
-	m.render(w, r, http.StatusOK, views.NotifySettingsPage(m.pageFor(r, "Notification settings"), view))
+	setDateFormat(w, s.DateFormat) // a change made on another device shows from here on
+	m.render(w, r, http.StatusOK, views.NotifySettingsPage(m.pageFor(r, "Settings"), view))
 }
 
 func (m *Main) notifySettingsForm(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -295,14 +303,15 @@ func (m *Main) notifySettingsForm(w http.ResponseWriter, r *http.Request, v *vie
 		m.fail(w, r, events.Errorf(events.CodeBadRequest, "malformed form"))
 		return
 	}
-	req := events.NotifySettings{TimeZone: strings.TrimSpace(r.PostFormValue("time_zone")), Email: map[string]string{}}
+	req := events.NotifySettings{TimeZone: strings.TrimSpace(r.PostFormValue("time_zone")), DateFormat: r.PostFormValue("date_format"), Email: map[string]string{}}
 	for _, k := range events.NotifyKinds {
 		if v := r.PostFormValue("email." + k); v != "" {
 			req.Email[k] = v
 		}
 	}
 	req.Email[events.KindInvite] = events.EmailImmediate // never offered as a choice
-	if _, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifySettingsPut, v.caller(), req); err != nil {
+	saved, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifySettingsPut, v.caller(), req)
+	if err != nil {
 		e := publicError(err)
 		if e.Code != events.CodeInvalid {
 			m.fail(w, r, err)
@@ -318,10 +327,15 @@ func (m *Main) notifySettingsForm(w http.ResponseWriter, r *http.Request, v *vie
 			m.fail(w, r, verr)
 			return
 		}
-		view.TimeZone, view.Error = req.TimeZone, "Not saved: "+e.Error()
-		m.render(w, r, http.StatusUnprocessableEntity, views.NotifySettingsPage(m.pageFor(r, "Notification settings"), view))
+		view.TimeZone, view.DateFormat, view.Fields = req.TimeZone, req.DateFormat, e.Fields
+		view.Error = "Not saved: check the fields marked below."
+		if len(e.Fields) == 0 {
+			view.Error = "Not saved: " + e.Message
+		}
+		m.render(w, r, http.StatusUnprocessableEntity, views.NotifySettingsPage(m.pageFor(r, "Settings"), view))
 		return
 	}
+	setDateFormat(w, saved.DateFormat)
 	http.Redirect(w, r, "/settings/notifications?saved=1", http.StatusSeeOther)
 }
 

@@ -206,6 +206,7 @@ func (m *Main) renderPlan(w http.ResponseWriter, r *http.Request, v *viewer, id,
 		pv.Filter = views.PlanFilter{Owner: r.URL.Query().Get("owner"), Show: r.URL.Query().Get("show")}
 	}
 	names := m.planNames(r, v, p)
+	ctx := withDateFormat(r.Context(), dateFormatOf(r))
 	for _, s := range nm.info.Sections {
 		sec := views.OnboardingSection{ID: s.ID, Name: s.Name}
 		tasks := slices.Clone(p.Tasks)
@@ -214,7 +215,7 @@ func (m *Main) renderPlan(w http.ResponseWriter, r *http.Request, v *viewer, id,
 			if t.Section != s.ID || !pv.Filter.Keeps(t.Owner, t.Done, t.Overdue) {
 				continue
 			}
-			tv := taskRow(t, names, nm)
+			tv := taskRow(ctx, t, names, nm)
 			if t.ID == errTask {
 				tv.Error = taskErr
 			}
@@ -230,7 +231,11 @@ func (m *Main) renderPlan(w http.ResponseWriter, r *http.Request, v *viewer, id,
 	}
 	for i := len(p.History) - 1; i >= 0; i-- { // newest first
 		h := p.History[i]
-		pv.History = append(pv.History, views.OnboardingEvent{Time: h.Time, Who: names(h.Actor), What: historyWhat(h, titles, names), Detail: historyDetail(h)})
+		ev := views.OnboardingEvent{Time: h.Time, Who: names(h.Actor), What: historyWhat(h, titles, names), Detail: historyDetail(ctx, h)}
+		if h.Actor != events.System && !strings.HasPrefix(h.Actor, "queue:") {
+			ev.WhoID = h.Actor
+		}
+		pv.History = append(pv.History, ev)
 	}
 	m.render(w, r, code, views.OnboardingPlanPage(m.pageFor(r, heading), pv))
 }
@@ -312,7 +317,7 @@ var isoDay = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
 
 // historyDetail is the entry's detail (a reason, a change) with days in words; an added
 // task's detail repeats its title and owner code, so it is left out.
-func historyDetail(h events.HistoryEntry) string {
+func historyDetail(ctx context.Context, h events.HistoryEntry) string {
 	if h.Type == "onboarding.task.added" {
 		return ""
 	}
@@ -321,14 +326,15 @@ func historyDetail(h events.HistoryEntry) string {
 		if err != nil {
 			return d
 		}
-		return t.Format("2 Jan 2006")
+		return views.DayText(ctx, t)
 	})
 }
 
-func taskRow(t events.TaskView, names func(string) string, nm names) views.OnboardingTask {
+// taskRow is a task for the page; ctx carries the viewer's date style (for the done note).
+func taskRow(ctx context.Context, t events.TaskView, names func(string) string, nm names) views.OnboardingTask {
 	row := views.OnboardingTask{
 		ID: t.ID, Title: t.Title, Description: t.Description, Owner: nm.owner(t.Owner), OwnerID: t.Owner, Due: t.Due, Done: t.Done,
-		Evidence: t.Evidence, Overdue: t.Overdue, NeedsEvidence: t.NeedsEvidence, CanComplete: t.CanComplete,
+		Evidence: t.Evidence, Overdue: t.Overdue, NeedsEvidence: t.NeedsEvidence, CanComplete: t.CanComplete, Module: t.Module,
 	}
 	if !t.CanComplete {
 		row.Waiting = "Waiting on " + cmp.Or(t.AssigneeName, names(t.Assignee), nm.owner(t.Owner))
@@ -340,7 +346,7 @@ func taskRow(t events.TaskView, names func(string) string, nm names) views.Onboa
 		}
 		if d := t.DoneAt; d != "" {
 			if at, err := time.Parse(time.RFC3339, d); err == nil {
-				row.DoneNote += " on " + at.UTC().Format("2 Jan 2006")
+				row.DoneNote += " on " + views.DayText(ctx, at.UTC())
 			}
 		}
 	}
@@ -501,8 +507,9 @@ func (m *Main) renderMyTasks(w http.ResponseWriter, r *http.Request, v *viewer, 
 	names := func(id string) string {
 		return map[string]string{events.QueueIT: nm.owner(events.OwnerIT), events.QueueHR: nm.owner(events.OwnerHR), v.ID: v.Name}[id]
 	}
+	ctx := withDateFormat(r.Context(), dateFormatOf(r))
 	for _, t := range q.Items {
-		row := taskRow(t, names, nm)
+		row := taskRow(ctx, t, names, nm)
 		row.Hire = t.HireName
 		if t.Hire == v.ID {
 			row.PlanHref = "/onboarding"

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,7 +24,8 @@ import (
 // passed while a service was busy must not turn the answer into an internal error.
 func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
-	if err := c.Render(context.WithoutCancel(r.Context()), &buf); err != nil {
+	ctx := withDateFormat(context.WithoutCancel(r.Context()), dateFormatOf(r))
+	if err := c.Render(ctx, &buf); err != nil {
 		m.log.Error("render failed", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -81,6 +83,10 @@ func (m *Main) login(w http.ResponseWriter, r *http.Request) {
 	}
 	setCookie(w, cookieAccess, tok.Token, sessionExpiry())
 	setCookie(w, cookieRefresh, tok.Refresh, sessionExpiry())
+	// The person's date format follows them to this browser (notify keeps it).
+	if s, err := rpc.Call[events.NotifySettings](r.Context(), m.nc, events.RPC(events.NotifyService, events.OpNotifySettings), rpc.Caller{Token: tok.Token}, nil); err == nil {
+		setDateFormat(w, s.DateFormat)
+	}
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
 }
 
@@ -183,7 +189,7 @@ var homeCards = []struct {
 
 // home answers "what now?" (see homeNow) and links the pages the header does not.
 func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
-	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: v.Roles, Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
+	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: roleText(v.Roles), Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
 	if v.May(identityapi.People) && !v.May(identityapi.ManagePeople) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "My team", Text: "Everyone in team " + v.Team + ", with their track and start date.", Href: "/people", Label: "Open my team"})
 	}
@@ -244,7 +250,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 			status = "invited"
 		}
 		pv.People = append(pv.People, views.PersonRow{
-			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(p.Roles, ", "), Team: p.Team,
+			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(roleText(p.Roles), ", "), Team: p.Team,
 			Track: nm.track(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
 			Protected: !p.CanManage, // identity decides (identity.CanManagePerson)
 			Self:      p.ID == v.ID,
@@ -279,7 +285,7 @@ func (m *Main) invite(w http.ResponseWriter, r *http.Request, v *viewer) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	form := views.InviteForm{
 		Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Track: r.PostFormValue("track"),
-		Team: r.PostFormValue("team"), Lead: r.PostFormValue("lead"), StartDate: r.PostFormValue("start_date"),
+		Team: cmp.Or(strings.TrimSpace(r.PostFormValue("new_team")), r.PostFormValue("team")), Lead: r.PostFormValue("lead"), StartDate: r.PostFormValue("start_date"),
 	}
 	reply, err := rpc.Do(r.Context(), m.nc, identityapi.OpInvite, v.caller(), events.InviteRequest{
 		Email: form.Email, Name: form.Name, Track: form.Track, Team: form.Team, Lead: form.Lead, StartDate: form.StartDate,
@@ -351,7 +357,7 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	if e := (*events.Error)(nil); errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {
 		// Identity refuses, for example, disabling oneself: say so on the people page.
-		m.renderPeopleProblem(w, r, v, status(e), who.Name+": "+e.Message+".")
+		m.renderPeopleProblem(w, r, v, status(e), who.Name+": "+strings.TrimSuffix(e.Message, ".")+".")
 		return
 	}
 	if err != nil {

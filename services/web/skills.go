@@ -175,27 +175,8 @@ func (m *Main) renderSkills(w http.ResponseWriter, r *http.Request, v *viewer, p
 	for _, s := range cat.Items {
 		sv.Skills = append(sv.Skills, views.Option{Value: s.ID, Label: s.Name + " (" + strconv.Itoa(s.MinLevel) + "–" + strconv.Itoa(s.MaxLevel) + ")"})
 	}
-	names := m.namer(r, v, map[string]string{rec.Person: rec.Name})
-	for _, it := range rec.Items {
-		row := views.SkillRow{Skill: it.Skill, Name: it.Name, Level: it.Level, Source: it.Source}
-		if it.Target != nil {
-			row.Target = *it.Target
-		}
-		if it.Claimed != nil {
-			row.Claimed = *it.Claimed
-		}
-		for _, h := range it.History {
-			row.History = append(row.History, views.SkillHistoryRow{Time: h.Time, Actor: names(h.Actor), Source: h.Source, Level: h.Level, Note: h.Note, Module: h.Module})
-		}
-		sv.Items = append(sv.Items, row)
-	}
-	for _, g := range rec.Gaps {
-		gr := views.SkillGapRow{Skill: g.Skill, Name: g.Name, Level: g.Level, Target: g.Target, Missing: g.Missing}
-		for _, mod := range g.Modules {
-			gr.Modules = append(gr.Modules, views.Option{Value: mod.ID, Label: mod.Title + " (level " + strconv.Itoa(mod.Level) + ")"})
-		}
-		sv.Gaps = append(sv.Gaps, gr)
-	}
+	sv.Items = skillRows(rec.Items, m.namer(r, v, map[string]string{rec.Person: rec.Name}))
+	sv.Gaps = gapRows(rec.Gaps)
 	for _, c := range rec.Certifications {
 		cr := views.CertRow{Name: c.Name, Issuer: c.Issuer, Issued: c.Issued, Expires: c.Expires, Skill: c.Skill, Status: c.Status}
 		if c.DaysLeft != nil && *c.DaysLeft >= 0 {
@@ -209,6 +190,38 @@ func (m *Main) renderSkills(w http.ResponseWriter, r *http.Request, v *viewer, p
 		title = "Skills of " + rec.Name
 	}
 	m.render(w, r, code, views.SkillsPage(m.pageFor(r, title), sv))
+}
+
+// skillRows are a record's skills for the page, each change named by who made it.
+func skillRows(items []events.SkillRecordItem, names func(string) string) []views.SkillRow {
+	var out []views.SkillRow
+	for _, it := range items {
+		row := views.SkillRow{Skill: it.Skill, Name: it.Name, Level: it.Level, Source: it.Source}
+		if it.Target != nil {
+			row.Target = *it.Target
+		}
+		if it.Claimed != nil {
+			row.Claimed = *it.Claimed
+		}
+		for _, h := range it.History {
+			row.History = append(row.History, views.SkillHistoryRow{Time: h.Time, Actor: names(h.Actor), Source: h.Source, Level: h.Level, Note: h.Note, Module: h.Module})
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// gapRows are a record's gaps, each with the modules that close it.
+func gapRows(gaps []events.SkillGap) []views.SkillGapRow {
+	var out []views.SkillGapRow
+	for _, g := range gaps {
+		gr := views.SkillGapRow{Skill: g.Skill, Name: g.Name, Level: g.Level, Target: g.Target, Missing: g.Missing}
+		for _, mod := range g.Modules {
+			gr.Modules = append(gr.Modules, views.Option{Value: mod.ID, Label: mod.Title + " (level " + strconv.Itoa(mod.Level) + ")"})
+		}
+		out = append(out, gr)
+	}
+	return out
 }
 
 // skillChart lays out the levels-vs-targets chart: one bar per skill that has a level,

@@ -318,7 +318,9 @@ func (m *Main) lessonRead(w http.ResponseWriter, r *http.Request, v *viewer) {
 	next := base
 	switch {
 	case page.Next != nil:
-		next = base + "/lessons/" + url.PathEscape(page.Next.ID)
+		// The next lesson opens at its start: without JavaScript the fragment moves the
+		// reading and Tab position there; with htmx, live.js focuses its heading.
+		next = base + "/lessons/" + url.PathEscape(page.Next.ID) + "#lesson"
 	case page.CanAttempt:
 		next = base + "/quiz"
 	}

@@ -220,6 +220,7 @@ func (m *Main) pageRoutes() []route {
 		{"GET /{$}", m.page(m.home)},
 		{"GET /people", m.page(m.peoplePage)},
 		{"POST /people", m.page(m.invite)},
+		{"GET /people/{id}", m.page(m.profilePage)},
 		{"POST /people/{id}/link", m.page(m.issueLink)},
 		{"POST /people/{id}/disable", m.page(m.disable)},
 		{"POST /people/{id}/enable", m.page(m.enable)},

@@ -26,12 +26,14 @@ type person struct {
 	startOffset                        int // days from today
 }
 
+// The start dates fit the roles: everyone but the new hire has been here for years, so
+// their role profile is senior (skills: two years or more) or, for the lead, lead.
 var people = []person{
-	{"demo-admin", "admin@demo.onramp", "Ada Admin", events.RoleAdmin, "it-management", "project", "", -400},
-	{"demo-hr", "hr@demo.onramp", "Hana Hughes", events.RoleHR, "people", "project", "", -300},
-	{"demo-lead", "lead@demo.onramp", "Liam Lead", events.RoleLead, "platform", "infrastructure", "", -700},
-	{"demo-it", "it@demo.onramp", "Ivy Tech", events.RoleIT, "it-operations", "operations", "", -200},
-	{"demo-mentor", "mentor@demo.onramp", "Maya Mentor", events.RoleMentor, "security", "security", "", -500},
+	{"demo-admin", "admin@demo.onramp", "Ada Admin", events.RoleAdmin, "it-management", "project", "", -2600},
+	{"demo-hr", "hr@demo.onramp", "Hana Hughes", events.RoleHR, "people", "project", "", -1500},
+	{"demo-lead", "lead@demo.onramp", "Liam Lead", events.RoleLead, "platform", "infrastructure", "", -2200},
+	{"demo-it", "it@demo.onramp", "Ivy Tech", events.RoleIT, "it-operations", "operations", "", -1100},
+	{"demo-mentor", "mentor@demo.onramp", "Maya Mentor", events.RoleMentor, "security", "security", "", -1900},
 	{"demo-hire", "hire@demo.onramp", "Harper Hire", events.RoleHire, "platform", "infrastructure", "demo-lead", -10},
 }
 

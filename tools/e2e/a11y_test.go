@@ -160,7 +160,7 @@ func TestEveryPageAccessibleAndFitsAPhone(t *testing.T) {
 			states: []a11yState{
 				{"remove-task confirmation", "/onboarding/plans/" + demoPlan, []chromedp.Action[chromedp.Void]{clickFirst(`form[data-action="remove"] button`), chromedp.WaitVisible(chromedp.ID("confirm"))}},
 			},
-			shots: []a11yShot{{"lead-home", "/"}, {"lead-plan", "/onboarding/plans/" + demoPlan}, {"lead-team-skills", "/skills/team"}}},
+			shots: []a11yShot{{"lead-home", "/"}, {"lead-plan", "/onboarding/plans/" + demoPlan}, {"lead-team-skills", "/skills/team"}, {"lead-hire-profile", "/people/demo-hire"}}},
 		{name: "hr", email: "hr@demo.onramp",
 			states: []a11yState{
 				{"disable confirmation", "/people", []chromedp.Action[chromedp.Void]{clickFirst(`form[data-action="disable"] button`), chromedp.WaitVisible(chromedp.ID("confirm"))}},
@@ -176,7 +176,14 @@ func TestEveryPageAccessibleAndFitsAPhone(t *testing.T) {
 			shots: []a11yShot{{"hr-home", "/"}, {"hr-skill-reports", "/skills/reports"}, {"hr-coverage", "/skills/reports?report=coverage"}, {"hr-gaps", "/skills/reports?report=gaps"}, {"hr-training-report", "/training/report"}, {"hr-onboarding-all", "/onboarding/all"}}},
 		{name: "admin", email: "admin@demo.onramp", shots: []a11yShot{{"admin-home", "/"}}},
 		{name: "it", email: "it@demo.onramp", shots: []a11yShot{{"it-home", "/"}, {"it-tasks", "/onboarding/tasks"}}},
-		{name: "mentor", email: "mentor@demo.onramp", shots: []a11yShot{{"mentor-home", "/"}, {"mentor-mentorship", "/mentorship"}}},
+		{name: "mentor", email: "mentor@demo.onramp",
+			states: []a11yState{
+				{"the hire's profile, as their mentor", "/people/demo-hire", nil},
+				{"a check-in's edit form, as its author", "/mentorship", []chromedp.Action[chromedp.Void]{
+					clickFirst(`a[href^="/mentorship/pairs/"]`), chromedp.WaitVisible(chromedp.ID("pair")),
+					clickFirst(".checkin-edit > summary"), chromedp.WaitVisible(chromedp.CSS(`form[id^="edit-"]`))}},
+			},
+			shots: []a11yShot{{"mentor-home", "/"}, {"mentor-mentorship", "/mentorship"}}},
 	}
 
 	var failures []string

@@ -67,6 +67,7 @@ var authzTable = map[string]matrixRoute{
 	"POST /api/v1/people":       {"/api/v1/people", `{"email":"m@demo.onramp","name":"M","track":"security","team":"security","lead":"","start_date":"{today}"}`, who(idAdmin, idHR)},
 	"GET /people":               {"/people", "", who(idAdmin, idHR, idLead, idOther)},
 	"POST /people":              {"/people", "email=m%40demo.onramp&name=M&track=security&team=security&start_date={today}", who(idAdmin, idHR)},
+	"GET /people/{id}":          {"/people/demo-hire", "", who(idAdmin, idHR, idLead, idMentor, idHire)}, // the mentor while the mentorship lasts
 	"POST /people/{id}/link":    {"/people/demo-hire/link", "", who(idAdmin, idHR)},
 	"POST /people/{id}/disable": {"/people/demo-hire/disable", "reason=x&confirm=1", who(idAdmin, idHR)},
 	"POST /people/{id}/enable":  {"/people/demo-hire/enable", "confirm=1", who(idAdmin, idHR)},
@@ -188,11 +189,18 @@ var authzTable = map[string]matrixRoute{
 	"POST /api/v1/mentorships/{id}/end":      {"/api/v1/mentorships/{pair}/end", `{"reason":"x"}`, who(idAdmin, idHR, idLead, idMentor, idHire, idFormer)},
 	"POST /api/v1/mentorships/{id}/checkins": {"/api/v1/mentorships/{pair}/checkins", `{"date":"{today}","notes":"n"}`, who(idMentor, idHire, idFormer)},
 	"POST /api/v1/mentorships/{id}/feedback": {"/api/v1/mentorships/{pair}/feedback", `{"rating":4}`, who(idMentor, idHire, idFormer)},
+
+	// changing a check-in: the participants reach mentorship's rule (only its author, for
+	// a day: services/mentorship/server TestCheckinEditedByItsAuthorForADay and e2e
+	// TestCheckinChangedByItsAuthor); everyone else is refused before it
+	"POST /mentorship/pairs/{id}/checkins/{checkin}":    {"/mentorship/pairs/{pair}/checkins/none", "date={today}&notes=n", who(idMentor, idHire, idFormer)},
+	"PATCH /api/v1/mentorships/{id}/checkins/{checkin}": {"/api/v1/mentorships/{pair}/checkins/none", `{"date":"{today}","notes":"n"}`, who(idMentor, idHire, idFormer)},
 }
 
 // moreCells are further targets for some routes, in the same form: another person's
 // privileged account.
 var moreCells = map[string]matrixRoute{
+	"GET /people/{id}":          {"/people/demo-admin", "", who(idAdmin, idHR)},
 	"POST /people/{id}/link":    {"/people/demo-admin/link", "", who(idAdmin)},
 	"POST /people/{id}/disable": {"/people/demo-admin/disable", "reason=x&confirm=1", who(idAdmin)},
 	"POST /people/{id}/enable":  {"/people/demo-admin/enable", "confirm=1", who(idAdmin)},

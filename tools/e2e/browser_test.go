@@ -134,7 +134,7 @@ func TestBrowserInviteJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("invite-email"), "grace@demo.onramp"),
 		chromedp.SendKeys(chromedp.ID("invite-name"), "Grace Hopper"),
 		chromedp.SetValue(chromedp.ID("invite-track"), "development"),
-		chromedp.SendKeys(chromedp.ID("invite-team"), "platform"),
+		chromedp.SetValue(chromedp.ID("invite-team"), "platform"),
 		chromedp.SetValue(chromedp.ID("invite-lead"), "demo-lead"),
 		chromedp.SetValue(chromedp.ID("invite-start_date"), start),
 		chromedp.Click(chromedp.ID("invite-submit")),
@@ -200,6 +200,7 @@ func TestBrowserDemoLogins(t *testing.T) {
 	for _, email := range []string{"admin@demo.onramp", "hr@demo.onramp", "lead@demo.onramp", "it@demo.onramp", "mentor@demo.onramp", "hire@demo.onramp"} {
 		ctx := browser(t)
 		browserLogin(t, ctx, p.URL(), email, demoPassword)
-		do(t, ctx, chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-form")))
+		// Sign out sits in the account menu under the person's name.
+		do(t, ctx, chromedp.Click(chromedp.CSS(".account-menu > summary")), chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-form")))
 	}
 }

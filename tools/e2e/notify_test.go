@@ -41,7 +41,7 @@ func TestBrowserInviteEmailAndBell(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("invite-email"), "ada@demo.onramp"),
 		chromedp.SendKeys(chromedp.ID("invite-name"), "Ada Lovelace"),
 		chromedp.SetValue(chromedp.ID("invite-track"), "development"),
-		chromedp.SendKeys(chromedp.ID("invite-team"), "platform"),
+		chromedp.SetValue(chromedp.ID("invite-team"), "platform"),
 		chromedp.SetValue(chromedp.ID("invite-lead"), "demo-lead"),
 		chromedp.SetValue(chromedp.ID("invite-start_date"), start),
 		chromedp.Click(chromedp.ID("invite-submit")),

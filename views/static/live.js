@@ -50,6 +50,28 @@
   }
 
   document.addEventListener("htmx:afterSettle", focusPage);
+
+  // A search box over a long checkbox list (input[data-filter] names the list's id) hides
+  // the options whose label does not contain the words typed. Without JavaScript the box
+  // stays hidden and the whole list shows.
+  function filters() {
+    document.querySelectorAll("input[data-filter]").forEach(function (box) {
+      if (box.dataset.ready) return;
+      box.dataset.ready = "1";
+      box.hidden = false;
+      if (box.labels) box.labels.forEach(function (l) { l.hidden = false; });
+      box.addEventListener("input", function () {
+        var q = box.value.trim().toLowerCase();
+        var list = document.getElementById(box.dataset.filter);
+        if (!list) return;
+        list.querySelectorAll("label").forEach(function (l) {
+          l.hidden = q !== "" && l.textContent.toLowerCase().indexOf(q) < 0 && !l.querySelector("input:checked");
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", filters);
+  document.addEventListener("htmx:afterSettle", filters);
   document.addEventListener("DOMContentLoaded", connect);
   document.addEventListener("htmx:afterSettle", connect);
   document.addEventListener("htmx:historyRestore", connect);

@@ -40,6 +40,7 @@ func (m *Main) register() error {
 		rpc.Serve(svc, mentorshipapi.OpMentorshipDecline, m.lifecycle(events.OpMentorshipDecline)),
 		rpc.Serve(svc, mentorshipapi.OpMentorshipEnd, m.lifecycle(events.OpMentorshipEnd)),
 		rpc.Serve(svc, mentorshipapi.OpCheckinLog, m.opCheckin),
+		rpc.Serve(svc, mentorshipapi.OpCheckinEdit, m.opCheckinEdit),
 		rpc.Serve(svc, mentorshipapi.OpFeedbackGive, m.opFeedback),
 		rpc.Serve(svc, mentorshipapi.OpMentorCoverage, m.opCoverage),
 		rpc.Serve(svc, mentorshipapi.OpMentorshipSeed, m.opSeed),
@@ -329,7 +330,8 @@ func (m *Main) hireFor(viewer mentorship.Person, id string) (mentorship.Person, 
 func (m *Main) suggest(hire mentorship.Person, gaps []mentorship.Gap, withFull bool) []mentorship.Match {
 	m.bookMu.RLock()
 	defer m.bookMu.RUnlock()
-	return mentorship.Suggest(hire, gaps, m.state.Candidates(m.person, m.book), withFull, trackName)
+	open, _ := m.state.OpenFor(hire.ID)
+	return mentorship.Suggest(hire, gaps, mentorship.WithoutOwnPlace(m.state.Candidates(m.person, m.book), open), withFull, trackName)
 }
 
 func (m *Main) opSuggestions(ctx context.Context, r rpc.Request[events.SuggestionsRequest]) (events.SuggestionsReply, error) {
@@ -522,6 +524,20 @@ func (m *Main) checkin(ctx context.Context, viewer mentorship.Person, req events
 	return m.viewOf(ctx, viewer, req.ID)
 }
 
+func (m *Main) opCheckinEdit(ctx context.Context, r rpc.Request[events.CheckinRequest]) (events.MentorshipView, error) {
+	viewer, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.MentorshipView{}, err
+	}
+	err = m.onPair(ctx, viewer, r.Body.ID, func(p *mentorship.Pair) (events.Payload, error) {
+		return mentorship.DecideCheckinEdit(viewer, p, r.Body, m.cfg.Now(), func(s string) bool { _, ok := m.skill(s); return ok })
+	})
+	if err != nil {
+		return events.MentorshipView{}, err
+	}
+	return m.viewOf(ctx, viewer, r.Body.ID)
+}
+
 func (m *Main) opFeedback(ctx context.Context, r rpc.Request[events.FeedbackRequest]) (events.MentorshipView, error) {
 	viewer, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
@@ -592,9 +608,11 @@ func (m *Main) view(viewer mentorship.Person, p *mentorship.Pair, hire mentorshi
 		DeclineReason: p.DeclineReason, Checkins: []events.CheckinView{},
 	}
 	today := m.today()
+	now := m.cfg.Now()
 	for _, c := range p.Checkins {
 		v.Checkins = append(v.Checkins, events.CheckinView{ID: c.ID, Date: c.Date, Notes: c.Notes, NextSteps: c.NextSteps,
-			Skills: append([]string{}, c.Skills...), By: c.By, ByName: m.name(c.By), Upcoming: c.Date > today})
+			Skills: append([]string{}, c.Skills...), By: c.By, ByName: m.name(c.By), Upcoming: c.Date > today,
+			Edited: !c.Edited.IsZero(), CanEdit: mentorship.CanEditCheckin(viewer, p, &c, now)})
 	}
 	slices.SortStableFunc(v.Checkins, func(a, b events.CheckinView) int { return strings.Compare(b.Date, a.Date) })
 	if mentorship.CanSeeFeedback(viewer, p) {

@@ -141,6 +141,7 @@ func (f *fixture) append(actor, subject string, p events.Payload) uint64 {
 func (f *fixture) start(durable string) *Main {
 	f.t.Helper()
 	m, err := New(f.env.NATS, f.env.Mongo.Database("mentorship"), slog.New(slog.DiscardHandler), Config{
+		Now: f.clock.Now,
 		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
 			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
 		},
@@ -526,5 +527,55 @@ func TestCoverageListsPage(t *testing.T) {
 	cov := must[events.CoverageReply](t)(call[events.CoverageReply](f, events.OpMentorCoverage, "hr", events.CoverageRequest{List: events.CoverageWith}))
 	if cov.Total != 2 || cov.With != 2 || cov.Without != 1 {
 		t.Fatalf("after bob's mentorship: %+v", cov)
+	}
+}
+
+// TestCheckinEditedByItsAuthorForADay: the author of a check-in may change it for 24
+// hours while the mentorship is active; nobody else may, and the flag says so.
+func TestCheckinEditedByItsAuthorForADay(t *testing.T) {
+	f := setup(t)
+	f.optIn("maya", 2, "networking")
+	v := must[events.MentorshipView](t)(f.propose("lee", "ada", "maya", ""))
+	must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipAccept, "maya", events.MentorshipRequest{ID: v.ID}))
+	date := f.today.Format(events.DateLayout)
+	logged := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpCheckinLog, "ada", events.CheckinRequest{ID: v.ID, Date: date, Notes: "VLANs"}))
+	cid := logged.Checkins[0].ID
+	if !logged.Checkins[0].CanEdit || logged.Checkins[0].Edited {
+		t.Fatalf("the author's fresh check-in: %+v", logged.Checkins[0])
+	}
+	if mv := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipGet, "maya", events.MentorshipRequest{ID: v.ID})); mv.Checkins[0].CanEdit {
+		t.Fatal("the other participant may edit the hire's check-in")
+	}
+	edit := events.CheckinRequest{ID: v.ID, Checkin: cid, Date: date, Notes: "VLANs and trunking", Skills: []string{"networking"}}
+	tests := []struct {
+		name, who string
+		req       events.CheckinRequest
+		want      string
+	}{
+		{"the mentor", "maya", edit, events.CodeForbidden},
+		{"the lead", "lee", edit, events.CodeForbidden},
+		{"an outsider", "sam", edit, events.CodeForbidden},
+		{"an unknown check-in", "ada", events.CheckinRequest{ID: v.ID, Checkin: "nope", Date: date, Notes: "x"}, events.CodeNotFound},
+		{"without notes", "ada", events.CheckinRequest{ID: v.ID, Checkin: cid, Date: date}, events.CodeInvalid},
+	}
+	for _, tt := range tests {
+		before := f.streamLast()
+		if _, err := call[events.MentorshipView](f, events.OpCheckinEdit, tt.who, tt.req); code(err) != tt.want {
+			t.Errorf("%s: %v, want %s", tt.name, err, tt.want)
+		}
+		if f.streamLast() != before {
+			t.Errorf("%s changed the stream", tt.name)
+		}
+	}
+	got := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpCheckinEdit, "ada", edit))
+	if c := got.Checkins[0]; len(got.Checkins) != 1 || c.Notes != "VLANs and trunking" || !c.Edited || len(c.Skills) != 1 || c.ID != cid {
+		t.Fatalf("after the edit: %+v", got.Checkins)
+	}
+	f.clock.Add(24*time.Hour + time.Minute)
+	if _, err := call[events.MentorshipView](f, events.OpCheckinEdit, "ada", edit); code(err) != events.CodeConflict {
+		t.Fatalf("an edit after 24 hours: %v", err)
+	}
+	if late := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipGet, "ada", events.MentorshipRequest{ID: v.ID})); late.Checkins[0].CanEdit {
+		t.Fatal("a day-old check-in is still editable")
 	}
 }

@@ -72,6 +72,7 @@ func TestInboxReadAndSettings(t *testing.T) {
 		{Email: map[string]string{events.KindTaskDue: "weekly"}},
 		{Email: map[string]string{events.KindInvite: "off"}},
 		{TimeZone: "Mars/Olympus"},
+		{DateFormat: "klingon"},
 	} {
 		_, err := call[events.NotifySettings](f, events.OpNotifySettingsPut, lead.caller, bad)
 		var e *events.Error
@@ -79,9 +80,12 @@ func TestInboxReadAndSettings(t *testing.T) {
 			t.Errorf("%+v: %v, want invalid naming the field", bad, err)
 		}
 	}
+	if got, err := call[events.NotifySettings](f, events.OpNotifySettings, hire.caller, struct{}{}); err != nil || got.DateFormat != events.DateFormatGB {
+		t.Fatalf("default date format: %+v, %v", got, err)
+	}
 	got, err := call[events.NotifySettings](f, events.OpNotifySettingsPut, hire.caller,
-		events.NotifySettings{TimeZone: "Europe/Berlin", Email: map[string]string{events.KindMentorshipUpdates: events.EmailOff}})
-	if err != nil || got.TimeZone != "Europe/Berlin" || got.Email[events.KindMentorshipUpdates] != events.EmailOff || got.Email[events.KindTaskDue] != events.EmailImmediate {
+		events.NotifySettings{TimeZone: "Europe/Berlin", DateFormat: events.DateFormatUS, Email: map[string]string{events.KindMentorshipUpdates: events.EmailOff}})
+	if err != nil || got.TimeZone != "Europe/Berlin" || got.DateFormat != events.DateFormatUS || got.Email[events.KindMentorshipUpdates] != events.EmailOff || got.Email[events.KindTaskDue] != events.EmailImmediate {
 		t.Fatalf("settings = %+v, %v", got, err)
 	}
 	// With mentorship e-mail off, the hire is told in the app only; the lead by e-mail too.

@@ -339,6 +339,16 @@ func (m *Main) opTeam(ctx context.Context, r rpc.Request[events.TeamRequest]) (e
 		return events.TeamReply{}, err
 	}
 	team := strings.TrimSpace(r.Body.Team)
+	if r.Body.Person != "" {
+		p, ok := m.dir.Person(r.Body.Person)
+		switch {
+		case !ok && c.Manager():
+			return events.TeamReply{}, events.Errorf(events.CodeNotFound, "no such person")
+		case !ok:
+			return events.TeamReply{}, events.Errorf(events.CodeForbidden, "leads see only their own team's training") // do not reveal who exists
+		}
+		team = p.Team
+	}
 	if team == "" {
 		team = c.Team
 	}
@@ -347,7 +357,9 @@ func (m *Main) opTeam(ctx context.Context, r rpc.Request[events.TeamRequest]) (e
 	}
 	q := r.Body.Page
 	var people []training.Member
-	for _, p := range m.dir.TeamFind(team, func(p directory.Person) bool { return q.Matches(p.Name) }) {
+	for _, p := range m.dir.TeamFind(team, func(p directory.Person) bool {
+		return q.Matches(p.Name) && (r.Body.Person == "" || p.ID == r.Body.Person)
+	}) {
 		people = append(people, member(p))
 	}
 	items, info, err := events.PageBy(q, m.rows(people, m.today(), func(events.LearnerItem) bool { return true }), events.TrainingRow.Key)

@@ -426,6 +426,9 @@ func TestAuthorization(t *testing.T) {
 	assignOther := op{"assign person in security", events.OpAssign, events.AssignRequest{Module: mod, Person: other.id, Due: "2026-12-01"}}
 	grant := op{"grant hire", events.OpGrant, events.GrantRequest{Person: hire.id, Module: mod}}
 	team := op{"platform table", events.OpTeamTraining, events.TeamRequest{Team: "platform"}}
+	hireRows := op{"the hire's rows", events.OpTeamTraining, events.TeamRequest{Person: hire.id}}
+	otherRows := op{"a security person's rows", events.OpTeamTraining, events.TeamRequest{Person: other.id}}
+	nobodyRows := op{"an unknown person's rows", events.OpTeamTraining, events.TeamRequest{Person: "nobody"}}
 	report := op{"report", events.OpReport, events.ReportRequest{}}
 	modules := op{"modules", events.OpModulesList, events.ModuleRequest{}}
 
@@ -449,6 +452,13 @@ func TestAuthorization(t *testing.T) {
 		{"lead", lead, assignTrack, events.CodeForbidden},
 		{"lead", lead, report, events.CodeForbidden},
 		{"lead", lead, team, ""},
+		{"lead", lead, hireRows, ""},
+		{"hire", hire, hireRows, events.CodeForbidden},
+		{"other lead", otherLead, hireRows, events.CodeForbidden},
+		{"lead", lead, otherRows, events.CodeForbidden},
+		{"lead", lead, nobodyRows, events.CodeForbidden}, // who exists is not revealed
+		{"hr", hr, nobodyRows, events.CodeNotFound},
+		{"hr", hr, otherRows, ""},
 		{"hr", hr, team, ""},
 		{"hr", hr, report, ""},
 		{"admin", admin, report, ""},
@@ -468,6 +478,17 @@ func TestAuthorization(t *testing.T) {
 				t.Fatal("a refused request appended an event")
 			}
 		})
+	}
+
+	// A person's rows are theirs alone (their profile page).
+	rows, err := call[events.TeamReply](f, events.OpTeamTraining, lead.caller, events.TeamRequest{Person: hire.id})
+	if err != nil || len(rows.Items) == 0 {
+		t.Fatalf("the hire's rows = %+v %v", rows, err)
+	}
+	for _, r := range rows.Items {
+		if r.Person != hire.id {
+			t.Fatalf("the hire's rows include %s", r.Person)
+		}
 	}
 
 	// Learners see only their own: the learner operations take no person at all, and a

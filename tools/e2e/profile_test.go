@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestProfileShowsWhatEachServiceAllows opens the demo hire's profile as each role: each
+// part is there exactly when its owning service lets the viewer see it, and someone no
+// service lets in is refused.
+func TestProfileShowsWhatEachServiceAllows(t *testing.T) {
+	p := startPortal(t)
+	parts := []string{`id="profile-facts"`, `id="profile-onboarding"`, `id="profile-training"`, `id="profile-skills"`}
+	tests := []struct {
+		viewer string
+		status int
+		want   []bool // per part
+	}{
+		{"hire", 200, []bool{true, true, true, true}},
+		{"lead", 200, []bool{true, true, true, true}},
+		{"hr", 200, []bool{true, true, true, true}},
+		{"admin", 200, []bool{true, true, true, true}},
+		{"mentor", 200, []bool{true, true, false, false}}, // onboarding lets the mentor in; training and skills do not
+		{"it", 403, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.viewer, func(t *testing.T) {
+			c := newClient(p.URL())
+			login(t, c, tt.viewer+"@demo.onramp")
+			resp := c.do(t, "GET", "/people/demo-hire", "", "")
+			b, _ := io.ReadAll(resp.Body)
+			body := string(b)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			for i, part := range tt.want {
+				if got := strings.Contains(body, parts[i]); got != part {
+					t.Errorf("%s shown: %v, want %v", parts[i], got, part)
+				}
+			}
+			if tt.status == 200 && !strings.Contains(body, `href="/people/demo-mentor"`) {
+				t.Errorf("the mentor's name does not link to their profile")
+			}
+		})
+	}
+
+	// Names link to profiles: the people list, and the gaps link the modules that close them.
+	c := newClient(p.URL())
+	login(t, c, "hr@demo.onramp")
+	b, _ := io.ReadAll(c.do(t, "GET", "/people", "", "").Body)
+	if !strings.Contains(string(b), `<a class="person" href="/people/demo-hire">`) {
+		t.Fatalf("the people list does not link names to profiles")
+	}
+	b, _ = io.ReadAll(c.do(t, "GET", "/people/demo-hire", "", "").Body)
+	if strings.Contains(string(b), `data-gap=`) && !strings.Contains(string(b), `class="module" data-module=`) {
+		t.Fatalf("a gap does not link the module that closes it")
+	}
+	// The open training task of the plan links its module.
+	b, _ = io.ReadAll(c.do(t, "GET", "/onboarding/plans/plan-demo-hire", "", "").Body)
+	if !strings.Contains(string(b), `<p class="task-module"><a href="/training/modules/phishing-and-social-engineering">`) {
+		t.Fatalf("the security awareness task does not link its module")
+	}
+}
+
+// TestDateFormatFollowsThePerson: a person's date format (a setting notify keeps) shows on
+// every page, in this browser at once and in another one from its sign-in; an unknown
+// format is refused next to its field.
+func TestDateFormatFollowsThePerson(t *testing.T) {
+	p := startPortal(t)
+	us := regexp.MustCompile(`id="profile-start"><time datetime="\d{4}-\d{2}-\d{2}"[^>]*>[A-Z][a-z]{2}, [A-Z][a-z]{2} \d{1,2}, \d{4}</time>`)
+	gb := regexp.MustCompile(`id="profile-start"><time datetime="\d{4}-\d{2}-\d{2}"[^>]*>[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4}</time>`)
+	profile := func(c *client) string {
+		b, _ := io.ReadAll(c.do(t, "GET", "/people/demo-hire", "", "").Body)
+		return string(b)
+	}
+	c := newClient(p.URL())
+	login(t, c, "hire@demo.onramp")
+	if page := profile(c); !gb.MatchString(page) {
+		t.Fatalf("the default is not en-GB:\n%s", page)
+	}
+	resp := c.do(t, "POST", "/settings/notifications", "application/x-www-form-urlencoded", "date_format=klingon&time_zone=")
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 422 || !strings.Contains(string(b), `id="date_format-error"`) {
+		t.Fatalf("an unknown format: %d\n%s", resp.StatusCode, b)
+	}
+	if resp := c.do(t, "POST", "/settings/notifications", "application/x-www-form-urlencoded", "date_format=en-US&time_zone="); resp.StatusCode != 303 {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	if page := profile(c); !us.MatchString(page) {
+		t.Fatalf("this browser does not show en-US dates:\n%s", page)
+	}
+	other := newClient(p.URL())
+	login(t, other, "hire@demo.onramp")
+	if page := profile(other); !us.MatchString(page) {
+		t.Fatalf("another browser does not show en-US dates after signing in:\n%s", page)
+	}
+	if page := profile(newSignedIn(t, p.URL(), "lead@demo.onramp")); !gb.MatchString(page) {
+		t.Fatal("the hire's choice changed the lead's dates")
+	}
+}
+
+func newSignedIn(t *testing.T, base, email string) *client {
+	c := newClient(base)
+	login(t, c, email)
+	return c
+}
+
+// TestInviteTeamFromTheListOrNew: the invite form picks a team from the list, or names a
+// new one in its own box (which wins when both are given).
+func TestInviteTeamFromTheListOrNew(t *testing.T) {
+	p := startPortal(t)
+	c := newSignedIn(t, p.URL(), "hr@demo.onramp")
+	hr := token(t, c, "hr@demo.onramp")
+	for _, tc := range []struct{ email, form, team string }{
+		{"listed@demo.onramp", "team=platform", "platform"},
+		{"new@demo.onramp", "team=&new_team=data-platform", "data-platform"},
+		{"both@demo.onramp", "team=platform&new_team=+service-desk+", "service-desk"},
+	} {
+		resp := c.do(t, "POST", "/people", "application/x-www-form-urlencoded",
+			"email="+url.QueryEscape(tc.email)+"&name=N&track=security&start_date="+time.Now().Format(time.DateOnly)+"&"+tc.form)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("%s: %d", tc.email, resp.StatusCode)
+		}
+		got := decodeJSON[struct {
+			Items []struct {
+				Team string `json:"team"`
+			} `json:"items"`
+		}](t, c.do(t, "GET", "/api/v1/people?q="+url.QueryEscape(tc.email), "", "", bearer(hr)...))
+		if len(got.Items) != 1 || got.Items[0].Team != tc.team {
+			t.Errorf("%s: %+v, want team %s", tc.email, got.Items, tc.team)
+		}
+	}
+}
