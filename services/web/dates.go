@@ -27,9 +27,13 @@ var dateStyles = map[string]views.DateStyle{
 	events.DateFormatGB: views.DatesGB, events.DateFormatUS: views.DatesUS, events.DateFormatISO: views.DatesISO,
 }
 
-// setDateFormat keeps the person's choice for the pages (a year; the default needs none).
-func setDateFormat(w http.ResponseWriter, format string) {
+// setDateFormat keeps the person's choice for the pages (a year; the default needs none,
+// so a browser holding an earlier choice has it cleared).
+func setDateFormat(w http.ResponseWriter, r *http.Request, format string) {
 	if _, ok := dateStyles[format]; !ok || format == events.DateFormatGB {
+		if dateFormatOf(r) == "" {
+			return
+		}
 		http.SetCookie(w, &http.Cookie{Name: cookieDates, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		return
 	}

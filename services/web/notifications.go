@@ -113,7 +113,7 @@ func (m *Main) apiNotifySettingsPut(w http.ResponseWriter, r *http.Request, v *v
 	}
 	out, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotifySettingsPut, v.caller(), events.NotifySettings{TimeZone: req.TimeZone, DateFormat: req.DateFormat, Email: req.Email})
 	if err == nil {
-		setDateFormat(w, out.DateFormat)
+		setDateFormat(w, r, out.DateFormat)
 	}
 	m.apiReply(w, r, http.StatusOK, out, err)
 }
@@ -293,7 +293,7 @@ func (m *Main) notifySettingsPage(w http.ResponseWriter, r *http.Request, v *vie
 		return
 	}
 	view.Saved = r.URL.Query().Get("saved") == "1"
-	setDateFormat(w, s.DateFormat) // a change made on another device shows from here on
+	setDateFormat(w, r, s.DateFormat) // a change made on another device shows from here on
 	m.render(w, r, http.StatusOK, views.NotifySettingsPage(m.pageFor(r, "Settings"), view))
 }
 
@@ -335,7 +335,7 @@ func (m *Main) notifySettingsForm(w http.ResponseWriter, r *http.Request, v *vie
 		m.render(w, r, http.StatusUnprocessableEntity, views.NotifySettingsPage(m.pageFor(r, "Settings"), view))
 		return
 	}
-	setDateFormat(w, saved.DateFormat)
+	setDateFormat(w, r, saved.DateFormat)
 	http.Redirect(w, r, "/settings/notifications?saved=1", http.StatusSeeOther)
 }
 

@@ -85,7 +85,7 @@ func (m *Main) login(w http.ResponseWriter, r *http.Request) {
 	setCookie(w, cookieRefresh, tok.Refresh, sessionExpiry())
 	// The person's date format follows them to this browser (notify keeps it).
 	if s, err := rpc.Call[events.NotifySettings](r.Context(), m.nc, events.RPC(events.NotifyService, events.OpNotifySettings), rpc.Caller{Token: tok.Token}, nil); err == nil {
-		setDateFormat(w, s.DateFormat)
+		setDateFormat(w, r, s.DateFormat)
 	}
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
 }
