@@ -36,8 +36,11 @@ type Config struct {
 	Listener net.Listener // overrides Addr (tests)
 	NATSURL  string       // external NATS instead of the embedded server
 	MongoURI string       // external MongoDB instead of the embedded FerretDB
-	LogLinks bool         // log set-password links (demo mode)
-	Demo     bool         // demo mode: admins may read the local mailbox at /admin/mail
+	// NATSAddr, when set (loopback), makes the embedded NATS listen on TCP too, with the
+	// per-service users of infra/devstack; Portal.Stack.UserURL("admin") is then its URL.
+	NATSAddr string
+	LogLinks bool // log set-password links (demo mode)
+	Demo     bool // demo mode: admins may read the local mailbox at /admin/mail
 	// SMTPURL overrides ONRAMP_SMTP_URL (tests point it at their own mail server); with
 	// neither, mail is kept in the process's mailbox and each subject is logged.
 	SMTPURL string
@@ -109,7 +112,7 @@ func Start(ctx context.Context, cfg Config) (_ *Portal, err error) {
 		}
 	}()
 	if cfg.NATSURL == "" || cfg.MongoURI == "" {
-		p.Stack, err = devstack.Start(ctx, devstack.Config{Dir: cfg.Dir, Logger: cfg.Logger})
+		p.Stack, err = devstack.Start(ctx, devstack.Config{Dir: cfg.Dir, NATSAddr: cfg.NATSAddr, Logger: cfg.Logger})
 		if err != nil {
 			return nil, err
 		}
