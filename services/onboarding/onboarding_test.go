@@ -1,9 +1,11 @@
 package onboarding
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 	"time"
+	"unsafe"
 
 	tpl "onramp.dev/content/onboarding"
 	"onramp.dev/events"
@@ -257,6 +259,51 @@ func TestBadInput(t *testing.T) {
 	for start, want := range map[string]string{"2026-12-20": "pre-start", "2026-12-01": "month-1", "2026-09-01": "month-3"} {
 		if got := SectionFor(start, "2026-12-10"); got != want {
 			t.Errorf("SectionFor(%s) = %s, want %s", start, got, want)
+		}
+	}
+}
+
+// Plans made from one template hold one copy of the template's text between them, whether
+// made by events or restored from a snapshot.
+func TestPlansShareTheirTemplatesText(t *testing.T) {
+	s := NewState()
+	for i, hire := range []string{"ada", "bob"} {
+		p, err := DecideCreate(Hired{Hire: hire, Name: hire, Team: "platform", Track: "infrastructure", StartDate: "2026-12-01", Source: "h" + hire}, templates)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := events.New("hr", events.PlanID(hire), p, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(env, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := s.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	restored := NewState()
+	if err := restored.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		s    *State
+	}{{"applied", s}, {"restored", restored}} {
+		a, _ := c.s.Plan(events.PlanID("ada"))
+		b, _ := c.s.Plan(events.PlanID("bob"))
+		if len(a.Tasks) == 0 || len(a.Tasks) != len(b.Tasks) {
+			t.Fatalf("%s: %d and %d tasks", c.name, len(a.Tasks), len(b.Tasks))
+		}
+		for i := range a.Tasks {
+			ta, tb := a.Tasks[i], b.Tasks[i]
+			for _, f := range [][2]string{{ta.Title, tb.Title}, {ta.Description, tb.Description}, {ta.Section, tb.Section}, {ta.ID, tb.ID}} {
+				if f[0] != f[1] || (f[0] != "" && unsafe.StringData(f[0]) != unsafe.StringData(f[1])) {
+					t.Fatalf("%s: task %d: %q of ada and %q of bob are separate copies", c.name, i, f[0], f[1])
+				}
+			}
 		}
 	}
 }
