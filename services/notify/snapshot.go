@@ -77,6 +77,7 @@ func (a *Agenda) Restore(r io.Reader) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, t := range snap.Items {
+		t.share()
 		a.items[t.Key] = &t
 	}
 	for _, ps := range snap.Pairs {
