@@ -15,19 +15,21 @@ import (
 // A saved model (a Log's snapshot, a Follower's model) is one object of the snapshot
 // bucket: the length of its metadata, the metadata (gob), then the model's own bytes.
 
-// frame encodes meta and the model into one saved object's body.
+// frame encodes meta and the model into one saved object's body. The model writes
+// straight into the body, after the metadata: a large model is held once, not copied.
 func frame(meta any, model func(io.Writer) error) ([]byte, error) {
-	var m, body bytes.Buffer
+	var m bytes.Buffer
 	if err := gob.NewEncoder(&m).Encode(meta); err != nil {
 		return nil, err
 	}
+	var body bytes.Buffer
+	var head [binary.MaxVarintLen64]byte
+	body.Write(head[:binary.PutUvarint(head[:], uint64(m.Len()))])
+	body.Write(m.Bytes())
 	if err := model(&body); err != nil {
 		return nil, err
 	}
-	var head [binary.MaxVarintLen64]byte
-	n := binary.PutUvarint(head[:], uint64(m.Len()))
-	out := make([]byte, 0, n+m.Len()+body.Len())
-	return append(append(append(out, head[:n]...), m.Bytes()...), body.Bytes()...), nil
+	return body.Bytes(), nil
 }
 
 // errDamaged means a saved object cannot be read.
