@@ -156,11 +156,23 @@ func Start(ctx context.Context, cfg Config) (_ *Portal, err error) {
 		})
 	}
 	wg.Wait()
+	// They stop side by side too: each saves its snapshot and writes its documents, and a
+	// stop takes as long as the slowest, not the sum.
+	var started []standalone.Main
 	for i := range services {
 		if errs[i] == nil {
-			p.closers = append(p.closers, mains[i].Close)
+			started = append(started, mains[i])
 		}
 	}
+	p.closers = append(p.closers, func() error {
+		errs := make([]error, len(started))
+		var wg sync.WaitGroup
+		for i, m := range started {
+			wg.Go(func() { errs[i] = m.Close() })
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
