@@ -152,7 +152,7 @@ func (e *env) heap() (map[string]int64, error) {
 
 // idle waits for the child to settle (flushes, snapshots) and reports its memory.
 func (e *env) idle(what string) {
-	time.Sleep(10 * time.Second)
+	time.Sleep(30 * time.Second)
 	fmt.Printf("%s: %s\n", what, e.memory())
 }
 

@@ -64,6 +64,8 @@ func (p *Process) Start(ctx context.Context, timeout time.Duration) (time.Durati
 	}
 	cmd := exec.Command(p.Bin, append([]string{"-data", p.Data, "-addr", p.Addr}, p.Args...)...)
 	cmd.Env = append(os.Environ(), p.Env...)
+	// If the tool dies without stopping it, the portal is stopped too, not left running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	begin := time.Now()
 	if err := cmd.Start(); err != nil {

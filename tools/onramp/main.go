@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -106,6 +107,10 @@ func runPortal(ctx context.Context, args []string, out io.Writer, logger *slog.L
 		}
 	}
 	fmt.Fprintf(out, "Onramp is running at %s (started in %v). Press Ctrl-C to stop.\n", p.URL(), time.Since(start).Round(time.Millisecond))
+	// Loading snapshots, replaying and seeding leave the heap several times larger than
+	// what the models keep; give that back to the system now rather than keep it as the
+	// runtime's reserve for as long as the portal runs.
+	debug.FreeOSMemory()
 	<-ctx.Done()
 	fmt.Fprintln(out, "Stopping…")
 	return nil
