@@ -71,6 +71,13 @@ func runPortal(ctx context.Context, args []string, out io.Writer, logger *slog.L
 	if *natsAddr != "" && !loopback(*natsAddr) {
 		return fmt.Errorf("-nats %s: the embedded NATS listens on loopback only", *natsAddr)
 	}
+	// One process holds every service's read model, so the garbage collector's headroom
+	// (GOGC=100: the heap may grow to twice what is live before a collection) is most of
+	// its resident memory. Unless GOGC is set, collect at 50 % growth instead: at 2,500
+	// staff that took resident memory after the page runs from about 900 MB to 430 MB.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	if *debugAddr != "" {
 		stop, err := serveDebug(*debugAddr, logger)
 		if err != nil {
