@@ -20,7 +20,6 @@
 package eventlog
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -578,7 +577,7 @@ func (l *Log) loadSnapshot(ctx context.Context, last uint64) error {
 		l.snapAt = time.Now()
 		return nil
 	}
-	if err := l.model.Restore(bytes.NewReader(model)); err != nil {
+	if err := l.model.Restore(modelReader(model)); err != nil {
 		return fmt.Errorf("eventlog: snapshot %s does not fit this version (%v); run `onramp rebuild` to replay the stream", l.stream, err)
 	}
 	l.applied, l.rejects = meta.Seq, meta.Rejects
