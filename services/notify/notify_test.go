@@ -2,6 +2,8 @@ package notify
 
 import (
 	"bytes"
+	"encoding/gob"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +190,39 @@ func TestAgendaSharesRepeatedText(t *testing.T) {
 		}
 		if !same(ada.Title, bob.Title) || !same(ada.Due, bob.Due) || !same(ada.Link, badge.Link) || !same(ada.Hire, badge.Hire) {
 			t.Fatalf("%s: repeated text held twice: %+v %+v %+v", c.name, ada, bob, badge)
+		}
+	}
+}
+
+// An agenda of more items than one chunk holds restores every item, and a snapshot
+// written before chunking (items inside the first value) still loads.
+func TestAgendaSnapshotChunksAndOldSnapshots(t *testing.T) {
+	a := NewAgenda(nil)
+	n := agendaChunk + 1
+	for i := range n {
+		a.items[fmt.Sprintf("task:plan-%d:x", i)] = &Tracked{Key: fmt.Sprintf("task:plan-%d:x", i), Kind: events.KindTaskDue, Title: "Laptop", Due: "2026-12-01"}
+	}
+	var chunked, old bytes.Buffer
+	if err := a.Snapshot(&chunked); err != nil {
+		t.Fatal(err)
+	}
+	snap := agendaSnapshot{Dues: map[string]string{}}
+	for _, it := range a.items {
+		snap.Items = append(snap.Items, *it)
+	}
+	if err := gob.NewEncoder(&old).Encode(snap); err != nil {
+		t.Fatal(err)
+	}
+	for name, buf := range map[string]*bytes.Buffer{"chunked": &chunked, "before chunks": &old} {
+		r := NewAgenda(nil)
+		if err := r.Restore(buf); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(r.items) != n {
+			t.Fatalf("%s: %d items restored, want %d", name, len(r.items), n)
+		}
+		if it, ok := r.Item("task:plan-7:x"); !ok || it.Title != "Laptop" {
+			t.Fatalf("%s: item restored as %+v", name, it)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package onboarding
 
 import (
 	"bytes"
+	"encoding/gob"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 	"unsafe"
@@ -305,5 +307,60 @@ func TestPlansShareTheirTemplatesText(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A snapshot of more plans than one chunk holds restores every plan, and a snapshot
+// written before chunking (one list of plans) still loads.
+func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
+	s := NewState()
+	n := 2*snapshotChunk + 1
+	for i := range n {
+		hire := fmt.Sprintf("h%04d", i)
+		p, err := DecideCreate(Hired{Hire: hire, Name: hire, Team: "platform", Track: "infrastructure", StartDate: "2026-12-01", Source: "s" + hire}, templates)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := events.New("hr", events.PlanID(hire), p, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(env, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var chunked, old bytes.Buffer
+	if err := s.Snapshot(&chunked); err != nil {
+		t.Fatal(err)
+	}
+	var all []Plan
+	for _, p := range s.plans {
+		all = append(all, *p)
+	}
+	if err := gob.NewEncoder(&old).Encode(all); err != nil {
+		t.Fatal(err)
+	}
+	for name, buf := range map[string]*bytes.Buffer{"chunked": &chunked, "before chunks": &old} {
+		r := NewState()
+		if err := r.Restore(buf); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.Len() != n {
+			t.Fatalf("%s: %d plans restored, want %d", name, r.Len(), n)
+		}
+		for id, p := range s.plans {
+			q, ok := r.Plan(id)
+			if !ok || len(q.Tasks) != len(p.Tasks) || q.Name != p.Name || q.Seq != p.Seq {
+				t.Fatalf("%s: plan %s restored as %+v", name, id, q)
+			}
+		}
+	}
+	empty := NewState()
+	var buf bytes.Buffer
+	if err := empty.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewState().Restore(&buf); err != nil {
+		t.Fatalf("empty: %v", err)
 	}
 }
