@@ -150,10 +150,20 @@ func (e *env) heap() (map[string]int64, error) {
 	return out, nil
 }
 
-// idle waits for the child to settle (flushes, snapshots) and reports its memory.
+// idle waits until the child is idle — under 5 % of a core over 5 s, after its flushes,
+// snapshots and the store's catching up; at most 5 minutes — and reports its memory.
 func (e *env) idle(what string) {
-	time.Sleep(30 * time.Second)
-	fmt.Printf("%s: %s\n", what, e.memory())
+	began := time.Now()
+	last, _ := e.proc.CPU()
+	for time.Since(began) < 5*time.Minute {
+		time.Sleep(5 * time.Second)
+		cpu, err := e.proc.CPU()
+		if err != nil || cpu-last < 250*time.Millisecond {
+			break
+		}
+		last = cpu
+	}
+	fmt.Printf("%s (idle after %.0f s): %s\n", what, time.Since(began).Seconds(), e.memory())
 }
 
 // streamEvents is the number of events on every domain stream.

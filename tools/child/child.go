@@ -186,6 +186,30 @@ func (p *Process) Memory() (Memory, error) {
 	return ReadMemory(p.cmd.Process.Pid)
 }
 
+// CPU is the processor time the running process has used (user and system, from
+// /proc/<pid>/stat; Linux).
+func (p *Process) CPU() (time.Duration, error) {
+	if p.cmd == nil {
+		return 0, errors.New("child: not running")
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("child: %w", err)
+	}
+	// The fields after the command (which may hold spaces) start after its ")".
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, errors.New("child: unreadable /proc stat")
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errors.New("child: unreadable /proc stat")
+	}
+	return time.Duration(utime+stime) * time.Second / 100, nil // USER_HZ is 100 on Linux
+}
+
 // ResetPeak sets the process's VmHWM back to its current VmRSS (Linux ≥ 4.0), so that a
 // later Memory().Peak is the peak since now.
 func (p *Process) ResetPeak() error {
