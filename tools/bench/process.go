@@ -100,7 +100,12 @@ func (e *env) connect() error {
 	if e.nc != nil {
 		e.nc.Close()
 	}
+	// The line comes as the portal becomes ready; /readyz may answer a moment before.
 	url, err := e.proc.Line("NATS_URL")
+	for deadline := time.Now().Add(10 * time.Second); err != nil && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		url, err = e.proc.Line("NATS_URL")
+	}
 	if err != nil {
 		return err
 	}
