@@ -1,7 +1,6 @@
 package eventlog
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -250,7 +249,7 @@ func (f *Follower) load(ctx context.Context, last map[string]uint64) error {
 			return nil
 		}
 	}
-	if err := f.model.Restore(bytes.NewReader(model)); err != nil {
+	if err := f.model.Restore(modelReader(model)); err != nil {
 		return fmt.Errorf("eventlog: %s does not fit this version (%v); delete it with `onramp rebuild`", f.object(), err)
 	}
 	f.pos = meta.Positions

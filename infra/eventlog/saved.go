@@ -9,25 +9,46 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // A saved model (a Log's snapshot, a Follower's model) is one object of the snapshot
 // bucket: the length of its metadata, the metadata (gob), then the model's own bytes.
 
-// frame encodes meta and the model into one saved object's body.
+// frame encodes meta and the model into one saved object's body. The model writes
+// straight into the body, after the metadata, through an S2 compressor: a model repeats
+// much of its text (a template's tasks in every plan), so the saved object is several
+// times smaller than the model's encoding, and the encoding is never held uncompressed.
 func frame(meta any, model func(io.Writer) error) ([]byte, error) {
-	var m, body bytes.Buffer
+	var m bytes.Buffer
 	if err := gob.NewEncoder(&m).Encode(meta); err != nil {
 		return nil, err
 	}
-	if err := model(&body); err != nil {
+	var body bytes.Buffer
+	var head [binary.MaxVarintLen64]byte
+	body.Write(head[:binary.PutUvarint(head[:], uint64(m.Len()))])
+	body.Write(m.Bytes())
+	zw := s2.NewWriter(&body, s2.WriterConcurrency(1))
+	if err := model(zw); err != nil {
 		return nil, err
 	}
-	var head [binary.MaxVarintLen64]byte
-	n := binary.PutUvarint(head[:], uint64(m.Len()))
-	out := make([]byte, 0, n+m.Len()+body.Len())
-	return append(append(append(out, head[:n]...), m.Bytes()...), body.Bytes()...), nil
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return body.Bytes(), nil
+}
+
+// s2Magic opens every S2 stream.
+const s2Magic = "\xff\x06\x00\x00S2sTwO"
+
+// modelReader reads the model's bytes of a saved object: S2-compressed, or as saved
+// before compression.
+func modelReader(model []byte) io.Reader {
+	if bytes.HasPrefix(model, []byte(s2Magic)) {
+		return s2.NewReader(bytes.NewReader(model))
+	}
+	return bytes.NewReader(model)
 }
 
 // errDamaged means a saved object cannot be read.

@@ -1,10 +1,14 @@
 package notify
 
 import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"onramp.dev/events"
 )
@@ -146,5 +150,79 @@ func TestDayInWords(t *testing.T) {
 	}
 	if _, body := RungText(Rung{Name: "overdue-1", To: "owner", Days: -1}, it, "Ada"); body != "Read the handbook was due on Sat 5 Dec 2026 (yesterday)." {
 		t.Errorf("overdue: %q", body)
+	}
+}
+
+// The agenda holds one copy of the text its items repeat (a template's task titles and due
+// dates, a plan's link), whether it applied the events or restored a snapshot.
+func TestAgendaSharesRepeatedText(t *testing.T) {
+	a := NewAgenda(nil)
+	tasks := []events.PlanTask{{ID: "laptop", Title: "Collect your laptop", Section: "Day one", Owner: events.OwnerHire, Assignee: "ada", Due: "2026-12-01"},
+		{ID: "badge", Title: "Get a badge", Section: "Day one", Owner: events.OwnerHire, Assignee: "ada", Due: "2026-12-01"}}
+	for _, hire := range []string{"ada", "bob"} {
+		// Each plan's payload is decoded on its own, as from the stream.
+		env, err := events.New("hr", events.PlanID(hire), events.PlanCreated{Hire: hire, Name: hire, Track: "infrastructure", StartDate: "2026-12-01", TemplateVersion: 1, Tasks: tasks}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Apply(env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := a.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	restored := NewAgenda(nil)
+	if err := restored.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	same := func(x, y string) bool { return x == y && unsafe.StringData(x) == unsafe.StringData(y) }
+	for _, c := range []struct {
+		name string
+		a    *Agenda
+	}{{"applied", a}, {"restored", restored}} {
+		ada, ok1 := c.a.Item("task:plan-ada:laptop")
+		bob, ok2 := c.a.Item("task:plan-bob:laptop")
+		badge, ok3 := c.a.Item("task:plan-ada:badge")
+		if !ok1 || !ok2 || !ok3 {
+			t.Fatalf("%s: items missing", c.name)
+		}
+		if !same(ada.Title, bob.Title) || !same(ada.Due, bob.Due) || !same(ada.Link, badge.Link) || !same(ada.Hire, badge.Hire) {
+			t.Fatalf("%s: repeated text held twice: %+v %+v %+v", c.name, ada, bob, badge)
+		}
+	}
+}
+
+// An agenda of more items than one chunk holds restores every item, and a snapshot
+// written before chunking (items inside the first value) still loads.
+func TestAgendaSnapshotChunksAndOldSnapshots(t *testing.T) {
+	a := NewAgenda(nil)
+	n := agendaChunk + 1
+	for i := range n {
+		a.items[fmt.Sprintf("task:plan-%d:x", i)] = &Tracked{Key: fmt.Sprintf("task:plan-%d:x", i), Kind: events.KindTaskDue, Title: "Laptop", Due: "2026-12-01"}
+	}
+	var chunked, old bytes.Buffer
+	if err := a.Snapshot(&chunked); err != nil {
+		t.Fatal(err)
+	}
+	snap := agendaSnapshot{Dues: map[string]string{}}
+	for _, it := range a.items {
+		snap.Items = append(snap.Items, *it)
+	}
+	if err := gob.NewEncoder(&old).Encode(snap); err != nil {
+		t.Fatal(err)
+	}
+	for name, buf := range map[string]*bytes.Buffer{"chunked": &chunked, "before chunks": &old} {
+		r := NewAgenda(nil)
+		if err := r.Restore(buf); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(r.items) != n {
+			t.Fatalf("%s: %d items restored, want %d", name, len(r.items), n)
+		}
+		if it, ok := r.Item("task:plan-7:x"); !ok || it.Title != "Laptop" {
+			t.Fatalf("%s: item restored as %+v", name, it)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"encoding/gob"
+	"errors"
 	"io"
 )
 
@@ -39,7 +40,7 @@ func (s *State) Restore(r io.Reader) error {
 }
 
 type agendaSnapshot struct {
-	Items []Tracked
+	Items []Tracked // before snapshots were chunked; now the items follow, in chunks
 	Pairs []pairSnapshot
 	Dues  map[string]string
 }
@@ -49,13 +50,16 @@ type pairSnapshot struct {
 	Checkins               [][2]string // id, date
 }
 
-// Snapshot writes the agenda; Restore loads such a snapshot into an empty agenda.
+// agendaChunk is how many items a snapshot encodes at a time: gob holds each value it
+// encodes whole in memory, and the agenda of 10,000 hires holds 400,000 tasks.
+const agendaChunk = 5000
+
+// Snapshot writes the agenda — pairs and dues, then the items in chunks; Restore loads
+// such a snapshot into an empty agenda.
 func (a *Agenda) Snapshot(w io.Writer) error {
 	a.mu.RLock()
+	defer a.mu.RUnlock()
 	snap := agendaSnapshot{Dues: a.dues}
-	for _, t := range a.items {
-		snap.Items = append(snap.Items, *t)
-	}
 	for _, p := range a.pairs {
 		ps := pairSnapshot{ID: p.ID, Hire: p.Hire, Mentor: p.Mentor, Last: p.Last}
 		for _, c := range p.checkins {
@@ -63,21 +67,49 @@ func (a *Agenda) Snapshot(w io.Writer) error {
 		}
 		snap.Pairs = append(snap.Pairs, ps)
 	}
-	err := gob.NewEncoder(w).Encode(snap)
-	a.mu.RUnlock()
-	return err
+	enc := gob.NewEncoder(w)
+	if err := enc.Encode(snap); err != nil {
+		return err
+	}
+	chunk := make([]*Tracked, 0, agendaChunk)
+	for _, t := range a.items {
+		if chunk = append(chunk, t); len(chunk) == agendaChunk {
+			if err := enc.Encode(chunk); err != nil {
+				return err
+			}
+			chunk = chunk[:0]
+		}
+	}
+	if len(chunk) > 0 {
+		return enc.Encode(chunk)
+	}
+	return nil
 }
 
-// Restore loads a snapshot written by Snapshot.
+// Restore loads a snapshot written by Snapshot (also one written before items were
+// chunked).
 func (a *Agenda) Restore(r io.Reader) error {
+	dec := gob.NewDecoder(r)
 	var snap agendaSnapshot
-	if err := gob.NewDecoder(r).Decode(&snap); err != nil {
+	if err := dec.Decode(&snap); err != nil {
 		return err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, t := range snap.Items {
-		a.items[t.Key] = &t
+	items := snap.Items
+	for {
+		for _, t := range items {
+			t.share()
+			a.items[t.Key] = &t
+		}
+		items = nil
+		err := dec.Decode(&items)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
 	}
 	for _, ps := range snap.Pairs {
 		p := &Pair{ID: ps.ID, Hire: ps.Hire, Mentor: ps.Mentor, Last: ps.Last}

@@ -1,10 +1,14 @@
 package onboarding
 
 import (
+	"bytes"
+	"encoding/gob"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	tpl "onramp.dev/content/onboarding"
 	"onramp.dev/events"
@@ -308,5 +312,105 @@ func TestWeeklyTrend(t *testing.T) {
 	}
 	if m := Monday("2026-11-22"); m != "2026-11-16" {
 		t.Errorf("Monday of a Sunday = %s", m)
+	}
+}
+
+// Plans made from one template hold one copy of the template's text between them, whether
+// made by events or restored from a snapshot.
+func TestPlansShareTheirTemplatesText(t *testing.T) {
+	s := NewState()
+	for i, hire := range []string{"ada", "bob"} {
+		p, err := DecideCreate(Hired{Hire: hire, Name: hire, Team: "platform", Track: "infrastructure", StartDate: "2026-12-01", Source: "h" + hire}, templates)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := events.New("hr", events.PlanID(hire), p, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(env, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := s.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	restored := NewState()
+	if err := restored.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		s    *State
+	}{{"applied", s}, {"restored", restored}} {
+		a, _ := c.s.Plan(events.PlanID("ada"))
+		b, _ := c.s.Plan(events.PlanID("bob"))
+		if len(a.Tasks) == 0 || len(a.Tasks) != len(b.Tasks) {
+			t.Fatalf("%s: %d and %d tasks", c.name, len(a.Tasks), len(b.Tasks))
+		}
+		for i := range a.Tasks {
+			ta, tb := a.Tasks[i], b.Tasks[i]
+			for _, f := range [][2]string{{ta.Title, tb.Title}, {ta.Description, tb.Description}, {ta.Section, tb.Section}, {ta.ID, tb.ID}} {
+				if f[0] != f[1] || (f[0] != "" && unsafe.StringData(f[0]) != unsafe.StringData(f[1])) {
+					t.Fatalf("%s: task %d: %q of ada and %q of bob are separate copies", c.name, i, f[0], f[1])
+				}
+			}
+		}
+	}
+}
+
+// A snapshot of more plans than one chunk holds restores every plan, and a snapshot
+// written before chunking (one list of plans) still loads.
+func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
+	s := NewState()
+	n := 2*snapshotChunk + 1
+	for i := range n {
+		hire := fmt.Sprintf("h%04d", i)
+		p, err := DecideCreate(Hired{Hire: hire, Name: hire, Team: "platform", Track: "infrastructure", StartDate: "2026-12-01", Source: "s" + hire}, templates)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := events.New("hr", events.PlanID(hire), p, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(env, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var chunked, old bytes.Buffer
+	if err := s.Snapshot(&chunked); err != nil {
+		t.Fatal(err)
+	}
+	var all []Plan
+	for _, p := range s.plans {
+		all = append(all, *p)
+	}
+	if err := gob.NewEncoder(&old).Encode(all); err != nil {
+		t.Fatal(err)
+	}
+	for name, buf := range map[string]*bytes.Buffer{"chunked": &chunked, "before chunks": &old} {
+		r := NewState()
+		if err := r.Restore(buf); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.Len() != n {
+			t.Fatalf("%s: %d plans restored, want %d", name, r.Len(), n)
+		}
+		for id, p := range s.plans {
+			q, ok := r.Plan(id)
+			if !ok || len(q.Tasks) != len(p.Tasks) || q.Name != p.Name || q.Seq != p.Seq {
+				t.Fatalf("%s: plan %s restored as %+v", name, id, q)
+			}
+		}
+	}
+	empty := NewState()
+	var buf bytes.Buffer
+	if err := empty.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewState().Restore(&buf); err != nil {
+		t.Fatalf("empty: %v", err)
 	}
 }

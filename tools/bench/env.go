@@ -13,8 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/tools/child"
 	"onramp.dev/tools/demo"
 	"onramp.dev/tools/portal"
 )
@@ -24,7 +27,10 @@ const password = "onramp-bench"
 // env is a running portal with the demo organisation, an HR token and a hire's cookie.
 type env struct {
 	dir     string
-	p       *portal.Portal
+	p       *portal.Portal // in-process mode
+	proc    *child.Process // process mode: the portal is this child process
+	debug   string         // process mode: the child's profile address
+	nc      *nats.Conn
 	base    string
 	hrToken string
 	cookie  string // Cookie header of a signed-in hire
@@ -43,7 +49,7 @@ func startEnv(ctx context.Context) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{dir: dir, p: p, base: p.URL()}
+	e := &env{dir: dir, p: p, base: p.URL(), nc: p.NATS}
 	if _, err := demo.Seed(ctx, p.NATS, password, time.Now()); err != nil {
 		e.close()
 		return nil, err
@@ -81,7 +87,15 @@ func browserLogin(base, email string) (string, error) {
 }
 
 func (e *env) close() {
-	_ = e.p.Close()
+	if e.p != nil {
+		_ = e.p.Close()
+	}
+	if e.proc != nil {
+		if e.nc != nil {
+			e.nc.Close()
+		}
+		e.proc.Stop()
+	}
 	os.RemoveAll(e.dir)
 }
 

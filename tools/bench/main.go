@@ -5,6 +5,8 @@
 //
 //	go run ./tools/bench [-duration 3s] [-commands 2000]
 //	go run ./tools/bench -org 10000 [-duration 10s]   (every page at the size of an organisation)
+//	go run ./tools/bench -org 10000 -process          (the same against the onramp command as a child
+//	                                                   process: its memory, and restarts after SIGKILL)
 package main
 
 import (
@@ -33,10 +35,11 @@ func main() {
 	domains := flag.Bool("domains", true, "also run the domain benchmarks (cohort, track assignment, …)")
 	only := flag.String("only", "", "run only the domain benchmarks whose name contains this")
 	org := flag.Int("org", 0, "run only the org scenario: an organisation of this many staff, every page and list API")
+	process := flag.Bool("process", false, "with -org: run the portal as a child process (the onramp command), for its own resident memory and SIGKILL restarts")
 	flag.Parse()
 	ctx := context.Background()
 	if *org > 0 {
-		if err := runOrg(ctx, *org, *duration); err != nil {
+		if err := runOrg(ctx, *org, *duration, *process); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}

@@ -32,8 +32,12 @@ const (
 	orgWriters  = 16 // concurrent invites
 )
 
-func runOrg(ctx context.Context, n int, duration time.Duration) error {
-	e, err := startEnv(ctx)
+func runOrg(ctx context.Context, n int, duration time.Duration, process bool) error {
+	start := startEnv
+	if process {
+		start = startProcessEnv
+	}
+	e, err := start(ctx)
 	if err != nil {
 		return err
 	}
@@ -48,11 +52,11 @@ func runOrg(ctx context.Context, n int, duration time.Duration) error {
 	step(fmt.Sprintf("org: inviting %d staff through POST /api/v1/people", n))
 	teams := max(n/orgTeamSize, 1)
 	leads := make([]string, teams)
-	start := time.Now().AddDate(0, 0, -10).Format(events.DateLayout)
+	startDate := time.Now().AddDate(0, 0, -10).Format(events.DateLayout)
 	invite := func(i int, roles []string, team, lead string) (string, error) {
 		body, _ := json.Marshal(map[string]any{
 			"email": fmt.Sprintf("staff%05d@org.onramp", i), "name": fmt.Sprintf("Staff %05d", i), "roles": roles,
-			"track": tracks[i%len(tracks)].ID, "team": team, "lead": lead, "start_date": start,
+			"track": tracks[i%len(tracks)].ID, "team": team, "lead": lead, "start_date": startDate,
 		})
 		req, _ := http.NewRequest(http.MethodPost, e.base+"/api/v1/people", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
@@ -100,7 +104,7 @@ func runOrg(ctx context.Context, n int, duration time.Duration) error {
 		return err
 	}
 	for _, tr := range tracks {
-		if _, err := rpc.Call[events.AssignmentView](ctx, e.p.NATS, events.RPC(events.TrainingService, events.OpAssign), rpc.Caller{Token: e.hrToken},
+		if _, err := rpc.Call[events.AssignmentView](ctx, e.nc, events.RPC(events.TrainingService, events.OpAssign), rpc.Caller{Token: e.hrToken},
 			events.AssignRequest{Module: "acceptable-use-and-security-policy", Track: tr.ID, Due: time.Now().AddDate(0, 0, 20).Format(events.DateLayout)}); err != nil {
 			return fmt.Errorf("assign to track %s: %w", tr.ID, err)
 		}
@@ -127,11 +131,14 @@ func runOrg(ctx context.Context, n int, duration time.Duration) error {
 	built := time.Since(t0)
 	fmt.Printf("org of %d staff (%d teams): invites %.1f s (%.0f invites/s), every plan made after %.1f s\n",
 		n, teams, invites.Seconds(), float64(n)/invites.Seconds(), built.Seconds())
+	if process {
+		e.idle("idle, with the organisation built")
+	}
 
 	// 2. Sessions: a hire and a lead of the org, HR and admin of the demo.
 	sign := func(email, name string, roles []string, team, lead string) (string, error) {
-		_, err := rpc.Call[events.Person](ctx, e.p.NATS, events.RPC(events.IdentityService, events.OpEnsurePerson), rpc.Caller{System: true},
-			events.EnsureRequest{InviteRequest: events.InviteRequest{Email: email, Name: name, Roles: roles, Track: tracks[0].ID, Team: team, Lead: lead, StartDate: start}, Password: password})
+		_, err := rpc.Call[events.Person](ctx, e.nc, events.RPC(events.IdentityService, events.OpEnsurePerson), rpc.Caller{System: true},
+			events.EnsureRequest{InviteRequest: events.InviteRequest{Email: email, Name: name, Roles: roles, Track: tracks[0].ID, Team: team, Lead: lead, StartDate: startDate}, Password: password})
 		if err != nil {
 			return "", err
 		}
@@ -156,7 +163,7 @@ func runOrg(ctx context.Context, n int, duration time.Duration) error {
 	if err := e.refreshHR(ctx); err != nil {
 		return err
 	}
-	tok, err := rpc.Call[events.TokenReply](ctx, e.p.NATS, events.RPC(events.IdentityService, events.OpLogin), rpc.Caller{},
+	tok, err := rpc.Call[events.TokenReply](ctx, e.nc, events.RPC(events.IdentityService, events.OpLogin), rpc.Caller{},
 		events.LoginRequest{Email: "hr@demo.onramp", Password: password})
 	if err != nil {
 		return err
@@ -199,10 +206,16 @@ func runOrg(ctx context.Context, n int, duration time.Duration) error {
 			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), trivial.Rate, r.Rate/trivial.Rate)
 	}
 	w.Flush()
-	fmt.Printf("resident memory after the page runs: %.0f MB\n", float64(rss())/1e6)
+	fmt.Printf("memory after the page runs: %s\n", e.memory())
 
 	// 4. Peak heap while everyone's skill matrix is exported as XLSX.
 	step("org: skill-matrix XLSX of everyone")
+	if process {
+		return xlsxAndRestarts(ctx, e, api, func(i int) error {
+			_, err := invite(i, []string{events.RoleHire}, orgTeam(i%teams), leads[i%teams])
+			return err
+		}, n)
+	}
 	d, top, err := peakHeap(func() (time.Duration, error) {
 		t0 := time.Now()
 		_, err := e.bodySize("/api/v1/reports/skill-matrix?format=xlsx", api)
@@ -256,7 +269,7 @@ func cmpErr(a, b error) error {
 // refreshHR signs the admin in (only an admin may invite leads and mentors) as the
 // org's HR caller, again before each phase (access tokens live 15 minutes).
 func (e *env) refreshHR(ctx context.Context) error {
-	tok, err := rpc.Call[events.TokenReply](ctx, e.p.NATS, events.RPC(events.IdentityService, events.OpLogin), rpc.Caller{},
+	tok, err := rpc.Call[events.TokenReply](ctx, e.nc, events.RPC(events.IdentityService, events.OpLogin), rpc.Caller{},
 		events.LoginRequest{Email: "admin@demo.onramp", Password: password})
 	if err != nil {
 		return err
@@ -308,4 +321,28 @@ func rss() int64 {
 		}
 	}
 	return 0
+}
+
+// xlsxAndRestarts is the end of the org scenario in process mode: the child's peak resident
+// memory during the XLSX export (VmHWM reset before it), then its restarts.
+func xlsxAndRestarts(ctx context.Context, e *env, api http.Header, invite func(i int) error, next int) error {
+	before, err := e.proc.Memory()
+	if err != nil {
+		return err
+	}
+	if err := e.proc.ResetPeak(); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if _, err := e.bodySize("/api/v1/reports/skill-matrix?format=xlsx", api); err != nil {
+		return err
+	}
+	d := time.Since(t0)
+	after, err := e.proc.Memory()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("skill-matrix XLSX of everyone: %v, peak resident +%.1f MB over the %.0f MB before it\n",
+		d.Round(time.Millisecond), float64(after.Peak-before.RSS)/1e6, float64(before.RSS)/1e6)
+	return measureProcessRestart(ctx, e, invite, next)
 }

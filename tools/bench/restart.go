@@ -59,7 +59,7 @@ func measureRestart(ctx context.Context, e *env) error {
 			return err
 		}
 		took := time.Since(t0)
-		e.p, e.base = p, p.URL()
+		e.p, e.base, e.nc = p, p.URL(), p.NATS
 		time.Sleep(2 * time.Second) // let the flushers settle before reading memory
 		runtime.GC()
 		var ms runtime.MemStats

@@ -49,6 +49,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"onramp.dev/content"
+	"onramp.dev/tools/child"
 )
 
 type config struct {
@@ -124,22 +125,22 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		}
 	}()
 	logf("building onramp")
-	bin, err := buildOnramp(ctx, dir)
+	bin, err := child.Build(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
-	addr, err := freeAddr()
+	addr, err := child.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	t := &target{bin: bin, data: filepath.Join(dir, "data"), logs: dir, addr: addr}
-	if err := os.MkdirAll(t.data, 0o700); err != nil {
+	t := &child.Process{Bin: bin, Data: filepath.Join(dir, "data"), Logs: dir, Addr: addr, Args: []string{"-demo"}}
+	if err := os.MkdirAll(t.Data, 0o700); err != nil {
 		return nil, err
 	}
-	defer t.stop()
+	defer t.Stop()
 	rep = &report{cfg: cfg}
 
-	first, err := t.start(ctx, cfg.Ready)
+	first, err := t.Start(ctx, cfg.Ready)
 	if err != nil {
 		return nil, err
 	}
@@ -169,15 +170,15 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			return nil, ctx.Err()
 		case <-time.After(wait):
 		}
-		if err, gone := t.exitedEarly(); gone {
+		if err, gone := t.ExitedEarly(); gone {
 			rep.exits++
 			logf("onramp exited by itself (%v): starting it again", err)
 		}
 		g.close()
-		if err := t.kill(); err != nil {
+		if err := t.Kill(); err != nil {
 			return nil, err
 		}
-		d, err := t.startRetrying(ctx, cfg.Ready, &rep.failedStarts, logf)
+		d, err := startRetrying(ctx, t, cfg.Ready, &rep.failedStarts, logf)
 		if err != nil {
 			return nil, err
 		}
@@ -192,11 +193,11 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		return nil, ctx.Err()
 	case <-time.After(cfg.Duration):
 	}
-	if err, gone := t.exitedEarly(); gone {
+	if err, gone := t.ExitedEarly(); gone {
 		rep.exits++
 		logf("onramp exited by itself (%v): starting it again for the checks", err)
 		g.close()
-		if _, err := t.startRetrying(ctx, cfg.Ready, &rep.failedStarts, logf); err != nil {
+		if _, err := startRetrying(ctx, t, cfg.Ready, &rep.failedStarts, logf); err != nil {
 			return nil, err
 		}
 		g.open()
@@ -213,7 +214,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		ch.people = append(ch.people, c.people...)
 	}
 	if cfg.Store {
-		sock, err := filepath.Abs(filepath.Join(t.data, "run", "ferretdb.sock"))
+		sock, err := filepath.Abs(filepath.Join(t.Data, "run", "ferretdb.sock"))
 		if err != nil {
 			return nil, err
 		}
@@ -271,10 +272,10 @@ func newClients(ctx context.Context, base string, g *gate, cfg config) ([]*clien
 
 // startRetrying starts the portal; a start that exits or never gets ready is counted and
 // tried again, up to three times.
-func (t *target) startRetrying(ctx context.Context, timeout time.Duration, failures *int, logf func(string, ...any)) (time.Duration, error) {
+func startRetrying(ctx context.Context, t *child.Process, timeout time.Duration, failures *int, logf func(string, ...any)) (time.Duration, error) {
 	var errs []error
 	for range 3 {
-		d, err := t.start(ctx, timeout)
+		d, err := t.Start(ctx, timeout)
 		if err == nil {
 			return d, nil
 		}
@@ -284,7 +285,7 @@ func (t *target) startRetrying(ctx context.Context, timeout time.Duration, failu
 		*failures++
 		errs = append(errs, err)
 		logf("start failed: %v", err)
-		if err := t.kill(); err != nil {
+		if err := t.Kill(); err != nil {
 			return 0, err
 		}
 	}

@@ -36,8 +36,11 @@ type Config struct {
 	Listener net.Listener // overrides Addr (tests)
 	NATSURL  string       // external NATS instead of the embedded server
 	MongoURI string       // external MongoDB instead of the embedded FerretDB
-	LogLinks bool         // log set-password links (demo mode)
-	Demo     bool         // demo mode: admins may read the local mailbox at /admin/mail
+	// NATSAddr, when set (loopback), makes the embedded NATS listen on TCP too, with the
+	// per-service users of infra/devstack; Portal.Stack.UserURL("admin") is then its URL.
+	NATSAddr string
+	LogLinks bool // log set-password links (demo mode)
+	Demo     bool // demo mode: admins may read the local mailbox at /admin/mail
 	// SMTPURL overrides ONRAMP_SMTP_URL (tests point it at their own mail server); with
 	// neither, mail is kept in the process's mailbox and each subject is logged.
 	SMTPURL string
@@ -109,7 +112,7 @@ func Start(ctx context.Context, cfg Config) (_ *Portal, err error) {
 		}
 	}()
 	if cfg.NATSURL == "" || cfg.MongoURI == "" {
-		p.Stack, err = devstack.Start(ctx, devstack.Config{Dir: cfg.Dir, Logger: cfg.Logger})
+		p.Stack, err = devstack.Start(ctx, devstack.Config{Dir: cfg.Dir, NATSAddr: cfg.NATSAddr, Logger: cfg.Logger})
 		if err != nil {
 			return nil, err
 		}
@@ -153,11 +156,23 @@ func Start(ctx context.Context, cfg Config) (_ *Portal, err error) {
 		})
 	}
 	wg.Wait()
+	// They stop side by side too: each saves its snapshot and writes its documents, and a
+	// stop takes as long as the slowest, not the sum.
+	var started []standalone.Main
 	for i := range services {
 		if errs[i] == nil {
-			p.closers = append(p.closers, mains[i].Close)
+			started = append(started, mains[i])
 		}
 	}
+	p.closers = append(p.closers, func() error {
+		errs := make([]error, len(started))
+		var wg sync.WaitGroup
+		for i, m := range started {
+			wg.Go(func() { errs[i] = m.Close() })
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
