@@ -50,7 +50,7 @@ var errNoSession = errors.New("web: not signed in")
 // authenticate finds the caller: a bearer token (API clients) or the session cookies
 // (browsers). Identity checks the token (signature, expiry, issuer, audience) and that its
 // session is live, and says who the person is now — one request, so the token is verified
-// once per page, not twice. An expired access cookie is renewed with the refresh cookie.
+// once per page, not twice; web keeps that answer briefly (sessions.go). An expired access cookie is renewed with the refresh cookie.
 func (m *Main) authenticate(w http.ResponseWriter, r *http.Request) (*viewer, error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		tok, ok := strings.CutPrefix(auth, "Bearer ")
@@ -84,6 +84,10 @@ func (m *Main) session(ctx context.Context, token string) (*viewer, error) {
 	if token == "" {
 		return nil, errNoSession
 	}
+	if p, ok := m.sessions.get(token); ok {
+		return &viewer{Person: p, token: token}, nil
+	}
+	gen := m.sessions.generation()
 	p, err := rpc.Call[events.Person](ctx, m.nc, events.RPC(events.IdentityService, events.OpSession), rpc.Caller{Token: token}, nil)
 	if err != nil {
 		if events.CodeOf(err) == events.CodeUnauthorized {
@@ -91,6 +95,7 @@ func (m *Main) session(ctx context.Context, token string) (*viewer, error) {
 		}
 		return nil, err
 	}
+	m.sessions.put(gen, token, p)
 	return &viewer{Person: p, token: token}, nil
 }
 
