@@ -235,7 +235,12 @@ func (s *State) Behind(today string, limit int) []*Plan {
 	if limit*len(s.plans) < n*n { // many behind: the first few are found early in the order
 		return s.First(limit, func(p *Plan) bool { return p.OverdueCount(today) > 0 })
 	}
-	out := make([]*Plan, 0, n)
+	return firstInOrder(s.behind(today), limit)
+}
+
+// behind returns the plans with a task overdue on day today, in no order.
+func (s *State) behind(today string) []*Plan {
+	var out []*Plan
 	for due, ids := range s.byDue {
 		if due < today {
 			for id := range ids {
@@ -243,7 +248,7 @@ func (s *State) Behind(today string, limit int) []*Plan {
 			}
 		}
 	}
-	return firstInOrder(out, limit)
+	return out
 }
 
 // Problems returns the hires who got no plan, at most limit of them, in the plans' order.
@@ -902,10 +907,11 @@ type OverdueTask struct {
 }
 
 // DueOverdue lists the tasks overdue on day today whose task.overdue was not published
-// for their current due date.
+// for their current due date. It reads only the plans behind schedule (by the due-date
+// index), not every plan.
 func (s *State) DueOverdue(today string) []OverdueTask {
 	var out []OverdueTask
-	for _, p := range s.plans {
+	for _, p := range s.behind(today) {
 		for i := range p.Tasks {
 			t := &p.Tasks[i]
 			if t.Overdue(today) && t.OverdueSent != t.Due {

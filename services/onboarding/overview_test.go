@@ -2,6 +2,7 @@ package onboarding
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -38,8 +39,8 @@ func ids(plans []*Plan) []string {
 	return out
 }
 
-// The figures kept as events are applied agree with a count over every plan after every
-// event — plans made and refused, tasks done, reopened, moved, added and removed — on
+// The figures kept as events are applied (and the overdue sweep that reads them) agree
+// with a count over every plan after every event — plans made and refused, tasks done, reopened, moved, announced overdue, added and removed — on
 // every day from before the first due date to after the last, so they stay right as
 // days pass; and a state restored from a snapshot keeps them too.
 func TestOverviewAgreesWithARecount(t *testing.T) {
@@ -58,6 +59,18 @@ func TestOverviewAgreesWithARecount(t *testing.T) {
 			}
 			if got := ids(s.Problems(5)); !slices.Equal(got, problems[:min(5, len(problems))]) {
 				t.Fatalf("%s: Problems %v, recount %v", step, got, problems)
+			}
+			var due []OverdueTask // every task of every plan
+			for _, p := range s.plans {
+				for _, task := range p.Tasks {
+					if task.Overdue(today) && task.OverdueSent != task.Due {
+						due = append(due, OverdueTask{Plan: p.ID, Task: task.ID, Due: task.Due, Assignee: task.Assignee})
+					}
+				}
+			}
+			slices.SortFunc(due, func(a, b OverdueTask) int { return cmp.Or(cmp.Compare(a.Plan, b.Plan), cmp.Compare(a.Task, b.Task)) })
+			if got := s.DueOverdue(today); !slices.Equal(got, due) {
+				t.Fatalf("%s, on %s: DueOverdue %v, recount %v", step, today, got, due)
 			}
 		}
 	}
@@ -95,7 +108,7 @@ func TestOverviewAgreesWithARecount(t *testing.T) {
 			for _, p := range s.Plans(func(p *Plan) bool { return p.Problem == "" }) {
 				plans = append(plans, p)
 			}
-			for step := range 300 {
+			for step := range 200 {
 				p := plans[rnd.IntN(len(plans))]
 				if len(p.Tasks) == 0 {
 					continue
@@ -108,8 +121,10 @@ func TestOverviewAgreesWithARecount(t *testing.T) {
 					e = events.TaskCompleted{Task: task.ID}
 				case k < 6 && task.Done:
 					e = events.TaskReopened{Task: task.ID, Reason: "again"}
-				case k < 8 && !task.Done:
+				case k < 7 && !task.Done:
 					e = events.TaskChanged{Task: task.ID, Due: due}
+				case k < 8 && !task.Done && task.OverdueSent != task.Due:
+					e = events.TaskOverdue{Task: task.ID, Due: task.Due, Assignee: task.Assignee}
 				case k < 9:
 					e = events.TaskAdded{Task: events.PlanTask{ID: fmt.Sprintf("extra-%d", step), Title: "Extra", Section: "Week 1", Owner: events.OwnerHR, Assignee: events.QueueHR, Due: due}}
 				default:
