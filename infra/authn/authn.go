@@ -49,16 +49,75 @@ type Verifier struct {
 	keys       map[string]ed25519.PublicKey
 	lastFetch  time.Time
 	minRefetch time.Duration
+
+	// Tokens that verified, with their claims, until they expire: a signature check
+	// (Ed25519) is most of what a signed-in request costs a service, and the same token
+	// arrives with every request of a session. Whether the session is still live or the
+	// person still active is not a property of the token; callers check that each time.
+	verifiedMu sync.Mutex
+	verified   map[string]*Claims
 }
+
+// maxVerified bounds the tokens a verifier remembers; when full, expired ones are dropped,
+// and if none has expired, all of them.
+const maxVerified = 4096
+
+// leeway is the clock skew allowed on a token's times.
+const leeway = 5 * time.Second
 
 // NewVerifier returns a verifier that loads keys lazily from src.
 func NewVerifier(src KeySource) *Verifier {
-	return &Verifier{src: src, now: time.Now, minRefetch: time.Second}
+	return &Verifier{src: src, now: time.Now, minRefetch: time.Second, verified: map[string]*Claims{}}
 }
 
 // Verify parses and checks token: EdDSA only, a known kid, our issuer and audience, and an
-// expiry that has not passed.
+// expiry that has not passed. A token that verified before is answered from memory until
+// it expires. The claims returned are the caller's to change.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	now := v.now()
+	v.verifiedMu.Lock()
+	c, ok := v.verified[token]
+	v.verifiedMu.Unlock()
+	if ok {
+		if now.Before(c.ExpiresAt.Add(leeway)) {
+			return clone(c), nil
+		}
+		v.verifiedMu.Lock()
+		delete(v.verified, token)
+		v.verifiedMu.Unlock()
+	}
+	c, err := v.verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	v.remember(token, c, now)
+	return clone(c), nil
+}
+
+func clone(c *Claims) *Claims {
+	out := *c
+	out.Roles = slices.Clone(c.Roles)
+	out.Audience = slices.Clone(c.Audience)
+	return &out
+}
+
+func (v *Verifier) remember(token string, c *Claims, now time.Time) {
+	v.verifiedMu.Lock()
+	defer v.verifiedMu.Unlock()
+	if len(v.verified) >= maxVerified {
+		for k, old := range v.verified {
+			if !now.Before(old.ExpiresAt.Add(leeway)) {
+				delete(v.verified, k)
+			}
+		}
+		if len(v.verified) >= maxVerified {
+			clear(v.verified)
+		}
+	}
+	v.verified[token] = c
+}
+
+func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	var c Claims
 	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -73,7 +132,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		jwt.WithAudience(Audience),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(v.now),
-		jwt.WithLeeway(5*time.Second),
+		jwt.WithLeeway(leeway),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnauthorized, err)

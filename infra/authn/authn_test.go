@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,4 +129,62 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted forged claims: %q → %+v", tok, c)
 		}
 	})
+}
+
+// A token that verified is remembered until it expires: then it is refused like any
+// expired token, and what a caller does to the claims it got does not change the next
+// answer. The memory is bounded.
+func TestVerifyRemembersUntilExpiry(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	issued := time.Now()
+	v := NewVerifier(func(context.Context) (map[string]ed25519.PublicKey, error) {
+		return map[string]ed25519.PublicKey{"k1": pub}, nil
+	})
+	tok, err := Sign(claims(issued), "k1", priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		at    time.Duration // after issue
+		valid bool
+	}{
+		{"fresh", 0, true},
+		{"remembered", time.Minute, true},
+		{"within the leeway", 15*time.Minute + 4*time.Second, true},
+		{"expired", 15*time.Minute + 6*time.Second, false},
+		{"expired, asked again", 16 * time.Minute, false},
+	} {
+		v.now = func() time.Time { return issued.Add(tc.at) }
+		c, err := v.Verify(context.Background(), tok)
+		if tc.valid != (err == nil) {
+			t.Fatalf("%s: Verify = %v, want valid %v", tc.name, err, tc.valid)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrUnauthorized) {
+				t.Fatalf("%s: %v, want ErrUnauthorized", tc.name, err)
+			}
+			continue
+		}
+		if c.Subject != "p1" || c.Session != "s1" || len(c.Roles) != 1 || c.Roles[0] != "hire" {
+			t.Fatalf("%s: claims %+v", tc.name, c)
+		}
+		c.Roles[0], c.Subject = "admin", "p2" // the caller's copy only
+	}
+	if _, ok := v.verified[tok]; ok {
+		t.Error("an expired token is still remembered")
+	}
+
+	v.now = time.Now
+	for i := range maxVerified + 10 {
+		c := claims(time.Now())
+		c.ID = strconv.Itoa(i)
+		tok, _ := Sign(c, "k1", priv)
+		if _, err := v.Verify(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(v.verified); n > maxVerified {
+		t.Errorf("%d tokens remembered, at most %d", n, maxVerified)
+	}
 }

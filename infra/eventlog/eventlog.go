@@ -123,6 +123,9 @@ type Log struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	cc     jetstream.ConsumeContext
+
+	handleMu sync.Mutex
+	handle   jetstream.Stream // the stream, looked up once (Fresh)
 }
 
 // New returns a log over stream for model.
@@ -405,10 +408,12 @@ func (l *Log) WaitApplied(ctx context.Context, seq uint64, limit time.Duration) 
 		l.waiters++
 		ch := l.notify
 		l.mu.Unlock()
+		expired := false
 		select {
 		case <-ch:
 		case <-ctx.Done():
 		case <-timeout:
+			expired = true // the timer fires once: remember it
 		}
 		l.mu.Lock()
 		l.waiters--
@@ -417,13 +422,8 @@ func (l *Log) WaitApplied(ctx context.Context, seq uint64, limit time.Duration) 
 		if done {
 			return true
 		}
-		if ctx.Err() != nil {
+		if expired || ctx.Err() != nil {
 			return false
-		}
-		select {
-		case <-timeout:
-			return false
-		default:
 		}
 	}
 }
@@ -441,13 +441,41 @@ func (l *Log) CatchUp(ctx context.Context, filter string, limit time.Duration) b
 
 // Fresh waits, up to limit, until the model holds every event on the stream now: a read
 // made because something changed (a live page refreshing itself on an event it was told
-// of, or after another replica's write) sees that change. It costs one direct get.
+// of, or after another replica's write) sees that change. When the model is current it
+// costs one direct get of the first event after the model's, which the server answers
+// from the end of the stream (asking for the last event on "<stream>.>" instead makes it
+// search every subject the stream holds, a cost that grows with the organisation).
 func (l *Log) Fresh(ctx context.Context, limit time.Duration) bool {
-	last, err := bus.LastSeq(ctx, l.js, l.stream, events.StreamFilter(l.stream))
+	s, err := l.streamHandle(ctx)
 	if err != nil {
 		return false
 	}
-	return l.WaitApplied(ctx, last, limit)
+	_, err = s.GetMsg(ctx, l.Applied()+1, jetstream.WithGetMsgSubject(events.StreamFilter(l.stream)))
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		return true // nothing after what the model holds
+	case err != nil:
+		return false
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return false
+	}
+	return l.WaitApplied(ctx, info.State.LastSeq, limit)
+}
+
+// streamHandle returns the log's stream, looked up on first use.
+func (l *Log) streamHandle(ctx context.Context) (jetstream.Stream, error) {
+	l.handleMu.Lock()
+	defer l.handleMu.Unlock()
+	if l.handle == nil {
+		s, err := l.js.Stream(ctx, l.stream)
+		if err != nil {
+			return nil, fmt.Errorf("eventlog: stream %s: %w", l.stream, err)
+		}
+		l.handle = s
+	}
+	return l.handle, nil
 }
 
 // flushInterval is how often dirty documents are written; checkpointEvery how often the

@@ -525,3 +525,39 @@ func TestStartOnAStreamWhoseMessagesAreGone(t *testing.T) {
 		t.Fatalf("after the start: %v", got)
 	}
 }
+
+// Fresh answers whether the model holds every event on the stream: at once when it does
+// (one direct get from the end of the stream), and only once it has applied what another
+// replica wrote when it does not.
+func TestFreshSeesAnotherReplicasWrite(t *testing.T) {
+	env := devstacktest.Start(t)
+	ctx := context.Background()
+	a, b := startService(t, env), startService(t, env)
+	if !a.log.Fresh(ctx, 5*time.Second) {
+		t.Fatal("an empty stream: not fresh")
+	}
+	for i, id := range []string{"r1", "r2", "r1"} {
+		if err := a.note(ctx, id, fmt.Sprint("a", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !b.log.Fresh(ctx, 5*time.Second) {
+		t.Fatal("b never caught up with a")
+	}
+	if got := b.notes("r1"); !slices.Equal(got, []string{"a0", "a2"}) {
+		t.Fatalf("b read %v after Fresh", got)
+	}
+	a.log.Close() // a stops applying: b's next write leaves it behind
+	if err := b.note(ctx, "r3", "b0"); err != nil {
+		t.Fatal(err)
+	}
+	if !b.log.Fresh(ctx, 5*time.Second) {
+		t.Fatal("the writer is not fresh")
+	}
+	if a.log.Fresh(ctx, 100*time.Millisecond) { // it never will: any limit would do
+		t.Fatal("a stopped replica says it holds an event it never applied")
+	}
+	if got := a.notes("r3"); len(got) != 0 {
+		t.Fatalf("a applied %v after Close", got)
+	}
+}

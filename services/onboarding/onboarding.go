@@ -164,11 +164,17 @@ type State struct {
 	// weeks counts, per week (its Monday), the onboardings that start in it and those
 	// completed in it, kept as events are applied so a trend never reads every plan.
 	weeks map[string]*events.WeekCount
+	// Kept as each event is applied, so HR's figures cost the same at any size: the hires
+	// who got no plan, and the plans by the due date of their earliest open task — a plan
+	// is behind on any day after that date, so who is behind stays right as days pass.
+	problems map[string]bool
+	firstDue map[string]string          // plan → due date of its earliest open task
+	byDue    map[string]map[string]bool // that date → plans
 }
 
 // NewState returns an empty state.
 func NewState() *State {
-	return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}}
+	return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}, problems: map[string]bool{}, firstDue: map[string]string{}, byDue: map[string]map[string]bool{}}
 }
 
 // Load adds a stored plan document (at start).
@@ -186,6 +192,7 @@ func (s *State) Load(p Plan) {
 	s.plans[p.ID] = &p
 	s.maxSeq = max(s.maxSeq, p.Seq)
 	s.countWeeks(&p, 1)
+	s.recount(&p)
 }
 
 // countWeeks adds n to the weeks p started and completed in.
@@ -237,6 +244,112 @@ func (s *State) Trend(n int, today string) []events.WeekCount {
 	return out
 }
 
+// recount updates the kept figures for p after a change to it: the plan's own tasks only.
+func (s *State) recount(p *Plan) {
+	if p.Problem != "" {
+		s.problems[p.ID] = true
+	}
+	due := ""
+	if t := p.NextDue(); t != nil {
+		due = t.Due
+	}
+	old, had := s.firstDue[p.ID]
+	if had && old == due {
+		return
+	}
+	if had {
+		delete(s.byDue[old], p.ID)
+		if len(s.byDue[old]) == 0 {
+			delete(s.byDue, old)
+		}
+		delete(s.firstDue, p.ID)
+	}
+	if due == "" {
+		return
+	}
+	s.firstDue[p.ID] = due
+	if s.byDue[due] == nil {
+		s.byDue[due] = map[string]bool{}
+	}
+	s.byDue[due][p.ID] = true
+}
+
+// Overview is the organisation's onboarding at a glance on a day: the plans made, the
+// hires who got none, and the plans with a task overdue ("behind schedule").
+type Overview struct{ Plans, Problems, Behind int }
+
+// Overview counts from the kept figures: its cost grows with the number of distinct due
+// dates, not with the plans.
+func (s *State) Overview(today string) Overview {
+	o := Overview{Plans: len(s.plans) - len(s.problems), Problems: len(s.problems)}
+	for due, ids := range s.byDue {
+		if due < today {
+			o.Behind += len(ids)
+		}
+	}
+	return o
+}
+
+// Behind returns the plans with a task overdue on day today, at most limit of them, first
+// in the plans' order (start date, name). It reads the plans by due date, or walks the
+// plans' order while that is the shorter way.
+func (s *State) Behind(today string, limit int) []*Plan {
+	n := s.Overview(today).Behind
+	if n == 0 || limit <= 0 {
+		return nil
+	}
+	if limit*len(s.plans) < n*n { // many behind: the first few are found early in the order
+		return s.First(limit, func(p *Plan) bool { return p.OverdueCount(today) > 0 })
+	}
+	return firstInOrder(s.behind(today), limit)
+}
+
+// behind returns the plans with a task overdue on day today, in no order.
+func (s *State) behind(today string) []*Plan {
+	var out []*Plan
+	for due, ids := range s.byDue {
+		if due < today {
+			for id := range ids {
+				out = append(out, s.plans[id])
+			}
+		}
+	}
+	return out
+}
+
+// Problems returns the hires who got no plan, at most limit of them, in the plans' order.
+func (s *State) Problems(limit int) []*Plan {
+	out := make([]*Plan, 0, len(s.problems))
+	for id := range s.problems {
+		out = append(out, s.plans[id])
+	}
+	return firstInOrder(out, limit)
+}
+
+// First returns the first limit plans keep admits, in order, reading no further.
+func (s *State) First(limit int, keep func(*Plan) bool) []*Plan {
+	all, _ := s.order()
+	var out []*Plan
+	for _, id := range all {
+		if len(out) == limit {
+			break
+		}
+		if p := s.plans[id]; keep(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func comparePlans(a, b *Plan) int {
+	return cmp.Or(cmp.Compare(a.StartDate, b.StartDate), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+}
+
+func firstInOrder(plans []*Plan, limit int) []*Plan {
+	slices.SortFunc(plans, comparePlans)
+	return plans[:min(limit, len(plans))]
+}
+
 // Plan returns the plan with id.
 func (s *State) Plan(id string) (*Plan, bool) { p, ok := s.plans[id]; return p, ok }
 
@@ -274,10 +387,7 @@ func (s *State) order() ([]string, map[string][]string) {
 	for id := range s.plans {
 		ids = append(ids, id)
 	}
-	slices.SortFunc(ids, func(x, y string) int {
-		a, b := s.plans[x], s.plans[y]
-		return cmp.Or(cmp.Compare(a.StartDate, b.StartDate), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
-	})
+	slices.SortFunc(ids, func(x, y string) int { return comparePlans(s.plans[x], s.plans[y]) })
 	byTeam := map[string][]string{}
 	for _, id := range ids {
 		t := s.plans[id].Team
@@ -317,6 +427,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 			Detail: fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks))})
 		s.plans[id] = p
 		s.week(p.StartDate).Started++
+		s.recount(p)
 		return []string{id}, nil
 
 	case events.PlanRejected{}.EventType():
@@ -330,6 +441,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		s.plans[id] = &Plan{ID: id, Seq: seq, Hire: e.Hire, Name: e.Name, Team: e.Team, Track: e.Track, Created: env.Time,
 			Problem: e.Reason, Handled: []string{e.Source},
 			History: []Entry{{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type, Detail: e.Reason}}}
+		s.recount(s.plans[id])
 		return []string{id}, nil
 	}
 
@@ -451,6 +563,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 	}
 	p.Seq = seq
 	p.History = append(p.History, entry)
+	s.recount(p)
 	return []string{id}, nil
 }
 
@@ -891,10 +1004,11 @@ type OverdueTask struct {
 }
 
 // DueOverdue lists the tasks overdue on day today whose task.overdue was not published
-// for their current due date.
+// for their current due date. It reads only the plans behind schedule (by the due-date
+// index), not every plan.
 func (s *State) DueOverdue(today string) []OverdueTask {
 	var out []OverdueTask
-	for _, p := range s.plans {
+	for _, p := range s.behind(today) {
 		for i := range p.Tasks {
 			t := &p.Tasks[i]
 			if t.Overdue(today) && t.OverdueSent != t.Due {

@@ -189,7 +189,9 @@ func (m *Main) apiToken(w http.ResponseWriter, r *http.Request) {
 
 // apiLogout ends the session of the bearer token (or session cookie) it is called with.
 func (m *Main) apiLogout(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if _, err := rpc.Do(r.Context(), m.nc, identityapi.OpLogout, v.caller(), events.RefreshRequest{}); err != nil {
+	_, err := rpc.Do(r.Context(), m.nc, identityapi.OpLogout, v.caller(), events.RefreshRequest{})
+	m.sessions.forgetToken(v.token)
+	if err != nil {
 		m.logFailure(r, err)
 		writeError(w, err)
 		return

@@ -41,7 +41,7 @@ var errNoSession = errors.New("web: not signed in")
 // authenticate finds the caller: a bearer token (API clients) or the session cookies
 // (browsers). Identity checks the token (signature, expiry, issuer, audience) and that its
 // session is live, and says who the person is now — one request, so the token is verified
-// once per page, not twice. An expired access cookie is renewed with the refresh cookie.
+// once per page, not twice; web keeps that answer briefly (sessions.go). An expired access cookie is renewed with the refresh cookie.
 func (m *Main) authenticate(w http.ResponseWriter, r *http.Request) (*viewer, error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		tok, ok := strings.CutPrefix(auth, "Bearer ")
@@ -75,6 +75,10 @@ func (m *Main) session(ctx context.Context, token string) (*viewer, error) {
 	if token == "" {
 		return nil, errNoSession
 	}
+	if s, ok := m.sessions.get(token); ok {
+		return &viewer{Session: s, token: token}, nil
+	}
+	gen := m.sessions.generation()
 	s, err := rpc.Do(ctx, m.nc, identityapi.OpSession, rpc.Caller{Token: token}, events.None{})
 	if err != nil {
 		if events.CodeOf(err) == events.CodeUnauthorized {
@@ -82,6 +86,7 @@ func (m *Main) session(ctx context.Context, token string) (*viewer, error) {
 		}
 		return nil, err
 	}
+	m.sessions.put(gen, token, s)
 	return &viewer{Session: s, token: token}, nil
 }
 

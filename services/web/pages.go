@@ -105,6 +105,7 @@ func (m *Main) logout(w http.ResponseWriter, r *http.Request) {
 	if _, err := rpc.Do(r.Context(), m.nc, identityapi.OpLogout, caller, events.RefreshRequest{Refresh: refresh}); err != nil {
 		m.log.Warn("logout not recorded", "err", err)
 	}
+	m.sessions.forgetToken(caller.Token)
 	clearSession(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
@@ -353,6 +354,7 @@ func (m *Main) disable(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	_, err = rpc.Do(r.Context(), m.nc, identityapi.OpDisable, v.caller(), events.DisableRequest{ID: id, Reason: r.PostFormValue("reason")})
 	if err == nil {
+		m.sessions.forgetPerson(id)
 		setFlash(w, who.Name+" is disabled and signed out. Re-enable them here at any time.")
 	}
 	if e := (*events.Error)(nil); errors.As(err, &e) && (e.Code == events.CodeInvalid || e.Code == events.CodeConflict) {

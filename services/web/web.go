@@ -5,6 +5,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,6 +39,10 @@ type Config struct {
 	// used (e.g. X-Forwarded-Proto); "https" there, or TLS here, adds
 	// Strict-Transport-Security. Empty: no proxy is trusted.
 	ProtoHeader string
+	// SessionCache is how long web keeps identity's answer that an access token is genuine
+	// and its session live, when no event has ended the session or changed its person
+	// (see sessions.go). 0: 5 s; negative: web asks identity on every request.
+	SessionCache time.Duration
 }
 
 // Main is the web service.
@@ -54,13 +59,14 @@ type Main struct {
 	exports    chan struct{} // a token per export being written (at most maxExports)
 	exportWait time.Duration // how long an export waits for a turn
 	info       infoCache     // onboarding's templates info (names of tracks, owners, sections)
+	sessions   *sessionCache // identity's recent answers about access tokens
 }
 
 // New builds the web service on a NATS connection.
 func New(nc *nats.Conn, logger *slog.Logger, cfg Config) *Main {
 	m := &Main{nc: nc, log: logger.With("service", "web"), cfg: cfg, done: make(chan error, 1), closing: make(chan struct{}),
 		replays: replays{nc: nc, boot: events.NewID(time.Now())}, streams: &liveStreams{n: map[string]int{}},
-		exports: make(chan struct{}, maxExports), exportWait: exportWait}
+		exports: make(chan struct{}, maxExports), exportWait: exportWait, sessions: newSessionCache(0)}
 	return m
 }
 
@@ -74,6 +80,15 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	m.ln = ln
+	// Sessions are cached only while web hears the events that end them.
+	ttl := cmp.Or(m.cfg.SessionCache, sessionTTL)
+	if ttl > 0 {
+		m.sessions.ttl = ttl
+		if err := m.sessions.listen(m.nc); err != nil {
+			ln.Close()
+			return fmt.Errorf("web: listen for ended sessions: %w", err)
+		}
+	}
 	m.srv = &http.Server{
 		Handler:           m.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -97,6 +112,7 @@ func (m *Main) Close() error {
 		return nil
 	}
 	close(m.closing)
+	m.sessions.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := m.srv.Shutdown(ctx)

@@ -46,7 +46,9 @@ type Config struct {
 	SMTPURL string
 	// ProtoHeader is the header a trusted proxy sets to the browser's scheme (HSTS).
 	ProtoHeader string
-	Logger      *slog.Logger
+	// SessionCache: how long web keeps identity's answer about an access token (web.Config).
+	SessionCache time.Duration
+	Logger       *slog.Logger
 }
 
 // Portal is a running Onramp.
@@ -177,7 +179,7 @@ func Start(ctx context.Context, cfg Config) (_ *Portal, err error) {
 		return nil, err
 	}
 
-	p.Web = web.New(p.NATS, cfg.Logger, web.Config{Addr: cfg.Addr, Listener: cfg.Listener, ProtoHeader: cfg.ProtoHeader, Ready: func(ctx context.Context) error { return p.Mongo.Ping(ctx, nil) }})
+	p.Web = web.New(p.NATS, cfg.Logger, web.Config{Addr: cfg.Addr, Listener: cfg.Listener, ProtoHeader: cfg.ProtoHeader, SessionCache: cfg.SessionCache, Ready: func(ctx context.Context) error { return p.Mongo.Ping(ctx, nil) }})
 	if err := p.Web.Run(ctx); err != nil {
 		return nil, err
 	}

@@ -74,6 +74,9 @@ func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansReques
 		return events.PlansReply{}, err
 	}
 	f, today := r.Body, m.today()
+	if out, ok := m.overviewPage(c, f, today); ok {
+		return out, nil
+	}
 	// The filtered, sorted plans are found once per state of the plans and day, per
 	// caller and filters; pages are cut from them.
 	version := fmt.Sprintf("%d/%s", m.el.Applied(), today)
@@ -100,6 +103,49 @@ func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansReques
 		out.Trend = m.state.Trend(min(f.Trend, events.MaxTrendWeeks), today)
 	}
 	return out, nil
+}
+
+// overviewPage answers the first page of every plan, or of the plans behind schedule, for
+// someone who sees them all (HR's home and overview) from the figures the state keeps as
+// events are applied, reading only the page's plans: after each change, the list would
+// otherwise be found again over the whole organisation. Other pages and filters take the
+// general way.
+func (m *Main) overviewPage(c onboarding.Caller, f events.PlansRequest, today string) (events.PlansReply, bool) {
+	all := c.System || c.Has(events.RoleHR, events.RoleAdmin)
+	if !all || f.Hire != "" || f.Track != "" || f.Team != "" || strings.TrimSpace(f.Query) != "" || f.Cursor != "" {
+		return events.PlansReply{}, false
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = events.DefaultLimit
+	}
+	limit = min(limit, events.MaxPageRows)
+	m.el.RLock()
+	defer m.el.RUnlock()
+	o := m.state.Overview(today)
+	total := o.Plans
+	var first []*onboarding.Plan // the page and the row after it, if any
+	if f.OverdueOnly {
+		total, first = o.Behind, m.state.Behind(today, limit+1)
+	} else {
+		first = m.state.First(limit+1, func(p *onboarding.Plan) bool { return p.Problem == "" })
+	}
+	page, info, err := events.PageBy(f.Page, first, planKey)
+	if err != nil {
+		return events.PlansReply{}, false
+	}
+	info.Total = total
+	out := events.PlansReply{Items: make([]events.PlanView, 0, len(page)), PageInfo: info}
+	for _, p := range page {
+		out.Items = append(out.Items, onboarding.View(c, p, today, m.names, false))
+	}
+	if !f.OverdueOnly { // a hire with no plan has no task overdue
+		out.ProblemsTotal = o.Problems
+		for _, p := range m.state.Problems(events.MaxProblems) {
+			out.Problems = append(out.Problems, onboarding.View(c, p, today, m.names, false))
+		}
+	}
+	return out, true
 }
 
 // callerKey names what decides which plans and tasks a caller sees.

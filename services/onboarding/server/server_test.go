@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -880,5 +881,54 @@ func TestDisabledMentorHandsTasksBack(t *testing.T) {
 		if x.Owner == events.OwnerMentor && !x.Done && x.Assignee != "lee" {
 			t.Errorf("open mentor task %s with %s", x.Key, x.Assignee)
 		}
+	}
+}
+
+// HR's first page of every plan, and of those behind schedule, is answered from the
+// figures kept as events are applied; it agrees with the general way (here forced by a
+// search every hire matches), before and after a hire catches up.
+func TestOverviewPageAgreesWithTheList(t *testing.T) {
+	f := setup(t)
+	for i := range 12 {
+		f.hire(fmt.Sprintf("h%02d", i), "platform", "", "operations", 40-6*i)
+	}
+	f.hire("lost", "platform", "", "no-such-track", 0)
+	hr := f.person("hana", "people", events.RoleHR)
+	waitFor(t, "12 plans and a problem", func() bool {
+		l := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, hr.caller, events.PlansRequest{}))
+		return l.Total == 12 && l.ProblemsTotal == 1
+	})
+	compare := func(t *testing.T) (behind int) {
+		t.Helper()
+		for _, overdue := range []bool{false, true} {
+			for _, limit := range []int{1, 3, 50} {
+				fast := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, hr.caller,
+					events.PlansRequest{Page: events.Page{Limit: limit}, OverdueOnly: overdue}))
+				general := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, hr.caller,
+					events.PlansRequest{Page: events.Page{Limit: limit, Query: "name"}, OverdueOnly: overdue}))
+				if !reflect.DeepEqual(fast, general) {
+					t.Fatalf("overdue only %v, limit %d:\n%+v\n%+v", overdue, limit, fast, general)
+				}
+				if overdue {
+					behind = fast.Total
+				}
+			}
+		}
+		return behind
+	}
+	before := compare(t)
+	if before == 0 || before == 12 {
+		t.Fatalf("%d plans behind: the hires' start dates should put some behind, not all", before)
+	}
+	first := must[events.PlansReply](t)(call[events.PlansReply](f, events.OpPlansList, hr.caller,
+		events.PlansRequest{Page: events.Page{Limit: 1}, OverdueOnly: true})).Items[0]
+	plan := must[events.PlanView](t)(call[events.PlanView](f, events.OpPlanGet, hr.caller, events.PlanRequest{ID: first.ID}))
+	for _, task := range plan.Tasks {
+		if task.Overdue {
+			must[events.PlanView](t)(call[events.PlanView](f, events.OpTaskComplete, hr.caller, events.TaskRequest{ID: task.ID, Evidence: "done"}))
+		}
+	}
+	if after := compare(t); after != before-1 {
+		t.Fatalf("%d plans behind after one caught up, %d before", after, before)
 	}
 }
