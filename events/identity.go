@@ -25,6 +25,28 @@ var Roles = []string{RoleHire, RoleLead, RoleMentor, RoleIT, RoleHR, RoleAdmin}
 // service asks for them by this name.
 var ManagerRoles = []string{RoleHR, RoleAdmin}
 
+// roleNames are the roles as people read them.
+var roleNames = map[string]string{
+	RoleHire: "New hire", RoleLead: "Team lead", RoleMentor: "Mentor", RoleIT: "IT", RoleHR: "HR", RoleAdmin: "Administrator",
+}
+
+// RoleName is role in words ("Team lead"); an unknown role as it is.
+func RoleName(role string) string {
+	if n, ok := roleNames[role]; ok {
+		return n
+	}
+	return role
+}
+
+// RoleNames are roles in words, in the order given.
+func RoleNames(roles []string) []string {
+	out := make([]string, 0, len(roles))
+	for _, r := range roles {
+		out = append(out, RoleName(r))
+	}
+	return out
+}
+
 // DateLayout is how calendar dates (start dates, due dates) travel: 2026-11-22.
 const DateLayout = time.DateOnly
 

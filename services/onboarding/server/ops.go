@@ -75,7 +75,10 @@ func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansReques
 	}
 	f, today := r.Body, m.today()
 	if out, ok := m.overviewPage(c, f, today); ok {
-		return out, nil
+		m.el.RLock()
+		defer m.el.RUnlock()
+		out.Trend, err = m.trend(c, f, today)
+		return out, err
 	}
 	// The filtered, sorted plans are found once per state of the plans and day, per
 	// caller and filters; pages are cut from them.
@@ -96,13 +99,19 @@ func (m *Main) opPlansList(ctx context.Context, r rpc.Request[events.PlansReques
 	for _, p := range l.problems[:min(len(l.problems), events.MaxProblems)] {
 		out.Problems = append(out.Problems, onboarding.View(c, p, today, m.names, false))
 	}
-	if f.Trend > 0 {
-		if !c.System && !c.Has(events.RoleHR, events.RoleAdmin) {
-			return events.PlansReply{}, events.Errorf(events.CodeForbidden, "the onboarding trend is for HR")
-		}
-		out.Trend = m.state.Trend(min(f.Trend, events.MaxTrendWeeks), today)
+	out.Trend, err = m.trend(c, f, today)
+	return out, err
+}
+
+// trend is the weekly counts f asks for, if any (HR's); the caller holds the read lock.
+func (m *Main) trend(c onboarding.Caller, f events.PlansRequest, today string) ([]events.WeekCount, error) {
+	if f.Trend <= 0 {
+		return nil, nil
 	}
-	return out, nil
+	if !c.System && !c.Has(events.ManagerRoles...) {
+		return nil, events.Errorf(events.CodeForbidden, "the onboarding trend is for HR")
+	}
+	return m.state.Trend(min(f.Trend, events.MaxTrendWeeks), today), nil
 }
 
 // overviewPage answers the first page of every plan, or of the plans behind schedule, for
