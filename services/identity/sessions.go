@@ -1,13 +1,13 @@
 package identity
 
 import (
-	"encoding/gob"
 	"fmt"
 	"io"
 	"sort"
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 // Session is one sign-in: a document keyed by id in the sessions collection.
@@ -199,17 +199,15 @@ func (s *Sessions) Snapshot(w io.Writer) error {
 			keep = append(keep, x)
 		}
 	}
-	return gob.NewEncoder(w).Encode(keep)
+	return modelsnap.Save(w, keep)
 }
 
 // Restore loads a snapshot written by Snapshot.
 func (s *Sessions) Restore(r io.Reader) error {
-	var snap []*Session
-	if err := gob.NewDecoder(r).Decode(&snap); err != nil {
+	snap, err := modelsnap.Load[[]*Session](r)
+	if err != nil {
 		return err
 	}
-	for _, x := range snap {
-		s.load(*x)
-	}
+	modelsnap.Each(snap, s.load)
 	return nil
 }
