@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"onramp.dev/events"
@@ -123,9 +124,9 @@ func (k *Keys) Caller(t testing.TB, id, team string, roles ...string) rpc.Caller
 // System is another service calling.
 var System = rpc.Caller{System: true}
 
-// Call calls operation op of service as caller.
-func Call[Resp any](s *Stack, service, op string, c rpc.Caller, req any) (Resp, error) {
-	return rpc.Call[Resp](context.Background(), s.NATS, events.RPC(service, op), c, req)
+// Call calls operation op of service over nc as caller.
+func Call[Resp any](nc *nats.Conn, service, op string, c rpc.Caller, req any) (Resp, error) {
+	return rpc.Call[Resp](context.Background(), nc, events.RPC(service, op), c, req)
 }
 
 // Must returns a function that fails t on an error and otherwise returns the value:
@@ -175,9 +176,9 @@ func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // StreamMsgs counts the messages on stream name; with subject, only those on that subject.
-func (s *Stack) StreamMsgs(t testing.TB, name, subject string) uint64 {
+func StreamMsgs(t testing.TB, js jetstream.JetStream, name, subject string) uint64 {
 	t.Helper()
-	st, err := s.JS.Stream(context.Background(), name)
+	st, err := js.Stream(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}

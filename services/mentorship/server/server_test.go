@@ -110,7 +110,7 @@ func call[Resp any](f *fixture, op, who string, req any) (Resp, error) {
 	if who == "system" {
 		c = servicetest.System
 	}
-	return servicetest.Call[Resp](f.env, events.MentorshipService, op, c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.MentorshipService, op, c, req)
 }
 
 func must[T any](t *testing.T) func(T, error) T { return servicetest.Must[T](t) }
@@ -138,7 +138,7 @@ func (f *fixture) streamLast() uint64 {
 // count is how many events of type typ about id the MENTORSHIP stream holds.
 func (f *fixture) count(typ, id string) uint64 {
 	f.t.Helper()
-	return f.env.StreamMsgs(f.t, "MENTORSHIP", events.Subject(typ, id))
+	return servicetest.StreamMsgs(f.t, f.js, "MENTORSHIP", events.Subject(typ, id))
 }
 
 func code(err error) string { return events.CodeOf(err) }

@@ -93,7 +93,7 @@ func (f *fixture) hire(id, team, lead string, roles ...string) person {
 }
 
 func call[Resp any](f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
-	return servicetest.Call[Resp](f.env, events.NotifyService, op, c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.NotifyService, op, c, req)
 }
 
 var waitFor = servicetest.WaitFor

@@ -90,7 +90,7 @@ func (f *fixture) hire(id, team, lead, track string, startOffset int) events.Env
 var system = servicetest.System
 
 func call[Resp any](f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
-	return servicetest.Call[Resp](f.env, events.OnboardingService, op, c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.OnboardingService, op, c, req)
 }
 
 func must[T any](t *testing.T) func(T, error) T { return servicetest.Must[T](t) }
@@ -112,7 +112,7 @@ func (f *fixture) plan(hire string) events.PlanView {
 // count is the number of events of type typ about plan on the ONBOARDING stream.
 func (f *fixture) count(typ, plan string) uint64 {
 	f.t.Helper()
-	return f.env.StreamMsgs(f.t, "ONBOARDING", events.Subject(typ, plan))
+	return servicetest.StreamMsgs(f.t, f.js, "ONBOARDING", events.Subject(typ, plan))
 }
 
 func code(err error) string { return events.CodeOf(err) }

@@ -83,7 +83,7 @@ func (f *fixture) as(t *testing.T, id string) rpc.Caller {
 
 func call[Resp any](t *testing.T, f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
 	t.Helper()
-	return servicetest.Call[Resp](f.env, events.SkillsService, op, c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.SkillsService, op, c, req)
 }
 
 func must[T any](t *testing.T) func(T, error) T { return servicetest.Must[T](t) }

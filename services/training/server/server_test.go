@@ -88,7 +88,7 @@ func (f *fixture) hiredEvent(id, team, track string, roles ...string) events.Env
 var system = servicetest.System
 
 func call[Resp any](f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
-	return servicetest.Call[Resp](f.env, events.TrainingService, op, c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.TrainingService, op, c, req)
 }
 
 var waitFor = servicetest.WaitFor
