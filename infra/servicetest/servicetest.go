@@ -195,3 +195,11 @@ func StreamMsgs(t testing.TB, js jetstream.JetStream, name, subject string) uint
 	}
 	return info.State.Subjects[subject]
 }
+
+// Code is the error code an operation answered with, or "" when it succeeded.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	return events.CodeOf(err)
+}

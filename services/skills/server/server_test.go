@@ -396,7 +396,7 @@ func TestAuthorizationPerOperationAndRole(t *testing.T) {
 		for who, want := range tt.want {
 			before := stream()
 			err := tt.op.do(f.as(t, who))
-			if got := codeOrOK(err); got != want {
+			if got := servicetest.Code(err); got != want {
 				t.Errorf("%s as %s: %v, want %q", tt.op.name, who, err, want)
 			}
 			if want != ok && stream() != before {
@@ -434,13 +434,6 @@ func TestAuthorizationPerOperationAndRole(t *testing.T) {
 	if it := item(r, "networking"); it == nil || len(it.History) != 1 || it.Source != "verified" {
 		t.Errorf("seeded twice: %+v", it)
 	}
-}
-
-func codeOrOK(err error) string {
-	if err == nil {
-		return ""
-	}
-	return events.CodeOf(err)
 }
 
 func TestCertificationsExpiringAndExpiredOnce(t *testing.T) {

@@ -430,7 +430,7 @@ func TestAuthorization(t *testing.T) {
 		t.Run(tc.who+" "+tc.op.name, func(t *testing.T) {
 			before := f.lastSeq()
 			_, err := call[json.RawMessage](f, tc.op.op, tc.p.caller, tc.op.req)
-			if got := codeOf(err); got != tc.code {
+			if got := servicetest.Code(err); got != tc.code {
 				t.Fatalf("code = %q (%v), want %q", got, err, tc.code)
 			}
 			if tc.code != "" && f.lastSeq() != before {
@@ -462,22 +462,15 @@ func TestAuthorization(t *testing.T) {
 	}
 	// Bad input: unknown question 422, past due date 422, nothing appended.
 	before := f.lastSeq()
-	if _, err := call[events.AttemptResult](f, events.OpAttempt, other.caller, events.AttemptRequest{Module: mod, Answers: map[string][]string{"nope": {"a"}}}); codeOf(err) != events.CodeInvalid {
+	if _, err := call[events.AttemptResult](f, events.OpAttempt, other.caller, events.AttemptRequest{Module: mod, Answers: map[string][]string{"nope": {"a"}}}); servicetest.Code(err) != events.CodeInvalid {
 		t.Fatalf("unknown question: %v", err)
 	}
-	if _, err := call[events.AssignmentView](f, events.OpAssign, hr.caller, events.AssignRequest{Module: mod, Person: other.id, Due: "2026-11-21"}); codeOf(err) != events.CodeInvalid {
+	if _, err := call[events.AssignmentView](f, events.OpAssign, hr.caller, events.AssignRequest{Module: mod, Person: other.id, Due: "2026-11-21"}); servicetest.Code(err) != events.CodeInvalid {
 		t.Fatalf("past due: %v", err)
 	}
 	if f.lastSeq() != before {
 		t.Fatal("bad input appended an event")
 	}
-}
-
-func codeOf(err error) string {
-	if err == nil {
-		return ""
-	}
-	return events.CodeOf(err)
 }
 
 // TestTrackAssignmentInBulk assigns a module to a track of 2,000 people: one event and
