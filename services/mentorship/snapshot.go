@@ -20,13 +20,10 @@ func (s *State) Snapshot(w io.Writer) error {
 
 // Restore loads a snapshot written by Snapshot.
 func (s *State) Restore(r io.Reader) error {
-	snap, err := modelsnap.Load[snapshot](r)
-	if err != nil {
-		return err
-	}
-	modelsnap.Each(snap.Profiles, s.LoadProfile)
-	modelsnap.Each(snap.Pairs, s.LoadPair)
-	return nil
+	return modelsnap.Restore(r, func(snap snapshot) {
+		modelsnap.Each(snap.Profiles, s.LoadProfile)
+		modelsnap.Each(snap.Pairs, s.LoadPair)
+	})
 }
 
 type standingSnapshot struct {

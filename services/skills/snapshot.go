@@ -19,11 +19,8 @@ func (s *State) Snapshot(w io.Writer) error {
 
 // Restore loads a snapshot written by Snapshot.
 func (s *State) Restore(r io.Reader) error {
-	snap, err := modelsnap.Load[snapshot](r)
-	if err != nil {
-		return err
-	}
-	modelsnap.Each(snap.Imports, s.LoadImport)
-	modelsnap.Each(snap.Docs, s.LoadDoc)
-	return nil
+	return modelsnap.Restore(r, func(snap snapshot) {
+		modelsnap.Each(snap.Imports, s.LoadImport)
+		modelsnap.Each(snap.Docs, s.LoadDoc)
+	})
 }

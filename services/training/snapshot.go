@@ -22,11 +22,8 @@ func (s *State) Snapshot(w io.Writer) error {
 
 // Restore loads a snapshot written by Snapshot.
 func (s *State) Restore(r io.Reader) error {
-	snap, err := modelsnap.Load[snapshot](r)
-	if err != nil {
-		return err
-	}
-	modelsnap.Each(snap.Learners, s.LoadLearner)
-	modelsnap.Each(snap.Assignments, s.LoadAssignment)
-	return nil
+	return modelsnap.Restore(r, func(snap snapshot) {
+		modelsnap.Each(snap.Learners, s.LoadLearner)
+		modelsnap.Each(snap.Assignments, s.LoadAssignment)
+	})
 }

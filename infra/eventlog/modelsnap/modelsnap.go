@@ -34,6 +34,16 @@ func Load[T any](r io.Reader) (T, error) {
 	return v, nil
 }
 
+// Restore reads a snapshot written by Save and hands it to load.
+func Restore[T any](r io.Reader, load func(T)) error {
+	v, err := Load[T](r)
+	if err != nil {
+		return err
+	}
+	load(v)
+	return nil
+}
+
 // Values lists a map's values, in no order, for a snapshot.
 func Values[K comparable, V any](m map[K]V) []V {
 	return slices.Collect(maps.Values(m))

@@ -89,7 +89,16 @@ func TestSaveLoadFormat(t *testing.T) {
 	if !slices.Equal(ids, []string{"x", "y"}) {
 		t.Fatalf("loaded %v", ids)
 	}
+	var restored []string
+	if err := modelsnap.Restore(bytes.NewReader(now.Bytes()), func(s saved) {
+		modelsnap.Each(s.Items, func(it item) { restored = append(restored, it.ID) })
+	}); err != nil || !slices.Equal(restored, ids) {
+		t.Fatalf("restored %v (%v), want %v", restored, err, ids)
+	}
 	if _, err := modelsnap.Load[saved](bytes.NewReader([]byte("not gob"))); err == nil {
 		t.Fatal("Load read garbage without error")
+	}
+	if err := modelsnap.Restore(bytes.NewReader([]byte("not gob")), func(saved) { t.Fatal("loaded garbage") }); err == nil {
+		t.Fatal("Restore read garbage without error")
 	}
 }
