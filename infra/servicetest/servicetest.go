@@ -175,7 +175,8 @@ func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 // Add moves the clock by d.
 func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
-// StreamMsgs counts the messages on stream name; with subject, only those on that subject.
+// StreamMsgs counts the messages on stream name; with subject (which may hold wildcards),
+// only those on the subjects it matches.
 func StreamMsgs(t testing.TB, js jetstream.JetStream, name, subject string) uint64 {
 	t.Helper()
 	st, err := js.Stream(context.Background(), name)
@@ -193,7 +194,11 @@ func StreamMsgs(t testing.TB, js jetstream.JetStream, name, subject string) uint
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info.State.Subjects[subject]
+	var n uint64
+	for _, c := range info.State.Subjects {
+		n += c
+	}
+	return n
 }
 
 // Code is the error code an operation answered with, or "" when it succeeded.
