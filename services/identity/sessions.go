@@ -125,12 +125,9 @@ func (s *Sessions) Apply(env events.Envelope, seq uint64) (string, error) {
 
 	case events.SessionRefreshed{}.EventType():
 		var e events.SessionRefreshed
-		if err := env.Payload(&e); err != nil {
+		x, err := s.held(env, &e)
+		if x == nil {
 			return "", err
-		}
-		x, ok := s.sessions[env.Subject]
-		if !ok {
-			return "", nil
 		}
 		if seq > x.Seq {
 			x.Seq, x.Rotated = seq, env.Time
@@ -149,12 +146,9 @@ func (s *Sessions) Apply(env events.Envelope, seq uint64) (string, error) {
 
 	case events.SessionEnded{}.EventType():
 		var e events.SessionEnded
-		if err := env.Payload(&e); err != nil {
+		x, err := s.held(env, &e)
+		if x == nil {
 			return "", err
-		}
-		x, ok := s.sessions[env.Subject]
-		if !ok {
-			return "", nil
 		}
 		if seq > x.Seq {
 			x.Seq, x.Ended = seq, e.Reason
@@ -181,6 +175,15 @@ func (s *Sessions) Evict(cutoff time.Time) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// held decodes env's payload into e and returns the session it concerns, or nil when the
+// model does not hold that session (then the event changes nothing; see Apply).
+func (s *Sessions) held(env events.Envelope, e events.Payload) (*Session, error) {
+	if err := env.Payload(e); err != nil {
+		return nil, err
+	}
+	return s.sessions[env.Subject], nil
 }
 
 // Snapshot writes every session that may still matter; Restore loads such a snapshot into
