@@ -13,26 +13,12 @@ import (
 	"onramp.dev/events"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
-	"onramp.dev/infra/devstack"
+	"onramp.dev/infra/servicetest"
 )
 
 func setup(t *testing.T) jetstream.JetStream {
 	t.Helper()
-	s, err := devstack.Start(context.Background(), devstack.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	nc, err := s.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
-	if err := bus.EnsureStreams(context.Background(), js); err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return servicetest.Start(t).JS
 }
 
 func publish(t *testing.T, js jetstream.JetStream, person, reason string) {

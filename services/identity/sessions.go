@@ -1,13 +1,13 @@
 package identity
 
 import (
-	"encoding/gob"
 	"fmt"
 	"io"
 	"sort"
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 // Session is one sign-in: a document keyed by id in the sessions collection.
@@ -125,12 +125,9 @@ func (s *Sessions) Apply(env events.Envelope, seq uint64) (string, error) {
 
 	case events.SessionRefreshed{}.EventType():
 		var e events.SessionRefreshed
-		if err := env.Payload(&e); err != nil {
+		x, err := s.held(env, &e)
+		if x == nil {
 			return "", err
-		}
-		x, ok := s.sessions[env.Subject]
-		if !ok {
-			return "", nil
 		}
 		if seq > x.Seq {
 			x.Seq, x.Rotated = seq, env.Time
@@ -149,12 +146,9 @@ func (s *Sessions) Apply(env events.Envelope, seq uint64) (string, error) {
 
 	case events.SessionEnded{}.EventType():
 		var e events.SessionEnded
-		if err := env.Payload(&e); err != nil {
+		x, err := s.held(env, &e)
+		if x == nil {
 			return "", err
-		}
-		x, ok := s.sessions[env.Subject]
-		if !ok {
-			return "", nil
 		}
 		if seq > x.Seq {
 			x.Seq, x.Ended = seq, e.Reason
@@ -183,6 +177,15 @@ func (s *Sessions) Evict(cutoff time.Time) []string {
 	return out
 }
 
+// held decodes env's payload into e and returns the session it concerns, or nil when the
+// model does not hold that session (then the event changes nothing; see Apply).
+func (s *Sessions) held(env events.Envelope, e events.Payload) (*Session, error) {
+	if err := env.Payload(e); err != nil {
+		return nil, err
+	}
+	return s.sessions[env.Subject], nil
+}
+
 // Snapshot writes every session that may still matter; Restore loads such a snapshot into
 // an empty model. Sessions that expired a day before the newest one started can never
 // admit a request again: the snapshot leaves them out.
@@ -199,17 +202,15 @@ func (s *Sessions) Snapshot(w io.Writer) error {
 			keep = append(keep, x)
 		}
 	}
-	return gob.NewEncoder(w).Encode(keep)
+	return modelsnap.Save(w, keep)
 }
 
 // Restore loads a snapshot written by Snapshot.
 func (s *Sessions) Restore(r io.Reader) error {
-	var snap []*Session
-	if err := gob.NewDecoder(r).Decode(&snap); err != nil {
+	snap, err := modelsnap.Load[[]*Session](r)
+	if err != nil {
 		return err
 	}
-	for _, x := range snap {
-		s.load(*x)
-	}
+	modelsnap.Each(snap, s.load)
 	return nil
 }

@@ -1,8 +1,9 @@
 package identity
 
 import (
-	"encoding/gob"
 	"io"
+
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 // snapshot is the people model as saved. Snapshots from before sessions had their own
@@ -13,21 +14,12 @@ type snapshot struct {
 
 // Snapshot writes every person; Restore loads such a snapshot into an empty state.
 func (s *State) Snapshot(w io.Writer) error {
-	var snap snapshot
-	for _, p := range s.people {
-		snap.People = append(snap.People, p)
-	}
-	return gob.NewEncoder(w).Encode(snap)
+	return modelsnap.Save(w, snapshot{People: modelsnap.Values(s.people)})
 }
 
 // Restore loads a snapshot written by Snapshot.
 func (s *State) Restore(r io.Reader) error {
-	var snap snapshot
-	if err := gob.NewDecoder(r).Decode(&snap); err != nil {
-		return err
-	}
-	for _, p := range snap.People {
-		s.LoadPerson(*p)
-	}
-	return nil
+	return modelsnap.Restore(r, func(snap snapshot) {
+		modelsnap.Each(snap.People, s.LoadPerson)
+	})
 }

@@ -1,10 +1,10 @@
 package mentorship
 
 import (
-	"encoding/gob"
 	"io"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 type snapshot struct {
@@ -15,29 +15,15 @@ type snapshot struct {
 // Snapshot writes every mentor profile and mentorship; Restore loads such a snapshot into
 // an empty state.
 func (s *State) Snapshot(w io.Writer) error {
-	var snap snapshot
-	for _, p := range s.profiles {
-		snap.Profiles = append(snap.Profiles, p)
-	}
-	for _, p := range s.pairs {
-		snap.Pairs = append(snap.Pairs, p)
-	}
-	return gob.NewEncoder(w).Encode(snap)
+	return modelsnap.Save(w, snapshot{Profiles: modelsnap.Values(s.profiles), Pairs: modelsnap.Values(s.pairs)})
 }
 
 // Restore loads a snapshot written by Snapshot.
 func (s *State) Restore(r io.Reader) error {
-	var snap snapshot
-	if err := gob.NewDecoder(r).Decode(&snap); err != nil {
-		return err
-	}
-	for _, p := range snap.Profiles {
-		s.LoadProfile(*p)
-	}
-	for _, p := range snap.Pairs {
-		s.LoadPair(*p)
-	}
-	return nil
+	return modelsnap.Restore(r, func(snap snapshot) {
+		modelsnap.Each(snap.Profiles, s.LoadProfile)
+		modelsnap.Each(snap.Pairs, s.LoadPair)
+	})
 }
 
 type standingSnapshot struct {
@@ -51,13 +37,13 @@ func (b *Standings) Snapshot(w io.Writer) error {
 	for id, r := range b.people {
 		snap[id] = standingSnapshot{Seq: r.seq, Skills: r.skills}
 	}
-	return gob.NewEncoder(w).Encode(snap)
+	return modelsnap.Save(w, snap)
 }
 
 // Restore loads a snapshot written by Snapshot.
 func (b *Standings) Restore(r io.Reader) error {
-	var snap map[string]standingSnapshot
-	if err := gob.NewDecoder(r).Decode(&snap); err != nil {
+	snap, err := modelsnap.Load[map[string]standingSnapshot](r)
+	if err != nil {
 		return err
 	}
 	for id, s := range snap {
@@ -67,7 +53,10 @@ func (b *Standings) Restore(r io.Reader) error {
 }
 
 // Snapshot writes the catalogue; Restore loads such a snapshot.
-func (c *Catalogue) Snapshot(w io.Writer) error { return gob.NewEncoder(w).Encode(c.skills) }
+func (c *Catalogue) Snapshot(w io.Writer) error { return modelsnap.Save(w, c.skills) }
 
 // Restore loads a snapshot written by Snapshot.
-func (c *Catalogue) Restore(r io.Reader) error { return gob.NewDecoder(r).Decode(&c.skills) }
+func (c *Catalogue) Restore(r io.Reader) (err error) {
+	c.skills, err = modelsnap.Load[map[string]events.Skill](r)
+	return err
+}

@@ -1,9 +1,10 @@
 package notify
 
 import (
-	"encoding/gob"
-	"errors"
 	"io"
+	"maps"
+
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 type snapshot struct {
@@ -14,29 +15,15 @@ type snapshot struct {
 // Snapshot writes every recipient and mail; Restore loads such a snapshot into an empty
 // state.
 func (s *State) Snapshot(w io.Writer) error {
-	var snap snapshot
-	for _, r := range s.people {
-		snap.People = append(snap.People, r)
-	}
-	for _, m := range s.mails {
-		snap.Mails = append(snap.Mails, m)
-	}
-	return gob.NewEncoder(w).Encode(snap)
+	return modelsnap.Save(w, snapshot{People: modelsnap.Values(s.people), Mails: modelsnap.Values(s.mails)})
 }
 
 // Restore loads a snapshot written by Snapshot.
 func (s *State) Restore(r io.Reader) error {
-	var snap snapshot
-	if err := gob.NewDecoder(r).Decode(&snap); err != nil {
-		return err
-	}
-	for _, p := range snap.People {
-		s.LoadRecipient(*p)
-	}
-	for _, m := range snap.Mails {
-		s.LoadMail(*m)
-	}
-	return nil
+	return modelsnap.Restore(r, func(snap snapshot) {
+		modelsnap.Each(snap.People, s.LoadRecipient)
+		modelsnap.Each(snap.Mails, s.LoadMail)
+	})
 }
 
 type agendaSnapshot struct {
@@ -67,49 +54,32 @@ func (a *Agenda) Snapshot(w io.Writer) error {
 		}
 		snap.Pairs = append(snap.Pairs, ps)
 	}
-	enc := gob.NewEncoder(w)
-	if err := enc.Encode(snap); err != nil {
+	sw := modelsnap.NewWriter(w)
+	if err := sw.Head(snap); err != nil {
 		return err
 	}
-	chunk := make([]*Tracked, 0, agendaChunk)
-	for _, t := range a.items {
-		if chunk = append(chunk, t); len(chunk) == agendaChunk {
-			if err := enc.Encode(chunk); err != nil {
-				return err
-			}
-			chunk = chunk[:0]
-		}
-	}
-	if len(chunk) > 0 {
-		return enc.Encode(chunk)
-	}
-	return nil
+	return modelsnap.Chunks(sw, agendaChunk, maps.Values(a.items))
 }
 
 // Restore loads a snapshot written by Snapshot (also one written before items were
-// chunked).
+// chunked, which holds them in its head).
 func (a *Agenda) Restore(r io.Reader) error {
-	dec := gob.NewDecoder(r)
+	sr := modelsnap.NewReader(r)
 	var snap agendaSnapshot
-	if err := dec.Decode(&snap); err != nil {
+	if err := sr.Head(&snap); err != nil {
 		return err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	items := snap.Items
-	for {
-		for _, t := range items {
-			t.share()
-			a.items[t.Key] = &t
-		}
-		items = nil
-		err := dec.Decode(&items)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
+	load := func(t Tracked) {
+		t.share()
+		a.items[t.Key] = &t
+	}
+	for _, t := range snap.Items {
+		load(t)
+	}
+	if _, err := modelsnap.ReadChunks(sr, load); err != nil {
+		return err
 	}
 	for _, ps := range snap.Pairs {
 		p := &Pair{ID: ps.ID, Hire: ps.Hire, Mentor: ps.Mentor, Last: ps.Last}

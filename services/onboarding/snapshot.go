@@ -1,9 +1,10 @@
 package onboarding
 
 import (
-	"encoding/gob"
-	"errors"
 	"io"
+	"maps"
+
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 // snapshotChunk is how many plans a snapshot encodes at a time: gob holds each value it
@@ -13,37 +14,15 @@ const snapshotChunk = 500
 // Snapshot writes every plan, in chunks; Restore loads such a snapshot into an empty
 // state.
 func (s *State) Snapshot(w io.Writer) error {
-	enc := gob.NewEncoder(w)
-	chunk := make([]*Plan, 0, snapshotChunk)
-	for _, p := range s.plans {
-		if chunk = append(chunk, p); len(chunk) == snapshotChunk {
-			if err := enc.Encode(chunk); err != nil {
-				return err
-			}
-			chunk = chunk[:0]
-		}
-	}
-	if len(chunk) > 0 || len(s.plans) == 0 {
-		return enc.Encode(chunk)
-	}
-	return nil
+	return modelsnap.Chunks(modelsnap.NewWriter(w), snapshotChunk, maps.Values(s.plans))
 }
 
 // Restore loads a snapshot written by Snapshot (also one written before snapshots were
 // chunked: a single chunk).
 func (s *State) Restore(r io.Reader) error {
-	dec := gob.NewDecoder(r)
-	for n := 0; ; n++ {
-		var plans []Plan
-		err := dec.Decode(&plans)
-		if errors.Is(err, io.EOF) && n > 0 {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		for _, p := range plans {
-			s.Load(p)
-		}
+	n, err := modelsnap.ReadChunks(modelsnap.NewReader(r), s.Load)
+	if err == nil && n == 0 {
+		return io.ErrUnexpectedEOF
 	}
+	return err
 }

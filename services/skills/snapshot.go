@@ -1,8 +1,9 @@
 package skills
 
 import (
-	"encoding/gob"
 	"io"
+
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 type snapshot struct {
@@ -13,24 +14,13 @@ type snapshot struct {
 // Snapshot writes every import and skills record; Restore loads such a snapshot into a
 // state that holds only the shipped catalogue.
 func (s *State) Snapshot(w io.Writer) error {
-	snap := snapshot{Imports: s.imports}
-	for _, d := range s.docs {
-		snap.Docs = append(snap.Docs, d)
-	}
-	return gob.NewEncoder(w).Encode(snap)
+	return modelsnap.Save(w, snapshot{Imports: s.imports, Docs: modelsnap.Values(s.docs)})
 }
 
 // Restore loads a snapshot written by Snapshot.
 func (s *State) Restore(r io.Reader) error {
-	var snap snapshot
-	if err := gob.NewDecoder(r).Decode(&snap); err != nil {
-		return err
-	}
-	for _, i := range snap.Imports {
-		s.LoadImport(*i)
-	}
-	for _, d := range snap.Docs {
-		s.LoadDoc(*d)
-	}
-	return nil
+	return modelsnap.Restore(r, func(snap snapshot) {
+		modelsnap.Each(snap.Imports, s.LoadImport)
+		modelsnap.Each(snap.Docs, s.LoadDoc)
+	})
 }

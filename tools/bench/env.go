@@ -54,18 +54,24 @@ func startEnv(ctx context.Context) (*env, error) {
 		e.close()
 		return nil, err
 	}
-	tok, err := rpc.Call[events.TokenReply](ctx, p.NATS, events.RPC(events.IdentityService, events.OpLogin), rpc.Caller{},
-		events.LoginRequest{Email: "hr@demo.onramp", Password: password})
-	if err != nil {
-		e.close()
-		return nil, err
-	}
-	e.hrToken = tok.Token
-	if e.cookie, err = browserLogin(e.base, "hire@demo.onramp"); err != nil {
+	if err := e.signIn(ctx); err != nil {
 		e.close()
 		return nil, err
 	}
 	return e, nil
+}
+
+// signIn signs the demo's HR in over NATS (hrToken) and the demo hire in through the login
+// form (cookie).
+func (e *env) signIn(ctx context.Context) error {
+	tok, err := rpc.Call[events.TokenReply](ctx, e.nc, events.RPC(events.IdentityService, events.OpLogin), rpc.Caller{},
+		events.LoginRequest{Email: "hr@demo.onramp", Password: password})
+	if err != nil {
+		return err
+	}
+	e.hrToken = tok.Token
+	e.cookie, err = browserLogin(e.base, "hire@demo.onramp")
+	return err
 }
 
 // browserLogin signs in through the login form and returns the session's Cookie header.

@@ -16,7 +16,6 @@ import (
 
 	"onramp.dev/events"
 	"onramp.dev/infra/bus"
-	"onramp.dev/infra/rpc"
 	"onramp.dev/tools/child"
 )
 
@@ -80,14 +79,7 @@ func startProcessEnv(ctx context.Context) (*env, error) {
 		e.close()
 		return nil, err
 	}
-	tok, err := rpc.Call[events.TokenReply](ctx, e.nc, events.RPC(events.IdentityService, events.OpLogin), rpc.Caller{},
-		events.LoginRequest{Email: "hr@demo.onramp", Password: password})
-	if err != nil {
-		e.close()
-		return nil, err
-	}
-	e.hrToken = tok.Token
-	if e.cookie, err = browserLogin(e.base, "hire@demo.onramp"); err != nil {
+	if err := e.signIn(ctx); err != nil {
 		e.close()
 		return nil, err
 	}

@@ -59,6 +59,20 @@ func token(t *testing.T, c *client, email string) string {
 
 func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
+// demoRoles are the demo organisation's sign-ins, one per role (<role>@demo.onramp).
+var demoRoles = []string{"admin", "hr", "lead", "it", "mentor", "hire"}
+
+// demoTokens signs every demo role in through the API: role → access token, and
+// "anonymous" → "" (no token).
+func demoTokens(t *testing.T, c *client) map[string]string {
+	t.Helper()
+	tok := map[string]string{"anonymous": ""}
+	for _, who := range demoRoles {
+		tok[who] = token(t, c, who+"@demo.onramp")
+	}
+	return tok
+}
+
 func TestAPI(t *testing.T) {
 	p := startPortal(t)
 	c := newClient(p.URL())

@@ -16,6 +16,7 @@ import (
 
 	"onramp.dev/events"
 	"onramp.dev/infra/idempotency"
+	"onramp.dev/infra/servicetest"
 )
 
 // A client retrying a command with its Idempotency-Key gets the first answer, and the
@@ -28,19 +29,7 @@ func TestIdempotencyKey(t *testing.T) {
 	js, _ := jetstream.New(p.NATS)
 	ctx := context.Background()
 	created := func() uint64 {
-		s, err := js.Stream(ctx, "TRAINING")
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := s.Info(ctx, jetstream.WithSubjectFilter(events.TypeFilter(events.AssignmentCreated{}.EventType())))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n uint64
-		for _, c := range info.State.Subjects {
-			n += c
-		}
-		return n
+		return servicetest.StreamMsgs(t, js, "TRAINING", events.TypeFilter(events.AssignmentCreated{}.EventType()))
 	}
 	due := time.Now().UTC().AddDate(0, 0, 20).Format(events.DateLayout)
 	body := `{"module":"` + journeyModule + `","person":"demo-hire","due":"` + due + `"}`
@@ -98,22 +87,9 @@ func respOf(r *http.Response, body string) *http.Response {
 func TestFormsSentTwiceTakeEffectOnce(t *testing.T) {
 	p := startPortal(t)
 	js, _ := jetstream.New(p.NATS)
-	ctx := context.Background()
 	count := func(stream, eventType string) uint64 {
 		t.Helper()
-		s, err := js.Stream(ctx, stream)
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := s.Info(ctx, jetstream.WithSubjectFilter(events.TypeFilter(eventType)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n uint64
-		for _, c := range info.State.Subjects {
-			n += c
-		}
-		return n
+		return servicetest.StreamMsgs(t, js, stream, events.TypeFilter(eventType))
 	}
 	// keyOf is the idempotency key of the form posting to action on page.
 	keyOf := func(t *testing.T, b *client, page, action string) string {

@@ -45,10 +45,7 @@ func demoMentorship(t *testing.T, c *client, hrToken string) events.MentorshipVi
 func TestMentorshipAPI(t *testing.T) {
 	p := startPortal(t)
 	c := newClient(p.URL())
-	tok := map[string]string{}
-	for _, who := range []string{"admin", "hr", "lead", "it", "mentor", "hire"} {
-		tok[who] = token(t, c, who+"@demo.onramp")
-	}
+	tok := demoTokens(t, c)
 	get := func(who, path string) *http.Response { return c.do(t, "GET", path, "", "", bearer(tok[who])...) }
 	post := func(who, path, body string) *http.Response {
 		return c.do(t, "POST", path, "application/json", body, bearer(tok[who])...)
@@ -200,15 +197,12 @@ func TestMentorshipAPI(t *testing.T) {
 func TestMentorshipAuthorizationPerRoute(t *testing.T) {
 	p := startPortal(t)
 	c := newClient(p.URL())
-	tok := map[string]string{"anonymous": ""}
-	for _, who := range []string{"admin", "hr", "lead", "it", "mentor", "hire"} {
-		tok[who] = token(t, c, who+"@demo.onramp")
-	}
+	tok := demoTokens(t, c)
 	cur := demoMentorship(t, c, tok["hr"])
 	pair := "/api/v1/mentorships/" + cur.ID
 	checkin := `{"date":"` + time.Now().Format(time.DateOnly) + `","notes":"n"}`
 	type route struct{ method, path, body string }
-	all := []string{"admin", "hr", "lead", "it", "mentor", "hire"}
+	all := demoRoles
 	// allowed maps a route to the status each allowed role gets; everyone else gets 403.
 	allowed := map[route]map[string]int{
 		{"GET", "/api/v1/mentors", ""}:                                                    statuses(all, 200),

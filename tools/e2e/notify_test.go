@@ -34,19 +34,7 @@ func TestBrowserInviteEmailAndBell(t *testing.T) {
 
 	hr := browser(t)
 	browserLogin(t, hr, base, "hr@demo.onramp", demoPassword)
-	start := time.Now().AddDate(0, 0, 7).Format(time.DateOnly)
-	do(t, hr,
-		chromedp.Navigate(base+"/people"),
-		chromedp.WaitVisible(chromedp.ID("invite-form")),
-		chromedp.SendKeys(chromedp.ID("invite-email"), "ada@demo.onramp"),
-		chromedp.SendKeys(chromedp.ID("invite-name"), "Ada Lovelace"),
-		chromedp.SetValue(chromedp.ID("invite-track"), "development"),
-		chromedp.SetValue(chromedp.ID("invite-team"), "platform"),
-		chromedp.SetValue(chromedp.ID("invite-lead"), "demo-lead"),
-		chromedp.SetValue(chromedp.ID("invite-start_date"), start),
-		chromedp.Click(chromedp.ID("invite-submit")),
-		chromedp.WaitVisible(chromedp.ID("invite-link")),
-	)
+	browserInvite(t, hr, base, "ada@demo.onramp", "Ada Lovelace")
 
 	// The e-mail, with the link. The "Plan created" e-mail may arrive before it.
 	invitation := func() *mail.Message {

@@ -59,10 +59,7 @@ func (p apiPlan) find(t *testing.T, match func(apiTask) bool) apiTask {
 func TestOnboardingAPI(t *testing.T) {
 	p := startPortal(t)
 	c := newClient(p.URL())
-	tok := map[string]string{}
-	for _, who := range []string{"admin", "hr", "lead", "it", "mentor", "hire"} {
-		tok[who] = token(t, c, who+"@demo.onramp")
-	}
+	tok := demoTokens(t, c)
 	get := func(who, path string) *http.Response { return c.do(t, "GET", path, "", "", bearer(tok[who])...) }
 	post := func(who, path, body string) *http.Response {
 		return c.do(t, "POST", path, "application/json", body, bearer(tok[who])...)
@@ -192,10 +189,7 @@ func TestOnboardingAPI(t *testing.T) {
 func TestOnboardingAuthorizationPerRoute(t *testing.T) {
 	p := startPortal(t)
 	c := newClient(p.URL())
-	tok := map[string]string{"anonymous": ""}
-	for _, who := range []string{"admin", "hr", "lead", "it", "mentor", "hire"} {
-		tok[who] = token(t, c, who+"@demo.onramp")
-	}
+	tok := demoTokens(t, c)
 	hrPlan := func() apiPlan {
 		return decodeJSON[apiPlan](t, c.do(t, "GET", "/api/v1/onboarding/plans/"+demoPlan, "", "", bearer(tok["hr"])...))
 	}

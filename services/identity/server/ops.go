@@ -583,15 +583,10 @@ func (m *Main) newLink(ctx context.Context, actor, id string, reissue bool) (eve
 	link := events.LinkIssued{TokenHash: identity.Hash(tok), ExpiresAt: now.Add(identity.LinkTTL).UTC()}
 	var view events.Person
 	err := eventlog.Retry(func() error {
-		m.el.RLock()
-		p, ok := m.state.Person(id)
 		var seq uint64
-		if ok {
-			seq, view = p.Seq, p.View()
-		}
-		m.el.RUnlock()
-		if !ok {
-			return errNotFound
+		var err error
+		if view, seq, err = m.viewOf(id); err != nil {
+			return err
 		}
 		if !view.Active {
 			return events.Errorf(events.CodeConflict, "%s is disabled", view.Name)
@@ -663,6 +658,18 @@ func (m *Main) opDisable(ctx context.Context, r rpc.Request[events.DisableReques
 	return m.setActive(ctx, viewer.ID, r.Body.ID, false, events.StaffDisabled{Reason: reason})
 }
 
+// viewOf answers person id as they are now, with their record's sequence (for the
+// append's expectation), or errNotFound.
+func (m *Main) viewOf(id string) (events.Person, uint64, error) {
+	m.el.RLock()
+	defer m.el.RUnlock()
+	p, ok := m.state.Person(id)
+	if !ok {
+		return events.Person{}, 0, errNotFound
+	}
+	return p.View(), p.Seq, nil
+}
+
 // setActive appends e, which disables or enables person id, unless they already are as
 // active asks; the caller has checked that actor may. It answers the person as they are
 // after it.
@@ -670,15 +677,10 @@ func (m *Main) setActive(ctx context.Context, actor, id string, active bool, e e
 	defer m.el.Lock(id)()
 	var view events.Person
 	err := eventlog.Retry(func() error {
-		m.el.RLock()
-		p, ok := m.state.Person(id)
 		var seq uint64
-		if ok {
-			seq, view = p.Seq, p.View()
-		}
-		m.el.RUnlock()
-		if !ok {
-			return errNotFound
+		var err error
+		if view, seq, err = m.viewOf(id); err != nil {
+			return err
 		}
 		if view.Active == active {
 			return nil // already so: nothing to do

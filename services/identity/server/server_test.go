@@ -24,6 +24,7 @@ import (
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/servicetest"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/identity"
 )
@@ -35,15 +36,7 @@ type fixture struct {
 
 func start(t *testing.T, env *devstacktest.Env, db, durable string) *Main {
 	t.Helper()
-	m, err := New(env.NATS, env.Mongo.Database(db), slog.New(slog.DiscardHandler), Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
-	return m
+	return servicetest.Run[*Main](t)(New(env.NATS, env.Mongo.Database(db), slog.New(slog.DiscardHandler), Config{}))
 }
 
 func setup(t *testing.T) fixture {
@@ -53,22 +46,14 @@ func setup(t *testing.T) fixture {
 
 func call[Resp any](t *testing.T, f fixture, op string, c rpc.Caller, req any) (Resp, error) {
 	t.Helper()
-	return rpc.Call[Resp](context.Background(), f.env.NATS, events.RPC("identity", op), c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.IdentityService, op, c, req)
 }
 
-func must[T any](t *testing.T) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
+func must[T any](t *testing.T) func(T, error) T { return servicetest.Must[T](t) }
 
 func code(err error) string { return events.CodeOf(err) }
 
-var system = rpc.Caller{System: true}
+var system = servicetest.System
 
 func seedHR(t *testing.T, f fixture) rpc.Caller {
 	t.Helper()
@@ -503,19 +488,8 @@ func TestHRCannotTakeOverPrivilegedAccounts(t *testing.T) {
 // A password set through a link ends every session; each refresh replaces the secret, and
 // a replaced secret used again ends the session (the grace for parallel requests aside).
 func TestSessionsEndWithThePasswordAndRefreshReuse(t *testing.T) {
-	now := time.Now().Add(-time.Minute) // tokens are verified against the real clock; the grace uses this one
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	env := devstacktest.Start(t)
-	m, err := New(env.NATS, env.Mongo.Database("identity"), slog.New(slog.DiscardHandler), Config{Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
+	m, advance := clocked(t, env) // tokens are verified against the real clock; the grace uses this one
 	f := fixture{env: env, m: m}
 	hr := seedHR(t, f)
 	ada, _ := ensure(t, f, "ada@example.org", "first password", "hire")

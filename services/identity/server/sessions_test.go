@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/servicetest"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/identity"
 )
@@ -28,31 +28,14 @@ import (
 // against the real clock, so the clock starts a minute in the past.
 func clocked(t *testing.T, env *devstacktest.Env) (*Main, func(time.Duration)) {
 	t.Helper()
-	now := time.Now().Add(-time.Minute)
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	m, err := New(env.NATS, env.Mongo.Database("identity"), slog.New(slog.DiscardHandler), Config{Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
-	return m, func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	clock := servicetest.NewClock(time.Now().Add(-time.Minute))
+	m := servicetest.Run[*Main](t)(New(env.NATS, env.Mongo.Database("identity"), slog.New(slog.DiscardHandler), Config{Now: clock.Now}))
+	return m, clock.Add
 }
 
 func streamMsgs(t *testing.T, js jetstream.JetStream, name string) uint64 {
 	t.Helper()
-	s, err := js.Stream(context.Background(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info.State.Msgs
+	return servicetest.StreamMsgs(t, js, name, "")
 }
 
 func browserLogin(t *testing.T, f fixture, email, password string) events.TokenReply {

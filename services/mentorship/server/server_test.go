@@ -2,29 +2,24 @@ package server
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
-	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
-	"onramp.dev/infra/devstack/devstacktest"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/servicetest"
 	skillsserver "onramp.dev/services/skills/server"
 )
 
@@ -35,25 +30,15 @@ import (
 // at start; mentorship replays both streams).
 type fixture struct {
 	t      *testing.T
-	env    *devstacktest.Env
+	env    *servicetest.Stack
 	js     jetstream.JetStream
 	m      *Main
 	skills *skillsserver.Main
-	clock  *clock
-	key    ed25519.PrivateKey
-	pub    ed25519.PublicKey
+	clock  *servicetest.Clock // the skills service's time source
+	keys   *servicetest.Keys
 	today  time.Time
 	caller map[string]rpc.Caller
 }
-
-// clock is the skills service's settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 type staff struct {
 	id, team, track string
@@ -78,17 +63,9 @@ var org = []staff{
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, env: devstacktest.Start(t), caller: map[string]rpc.Caller{}}
-	f.pub, f.key, _ = ed25519.GenerateKey(rand.Reader)
+	f := &fixture{t: t, env: servicetest.Start(t), keys: servicetest.NewKeys(t), caller: map[string]rpc.Caller{}}
+	f.js = f.env.JS
 	f.today = time.Now().UTC()
-	js, err := jetstream.New(f.env.NATS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.js = js
-	if err := bus.EnsureStreams(context.Background(), js); err != nil {
-		t.Fatal(err)
-	}
 	for _, p := range org {
 		f.append(events.System, p.id, events.StaffHired{Email: p.id + "@example.org", Name: strings.ToUpper(p.id[:1]) + p.id[1:],
 			Roles: p.roles, Team: p.team, Lead: p.lead, Track: p.track, StartDate: f.today.AddDate(0, 0, p.startOffset).Format(events.DateLayout)})
@@ -101,7 +78,7 @@ func setup(t *testing.T) *fixture {
 		Skills: []events.SkillLevel{{Skill: "cloud-computing", Level: 3}}})
 	f.append("hr", "max", events.SkillVerified{Skill: "networking", Level: 2})
 	f.append("rex", "rex", events.SkillAssessed{Skill: "networking", Level: 5})
-	f.clock = &clock{now: time.Now()}
+	f.clock = servicetest.NewClock(time.Now())
 	f.skills = f.startSkills()
 	f.m = f.start("")
 	return f
@@ -109,83 +86,34 @@ func setup(t *testing.T) *fixture {
 
 func (f *fixture) startSkills() *skillsserver.Main {
 	f.t.Helper()
-	m, err := skillsserver.New(f.env.NATS, f.env.Mongo.Database("skills"), slog.New(slog.DiscardHandler), skillsserver.Config{
-		Now: f.clock.Now, SweepEvery: time.Hour,
-		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
-		},
-	})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := m.Run(context.Background()); err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(func() { _ = m.Close() })
-	return m
+	return servicetest.Run[*skillsserver.Main](f.t)(skillsserver.New(f.env.NATS, f.env.Mongo.Database("skills"), slog.New(slog.DiscardHandler),
+		skillsserver.Config{Now: f.clock.Now, SweepEvery: time.Hour, Keys: f.keys.Lookup}))
 }
 
 func (f *fixture) append(actor, subject string, p events.Payload) uint64 {
 	f.t.Helper()
-	env, err := events.New(actor, subject, p, time.Now())
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	seq, err := bus.Append(context.Background(), f.js, env, bus.Expect{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
+	_, seq := f.env.Append(f.t, actor, subject, p)
 	return seq
 }
 
 func (f *fixture) start(durable string) *Main {
 	f.t.Helper()
-	m, err := New(f.env.NATS, f.env.Mongo.Database("mentorship"), slog.New(slog.DiscardHandler), Config{
-		Now: f.clock.Now,
-		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
-		},
-	})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := m.Run(context.Background()); err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(func() { _ = m.Close() })
-	return m
+	return servicetest.Run[*Main](f.t)(New(f.env.NATS, f.env.Mongo.Database("mentorship"), slog.New(slog.DiscardHandler), Config{Now: f.clock.Now, Keys: f.keys.Lookup}))
 }
 
 func (f *fixture) token(id, team string, roles ...string) rpc.Caller {
-	now := time.Now()
-	tok, err := authn.Sign(authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: id,
-			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
-		Session: "s-" + id, Roles: roles, Team: team,
-	}, "k1", f.key)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return rpc.Caller{Token: tok}
+	return f.keys.Caller(f.t, id, team, roles...)
 }
 
 func call[Resp any](f *fixture, op, who string, req any) (Resp, error) {
 	c := f.caller[who]
 	if who == "system" {
-		c = rpc.Caller{System: true}
+		c = servicetest.System
 	}
-	return rpc.Call[Resp](context.Background(), f.env.NATS, events.RPC(events.MentorshipService, op), c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.MentorshipService, op, c, req)
 }
 
-func must[T any](t *testing.T) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
+func must[T any](t *testing.T) func(T, error) T { return servicetest.Must[T](t) }
 
 // optIn gives who a profile offering skills.
 func (f *fixture) optIn(who string, capacity int, skills ...string) {
@@ -210,16 +138,7 @@ func (f *fixture) streamLast() uint64 {
 // count is how many events of type typ about id the MENTORSHIP stream holds.
 func (f *fixture) count(typ, id string) uint64 {
 	f.t.Helper()
-	s, err := f.js.Stream(context.Background(), "MENTORSHIP")
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	subj := events.Subject(typ, id)
-	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(subj))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return info.State.Subjects[subj]
+	return servicetest.StreamMsgs(f.t, f.js, "MENTORSHIP", events.Subject(typ, id))
 }
 
 func code(err error) string { return events.CodeOf(err) }
@@ -442,15 +361,11 @@ func TestStateSurvivesRestartAndSeedIsIdempotent(t *testing.T) {
 func TestEventLogConformance(t *testing.T) {
 	f := setup(t)
 	_ = f.m.Close()
-	eventlogtest.Run(t, f.env, eventlogtest.Service{
+	eventlogtest.Run(t, f.env.Env, eventlogtest.Service{
 		Stream: "MENTORSHIP", DB: "mentorship",
 		Record: func() string { return "onramp.mentorship.profile.maya.poisoned" },
 		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
-			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{
-				Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-					return map[string]ed25519.PublicKey{"k1": f.pub}, nil
-				},
-			})
+			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{Keys: f.keys.Lookup})
 			if err != nil {
 				t.Fatal(err)
 			}

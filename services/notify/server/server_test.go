@@ -3,25 +3,20 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"log/slog"
 	"net/mail"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"onramp.dev/events"
-	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
-	"onramp.dev/infra/devstack/devstacktest"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/servicetest"
 	"onramp.dev/services/notify"
 	"onramp.dev/services/notify/smtptest"
 )
@@ -29,15 +24,14 @@ import (
 // --- the fixture: the notify service on a real embedded stack ---
 
 type fixture struct {
-	t    *testing.T
-	env  *devstacktest.Env
-	js   jetstream.JetStream
-	ms   *smtptest.Server
-	m    *Main
-	pub  ed25519.PublicKey
-	key  ed25519.PrivateKey
-	now  atomic.Pointer[time.Time]
-	zone *time.Location
+	t     *testing.T
+	env   *servicetest.Stack
+	js    jetstream.JetStream
+	ms    *smtptest.Server
+	m     *Main
+	keys  *servicetest.Keys
+	clock *servicetest.Clock
+	zone  *time.Location
 }
 
 func setup(t *testing.T) *fixture {
@@ -50,21 +44,13 @@ func setup(t *testing.T) *fixture {
 // stack starts the engines and the mail server, but no service.
 func stack(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, env: devstacktest.Start(t), ms: smtptest.Start(t), zone: time.UTC}
-	f.pub, f.key, _ = ed25519.GenerateKey(rand.Reader)
-	f.setNow(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) // a Monday
-	js, err := jetstream.New(f.env.NATS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.js = js
-	if err := bus.EnsureStreams(context.Background(), js); err != nil {
-		t.Fatal(err)
-	}
+	f := &fixture{t: t, env: servicetest.Start(t), ms: smtptest.Start(t), keys: servicetest.NewKeys(t), zone: time.UTC,
+		clock: servicetest.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))} // a Monday
+	f.js = f.env.JS
 	return f
 }
 
-func (f *fixture) setNow(t time.Time) { f.now.Store(&t) }
+func (f *fixture) setNow(t time.Time) { f.clock.Set(t) }
 
 func (f *fixture) config(ackWait time.Duration) Config {
 	sc, err := ParseSMTPURL(f.ms.URL())
@@ -73,37 +59,21 @@ func (f *fixture) config(ackWait time.Duration) Config {
 	}
 	return Config{
 		Mailer: NewSMTP(sc), From: "Onramp <onramp@example.org>", PublicURL: "https://onramp.example.org",
-		Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1, Zone: f.zone,
+		Now: f.clock.Now, SweepEvery: -1, Zone: f.zone,
 		Attempts: 3, Backoff: []time.Duration{50 * time.Millisecond}, SenderAckWait: ackWait,
-		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
-		},
+		Keys:        f.keys.Lookup,
 		CalendarKey: bytes.Repeat([]byte("k"), 32),
 	}
 }
 
 func (f *fixture) start(nc *nats.Conn, ackWait time.Duration) *Main {
 	f.t.Helper()
-	m, err := New(nc, f.env.Mongo.Database("notify"), slog.New(slog.DiscardHandler), f.config(ackWait))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := m.Run(context.Background()); err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(func() { _ = m.Close() })
-	return m
+	return servicetest.Run[*Main](f.t)(New(nc, f.env.Mongo.Database("notify"), slog.New(slog.DiscardHandler), f.config(ackWait)))
 }
 
 func (f *fixture) append(actor, subject string, p events.Payload) events.Envelope {
 	f.t.Helper()
-	env, err := events.New(actor, subject, p, time.Now())
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if _, err := bus.Append(context.Background(), f.js, env, bus.Expect{}); err != nil {
-		f.t.Fatal(err)
-	}
+	env, _ := f.env.Append(f.t, actor, subject, p)
 	return env
 }
 
@@ -118,33 +88,15 @@ func (f *fixture) hire(id, team, lead string, roles ...string) person {
 	f.t.Helper()
 	email := id + "@example.org"
 	f.append("hr", id, events.StaffHired{Email: email, Name: "Name " + id, Roles: roles, Team: team, Lead: lead, Track: "platform", StartDate: "2026-11-01"})
-	now := time.Now()
-	tok, err := authn.Sign(authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: id,
-			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
-		Session: "s-" + id, Roles: roles, Team: team,
-	}, "k1", f.key)
-	if err != nil {
-		f.t.Fatal(err)
-	}
 	waitFor(f.t, "directory knows "+id, func() bool { _, ok := f.m.dir.Person(id); return ok })
-	return person{id: id, email: email, caller: rpc.Caller{Token: tok}}
+	return person{id: id, email: email, caller: f.keys.Caller(f.t, id, team, roles...)}
 }
 
 func call[Resp any](f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
-	return rpc.Call[Resp](context.Background(), f.env.NATS, events.RPC(events.NotifyService, op), c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.NotifyService, op, c, req)
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+var waitFor = servicetest.WaitFor
 
 // mailsTo returns the messages the server accepted for addr, parsed.
 func (f *fixture) mailsTo(addr string) []*mail.Message { return f.ms.To(addr) }

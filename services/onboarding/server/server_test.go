@@ -2,31 +2,26 @@ package server
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
-	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
-	"onramp.dev/infra/devstack/devstacktest"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/servicetest"
 	"onramp.dev/services/onboarding"
 )
 
@@ -34,52 +29,34 @@ import (
 // the way identity does and a clock the test can move.
 type fixture struct {
 	t     *testing.T
-	env   *devstacktest.Env
+	env   *servicetest.Stack
 	js    jetstream.JetStream
 	m     *Main
-	key   ed25519.PrivateKey
-	pub   ed25519.PublicKey
-	now   atomic.Pointer[time.Time]
+	keys  *servicetest.Keys
+	clock *servicetest.Clock
 	day0  time.Time       // "today" at the start of the test
 	known map[string]bool // people hired on the identity stream
 }
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, env: devstacktest.Start(t)}
-	f.pub, f.key, _ = ed25519.GenerateKey(rand.Reader)
+	f := &fixture{t: t, env: servicetest.Start(t), keys: servicetest.NewKeys(t), known: map[string]bool{}}
+	f.js = f.env.JS
 	f.day0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	f.setNow(f.day0)
-	js, err := jetstream.New(f.env.NATS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.js = js
-	if err := bus.EnsureStreams(context.Background(), js); err != nil {
-		t.Fatal(err)
-	}
+	f.clock = servicetest.NewClock(f.day0)
 	f.m = f.start("")
 	return f
 }
 
-func (f *fixture) setNow(t time.Time) { f.now.Store(&t) }
+func (f *fixture) setNow(t time.Time) { f.clock.Set(t) }
+
+func (f *fixture) config() Config {
+	return Config{Now: f.clock.Now, SweepEvery: -1, Keys: f.keys.Lookup}
+}
 
 func (f *fixture) start(durable string) *Main {
 	f.t.Helper()
-	m, err := New(f.env.NATS, f.env.Mongo.Database("onboarding"), slog.New(slog.DiscardHandler), Config{
-		Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1,
-		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
-		},
-	})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := m.Run(context.Background()); err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(func() { _ = m.Close() })
-	return m
+	return servicetest.Run[*Main](f.t)(New(f.env.NATS, f.env.Mongo.Database("onboarding"), slog.New(slog.DiscardHandler), f.config()))
 }
 
 // person is someone with a token; hire them on the identity stream with hire().
@@ -93,77 +70,32 @@ type person struct {
 // takes roles and team from the people directory, not from the token).
 func (f *fixture) person(id, team string, roles ...string) person {
 	f.t.Helper()
-	now := time.Now()
-	if f.known == nil {
-		f.known = map[string]bool{}
-	}
 	if !f.known[id] {
-		env, err := events.New("hr", id, events.StaffHired{Email: id + "@example.org", Name: "Name " + id, Roles: roles, Team: team,
-			Track: "operations", StartDate: f.day0.Format(events.DateLayout)}, now)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		if _, err := bus.Append(context.Background(), f.js, env, bus.Expect{}); err != nil {
-			f.t.Fatal(err)
-		}
+		f.env.Append(f.t, "hr", id, events.StaffHired{Email: id + "@example.org", Name: "Name " + id, Roles: roles, Team: team,
+			Track: "operations", StartDate: f.day0.Format(events.DateLayout)})
 		f.known[id] = true
 	}
-	tok, err := authn.Sign(authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: id,
-			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
-		Session: "s-" + id, Roles: roles, Team: team,
-	}, "k1", f.key)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return person{id: id, team: team, roles: roles, caller: rpc.Caller{Token: tok}}
+	return person{id: id, team: team, roles: roles, caller: f.keys.Caller(f.t, id, team, roles...)}
 }
 
 // hire appends identity.staff.hired for id and returns the event.
 func (f *fixture) hire(id, team, lead, track string, startOffset int) events.Envelope {
 	f.t.Helper()
-	if f.known == nil {
-		f.known = map[string]bool{}
-	}
 	f.known[id] = true
-	e := events.StaffHired{Email: id + "@example.org", Name: "Name " + id, Roles: []string{events.RoleHire}, Team: team, Lead: lead,
-		Track: track, StartDate: f.day0.AddDate(0, 0, startOffset).Format(events.DateLayout)}
-	env, err := events.New("hr", id, e, time.Now())
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if _, err := bus.Append(context.Background(), f.js, env, bus.Expect{}); err != nil {
-		f.t.Fatal(err)
-	}
+	env, _ := f.env.Append(f.t, "hr", id, events.StaffHired{Email: id + "@example.org", Name: "Name " + id, Roles: []string{events.RoleHire}, Team: team, Lead: lead,
+		Track: track, StartDate: f.day0.AddDate(0, 0, startOffset).Format(events.DateLayout)})
 	return env
 }
 
-var system = rpc.Caller{System: true}
+var system = servicetest.System
 
 func call[Resp any](f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
-	return rpc.Call[Resp](context.Background(), f.env.NATS, events.RPC(events.OnboardingService, op), c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.OnboardingService, op, c, req)
 }
 
-func must[T any](t *testing.T) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
+func must[T any](t *testing.T) func(T, error) T { return servicetest.Must[T](t) }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached within 15s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+var waitFor = servicetest.WaitFor
 
 // plan waits until the hire's plan exists and returns it as the system sees it.
 func (f *fixture) plan(hire string) events.PlanView {
@@ -180,16 +112,7 @@ func (f *fixture) plan(hire string) events.PlanView {
 // count is the number of events of type typ about plan on the ONBOARDING stream.
 func (f *fixture) count(typ, plan string) uint64 {
 	f.t.Helper()
-	s, err := f.js.Stream(context.Background(), "ONBOARDING")
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	subj := events.Subject(typ, plan)
-	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(subj))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return info.State.Subjects[subj]
+	return servicetest.StreamMsgs(f.t, f.js, "ONBOARDING", events.Subject(typ, plan))
 }
 
 func code(err error) string { return events.CodeOf(err) }
@@ -564,17 +487,7 @@ func added(f *fixture, plan string) string {
 
 // forged is a well-formed token signed by a key nobody trusts, claiming admin.
 func forged(t *testing.T) string {
-	_, key, _ := ed25519.GenerateKey(rand.Reader)
-	now := time.Now()
-	tok, err := authn.Sign(authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: "evil",
-			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
-		Session: "s", Roles: []string{events.RoleAdmin},
-	}, "k1", key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return servicetest.NewKeys(t).Caller(t, "evil", "", events.RoleAdmin).Token
 }
 
 func TestOverdueIsPublishedOncePerTask(t *testing.T) {
@@ -664,16 +577,11 @@ func TestEventLogConformance(t *testing.T) {
 	hr := f.person("hr", "people", events.RoleHR)
 	f.hire("ada", "platform", "", "infrastructure", 0)
 	var tasks []events.TaskView
-	eventlogtest.Run(t, f.env, eventlogtest.Service{
+	eventlogtest.Run(t, f.env.Env, eventlogtest.Service{
 		Stream: "ONBOARDING", DB: "onboarding",
 		Record: func() string { return "onramp.onboarding.plan." + events.PlanID("ada") + ".poisoned" },
 		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
-			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{
-				Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1,
-				Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-					return map[string]ed25519.PublicKey{"k1": f.pub}, nil
-				},
-			})
+			m, err := New(nc, db, slog.New(slog.DiscardHandler), f.config())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,48 +2,33 @@ package server
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"onramp.dev/events"
-	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
-	"onramp.dev/infra/devstack/devstacktest"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/servicetest"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/skills"
 )
 
-// clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
-
 type fixture struct {
-	env   *devstacktest.Env
+	env   *servicetest.Stack
 	js    jetstream.JetStream
 	m     *Main
-	key   ed25519.PrivateKey
-	clock *clock
+	keys  *servicetest.Keys
+	clock *servicetest.Clock
 }
 
 var people = []struct {
@@ -61,54 +46,31 @@ var people = []struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	env := devstacktest.Start(t)
-	js, err := jetstream.New(env.NATS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := bus.EnsureStreams(ctx, js); err != nil {
-		t.Fatal(err)
-	}
+	env := servicetest.Start(t)
 	for _, p := range people {
-		env2, err := events.New(events.System, p.id, events.StaffHired{Email: p.id + "@example.org", Name: strings.ToUpper(p.id[:1]) + p.id[1:],
-			Roles: p.roles, Team: p.team, Track: p.track, StartDate: p.start}, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := bus.Append(ctx, js, env2, bus.Expect{}); err != nil {
-			t.Fatal(err)
-		}
+		env.Append(t, events.System, p.id, events.StaffHired{Email: p.id + "@example.org", Name: strings.ToUpper(p.id[:1]) + p.id[1:],
+			Roles: p.roles, Team: p.team, Track: p.track, StartDate: p.start})
 	}
-	_, key, _ := ed25519.GenerateKey(rand.Reader)
-	f := &fixture{env: env, js: js, key: key, clock: &clock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
+	f := &fixture{env: env, js: env.JS, keys: servicetest.NewKeys(t), clock: servicetest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
 	f.m = f.start(t, "skills-training")
 	return f
 }
 
-func (f *fixture) start(t *testing.T, trainingDurable string) *Main {
-	t.Helper()
-	pub := f.key.Public().(ed25519.PublicKey)
-	m, err := New(f.env.NATS, f.env.Mongo.Database("skills"), slog.New(slog.DiscardHandler), Config{
+func (f *fixture) config(trainingDurable string) Config {
+	return Config{
 		TrainingDurable: trainingDurable, Now: f.clock.Now, SweepEvery: time.Hour,
 		TrainingBackoff: []time.Duration{10 * time.Millisecond, 50 * time.Millisecond},
-		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-			return map[string]ed25519.PublicKey{"k1": pub}, nil
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
+		Keys:            f.keys.Lookup,
 	}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
-	return m
+}
+
+func (f *fixture) start(t *testing.T, trainingDurable string) *Main {
+	t.Helper()
+	return servicetest.Run[*Main](t)(New(f.env.NATS, f.env.Mongo.Database("skills"), slog.New(slog.DiscardHandler), f.config(trainingDurable)))
 }
 
 func (f *fixture) as(t *testing.T, id string) rpc.Caller {
 	t.Helper()
-	now := time.Now()
 	var roles []string
 	team := ""
 	for _, p := range people {
@@ -116,31 +78,15 @@ func (f *fixture) as(t *testing.T, id string) rpc.Caller {
 			roles, team = p.roles, p.team
 		}
 	}
-	tok, err := authn.Sign(authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: id,
-			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
-		Session: "s-" + id, Roles: roles, Team: team,
-	}, "k1", f.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rpc.Caller{Token: tok}
+	return f.keys.Caller(t, id, team, roles...)
 }
 
 func call[Resp any](t *testing.T, f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
 	t.Helper()
-	return rpc.Call[Resp](context.Background(), f.env.NATS, events.RPC(events.SkillsService, op), c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.SkillsService, op, c, req)
 }
 
-func must[T any](t *testing.T) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
+func must[T any](t *testing.T) func(T, error) T { return servicetest.Must[T](t) }
 
 func item(r events.SkillRecordReply, skill string) *events.SkillRecordItem {
 	for i := range r.Items {
@@ -151,16 +97,7 @@ func item(r events.SkillRecordReply, skill string) *events.SkillRecordItem {
 	return nil
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+var waitFor = servicetest.WaitFor
 
 // publishRaw stores env on its subject under its own message id, bypassing the stream's
 // duplicate check, so the same event is on the stream twice (a redelivery after a
@@ -459,7 +396,7 @@ func TestAuthorizationPerOperationAndRole(t *testing.T) {
 		for who, want := range tt.want {
 			before := stream()
 			err := tt.op.do(f.as(t, who))
-			if got := codeOrOK(err); got != want {
+			if got := servicetest.Code(err); got != want {
 				t.Errorf("%s as %s: %v, want %q", tt.op.name, who, err, want)
 			}
 			if want != ok && stream() != before {
@@ -497,13 +434,6 @@ func TestAuthorizationPerOperationAndRole(t *testing.T) {
 	if it := item(r, "networking"); it == nil || len(it.History) != 1 || it.Source != "verified" {
 		t.Errorf("seeded twice: %+v", it)
 	}
-}
-
-func codeOrOK(err error) string {
-	if err == nil {
-		return ""
-	}
-	return events.CodeOf(err)
 }
 
 func TestCertificationsExpiringAndExpiredOnce(t *testing.T) {
@@ -565,14 +495,10 @@ func TestEventLogConformance(t *testing.T) {
 	f := setup(t)
 	_ = f.m.Close()
 	hire := f.as(t, "hire")
-	pub := f.key.Public().(ed25519.PublicKey)
-	eventlogtest.Run(t, f.env, eventlogtest.Service{
+	eventlogtest.Run(t, f.env.Env, eventlogtest.Service{
 		Stream: "SKILLS", DB: "skills", Record: func() string { return "onramp.skills.record.hire.poisoned" },
 		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
-			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{TrainingDurable: "skills-training", Now: f.clock.Now, SweepEvery: time.Hour,
-				Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-					return map[string]ed25519.PublicKey{"k1": pub}, nil
-				}})
+			m, err := New(nc, db, slog.New(slog.DiscardHandler), f.config("skills-training"))
 			if err != nil {
 				t.Fatal(err)
 			}

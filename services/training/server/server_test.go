@@ -2,31 +2,26 @@ package server
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	curriculum "onramp.dev/content/training"
 	"onramp.dev/events"
-	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
-	"onramp.dev/infra/devstack/devstacktest"
 	"onramp.dev/infra/eventlog"
 	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/infra/servicetest"
 	"onramp.dev/infra/store"
 	"onramp.dev/services/training"
 )
@@ -34,52 +29,34 @@ import (
 // fixture is one training service on a real embedded stack, with a key to sign tokens
 // the way identity does and a clock the test can move.
 type fixture struct {
-	t    *testing.T
-	env  *devstacktest.Env
-	js   jetstream.JetStream
-	m    *Main
-	key  ed25519.PrivateKey
-	pub  ed25519.PublicKey
-	now  atomic.Pointer[time.Time]
-	day0 time.Time
+	t     *testing.T
+	env   *servicetest.Stack
+	js    jetstream.JetStream
+	m     *Main
+	keys  *servicetest.Keys
+	clock *servicetest.Clock
+	day0  time.Time
 }
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, env: devstacktest.Start(t)}
-	f.pub, f.key, _ = ed25519.GenerateKey(rand.Reader)
+	f := &fixture{t: t, env: servicetest.Start(t), keys: servicetest.NewKeys(t)}
+	f.js = f.env.JS
 	f.day0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	f.setNow(f.day0)
-	js, err := jetstream.New(f.env.NATS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.js = js
-	if err := bus.EnsureStreams(context.Background(), js); err != nil {
-		t.Fatal(err)
-	}
+	f.clock = servicetest.NewClock(f.day0)
 	f.m = f.start()
 	return f
 }
 
-func (f *fixture) setNow(t time.Time) { f.now.Store(&t) }
+func (f *fixture) setNow(t time.Time) { f.clock.Set(t) }
+
+func (f *fixture) config() Config {
+	return Config{Now: f.clock.Now, SweepEvery: -1, Keys: f.keys.Lookup}
+}
 
 func (f *fixture) start() *Main {
 	f.t.Helper()
-	m, err := New(f.env.NATS, f.env.Mongo.Database("training"), slog.New(slog.DiscardHandler), Config{
-		Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1,
-		Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-			return map[string]ed25519.PublicKey{"k1": f.pub}, nil
-		},
-	})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := m.Run(context.Background()); err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(func() { _ = m.Close() })
-	return m
+	return servicetest.Run[*Main](f.t)(New(f.env.NATS, f.env.Mongo.Database("training"), slog.New(slog.DiscardHandler), f.config()))
 }
 
 type person struct {
@@ -94,17 +71,8 @@ func (f *fixture) hire(id, team, track string, roles ...string) person {
 	if _, err := bus.Append(context.Background(), f.js, env, bus.Expect{}); err != nil {
 		f.t.Fatal(err)
 	}
-	now := time.Now()
-	tok, err := authn.Sign(authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: authn.Issuer, Audience: jwt.ClaimStrings{authn.Audience}, Subject: id,
-			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
-		Session: "s-" + id, Roles: roles, Team: team,
-	}, "k1", f.key)
-	if err != nil {
-		f.t.Fatal(err)
-	}
 	waitFor(f.t, "directory knows "+id, func() bool { _, ok := f.m.dir.Person(id); return ok })
-	return person{id: id, team: team, caller: rpc.Caller{Token: tok}}
+	return person{id: id, team: team, caller: f.keys.Caller(f.t, id, team, roles...)}
 }
 
 func (f *fixture) hiredEvent(id, team, track string, roles ...string) events.Envelope {
@@ -117,22 +85,13 @@ func (f *fixture) hiredEvent(id, team, track string, roles ...string) events.Env
 	return env
 }
 
-var system = rpc.Caller{System: true}
+var system = servicetest.System
 
 func call[Resp any](f *fixture, op string, c rpc.Caller, req any) (Resp, error) {
-	return rpc.Call[Resp](context.Background(), f.env.NATS, events.RPC(events.TrainingService, op), c, req)
+	return servicetest.Call[Resp](f.env.NATS, events.TrainingService, op, c, req)
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached within 15s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+var waitFor = servicetest.WaitFor
 
 func (f *fixture) lastSeq() uint64 {
 	f.t.Helper()
@@ -471,7 +430,7 @@ func TestAuthorization(t *testing.T) {
 		t.Run(tc.who+" "+tc.op.name, func(t *testing.T) {
 			before := f.lastSeq()
 			_, err := call[json.RawMessage](f, tc.op.op, tc.p.caller, tc.op.req)
-			if got := codeOf(err); got != tc.code {
+			if got := servicetest.Code(err); got != tc.code {
 				t.Fatalf("code = %q (%v), want %q", got, err, tc.code)
 			}
 			if tc.code != "" && f.lastSeq() != before {
@@ -503,22 +462,15 @@ func TestAuthorization(t *testing.T) {
 	}
 	// Bad input: unknown question 422, past due date 422, nothing appended.
 	before := f.lastSeq()
-	if _, err := call[events.AttemptResult](f, events.OpAttempt, other.caller, events.AttemptRequest{Module: mod, Answers: map[string][]string{"nope": {"a"}}}); codeOf(err) != events.CodeInvalid {
+	if _, err := call[events.AttemptResult](f, events.OpAttempt, other.caller, events.AttemptRequest{Module: mod, Answers: map[string][]string{"nope": {"a"}}}); servicetest.Code(err) != events.CodeInvalid {
 		t.Fatalf("unknown question: %v", err)
 	}
-	if _, err := call[events.AssignmentView](f, events.OpAssign, hr.caller, events.AssignRequest{Module: mod, Person: other.id, Due: "2026-11-21"}); codeOf(err) != events.CodeInvalid {
+	if _, err := call[events.AssignmentView](f, events.OpAssign, hr.caller, events.AssignRequest{Module: mod, Person: other.id, Due: "2026-11-21"}); servicetest.Code(err) != events.CodeInvalid {
 		t.Fatalf("past due: %v", err)
 	}
 	if f.lastSeq() != before {
 		t.Fatal("bad input appended an event")
 	}
-}
-
-func codeOf(err error) string {
-	if err == nil {
-		return ""
-	}
-	return events.CodeOf(err)
 }
 
 // TestTrackAssignmentInBulk assigns a module to a track of 2,000 people: one event and
@@ -618,16 +570,11 @@ func TestEventLogConformance(t *testing.T) {
 		}
 	})
 	_ = f.m.Close()
-	eventlogtest.Run(t, f.env, eventlogtest.Service{
+	eventlogtest.Run(t, f.env.Env, eventlogtest.Service{
 		Stream: "TRAINING", DB: "training",
 		Record: func() string { return "onramp.training.learner.ada.poisoned" }, // within events.TrainingLearnerFilter
 		New: func(t *testing.T, nc *nats.Conn, db *mongo.Database) (eventlogtest.Main, *eventlog.Log) {
-			m, err := New(nc, db, slog.New(slog.DiscardHandler), Config{
-				Now: func() time.Time { return *f.now.Load() }, SweepEvery: -1,
-				Keys: func(context.Context) (map[string]ed25519.PublicKey, error) {
-					return map[string]ed25519.PublicKey{"k1": f.pub}, nil
-				},
-			})
+			m, err := New(nc, db, slog.New(slog.DiscardHandler), f.config())
 			if err != nil {
 				t.Fatal(err)
 			}
