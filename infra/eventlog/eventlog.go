@@ -482,7 +482,7 @@ func (l *Log) streamHandle(ctx context.Context) (jetstream.Stream, error) {
 // store's checkpoint is recorded at most.
 const (
 	flushInterval   = 50 * time.Millisecond
-	checkpointEvery = time.Second
+	checkpointEvery = 100 * time.Millisecond
 )
 
 func (l *Log) flushLoop(ctx context.Context) {

@@ -103,28 +103,10 @@ func backbone(ctx context.Context, e *env, n int) (Result, error) {
 	if err := <-errs; err != nil {
 		return Result{}, err
 	}
-	// Stored: the projector acknowledges a batch only after writing its documents.
+	// Stored: identity's store checkpoint reaches the stream's last event.
 	js, _ := jetstream.New(e.p.NATS)
-	last, err := streamLast(ctx, js)
-	if err != nil {
+	if err := storedUpTo(ctx, js, e.p.Mongo, "IDENTITY", 5*time.Minute); err != nil {
 		return Result{}, err
-	}
-	for {
-		cons, err := js.Consumer(ctx, "IDENTITY", "identity-projector")
-		if err != nil {
-			return Result{}, err
-		}
-		info, err := cons.Info(ctx)
-		if err != nil {
-			return Result{}, err
-		}
-		if info.AckFloor.Stream >= last {
-			break
-		}
-		if time.Since(start) > 5*time.Minute {
-			return Result{}, fmt.Errorf("projection incomplete after 5 minutes: at %d of %d", info.AckFloor.Stream, last)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	stored := time.Since(start)
 	var all []time.Duration

@@ -96,7 +96,7 @@ func benchMentorSuggestions(ctx context.Context) (Pair, error) {
 		return Pair{}, err
 	}
 	defer m.Close()
-	if err := s.settled(ctx, "MENTORSHIP", "mentorship-projector", 2*time.Minute); err != nil {
+	if err := s.settled(ctx, "MENTORSHIP", 2*time.Minute); err != nil {
 		return Pair{}, err
 	}
 	tok, err := authn.Sign(authn.Claims{

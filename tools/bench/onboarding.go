@@ -78,7 +78,7 @@ func benchOnboardingCohort(ctx context.Context, n int) (Pair, error) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if err := s.settled(ctx, "ONBOARDING", "onboarding-projector", 10*time.Minute); err != nil {
+	if err := s.settled(ctx, "ONBOARDING", 10*time.Minute); err != nil {
 		return Pair{}, err
 	}
 	cohort := time.Since(began)

@@ -50,7 +50,7 @@ func benchSkillsMatrix(ctx context.Context, n int) (Pair, error) {
 	for _, s := range cat.Skills[:40] {
 		levels = append(levels, events.SkillLevel{Skill: s.ID, Level: min(max(s.MinLevel, 3), s.MaxLevel)})
 	}
-	s := &soloStack{nc: p.NATS}
+	s := &soloStack{nc: p.NATS, mc: p.Mongo}
 	if s.js, err = jetstream.New(p.NATS); err != nil {
 		return Pair{}, err
 	}
@@ -80,10 +80,10 @@ func benchSkillsMatrix(ctx context.Context, n int) (Pair, error) {
 	if err := s.publishAll(evidence); err != nil {
 		return Pair{}, err
 	}
-	if err := s.settled(ctx, "SKILLS", "skills-projector", 10*time.Minute); err != nil {
+	if err := s.settled(ctx, "SKILLS", 10*time.Minute); err != nil {
 		return Pair{}, err
 	}
-	if err := s.settled(ctx, "IDENTITY", "identity-projector", 10*time.Minute); err != nil {
+	if err := s.settled(ctx, "IDENTITY", 10*time.Minute); err != nil {
 		return Pair{}, err
 	}
 	tok, err := rpc.Call[events.TokenReply](ctx, p.NATS, events.RPC(events.IdentityService, events.OpLogin), rpc.Caller{},

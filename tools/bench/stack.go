@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -89,23 +90,32 @@ func (s *soloStack) publishAll(envs []events.Envelope) error {
 	}
 }
 
-// settled waits until durable has acknowledged everything on stream (a projector acks a
-// batch only after writing it).
-func (s *soloStack) settled(ctx context.Context, stream, durable string, limit time.Duration) error {
+// settled waits until the service that owns stream has stored every event on it: its
+// store's checkpoint (written once every dirty document is, at most every 100 ms) reaches
+// the stream's last sequence.
+func (s *soloStack) settled(ctx context.Context, stream string, limit time.Duration) error {
+	return storedUpTo(ctx, s.js, s.mc, stream, limit)
+}
+
+// storedUpTo waits, up to limit, until the checkpoint of stream in its service's database
+// (the stream's name in lower case) reaches the stream's last sequence.
+func storedUpTo(ctx context.Context, js jetstream.JetStream, mc *mongo.Client, stream string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
+	cp := store.NewCheckpoint(mc.Database(strings.ToLower(stream)), stream)
 	for {
-		last, err := bus.StreamLastSeq(ctx, s.js, stream)
+		last, err := bus.StreamLastSeq(ctx, js, stream)
 		if err != nil {
 			return err
 		}
-		c, err := s.js.Consumer(ctx, stream, durable)
-		if err == nil {
-			if info, err := c.Info(ctx); err == nil && info.AckFloor.Stream >= last {
-				return nil
-			}
+		at, err := cp.Get(ctx)
+		if err != nil {
+			return err
+		}
+		if at >= last {
+			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not settle %s within %v", durable, stream, limit)
+			return fmt.Errorf("%s stored up to %d of %d after %v", stream, at, last, limit)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

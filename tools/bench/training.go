@@ -56,7 +56,7 @@ func benchTrainingTrack(ctx context.Context, n int) (Pair, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := s.settled(ctx, "TRAINING", "training-projector", time.Minute); err != nil {
+	if err := s.settled(ctx, "TRAINING", time.Minute); err != nil {
 		return Pair{}, err
 	}
 
@@ -70,7 +70,7 @@ func benchTrainingTrack(ctx context.Context, n int) (Pair, error) {
 	if view.People != n {
 		return Pair{}, fmt.Errorf("assignment reaches %d people, want %d", view.People, n)
 	}
-	if err := s.settled(ctx, "TRAINING", "training-projector", 5*time.Minute); err != nil {
+	if err := s.settled(ctx, "TRAINING", 5*time.Minute); err != nil {
 		return Pair{}, err
 	}
 	stored := time.Since(t0)
