@@ -154,6 +154,8 @@ func TestOverviewAgreesWithARecount(t *testing.T) {
 			if got := s.DueOverdue(today); !slices.Equal(got, due) {
 				t.Fatalf("%s, on %s: DueOverdue %v, recount %v", step, today, got, due)
 			}
+		}
+		for _, today := range []string{days[0], days[3], days[len(days)-1]} { // before, among and after the due dates
 			checkQueues(t, s, today, step)
 		}
 	}
