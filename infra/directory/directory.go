@@ -52,7 +52,13 @@ type Directory struct {
 	applied uint64
 	log     *slog.Logger
 	js      jetstream.JetStream // set by Start, for CatchUp
+	changed func(id string)     // see OnChange
 }
+
+// OnChange has f called with a person's id after each event that adds them or changes
+// them is applied, outside the directory's lock (f may read the directory). Set it before
+// Start. A saved copy loaded at start calls nothing: read everyone after Start.
+func (d *Directory) OnChange(f func(id string)) { d.changed = f }
 
 // New returns an empty directory; Start fills it.
 func New(logger *slog.Logger) *Directory {
@@ -62,6 +68,14 @@ func New(logger *slog.Logger) *Directory {
 // Apply folds in one identity event (others are ignored). Exported for tests and for
 // services that already consume the identity stream.
 func (d *Directory) Apply(env events.Envelope, seq uint64) error {
+	changed, err := d.apply(env, seq)
+	if changed && d.changed != nil {
+		d.changed(env.Subject)
+	}
+	return err
+}
+
+func (d *Directory) apply(env events.Envelope, seq uint64) (changed bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.applied = max(d.applied, seq)
@@ -69,9 +83,10 @@ func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 	case events.StaffHired{}.EventType():
 		var e events.StaffHired
 		if err := env.Payload(&e); err != nil {
-			return err
+			return false, err
 		}
 		if _, ok := d.people[env.Subject]; !ok {
+			changed = true
 			p := Person{ID: env.Subject, Email: e.Email, Name: e.Name, Roles: e.Roles, Team: e.Team,
 				Lead: e.Lead, Track: e.Track, StartDate: e.StartDate, Active: true}
 			d.people[p.ID] = p
@@ -82,9 +97,10 @@ func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 		if p, ok := d.people[env.Subject]; ok {
 			p.Active = env.Type == events.StaffEnabled{}.EventType()
 			d.people[env.Subject] = p
+			changed = true
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // Start follows the identity stream's staff events until ctx ends (eventlog.Follow: the
