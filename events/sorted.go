@@ -93,6 +93,10 @@ func (s *Sorted[T]) rank(below func(T) bool) int {
 	return n
 }
 
+// RankFunc is the number of rows for which below is true; below must be true for a
+// prefix of the order (e.g. "due before a date").
+func (s *Sorted[T]) RankFunc(below func(T) bool) int { return s.rank(below) }
+
 // Rank is the number of rows below v.
 func (s *Sorted[T]) Rank(v T) int { return s.rank(func(x T) bool { return s.cmp(x, v) < 0 }) }
 
