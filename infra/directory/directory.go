@@ -52,13 +52,44 @@ type Directory struct {
 	applied uint64
 	log     *slog.Logger
 	js      jetstream.JetStream // set by Start, for CatchUp
-	changed func(id string)     // see OnChange
+
+	tellMu  sync.Mutex   // one call of changed at a time, each with the person as they are then
+	changed func(Person) // see OnChange
 }
 
-// OnChange has f called with a person's id after each event that adds them or changes
-// them is applied, outside the directory's lock (f may read the directory). Set it before
-// Start. A saved copy loaded at start calls nothing: read everyone after Start.
-func (d *Directory) OnChange(f func(id string)) { d.changed = f }
+// OnChange has f called with a person, as the directory holds them then, after each event
+// that adds or changes them, and for everyone by TellAll: for read models that count by
+// what the directory says. Calls are made one at a time, outside the directory's lock (f
+// may read the directory), so a later state of a person is never overtaken by an earlier
+// one. Set it before Start. A saved copy loaded at start calls nothing: call TellAll once
+// the model f feeds is loaded.
+func (d *Directory) OnChange(f func(Person)) { d.changed = f }
+
+// TellAll calls OnChange's function for everyone the directory knows.
+func (d *Directory) TellAll() {
+	if d.changed == nil {
+		return
+	}
+	d.tellMu.Lock()
+	defer d.tellMu.Unlock()
+	d.mu.RLock()
+	all := make([]Person, 0, len(d.people))
+	for _, p := range d.people {
+		all = append(all, p)
+	}
+	d.mu.RUnlock()
+	for _, p := range all {
+		d.changed(p)
+	}
+}
+
+func (d *Directory) tell(id string) {
+	d.tellMu.Lock()
+	defer d.tellMu.Unlock()
+	if p, ok := d.Person(id); ok {
+		d.changed(p)
+	}
+}
 
 // New returns an empty directory; Start fills it.
 func New(logger *slog.Logger) *Directory {
@@ -70,7 +101,7 @@ func New(logger *slog.Logger) *Directory {
 func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 	changed, err := d.apply(env, seq)
 	if changed && d.changed != nil {
-		d.changed(env.Subject)
+		d.tell(env.Subject)
 	}
 	return err
 }

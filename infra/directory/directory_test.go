@@ -120,13 +120,14 @@ func TestFindAndTeamAreSorted(t *testing.T) {
 	}
 }
 
-// OnChange hears every event that adds or changes a person, once, and nothing else.
+// OnChange hears every event that adds or changes a person, once, and nothing else, and
+// TellAll tells it of everyone.
 func TestOnChangeHearsEachChange(t *testing.T) {
 	d := directory.New(slog.New(slog.DiscardHandler))
 	var heard []string
-	d.OnChange(func(id string) {
-		p, _ := d.Person(id) // may read the directory
-		heard = append(heard, fmt.Sprintf("%s:%v", id, p.Active))
+	d.OnChange(func(p directory.Person) {
+		_, _ = d.Person(p.ID) // may read the directory
+		heard = append(heard, fmt.Sprintf("%s:%v", p.ID, p.Active))
 	})
 	hired, _ := events.New("hr", "ann", events.StaffHired{Email: "ann@x.org", Name: "Ann", Roles: []string{"hire"}, Team: "sec", Track: "security", StartDate: "2026-12-01"}, time.Now())
 	disabled, _ := events.New("hr", "ann", events.StaffDisabled{Reason: "left"}, time.Now())
@@ -139,5 +140,9 @@ func TestOnChangeHearsEachChange(t *testing.T) {
 	}
 	if want := []string{"ann:true", "ann:false"}; !slices.Equal(heard, want) {
 		t.Fatalf("heard %v, want %v", heard, want)
+	}
+	d.TellAll()
+	if want := []string{"ann:true", "ann:false", "ann:false"}; !slices.Equal(heard, want) {
+		t.Fatalf("after TellAll, heard %v, want %v", heard, want)
 	}
 }

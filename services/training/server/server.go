@@ -71,7 +71,6 @@ type Main struct {
 
 	reports *memo.Cache[report] // filtered compliance reports, until the state changes
 
-	personMu sync.Mutex // orders telling the state what the directory says of a person
 }
 
 func init() { training.IsTrack = content.IsTrack }
@@ -125,14 +124,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.bg = background.Start(ctx)
 	// The compliance figures count by what the directory says (who is active, their
 	// name): it tells the state of each change, and of everyone once it has started.
-	m.dir.OnChange(m.tellPerson)
+	m.dir.OnChange(func(p directory.Person) { m.el.Read(func() { m.state.SetPerson(p.ID, p.Name, p.Active) }) })
 	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
 	}
-	for _, p := range m.dir.Find(func(directory.Person) bool { return true }) {
-		m.tellPerson(p.ID)
-	}
+	m.dir.TellAll()
 	hired, err := consumer.New(ctx, m.js, consumer.Config{
 		Stream: "IDENTITY", Durable: "training-hired", Logger: m.log,
 		Filters: []string{events.TypeFilter(events.StaffHired{}.EventType())},
@@ -155,15 +152,6 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) stop() {
 	m.bg.Stop()
 	m.el.Close()
-}
-
-// tellPerson tells the state what the directory says of person now. Reading the
-// directory under personMu keeps a later answer from being overtaken by an earlier one.
-func (m *Main) tellPerson(id string) {
-	m.personMu.Lock()
-	defer m.personMu.Unlock()
-	p, _ := m.dir.Person(id)
-	m.el.Read(func() { m.state.SetPerson(id, p.Name, p.Active) })
 }
 
 // Close stops answering, the consumer and the sweeper, and waits for the projector.
