@@ -41,6 +41,10 @@ var queueCallers = []Caller{
 // recountQueue is c's task queue worked out again from every task of every plan, the way
 // it was before the queues were kept: overdue first, then by due date, hire, plan, task.
 func recountQueue(s *State, c Caller, today string) []string {
+	return queueIDs(queueRecount(s, c, today), today)
+}
+
+func queueRecount(s *State, c Caller, today string) []QueueItem {
 	var items []QueueItem
 	for _, p := range s.plans {
 		for i := range p.Tasks {
@@ -64,7 +68,7 @@ func recountQueue(s *State, c Caller, today string) []string {
 		}
 		return cmp.Or(cmp.Compare(a.Task.Due, b.Task.Due), cmp.Compare(a.Plan.Name, b.Plan.Name), cmp.Compare(a.Plan.ID, b.Plan.ID), cmp.Compare(a.Task.ID, b.Task.ID))
 	})
-	return queueIDs(items, today)
+	return items
 }
 
 func queueIDs(items []QueueItem, today string) []string {
