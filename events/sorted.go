@@ -47,10 +47,10 @@ func (s *Sorted[T]) Add(v T) bool {
 		return false
 	}
 	c = slices.Insert(c, i, v)
-	if len(c) > sortedChunk { // split in two halves
+	if len(c) > sortedChunk { // split in two halves, each in an array of its own size
 		half := len(c) / 2
-		tail := append(make([]T, 0, sortedChunk), c[half:]...)
-		c = slices.Clip(c[:half])
+		tail := slices.Clone(c[half:])
+		c = slices.Clone(c[:half])
 		s.chunks = slices.Insert(s.chunks, ci+1, tail)
 	}
 	s.chunks[ci] = c

@@ -171,12 +171,18 @@ type State struct {
 	firstDue map[string]string          // plan → due date of its earliest open task
 	byDue    map[string]map[string]bool // that date → plans
 
-	// The task queues, kept as events are applied: every open task that is someone's to
-	// do, in the queue it is in (see queueOf), ordered by due date. An open task is overdue
-	// exactly when its due date is before today, so "overdue first, then by due date" is
-	// this order on every day, and a page of a queue costs a page.
-	queues   map[string]*events.Sorted[queued]
-	inQueues map[string][]queueEntry // plan → its tasks' places in the queues
+	// The task queues, kept as events are applied. The shared queues — IT's, HR's and each
+	// team's lead's (see queueOf), which grow with the organisation — hold their open tasks
+	// ordered by due date: an open task is overdue exactly when its due date is before
+	// today, so "overdue first, then by due date" is this order on every day, and a page
+	// costs a page. A person's own tasks are found through the plans they have open tasks
+	// on (their own, their team's as lead, their mentees'), which do not grow with the
+	// organisation; keeping every one of them sorted too would cost about 8 MB of memory
+	// per 1,000 plans.
+	queues    map[string]*events.Sorted[queued]
+	inQueues  map[string][]queueEntry    // plan → its tasks' places in the shared queues
+	assignees map[string][]string        // plan → the people with open tasks on it
+	byPerson  map[string]map[string]bool // person → the plans they have open tasks on
 }
 
 // queued is a task's place in a queue. It holds copies of the fields that order it (a
@@ -196,7 +202,7 @@ type queueEntry struct {
 // NewState returns an empty state.
 func NewState() *State {
 	return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}, problems: map[string]bool{}, firstDue: map[string]string{}, byDue: map[string]map[string]bool{},
-		queues: map[string]*events.Sorted[queued]{}, inQueues: map[string][]queueEntry{}}
+		queues: map[string]*events.Sorted[queued]{}, inQueues: map[string][]queueEntry{}, assignees: map[string][]string{}, byPerson: map[string]map[string]bool{}}
 }
 
 // Load adds a stored plan document (at start).
@@ -1043,35 +1049,35 @@ func (s *State) DueOverdue(today string) []OverdueTask {
 	return out
 }
 
-// Queue names of the task queues: a person's own, IT's, HR's, and a team's lead's (tasks
-// for the lead that no one in particular is assigned).
-const (
-	queuePerson = "person:"
-	queueTeam   = "team:"
-)
+// queueTeam prefixes the name of a team lead's queue (tasks for the lead that no one in
+// particular is assigned).
+const queueTeam = "team:"
 
-// queueOf is the queue an open task t of p is in ("": none).
+// queueOf is the shared queue an open task t of p is in ("": none; a person's own task).
 func queueOf(p *Plan, t *Task) string {
 	switch {
 	case t.Done:
 		return ""
 	case t.Assignee == events.QueueIT, t.Assignee == events.QueueHR:
 		return t.Assignee
-	case t.Assignee != "":
-		return queuePerson + t.Assignee
-	case t.Owner == events.OwnerLead:
-		return queueTeam + p.Team
+	case t.Assignee == "" && t.Owner == events.OwnerLead:
+		return shared(queueTeam + p.Team)
 	}
 	return ""
 }
 
-// callerQueues are the queue names whose tasks are c's to do: their own (as hire, lead
-// or mentor), the IT queue for IT, the HR queue for HR, the team's for its lead.
+// ownedBy is the person whose own open task t is ("": none).
+func ownedBy(t *Task) string {
+	if t.Done || t.Assignee == "" || t.Assignee == events.QueueIT || t.Assignee == events.QueueHR {
+		return ""
+	}
+	return t.Assignee
+}
+
+// callerQueues are the shared queues whose tasks are c's to do: the IT queue for IT, the
+// HR queue for HR, the team's for its lead.
 func callerQueues(c Caller) []string {
 	var out []string
-	if c.ID != "" {
-		out = append(out, queuePerson+c.ID)
-	}
 	if c.Has(events.RoleIT) {
 		out = append(out, events.QueueIT)
 	}
@@ -1098,10 +1104,14 @@ func queueKey(q queued) string {
 // requeue moves p's tasks to the queues they are in now: its own tasks only.
 func (s *State) requeue(p *Plan) {
 	var now []queueEntry
+	var people []string
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
 		if q := queueOf(p, t); q != "" {
 			now = append(now, queueEntry{q, queued{plan: p, due: t.Due, task: t.ID}})
+		}
+		if who := ownedBy(t); who != "" && !slices.Contains(people, who) {
+			people = append(people, who)
 		}
 	}
 	old := s.inQueues[p.ID]
@@ -1126,15 +1136,47 @@ func (s *State) requeue(p *Plan) {
 	if len(now) == 0 {
 		delete(s.inQueues, p.ID)
 	} else {
-		s.inQueues[p.ID] = now
+		s.inQueues[p.ID] = slices.Clip(now)
+	}
+	for _, who := range s.assignees[p.ID] {
+		if !slices.Contains(people, who) {
+			delete(s.byPerson[who], p.ID)
+			if len(s.byPerson[who]) == 0 {
+				delete(s.byPerson, who)
+			}
+		}
+	}
+	for _, who := range people {
+		if s.byPerson[who] == nil {
+			s.byPerson[who] = map[string]bool{}
+		}
+		s.byPerson[who][p.ID] = true
+	}
+	if len(people) == 0 {
+		delete(s.assignees, p.ID)
+	} else {
+		s.assignees[p.ID] = people
 	}
 }
 
 // Queue returns a page of the open tasks that are c's to do across every plan, overdue
-// first, then by due date, hire and task. It reads the caller's queues, at most a page
-// of each.
+// first, then by due date, hire and task: their own (as hire, lead or mentor), read from
+// the plans they have open tasks on, and the shared queues they serve, at most a page of
+// each.
 func (s *State) Queue(c Caller, page events.Page) ([]QueueItem, events.PageInfo, error) {
 	var sets []*events.Sorted[queued]
+	if c.ID != "" && len(s.byPerson[c.ID]) > 0 {
+		own := events.NewSorted(compareQueued)
+		for id := range s.byPerson[c.ID] {
+			p := s.plans[id]
+			for i := range p.Tasks {
+				if t := &p.Tasks[i]; ownedBy(t) == c.ID {
+					own.Add(queued{plan: p, due: t.Due, task: t.ID})
+				}
+			}
+		}
+		sets = append(sets, own)
+	}
 	for _, name := range callerQueues(c) {
 		if q := s.queues[name]; q != nil {
 			sets = append(sets, q)

@@ -8,8 +8,9 @@ import (
 	"onramp.dev/events"
 )
 
-// BenchmarkQueue: one page of HR's task queue among N plans, read from the kept queues
-// and worked out again from every task (what a request cost before, after any change);
+// BenchmarkQueue: one page of HR's task queue among N plans (teams of 20), read from the
+// kept queues, and of a lead's (their own tasks on their team's plans and the team's queue),
+// and HR's worked out again from every task (what a request cost before, after any change);
 // and the upkeep: applying one task event.
 func BenchmarkQueue(b *testing.B) {
 	for _, n := range []int{2500, 10000} {
@@ -18,7 +19,7 @@ func BenchmarkQueue(b *testing.B) {
 		at := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 		for i := range n {
 			hire := fmt.Sprintf("h%05d", i)
-			created, err := DecideCreate(Hired{Hire: hire, Name: fmt.Sprintf("Hire %d", i), Team: fmt.Sprintf("team%d", i/20), Lead: "lee",
+			created, err := DecideCreate(Hired{Hire: hire, Name: fmt.Sprintf("Hire %d", i), Team: fmt.Sprintf("team%d", i/20), Lead: fmt.Sprintf("lead%d", i/20),
 				Track: "infrastructure", StartDate: at.AddDate(0, 0, i%60).Format(events.DateLayout), Source: "s" + hire}, templates)
 			if err != nil {
 				b.Fatal(err)
@@ -34,6 +35,14 @@ func BenchmarkQueue(b *testing.B) {
 		b.Run(fmt.Sprintf("page/kept/%d", n), func(b *testing.B) {
 			for b.Loop() {
 				if _, _, err := s.Queue(hr, events.Page{Limit: 50}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		lead := Caller{ID: "lead7", Roles: []string{events.RoleLead}, Team: "team7"}
+		b.Run(fmt.Sprintf("lead-page/kept/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := s.Queue(lead, events.Page{Limit: 50}); err != nil {
 					b.Fatal(err)
 				}
 			}
