@@ -1,7 +1,6 @@
 package events
 
 import (
-	"encoding/base64"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,26 +99,24 @@ func PageBy[T any](p Page, items []T, key func(T) string) ([]T, PageInfo, error)
 	limit, total := p.limit(), len(items)
 	from, to := 0, min(limit, total)
 	if p.Cursor != "" {
-		dir, enc, ok := strings.Cut(p.Cursor, ":")
-		raw, err := base64.RawURLEncoding.DecodeString(enc)
-		if !ok || err != nil || (dir != "a" && dir != "b") {
-			return nil, PageInfo{}, &Error{Code: CodeInvalid, Message: "cursor is not one a list gave", Fields: map[string]string{"cursor": "is not one a list gave"}}
+		k, after, err := p.cursor()
+		if err != nil {
+			return nil, PageInfo{}, err
 		}
-		k := string(raw)
-		if dir == "a" { // after k
+		if after {
 			from = sort.Search(total, func(i int) bool { return key(items[i]) > k })
 			to = min(from+limit, total)
-		} else { // before k
+		} else {
 			to = sort.Search(total, func(i int) bool { return key(items[i]) >= k })
 			from = max(to-limit, 0)
 		}
 	}
 	info := PageInfo{Total: total, First: from}
 	if to < total && to > 0 {
-		info.Next = "a:" + base64.RawURLEncoding.EncodeToString([]byte(key(items[to-1])))
+		info.Next = cursorAfter(key(items[to-1]))
 	}
 	if from > 0 && from < total {
-		info.Prev = "b:" + base64.RawURLEncoding.EncodeToString([]byte(key(items[from])))
+		info.Prev = cursorBefore(key(items[from]))
 	}
 	return append(make([]T, 0, to-from), items[from:to]...), info, nil
 }

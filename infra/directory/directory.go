@@ -52,6 +52,43 @@ type Directory struct {
 	applied uint64
 	log     *slog.Logger
 	js      jetstream.JetStream // set by Start, for CatchUp
+
+	tellMu  sync.Mutex   // one call of changed at a time, each with the person as they are then
+	changed func(Person) // see OnChange
+}
+
+// OnChange has f called with a person, as the directory holds them then, after each event
+// that adds or changes them, and for everyone by TellAll: for read models that count by
+// what the directory says. Calls are made one at a time, outside the directory's lock (f
+// may read the directory), so a later state of a person is never overtaken by an earlier
+// one. Set it before Start. A saved copy loaded at start calls nothing: call TellAll once
+// the model f feeds is loaded.
+func (d *Directory) OnChange(f func(Person)) { d.changed = f }
+
+// TellAll calls OnChange's function for everyone the directory knows.
+func (d *Directory) TellAll() {
+	if d.changed == nil {
+		return
+	}
+	d.tellMu.Lock()
+	defer d.tellMu.Unlock()
+	d.mu.RLock()
+	all := make([]Person, 0, len(d.people))
+	for _, p := range d.people {
+		all = append(all, p)
+	}
+	d.mu.RUnlock()
+	for _, p := range all {
+		d.changed(p)
+	}
+}
+
+func (d *Directory) tell(id string) {
+	d.tellMu.Lock()
+	defer d.tellMu.Unlock()
+	if p, ok := d.Person(id); ok {
+		d.changed(p)
+	}
 }
 
 // New returns an empty directory; Start fills it.
@@ -62,6 +99,14 @@ func New(logger *slog.Logger) *Directory {
 // Apply folds in one identity event (others are ignored). Exported for tests and for
 // services that already consume the identity stream.
 func (d *Directory) Apply(env events.Envelope, seq uint64) error {
+	changed, err := d.apply(env, seq)
+	if changed && d.changed != nil {
+		d.tell(env.Subject)
+	}
+	return err
+}
+
+func (d *Directory) apply(env events.Envelope, seq uint64) (changed bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.applied = max(d.applied, seq)
@@ -69,9 +114,10 @@ func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 	case events.StaffHired{}.EventType():
 		var e events.StaffHired
 		if err := env.Payload(&e); err != nil {
-			return err
+			return false, err
 		}
 		if _, ok := d.people[env.Subject]; !ok {
+			changed = true
 			p := Person{ID: env.Subject, Email: e.Email, Name: e.Name, Roles: e.Roles, Team: e.Team,
 				Lead: e.Lead, Track: e.Track, StartDate: e.StartDate, Active: true}
 			d.people[p.ID] = p
@@ -82,9 +128,10 @@ func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 		if p, ok := d.people[env.Subject]; ok {
 			p.Active = env.Type == events.StaffEnabled{}.EventType()
 			d.people[env.Subject] = p
+			changed = true
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // Start follows the identity stream's staff events until ctx ends (eventlog.Follow: the

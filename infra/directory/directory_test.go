@@ -2,6 +2,7 @@ package directory_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"testing"
@@ -116,5 +117,32 @@ func TestFindAndTeamAreSorted(t *testing.T) {
 	mias := ids(d.TeamFind("a", func(p directory.Person) bool { return p.Name == "Mia" }))
 	if !slices.Equal(all, []string{"p2", "p4", "p5", "p0", "p3", "p1"}) || !slices.Equal(team, []string{"p4", "p0", "p3", "p1"}) || !slices.Equal(mias, []string{"p0", "p3"}) {
 		t.Fatalf("all %v, team a %v, Mias %v", all, team, mias)
+	}
+}
+
+// OnChange hears every event that adds or changes a person, once, and nothing else, and
+// TellAll tells it of everyone.
+func TestOnChangeHearsEachChange(t *testing.T) {
+	d := directory.New(slog.New(slog.DiscardHandler))
+	var heard []string
+	d.OnChange(func(p directory.Person) {
+		_, _ = d.Person(p.ID) // may read the directory
+		heard = append(heard, fmt.Sprintf("%s:%v", p.ID, p.Active))
+	})
+	hired, _ := events.New("hr", "ann", events.StaffHired{Email: "ann@x.org", Name: "Ann", Roles: []string{"hire"}, Team: "sec", Track: "security", StartDate: "2026-12-01"}, time.Now())
+	disabled, _ := events.New("hr", "ann", events.StaffDisabled{Reason: "left"}, time.Now())
+	session, _ := events.New("ann", "session-1", events.SessionStarted{Person: "ann", ExpiresAt: time.Now().Add(time.Hour)}, time.Now())
+	unknown, _ := events.New("hr", "bob", events.StaffDisabled{Reason: "left"}, time.Now())
+	for i, e := range []events.Envelope{hired, hired, session, disabled, unknown} {
+		if err := d.Apply(e, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"ann:true", "ann:false"}; !slices.Equal(heard, want) {
+		t.Fatalf("heard %v, want %v", heard, want)
+	}
+	d.TellAll()
+	if want := []string{"ann:true", "ann:false", "ann:false"}; !slices.Equal(heard, want) {
+		t.Fatalf("after TellAll, heard %v, want %v", heard, want)
 	}
 }

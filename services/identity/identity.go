@@ -83,10 +83,14 @@ type State struct {
 	// byName is every person's id sorted by name, then id, and byTeam the same per team,
 	// rebuilt when someone joins (people are never removed, renamed or moved), so listing a
 	// page never sorts the whole organisation and a team's list reads the team only.
-	// Readers share the state, so they have their own lock.
+	// Readers share the state, so they have their own lock. byRole is the same per role
+	// (roles do not change either) and teams every team, sorted: HR's invite form offers
+	// every team and the leads, which then cost the teams and the leads, not everyone.
 	orderMu sync.Mutex
 	byName  []string
 	byTeam  map[string][]string
+	byRole  map[string][]string
+	teams   []string
 }
 
 // NewState returns an empty state.
@@ -187,27 +191,39 @@ func (s *State) sortedIDs() []string {
 		}
 		return a.ID < b.ID
 	})
-	byTeam := map[string][]string{}
+	byTeam, byRole := map[string][]string{}, map[string][]string{}
 	for _, id := range ids {
-		t := s.people[id].Team
-		byTeam[t] = append(byTeam[t], id)
+		p := s.people[id]
+		byTeam[p.Team] = append(byTeam[p.Team], id)
+		for _, r := range p.Roles {
+			byRole[r] = append(byRole[r], id)
+		}
 	}
-	s.byName, s.byTeam = ids, byTeam
+	teams := make([]string, 0, len(byTeam))
+	for t := range byTeam {
+		teams = append(teams, t)
+	}
+	sort.Strings(teams)
+	s.byName, s.byTeam, s.byRole, s.teams = ids, byTeam, byRole, teams
 	return ids
 }
 
-// Teams returns the ids of every team anyone is in, sorted.
+// RolePeople returns the people with role that visible admits, sorted by name, then id.
+// It reads the role's holders only.
+func (s *State) RolePeople(role string, visible func(*Person) bool) []*Person {
+	s.sortedIDs()
+	s.orderMu.Lock()
+	ids := s.byRole[role]
+	s.orderMu.Unlock()
+	return s.pick(ids, visible)
+}
+
+// Teams returns the ids of every team anyone is in, sorted (shared: do not modify).
 func (s *State) Teams() []string {
-	set := map[string]bool{}
-	for _, p := range s.people {
-		set[p.Team] = true
-	}
-	out := make([]string, 0, len(set))
-	for t := range set {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
+	s.sortedIDs()
+	s.orderMu.Lock()
+	defer s.orderMu.Unlock()
+	return s.teams
 }
 
 // Apply folds one IDENTITY event, stored at stream sequence seq, into the state. Applying

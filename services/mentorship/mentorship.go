@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"onramp.dev/events"
@@ -102,6 +103,9 @@ type State struct {
 	open     map[string]string // hire → open mentorship id
 	loads    map[string]Load   // mentor → open mentorships
 	lastPair uint64            // stream sequence of the last lifecycle event applied
+
+	coverageOnce sync.Once
+	coverage     *coverage // see coverage.go
 }
 
 // NewState returns an empty state.
@@ -135,6 +139,7 @@ func (s *State) count(p *Pair, d int) {
 	} else if s.open[p.Hire] == p.ID {
 		delete(s.open, p.Hire)
 	}
+	s.relist(p.Hire)
 }
 
 func (s *State) setState(p *Pair, state string) {

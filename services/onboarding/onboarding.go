@@ -170,11 +170,39 @@ type State struct {
 	problems map[string]bool
 	firstDue map[string]string          // plan → due date of its earliest open task
 	byDue    map[string]map[string]bool // that date → plans
+
+	// The task queues, kept as events are applied. The shared queues — IT's, HR's and each
+	// team's lead's (see queueOf), which grow with the organisation — hold their open tasks
+	// ordered by due date: an open task is overdue exactly when its due date is before
+	// today, so "overdue first, then by due date" is this order on every day, and a page
+	// costs a page. A person's own tasks are found through the plans they have open tasks
+	// on (their own, their team's as lead, their mentees'), which do not grow with the
+	// organisation; keeping every one of them sorted too would cost about 8 MB of memory
+	// per 1,000 plans.
+	queues    map[string]*events.Sorted[queued]
+	inQueues  map[string][]queueEntry    // plan → its tasks' places in the shared queues
+	assignees map[string][]string        // plan → the people with open tasks on it
+	byPerson  map[string]map[string]bool // person → the plans they have open tasks on
+}
+
+// queued is a task's place in a queue. It holds copies of the fields that order it (a
+// task's due date changes in place, and tasks move in their plan's slice), so it is found
+// again after the task has changed.
+type queued struct {
+	plan      *Plan
+	due, task string
+}
+
+// queueEntry is where one task of a plan sits in the queues.
+type queueEntry struct {
+	queue string
+	item  queued
 }
 
 // NewState returns an empty state.
 func NewState() *State {
-	return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}, problems: map[string]bool{}, firstDue: map[string]string{}, byDue: map[string]map[string]bool{}}
+	return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}, problems: map[string]bool{}, firstDue: map[string]string{}, byDue: map[string]map[string]bool{},
+		queues: map[string]*events.Sorted[queued]{}, inQueues: map[string][]queueEntry{}, assignees: map[string][]string{}, byPerson: map[string]map[string]bool{}}
 }
 
 // Load adds a stored plan document (at start).
@@ -249,6 +277,7 @@ func (s *State) recount(p *Plan) {
 	if p.Problem != "" {
 		s.problems[p.ID] = true
 	}
+	s.requeue(p)
 	due := ""
 	if t := p.NextDue(); t != nil {
 		due = t.Due
@@ -1020,37 +1049,150 @@ func (s *State) DueOverdue(today string) []OverdueTask {
 	return out
 }
 
-// Queue returns the open tasks assigned to c across every plan — their own (as hire,
-// lead or mentor), the IT queue for IT, the HR queue for HR — overdue first, then by due
-// date.
-func (s *State) Queue(c Caller, today string) []QueueItem {
-	var out []QueueItem
-	for _, p := range s.plans {
-		for i := range p.Tasks {
-			t := &p.Tasks[i]
-			if t.Done {
-				continue
-			}
-			mine := c.ID != "" && t.Assignee == c.ID ||
-				t.Assignee == events.QueueIT && c.Has(events.RoleIT) ||
-				t.Assignee == events.QueueHR && c.Has(events.RoleHR) ||
-				t.Owner == events.OwnerLead && t.Assignee == "" && c.leads(p)
-			if mine {
-				out = append(out, QueueItem{Plan: p, Task: t})
+// queueTeam prefixes the name of a team lead's queue (tasks for the lead that no one in
+// particular is assigned).
+const queueTeam = "team:"
+
+// queueOf is the shared queue an open task t of p is in ("": none; a person's own task).
+func queueOf(p *Plan, t *Task) string {
+	switch {
+	case t.Done:
+		return ""
+	case t.Assignee == events.QueueIT, t.Assignee == events.QueueHR:
+		return t.Assignee
+	case t.Assignee == "" && t.Owner == events.OwnerLead:
+		return shared(queueTeam + p.Team)
+	}
+	return ""
+}
+
+// ownedBy is the person whose own open task t is ("": none).
+func ownedBy(t *Task) string {
+	if t.Done || t.Assignee == "" || t.Assignee == events.QueueIT || t.Assignee == events.QueueHR {
+		return ""
+	}
+	return t.Assignee
+}
+
+// callerQueues are the shared queues whose tasks are c's to do: the IT queue for IT, the
+// HR queue for HR, the team's for its lead.
+func callerQueues(c Caller) []string {
+	var out []string
+	if c.Has(events.RoleIT) {
+		out = append(out, events.QueueIT)
+	}
+	if c.Has(events.RoleHR) {
+		out = append(out, events.QueueHR)
+	}
+	if c.Has(events.RoleLead) && c.Team != "" {
+		out = append(out, queueTeam+c.Team)
+	}
+	return out
+}
+
+// compareQueued is the queues' order: due date, hire's name, plan, task.
+func compareQueued(a, b queued) int {
+	return cmp.Or(cmp.Compare(a.due, b.due), cmp.Compare(a.plan.Name, b.plan.Name),
+		cmp.Compare(a.plan.ID, b.plan.ID), cmp.Compare(a.task, b.task))
+}
+
+// queueKey is a queued task's place in the queues' order, as a string (for cursors).
+func queueKey(q queued) string {
+	return q.due + "\x00" + q.plan.Name + "\x00" + q.plan.ID + "\x00" + q.task
+}
+
+// requeue moves p's tasks to the queues they are in now: its own tasks only.
+func (s *State) requeue(p *Plan) {
+	var now []queueEntry
+	var people []string
+	for i := range p.Tasks {
+		t := &p.Tasks[i]
+		if q := queueOf(p, t); q != "" {
+			now = append(now, queueEntry{q, queued{plan: p, due: t.Due, task: t.ID}})
+		}
+		if who := ownedBy(t); who != "" && !slices.Contains(people, who) {
+			people = append(people, who)
+		}
+	}
+	old := s.inQueues[p.ID]
+	for _, e := range old {
+		if !slices.Contains(now, e) {
+			s.queues[e.queue].Remove(e.item)
+			if s.queues[e.queue].Len() == 0 {
+				delete(s.queues, e.queue)
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b QueueItem) int {
-		ao, bo := a.Task.Overdue(today), b.Task.Overdue(today)
-		if ao != bo {
-			if ao {
-				return -1
+	for _, e := range now {
+		if !slices.Contains(old, e) {
+			q := s.queues[e.queue]
+			if q == nil {
+				q = events.NewSorted(compareQueued)
+				s.queues[e.queue] = q
 			}
-			return 1
+			q.Add(e.item)
 		}
-		return cmp.Or(cmp.Compare(a.Task.Due, b.Task.Due), cmp.Compare(a.Plan.Name, b.Plan.Name), cmp.Compare(a.Task.ID, b.Task.ID))
-	})
-	return out
+	}
+	if len(now) == 0 {
+		delete(s.inQueues, p.ID)
+	} else {
+		s.inQueues[p.ID] = slices.Clip(now)
+	}
+	for _, who := range s.assignees[p.ID] {
+		if !slices.Contains(people, who) {
+			delete(s.byPerson[who], p.ID)
+			if len(s.byPerson[who]) == 0 {
+				delete(s.byPerson, who)
+			}
+		}
+	}
+	for _, who := range people {
+		if s.byPerson[who] == nil {
+			s.byPerson[who] = map[string]bool{}
+		}
+		s.byPerson[who][p.ID] = true
+	}
+	if len(people) == 0 {
+		delete(s.assignees, p.ID)
+	} else {
+		s.assignees[p.ID] = people
+	}
+}
+
+// Queue returns a page of the open tasks that are c's to do across every plan, overdue
+// first, then by due date, hire and task: their own (as hire, lead or mentor), read from
+// the plans they have open tasks on, and the shared queues they serve, at most a page of
+// each.
+func (s *State) Queue(c Caller, page events.Page) ([]QueueItem, events.PageInfo, error) {
+	var sets []*events.Sorted[queued]
+	if c.ID != "" && len(s.byPerson[c.ID]) > 0 {
+		own := events.NewSorted(compareQueued)
+		for id := range s.byPerson[c.ID] {
+			p := s.plans[id]
+			for i := range p.Tasks {
+				if t := &p.Tasks[i]; ownedBy(t) == c.ID {
+					own.Add(queued{plan: p, due: t.Due, task: t.ID})
+				}
+			}
+		}
+		sets = append(sets, own)
+	}
+	for _, name := range callerQueues(c) {
+		if q := s.queues[name]; q != nil {
+			sets = append(sets, q)
+		}
+	}
+	rows, info, err := events.PageSorted(page, queueKey, sets...)
+	if err != nil {
+		return nil, events.PageInfo{}, err
+	}
+	out := make([]QueueItem, 0, len(rows))
+	for _, q := range rows {
+		if t, ok := q.plan.Task(q.task); ok {
+			out = append(out, QueueItem{Plan: q.plan, Task: t})
+		}
+	}
+	return out, info, nil
 }
 
 // QueueItem is one task in someone's queue.

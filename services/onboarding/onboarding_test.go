@@ -202,7 +202,10 @@ func TestOverdueAndQueue(t *testing.T) {
 	if again := s.DueOverdue(today); len(again) != 1 || again[0].Task != "order-laptop" {
 		t.Fatalf("after a due change: %+v", again)
 	}
-	q := s.Queue(Caller{ID: "ivy", Roles: []string{"it"}}, today)
+	q, _, err := s.Queue(Caller{ID: "ivy", Roles: []string{"it"}}, events.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(q) == 0 || !q[0].Task.Overdue(today) || q[0].Task.Owner != events.OwnerIT {
 		t.Fatalf("IT queue does not start with an overdue IT task: %+v", q)
 	}

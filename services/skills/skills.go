@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	catalogue "onramp.dev/content/skills"
@@ -131,6 +132,9 @@ type State struct {
 	byID    map[string]int
 	modules map[string][]events.SkillModuleRef // skill → modules evidencing it, by level
 	docs    map[string]*Doc                    // by person id
+
+	expiringOnce sync.Once
+	expiring     *expiring // see expiring.go
 }
 
 // NewState builds an empty state on the shipped catalogue and training modules.
@@ -176,7 +180,10 @@ func (s *State) rebuild() {
 }
 
 // LoadDoc adds a stored record (at start).
-func (s *State) LoadDoc(d Doc) { s.docs[d.Person] = &d }
+func (s *State) LoadDoc(d Doc) {
+	s.docs[d.Person] = &d
+	s.reindex(d.Person)
+}
 
 // LoadImport adds a stored import (at start).
 func (s *State) LoadImport(i Import) {
@@ -269,6 +276,9 @@ func (s *State) Apply(env events.Envelope, seq uint64) (string, error) {
 		return "", err
 	}
 	s.docs[env.Subject] = d
+	if env.Type == (events.CertificationAdded{}).EventType() {
+		s.reindex(env.Subject)
+	}
 	return id, nil
 }
 

@@ -206,6 +206,9 @@ type State struct {
 	weeksMu    sync.Mutex
 	weeks      map[string]*events.ComplianceWeek
 	weeksStale bool
+
+	complianceOnce sync.Once
+	compliance     *compliance // see compliance.go
 }
 
 // NewState returns an empty state over the catalogue.
@@ -232,13 +235,20 @@ func (s *State) Modules() []*curriculum.Module {
 }
 
 // LoadLearner adds a stored learner document (at start).
-func (s *State) LoadLearner(l Learner) { s.learners[l.Person] = &l; s.weeksStale = true }
+func (s *State) LoadLearner(l Learner) {
+	s.learners[l.Person] = &l
+	s.weeksStale = true
+	s.refigure(l.Person)
+}
 
 // LoadAssignment adds a stored assignment document (at start).
 func (s *State) LoadAssignment(a Assignment) {
 	s.assignments[a.ID] = &a
 	s.addReach(&a, a.People)
 	s.weeksStale = true
+	for _, p := range a.People {
+		s.figure(p, a.Module)
+	}
 }
 
 func (s *State) addReach(a *Assignment, people []string) {
@@ -317,6 +327,9 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		s.assignments[a.ID] = a
 		s.addReach(a, e.People)
 		s.countDue(a, e.People)
+		for _, p := range e.People {
+			s.figure(p, a.Module)
+		}
 		return keys, nil
 
 	case events.AssignmentReached{}.EventType():
@@ -342,6 +355,9 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		a.People = append(a.People, fresh...)
 		s.addReach(a, fresh)
 		s.countDue(a, fresh)
+		for _, p := range fresh {
+			s.figure(p, a.Module)
+		}
 		return keys, nil
 	}
 
@@ -370,6 +386,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 			}
 		}
 	}
+	s.figure(person, module)
 	return keys, nil
 }
 

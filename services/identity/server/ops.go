@@ -494,6 +494,8 @@ func (m *Main) opPeopleList(ctx context.Context, r rpc.Request[events.PeopleRequ
 			people = m.state.TeamPeople(q.Team, keep)
 		case !identity.CanManage(&viewer): // a lead sees their team
 			people = m.state.TeamPeople(viewer.Team, keep)
+		case q.Role != "": // e.g. the leads HR's invite form offers: read the role only
+			people = m.state.RolePeople(q.Role, keep)
 		default:
 			people = m.state.People(keep)
 		}

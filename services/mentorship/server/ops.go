@@ -705,6 +705,9 @@ func (m *Main) opCoverage(ctx context.Context, r rpc.Request[events.CoverageRequ
 		return events.CoverageReply{}, &events.Error{Code: events.CodeInvalid, Message: "list must be without, with or mentors",
 			Fields: map[string]string{"list": "must be without, with or mentors"}}
 	}
+	if viewer.HR() && q.List != events.CoverageMentors && strings.TrimSpace(q.Query) == "" {
+		return m.wholeCoverage(q)
+	}
 	// The list is found and sorted once per state of the mentorships and the directory,
 	// per viewer's scope, list and search; pages are cut from it.
 	scope := "hr"
@@ -730,6 +733,31 @@ func (m *Main) opCoverage(ctx context.Context, r rpc.Request[events.CoverageRequ
 		if out.Hires[i].Mentor != "" {
 			out.Hires[i].MentorName = m.name(out.Hires[i].Mentor)
 		}
+	}
+	return out, nil
+}
+
+// wholeCoverage is a page of every hire with or without a mentor, as HR sees it, read
+// from the lists the state keeps: a page costs a page.
+func (m *Main) wholeCoverage(q events.CoverageRequest) (events.CoverageReply, error) {
+	m.el.RLock()
+	defer m.el.RUnlock()
+	refs, info, without, with, err := m.state.Coverage(q.List == events.CoverageWith, q.Page)
+	if err != nil {
+		return events.CoverageReply{}, err
+	}
+	out := events.CoverageReply{List: q.List, Hires: make([]events.CoverageHire, 0, len(refs)), Mentors: []events.CoverageMentor{},
+		Without: without, With: with, PageInfo: info}
+	for _, ref := range refs {
+		h, _ := m.dir.Person(ref.Hire)
+		row := events.CoverageHire{Hire: ref.Hire, Name: ref.Name, Team: h.Team, Track: h.Track, StartDate: h.StartDate, State: "none"}
+		if p, ok := m.state.OpenFor(ref.Hire); ok {
+			row.Mentorship, row.Mentor, row.State = p.ID, p.Mentor, p.State
+		}
+		if row.Mentor != "" {
+			row.MentorName = m.name(row.Mentor)
+		}
+		out.Hires = append(out.Hires, row)
 	}
 	return out, nil
 }

@@ -105,10 +105,16 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.bg = background.Start(ctx)
+	// HR's coverage lists count by what the directory says (who is an active hire, their
+	// name): it tells the state of each change, and of everyone once it has started.
+	m.dir.OnChange(func(p directory.Person) {
+		m.el.Read(func() { m.state.SetPerson(p.ID, p.Name, p.Has(events.RoleHire), p.Active) })
+	})
 	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
 	}
+	m.dir.TellAll()
 	if err := m.startSkills(m.bg.Context()); err != nil {
 		m.stop()
 		return err

@@ -20,6 +20,7 @@ import (
 	"onramp.dev/infra/eventlog/eventlogtest"
 	"onramp.dev/infra/rpc"
 	"onramp.dev/infra/servicetest"
+	"onramp.dev/services/mentorship"
 	skillsserver "onramp.dev/services/skills/server"
 )
 
@@ -493,4 +494,57 @@ func TestCheckinEditedByItsAuthorForADay(t *testing.T) {
 	if late := must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipGet, "ada", events.MentorshipRequest{ID: v.ID})); late.Checkins[0].CanEdit {
 		t.Fatal("a day-old check-in is still editable")
 	}
+}
+
+// HR's coverage lists read from the lists kept per event agree with the lists worked out
+// from the directory and every mentorship — with a hire disabled, mentorships accepted
+// and ended — and after a restart.
+func TestWholeCoverageAgreesWithTheGeneralPath(t *testing.T) {
+	f := setup(t)
+	f.optIn("maya", 3, "networking", "cloud-computing")
+	v := must[events.MentorshipView](t)(f.propose("lee", "ada", "maya", ""))
+	must[events.MentorshipView](t)(call[events.MentorshipView](f, events.OpMentorshipAccept, "maya", events.MentorshipRequest{ID: v.ID}))
+	must[events.MentorshipView](t)(f.propose("lee", "bob", "maya", ""))
+	f.append("hr", "eve", events.StaffDisabled{Reason: "left"})
+	compare := func(t *testing.T, m *Main, step string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for p, _ := m.dir.Person("eve"); p.Active; p, _ = m.dir.Person("eve") {
+			if time.Now().After(deadline) {
+				t.Fatal("eve not disabled")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		hr := mentorship.Person{ID: "hr", Roles: []string{events.RoleHR}, Active: true}
+		for _, list := range []string{events.CoverageWithout, events.CoverageWith} {
+			for page := (events.Page{Limit: 1}); ; {
+				q := events.CoverageRequest{Page: page, List: list}
+				got, err := m.wholeCoverage(q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				l := m.coverageList(hr, q)
+				want := events.CoverageReply{List: list, Mentors: []events.CoverageMentor{}, Without: l.without, With: l.with}
+				if want.Hires, want.PageInfo, err = events.PageBy(page, l.hires, hireKey); err != nil {
+					t.Fatal(err)
+				}
+				for i := range want.Hires {
+					if want.Hires[i].Mentor != "" {
+						want.Hires[i].MentorName = m.name(want.Hires[i].Mentor)
+					}
+				}
+				g, _ := json.Marshal(got)
+				w, _ := json.Marshal(want)
+				if string(g) != string(w) {
+					t.Fatalf("%s, %s from %q:\nkept       %s\nworked out %s", step, list, page.Cursor, g, w)
+				}
+				if page.Cursor = got.Next; page.Cursor == "" {
+					break
+				}
+			}
+		}
+	}
+	compare(t, f.m, "running")
+	_ = f.m.Close()
+	compare(t, f.start(""), "restarted")
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -228,47 +227,21 @@ func (m *Main) opMyTasks(ctx context.Context, r rpc.Request[events.QueueRequest]
 	if err != nil {
 		return events.QueueReply{}, err
 	}
-	// A queue (IT's and HR's grow with the organisation) is sorted once per state of the
-	// plans and day, per caller; pages are cut from it.
+	// The queues are kept in order as events are applied: a page costs a page.
 	today := m.today()
-	version := fmt.Sprintf("%d/%s", m.el.Applied(), today)
-	queue := m.queues.Get(version, callerKey(c), func() []queued { return m.queue(c, today) })
-	page, info, err := events.PageBy(r.Body.Page, queue, func(q queued) string { return q.key })
+	m.el.RLock()
+	defer m.el.RUnlock()
+	page, info, err := m.state.Queue(c, r.Body.Page)
 	if err != nil {
 		return events.QueueReply{}, err
 	}
 	out := events.QueueReply{Items: make([]events.TaskView, 0, len(page)), PageInfo: info}
-	m.el.RLock()
-	defer m.el.RUnlock()
 	for _, q := range page {
 		v := onboarding.TaskView(c, q.Plan, q.Task, today, m.names)
 		v.Plan, v.Hire, v.HireName = q.Plan.ID, q.Plan.Hire, q.Plan.Name
 		out.Items = append(out.Items, v)
 	}
 	return out, nil
-}
-
-// queued is a task in someone's queue with its place in the queue's order: overdue first,
-// then due date, hire name, plan, task.
-type queued struct {
-	onboarding.QueueItem
-	key string
-}
-
-func (m *Main) queue(c onboarding.Caller, today string) []queued {
-	m.el.RLock()
-	defer m.el.RUnlock()
-	items := m.state.Queue(c, today)
-	out := make([]queued, len(items))
-	for i, it := range items {
-		late := "1"
-		if it.Task.Overdue(today) {
-			late = "0"
-		}
-		out[i] = queued{it, late + "\x00" + it.Task.Due + "\x00" + it.Plan.Name + "\x00" + it.Plan.ID + "\x00" + it.Task.ID}
-	}
-	slices.SortFunc(out, func(a, b queued) int { return strings.Compare(a.key, b.key) })
-	return out
 }
 
 // change runs one decide-and-commit on a plan under its lock, then announces the plan's

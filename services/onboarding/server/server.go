@@ -61,7 +61,6 @@ type Main struct {
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
 
-	queues     *memo.Cache[[]queued]  // task queues by caller, until the plans change
 	plansLists *memo.Cache[plansList] // plans lists by caller and filters, likewise
 }
 
@@ -88,11 +87,11 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	logger = logger.With("service", "onboarding")
 	m := &Main{
 		nc: nc, js: js, log: logger, cfg: cfg,
-		plans:  store.NewCollection[onboarding.Plan](db, "plans"),
-		verify: authn.NewVerifier(cfg.Keys),
-		dir:    directory.New(logger),
-		state:  onboarding.NewState(),
-		queues: memo.New[[]queued](64), plansLists: memo.New[plansList](64),
+		plans:      store.NewCollection[onboarding.Plan](db, "plans"),
+		verify:     authn.NewVerifier(cfg.Keys),
+		dir:        directory.New(logger),
+		state:      onboarding.NewState(),
+		plansLists: memo.New[plansList](64),
 	}
 	m.saver = store.NewSaver(m.plans)
 	m.cp = store.NewCheckpoint(db, "ONBOARDING")

@@ -393,6 +393,17 @@ func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Tim
 	if day == "" {
 		day = events.Date(at)
 	}
+	if name == skills.ReportCerts && q.Team == "" && q.Track == "" && q.Skill == "" && q.Sort == "" && label == "" {
+		// Everyone's certifications expiring from today (HR's home, the report as it
+		// opens): a range of the index kept by expiry date.
+		m.el.RLock()
+		t, ok := m.state.Expiring(at, q.Offset, q.Limit, func(id string) string { p, _ := m.dir.Person(id); return p.Team })
+		m.el.RUnlock()
+		if ok {
+			t.AsOf = day
+			return t, nil
+		}
+	}
 	// Who is in the report and its columns (the matrix), or all of its rows (the others),
 	// are found once per state of the records, the directory and the day; pages are cut
 	// from them.

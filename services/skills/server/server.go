@@ -128,6 +128,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.bg = background.Start(ctx)
+	// The certifications index counts by what the directory says (who is active, their
+	// name): it tells the state of each change, and of everyone once the state is loaded.
+	m.dir.OnChange(func(p directory.Person) { m.el.Read(func() { m.state.SetPerson(p.ID, p.Name, p.Active) }) })
 	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
@@ -136,6 +139,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
+	m.dir.TellAll()
 	if err := m.restate(ctx); err != nil {
 		m.stop()
 		return err

@@ -510,3 +510,57 @@ func TestEventLogConformance(t *testing.T) {
 		},
 	})
 }
+
+// Everyone's certifications expiring soon, read from the index kept by expiry date,
+// agree page by page with the report worked out from every record (sorted by expiry, a
+// stable sort that keeps the report's order) — on several days, with someone disabled,
+// and after a restart.
+func TestExpiringReportAgreesWithTheRecords(t *testing.T) {
+	f := setup(t)
+	hr := f.as(t, "hr")
+	for i, id := range []string{"hire", "lead", "peer", "other-lead", "outsider"} {
+		for j := range 2 {
+			expires := time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 17*i+40*j).Format(events.DateLayout)
+			must[events.SkillCertification](t)(call[events.SkillCertification](t, f, events.OpRecordCertify, f.as(t, id), events.SkillCertifyRequest{
+				Name: fmt.Sprintf("Cert %d", j), Issuer: "X", Issued: "2025-03-01", Expires: expires}))
+		}
+	}
+	disabled, _ := events.New("hr", "peer", events.StaffDisabled{Reason: "left"}, time.Now())
+	if _, err := bus.Append(context.Background(), f.js, disabled, bus.Expect{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for p, _ := f.m.dir.Person("peer"); p.Active; p, _ = f.m.dir.Person("peer") {
+		if time.Now().After(deadline) {
+			t.Fatal("peer not disabled")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	compare := func(t *testing.T, step string) {
+		t.Helper()
+		for _, day := range []time.Time{time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), time.Date(2026, 4, 20, 9, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)} {
+			f.clock.Set(day)
+			for offset := 0; offset < 10; offset += 3 {
+				got := must[events.SkillReport](t)(call[events.SkillReport](t, f, events.OpReportCerts, hr, events.SkillReportRequest{Offset: offset, Limit: 3}))
+				want := must[events.SkillReport](t)(call[events.SkillReport](t, f, events.OpReportCerts, hr, events.SkillReportRequest{Offset: offset, Limit: 3, Sort: "expires"}))
+				g, _ := json.Marshal(got)
+				w, _ := json.Marshal(want)
+				if string(g) != string(w) {
+					t.Fatalf("%s, on %s, from %d:\nindex   %s\nrecords %s", step, day, offset, g, w)
+				}
+				if offset == 0 && got.Total == 0 && day.Month() == 4 {
+					t.Fatalf("%s: nothing expiring in April", step)
+				}
+				for _, row := range got.Certs {
+					if row.Person == "peer" {
+						t.Fatalf("%s: a disabled person's certification: %+v", step, row)
+					}
+				}
+			}
+		}
+	}
+	compare(t, "running")
+	_ = f.m.Close()
+	f.m = f.start(t, "skills-training")
+	compare(t, "restarted")
+}

@@ -402,9 +402,60 @@ func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]
 	if err := checkReportSort(f.Sort); err != nil {
 		return events.ReportReply{}, err
 	}
+	var out events.ReportReply
+	if f.Module == "" && f.Team == "" && f.Track == "" && f.Status == "" && strings.TrimSpace(f.Query) == "" && cmp.Or(f.Sort, "name") == "name" {
+		// Everyone, by name (HR's home, the report as it opens): kept as events are applied.
+		if out, err = m.wholeReport(f.Page, today); err != nil {
+			return events.ReportReply{}, err
+		}
+	} else if out, err = m.filteredReport(f, version, today); err != nil {
+		return events.ReportReply{}, err
+	}
+	if f.Trend > 0 {
+		m.el.RLock()
+		out.Trend = m.state.ComplianceTrend(min(f.Trend, events.MaxTrendWeeks), today)
+		m.el.RUnlock()
+	}
+	return out, nil
+}
+
+// wholeReport is a page of the report over everyone in the default order, with the
+// summary per module, read from the figures the state keeps: a page costs a page.
+func (m *Main) wholeReport(page events.Page, today string) (events.ReportReply, error) {
+	m.el.RLock()
+	defer m.el.RUnlock()
+	refs, info, err := m.state.ReportPage(page)
+	if err != nil {
+		return events.ReportReply{}, err
+	}
+	out := events.ReportReply{Modules: m.state.Compliance(today), People: []events.ReportCount{}, Items: make([]events.TrainingRow, 0, len(refs)), PageInfo: info}
+	for i, ref := range refs {
+		p, _ := m.dir.Person(ref.Person)
+		if it, ok := m.state.Item(ref.Person, ref.Module, today); ok {
+			out.Items = append(out.Items, events.TrainingRow{Person: ref.Person, Name: ref.Name, Team: p.Team, Track: p.Track, LearnerItem: it})
+		}
+		if i > 0 && refs[i-1].Person == ref.Person {
+			continue
+		}
+		rc := events.ReportCount{Key: ref.Person, Label: ref.Name}
+		for _, it := range m.state.Items(ref.Person, today) {
+			countRow(&rc, events.TrainingRow{LearnerItem: it})
+		}
+		if rc.Assigned > 0 {
+			out.People = append(out.People, rc)
+		}
+	}
+	sortPeople(out.People)
+	return out, nil
+}
+
+// filteredReport is a page of the report for filters or another order: the matching rows
+// are worked out once per state of the model, the directory and the day.
+func (m *Main) filteredReport(f events.ReportRequest, version, today string) (events.ReportReply, error) {
 	key := strings.Join([]string{f.Module, f.Team, f.Track, f.Status, strings.ToLower(strings.TrimSpace(f.Query)), f.Sort}, "\x00")
 	rep := m.reports.Get(version, key, func() report { return m.report(f, today) })
 	out := events.ReportReply{Modules: rep.modules, People: []events.ReportCount{}}
+	var err error
 	if out.Items, out.PageInfo, err = pageSorted(f.Page, rep.sorted); err != nil {
 		return events.ReportReply{}, err
 	}
@@ -426,15 +477,14 @@ func (m *Main) opReport(ctx context.Context, r rpc.Request[events.ReportRequest]
 			out.People = append(out.People, rc)
 		}
 	}
-	slices.SortFunc(out.People, func(a, b events.ReportCount) int {
+	sortPeople(out.People)
+	return out, nil
+}
+
+func sortPeople(people []events.ReportCount) {
+	slices.SortFunc(people, func(a, b events.ReportCount) int {
 		return cmp.Or(strings.Compare(a.Label, b.Label), strings.Compare(a.Key, b.Key))
 	})
-	if f.Trend > 0 {
-		m.el.RLock()
-		out.Trend = m.state.ComplianceTrend(min(f.Trend, events.MaxTrendWeeks), today)
-		m.el.RUnlock()
-	}
-	return out, nil
 }
 
 // countRow counts an assigned row into rc.

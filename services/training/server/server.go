@@ -69,7 +69,8 @@ type Main struct {
 	listOnce sync.Once
 	listed   events.ModulesReply // the catalogue as lists show it
 
-	reports *memo.Cache[report] // compliance reports by filters, until the state changes
+	reports *memo.Cache[report] // filtered compliance reports, until the state changes
+
 }
 
 func init() { training.IsTrack = content.IsTrack }
@@ -121,10 +122,14 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.bg = background.Start(ctx)
+	// The compliance figures count by what the directory says (who is active, their
+	// name): it tells the state of each change, and of everyone once it has started.
+	m.dir.OnChange(func(p directory.Person) { m.el.Read(func() { m.state.SetPerson(p.ID, p.Name, p.Active) }) })
 	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
 	}
+	m.dir.TellAll()
 	hired, err := consumer.New(ctx, m.js, consumer.Config{
 		Stream: "IDENTITY", Durable: "training-hired", Logger: m.log,
 		Filters: []string{events.TypeFilter(events.StaffHired{}.EventType())},
