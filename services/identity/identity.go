@@ -355,7 +355,7 @@ func (s *State) DecideInvite(req events.InviteRequest, today time.Time) (events.
 	start, err := time.Parse(events.DateLayout, e.StartDate)
 	switch {
 	case err != nil:
-		fields["start_date"] = "Enter the start date as YYYY-MM-DD."
+		fields["start_date"] = "Enter the start date, " + events.DateExample + "."
 	case start.Before(today.AddDate(-10, 0, 0)) || start.After(today.AddDate(2, 0, 0)):
 		fields["start_date"] = "The start date must be within ten years before and two years after today."
 	}

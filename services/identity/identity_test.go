@@ -126,6 +126,9 @@ func TestDecideInvite(t *testing.T) {
 			if !errors.As(err, &e) || e.Code != tt.code || e.Fields[tt.field] == "" {
 				t.Fatalf("DecideInvite = %v, want %s on %s", err, tt.code, tt.field)
 			}
+			if tt.name == "bad date" && !strings.Contains(e.Fields[tt.field], events.DateExample) {
+				t.Errorf("start date message %q does not show a date in words", e.Fields[tt.field])
+			}
 		})
 	}
 }
