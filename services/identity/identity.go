@@ -390,6 +390,20 @@ func CanSee(viewer, p *Person) bool {
 	return false
 }
 
+// CanSeeBasic reports whether viewer may see p's basic part — name, roles and team — where
+// CanSee does not open the whole record: a person may see their own lead, and the hire and
+// the mentor of a mentorship each other while it lasts. partner is whether they are in such
+// a mentorship now: the mentorship is the mentorship service's fact, who may see whom is
+// identity's rule.
+func CanSeeBasic(viewer, p *Person, partner bool) bool {
+	return (viewer.Lead != "" && viewer.Lead == p.ID) || partner
+}
+
+// Basic is the part of p that CanSeeBasic opens.
+func (p *Person) Basic() events.Person {
+	return events.Person{ID: p.ID, Name: p.Name, Roles: slices.Clone(p.Roles), Team: p.Team, Active: p.Active}
+}
+
 // CanList reports whether viewer may open the people list at all.
 func CanList(viewer *Person) bool {
 	return CanManage(viewer) || viewer.Has(events.RoleLead)

@@ -153,6 +153,36 @@ func TestVisibility(t *testing.T) {
 	}
 }
 
+// A person sees the basic part of their own lead, and of their mentor or mentee while the
+// mentorship lasts; nobody else's beyond what CanSee opens.
+func TestBasicVisibility(t *testing.T) {
+	hire := &Person{ID: "h", Team: "a", Lead: "l", Roles: []string{"hire"}}
+	lead := &Person{ID: "l", Team: "a", Roles: []string{"lead"}, Email: "l@example.org", StartDate: "2020-01-06"}
+	otherLead := &Person{ID: "k", Team: "b", Roles: []string{"lead"}}
+	mentor := &Person{ID: "m", Team: "b", Lead: "k", Roles: []string{"mentor"}}
+	tests := []struct {
+		name           string
+		viewer, target *Person
+		partner, want  bool
+	}{
+		{"hire sees their lead", hire, lead, false, true},
+		{"hire does not see another lead", hire, otherLead, false, false},
+		{"hire sees their mentor", hire, mentor, true, true},
+		{"hire does not see a mentor who is not theirs", hire, mentor, false, false},
+		{"mentor sees their mentee", mentor, hire, true, true},
+		{"mentor sees their own lead", mentor, otherLead, false, true},
+		{"lead does not see their hire's mentor", lead, mentor, false, false},
+	}
+	for _, tt := range tests {
+		if got := CanSeeBasic(tt.viewer, tt.target, tt.partner); got != tt.want {
+			t.Errorf("%s: CanSeeBasic = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if b := lead.Basic(); b.Name != lead.Name || b.Team != "a" || b.Email != "" || b.StartDate != "" || b.Lead != "" {
+		t.Errorf("basic part shows more than name, roles and team: %+v", b)
+	}
+}
+
 func TestPasswords(t *testing.T) {
 	h := HashPassword("correct horse battery")
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
