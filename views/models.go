@@ -119,8 +119,9 @@ type HomeCount struct {
 
 // HomeHire is one hire on a lead's home: progress and overdue tasks.
 type HomeHire struct {
-	Name, Href, Next  string
-	Done, Total, Late int
+	// ID is the hire (their name links to their profile); Href their plan.
+	ID, Name, Href, Next string
+	Done, Total, Late    int
 }
 
 // PersonRow is one person in the People table.

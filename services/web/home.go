@@ -92,7 +92,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		if p.Overdue > 0 {
 			late++
 		}
-		hh := views.HomeHire{Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
+		hh := views.HomeHire{ID: p.Hire, Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
 		if p.NextDue != nil {
 			hh.Next = p.NextDue.Title
 		}
@@ -146,7 +146,7 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 		return
 	}
 	for _, p := range behind.Items {
-		hh := views.HomeHire{Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
+		hh := views.HomeHire{ID: p.Hire, Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
 		if p.NextDue != nil {
 			hh.Next = p.NextDue.Title
 		}

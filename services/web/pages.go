@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -25,7 +26,15 @@ import (
 func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	ctx := withDateFormat(context.WithoutCancel(r.Context()), dateFormatOf(r))
-	if err := c.Render(ctx, &buf); err != nil {
+	// A page that names people is rendered twice: once to learn whom it names, then with
+	// the names linked that identity lets the viewer open.
+	collect, named := views.CollectLinks(ctx)
+	err := c.Render(collect, &buf)
+	if ids := named.IDs(); err == nil && len(ids) > 0 {
+		buf.Reset()
+		err = c.Render(views.WithLinks(ctx, m.visible(ctx, viewerFrom(r.Context()), ids)), &buf)
+	}
+	if err != nil {
 		m.log.Error("render failed", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -36,6 +45,24 @@ func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c temp
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(withFormKeys(buf.Bytes()))
+}
+
+// visible are those of ids whose profile v may open, as identity answers: none when no one
+// is signed in or identity cannot say (the names then stay plain text).
+func (m *Main) visible(ctx context.Context, v *viewer, ids []string) []string {
+	if v == nil {
+		return nil
+	}
+	var open []string
+	for chunk := range slices.Chunk(ids, events.MaxVisibleIDs) {
+		reply, err := rpc.Do(ctx, m.nc, identityapi.OpPeopleVisible, v.caller(), events.PeopleIDs{IDs: chunk})
+		if err != nil {
+			m.log.WarnContext(ctx, "names without links", "err", err)
+			return open
+		}
+		open = append(open, reply.IDs...)
+	}
+	return open
 }
 
 func (m *Main) pageFor(r *http.Request, title string) views.Page {

@@ -47,6 +47,7 @@ type column[T any] struct {
 	download   bool
 	value      func(T) any
 	screen     func(T) string
+	person     func(T) string // the person the cell names: the page links the name to their profile
 }
 
 // reportSpec is one report's columns, its file name and its worksheet's name.
@@ -427,6 +428,9 @@ func (s reportSpec[T]) table(rows []T, sortKeys []string, sort string, sortURL f
 				cell.Text = csvText(v)
 			}
 			cell.Numeric = c.kind == numberCell
+			if c.person != nil {
+				cell.Person = c.person(row)
+			}
 			out[i] = append(out[i], cell)
 		}
 	}

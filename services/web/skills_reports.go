@@ -60,7 +60,8 @@ func standingText(c events.SkillMatrixCell) string {
 func matrixSpec(title, asOf string, skills []events.SkillRef) reportSpec[events.SkillMatrixRow] {
 	s := reportSpec[events.SkillMatrixRow]{name: "skill-matrix-" + asOf, sheet: title, columns: []column[events.SkillMatrixRow]{
 		{key: "person", title: "Person id", download: true, value: func(r events.SkillMatrixRow) any { return r.Person }},
-		{key: "name", title: "Name", width: 24, value: func(r events.SkillMatrixRow) any { return r.Name }},
+		{key: "name", title: "Name", width: 24, value: func(r events.SkillMatrixRow) any { return r.Name },
+			person: func(r events.SkillMatrixRow) string { return r.Person }},
 		{key: "team", title: "Team", value: func(r events.SkillMatrixRow) any { return r.Team }},
 		{key: "track", title: "Track", value: func(r events.SkillMatrixRow) any { return r.Track }},
 		{key: "seniority", title: "Seniority", width: 12, value: func(r events.SkillMatrixRow) any { return r.Seniority }},
@@ -125,7 +126,8 @@ func gapsSpec(title, asOf string) reportSpec[events.SkillGapRow] {
 	return reportSpec[events.SkillGapRow]{name: "gaps-" + asOf, sheet: title, columns: []column[events.SkillGapRow]{
 		{key: "team", title: "Team", value: func(r events.SkillGapRow) any { return r.Team }},
 		{key: "person", title: "Person id", download: true, value: func(r events.SkillGapRow) any { return r.Person }},
-		{key: "name", title: "Name", width: 24, value: func(r events.SkillGapRow) any { return r.Name }},
+		{key: "name", title: "Name", width: 24, value: func(r events.SkillGapRow) any { return r.Name },
+			person: func(r events.SkillGapRow) string { return r.Person }},
 		{key: "track", title: "Track", value: func(r events.SkillGapRow) any { return r.Track }},
 		{key: "seniority", title: "Seniority", width: 12, value: func(r events.SkillGapRow) any { return r.Seniority }},
 		{key: "skill", title: "Skill id", download: true, value: func(r events.SkillGapRow) any { return r.Skill }},
@@ -145,7 +147,8 @@ func gapsSpec(title, asOf string) reportSpec[events.SkillGapRow] {
 func certsSpec(title, asOf string) reportSpec[events.SkillCertRow] {
 	return reportSpec[events.SkillCertRow]{name: "certifications-" + asOf, sheet: title, columns: []column[events.SkillCertRow]{
 		{key: "person", title: "Person id", download: true, value: func(r events.SkillCertRow) any { return r.Person }},
-		{key: "name", title: "Name", width: 24, value: func(r events.SkillCertRow) any { return r.Name }},
+		{key: "name", title: "Name", width: 24, value: func(r events.SkillCertRow) any { return r.Name },
+			person: func(r events.SkillCertRow) string { return r.Person }},
 		{key: "team", title: "Team", value: func(r events.SkillCertRow) any { return r.Team }},
 		{key: "certification", title: "Certification", width: 28, value: func(r events.SkillCertRow) any { return r.Certification }},
 		{key: "issuer", title: "Issuer", value: func(r events.SkillCertRow) any { return r.Issuer }},
