@@ -83,9 +83,9 @@ func TestNamesLinkOnlyWhereTheViewerMayGo(t *testing.T) {
 	}{
 		{"hire", map[string][]string{"/people/demo-hire": {"demo-lead", "demo-mentor"}, "/onboarding/plans/" + demoPlan: nil, "/mentorship": {"demo-mentor"}}},
 		{"lead", map[string][]string{"/": {"demo-hire"}, "/onboarding/team": {"demo-hire"}, "/skills/team": {"demo-hire"},
-			"/skills/reports?report=skill-matrix": {"demo-hire"}, "/skills/reports?report=gaps": nil, "/people/demo-hire": {"demo-lead"}}},
+			"/skills/reports?report=skill-matrix": {"demo-hire"}, "/people/demo-hire": {"demo-lead"}}},
 		{"hr", map[string][]string{"/": {"demo-hire"}, "/onboarding/all": {"demo-hire"}, "/mentorship/coverage": {"demo-mentor"},
-			"/skills/reports?report=skill-matrix": {"demo-hire", "demo-mentor"}, "/skills/reports?report=certifications": nil}},
+			"/skills/reports?report=skill-matrix": {"demo-hire", "demo-mentor"}, "/skills/reports?report=certifications": nil, "/skills/reports?report=gaps": nil}},
 		{"mentor", map[string][]string{"/mentorship": {"demo-hire"}, "/people/demo-hire": {"demo-mentor"}}},
 	}
 	for _, tt := range tests {
