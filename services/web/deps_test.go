@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -74,8 +75,10 @@ func TestWebKeepsNoRoleRules(t *testing.T) {
 				switch p := parent.(type) {
 				case *ast.KeyValueExpr: // copied into a view model to be shown
 					shown = p.Value == n
-				case *ast.CallExpr: // strings.Join(p.Roles, ", ")
-					if fn, ok := p.Fun.(*ast.SelectorExpr); ok && isIdent(fn.X, "strings") && fn.Sel.Name == "Join" {
+				case *ast.AssignStmt: // a view model's field written: pv.Roles = …
+					shown = slices.Contains(p.Lhs, ast.Expr(sel))
+				case *ast.CallExpr: // strings.Join(p.Roles, ", "), events.WordsOfRoles(p.Roles)
+					if fn, ok := p.Fun.(*ast.SelectorExpr); ok && (isIdent(fn.X, "strings") && fn.Sel.Name == "Join" || isIdent(fn.X, "events") && fn.Sel.Name == "WordsOfRoles") {
 						shown = true
 					}
 				}

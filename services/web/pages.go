@@ -217,7 +217,7 @@ var homeCards = []struct {
 
 // home answers "what now?" (see homeNow) and links the pages the header does not.
 func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
-	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: roleText(v.Roles), Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
+	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: events.WordsOfRoles(v.Roles), Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
 	if v.May(identityapi.People) && !v.May(identityapi.ManagePeople) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "My team", Text: "Everyone in team " + v.Team + ", with their track and start date.", Href: "/people", Label: "Open my team"})
 	}
@@ -278,7 +278,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 			status = "invited"
 		}
 		pv.People = append(pv.People, views.PersonRow{
-			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(roleText(p.Roles), ", "), Team: p.Team,
+			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(events.WordsOfRoles(p.Roles), ", "), Team: p.Team,
 			Track: nm.track(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
 			Protected: !p.CanManage, // identity decides (identity.CanManagePerson)
 			Self:      p.ID == v.ID,

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,21 +13,6 @@ import (
 	"onramp.dev/infra/rpc"
 	"onramp.dev/views"
 )
-
-// roleWords are the roles as people read them.
-var roleWords = map[string]string{
-	events.RoleHire: "New hire", events.RoleLead: "Team lead", events.RoleMentor: "Mentor",
-	events.RoleIT: "IT", events.RoleHR: "HR", events.RoleAdmin: "Administrator",
-}
-
-// roleText are roles in words, in the order given.
-func roleText(roles []string) []string {
-	out := make([]string, 0, len(roles))
-	for _, role := range roles {
-		out = append(out, cmp.Or(roleWords[role], role))
-	}
-	return out
-}
 
 // profilePage shows one person. Web holds no rule about who may see whom: each part comes
 // from the service that owns it, asked with the viewer's token — identity (the person: the
@@ -47,9 +31,9 @@ func (m *Main) profilePage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	case personErr == nil:
 		pv.Name, pv.Email, pv.Team, pv.Track, pv.Lead, pv.StartDate = person.Name, person.Email, person.Team, nm.track(person.Track), person.Lead, person.StartDate
 		pv.Disabled, pv.Invited = !person.Active, person.Active && person.NeedsPassword
-		pv.Roles = strings.Join(roleText(person.Roles), ", ")
+		pv.Roles = strings.Join(events.WordsOfRoles(person.Roles), ", ")
 	case planErr == nil:
-		pv.Name, pv.Team, pv.Track, pv.Lead, pv.StartDate, pv.Roles = plan.HireName, plan.Team, nm.track(plan.Track), plan.Lead, plan.StartDate, roleWords[events.RoleHire]
+		pv.Name, pv.Team, pv.Track, pv.Lead, pv.StartDate = plan.HireName, plan.Team, nm.track(plan.Track), plan.Lead, plan.StartDate
 	default:
 		m.fail(w, r, personErr)
 		return
