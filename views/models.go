@@ -107,7 +107,8 @@ type HomeItem struct {
 
 // HomeMentor is the hire's mentor.
 type HomeMentor struct {
-	Name, LastCheckin, Href string
+	// ID is the mentor (their name links to their profile); Href the mentorship.
+	ID, Name, LastCheckin, Href string
 }
 
 // HomeCount is a figure that links to its list; Alert marks one that needs attention.

@@ -58,7 +58,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		if err == nil {
 			for _, x := range pairs.Items {
 				if x.Hire == v.ID && x.State == events.PairActive {
-					hm := &views.HomeMentor{Name: x.MentorName, Href: "/mentorship/pairs/" + url.PathEscape(x.ID)}
+					hm := &views.HomeMentor{ID: x.Mentor, Name: x.MentorName, Href: "/mentorship/pairs/" + url.PathEscape(x.ID)}
 					for _, c := range x.Checkins {
 						hm.LastCheckin = max(hm.LastCheckin, c.Date)
 					}

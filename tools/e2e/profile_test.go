@@ -81,7 +81,7 @@ func TestNamesLinkOnlyWhereTheViewerMayGo(t *testing.T) {
 		viewer string
 		pages  map[string][]string // page → people it must link
 	}{
-		{"hire", map[string][]string{"/people/demo-hire": {"demo-lead", "demo-mentor"}, "/onboarding/plans/" + demoPlan: nil, "/mentorship": {"demo-mentor"}}},
+		{"hire", map[string][]string{"/": {"demo-mentor"}, "/people/demo-hire": {"demo-lead", "demo-mentor"}, "/onboarding/plans/" + demoPlan: nil, "/mentorship": {"demo-mentor"}}},
 		{"lead", map[string][]string{"/": {"demo-hire"}, "/onboarding/team": {"demo-hire"}, "/skills/team": {"demo-hire"},
 			"/skills/reports?report=skill-matrix": {"demo-hire"}, "/people/demo-hire": {"demo-lead"}}},
 		{"hr", map[string][]string{"/": {"demo-hire"}, "/onboarding/all": {"demo-hire"}, "/mentorship/coverage": {"demo-mentor"},
