@@ -397,6 +397,19 @@ func columnWidth(w float64, kind cellKind, title string) float64 {
 	return max(w, float64(len([]rune(title))+4))
 }
 
+// shownAs returns s with the page showing column key's text through f — a track's name
+// for its id; downloads keep the value.
+func (s reportSpec[T]) shownAs(key string, f func(string) string) reportSpec[T] {
+	s.columns = slices.Clone(s.columns)
+	for i, c := range s.columns {
+		if c.key == key {
+			value := c.value
+			s.columns[i].screen = func(r T) string { return f(csvText(value(r))) }
+		}
+	}
+	return s
+}
+
 // table is the report as the page shows it: the columns that are not download-only,
 // with each cell's text (dates and numbers kept typed for the view).
 func (s reportSpec[T]) table(rows []T, sortKeys []string, sort string, sortURL func(key string) string) ([]views.ReportColumn, [][]views.ReportCell) {

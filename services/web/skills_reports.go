@@ -310,6 +310,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, err)
 		return
 	}
+	nm := m.names(r.Context())
 	rv := views.ReportView{Report: name, Title: rep.title, AsOf: q.AsOf, Team: q.Team, Track: q.Track, Skill: q.Skill, Sort: q.Sort,
 		Pager: pagerFor(r, offsetInfo(q.Limit, t.Offset, t.Total), rowCount(t)), Flagged: map[int]bool{}, Empty: "Nothing to report."}
 	for _, x := range skillReports {
@@ -324,7 +325,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	switch name {
 	case "skill-matrix":
-		rv.Columns, rv.Rows = matrixSpec(rep.title, t.AsOf, t.Skills).table(t.Matrix, rep.sorts, q.Sort, sortURL)
+		rv.Columns, rv.Rows = matrixSpec(rep.title, t.AsOf, t.Skills).shownAs("track", nm.track).table(t.Matrix, rep.sorts, q.Sort, sortURL)
 		if t.Totals != nil && len(t.Skills) > 0 {
 			tt := views.MatrixTotals{People: t.Totals.People, Holders: t.Totals.Holders, Claims: t.Totals.Claims}
 			for _, s := range t.Skills {
@@ -349,7 +350,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 			rv.Chart = &chart
 		}
 	case "gaps":
-		rv.Columns, rv.Rows = gapsSpec(rep.title, t.AsOf).table(t.Gaps, rep.sorts, q.Sort, sortURL)
+		rv.Columns, rv.Rows = gapsSpec(rep.title, t.AsOf).shownAs("track", nm.track).table(t.Gaps, rep.sorts, q.Sort, sortURL)
 		rv.Empty = "Nobody is below their role profile's targets."
 		if q.Sort == "" || strings.TrimPrefix(q.Sort, "-") == "team" {
 			rv.Groups = gapGroups(t, rv.Rows)
@@ -359,7 +360,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		rv.Empty = "No certification expires in the next 90 days."
 	}
 	rv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works
-	rv.Tracks = m.names(r.Context()).trackOptions()
+	rv.Tracks = nm.trackOptions()
 	rv.SkillOptions = m.skillOptions(r.Context(), v)
 	link := func(format string) string {
 		u := url.Values{}
