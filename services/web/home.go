@@ -53,19 +53,25 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 	}
 	slices.SortStableFunc(h.Now, func(a, b views.HomeItem) int { return cmp.Compare(a.Due, b.Due) })
 
-	if v.May(identityapi.MyOnboarding) {
-		pairs, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipList, v.caller(), events.MentorshipsRequest{Hire: v.ID, State: events.PairActive})
-		if err == nil {
-			for _, x := range pairs.Items {
-				if x.Hire == v.ID && x.State == events.PairActive {
-					hm := &views.HomeMentor{ID: x.Mentor, Name: x.MentorName, Href: "/mentorship/pairs/" + url.PathEscape(x.ID)}
-					for _, c := range x.Checkins {
-						hm.LastCheckin = max(hm.LastCheckin, c.Date)
-					}
-					h.Mentor = hm
-				}
+	// The mentorships the viewer is in now: as the hire, their mentor; as a mentor (anyone
+	// may opt in), their mentees.
+	if pairs, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipList, v.caller(), events.MentorshipsRequest{Involving: v.ID, State: events.PairActive}); err == nil {
+		for _, x := range pairs.Items {
+			hm := views.HomeMentor{ID: x.Mentor, Name: x.MentorName, Href: "/mentorship/pairs/" + url.PathEscape(x.ID)}
+			for _, c := range x.Checkins {
+				hm.LastCheckin = max(hm.LastCheckin, c.Date)
+			}
+			switch {
+			case x.State != events.PairActive:
+			case x.Hire == v.ID:
+				h.Mentor = &hm
+			case x.Mentor == v.ID:
+				hm.ID, hm.Name = x.Hire, x.HireName
+				h.Mentees = append(h.Mentees, hm)
 			}
 		}
+	} else {
+		m.log.Warn("home: mentorships", "err", err)
 	}
 
 	if v.May(identityapi.AllOnboardings) {

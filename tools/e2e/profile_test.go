@@ -86,7 +86,7 @@ func TestNamesLinkOnlyWhereTheViewerMayGo(t *testing.T) {
 			"/skills/reports?report=skill-matrix": {"demo-hire"}, "/people/demo-hire": {"demo-lead"}}},
 		{"hr", map[string][]string{"/": {"demo-hire"}, "/onboarding/all": {"demo-hire"}, "/mentorship/coverage": {"demo-mentor"},
 			"/skills/reports?report=skill-matrix": {"demo-hire", "demo-mentor"}, "/skills/reports?report=certifications": nil, "/skills/reports?report=gaps": nil}},
-		{"mentor", map[string][]string{"/mentorship": {"demo-hire"}, "/people/demo-hire": {"demo-mentor"}}},
+		{"mentor", map[string][]string{"/": {"demo-hire"}, "/mentorship": {"demo-hire"}, "/people/demo-hire": {"demo-mentor"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.viewer, func(t *testing.T) {
