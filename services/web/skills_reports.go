@@ -111,7 +111,8 @@ func coverageSpec(title, asOf string) reportSpec[events.SkillCoverageRow] {
 	s.columns = append(s.columns,
 		column[events.SkillCoverageRow]{key: "single_point_of_failure", title: "Single point of failure", kind: yesNoCell,
 			value: func(r events.SkillCoverageRow) any { return r.SinglePoint }},
-		column[events.SkillCoverageRow]{key: "holder", title: "Only holder", width: 24, value: func(r events.SkillCoverageRow) any { return r.Holder }})
+		column[events.SkillCoverageRow]{key: "holder", title: "Only holder", width: 24, value: func(r events.SkillCoverageRow) any { return r.Holder },
+			person: func(r events.SkillCoverageRow) string { return r.HolderID }})
 	return s
 }
 

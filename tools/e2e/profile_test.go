@@ -85,7 +85,8 @@ func TestNamesLinkOnlyWhereTheViewerMayGo(t *testing.T) {
 		{"lead", map[string][]string{"/": {"demo-hire"}, "/onboarding/team": {"demo-hire"}, "/skills/team": {"demo-hire"},
 			"/skills/reports?report=skill-matrix": {"demo-hire"}, "/people/demo-hire": {"demo-lead"}}},
 		{"hr", map[string][]string{"/": {"demo-hire"}, "/onboarding/all": {"demo-hire"}, "/mentorship/coverage": {"demo-mentor"},
-			"/skills/reports?report=skill-matrix": {"demo-hire", "demo-mentor"}, "/skills/reports?report=certifications": nil, "/skills/reports?report=gaps": nil}},
+			"/skills/reports?report=skill-matrix": {"demo-hire", "demo-mentor"}, "/skills/reports?report=certifications": nil, "/skills/reports?report=gaps": nil,
+			"/skills/reports?report=coverage": {"demo-lead", "demo-mentor"}}},
 		{"mentor", map[string][]string{"/": {"demo-hire"}, "/mentorship": {"demo-hire"}, "/people/demo-hire": {"demo-mentor"}}},
 	}
 	for _, tt := range tests {
