@@ -145,6 +145,9 @@ func (m *Main) overviewPage(c onboarding.Caller, f events.PlansRequest, today st
 			out.Problems = append(out.Problems, onboarding.View(c, p, today, m.names, false))
 		}
 	}
+	if f.Trend > 0 { // HR's home asks for it beside the overview's first page
+		out.Trend = m.state.Trend(min(f.Trend, events.MaxTrendWeeks), today)
+	}
 	return out, true
 }
 
