@@ -20,32 +20,28 @@ const (
 // Roles lists every role in display order.
 var Roles = []string{RoleHire, RoleLead, RoleMentor, RoleIT, RoleHR, RoleAdmin}
 
+// roleWords are the roles as people read them.
+var roleWords = map[string]string{
+	RoleHire: "New hire", RoleLead: "Team lead", RoleMentor: "Mentor", RoleIT: "IT", RoleHR: "HR", RoleAdmin: "Administrator",
+}
+
+// WordsOfRoles are roles as people read them ("Team lead"), in the order given; a role
+// without words keeps its name.
+func WordsOfRoles(roles []string) []string {
+	out := make([]string, 0, len(roles))
+	for _, role := range roles {
+		if w, ok := roleWords[role]; ok {
+			role = w
+		}
+		out = append(out, role)
+	}
+	return out
+}
+
 // ManagerRoles are the roles that manage the whole organisation — every person, team,
 // onboarding, training and mentorship — where a lead manages their own team. Every
 // service asks for them by this name.
 var ManagerRoles = []string{RoleHR, RoleAdmin}
-
-// roleNames are the roles as people read them.
-var roleNames = map[string]string{
-	RoleHire: "New hire", RoleLead: "Team lead", RoleMentor: "Mentor", RoleIT: "IT", RoleHR: "HR", RoleAdmin: "Administrator",
-}
-
-// RoleName is role in words ("Team lead"); an unknown role as it is.
-func RoleName(role string) string {
-	if n, ok := roleNames[role]; ok {
-		return n
-	}
-	return role
-}
-
-// RoleNames are roles in words, in the order given.
-func RoleNames(roles []string) []string {
-	out := make([]string, 0, len(roles))
-	for _, r := range roles {
-		out = append(out, RoleName(r))
-	}
-	return out
-}
 
 // DateLayout is how calendar dates (start dates, due dates) travel: 2026-11-22.
 const DateLayout = time.DateOnly

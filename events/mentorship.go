@@ -285,6 +285,7 @@ const (
 	OpProfileNominate   = "profile.nominate" // NominateRequest → MentorProfileView
 	OpSuggestions       = "suggestions"      // SuggestionsRequest → SuggestionsReply
 	OpMentorshipList    = "pairs.list"       // MentorshipsRequest → MentorshipsReply (scoped to the caller)
+	OpPartners          = "pairs.partners"   // → PeopleIDs: the caller's mentor and mentees while each mentorship lasts
 	OpMentorshipGet     = "pair.get"         // MentorshipRequest → MentorshipView
 	OpMentorshipPropose = "pair.propose"     // ProposeRequest → MentorshipView
 	OpMentorshipAccept  = "pair.accept"      // MentorshipRequest → MentorshipView

@@ -92,6 +92,7 @@ const (
 	OpLogout        = "logout"         // SessionRequest → {}
 	OpPeopleList    = "people.list"    // PeopleRequest → identityapi.PeopleReply (one page, scoped to the caller)
 	OpPeopleGet     = "people.get"     // PersonRequest → Person
+	OpPeopleVisible = "people.visible" // PeopleIDs → PeopleIDs (those of the ids whose profile the caller may open)
 	OpTeams         = "people.teams"   // → TeamsReply (the teams the caller may see)
 	OpInvite        = "people.invite"  // InviteRequest → InviteReply
 	OpIssueLink     = "people.link"    // PersonRequest → InviteReply
@@ -175,6 +176,15 @@ type TeamsReply struct {
 type PersonRequest struct {
 	ID string `json:"id"`
 }
+
+// PeopleIDs are people by id: the question of people.visible (at most MaxVisibleIDs) and
+// its answer, and mentorship's partners.
+type PeopleIDs struct {
+	IDs []string `json:"ids"`
+}
+
+// MaxVisibleIDs is how many people one people.visible question may name: a page's worth.
+const MaxVisibleIDs = 1000
 
 // InviteRequest is HR's invite form. Roles defaults to [hire].
 type InviteRequest struct {

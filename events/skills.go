@@ -507,9 +507,10 @@ type SkillCoverageRow struct {
 	People   int    `json:"people"`
 	AtLeast  [7]int `json:"at_least"`
 	// SinglePoint: exactly one person holds the skill at skills' SPOF level or above;
-	// Holder names them.
+	// Holder names them, HolderID is their id.
 	SinglePoint bool   `json:"single_point_of_failure"`
 	Holder      string `json:"holder,omitempty"`
+	HolderID    string `json:"holder_id,omitempty"`
 }
 
 // SkillGapRow is a profile skill a person lacks or holds below target.

@@ -85,6 +85,8 @@ type Home struct {
 	NowHeading string
 	// Mentor is the hire's mentor and last check-in, when they have one.
 	Mentor *HomeMentor
+	// Mentees are the people the viewer mentors now, each with their last check-in.
+	Mentees []HomeMentor
 	// Counts are figures that link to the list behind them (leads, HR, admin).
 	Counts []HomeCount
 	// Hires are the lead's (or HR's) new hires with their progress.
@@ -105,9 +107,10 @@ type HomeItem struct {
 	Kind, Title, Href, Due string
 }
 
-// HomeMentor is the hire's mentor.
+// HomeMentor is the hire's mentor, or one of a mentor's mentees.
 type HomeMentor struct {
-	Name, LastCheckin, Href string
+	// ID is the other person (their name links to their profile); Href the mentorship.
+	ID, Name, LastCheckin, Href string
 }
 
 // HomeCount is a figure that links to its list; Alert marks one that needs attention.
@@ -119,8 +122,9 @@ type HomeCount struct {
 
 // HomeHire is one hire on a lead's home: progress and overdue tasks.
 type HomeHire struct {
-	Name, Href, Next  string
-	Done, Total, Late int
+	// ID is the hire (their name links to their profile); Href their plan.
+	ID, Name, Href, Next string
+	Done, Total, Late    int
 }
 
 // PersonRow is one person in the People table.

@@ -153,6 +153,7 @@ type ReportColumn struct {
 // ReportCell is a cell on screen: text, or a calendar day shown in words.
 type ReportCell struct {
 	Text    string
+	Person  string // the person Text names, by id: linked to their profile when the viewer may open it
 	Date    string
 	Numeric bool
 }

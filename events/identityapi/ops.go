@@ -7,12 +7,13 @@ import "onramp.dev/events"
 //
 // Queries answer from the service's model and change nothing.
 var (
-	OpKeys       = events.Op[events.None, events.KeysReply]{Service: events.IdentityService, Name: events.OpKeys}
-	OpSession    = events.Op[events.None, Session]{Service: events.IdentityService, Name: events.OpSession}                 // the caller, if the session is live, and the sections they may open
-	OpPeopleList = events.Op[events.PeopleRequest, PeopleReply]{Service: events.IdentityService, Name: events.OpPeopleList} // one page, scoped to the caller
-	OpPeopleGet  = events.Op[events.PersonRequest, events.Person]{Service: events.IdentityService, Name: events.OpPeopleGet}
-	OpTeams      = events.Op[events.None, events.TeamsReply]{Service: events.IdentityService, Name: events.OpTeams}        // the teams the caller may see
-	OpLinkCheck  = events.Op[events.LinkRequest, events.Person]{Service: events.IdentityService, Name: events.OpLinkCheck} // name only
+	OpKeys          = events.Op[events.None, events.KeysReply]{Service: events.IdentityService, Name: events.OpKeys}
+	OpSession       = events.Op[events.None, Session]{Service: events.IdentityService, Name: events.OpSession}                 // the caller, if the session is live, and the sections they may open
+	OpPeopleList    = events.Op[events.PeopleRequest, PeopleReply]{Service: events.IdentityService, Name: events.OpPeopleList} // one page, scoped to the caller
+	OpPeopleGet     = events.Op[events.PersonRequest, events.Person]{Service: events.IdentityService, Name: events.OpPeopleGet}
+	OpPeopleVisible = events.Op[events.PeopleIDs, events.PeopleIDs]{Service: events.IdentityService, Name: events.OpPeopleVisible} // which of these people's profiles the caller may open
+	OpTeams         = events.Op[events.None, events.TeamsReply]{Service: events.IdentityService, Name: events.OpTeams}             // the teams the caller may see
+	OpLinkCheck     = events.Op[events.LinkRequest, events.Person]{Service: events.IdentityService, Name: events.OpLinkCheck}      // name only
 )
 
 // Commands decide against the model and append the events they return.

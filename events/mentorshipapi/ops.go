@@ -13,6 +13,7 @@ var (
 	OpProfileGet     = events.Op[events.MentorProfileRequest, events.MentorProfileView]{Service: events.MentorshipService, Name: events.OpProfileGet}
 	OpSuggestions    = events.Op[events.SuggestionsRequest, events.SuggestionsReply]{Service: events.MentorshipService, Name: events.OpSuggestions}
 	OpMentorshipList = events.Op[events.MentorshipsRequest, events.MentorshipsReply]{Service: events.MentorshipService, Name: events.OpMentorshipList} // scoped to the caller
+	OpPartners       = events.Op[events.None, events.PeopleIDs]{Service: events.MentorshipService, Name: events.OpPartners}                            // the caller's mentor and mentees while each mentorship lasts
 	OpMentorshipGet  = events.Op[events.MentorshipRequest, events.MentorshipView]{Service: events.MentorshipService, Name: events.OpMentorshipGet}
 	OpMentorCoverage = events.Op[events.CoverageRequest, events.CoverageReply]{Service: events.MentorshipService, Name: events.OpMentorCoverage} // HR, admin; a lead: their team's hires
 )

@@ -371,7 +371,7 @@ func (s *State) DecideInvite(req events.InviteRequest, today time.Time) (events.
 	start, err := time.Parse(events.DateLayout, e.StartDate)
 	switch {
 	case err != nil:
-		fields["start_date"] = "Enter the start date as YYYY-MM-DD."
+		fields["start_date"] = "Enter the start date, " + events.DateExample + "."
 	case start.Before(today.AddDate(-10, 0, 0)) || start.After(today.AddDate(2, 0, 0)):
 		fields["start_date"] = "The start date must be within ten years before and two years after today."
 	}
@@ -404,6 +404,20 @@ func CanSee(viewer, p *Person) bool {
 		return p.Team == viewer.Team
 	}
 	return false
+}
+
+// CanSeeBasic reports whether viewer may see p's basic part — name, roles and team — where
+// CanSee does not open the whole record: a person may see their own lead, and the hire and
+// the mentor of a mentorship each other while it lasts. partner is whether they are in such
+// a mentorship now: the mentorship is the mentorship service's fact, who may see whom is
+// identity's rule.
+func CanSeeBasic(viewer, p *Person, partner bool) bool {
+	return (viewer.Lead != "" && viewer.Lead == p.ID) || partner
+}
+
+// Basic is the part of p that CanSeeBasic opens.
+func (p *Person) Basic() events.Person {
+	return events.Person{ID: p.ID, Name: p.Name, Roles: slices.Clone(p.Roles), Team: p.Team, Active: p.Active}
 }
 
 // CanList reports whether viewer may open the people list at all.

@@ -126,6 +126,9 @@ func TestDecideInvite(t *testing.T) {
 			if !errors.As(err, &e) || e.Code != tt.code || e.Fields[tt.field] == "" {
 				t.Fatalf("DecideInvite = %v, want %s on %s", err, tt.code, tt.field)
 			}
+			if tt.name == "bad date" && !strings.Contains(e.Fields[tt.field], events.DateExample) {
+				t.Errorf("start date message %q does not show a date in words", e.Fields[tt.field])
+			}
 		})
 	}
 }
@@ -147,6 +150,36 @@ func TestVisibility(t *testing.T) {
 	}
 	if CanList(hire) || !CanList(lead) || CanManage(lead) || !CanManage(hr) {
 		t.Error("list/manage rights are wrong")
+	}
+}
+
+// A person sees the basic part of their own lead, and of their mentor or mentee while the
+// mentorship lasts; nobody else's beyond what CanSee opens.
+func TestBasicVisibility(t *testing.T) {
+	hire := &Person{ID: "h", Team: "a", Lead: "l", Roles: []string{"hire"}}
+	lead := &Person{ID: "l", Team: "a", Roles: []string{"lead"}, Email: "l@example.org", StartDate: "2020-01-06"}
+	otherLead := &Person{ID: "k", Team: "b", Roles: []string{"lead"}}
+	mentor := &Person{ID: "m", Team: "b", Lead: "k", Roles: []string{"mentor"}}
+	tests := []struct {
+		name           string
+		viewer, target *Person
+		partner, want  bool
+	}{
+		{"hire sees their lead", hire, lead, false, true},
+		{"hire does not see another lead", hire, otherLead, false, false},
+		{"hire sees their mentor", hire, mentor, true, true},
+		{"hire does not see a mentor who is not theirs", hire, mentor, false, false},
+		{"mentor sees their mentee", mentor, hire, true, true},
+		{"mentor sees their own lead", mentor, otherLead, false, true},
+		{"lead does not see their hire's mentor", lead, mentor, false, false},
+	}
+	for _, tt := range tests {
+		if got := CanSeeBasic(tt.viewer, tt.target, tt.partner); got != tt.want {
+			t.Errorf("%s: CanSeeBasic = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if b := lead.Basic(); b.Name != lead.Name || b.Team != "a" || b.Email != "" || b.StartDate != "" || b.Lead != "" {
+		t.Errorf("basic part shows more than name, roles and team: %+v", b)
 	}
 }
 

@@ -161,6 +161,23 @@ func (s *State) Profiles(f func(*Profile)) {
 // Pair returns a mentorship.
 func (s *State) Pair(id string) (*Pair, bool) { p, ok := s.pairs[id]; return p, ok }
 
+// Partners are the people person is in a mentorship with while it lasts (accepted, not yet
+// ended): their mentor and their mentees, each once, sorted.
+func (s *State) Partners(person string) []string {
+	var out []string
+	for _, p := range s.pairs {
+		switch {
+		case p.State != events.PairActive:
+		case p.Hire == person:
+			out = append(out, p.Mentor)
+		case p.Mentor == person:
+			out = append(out, p.Hire)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Pairs returns the mentorships keep admits, newest first.
 func (s *State) Pairs(keep func(*Pair) bool) []*Pair {
 	var out []*Pair

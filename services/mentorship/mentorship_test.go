@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -315,6 +316,46 @@ func TestOwnPlaceDoesNotLowerThePairsScore(t *testing.T) {
 		got := Suggest(hire, gaps, WithoutOwnPlace([]Candidate{c}, tc.open), true, track)
 		if len(got) != 1 || (got[0].Score == before) != tc.equal {
 			t.Errorf("%s: score %v, before %d, want equal %v", tc.name, got, before, tc.equal)
+		}
+	}
+}
+
+// Partners are the two people of a mentorship from its acceptance until it ends, never
+// while it is only proposed.
+func TestPartnersWhileTheMentorshipLasts(t *testing.T) {
+	s := NewState()
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	seq := uint64(0)
+	apply := func(actor, subject string, p events.Payload) {
+		t.Helper()
+		e, err := events.New(actor, subject, p, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq++
+		if _, err := s.Apply(e, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		name             string
+		do               func()
+		ada, maya, grace []string
+	}{
+		{"proposed", func() {
+			apply("lee", "p1", events.MentorshipProposed{Hire: "ada", Mentor: "maya", Score: 50})
+			apply("lee", "p2", events.MentorshipProposed{Hire: "grace", Mentor: "maya", Score: 40})
+		}, nil, nil, nil},
+		{"one accepted", func() { apply("maya", "p1", events.MentorshipAccepted{Hire: "ada", Mentor: "maya"}) }, []string{"maya"}, []string{"ada"}, nil},
+		{"both accepted", func() { apply("maya", "p2", events.MentorshipAccepted{Hire: "grace", Mentor: "maya"}) }, []string{"maya"}, []string{"ada", "grace"}, []string{"maya"}},
+		{"one ended", func() { apply("lee", "p1", events.MentorshipEnded{Hire: "ada", Mentor: "maya", Reason: "done"}) }, nil, []string{"grace"}, []string{"maya"}},
+	}
+	for _, st := range steps {
+		st.do()
+		for person, want := range map[string][]string{"ada": st.ada, "maya": st.maya, "grace": st.grace} {
+			if got := s.Partners(person); !slices.Equal(got, want) {
+				t.Errorf("%s: Partners(%s) = %v, want %v", st.name, person, got, want)
+			}
 		}
 	}
 }

@@ -302,7 +302,7 @@ func checkinOf(p *Pair, req events.CheckinRequest, id string, today time.Time, k
 	d, err := time.Parse(events.DateLayout, e.Date)
 	switch {
 	case err != nil:
-		fields["date"] = "Enter the date as YYYY-MM-DD."
+		fields["date"] = "Enter the date of the check-in, " + events.DateExample + "."
 	case d.Before(today.AddDate(-1, 0, -1)) || d.After(today.AddDate(1, 0, 0)):
 		fields["date"] = "The date must be within a year of today."
 	}

@@ -889,7 +889,7 @@ func SectionFor(start, due string) string {
 func dueProblem(start, due string, today time.Time) string {
 	d, err := time.Parse(events.DateLayout, due)
 	if err != nil {
-		return "Enter the due date as YYYY-MM-DD."
+		return "Enter the due date, " + events.DateExample + "."
 	}
 	earliest := today.AddDate(-1, 0, 0)
 	if s, err := time.Parse(events.DateLayout, start); err == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -244,7 +245,7 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("reopen without reason: %v", err)
 	}
 	if _, _, err := s.DecideAdd(hr, events.AddTaskRequest{Plan: "plan-ada", Owner: "pilot", Due: "tomorrow"}, "k", today); !errors.As(err, &e) ||
-		e.Fields["title"] == "" || e.Fields["owner"] == "" || e.Fields["due"] == "" {
+		e.Fields["title"] == "" || e.Fields["owner"] == "" || !strings.Contains(e.Fields["due"], events.DateExample) {
 		t.Fatalf("bad add: %v", err)
 	}
 	if _, _, err := s.DecideChange(hr, events.ChangeTaskRequest{ID: "plan-ada.order-laptop"}, today); !errors.As(err, &e) || e.Fields["due"] == "" {

@@ -162,8 +162,8 @@ func (s *State) MatrixCells(people []Person, f Filter) ([]string, [][]Standing, 
 func (s *State) Coverage(people []Person, f Filter) events.SkillReport {
 	t := events.SkillReport{Report: ReportCoverage, Coverage: []events.SkillCoverageRow{}}
 	type tally struct {
-		at     [8]int
-		holder string
+		at               [8]int
+		holder, holderID string
 	}
 	counts := map[string]*tally{}
 	for _, p := range people {
@@ -185,7 +185,7 @@ func (s *State) Coverage(people []Person, f Filter) events.SkillReport {
 				c.at[l]++
 			}
 			if st.Level >= SPOFLevel {
-				c.holder = p.Name
+				c.holder, c.holderID = p.Name, p.ID
 			}
 		}
 	}
@@ -202,7 +202,7 @@ func (s *State) Coverage(people []Person, f Filter) events.SkillReport {
 			row.AtLeast[l-1] = c.at[l]
 		}
 		if c.at[SPOFLevel] == 1 {
-			row.SinglePoint, row.Holder = true, c.holder
+			row.SinglePoint, row.Holder, row.HolderID = true, c.holder, c.holderID
 		}
 		t.Coverage = append(t.Coverage, row)
 	}

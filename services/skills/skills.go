@@ -497,7 +497,7 @@ func (s *State) DecideCertification(req events.SkillCertifyRequest, id, today st
 	issued, err := time.Parse(events.DateLayout, e.Issued)
 	switch {
 	case err != nil:
-		fields["issued"] = "Enter the issue date as YYYY-MM-DD."
+		fields["issued"] = "Enter the issue date, " + events.DateExample + "."
 	case e.Issued > today:
 		fields["issued"] = "The issue date cannot be in the future."
 	}
@@ -505,7 +505,7 @@ func (s *State) DecideCertification(req events.SkillCertifyRequest, id, today st
 		exp, err := time.Parse(events.DateLayout, e.Expires)
 		switch {
 		case err != nil:
-			fields["expires"] = "Enter the expiry date as YYYY-MM-DD, or leave it empty."
+			fields["expires"] = "Enter the expiry date, " + events.DateExample + ", or leave it empty."
 		case fields["issued"] == "" && !exp.After(issued):
 			fields["expires"] = "The expiry date must be after the issue date."
 		}

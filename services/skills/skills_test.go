@@ -229,7 +229,7 @@ func TestCoverageFlagsSinglePointOfFailure(t *testing.T) {
 		return events.SkillCoverageRow{}
 	}
 	n := row("networking")
-	if n.People != 2 || n.AtLeast[1] != 2 || n.AtLeast[2] != 1 || n.AtLeast[3] != 1 || !n.SinglePoint || n.Holder != "A" {
+	if n.People != 2 || n.AtLeast[1] != 2 || n.AtLeast[2] != 1 || n.AtLeast[3] != 1 || !n.SinglePoint || n.Holder != "A" || n.HolderID != "a" {
 		t.Errorf("networking row %+v", n)
 	}
 	if p := row("programming"); p.SinglePoint {

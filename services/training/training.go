@@ -730,7 +730,7 @@ func (s *State) DecideAssign(c Caller, req events.AssignRequest, dir Directory, 
 	due, err := time.Parse(events.DateLayout, strings.TrimSpace(req.Due))
 	switch {
 	case err != nil:
-		fields["due"] = "Enter the due date as YYYY-MM-DD."
+		fields["due"] = "Enter the due date, " + events.DateExample + "."
 	case due.Format(events.DateLayout) < today:
 		fields["due"] = "The due date is in the past."
 	case due.Format(events.DateLayout) > addYears(today, 2):

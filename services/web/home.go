@@ -53,19 +53,25 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 	}
 	slices.SortStableFunc(h.Now, func(a, b views.HomeItem) int { return cmp.Compare(a.Due, b.Due) })
 
-	if v.May(identityapi.MyOnboarding) {
-		pairs, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipList, v.caller(), events.MentorshipsRequest{Hire: v.ID, State: events.PairActive})
-		if err == nil {
-			for _, x := range pairs.Items {
-				if x.Hire == v.ID && x.State == events.PairActive {
-					hm := &views.HomeMentor{Name: x.MentorName, Href: "/mentorship/pairs/" + url.PathEscape(x.ID)}
-					for _, c := range x.Checkins {
-						hm.LastCheckin = max(hm.LastCheckin, c.Date)
-					}
-					h.Mentor = hm
-				}
+	// The mentorships the viewer is in now: as the hire, their mentor; as a mentor (anyone
+	// may opt in), their mentees.
+	if pairs, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorshipList, v.caller(), events.MentorshipsRequest{Involving: v.ID, State: events.PairActive}); err == nil {
+		for _, x := range pairs.Items {
+			hm := views.HomeMentor{ID: x.Mentor, Name: x.MentorName, Href: "/mentorship/pairs/" + url.PathEscape(x.ID)}
+			for _, c := range x.Checkins {
+				hm.LastCheckin = max(hm.LastCheckin, c.Date)
+			}
+			switch {
+			case x.State != events.PairActive:
+			case x.Hire == v.ID:
+				h.Mentor = &hm
+			case x.Mentor == v.ID:
+				hm.ID, hm.Name = x.Hire, x.HireName
+				h.Mentees = append(h.Mentees, hm)
 			}
 		}
+	} else {
+		m.log.Warn("home: mentorships", "err", err)
 	}
 
 	if v.May(identityapi.AllOnboardings) {
@@ -92,7 +98,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		if p.Overdue > 0 {
 			late++
 		}
-		hh := views.HomeHire{Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
+		hh := views.HomeHire{ID: p.Hire, Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
 		if p.NextDue != nil {
 			hh.Next = p.NextDue.Title
 		}
@@ -103,9 +109,9 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 		h.Hires = h.Hires[:10]
 	}
 	h.Counts = append(h.Counts,
-		views.HomeCount{Label: "active onboardings", Value: active, Href: list},
-		views.HomeCount{Label: "overdue tasks", Value: overdue, Href: list + "?overdue=1", Alert: overdue > 0},
-		views.HomeCount{Label: "hires behind schedule", Value: late, Href: list + "?overdue=1", Alert: late > 0},
+		views.HomeCount{Label: plural(active, "active onboarding", "active onboardings"), Value: active, Href: list},
+		views.HomeCount{Label: plural(overdue, "overdue task", "overdue tasks"), Value: overdue, Href: list + "?overdue=1", Alert: overdue > 0},
+		views.HomeCount{Label: plural(late, "hire behind schedule", "hires behind schedule"), Value: late, Href: list + "?overdue=1", Alert: late > 0},
 	)
 	if v.May(identityapi.TeamTraining) {
 		if team, err := rpc.Do(r.Context(), m.nc, trainingapi.OpTeamTraining, v.caller(), events.TeamRequest{}); err == nil {
@@ -115,7 +121,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 					late++
 				}
 			}
-			h.Counts = append(h.Counts, views.HomeCount{Label: "overdue training modules", Value: late, Href: "/training/team", Alert: late > 0})
+			h.Counts = append(h.Counts, views.HomeCount{Label: plural(late, "overdue training module", "overdue training modules"), Value: late, Href: "/training/team", Alert: late > 0})
 		}
 		// A level people gave themselves, or one they claim above the standing one, waits
 		// for the lead's verification: the team matrix's totals count them.
@@ -125,7 +131,7 @@ func (m *Main) homeNow(r *http.Request, v *viewer, h *views.Home) {
 			for _, n := range t.Totals.Claims {
 				claims += n
 			}
-			h.Counts = append(h.Counts, views.HomeCount{Label: "claimed skills to verify", Value: claims, Href: "/skills/team", Alert: claims > 0})
+			h.Counts = append(h.Counts, views.HomeCount{Label: plural(claims, "claimed skill to verify", "claimed skills to verify"), Value: claims, Href: "/skills/team", Alert: claims > 0})
 		}
 	}
 }
@@ -146,15 +152,15 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 		return
 	}
 	for _, p := range behind.Items {
-		hh := views.HomeHire{Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
+		hh := views.HomeHire{ID: p.Hire, Name: p.HireName, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Done: p.Progress.Done, Total: p.Progress.Total, Late: p.Overdue}
 		if p.NextDue != nil {
 			hh.Next = p.NextDue.Title
 		}
 		h.Hires = append(h.Hires, hh)
 	}
 	h.Counts = append(h.Counts,
-		views.HomeCount{Label: "onboardings", Value: all.Total, Href: list},
-		views.HomeCount{Label: "hires behind schedule", Value: behind.Total, Href: list + "?overdue=1", Alert: behind.Total > 0},
+		views.HomeCount{Label: plural(all.Total, "onboarding", "onboardings"), Value: all.Total, Href: list},
+		views.HomeCount{Label: plural(behind.Total, "hire behind schedule", "hires behind schedule"), Value: behind.Total, Href: list + "?overdue=1", Alert: behind.Total > 0},
 	)
 	h.Charts = append(h.Charts, views.BarChart{ID: "chart-onboardings", Title: "Onboardings",
 		Desc: fmt.Sprintf("%d onboardings on schedule, %d behind schedule.", all.Total-behind.Total, behind.Total),
@@ -164,13 +170,13 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 	}
 	cov, err := rpc.Do(r.Context(), m.nc, mentorshipapi.OpMentorCoverage, v.caller(), events.CoverageRequest{Page: events.Page{Limit: 1}, List: events.CoverageWithout})
 	if err == nil {
-		h.Counts = append(h.Counts, views.HomeCount{Label: "hires without a mentor", Value: cov.Without, Href: "/mentorship/coverage", Alert: cov.Without > 0})
+		h.Counts = append(h.Counts, views.HomeCount{Label: plural(cov.Without, "hire without a mentor", "hires without a mentor"), Value: cov.Without, Href: "/mentorship/coverage", Alert: cov.Without > 0})
 		h.Charts = append(h.Charts, views.BarChart{ID: "chart-mentors", Title: "Mentors",
 			Desc: fmt.Sprintf("%d hires with a mentor, %d without.", cov.With, cov.Without),
 			Bars: []views.Bar{{Label: "Hires with a mentor", Value: cov.With}, {Label: "Hires without a mentor", Value: cov.Without, Alert: cov.Without > 0}}})
 	}
 	if certs, err := rpc.Call[events.SkillReport](r.Context(), m.nc, m.skillsOp(events.OpReportCerts), v.caller(), events.SkillReportRequest{}); err == nil {
-		h.Counts = append(h.Counts, views.HomeCount{Label: "certifications expiring in 90 days", Value: certs.Total,
+		h.Counts = append(h.Counts, views.HomeCount{Label: plural(certs.Total, "certification expiring in 90 days", "certifications expiring in 90 days"), Value: certs.Total,
 			Href: "/skills/reports?report=certifications", Alert: certs.Total > 0})
 	}
 	if rep, err := rpc.Do(r.Context(), m.nc, trainingapi.OpReport, v.caller(), events.ReportRequest{Trend: homeTrendWeeks}); err == nil {
@@ -181,7 +187,7 @@ func (m *Main) homeHR(r *http.Request, v *viewer, h *views.Home) {
 		if assigned > 0 {
 			h.Counts = append(h.Counts, views.HomeCount{Label: "% of assigned training passed", Value: passed * 100 / assigned, Href: "/training/report"})
 		}
-		h.Counts = append(h.Counts, views.HomeCount{Label: "overdue training modules", Value: late, Href: "/training/report", Alert: late > 0})
+		h.Counts = append(h.Counts, views.HomeCount{Label: plural(late, "overdue training module", "overdue training modules"), Value: late, Href: "/training/report", Alert: late > 0})
 		if t := complianceTrend(rep.Trend); t != nil {
 			h.Trends = append(h.Trends, *t)
 		}

@@ -543,7 +543,7 @@ func (m *Main) mentorCoveragePage(w http.ResponseWriter, r *http.Request, v *vie
 			}
 		}
 		for _, x := range cov.Mentors {
-			page.Mentors = append(page.Mentors, views.CoverageMentorRow{Name: x.Name, Team: x.Team, State: x.State, Active: x.Active, Proposed: x.Proposed,
+			page.Mentors = append(page.Mentors, views.CoverageMentorRow{ID: x.Mentor, Name: x.Name, Team: x.Team, State: x.State, Active: x.Active, Proposed: x.Proposed,
 				Capacity: x.Capacity, Full: x.Capacity > 0 && x.Active+x.Proposed >= x.Capacity})
 		}
 		switch list {

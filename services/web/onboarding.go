@@ -593,7 +593,7 @@ func planRows(items []events.PlanView, nm names) []views.PlanRow {
 	rows := []views.PlanRow{}
 	for _, p := range items {
 		row := views.PlanRow{
-			ID: p.ID, Href: "/onboarding/plans/" + url.PathEscape(p.ID), HireName: p.HireName, Team: p.Team, Track: nm.track(p.Track),
+			ID: p.ID, Href: "/onboarding/plans/" + url.PathEscape(p.ID), Hire: p.Hire, HireName: p.HireName, Team: p.Team, Track: nm.track(p.Track),
 			StartDate: p.StartDate, State: stateName(p.State), Done: p.Progress.Done, Total: p.Progress.Total, Overdue: p.Overdue,
 		}
 		if p.NextDue != nil {

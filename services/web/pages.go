@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -25,7 +26,15 @@ import (
 func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	ctx := withDateFormat(context.WithoutCancel(r.Context()), dateFormatOf(r))
-	if err := c.Render(ctx, &buf); err != nil {
+	// A page that names people is rendered twice: once to learn whom it names, then with
+	// the names linked that identity lets the viewer open.
+	collect, named := views.CollectLinks(ctx)
+	err := c.Render(collect, &buf)
+	if ids := named.IDs(); err == nil && len(ids) > 0 {
+		buf.Reset()
+		err = c.Render(views.WithLinks(ctx, m.visible(ctx, viewerFrom(r.Context()), ids)), &buf)
+	}
+	if err != nil {
 		m.log.Error("render failed", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -36,6 +45,24 @@ func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c temp
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(withFormKeys(buf.Bytes()))
+}
+
+// visible are those of ids whose profile v may open, as identity answers: none when no one
+// is signed in or identity cannot say (the names then stay plain text).
+func (m *Main) visible(ctx context.Context, v *viewer, ids []string) []string {
+	if v == nil {
+		return nil
+	}
+	var open []string
+	for chunk := range slices.Chunk(ids, events.MaxVisibleIDs) {
+		reply, err := rpc.Do(ctx, m.nc, identityapi.OpPeopleVisible, v.caller(), events.PeopleIDs{IDs: chunk})
+		if err != nil {
+			m.log.WarnContext(ctx, "names without links", "err", err)
+			return open
+		}
+		open = append(open, reply.IDs...)
+	}
+	return open
 }
 
 func (m *Main) pageFor(r *http.Request, title string) views.Page {
@@ -190,7 +217,7 @@ var homeCards = []struct {
 
 // home answers "what now?" (see homeNow) and links the pages the header does not.
 func (m *Main) home(w http.ResponseWriter, r *http.Request, v *viewer) {
-	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: events.RoleNames(v.Roles), Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
+	h := views.Home{Greeting: "Welcome, " + firstName(v.Name), Roles: events.WordsOfRoles(v.Roles), Track: m.names(r.Context()).track(v.Track), Team: v.Team, StartDate: v.StartDate}
 	if v.May(identityapi.People) && !v.May(identityapi.ManagePeople) {
 		h.Cards = append(h.Cards, views.HomeCard{Title: "My team", Text: "Everyone in team " + v.Team + ", with their track and start date.", Href: "/people", Label: "Open my team"})
 	}
@@ -251,7 +278,7 @@ func (m *Main) renderPeopleView(w http.ResponseWriter, r *http.Request, v *viewe
 			status = "invited"
 		}
 		pv.People = append(pv.People, views.PersonRow{
-			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(events.RoleNames(p.Roles), ", "), Team: p.Team,
+			ID: p.ID, Name: p.Name, Email: p.Email, Roles: strings.Join(events.WordsOfRoles(p.Roles), ", "), Team: p.Team,
 			Track: nm.track(p.Track), StartDate: p.StartDate, Status: status, NeedsPassword: p.NeedsPassword && p.Active,
 			Protected: !p.CanManage, // identity decides (identity.CanManagePerson)
 			Self:      p.ID == v.ID,

@@ -31,9 +31,9 @@ func (m *Main) profilePage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	case personErr == nil:
 		pv.Name, pv.Email, pv.Team, pv.Track, pv.Lead, pv.StartDate = person.Name, person.Email, person.Team, nm.track(person.Track), person.Lead, person.StartDate
 		pv.Disabled, pv.Invited = !person.Active, person.Active && person.NeedsPassword
-		pv.Roles = strings.Join(events.RoleNames(person.Roles), ", ")
+		pv.Roles = strings.Join(events.WordsOfRoles(person.Roles), ", ")
 	case planErr == nil:
-		pv.Name, pv.Team, pv.Track, pv.Lead, pv.StartDate, pv.Roles = plan.HireName, plan.Team, nm.track(plan.Track), plan.Lead, plan.StartDate, events.RoleName(events.RoleHire)
+		pv.Name, pv.Team, pv.Track, pv.Lead, pv.StartDate = plan.HireName, plan.Team, nm.track(plan.Track), plan.Lead, plan.StartDate
 	default:
 		m.fail(w, r, personErr)
 		return

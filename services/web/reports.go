@@ -47,6 +47,7 @@ type column[T any] struct {
 	download   bool
 	value      func(T) any
 	screen     func(T) string
+	person     func(T) string // the person the cell names: the page links the name to their profile
 }
 
 // reportSpec is one report's columns, its file name and its worksheet's name.
@@ -396,6 +397,19 @@ func columnWidth(w float64, kind cellKind, title string) float64 {
 	return max(w, float64(len([]rune(title))+4))
 }
 
+// shownAs returns s with the page showing column key's text through f — a track's name
+// for its id; downloads keep the value.
+func (s reportSpec[T]) shownAs(key string, f func(string) string) reportSpec[T] {
+	s.columns = slices.Clone(s.columns)
+	for i, c := range s.columns {
+		if c.key == key {
+			value := c.value
+			s.columns[i].screen = func(r T) string { return f(csvText(value(r))) }
+		}
+	}
+	return s
+}
+
 // table is the report as the page shows it: the columns that are not download-only,
 // with each cell's text (dates and numbers kept typed for the view).
 func (s reportSpec[T]) table(rows []T, sortKeys []string, sort string, sortURL func(key string) string) ([]views.ReportColumn, [][]views.ReportCell) {
@@ -427,6 +441,9 @@ func (s reportSpec[T]) table(rows []T, sortKeys []string, sort string, sortURL f
 				cell.Text = csvText(v)
 			}
 			cell.Numeric = c.kind == numberCell
+			if c.person != nil {
+				cell.Person = c.person(row)
+			}
 			out[i] = append(out[i], cell)
 		}
 	}

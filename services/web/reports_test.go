@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"onramp.dev/events"
+	"onramp.dev/views"
 )
 
 // download writes spec's rows, two pages of them, as format and returns the body.
@@ -232,4 +233,29 @@ func zipHolds(t *testing.T, b []byte, name, text string) bool {
 	defer f.Close()
 	data, _ := io.ReadAll(f)
 	return strings.Contains(string(data), text)
+}
+
+// On the page a gap's track reads as the track's name and its person's name carries their
+// id (to link their profile); the download keeps the track's id.
+func TestReportPageShowsNamesDownloadsKeepIDs(t *testing.T) {
+	names := map[string]string{"infrastructure": "Infrastructure"}
+	spec := gapsSpec("Gaps by team", "2026-12-02").shownAs("track", func(id string) string { return names[id] })
+	rows := []events.SkillGapRow{{Team: "platform", Person: "demo-hire", Name: "Harper Hire", Track: "infrastructure", Skill: "go", SkillName: "Go", Level: 1, Target: 3}}
+	cols, cells := spec.table(rows, nil, "", func(string) string { return "" })
+	got := map[string]views.ReportCell{}
+	for i, c := range cols {
+		got[c.Title] = cells[0][i]
+	}
+	if c := got["Track"]; c.Text != "Infrastructure" {
+		t.Errorf("track shown as %q", c.Text)
+	}
+	if c := got["Name"]; c.Text != "Harper Hire" || c.Person != "demo-hire" {
+		t.Errorf("name cell %+v", c)
+	}
+	if c := got["Team"]; c.Person != "" {
+		t.Errorf("the team cell names a person: %+v", c)
+	}
+	if csv := string(download(t, spec, "csv", rows)); !strings.Contains(csv, ",infrastructure,") {
+		t.Errorf("the download lost the track's id:\n%s", csv)
+	}
 }

@@ -60,7 +60,8 @@ func standingText(c events.SkillMatrixCell) string {
 func matrixSpec(title, asOf string, skills []events.SkillRef) reportSpec[events.SkillMatrixRow] {
 	s := reportSpec[events.SkillMatrixRow]{name: "skill-matrix-" + asOf, sheet: title, columns: []column[events.SkillMatrixRow]{
 		{key: "person", title: "Person id", download: true, value: func(r events.SkillMatrixRow) any { return r.Person }},
-		{key: "name", title: "Name", width: 24, value: func(r events.SkillMatrixRow) any { return r.Name }},
+		{key: "name", title: "Name", width: 24, value: func(r events.SkillMatrixRow) any { return r.Name },
+			person: func(r events.SkillMatrixRow) string { return r.Person }},
 		{key: "team", title: "Team", value: func(r events.SkillMatrixRow) any { return r.Team }},
 		{key: "track", title: "Track", value: func(r events.SkillMatrixRow) any { return r.Track }},
 		{key: "seniority", title: "Seniority", width: 12, value: func(r events.SkillMatrixRow) any { return r.Seniority }},
@@ -110,7 +111,8 @@ func coverageSpec(title, asOf string) reportSpec[events.SkillCoverageRow] {
 	s.columns = append(s.columns,
 		column[events.SkillCoverageRow]{key: "single_point_of_failure", title: "Single point of failure", kind: yesNoCell,
 			value: func(r events.SkillCoverageRow) any { return r.SinglePoint }},
-		column[events.SkillCoverageRow]{key: "holder", title: "Only holder", width: 24, value: func(r events.SkillCoverageRow) any { return r.Holder }})
+		column[events.SkillCoverageRow]{key: "holder", title: "Only holder", width: 24, value: func(r events.SkillCoverageRow) any { return r.Holder },
+			person: func(r events.SkillCoverageRow) string { return r.HolderID }})
 	return s
 }
 
@@ -125,7 +127,8 @@ func gapsSpec(title, asOf string) reportSpec[events.SkillGapRow] {
 	return reportSpec[events.SkillGapRow]{name: "gaps-" + asOf, sheet: title, columns: []column[events.SkillGapRow]{
 		{key: "team", title: "Team", value: func(r events.SkillGapRow) any { return r.Team }},
 		{key: "person", title: "Person id", download: true, value: func(r events.SkillGapRow) any { return r.Person }},
-		{key: "name", title: "Name", width: 24, value: func(r events.SkillGapRow) any { return r.Name }},
+		{key: "name", title: "Name", width: 24, value: func(r events.SkillGapRow) any { return r.Name },
+			person: func(r events.SkillGapRow) string { return r.Person }},
 		{key: "track", title: "Track", value: func(r events.SkillGapRow) any { return r.Track }},
 		{key: "seniority", title: "Seniority", width: 12, value: func(r events.SkillGapRow) any { return r.Seniority }},
 		{key: "skill", title: "Skill id", download: true, value: func(r events.SkillGapRow) any { return r.Skill }},
@@ -145,7 +148,8 @@ func gapsSpec(title, asOf string) reportSpec[events.SkillGapRow] {
 func certsSpec(title, asOf string) reportSpec[events.SkillCertRow] {
 	return reportSpec[events.SkillCertRow]{name: "certifications-" + asOf, sheet: title, columns: []column[events.SkillCertRow]{
 		{key: "person", title: "Person id", download: true, value: func(r events.SkillCertRow) any { return r.Person }},
-		{key: "name", title: "Name", width: 24, value: func(r events.SkillCertRow) any { return r.Name }},
+		{key: "name", title: "Name", width: 24, value: func(r events.SkillCertRow) any { return r.Name },
+			person: func(r events.SkillCertRow) string { return r.Person }},
 		{key: "team", title: "Team", value: func(r events.SkillCertRow) any { return r.Team }},
 		{key: "certification", title: "Certification", width: 28, value: func(r events.SkillCertRow) any { return r.Certification }},
 		{key: "issuer", title: "Issuer", value: func(r events.SkillCertRow) any { return r.Issuer }},
@@ -307,6 +311,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m.fail(w, r, err)
 		return
 	}
+	nm := m.names(r.Context())
 	rv := views.ReportView{Report: name, Title: rep.title, AsOf: q.AsOf, Team: q.Team, Track: q.Track, Skill: q.Skill, Sort: q.Sort,
 		Pager: pagerFor(r, offsetInfo(q.Limit, t.Offset, t.Total), rowCount(t)), Flagged: map[int]bool{}, Empty: "Nothing to report."}
 	for _, x := range skillReports {
@@ -321,7 +326,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	switch name {
 	case "skill-matrix":
-		rv.Columns, rv.Rows = matrixSpec(rep.title, t.AsOf, t.Skills).table(t.Matrix, rep.sorts, q.Sort, sortURL)
+		rv.Columns, rv.Rows = matrixSpec(rep.title, t.AsOf, t.Skills).shownAs("track", nm.track).table(t.Matrix, rep.sorts, q.Sort, sortURL)
 		if t.Totals != nil && len(t.Skills) > 0 {
 			tt := views.MatrixTotals{People: t.Totals.People, Holders: t.Totals.Holders, Claims: t.Totals.Claims}
 			for _, s := range t.Skills {
@@ -346,7 +351,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 			rv.Chart = &chart
 		}
 	case "gaps":
-		rv.Columns, rv.Rows = gapsSpec(rep.title, t.AsOf).table(t.Gaps, rep.sorts, q.Sort, sortURL)
+		rv.Columns, rv.Rows = gapsSpec(rep.title, t.AsOf).shownAs("track", nm.track).table(t.Gaps, rep.sorts, q.Sort, sortURL)
 		rv.Empty = "Nobody is below their role profile's targets."
 		if q.Sort == "" || strings.TrimPrefix(q.Sort, "-") == "team" {
 			rv.Groups = gapGroups(t, rv.Rows)
@@ -356,7 +361,7 @@ func (m *Main) reportPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		rv.Empty = "No certification expires in the next 90 days."
 	}
 	rv.Teams, _ = m.teamOptions(r, v) // without the list the filter still works
-	rv.Tracks = m.names(r.Context()).trackOptions()
+	rv.Tracks = nm.trackOptions()
 	rv.SkillOptions = m.skillOptions(r.Context(), v)
 	link := func(format string) string {
 		u := url.Values{}

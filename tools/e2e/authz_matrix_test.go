@@ -63,7 +63,7 @@ var authzTable = map[string]matrixRoute{
 	"GET /live":                 {"/live?topic=onboarding.task.{plan}", "", who(idAdmin, idHR, idLead, idMentor, idHire)},
 	"GET /api/v1/me":            {"/api/v1/me", "", signedIn},
 	"GET /api/v1/people":        {"/api/v1/people", "", who(idAdmin, idHR, idLead, idOther)},
-	"GET /api/v1/people/{id}":   {"/api/v1/people/demo-hire", "", who(idAdmin, idHR, idLead, idHire)},
+	"GET /api/v1/people/{id}":   {"/api/v1/people/demo-hire", "", who(idAdmin, idHR, idLead, idMentor, idHire)}, // the mentor while the mentorship lasts
 	"POST /api/v1/people":       {"/api/v1/people", `{"email":"m@demo.onramp","name":"M","track":"security","team":"security","lead":"","start_date":"{today}"}`, who(idAdmin, idHR)},
 	"GET /people":               {"/people", "", who(idAdmin, idHR, idLead, idOther)},
 	"POST /people":              {"/people", "email=m%40demo.onramp&name=M&track=security&team=security&start_date={today}", who(idAdmin, idHR)},
@@ -198,13 +198,22 @@ var authzTable = map[string]matrixRoute{
 }
 
 // moreCells are further targets for some routes, in the same form: another person's
-// privileged account.
-var moreCells = map[string]matrixRoute{
-	"GET /people/{id}":          {"/people/demo-admin", "", who(idAdmin, idHR)},
-	"POST /people/{id}/link":    {"/people/demo-admin/link", "", who(idAdmin)},
-	"POST /people/{id}/disable": {"/people/demo-admin/disable", "reason=x&confirm=1", who(idAdmin)},
-	"POST /people/{id}/enable":  {"/people/demo-admin/enable", "confirm=1", who(idAdmin)},
-	"GET /api/v1/people/{id}":   {"/api/v1/people/demo-admin", "", who(idAdmin, idHR)},
+// privileged account, and the hire's lead and mentor (whose basic part the hire sees: the
+// lead always, the mentor while the mentorship lasts).
+var moreCells = map[string][]matrixRoute{
+	"GET /people/{id}": {
+		{"/people/demo-admin", "", who(idAdmin, idHR)},
+		{"/people/demo-lead", "", who(idAdmin, idHR, idLead, idHire)},
+		{"/people/demo-mentor", "", who(idAdmin, idHR, idMentor, idOther, idHire, idFormer)}, // the former mentor is still themself
+	},
+	"POST /people/{id}/link":    {{"/people/demo-admin/link", "", who(idAdmin)}},
+	"POST /people/{id}/disable": {{"/people/demo-admin/disable", "reason=x&confirm=1", who(idAdmin)}},
+	"POST /people/{id}/enable":  {{"/people/demo-admin/enable", "confirm=1", who(idAdmin)}},
+	"GET /api/v1/people/{id}": {
+		{"/api/v1/people/demo-admin", "", who(idAdmin, idHR)},
+		{"/api/v1/people/demo-lead", "", who(idAdmin, idHR, idLead, idHire)},
+		{"/api/v1/people/demo-mentor", "", who(idAdmin, idHR, idMentor, idOther, idHire, idFormer)},
+	},
 }
 
 // TestAuthorizationMatrix runs every route of the router as every identity and fails on
@@ -261,7 +270,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if rt, ok := authzTable[pattern]; ok {
 				cells = append(cells, cell{pattern, rt})
 			}
-			if rt, ok := moreCells[pattern]; ok {
+			for _, rt := range moreCells[pattern] {
 				cells = append(cells, cell{pattern, rt})
 			}
 		}
@@ -292,6 +301,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	})
 	tok[idFormer] = tok[idMentor]
 	run([]string{idFormer})
+	// The hire no longer sees their former mentor, nor the mentor them beyond the plan.
+	for _, path := range []string{"/people/demo-mentor", "/api/v1/people/demo-mentor"} {
+		checkCell(t, c, "GET", path, "", idHire, tok[idHire], false, false)
+	}
+	checkCell(t, c, "GET", "/api/v1/people/demo-hire", "", idFormer, tok[idFormer], false, false)
 }
 
 // checkCell makes one request as one identity and checks the outcome against the table.

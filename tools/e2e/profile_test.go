@@ -17,16 +17,17 @@ func TestProfileShowsWhatEachServiceAllows(t *testing.T) {
 	p := startPortal(t)
 	parts := []string{`id="profile-facts"`, `id="profile-onboarding"`, `id="profile-training"`, `id="profile-skills"`}
 	tests := []struct {
-		viewer string
-		status int
-		want   []bool // per part
+		viewer     string
+		status     int
+		want       []bool // per part
+		mentorLink bool   // the mentor's name links: the viewer may open the mentor's profile
 	}{
-		{"hire", 200, []bool{true, true, true, true}},
-		{"lead", 200, []bool{true, true, true, true}},
-		{"hr", 200, []bool{true, true, true, true}},
-		{"admin", 200, []bool{true, true, true, true}},
-		{"mentor", 200, []bool{true, true, false, false}}, // onboarding lets the mentor in; training and skills do not
-		{"it", 403, nil},
+		{"hire", 200, []bool{true, true, true, true}, true},
+		{"lead", 200, []bool{true, true, true, true}, false}, // the mentor is in another team
+		{"hr", 200, []bool{true, true, true, true}, true},
+		{"admin", 200, []bool{true, true, true, true}, true},
+		{"mentor", 200, []bool{true, true, false, false}, true}, // onboarding lets the mentor in; training and skills do not
+		{"it", 403, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.viewer, func(t *testing.T) {
@@ -43,8 +44,11 @@ func TestProfileShowsWhatEachServiceAllows(t *testing.T) {
 					t.Errorf("%s shown: %v, want %v", parts[i], got, part)
 				}
 			}
-			if tt.status == 200 && !strings.Contains(body, `href="/people/demo-mentor"`) {
-				t.Errorf("the mentor's name does not link to their profile")
+			if tt.status == 200 && strings.Contains(body, `href="/people/demo-mentor"`) != tt.mentorLink {
+				t.Errorf("the mentor's name links to their profile: %v, want %v", !tt.mentorLink, tt.mentorLink)
+			}
+			if tt.status == 200 && !strings.Contains(body, "Maya Mentor") {
+				t.Errorf("the mentor's name is missing")
 			}
 		})
 	}
@@ -64,6 +68,58 @@ func TestProfileShowsWhatEachServiceAllows(t *testing.T) {
 	b, _ = io.ReadAll(c.do(t, "GET", "/onboarding/plans/plan-demo-hire", "", "").Body)
 	if !strings.Contains(string(b), `<p class="task-module"><a href="/training/modules/phishing-and-social-engineering">`) {
 		t.Fatalf("the security awareness task does not link its module")
+	}
+}
+
+// TestNamesLinkOnlyWhereTheViewerMayGo: on each role's pages that name people — homes, the
+// team board, all onboardings, the skills matrix and reports, mentor coverage, profiles —
+// the names link to profiles, and every such link opens (never a refusal).
+func TestNamesLinkOnlyWhereTheViewerMayGo(t *testing.T) {
+	p := startPortal(t)
+	link := regexp.MustCompile(`<a class="person" href="/people/([^"]+)">`)
+	tests := []struct {
+		viewer string
+		pages  map[string][]string // page → people it must link
+	}{
+		{"hire", map[string][]string{"/": {"demo-mentor"}, "/people/demo-hire": {"demo-lead", "demo-mentor"}, "/onboarding/plans/" + demoPlan: nil, "/mentorship": {"demo-mentor"}}},
+		{"lead", map[string][]string{"/": {"demo-hire"}, "/onboarding/team": {"demo-hire"}, "/skills/team": {"demo-hire"},
+			"/skills/reports?report=skill-matrix": {"demo-hire"}, "/people/demo-hire": {"demo-lead"}}},
+		{"hr", map[string][]string{"/": {"demo-hire"}, "/onboarding/all": {"demo-hire"}, "/mentorship/coverage": {"demo-mentor"},
+			"/skills/reports?report=skill-matrix": {"demo-hire", "demo-mentor"}, "/skills/reports?report=certifications": nil, "/skills/reports?report=gaps": nil,
+			"/skills/reports?report=coverage": {"demo-lead", "demo-mentor"}}},
+		{"mentor", map[string][]string{"/": {"demo-hire"}, "/mentorship": {"demo-hire"}, "/people/demo-hire": {"demo-mentor"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.viewer, func(t *testing.T) {
+			c := newSignedIn(t, p.URL(), tt.viewer+"@demo.onramp")
+			for page, want := range tt.pages {
+				resp := c.do(t, "GET", page, "", "")
+				b, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != 200 {
+					t.Fatalf("%s: %d", page, resp.StatusCode)
+				}
+				linked := map[string]bool{}
+				for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+					linked[m[1]] = true
+				}
+				for _, id := range want {
+					if !linked[id] {
+						t.Errorf("%s does not link %s's name", page, id)
+					}
+				}
+				for id := range linked {
+					if code := c.do(t, "GET", "/people/"+id, "", "").StatusCode; code != 200 {
+						t.Errorf("%s links /people/%s, which answers %d", page, id, code)
+					}
+				}
+			}
+		})
+	}
+	// The lead may not open the mentor of their hire (another team): the name stays plain.
+	c := newSignedIn(t, p.URL(), "lead@demo.onramp")
+	b, _ := io.ReadAll(c.do(t, "GET", "/people/demo-hire", "", "").Body)
+	if page := string(b); strings.Contains(page, `href="/people/demo-mentor"`) || !strings.Contains(page, "Maya Mentor") {
+		t.Errorf("the lead's view of the hire links the mentor, or does not name them")
 	}
 }
 

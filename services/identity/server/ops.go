@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"onramp.dev/events"
 	"onramp.dev/events/identityapi"
+	"onramp.dev/events/mentorshipapi"
 	"onramp.dev/infra/authn"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/eventlog"
@@ -39,6 +41,7 @@ func (m *Main) register() error {
 		rpc.Serve(svc, identityapi.OpLogout, m.opLogout),
 		rpc.Serve(svc, identityapi.OpPeopleList, m.opPeopleList),
 		rpc.Serve(svc, identityapi.OpPeopleGet, m.opPeopleGet),
+		rpc.Serve(svc, identityapi.OpPeopleVisible, m.opPeopleVisible),
 		rpc.Serve(svc, identityapi.OpTeams, m.opTeams),
 		rpc.Serve(svc, identityapi.OpInvite, m.opInvite),
 		rpc.Serve(svc, identityapi.OpIssueLink, m.opIssueLink),
@@ -537,18 +540,84 @@ func (m *Main) opPeopleGet(ctx context.Context, r rpc.Request[events.PersonReque
 		return events.Person{}, err
 	}
 	m.el.RLock()
-	defer m.el.RUnlock()
 	p, ok := m.state.Person(r.Body.ID)
-	if !ok {
-		if identity.CanManage(&viewer) {
-			return events.Person{}, errNotFound
-		}
+	var full, basic bool
+	var view, base events.Person
+	if ok {
+		full, basic = identity.CanSee(&viewer, p), identity.CanSeeBasic(&viewer, p, false)
+		view, base = p.View(), p.Basic()
+	}
+	m.el.RUnlock()
+	switch {
+	case !ok && identity.CanManage(&viewer):
+		return events.Person{}, errNotFound
+	case !ok:
 		return events.Person{}, errForbidden // do not reveal who exists
+	case full:
+		return view, nil
+	case basic:
+		return base, nil
 	}
-	if !identity.CanSee(&viewer, p) {
-		return events.Person{}, errForbidden
+	partners, err := m.partners(ctx, r.Caller)
+	if err != nil {
+		return events.Person{}, err
 	}
-	return p.View(), nil
+	if slices.Contains(partners, p.ID) {
+		return base, nil
+	}
+	return events.Person{}, errForbidden
+}
+
+// opPeopleVisible answers which of the people asked about the caller may open the profile
+// of (people.get answers them): a page links only those names. When the mentorship service
+// cannot say who the caller's partners are, they are left out and the names stay plain.
+func (m *Main) opPeopleVisible(ctx context.Context, r rpc.Request[events.PeopleIDs]) (events.PeopleIDs, error) {
+	viewer, _, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.PeopleIDs{}, err
+	}
+	if len(r.Body.IDs) > events.MaxVisibleIDs {
+		return events.PeopleIDs{}, events.Errorf(events.CodeBadRequest, "at most %d people at once", events.MaxVisibleIDs)
+	}
+	out := events.PeopleIDs{IDs: make([]string, 0, len(r.Body.IDs))}
+	var rest []string
+	m.el.RLock()
+	for _, id := range r.Body.IDs {
+		p, ok := m.state.Person(id)
+		switch {
+		case !ok:
+		case identity.CanSee(&viewer, p) || identity.CanSeeBasic(&viewer, p, false):
+			out.IDs = append(out.IDs, id)
+		default:
+			rest = append(rest, id)
+		}
+	}
+	m.el.RUnlock()
+	if len(rest) == 0 {
+		return out, nil
+	}
+	partners, err := m.partners(ctx, r.Caller)
+	if err != nil {
+		m.log.WarnContext(ctx, "people.visible without mentorship partners", "err", err)
+		return out, nil
+	}
+	for _, id := range rest {
+		if slices.Contains(partners, id) {
+			out.IDs = append(out.IDs, id)
+		}
+	}
+	return out, nil
+}
+
+// partners asks the mentorship service, for the caller, who they are in a mentorship
+// with now. It is asked only when identity's own rules do not open a person, and with no
+// lock held: mentorship checks the caller's token in turn.
+func (m *Main) partners(ctx context.Context, c rpc.Caller) ([]string, error) {
+	reply, err := rpc.Do(ctx, m.nc, mentorshipapi.OpPartners, c, events.None{})
+	if err != nil {
+		return nil, fmt.Errorf("identity: mentorship partners: %w", err)
+	}
+	return reply.IDs, nil
 }
 
 // hire appends the hired event and a first set-password link. The hired event expects the

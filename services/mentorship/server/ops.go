@@ -34,6 +34,7 @@ func (m *Main) register() error {
 		rpc.Serve(svc, mentorshipapi.OpProfileNominate, m.opNominate),
 		rpc.Serve(svc, mentorshipapi.OpSuggestions, m.opSuggestions),
 		rpc.Serve(svc, mentorshipapi.OpMentorshipList, m.opList),
+		rpc.Serve(svc, mentorshipapi.OpPartners, m.opPartners),
 		rpc.Serve(svc, mentorshipapi.OpMentorshipGet, m.opGet),
 		rpc.Serve(svc, mentorshipapi.OpMentorshipPropose, m.opPropose),
 		rpc.Serve(svc, mentorshipapi.OpMentorshipAccept, m.lifecycle(events.OpMentorshipAccept)),
@@ -679,6 +680,18 @@ func (m *Main) opList(ctx context.Context, r rpc.Request[events.MentorshipsReque
 	}
 	m.addGaps(ctx, views)
 	return out, nil
+}
+
+// opPartners answers who the caller is in a mentorship with now: identity asks it to let
+// a hire and their mentor open each other's profile while the mentorship lasts.
+func (m *Main) opPartners(ctx context.Context, r rpc.Request[empty]) (events.PeopleIDs, error) {
+	viewer, err := m.authenticate(ctx, r.Caller)
+	if err != nil {
+		return events.PeopleIDs{}, err
+	}
+	m.el.RLock()
+	defer m.el.RUnlock()
+	return events.PeopleIDs{IDs: m.state.Partners(viewer.ID)}, nil
 }
 
 // opCoverage: HR and admin see every hire with their mentorship and every mentor's load

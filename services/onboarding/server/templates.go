@@ -34,8 +34,8 @@ func (m *Main) opTemplatesInfo(_ context.Context, r rpc.Request[events.Templates
 	if t, ok := m.cfg.Templates[r.Body.Track]; ok && r.Body.StartDate != "" {
 		start, err := time.Parse(events.DateLayout, r.Body.StartDate)
 		if err != nil {
-			return out, &events.Error{Code: events.CodeInvalid, Message: "start_date must be a date like 2026-01-31",
-				Fields: map[string]string{"start_date": "must be a date like 2026-01-31"}}
+			return out, &events.Error{Code: events.CodeInvalid, Message: "Enter the start date, " + events.DateExample + ".",
+				Fields: map[string]string{"start_date": "Enter the start date, " + events.DateExample + "."}}
 		}
 		out.LateTasks = onboarding.LateTasks(t, start, m.today())
 	}

@@ -130,8 +130,8 @@ func (m *Main) asOf(s string) (time.Time, string, error) {
 	}
 	d, err := time.Parse(events.DateLayout, s)
 	if err != nil {
-		return time.Time{}, "", &events.Error{Code: events.CodeInvalid, Message: "as_of must be a date like 2026-01-31",
-			Fields: map[string]string{"as_of": "must be a date like 2026-01-31"}}
+		return time.Time{}, "", &events.Error{Code: events.CodeInvalid, Message: "Enter the as-of date, " + events.DateExample + ", or leave it empty for today.",
+			Fields: map[string]string{"as_of": "Enter the date, " + events.DateExample + ", or leave it empty for today."}}
 	}
 	return skills.EndOfDay(d), s, nil
 }

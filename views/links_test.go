@@ -1,0 +1,48 @@
+package views
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// A name links to a profile only when the render says the viewer may open it: a collecting
+// render links none and records each person named, and no decision at all links none.
+func TestPersonLinkFollowsTheViewersAccess(t *testing.T) {
+	render := func(ctx context.Context, id, name string) string {
+		var b strings.Builder
+		if err := PersonLink(id, name).Render(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	open := WithLinks(context.Background(), []string{"ada", "a/b"})
+	tests := []struct {
+		name     string
+		ctx      context.Context
+		id, text string
+		want     string
+	}{
+		{"open", open, "ada", "Ada", `<a class="person" href="/people/ada">Ada</a>`},
+		{"id escaped", open, "a/b", "A B", `<a class="person" href="/people/a%2Fb">A B</a>`},
+		{"not open", open, "bob", "Bob", "Bob"},
+		{"no id", open, "", "Cy", "Cy"},
+		{"someone else", open, "ada", "someone else", "someone else"},
+		{"no decision", context.Background(), "ada", "Ada", "Ada"},
+	}
+	for _, tt := range tests {
+		if got := render(tt.ctx, tt.id, tt.text); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	collect, named := CollectLinks(context.Background())
+	for _, id := range []string{"bob", "ada", "", "bob"} {
+		if got := render(collect, id, "X"); got != "X" {
+			t.Errorf("collecting render linked %q: %q", id, got)
+		}
+	}
+	if got := named.IDs(); !slices.Equal(got, []string{"ada", "bob"}) {
+		t.Errorf("named %v, want [ada bob]", got)
+	}
+}
