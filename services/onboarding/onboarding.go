@@ -235,7 +235,7 @@ func (s *State) countWeeks(p *Plan, n int) {
 
 // week is the count of the week holding day (YYYY-MM-DD).
 func (s *State) week(day string) *events.WeekCount {
-	monday := Monday(day)
+	monday := events.Monday(day)
 	w := s.weeks[monday]
 	if w == nil {
 		w = &events.WeekCount{Week: monday}
@@ -244,26 +244,15 @@ func (s *State) week(day string) *events.WeekCount {
 	return w
 }
 
-// Monday is the Monday of the week holding day (YYYY-MM-DD); day itself when it is not a
-// date.
-func Monday(day string) string {
-	d, err := time.Parse(time.DateOnly, day)
-	if err != nil {
-		return day
-	}
-	return events.Date(d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7)))
-}
-
 // Trend is the weekly counts of the n weeks up to the week of today, oldest first; weeks
 // without onboardings count zero.
 func (s *State) Trend(n int, today string) []events.WeekCount {
-	d, err := time.Parse(time.DateOnly, Monday(today))
-	if err != nil {
+	weeks := events.Weeks(n, today)
+	if weeks == nil {
 		return nil
 	}
-	out := make([]events.WeekCount, n)
-	for i := range n {
-		monday := events.Date(d.AddDate(0, 0, -7*(n-1-i)))
+	out := make([]events.WeekCount, len(weeks))
+	for i, monday := range weeks {
 		out[i] = events.WeekCount{Week: monday}
 		if w := s.weeks[monday]; w != nil {
 			out[i] = *w

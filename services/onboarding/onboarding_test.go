@@ -314,7 +314,7 @@ func TestWeeklyTrend(t *testing.T) {
 	if got := loaded.Trend(3, "2026-12-02"); !reflect.DeepEqual(got, want) {
 		t.Errorf("after a load\n got %+v\nwant %+v", got, want)
 	}
-	if m := Monday("2026-11-22"); m != "2026-11-16" {
+	if m := events.Monday("2026-11-22"); m != "2026-11-16" {
 		t.Errorf("Monday of a Sunday = %s", m)
 	}
 }

@@ -395,7 +395,7 @@ func (s *State) week(day string) *events.ComplianceWeek {
 	if s.weeks == nil {
 		s.weeks = map[string]*events.ComplianceWeek{}
 	}
-	monday := monday(day)
+	monday := events.Monday(day)
 	w := s.weeks[monday]
 	if w == nil {
 		w = &events.ComplianceWeek{Week: monday}
@@ -434,14 +434,6 @@ func passedBy(p *Progress, due string) bool {
 	return at.IsZero() || events.Date(at) <= due
 }
 
-func monday(day string) string {
-	d, err := time.Parse(time.DateOnly, day)
-	if err != nil {
-		return day
-	}
-	return events.Date(d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7)))
-}
-
 // ComplianceTrend is the n weeks of due dates up to the week of today, oldest first:
 // per week the assignments due and those passed by their due date. Callers hold at least
 // the model's read lock.
@@ -454,13 +446,12 @@ func (s *State) ComplianceTrend(n int, today string) []events.ComplianceWeek {
 			s.countDue(a, a.People)
 		}
 	}
-	d, err := time.Parse(time.DateOnly, monday(today))
-	if err != nil {
+	weeks := events.Weeks(n, today)
+	if weeks == nil {
 		return nil
 	}
-	out := make([]events.ComplianceWeek, n)
-	for i := range n {
-		m := events.Date(d.AddDate(0, 0, -7*(n-1-i)))
+	out := make([]events.ComplianceWeek, len(weeks))
+	for i, m := range weeks {
 		out[i] = events.ComplianceWeek{Week: m}
 		if w := s.weeks[m]; w != nil {
 			out[i] = *w
