@@ -85,6 +85,7 @@ type Main struct {
 
 	peopleSaver *store.Saver[notify.Recipient]
 	mailSaver   *store.Saver[notify.Mail]
+	storedMails []string // mails the store held at start (until their bodies are forgotten)
 
 	stream      jetstream.Stream // NOTIFY, for outcome look-ups
 	feeds       *limiter
@@ -181,22 +182,36 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.loadCalendarKey(ctx); err != nil {
 		return err
 	}
-	if err := m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Stored: m.stored, Legacy: m.cfg.Prefix + "-projector"}); err != nil {
+	// The model (NOTIFY) and the agenda (the other domains' streams, saved with its
+	// position on each, so a start replays only what came after the last save) are
+	// independent: they load side by side.
+	var fw *eventlog.Follower
+	var ferr error
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		fw, ferr = eventlog.Follow(ctx, m.js, m.cfg.Prefix+"-agenda", []eventlog.Source{{Stream: "ONBOARDING"}, {Stream: "TRAINING"}, {Stream: "SKILLS"}, {Stream: "MENTORSHIP"}}, agendaModel{m.agenda}, m.log)
+	}()
+	err = m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Stored: m.stored, Legacy: m.cfg.Prefix + "-projector"})
+	<-followed
+	m.follower = fw
+	if err != nil {
+		if fw != nil {
+			fw.Close()
+			m.follower = nil
+		}
 		return err
 	}
 	m.bg = background.Start(ctx)
+	if ferr != nil {
+		m.stop()
+		return ferr
+	}
+	m.forgetStoredBodies()
 	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
 	}
-	// The agenda follows the other domains' streams, saved with its position on each, so a
-	// start replays only what came after the last save.
-	fw, err := eventlog.Follow(ctx, m.js, m.cfg.Prefix+"-agenda", []eventlog.Source{{Stream: "ONBOARDING"}, {Stream: "TRAINING"}, {Stream: "SKILLS"}, {Stream: "MENTORSHIP"}}, agendaModel{m.agenda}, m.log)
-	if err != nil {
-		m.stop()
-		return err
-	}
-	m.follower = fw
 	if err := m.startConsumers(ctx); err != nil {
 		m.stop()
 		return err
@@ -243,7 +258,9 @@ func (m *Main) stored(key string) {
 	case strings.HasPrefix(key, notify.PersonDoc):
 		m.peopleSaver.Loaded(strings.TrimPrefix(key, notify.PersonDoc))
 	case strings.HasPrefix(key, notify.MailDoc):
-		m.mailSaver.Loaded(strings.TrimPrefix(key, notify.MailDoc))
+		id := strings.TrimPrefix(key, notify.MailDoc)
+		m.mailSaver.Loaded(id)
+		m.storedMails = append(m.storedMails, id)
 	}
 }
 
@@ -267,7 +284,73 @@ func (m *Main) flush(ctx context.Context, keys []string) error {
 	if err := m.peopleSaver.Save(ctx, people...); err != nil {
 		return err
 	}
-	return m.mailSaver.Save(ctx, mails...)
+	var done []string // written done, with their bodies: the model may forget those
+	for i := range mails {
+		ml := &mails[i]
+		if ml.BodyForgotten() {
+			if err := m.fillBody(ctx, ml); err != nil {
+				return err
+			}
+		}
+		if ml.Done() {
+			done = append(done, ml.ID)
+		}
+	}
+	if err := m.mailSaver.Save(ctx, mails...); err != nil {
+		return err
+	}
+	m.forgetBodies(done)
+	return nil
+}
+
+// forgetBodies drops from the model the text and HTML of done mails the store holds. It is
+// no event: the bodies stay in the store and on the stream, and a snapshot taken before
+// still holds them.
+func (m *Main) forgetBodies(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	m.el.Evict(func() []string { m.state.ForgetBodies(ids); return nil })
+}
+
+// forgetStoredBodies drops, after a start, the bodies of done mails whose documents the
+// store held already (a snapshot written before bodies left the model holds them all).
+func (m *Main) forgetStoredBodies() {
+	ids := m.storedMails
+	m.storedMails = nil
+	m.forgetBodies(ids)
+}
+
+// fillBody puts back the text and HTML of a mail the model forgot: from the event that
+// queued it, or (a mail recorded before the model knew that event) from its document.
+func (m *Main) fillBody(ctx context.Context, ml *notify.Mail) error {
+	if ml.Event == 0 {
+		stored, ok, err := m.mails.Get(ctx, ml.ID)
+		if err != nil {
+			return fmt.Errorf("notify: body of mail %s: %w", ml.ID, err)
+		}
+		if ok {
+			ml.Text, ml.HTML = stored.Text, stored.HTML
+		}
+		return nil
+	}
+	raw, err := m.stream.GetMsg(ctx, ml.Event)
+	if err != nil {
+		return fmt.Errorf("notify: body of mail %s (seq %d): %w", ml.ID, ml.Event, err)
+	}
+	env, err := events.Decode(raw.Data)
+	if err != nil {
+		return fmt.Errorf("notify: body of mail %s (seq %d): %w", ml.ID, ml.Event, err)
+	}
+	var e events.Notified
+	if err := env.Payload(&e); err != nil {
+		return fmt.Errorf("notify: body of mail %s (seq %d): %w", ml.ID, ml.Event, err)
+	}
+	if e.Mail == nil || e.Mail.ID != ml.ID {
+		return fmt.Errorf("notify: body of mail %s: seq %d does not hold it", ml.ID, ml.Event)
+	}
+	ml.Text, ml.HTML = e.Mail.Text, e.Mail.HTML
+	return nil
 }
 
 // Applied is the highest NOTIFY stream sequence the service reflects (tests).
