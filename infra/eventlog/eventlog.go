@@ -91,8 +91,10 @@ const (
 )
 
 // replayDue reports whether the events since the last snapshot — bytes of them — are worth
-// a new snapshot: once they outweigh the last snapshot (of size last), a start would read
-// more replaying them than loading a new one, and a crash would cost that replay.
+// a new snapshot: once they outweigh the last snapshot's model (last bytes, uncompressed),
+// a start would decode more replaying them than loading a new one, and a crash would cost
+// that replay. Saving costs about what loading does, so snapshots take at most about as
+// much work as the events they cover.
 func replayDue(bytes, last, least int64) bool {
 	return bytes >= max(last, least)
 }
@@ -620,7 +622,8 @@ func (l *Log) SnapshotNow(ctx context.Context) error { return l.saveSnapshot(ctx
 func (l *Log) saveSnapshot(ctx context.Context) error {
 	l.mu.RLock()
 	seq, since := l.applied, l.sinceSnap
-	body, err := frame(snapshotMeta{Seq: seq, Touched: l.touched, Rejects: l.rejects}, l.model.Snapshot)
+	var raw int64
+	body, err := frame(snapshotMeta{Seq: seq, Touched: l.touched, Rejects: l.rejects}, counted(l.model.Snapshot, &raw))
 	l.mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("eventlog: snapshot %s: %w", l.stream, err)
@@ -630,7 +633,7 @@ func (l *Log) saveSnapshot(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	l.sinceSnap -= since
-	l.snapSize = int64(len(body))
+	l.snapSize = raw
 	l.mu.Unlock()
 	l.snapSeq, l.snapAt = seq, time.Now()
 	l.log.Debug("snapshot saved", "stream", l.stream, "seq", seq, "bytes", len(body))

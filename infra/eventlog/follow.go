@@ -36,7 +36,7 @@ type Follower struct {
 	pos     map[string]uint64
 	applied uint64 // events applied since the last snapshot
 	bytes   int64  // their size
-	size    int64  // the last snapshot's size
+	size    int64  // the last snapshot's model, uncompressed (loaded: compressed)
 	snapAt  time.Time
 	ccs     []jetstream.ConsumeContext
 	stop    chan struct{}
@@ -221,10 +221,11 @@ func (f *Follower) object() string { return "follow-" + f.name }
 
 func (f *Follower) save(ctx context.Context) error {
 	f.mu.Lock()
-	body, err := frame(followMeta{Positions: f.pos}, f.model.Snapshot)
+	var raw int64
+	body, err := frame(followMeta{Positions: f.pos}, counted(f.model.Snapshot, &raw))
 	f.applied, f.bytes = 0, 0
 	if err == nil {
-		f.size = int64(len(body))
+		f.size = raw
 	}
 	f.mu.Unlock()
 	if err != nil {
