@@ -51,6 +51,17 @@ func TestSentMailBodiesLiveInTheStore(t *testing.T) {
 	}
 	stored("sent")
 
+	// The demo's mailbox shows the text it no longer holds.
+	admin := f.hire("a1", "platform", "", events.RoleAdmin)
+	f.m.cfg.Mailbox, f.m.cfg.Demo = true, true
+	box, err := call[events.MailboxReply](f, events.OpMailbox, admin.caller, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(box.Items) != 1 || strings.TrimSpace(crlf.Replace(box.Items[0].Text)) != wantText {
+		t.Errorf("mailbox = %+v, want the mail with its text", box.Items)
+	}
+
 	// A second outcome names the document again: it is rewritten from the model, which
 	// fetches the body back from the stream.
 	env, err := events.New(events.System, ml.ID, events.MailSent{Person: p.id, Attempts: 9, Transport: "smtp"}, time.Now())
