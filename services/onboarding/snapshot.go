@@ -10,13 +10,13 @@ import (
 // encodes whole in memory, and every plan at once was 80 MB at 10,000 hires.
 const snapshotChunk = 500
 
-// Snapshot writes every plan, in chunks; Restore loads such a snapshot into an empty
-// state.
+// Snapshot writes every plan as stored (PlanDoc: tasks whole), in chunks; Restore loads
+// such a snapshot into an empty state.
 func (s *State) Snapshot(w io.Writer) error {
 	enc := gob.NewEncoder(w)
-	chunk := make([]*Plan, 0, snapshotChunk)
+	chunk := make([]PlanDoc, 0, snapshotChunk)
 	for _, p := range s.plans {
-		if chunk = append(chunk, p); len(chunk) == snapshotChunk {
+		if chunk = append(chunk, p.Doc()); len(chunk) == snapshotChunk {
 			if err := enc.Encode(chunk); err != nil {
 				return err
 			}
@@ -34,7 +34,7 @@ func (s *State) Snapshot(w io.Writer) error {
 func (s *State) Restore(r io.Reader) error {
 	dec := gob.NewDecoder(r)
 	for n := 0; ; n++ {
-		var plans []Plan
+		var plans []PlanDoc
 		err := dec.Decode(&plans)
 		if errors.Is(err, io.EOF) && n > 0 {
 			return nil
