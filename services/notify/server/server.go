@@ -9,6 +9,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -322,9 +323,21 @@ func (m *Main) forgetStoredBodies() {
 }
 
 // fillBody puts back the text and HTML of a mail the model forgot: from the event that
-// queued it, or (a mail recorded before the model knew that event) from its document.
+// queued it, or (a mail recorded before the model knew that event, or whose event is gone
+// from the stream) from its document.
 func (m *Main) fillBody(ctx context.Context, ml *notify.Mail) error {
-	if ml.Event == 0 {
+	var raw *jetstream.RawStreamMsg
+	var err error
+	if ml.Event > 0 {
+		raw, err = m.stream.GetMsg(ctx, ml.Event)
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+			raw = nil
+		case err != nil:
+			return fmt.Errorf("notify: body of mail %s (seq %d): %w", ml.ID, ml.Event, err)
+		}
+	}
+	if raw == nil {
 		stored, ok, err := m.mails.Get(ctx, ml.ID)
 		if err != nil {
 			return fmt.Errorf("notify: body of mail %s: %w", ml.ID, err)
@@ -333,10 +346,6 @@ func (m *Main) fillBody(ctx context.Context, ml *notify.Mail) error {
 			ml.Text, ml.HTML = stored.Text, stored.HTML
 		}
 		return nil
-	}
-	raw, err := m.stream.GetMsg(ctx, ml.Event)
-	if err != nil {
-		return fmt.Errorf("notify: body of mail %s (seq %d): %w", ml.ID, ml.Event, err)
 	}
 	env, err := events.Decode(raw.Data)
 	if err != nil {
