@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -183,36 +184,23 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.loadCalendarKey(ctx); err != nil {
 		return err
 	}
-	// The model (NOTIFY) and the agenda (the other domains' streams, saved with its
-	// position on each, so a start replays only what came after the last save) are
-	// independent: they load side by side.
-	var fw *eventlog.Follower
-	var ferr error
-	followed := make(chan struct{})
-	go func() {
-		defer close(followed)
-		fw, ferr = eventlog.Follow(ctx, m.js, m.cfg.Prefix+"-agenda", []eventlog.Source{{Stream: "ONBOARDING"}, {Stream: "TRAINING"}, {Stream: "SKILLS"}, {Stream: "MENTORSHIP"}}, agendaModel{m.agenda}, m.log)
-	}()
-	err = m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Stored: m.stored, Legacy: m.cfg.Prefix + "-projector"})
-	<-followed
-	m.follower = fw
-	if err != nil {
-		if fw != nil {
-			fw.Close()
-			m.follower = nil
-		}
-		return err
-	}
+	// The model (NOTIFY), the agenda (the other domains' streams, saved with its position
+	// on each, so a start replays only what came after the last save) and the people
+	// directory are independent: they load side by side.
 	m.bg = background.Start(ctx)
-	if ferr != nil {
+	var wg sync.WaitGroup
+	var elErr, fwErr, dirErr error
+	wg.Go(func() {
+		m.follower, fwErr = eventlog.Follow(ctx, m.js, m.cfg.Prefix+"-agenda", []eventlog.Source{{Stream: "ONBOARDING"}, {Stream: "TRAINING"}, {Stream: "SKILLS"}, {Stream: "MENTORSHIP"}}, agendaModel{m.agenda}, m.log)
+	})
+	wg.Go(func() { dirErr = m.dir.Start(m.bg.Context(), m.js) })
+	elErr = m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Stored: m.stored, Legacy: m.cfg.Prefix + "-projector"})
+	wg.Wait()
+	if err := errors.Join(elErr, fwErr, dirErr); err != nil {
 		m.stop()
-		return ferr
+		return err
 	}
 	m.forgetStoredBodies()
-	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
-		m.stop()
-		return err
-	}
 	if err := m.startConsumers(ctx); err != nil {
 		m.stop()
 		return err
