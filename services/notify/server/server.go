@@ -273,24 +273,34 @@ func (m *Main) flush(ctx context.Context, keys []string) error {
 	if err := m.peopleSaver.Save(ctx, people...); err != nil {
 		return err
 	}
-	var done []string // written done, with their bodies: the model may forget those
-	for i := range mails {
-		ml := &mails[i]
-		if ml.BodyForgotten() {
-			if err := m.fillBody(ctx, ml); err != nil {
-				return err
+	// In batches: a store far behind rewrites every mail since its checkpoint, and the
+	// bodies the model forgot are fetched back only a batch at a time.
+	for len(mails) > 0 {
+		batch := mails[:min(len(mails), mailBatch)]
+		mails = mails[len(batch):]
+		var done []string // written done, with their bodies: the model may forget those
+		for i := range batch {
+			ml := &batch[i]
+			if ml.BodyForgotten() {
+				if err := m.fillBody(ctx, ml); err != nil {
+					return err
+				}
+			}
+			if ml.Done() {
+				done = append(done, ml.ID)
 			}
 		}
-		if ml.Done() {
-			done = append(done, ml.ID)
+		if err := m.mailSaver.Save(ctx, batch...); err != nil {
+			return err
 		}
+		m.forgetBodies(done)
+		clear(batch) // let the bodies go
 	}
-	if err := m.mailSaver.Save(ctx, mails...); err != nil {
-		return err
-	}
-	m.forgetBodies(done)
 	return nil
 }
+
+// mailBatch is how many mails a flush writes at a time.
+const mailBatch = 200
 
 // forgetBodies drops from the model the text and HTML of done mails the store holds. It is
 // no event: the bodies stay in the store and on the stream, and a snapshot taken before
