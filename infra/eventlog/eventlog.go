@@ -69,9 +69,12 @@ type Options struct {
 	Legacy string
 	// SnapshotEvery is how many events make a new snapshot due (default 5,000);
 	// SnapshotInterval how often a changed model is saved anyway (default 30 s). A start
-	// that replayed 1,000 events or more saves one at once.
+	// that replayed 1,000 events or more saves one at once. A snapshot is also due once
+	// replaying the events since the last one would cost about as much as loading it (and
+	// they are at least SnapshotBytes, default 1 MiB; see replayDue).
 	SnapshotEvery    uint64
 	SnapshotInterval time.Duration
+	SnapshotBytes    int64
 }
 
 // SnapshotBucket is the JetStream object store that holds every service's snapshot.
@@ -82,7 +85,25 @@ const (
 	snapshotInterval = 30 * time.Second
 	// replayWorthSaving is how many events replayed at start make a snapshot due at once.
 	replayWorthSaving = 1000
+	// snapshotBytes is the least replay, in bytes of events, that makes a snapshot due.
+	snapshotBytes = 1 << 20
 )
+
+// replayWeight is how much more a byte of events costs a start to replay than a byte of
+// snapshot to load: events are JSON, decoded and applied one by one, while a snapshot is
+// gob. Measured at 2,500 staff after a SIGKILL: notify's agenda replayed 4,014 events
+// (about 4 MB) in 2.7 s, and loads its whole snapshot (about 15 MB) in under a second.
+const replayWeight = 4
+
+// replayDue reports whether the events since the last snapshot — bytes of them — are worth
+// a new snapshot: once replaying them would cost a start about as much as loading the last
+// snapshot's model (last bytes, uncompressed), a crash costs that much replay. Writing
+// costs about what loading does, so snapshots cost a bounded share of applying the events
+// they cover (about a third), whatever the model's size; and a crash replays at most about
+// as long as a start takes to load the model.
+func replayDue(bytes, last, least int64) bool {
+	return bytes >= least && bytes*replayWeight >= last
+}
 
 // Reject is a message the model refused: its subject still counts as handled.
 type Reject struct {
@@ -112,10 +133,12 @@ type Log struct {
 	waiters int
 	notify  chan struct{} // closed and replaced when applied moves while someone waits
 
-	opts     Options
-	snapSeq  uint64 // sequence of the last snapshot written or loaded
-	snapAt   time.Time
-	storeSeq uint64 // the store's checkpoint as last read or written
+	opts      Options
+	snapSeq   uint64 // sequence of the last snapshot written or loaded
+	snapAt    time.Time
+	snapSize  int64  // bytes of the last snapshot written or loaded
+	sinceSnap int64  // bytes of the events applied since (guarded by mu)
+	storeSeq  uint64 // the store's checkpoint as last read or written
 
 	flushMu sync.Mutex // one flush at a time, so a flush that returns has written all before it
 
@@ -175,6 +198,9 @@ func (l *Log) Start(ctx context.Context, opts Options) error {
 	}
 	if opts.SnapshotInterval == 0 {
 		opts.SnapshotInterval = snapshotInterval
+	}
+	if opts.SnapshotBytes == 0 {
+		opts.SnapshotBytes = snapshotBytes
 	}
 	l.opts = opts
 	began := time.Now()
@@ -314,6 +340,7 @@ func (l *Log) apply(ctx context.Context, m jetstream.Msg) {
 		l.dirty[id] = true
 	}
 	l.applied = seq
+	l.sinceSnap += int64(len(m.Data()))
 	if l.waiters > 0 {
 		close(l.notify)
 		l.notify = make(chan struct{})
@@ -583,7 +610,8 @@ func (l *Log) FlushNow(ctx context.Context) error { return l.flushOnce(ctx) }
 func (l *Log) maybeSnapshot(ctx context.Context) {
 	l.mu.RLock()
 	due := l.applied >= l.snapSeq+l.opts.SnapshotEvery ||
-		(l.applied > l.snapSeq && time.Since(l.snapAt) >= l.opts.SnapshotInterval)
+		(l.applied > l.snapSeq && time.Since(l.snapAt) >= l.opts.SnapshotInterval) ||
+		(replayDue(l.sinceSnap, l.snapSize, l.opts.SnapshotBytes) && time.Since(l.snapAt) >= time.Second)
 	l.mu.RUnlock()
 	if !due {
 		return
@@ -599,8 +627,9 @@ func (l *Log) SnapshotNow(ctx context.Context) error { return l.saveSnapshot(ctx
 
 func (l *Log) saveSnapshot(ctx context.Context) error {
 	l.mu.RLock()
-	seq := l.applied
-	body, err := frame(snapshotMeta{Seq: seq, Touched: l.touched, Rejects: l.rejects}, l.model.Snapshot)
+	seq, since := l.applied, l.sinceSnap
+	var raw int64
+	body, err := frame(snapshotMeta{Seq: seq, Touched: l.touched, Rejects: l.rejects}, counted(l.model.Snapshot, &raw))
 	l.mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("eventlog: snapshot %s: %w", l.stream, err)
@@ -608,6 +637,10 @@ func (l *Log) saveSnapshot(ctx context.Context) error {
 	if err := putSaved(ctx, l.js, l.stream, body); err != nil {
 		return err
 	}
+	l.mu.Lock()
+	l.sinceSnap -= since
+	l.snapSize = raw
+	l.mu.Unlock()
 	l.snapSeq, l.snapAt = seq, time.Now()
 	l.log.Debug("snapshot saved", "stream", l.stream, "seq", seq, "bytes", len(body))
 	return nil
@@ -637,7 +670,7 @@ func (l *Log) loadSnapshot(ctx context.Context, last uint64) error {
 	if err := l.model.Restore(modelReader(model)); err != nil {
 		return fmt.Errorf("eventlog: snapshot %s does not fit this version (%v); run `onramp rebuild` to replay the stream", l.stream, err)
 	}
-	l.applied, l.rejects = meta.Seq, meta.Rejects
+	l.applied, l.rejects, l.snapSize = meta.Seq, meta.Rejects, int64(len(body))
 	if meta.Touched != nil {
 		l.touched = meta.Touched
 	}

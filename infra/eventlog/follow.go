@@ -35,6 +35,8 @@ type Follower struct {
 	mu      sync.Mutex // guards model and pos
 	pos     map[string]uint64
 	applied uint64 // events applied since the last snapshot
+	bytes   int64  // their size
+	size    int64  // the last snapshot's model, uncompressed (loaded: compressed)
 	snapAt  time.Time
 	ccs     []jetstream.ConsumeContext
 	stop    chan struct{}
@@ -158,6 +160,7 @@ func (f *Follower) apply(stream string, m jetstream.Msg) uint64 {
 	}
 	f.pos[stream] = seq
 	f.applied++
+	f.bytes += int64(len(m.Data()))
 	return seq
 }
 
@@ -171,7 +174,8 @@ func (f *Follower) saveLoop() {
 			return
 		case <-t.C:
 			f.mu.Lock()
-			due := f.applied >= 5000 || (f.applied > 0 && time.Since(f.snapAt) >= snapshotInterval)
+			due := f.applied >= 5000 || (f.applied > 0 && time.Since(f.snapAt) >= snapshotInterval) ||
+				replayDue(f.bytes, f.size, snapshotBytes)
 			f.mu.Unlock()
 			if due {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -217,8 +221,12 @@ func (f *Follower) object() string { return "follow-" + f.name }
 
 func (f *Follower) save(ctx context.Context) error {
 	f.mu.Lock()
-	body, err := frame(followMeta{Positions: f.pos}, f.model.Snapshot)
-	f.applied = 0
+	var raw int64
+	body, err := frame(followMeta{Positions: f.pos}, counted(f.model.Snapshot, &raw))
+	f.applied, f.bytes = 0, 0
+	if err == nil {
+		f.size = raw
+	}
 	f.mu.Unlock()
 	if err != nil {
 		return err
@@ -252,6 +260,6 @@ func (f *Follower) load(ctx context.Context, last map[string]uint64) error {
 	if err := f.model.Restore(modelReader(model)); err != nil {
 		return fmt.Errorf("eventlog: %s does not fit this version (%v); delete it with `onramp rebuild`", f.object(), err)
 	}
-	f.pos = meta.Positions
+	f.pos, f.size = meta.Positions, int64(len(body))
 	return nil
 }

@@ -39,6 +39,23 @@ func frame(meta any, model func(io.Writer) error) ([]byte, error) {
 	return body.Bytes(), nil
 }
 
+// counted has a model write through a counter: the size of the model's own encoding,
+// before compression, is what a start decodes (see replayDue).
+func counted(model func(io.Writer) error, n *int64) func(io.Writer) error {
+	return func(w io.Writer) error { return model(&countingWriter{w: w, n: n}) }
+}
+
+type countingWriter struct {
+	w io.Writer
+	n *int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	*c.n += int64(n)
+	return n, err
+}
+
 // s2Magic opens every S2 stream.
 const s2Magic = "\xff\x06\x00\x00S2sTwO"
 

@@ -54,10 +54,14 @@ const (
 	MailFailed = "failed"
 )
 
-// Mail is one e-mail and its delivery (one document, keyed by mail id).
+// Mail is one e-mail and its delivery (one document, keyed by mail id). Its text and HTML
+// are kept in the model only until the store holds them in their final state
+// (ForgetBodies): after that they live in the store, and in the event that queued the mail
+// (stream sequence Event).
 type Mail struct {
 	ID        string    `bson:"_id" json:"id"`
 	Seq       uint64    `bson:"seq" json:"seq"`
+	Event     uint64    `bson:"event,omitempty" json:"event,omitempty"` // the notify.person.notified event with its content
 	Person    string    `bson:"person" json:"person"`
 	Key       string    `bson:"key" json:"key"`
 	To        string    `bson:"to" json:"to"`
@@ -196,7 +200,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if ml := e.Mail; ml != nil {
 			cur, ok := s.mails[ml.ID]
 			if !ok || cur.To == "" {
-				m := &Mail{ID: ml.ID, Seq: seq, Person: r.ID, Key: e.Key, To: ml.To, Subject: ml.Subject,
+				m := &Mail{ID: ml.ID, Seq: seq, Event: seq, Person: r.ID, Key: e.Key, To: ml.To, Subject: ml.Subject,
 					Text: ml.Text, HTML: ml.HTML, MessageID: ml.MessageID, Created: env.Time, Status: MailQueued}
 				if ok { // its outcome came first
 					m.Seq, m.Status, m.Attempts, m.Reason = max(seq, cur.Seq), cur.Status, cur.Attempts, cur.Reason
@@ -268,6 +272,21 @@ func (s *State) Mail(id string) (Mail, bool) {
 		return Mail{}, false
 	}
 	return *m, true
+}
+
+// BodyForgotten reports whether the mail's content was recorded but its text and HTML are
+// no longer in the model (see ForgetBodies).
+func (m *Mail) BodyForgotten() bool { return m.To != "" && m.Text == "" && m.HTML == "" }
+
+// ForgetBodies drops the text and HTML of the mails with ids that are done: call it once
+// the store holds each of them, done, with its body. (A mail still queued keeps them: its
+// document is written again when it is sent.)
+func (s *State) ForgetBodies(ids []string) {
+	for _, id := range ids {
+		if m, ok := s.mails[id]; ok && m.Done() {
+			m.Text, m.HTML = "", ""
+		}
+	}
 }
 
 // ByCalendarHash returns the person whose feed token hashes to hash.

@@ -17,47 +17,52 @@ import (
 	"onramp.dev/events"
 )
 
-// Plan is one hire's onboarding plan: a document keyed by "plan-<hire>".
+// Plan is one hire's onboarding plan, as the model holds it (stored as a PlanDoc).
 type Plan struct {
-	ID              string    `bson:"_id"`
-	Seq             uint64    `bson:"seq"` // stream sequence of the last event applied
-	Hire            string    `bson:"hire"`
-	Name            string    `bson:"name"`
-	Team            string    `bson:"team"`
-	Lead            string    `bson:"lead,omitempty"`
-	Mentor          string    `bson:"mentor,omitempty"`
-	Track           string    `bson:"track"`
-	StartDate       string    `bson:"start_date"`
-	TemplateVersion int       `bson:"template_version"`
-	Created         time.Time `bson:"created"`
-	Tasks           []Task    `bson:"tasks"`
-	Completed       bool      `bson:"completed"` // plan.completed is on the stream for the current state
-	CompletedAt     time.Time `bson:"completed_at,omitzero"`
-	Problem         string    `bson:"problem,omitempty"` // why no plan could be made
-	Handled         []string  `bson:"handled"`           // ids of other domains' events applied to this plan
-	History         []Entry   `bson:"history"`
+	ID              string
+	Seq             uint64 // stream sequence of the last event applied
+	Hire            string
+	Name            string
+	Team            string
+	Lead            string
+	Mentor          string
+	Track           string
+	StartDate       string
+	TemplateVersion int
+	Created         time.Time
+	Tasks           []Task
+	Completed       bool // plan.completed is on the stream for the current state
+	CompletedAt     time.Time
+	Problem         string   // why no plan could be made
+	Handled         []string // ids of other domains' events applied to this plan
+	History         []Entry
 }
 
-// DocID implements the store's document interface.
-func (p Plan) DocID() string { return p.ID }
-
-// Task is one task of a plan.
+// Task is one task of a plan, as the model holds it: the words it takes from its template
+// (TaskText, one copy per process for every plan made from the template) and what is its
+// own. It is stored, and snapshotted, whole (TaskDoc).
 type Task struct {
-	ID            string    `bson:"id"`
-	Title         string    `bson:"title"`
-	Description   string    `bson:"description,omitempty"`
-	Section       string    `bson:"section"`
-	Owner         string    `bson:"owner"`
-	Assignee      string    `bson:"assignee,omitempty"`
-	Due           string    `bson:"due"`
-	NeedsEvidence bool      `bson:"needs_evidence,omitempty"`
-	Module        string    `bson:"module,omitempty"`
-	Done          bool      `bson:"done"`
-	DoneAt        time.Time `bson:"done_at,omitzero"`
-	DoneBy        string    `bson:"done_by,omitempty"`
-	OnBehalfOf    string    `bson:"on_behalf_of,omitempty"`
-	Evidence      string    `bson:"evidence,omitempty"`
-	OverdueSent   string    `bson:"overdue_sent,omitempty"` // the due date task.overdue was published for
+	ID string
+	*TaskText
+	Owner       string
+	Assignee    string
+	Due         string
+	Done        bool
+	DoneAt      time.Time
+	DoneBy      string
+	OnBehalfOf  string
+	Evidence    string
+	OverdueSent string // the due date task.overdue was published for
+}
+
+// TaskText is what a task takes from its template. Plans share it: never change one in
+// place.
+type TaskText struct {
+	Title         string
+	Description   string
+	Section       string
+	Module        string
+	NeedsEvidence bool
 }
 
 // Entry is one line of a plan's history.
@@ -183,6 +188,8 @@ type State struct {
 	inQueues  map[string][]queueEntry    // plan → its tasks' places in the shared queues
 	assignees map[string][]string        // plan → the people with open tasks on it
 	byPerson  map[string]map[string]bool // person → the plans they have open tasks on
+
+	texts map[TaskText]*TaskText // the one copy of each task's template words (share)
 }
 
 // queued is a task's place in a queue. It holds copies of the fields that order it (a
@@ -202,21 +209,27 @@ type queueEntry struct {
 // NewState returns an empty state.
 func NewState() *State {
 	return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}, problems: map[string]bool{}, firstDue: map[string]string{}, byDue: map[string]map[string]bool{},
-		queues: map[string]*events.Sorted[queued]{}, inQueues: map[string][]queueEntry{}, assignees: map[string][]string{}, byPerson: map[string]map[string]bool{}}
+		queues: map[string]*events.Sorted[queued]{}, inQueues: map[string][]queueEntry{}, assignees: map[string][]string{}, byPerson: map[string]map[string]bool{},
+		texts: map[TaskText]*TaskText{}}
 }
 
-// Load adds a stored plan document (at start).
-func (s *State) Load(p Plan) {
+// Load adds a stored plan (a snapshot's).
+func (s *State) Load(d PlanDoc) {
+	p := Plan{ID: d.ID, Seq: d.Seq, Hire: d.Hire, Name: d.Name, Team: shared(d.Team), Lead: shared(d.Lead), Mentor: d.Mentor,
+		Track: shared(d.Track), StartDate: shared(d.StartDate), TemplateVersion: d.TemplateVersion, Created: d.Created,
+		Completed: d.Completed, CompletedAt: d.CompletedAt, Problem: d.Problem, Handled: d.Handled, History: d.History,
+		Tasks: make([]Task, len(d.Tasks))}
 	if old, ok := s.plans[p.ID]; ok { // loaded again: its old counts go
 		s.countWeeks(old, -1)
 	}
-	for i := range p.Tasks {
-		p.Tasks[i].share()
+	for i, t := range d.Tasks {
+		p.Tasks[i] = Task{ID: t.ID, Owner: t.Owner, Assignee: t.Assignee, Due: t.Due, Done: t.Done, DoneAt: t.DoneAt,
+			DoneBy: t.DoneBy, OnBehalfOf: t.OnBehalfOf, Evidence: t.Evidence, OverdueSent: t.OverdueSent}
+		s.share(&p.Tasks[i], TaskText{Title: t.Title, Description: t.Description, Section: t.Section, Module: t.Module, NeedsEvidence: t.NeedsEvidence})
 	}
 	for i := range p.History {
 		p.History[i].Type, p.History[i].Actor = shared(p.History[i].Type), shared(p.History[i].Actor)
 	}
-	p.Team, p.Lead, p.Track, p.StartDate = shared(p.Team), shared(p.Lead), shared(p.Track), shared(p.StartDate)
 	s.plans[p.ID] = &p
 	s.maxSeq = max(s.maxSeq, p.Seq)
 	s.countWeeks(&p, 1)
@@ -439,7 +452,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 			StartDate: shared(e.StartDate), TemplateVersion: e.TemplateVersion, Created: env.Time, Handled: []string{e.Source},
 			Tasks: make([]Task, 0, len(e.Tasks))}
 		for _, t := range e.Tasks {
-			p.Tasks = append(p.Tasks, taskFrom(t))
+			p.Tasks = append(p.Tasks, s.taskFrom(t))
 		}
 		p.History = append(p.History, Entry{Seq: seq, Time: env.Time, Actor: shared(env.Actor), Type: shared(env.Type),
 			Detail: fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks))})
@@ -509,7 +522,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if _, dup := p.Task(e.Task.ID); dup {
 			return nil, fmt.Errorf("%w: task %s already on plan %s", events.ErrInvalid, e.Task.ID, id)
 		}
-		p.Tasks = append(p.Tasks, taskFrom(e.Task))
+		p.Tasks = append(p.Tasks, s.taskFrom(e.Task))
 		p.Completed = false
 		entry.Task, entry.Detail = e.Task.ID, fmt.Sprintf("%q for %s, due %s", e.Task.Title, e.Task.Owner, e.Task.Due)
 
@@ -597,19 +610,24 @@ func taskEvent(env events.Envelope, p *Plan, payload events.Payload, key func() 
 	return t, nil
 }
 
-func taskFrom(t events.PlanTask) Task {
-	out := Task{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-		Assignee: t.Assignee, Due: t.Due, NeedsEvidence: t.NeedsEvidence, Module: t.Module}
-	out.share()
+func (s *State) taskFrom(t events.PlanTask) Task {
+	out := Task{ID: t.ID, Owner: t.Owner, Assignee: t.Assignee, Due: t.Due}
+	s.share(&out, TaskText{Title: t.Title, Description: t.Description, Section: t.Section, NeedsEvidence: t.NeedsEvidence, Module: t.Module})
 	return out
 }
 
-// share makes t's text that many plans repeat — its template's key, title, description
-// and section, owner, assignee and due date — one copy for every plan in the process:
-// with 10,000 plans of about 40 tasks each, that text was most of the model.
-func (t *Task) share() {
-	t.ID, t.Title, t.Description, t.Section = shared(t.ID), shared(t.Title), shared(t.Description), shared(t.Section)
-	t.Owner, t.Assignee, t.Due, t.Module = shared(t.Owner), shared(t.Assignee), shared(t.Due), shared(t.Module)
+// share makes what many plans repeat — the task's template words, its key, owner,
+// assignee and due date — one copy for every plan: with 10,000 plans of about 40 tasks
+// each, that was most of the model.
+func (s *State) share(t *Task, text TaskText) {
+	tt, ok := s.texts[text]
+	if !ok {
+		text.Title, text.Description, text.Section, text.Module = shared(text.Title), shared(text.Description), shared(text.Section), shared(text.Module)
+		tt = &text
+		s.texts[text] = tt
+	}
+	t.TaskText = tt
+	t.ID, t.Owner, t.Assignee, t.Due = shared(t.ID), shared(t.Owner), shared(t.Assignee), shared(t.Due)
 }
 
 // shared returns the process's one copy of s (unique.Make: kept while anything uses it).

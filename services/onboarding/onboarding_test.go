@@ -308,7 +308,7 @@ func TestWeeklyTrend(t *testing.T) {
 	loaded := NewState()
 	for range 2 { // loading a plan again replaces it
 		for _, p := range s.plans {
-			loaded.Load(*p)
+			loaded.Load(p.Doc())
 		}
 	}
 	if got := loaded.Trend(3, "2026-12-02"); !reflect.DeepEqual(got, want) {
@@ -355,6 +355,9 @@ func TestPlansShareTheirTemplatesText(t *testing.T) {
 		}
 		for i := range a.Tasks {
 			ta, tb := a.Tasks[i], b.Tasks[i]
+			if ta.TaskText != tb.TaskText {
+				t.Fatalf("%s: task %d: ada and bob hold separate copies of its template's words", c.name, i)
+			}
 			for _, f := range [][2]string{{ta.Title, tb.Title}, {ta.Description, tb.Description}, {ta.Section, tb.Section}, {ta.ID, tb.ID}} {
 				if f[0] != f[1] || (f[0] != "" && unsafe.StringData(f[0]) != unsafe.StringData(f[1])) {
 					t.Fatalf("%s: task %d: %q of ada and %q of bob are separate copies", c.name, i, f[0], f[1])
@@ -387,9 +390,39 @@ func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 	if err := s.Snapshot(&chunked); err != nil {
 		t.Fatal(err)
 	}
-	var all []Plan
+	// Before chunks, and before tasks shared their template's words: one list of plans,
+	// each task whole (the types as they were then).
+	type oldTask struct {
+		ID, Title, Description, Section, Owner, Assignee, Due string
+		NeedsEvidence                                         bool
+		Module                                                string
+		Done                                                  bool
+		DoneAt                                                time.Time
+		DoneBy, OnBehalfOf, Evidence, OverdueSent             string
+	}
+	type oldPlan struct {
+		ID                                    string
+		Seq                                   uint64
+		Hire, Name, Team, Lead, Mentor, Track string
+		StartDate                             string
+		TemplateVersion                       int
+		Created                               time.Time
+		Tasks                                 []oldTask
+		Completed                             bool
+		CompletedAt                           time.Time
+		Problem                               string
+		Handled                               []string
+		History                               []Entry
+	}
+	var all []oldPlan
 	for _, p := range s.plans {
-		all = append(all, *p)
+		op := oldPlan{ID: p.ID, Seq: p.Seq, Hire: p.Hire, Name: p.Name, Team: p.Team, Lead: p.Lead, Track: p.Track, StartDate: p.StartDate,
+			TemplateVersion: p.TemplateVersion, Created: p.Created, Handled: p.Handled, History: p.History}
+		for _, t := range p.Tasks {
+			op.Tasks = append(op.Tasks, oldTask{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
+				Assignee: t.Assignee, Due: t.Due, NeedsEvidence: t.NeedsEvidence, Module: t.Module})
+		}
+		all = append(all, op)
 	}
 	if err := gob.NewEncoder(&old).Encode(all); err != nil {
 		t.Fatal(err)
@@ -404,8 +437,8 @@ func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 		}
 		for id, p := range s.plans {
 			q, ok := r.Plan(id)
-			if !ok || len(q.Tasks) != len(p.Tasks) || q.Name != p.Name || q.Seq != p.Seq {
-				t.Fatalf("%s: plan %s restored as %+v", name, id, q)
+			if !ok || !reflect.DeepEqual(q.Doc(), p.Doc()) {
+				t.Fatalf("%s: plan %s restored as %+v, want %+v", name, id, q.Doc(), p.Doc())
 			}
 		}
 	}

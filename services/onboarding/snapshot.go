@@ -2,7 +2,7 @@ package onboarding
 
 import (
 	"io"
-	"maps"
+	"iter"
 
 	"onramp.dev/infra/eventlog/modelsnap"
 )
@@ -11,10 +11,17 @@ import (
 // encodes whole in memory, and every plan at once was 80 MB at 10,000 hires.
 const snapshotChunk = 500
 
-// Snapshot writes every plan, in chunks; Restore loads such a snapshot into an empty
-// state.
+// Snapshot writes every plan as stored (PlanDoc: tasks whole), in chunks; Restore loads
+// such a snapshot into an empty state.
 func (s *State) Snapshot(w io.Writer) error {
-	return modelsnap.Chunks(modelsnap.NewWriter(w), snapshotChunk, maps.Values(s.plans))
+	docs := func(yield func(PlanDoc) bool) {
+		for _, p := range s.plans {
+			if !yield(p.Doc()) {
+				return
+			}
+		}
+	}
+	return modelsnap.Chunks(modelsnap.NewWriter(w), snapshotChunk, iter.Seq[PlanDoc](docs))
 }
 
 // Restore loads a snapshot written by Snapshot (also one written before snapshots were

@@ -274,6 +274,11 @@ func (m *Main) opMailbox(ctx context.Context, r rpc.Request[empty]) (events.Mail
 	m.el.RUnlock()
 	out := events.MailboxReply{Items: []events.MailView{}}
 	for _, ml := range mails {
+		if ml.BodyForgotten() {
+			if err := m.fillBody(ctx, &ml); err != nil {
+				return events.MailboxReply{}, err
+			}
+		}
 		out.Items = append(out.Items, events.MailView{ID: ml.ID, To: ml.To, Subject: ml.Subject, Text: ml.Text,
 			Created: ml.Created.UTC().Format(time.RFC3339), Status: ml.Status, Reason: ml.Reason})
 	}

@@ -9,9 +9,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -85,6 +87,7 @@ type Main struct {
 
 	peopleSaver *store.Saver[notify.Recipient]
 	mailSaver   *store.Saver[notify.Mail]
+	storedMails []string // mails the store held at start (until their bodies are forgotten)
 
 	stream      jetstream.Stream // NOTIFY, for outcome look-ups
 	feeds       *limiter
@@ -181,22 +184,23 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.loadCalendarKey(ctx); err != nil {
 		return err
 	}
-	if err := m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Stored: m.stored, Legacy: m.cfg.Prefix + "-projector"}); err != nil {
-		return err
-	}
+	// The model (NOTIFY), the agenda (the other domains' streams, saved with its position
+	// on each, so a start replays only what came after the last save) and the people
+	// directory are independent: they load side by side.
 	m.bg = background.Start(ctx)
-	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
+	var wg sync.WaitGroup
+	var elErr, fwErr, dirErr error
+	wg.Go(func() {
+		m.follower, fwErr = eventlog.Follow(ctx, m.js, m.cfg.Prefix+"-agenda", []eventlog.Source{{Stream: "ONBOARDING"}, {Stream: "TRAINING"}, {Stream: "SKILLS"}, {Stream: "MENTORSHIP"}}, agendaModel{m.agenda}, m.log)
+	})
+	wg.Go(func() { dirErr = m.dir.Start(m.bg.Context(), m.js) })
+	elErr = m.el.Start(ctx, eventlog.Options{Flush: m.flush, Checkpoint: m.cp, Stored: m.stored, Legacy: m.cfg.Prefix + "-projector"})
+	wg.Wait()
+	if err := errors.Join(elErr, fwErr, dirErr); err != nil {
 		m.stop()
 		return err
 	}
-	// The agenda follows the other domains' streams, saved with its position on each, so a
-	// start replays only what came after the last save.
-	fw, err := eventlog.Follow(ctx, m.js, m.cfg.Prefix+"-agenda", []eventlog.Source{{Stream: "ONBOARDING"}, {Stream: "TRAINING"}, {Stream: "SKILLS"}, {Stream: "MENTORSHIP"}}, agendaModel{m.agenda}, m.log)
-	if err != nil {
-		m.stop()
-		return err
-	}
-	m.follower = fw
+	m.forgetStoredBodies()
 	if err := m.startConsumers(ctx); err != nil {
 		m.stop()
 		return err
@@ -243,7 +247,9 @@ func (m *Main) stored(key string) {
 	case strings.HasPrefix(key, notify.PersonDoc):
 		m.peopleSaver.Loaded(strings.TrimPrefix(key, notify.PersonDoc))
 	case strings.HasPrefix(key, notify.MailDoc):
-		m.mailSaver.Loaded(strings.TrimPrefix(key, notify.MailDoc))
+		id := strings.TrimPrefix(key, notify.MailDoc)
+		m.mailSaver.Loaded(id)
+		m.storedMails = append(m.storedMails, id)
 	}
 }
 
@@ -267,7 +273,91 @@ func (m *Main) flush(ctx context.Context, keys []string) error {
 	if err := m.peopleSaver.Save(ctx, people...); err != nil {
 		return err
 	}
-	return m.mailSaver.Save(ctx, mails...)
+	// In batches: a store far behind rewrites every mail since its checkpoint, and the
+	// bodies the model forgot are fetched back only a batch at a time.
+	for len(mails) > 0 {
+		batch := mails[:min(len(mails), mailBatch)]
+		mails = mails[len(batch):]
+		var done []string // written done, with their bodies: the model may forget those
+		for i := range batch {
+			ml := &batch[i]
+			if ml.BodyForgotten() {
+				if err := m.fillBody(ctx, ml); err != nil {
+					return err
+				}
+			}
+			if ml.Done() {
+				done = append(done, ml.ID)
+			}
+		}
+		if err := m.mailSaver.Save(ctx, batch...); err != nil {
+			return err
+		}
+		m.forgetBodies(done)
+		clear(batch) // let the bodies go
+	}
+	return nil
+}
+
+// mailBatch is how many mails a flush writes at a time.
+const mailBatch = 200
+
+// forgetBodies drops from the model the text and HTML of done mails the store holds. It is
+// no event: the bodies stay in the store and on the stream, and a snapshot taken before
+// still holds them.
+func (m *Main) forgetBodies(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	m.el.Evict(func() []string { m.state.ForgetBodies(ids); return nil })
+}
+
+// forgetStoredBodies drops, after a start, the bodies of done mails whose documents the
+// store held already (a snapshot written before bodies left the model holds them all).
+func (m *Main) forgetStoredBodies() {
+	ids := m.storedMails
+	m.storedMails = nil
+	m.forgetBodies(ids)
+}
+
+// fillBody puts back the text and HTML of a mail the model forgot: from the event that
+// queued it, or (a mail recorded before the model knew that event, or whose event is gone
+// from the stream) from its document.
+func (m *Main) fillBody(ctx context.Context, ml *notify.Mail) error {
+	var raw *jetstream.RawStreamMsg
+	var err error
+	if ml.Event > 0 {
+		raw, err = m.stream.GetMsg(ctx, ml.Event)
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+			raw = nil
+		case err != nil:
+			return fmt.Errorf("notify: body of mail %s (seq %d): %w", ml.ID, ml.Event, err)
+		}
+	}
+	if raw == nil {
+		stored, ok, err := m.mails.Get(ctx, ml.ID)
+		if err != nil {
+			return fmt.Errorf("notify: body of mail %s: %w", ml.ID, err)
+		}
+		if ok {
+			ml.Text, ml.HTML = stored.Text, stored.HTML
+		}
+		return nil
+	}
+	env, err := events.Decode(raw.Data)
+	if err != nil {
+		return fmt.Errorf("notify: body of mail %s (seq %d): %w", ml.ID, ml.Event, err)
+	}
+	var e events.Notified
+	if err := env.Payload(&e); err != nil {
+		return fmt.Errorf("notify: body of mail %s (seq %d): %w", ml.ID, ml.Event, err)
+	}
+	if e.Mail == nil || e.Mail.ID != ml.ID {
+		return fmt.Errorf("notify: body of mail %s: seq %d does not hold it", ml.ID, ml.Event)
+	}
+	ml.Text, ml.HTML = e.Mail.Text, e.Mail.HTML
+	return nil
 }
 
 // Applied is the highest NOTIFY stream sequence the service reflects (tests).

@@ -48,7 +48,7 @@ type Main struct {
 	js     jetstream.JetStream
 	log    *slog.Logger
 	cfg    Config
-	plans  *store.Collection[onboarding.Plan]
+	plans  *store.Collection[onboarding.PlanDoc]
 	verify *authn.Verifier
 	dir    *directory.Directory
 
@@ -56,7 +56,7 @@ type Main struct {
 	el    *eventlog.Log
 	cp    *store.Checkpoint
 
-	saver *store.Saver[onboarding.Plan]
+	saver *store.Saver[onboarding.PlanDoc]
 
 	svc *rpc.Service
 	bg  *background.Group // consumers, read models, sweepers
@@ -87,7 +87,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 	logger = logger.With("service", "onboarding")
 	m := &Main{
 		nc: nc, js: js, log: logger, cfg: cfg,
-		plans:      store.NewCollection[onboarding.Plan](db, "plans"),
+		plans:      store.NewCollection[onboarding.PlanDoc](db, "plans"),
 		verify:     authn.NewVerifier(cfg.Keys),
 		dir:        directory.New(logger),
 		state:      onboarding.NewState(),
@@ -162,18 +162,12 @@ func (m *Main) Close() error {
 // flush writes the plans a projector batch touched: new plans as one bulk insert (the
 // cheap path on the embedded store), changed ones as whole-document replacements.
 func (m *Main) flush(ctx context.Context, ids []string) error {
-	var docs []onboarding.Plan
+	var docs []onboarding.PlanDoc
 	m.el.Read(func() {
 		for _, id := range ids {
-			p, ok := m.state.Plan(id)
-			if !ok {
-				continue
+			if p, ok := m.state.Plan(id); ok {
+				docs = append(docs, p.Doc())
 			}
-			doc := *p
-			doc.Tasks = append([]onboarding.Task(nil), p.Tasks...)
-			doc.Handled = append([]string(nil), p.Handled...)
-			doc.History = append([]onboarding.Entry(nil), p.History...)
-			docs = append(docs, doc)
 		}
 	})
 	return m.saver.Save(ctx, docs...)

@@ -201,7 +201,7 @@ func TestRedeliveredHiredMakesNoSecondPlan(t *testing.T) {
 	// The projector stores them shortly after; exactly two, never a third.
 	count := func() int {
 		n := 0
-		if err := f.m.plans.All(ctx, func(onboarding.Plan) error { n++; return nil }); err != nil {
+		if err := f.m.plans.All(ctx, func(onboarding.PlanDoc) error { n++; return nil }); err != nil {
 			t.Fatal(err)
 		}
 		return n
