@@ -346,6 +346,9 @@ func TestBrowserTrainingJourney(t *testing.T) {
 	if n := text(t, hire, "#explanations"); len(n) < 50 {
 		t.Fatalf("explanations = %q", n)
 	}
+	// The result page takes the focus once htmx has settled (its message or heading):
+	// wait for that, so the click on "retake" is not aimed at a page still moving.
+	poll(t, hire, `document.activeElement !== document.body && document.querySelector("main").contains(document.activeElement)`)
 	do(t, hire, chromedp.Click(chromedp.ID("retake")))
 	answer(quizAnswers(t, journeyModule, true))
 	if got := text(t, hire, "#result-outcome"); !strings.Contains(got, "Passed with 100") {
