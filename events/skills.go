@@ -481,7 +481,8 @@ type SkillMatrixCell struct {
 }
 
 // SkillMatrixTotals count, per skill column, the people who hold the skill (level 1 or
-// more) and those who claim a level not yet verified; and the same per team.
+// more) and those who claim a level not yet verified; and the same per team, for the teams
+// of the page's people (a line for every team would grow with the organisation).
 type SkillMatrixTotals struct {
 	People  int              `json:"people"`
 	Holders []int            `json:"holders"`

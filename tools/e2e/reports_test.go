@@ -37,8 +37,9 @@ func TestReportPagesPeopleCanUse(t *testing.T) {
 		}
 	}
 
-	// The matrix: totals over everyone, one line per team, as the API counts them.
-	api := decodeJSON[struct {
+	// The matrix: totals over everyone, and a line for each team of the page's people (a
+	// line for every team would grow with the organisation), as the API counts them.
+	type matrixTotals struct {
 		Total  int
 		Totals struct {
 			People  int
@@ -48,7 +49,12 @@ func TestReportPagesPeopleCanUse(t *testing.T) {
 				People int
 			}
 		}
-	}](t, c.do(t, "GET", "/api/v1/reports/skill-matrix?limit=1", "", "", hr...))
+	}
+	one := decodeJSON[matrixTotals](t, c.do(t, "GET", "/api/v1/reports/skill-matrix?limit=1", "", "", hr...))
+	if one.Totals.People != one.Total || len(one.Totals.Teams) != 1 || len(one.Totals.Holders) == 0 {
+		t.Fatalf("matrix totals, a page of one: %+v", one)
+	}
+	api := decodeJSON[matrixTotals](t, c.do(t, "GET", "/api/v1/reports/skill-matrix?limit=50", "", "", hr...))
 	if api.Totals.People != api.Total || len(api.Totals.Teams) < 2 || len(api.Totals.Holders) == 0 {
 		t.Fatalf("matrix totals %+v", api)
 	}

@@ -419,6 +419,7 @@ func (m *Main) buildReport(name string, q events.SkillReportRequest, at time.Tim
 		t = m.state.MatrixPage(p.people, p.ids, skills.Filter{Skill: q.Skill, At: at}, q.Offset, q.Limit)
 		m.el.RUnlock()
 		totals := p.totals
+		totals.Teams = teamsOnPage(totals.Teams, t.Matrix)
 		t.Totals = &totals
 	} else {
 		t = skills.Page(p.table, q.Offset, q.Limit)
@@ -533,4 +534,21 @@ func (m *Main) opSweep(ctx context.Context, r rpc.Request[empty]) (sweepReply, e
 	}
 	n, err := m.sweep(ctx)
 	return sweepReply{Expired: n}, err
+}
+
+// teamsOnPage keeps the team lines of the teams the page's people are in: a line for every
+// team would make the page grow with the organisation (500 teams × 40 skills at 10,000
+// staff); a team filter shows one team's line whatever the page.
+func teamsOnPage(teams []events.SkillTeamTotal, rows []events.SkillMatrixRow) []events.SkillTeamTotal {
+	on := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		on[r.Team] = true
+	}
+	out := make([]events.SkillTeamTotal, 0, len(on))
+	for _, t := range teams {
+		if on[t.Team] {
+			out = append(out, t)
+		}
+	}
+	return out
 }
