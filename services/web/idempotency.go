@@ -137,12 +137,30 @@ func (m *Main) once(w http.ResponseWriter, r *http.Request, v *viewer, key, fp s
 		fail(w, r, events.Errorf(events.CodeUnavailable, "try again in a moment"))
 		return
 	}
-	if !m.claimKey(w, r, kv, scoped, fp, fail, rules.wait) {
+	// One request of this process at a time per key, decided before the bucket is asked: a
+	// repeat that came while the first was between claiming the key and running it would
+	// otherwise have taken it for a first request that died, and run it again.
+	done := make(chan struct{})
+	for {
+		prev, running := m.replays.inflight.LoadOrStore(scoped, done)
+		if !running {
+			break
+		}
+		if !rules.wait {
+			w.Header().Set("Retry-After", "1")
+			fail(w, r, events.Errorf(events.CodeConflict, "a request with this idempotency key is still running; try again in a moment"))
+			return
+		}
+		select {
+		case <-prev.(chan struct{}): // its answer is kept now: look again
+		case <-ctx.Done():
+			return
+		}
+	}
+	defer func() { m.replays.inflight.Delete(scoped); close(done) }()
+	if !m.claimKey(w, r, kv, scoped, fp, fail) {
 		return
 	}
-	done := make(chan struct{})
-	m.replays.inflight.Store(scoped, done)
-	defer func() { m.replays.inflight.Delete(scoped); close(done) }()
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	h(rec, r.WithContext(idempotency.With(ctx, scoped)), v)
 	if rec.status >= cmp.Or(rules.below, 500) {
@@ -175,12 +193,12 @@ func flashCookies(h http.Header) []string {
 }
 
 // claimKey records that this request runs the command for key, or answers for it: the kept
-// first answer, 422 for another request under the same key, and while this process still
-// runs the first, 409 (or, with wait, the first answer once it is there). A first request
+// first answer, or 422 for another request under the same key (once() has already made
+// a repeat within this process wait for, or refuse beside, the first). A first request
 // recorded by another process (one that died, most likely: a client's transport resends a
 // request with an Idempotency-Key by itself when its connection breaks) is run again: its
 // derived ids make whatever it had done a no-op.
-func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.KeyValue, key, fp string, fail func(http.ResponseWriter, *http.Request, error), wait bool) bool {
+func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.KeyValue, key, fp string, fail func(http.ResponseWriter, *http.Request, error)) bool {
 	ctx := r.Context()
 	pending, _ := json.Marshal(replay{Fingerprint: fp, Started: time.Now(), Owner: m.replays.boot})
 	for range 3 {
@@ -220,33 +238,15 @@ func (m *Main) claimKey(w http.ResponseWriter, r *http.Request, kv jetstream.Key
 			w.WriteHeader(first.Status)
 			_, _ = w.Write(first.Body)
 			return false
-		case first.Owner == m.replays.boot && m.replays.running(key) != nil:
-			if wait {
-				select {
-				case <-m.replays.running(key):
-					continue // its answer is kept now
-				case <-ctx.Done():
-				}
-			}
-			w.Header().Set("Retry-After", "1")
-			fail(w, r, events.Errorf(events.CodeConflict, "a request with this idempotency key is still running; try again in a moment"))
-			return false
 		}
-		// The first request died before answering, or runs elsewhere: run the command again.
+		// The first request died before answering (this process runs one request per key at
+		// a time, and this is it), or runs elsewhere: run the command again.
 		if _, err := kv.Update(ctx, key, pending, entry.Revision()); err == nil {
 			return true
 		}
 	}
 	fail(w, r, events.Errorf(events.CodeConflict, "a request with this idempotency key is still running; try again in a moment"))
 	return false
-}
-
-// running is closed when this process's request under key has answered (nil: none runs).
-func (r *replays) running(key string) chan struct{} {
-	if done, ok := r.inflight.Load(key); ok {
-		return done.(chan struct{})
-	}
-	return nil
 }
 
 // recorder keeps a handler's answer so it can be stored before it is sent.
