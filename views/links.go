@@ -1,7 +1,10 @@
 package views
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"maps"
 	"net/url"
 	"slices"
 
@@ -10,32 +13,79 @@ import (
 
 // Which names link to a profile is identity's decision, not the page's: a name links only
 // when the viewer may open that person's profile, so a link never lands on a refusal. A
-// page is rendered once with CollectLinks to learn whom it names, identity is asked about
-// them all at once, and the page is rendered again WithLinks. Without either, names stay
+// page is rendered once with MarkNames, which writes each name between markers; identity
+// is asked about everyone the page names at once, and LinkNames turns the markers into
+// links or plain text. With WithLinks a render links directly; without either, names stay
 // plain text.
 
 type linksKey struct{}
 
-// Links are the people one render names, or may link.
+// Links are the people a render may link, or (marking) none yet.
 type Links struct {
-	collect bool
-	ids     map[string]bool
+	mark bool
+	ids  map[string]bool
 }
 
-// CollectLinks returns ctx recording every person a render names (see IDs).
-func CollectLinks(ctx context.Context) (context.Context, *Links) {
-	l := &Links{collect: true, ids: map[string]bool{}}
-	return context.WithValue(ctx, linksKey{}, l), l
+// The markers around a name rendered with MarkNames: the id is path-escaped and the name
+// HTML-escaped, so neither can contain them.
+const (
+	markOpen  = "<!--onramp-person "
+	markMid   = "-->"
+	markClose = "<!--/onramp-person-->"
+)
+
+// MarkNames returns ctx rendering every person's name between markers for LinkNames.
+func MarkNames(ctx context.Context) context.Context {
+	return context.WithValue(ctx, linksKey{}, &Links{mark: true})
 }
 
-// IDs are the people the render named, sorted.
-func (l *Links) IDs() []string {
-	out := make([]string, 0, len(l.ids))
-	for id := range l.ids {
-		out = append(out, id)
+// LinkNames rewrites the marked names of page: a link for the people open answers (asked
+// once, with everyone the page names, sorted), plain text for the others.
+func LinkNames(page []byte, open func(ids []string) []string) []byte {
+	if !bytes.Contains(page, []byte(markOpen)) {
+		return page
 	}
-	slices.Sort(out)
-	return out
+	named := map[string]bool{}
+	for rest := page; ; {
+		i := bytes.Index(rest, []byte(markOpen))
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len(markOpen):]
+		j := bytes.Index(rest, []byte(markMid))
+		if j < 0 {
+			break
+		}
+		if id, err := url.PathUnescape(string(rest[:j])); err == nil {
+			named[id] = true
+		}
+	}
+	ids := slices.Sorted(maps.Keys(named))
+	may := map[string]bool{}
+	for _, id := range open(ids) {
+		may[id] = true
+	}
+	out := make([]byte, 0, len(page)+len(named)*32)
+	for {
+		i := bytes.Index(page, []byte(markOpen))
+		if i < 0 {
+			return append(out, page...)
+		}
+		out, page = append(out, page[:i]...), page[i+len(markOpen):]
+		j := bytes.Index(page, []byte(markMid))
+		k := bytes.Index(page, []byte(markClose))
+		if j < 0 || k < j {
+			return append(out, page...) // not a marker of ours: leave the rest as it is
+		}
+		escID, name := string(page[:j]), page[j+len(markMid):k]
+		page = page[k+len(markClose):]
+		if id, err := url.PathUnescape(escID); err == nil && may[id] {
+			out = append(out, `<a class="person" href="`+templ.EscapeString(string(profileURL(id)))+`">`...)
+			out = append(append(out, name...), "</a>"...)
+		} else {
+			out = append(out, name...)
+		}
+	}
 }
 
 // WithLinks returns ctx linking the names of open — the people whose profile the viewer
@@ -48,17 +98,25 @@ func WithLinks(ctx context.Context, open []string) context.Context {
 	return context.WithValue(ctx, linksKey{}, l)
 }
 
-// linked reports whether the name of person id links to their profile in this render.
-func linked(ctx context.Context, id string) bool {
-	l, ok := ctx.Value(linksKey{}).(*Links)
-	if !ok || id == "" {
-		return false
-	}
-	if l.collect {
-		l.ids[id] = true
-		return false
-	}
-	return l.ids[id]
+// PersonLink is a person's name linking to their profile when the viewer may open it;
+// "someone else", names without an id and people the viewer may not see stay plain text.
+func PersonLink(id, name string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		text := templ.EscapeString(name)
+		l, _ := ctx.Value(linksKey{}).(*Links)
+		var err error
+		switch {
+		case name == "" || name == "someone else" || id == "" || l == nil:
+			_, err = io.WriteString(w, text)
+		case l.mark:
+			_, err = io.WriteString(w, markOpen+url.PathEscape(id)+markMid+text+markClose)
+		case l.ids[id]:
+			_, err = io.WriteString(w, `<a class="person" href="`+templ.EscapeString(string(profileURL(id)))+`">`+text+`</a>`)
+		default:
+			_, err = io.WriteString(w, text)
+		}
+		return err
+	})
 }
 
 // profileURL is /people/{id}.

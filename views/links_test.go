@@ -36,13 +36,22 @@ func TestPersonLinkFollowsTheViewersAccess(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
-	collect, named := CollectLinks(context.Background())
+	// A marked render asks once about everyone it names, and links only those open.
+	var page strings.Builder
 	for _, id := range []string{"bob", "ada", "", "bob"} {
-		if got := render(collect, id, "X"); got != "X" {
-			t.Errorf("collecting render linked %q: %q", id, got)
+		if err := PersonLink(id, "X").Render(MarkNames(context.Background()), &page); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if got := named.IDs(); !slices.Equal(got, []string{"ada", "bob"}) {
-		t.Errorf("named %v, want [ada bob]", got)
+	var named []string
+	got := string(LinkNames([]byte(page.String()), func(ids []string) []string { named = ids; return nil }))
+	if got != "XXXX" {
+		t.Errorf("no one open, the names linked: %q", got)
+	}
+	if !slices.Equal(named, []string{"ada", "bob"}) {
+		t.Errorf("named %v, want [ada bob]", named)
+	}
+	if got := string(LinkNames([]byte(page.String()), func([]string) []string { return []string{"ada"} })); got != `X<a class="person" href="/people/ada">X</a>XX` {
+		t.Errorf("ada open: %q", got)
 	}
 }

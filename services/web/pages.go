@@ -26,15 +26,9 @@ import (
 func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	ctx := withDateFormat(context.WithoutCancel(r.Context()), dateFormatOf(r))
-	// A page that names people is rendered twice: once to learn whom it names, then with
-	// the names linked that identity lets the viewer open.
-	collect, named := views.CollectLinks(ctx)
-	err := c.Render(collect, &buf)
-	if ids := named.IDs(); err == nil && len(ids) > 0 {
-		buf.Reset()
-		err = c.Render(views.WithLinks(ctx, m.visible(ctx, viewerFrom(r.Context()), ids)), &buf)
-	}
-	if err != nil {
+	// Names are rendered between markers, then linked where identity lets the viewer open
+	// them (one question for the whole page).
+	if err := c.Render(views.MarkNames(ctx), &buf); err != nil {
 		m.log.Error("render failed", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -44,7 +38,8 @@ func (m *Main) render(w http.ResponseWriter, r *http.Request, status int, c temp
 		clearFlash(w, r)
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(withFormKeys(buf.Bytes()))
+	page := views.LinkNames(buf.Bytes(), func(ids []string) []string { return m.visible(ctx, viewerFrom(r.Context()), ids) })
+	_, _ = w.Write(withFormKeys(page))
 }
 
 // visible are those of ids whose profile v may open, as identity answers: none when no one
