@@ -134,7 +134,8 @@ type Log struct {
 	notify  chan struct{} // closed and replaced when applied moves while someone waits
 
 	opts      Options
-	snapSeq   uint64 // sequence of the last snapshot written or loaded
+	snapMu    sync.Mutex // one snapshot save at a time
+	snapSeq   uint64     // sequence of the last snapshot written or loaded (guarded by mu)
 	snapAt    time.Time
 	snapSize  int64  // bytes of the last snapshot written or loaded
 	sinceSnap int64  // bytes of the events applied since (guarded by mu)
@@ -282,6 +283,7 @@ func (l *Log) Start(ctx context.Context, opts Options) error {
 	}
 
 	l.wg.Go(func() { l.flushLoop(rctx) })
+	l.wg.Go(func() { l.snapshotLoop(rctx) })
 	return nil
 }
 
@@ -301,7 +303,10 @@ func (l *Log) Close() {
 	// while documents left unwritten are written by the next start from the model. (Saved
 	// after the flush, a store slow to take a large backlog used up the time, and the next
 	// start replayed everything since the last periodic snapshot.)
-	if l.Applied() > l.snapSeq {
+	l.mu.RLock()
+	due := l.applied > l.snapSeq
+	l.mu.RUnlock()
+	if due {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		if err := l.saveSnapshot(ctx); err != nil {
 			l.log.Warn("snapshot not saved at close", "stream", l.stream, "err", err)
@@ -510,6 +515,7 @@ func (l *Log) streamHandle(ctx context.Context) (jetstream.Stream, error) {
 const (
 	flushInterval   = 50 * time.Millisecond
 	checkpointEvery = 100 * time.Millisecond
+	snapshotCheck   = 250 * time.Millisecond // how often snapshotLoop asks whether one is due
 )
 
 func (l *Log) flushLoop(ctx context.Context) {
@@ -529,9 +535,9 @@ func (l *Log) flushLoop(ctx context.Context) {
 			}
 		}
 		l.flushMu.Lock()
-		err := l.flushDirty(ctx)
+		seq, err := l.flushDirty(ctx)
 		if err == nil && time.Since(lastCP) >= checkpointEvery {
-			if l.writeCheckpoint(ctx) == nil {
+			if l.writeCheckpoint(ctx, seq) == nil {
 				lastCP = time.Now()
 			}
 		}
@@ -545,17 +551,36 @@ func (l *Log) flushLoop(ctx context.Context) {
 			continue
 		}
 		failures = 0
+	}
+}
+
+// snapshotLoop saves the model whenever a snapshot is due. It runs apart from the writes
+// to the store, so a store that is slow to take a backlog (or away) never delays the
+// snapshot a restart depends on.
+func (l *Log) snapshotLoop(ctx context.Context) {
+	t := time.NewTicker(snapshotCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 		l.maybeSnapshot(ctx)
 	}
 }
 
-// flushDirty writes every dirty document; on failure they stay dirty.
-// The caller holds flushMu.
-func (l *Log) flushDirty(ctx context.Context) error {
+// flushDirty writes every dirty document; on failure they stay dirty. It returns the
+// applied sequence at the moment it took the dirty set: every change up to there is in
+// the store once it returns without error (a document changed later is dirty again, and
+// a write that failed before put its documents back in the set it took). The caller
+// holds flushMu.
+func (l *Log) flushDirty(ctx context.Context) (uint64, error) {
 	l.mu.Lock()
+	seq := l.applied
 	if len(l.dirty) == 0 {
 		l.mu.Unlock()
-		return nil
+		return seq, nil
 	}
 	dirty := l.dirty
 	l.dirty = map[string]bool{}
@@ -570,29 +595,31 @@ func (l *Log) flushDirty(ctx context.Context) error {
 			l.dirty[id] = true
 		}
 		l.mu.Unlock()
-		return err
+		return 0, err
 	}
-	return nil
+	return seq, nil
 }
 
 // flushOnce writes what is dirty and records the checkpoint.
 func (l *Log) flushOnce(ctx context.Context) error {
 	l.flushMu.Lock()
 	defer l.flushMu.Unlock()
-	if err := l.flushDirty(ctx); err != nil {
+	seq, err := l.flushDirty(ctx)
+	if err != nil {
 		return err
 	}
-	return l.writeCheckpoint(ctx)
+	return l.writeCheckpoint(ctx, seq)
 }
 
-// writeCheckpoint records the sequence every written document reflects: the applied
-// sequence at a moment when nothing was dirty (the caller holds flushMu, so no write is
-// under way either).
-func (l *Log) writeCheckpoint(ctx context.Context) error {
+// writeCheckpoint records seq, a sequence every document in the store reflects (as
+// flushDirty returned it: the caller holds flushMu, so no write is under way). Under a
+// steady stream of events the store is never clean, and the checkpoint still moves with
+// each write.
+func (l *Log) writeCheckpoint(ctx context.Context, seq uint64) error {
 	l.mu.RLock()
-	seq, clean, cur := l.applied, len(l.dirty) == 0, l.storeSeq
+	cur := l.storeSeq
 	l.mu.RUnlock()
-	if !clean || seq <= cur {
+	if seq <= cur {
 		return nil
 	}
 	if err := l.opts.Checkpoint.Set(ctx, seq); err != nil {
@@ -618,7 +645,9 @@ func (l *Log) maybeSnapshot(ctx context.Context) {
 	}
 	if err := l.saveSnapshot(ctx); err != nil {
 		l.log.Warn("snapshot not saved", "stream", l.stream, "err", err)
+		l.mu.Lock()
 		l.snapAt = time.Now() // try again after the interval
+		l.mu.Unlock()
 	}
 }
 
@@ -626,6 +655,8 @@ func (l *Log) maybeSnapshot(ctx context.Context) {
 func (l *Log) SnapshotNow(ctx context.Context) error { return l.saveSnapshot(ctx) }
 
 func (l *Log) saveSnapshot(ctx context.Context) error {
+	l.snapMu.Lock() // one save at a time (the loop, SnapshotNow, Close)
+	defer l.snapMu.Unlock()
 	l.mu.RLock()
 	seq, since := l.applied, l.sinceSnap
 	var raw int64
@@ -640,8 +671,8 @@ func (l *Log) saveSnapshot(ctx context.Context) error {
 	l.mu.Lock()
 	l.sinceSnap -= since
 	l.snapSize = raw
-	l.mu.Unlock()
 	l.snapSeq, l.snapAt = seq, time.Now()
+	l.mu.Unlock()
 	l.log.Debug("snapshot saved", "stream", l.stream, "seq", seq, "bytes", len(body))
 	return nil
 }

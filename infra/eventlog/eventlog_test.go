@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,6 +83,13 @@ type service struct {
 
 func startService(t *testing.T, env *devstacktest.Env) *service {
 	t.Helper()
+	return startServiceWith(t, env, nil, 1<<40)
+}
+
+// startServiceWith starts a service whose every write to the store first calls during
+// (when not nil), while the write is under way.
+func startServiceWith(t *testing.T, env *devstacktest.Env, during func(ctx context.Context, s *service), snapshotEvery uint64) *service {
+	t.Helper()
 	ctx := context.Background()
 	nc, err := env.Stack.Connect()
 	if err != nil {
@@ -104,6 +112,9 @@ func startService(t *testing.T, env *devstacktest.Env) *service {
 	s := &service{nc: nc, mc: mc, model: newNotes(), docs: store.NewCollection[rec](db, "notes"), cp: store.NewCheckpoint(db, stream)}
 	s.log = eventlog.New(js, stream, s.model, slog.New(slog.DiscardHandler))
 	flush := func(ctx context.Context, ids []string) error {
+		if during != nil {
+			during(ctx, s)
+		}
 		var docs []rec
 		var gone []string // evicted
 		s.log.Read(func() {
@@ -120,7 +131,7 @@ func startService(t *testing.T, env *devstacktest.Env) *service {
 		}
 		return s.docs.Delete(ctx, gone...)
 	}
-	if err := s.log.Start(ctx, eventlog.Options{Flush: flush, Checkpoint: s.cp, SnapshotEvery: 1 << 40}); err != nil {
+	if err := s.log.Start(ctx, eventlog.Options{Flush: flush, Checkpoint: s.cp, SnapshotEvery: snapshotEvery}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.log.Close)
@@ -559,5 +570,74 @@ func TestFreshSeesAnotherReplicasWrite(t *testing.T) {
 	}
 	if got := a.notes("r3"); len(got) != 0 {
 		t.Fatalf("a applied %v after Close", got)
+	}
+}
+
+// Under a steady stream of commands the store is never clean: an event is applied during
+// every write. The checkpoint must still move with each write (to the sequence the written
+// documents reflect), or a crash rewrites everything since the store was last idle.
+func TestTheCheckpointMovesWhileWritesArePending(t *testing.T) {
+	env := devstacktest.Start(t)
+	ctx := context.Background()
+	var (
+		writes atomic.Int32
+		moved  atomic.Uint64 // the checkpoint seen during a write, with events pending
+	)
+	s := startServiceWith(t, env, func(ctx context.Context, s *service) {
+		n := writes.Add(1)
+		if n > 30 {
+			return // then the store may become clean
+		}
+		if cp, err := s.cp.Get(ctx); err == nil && cp > 0 {
+			moved.CompareAndSwap(0, cp)
+		}
+		if err := s.note(ctx, fmt.Sprintf("r%d", n%5), fmt.Sprintf("during write %d", n)); err != nil {
+			t.Error(err)
+		}
+	}, 1<<40)
+	if err := s.note(ctx, "r0", "first"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); writes.Load() <= 30 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if writes.Load() <= 30 {
+		t.Fatalf("only %d writes in a minute", writes.Load())
+	}
+	if moved.Load() == 0 {
+		t.Fatal("the checkpoint never moved while events kept arriving during the writes")
+	}
+}
+
+// A store that cannot take a write (away, or slow with a backlog) must not hold back the
+// snapshot: the next start's speed depends on it, not on the store.
+func TestASnapshotIsSavedWhileTheStoreIsStuck(t *testing.T) {
+	env := devstacktest.Start(t)
+	ctx := context.Background()
+	release := make(chan struct{})
+	s := startServiceWith(t, env, func(ctx context.Context, _ *service) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	}, 5)
+	t.Cleanup(func() { close(release) }) // before the log's Close, which flushes
+	for i := range 10 {
+		if err := s.note(ctx, fmt.Sprintf("r%d", i%3), fmt.Sprintf("n%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	js, _ := jetstream.New(s.nc)
+	obj, err := js.ObjectStore(ctx, eventlog.SnapshotBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := obj.GetInfo(ctx, stream); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no snapshot saved in 30 s while the store's write was stuck")
+		}
 	}
 }
