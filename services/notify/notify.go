@@ -103,6 +103,7 @@ const (
 // LoadRecipient adds a stored recipient (at start).
 func (s *State) LoadRecipient(r Recipient) {
 	rp := &r
+	rp.Fired = slices.Clone(r.Fired) // pruned in place: not the caller's
 	rp.fired = make(map[string]bool, len(r.Fired))
 	for _, k := range r.Fired {
 		rp.fired[k] = true

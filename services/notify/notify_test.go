@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 func TestRungs(t *testing.T) {
@@ -273,10 +274,20 @@ func TestFiredKeysAreBounded(t *testing.T) {
 	// A document or snapshot written before holds every rung and day: loading prunes it.
 	old := Recipient{ID: "p2", Fired: []string{"ev:x:p2", "ladder:task:plan-p2:t1:2026-11-01:soon", "ladder:training:p2:m:2026-11-01:overdue-3",
 		"remind:2026-11-01", "remind:2026-11-20", "digest:2026-11-05", "digest:2026-11-06"}}
+	var snap bytes.Buffer
+	if err := modelsnap.Save(&snap, snapshot{People: []*Recipient{&old}}); err != nil {
+		t.Fatal(err)
+	}
 	s.LoadRecipient(old)
-	r, _ = s.Recipient("p2")
-	if got := strings.Join(r.Fired, ","); got != "ev:x:p2,remind:2026-11-20,digest:2026-11-06" {
-		t.Fatalf("loaded keys = %s", got)
+	restored := NewState()
+	if err := restored.Restore(&snap); err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range map[string]*State{"document": s, "snapshot": restored} {
+		r, _ = st.Recipient("p2")
+		if got := strings.Join(r.Fired, ","); got != "ev:x:p2,remind:2026-11-20,digest:2026-11-06" {
+			t.Errorf("%s: loaded keys = %s", name, got)
+		}
 	}
 }
 

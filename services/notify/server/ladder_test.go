@@ -457,3 +457,77 @@ func equal(a, b map[string]int) bool {
 	}
 	return true
 }
+
+// TestReminderFollowsEmailSettings: the reminder is always in the inbox; its e-mail lists
+// the reminder kinds a person takes by e-mail (at once or as a digest: either way once a
+// day, and never again in the daily digest of updates), and none if they switched both off.
+func TestReminderFollowsEmailSettings(t *testing.T) {
+	f := setup(t)
+	const module = "backup-and-restore"
+	monday := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name    string
+		email   map[string]string
+		subject string // "": no e-mail
+		task    bool   // the e-mail lists the task
+	}{
+		{"defaults", nil, "2 items overdue", true},
+		{"tasks as a digest", map[string]string{events.KindTaskDue: events.EmailDigest}, "2 items overdue", true},
+		{"task reminders off", map[string]string{events.KindTaskDue: events.EmailOff}, "1 training module overdue", false},
+		{"both off", map[string]string{events.KindTaskDue: events.EmailOff, events.KindTrainingDue: events.EmailOff}, "", false},
+	}
+	hires := make([]person, len(cases))
+	for i, c := range cases {
+		hires[i] = f.hire(fmt.Sprintf("h%d", i), "platform", "", events.RoleHire)
+		if _, err := call[events.NotifySettings](f, events.OpNotifySettingsPut, hires[i].caller, events.NotifySettings{Email: c.email}); err != nil {
+			t.Fatal(err)
+		}
+		f.plan(hires[i].id, "2026-11-27")
+		f.append("hr", events.NewID(time.Now()), events.AssignmentCreated{Module: module, Kind: events.AssignPerson, Target: hires[i].id,
+			Due: "2026-11-26", People: []string{hires[i].id}})
+	}
+	for _, h := range hires {
+		waitFor(t, "the training tracked", func() bool { _, ok := f.m.agenda.Item("training:" + h.id + ":" + module); return ok })
+	}
+	training, _ := f.m.agenda.Item("training:" + hires[0].id + ":" + module)
+	f.sweepAt(t, monday)
+	f.sweepAt(t, monday.Add(time.Hour))
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := hires[i]
+			if rs := f.reminders(h.id); len(rs) != 1 || rs[0].Title != "2 items overdue" {
+				t.Fatalf("inbox reminders = %+v", rs)
+			}
+			var mails []notify.Mail
+			f.m.el.Read(func() { mails = f.m.state.Mails(1000) })
+			var keys []string
+			for _, ml := range mails {
+				if ml.Person == h.id && !strings.HasPrefix(ml.Subject, "Training assigned") && !strings.HasPrefix(ml.Subject, "Plan created") {
+					keys = append(keys, ml.Key)
+				}
+			}
+			if c.subject == "" {
+				if len(keys) != 0 {
+					t.Fatalf("e-mails recorded: %v", keys)
+				}
+				return
+			}
+			if len(keys) != 1 || keys[0] != notify.ReminderKey("2026-11-30") {
+				t.Fatalf("e-mails recorded: %v, want the reminder alone", keys)
+			}
+			var msg *mail.Message
+			waitFor(t, "the reminder e-mail", func() bool {
+				for _, m := range f.reminderMails(h.email) {
+					if strings.HasSuffix(m.Header.Get("Subject"), " overdue") {
+						msg = m
+					}
+				}
+				return msg != nil
+			})
+			text, _ := parts(t, msg)
+			if got := msg.Header.Get("Subject"); got != c.subject || !strings.Contains(text, training.Title) || strings.Contains(text, "Task 01") != c.task {
+				t.Fatalf("subject %q, text:\n%s", got, text)
+			}
+		})
+	}
+}
