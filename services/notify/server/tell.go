@@ -675,10 +675,13 @@ func (s *sweep) hire(id string) hireInfo {
 }
 
 // add puts an open item in the reminders of whom it reaches today: its holders (soon, due,
-// overdue), the hire's leads (2 or more days overdue) and HR (7 or more). An item nobody
-// holds still reaches the lead and HR.
+// overdue), the hire's leads (2 or more days overdue) and HR (7 or more). An item no
+// active person holds (unassigned, or its holder left) reaches nobody.
 func (s *sweep) add(it notify.Tracked) {
 	holders := s.look.holdersOf(it.Owner)
+	if len(holders) == 0 {
+		return
+	}
 	for _, h := range holders {
 		r := s.reminder(h)
 		if r == nil {
