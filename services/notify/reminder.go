@@ -219,15 +219,16 @@ func (r *Reminders) Message() Message {
 		summary = append(summary, s.heading+": "+names3(names, s.l.n)+".")
 	}
 
+	hireTasks := 0
 	if len(r.hires) > 0 {
 		hires := slices.Collect(maps.Values(r.hires))
 		slices.SortFunc(hires, func(a, b *behind) int {
 			return cmp.Or(cmp.Compare(b.n, a.n), urgent(a.worst, b.worst), strings.Compare(a.name, b.name))
 		})
-		items, tasks := 0, 0
+		items := 0
 		for _, b := range hires {
 			items += b.n
-			tasks += b.tasks
+			hireTasks += b.tasks
 		}
 		if len(hires) == 1 {
 			title = append(title, hires[0].name+" is behind schedule")
@@ -236,7 +237,7 @@ func (r *Reminders) Message() Message {
 		}
 		sec := Section{Heading: fmt.Sprintf("Your hires' overdue work (%s, %s)", plural(len(hires), "hire", "hires"), plural(items, "item", "items")),
 			Link: "/onboarding/team?overdue=1"}
-		if tasks == 0 {
+		if hireTasks == 0 {
 			sec.Link = "/training/team"
 		}
 		var names []string
@@ -248,7 +249,7 @@ func (r *Reminders) Message() Message {
 			sec.More = fmt.Sprintf("and %s more", plural(more, "hire", "hires"))
 		} else {
 			sec.More = "Your team's onboarding"
-			if tasks == 0 {
+			if hireTasks == 0 {
 				sec.More = "Your team's training"
 			}
 		}
@@ -291,19 +292,10 @@ func (r *Reminders) Message() Message {
 	}
 	m.Summary = strings.Join(summary, " ")
 	m.Kind = events.KindTrainingDue
-	if tasks > 0 || r.hiresTasks() || (r.org != nil && r.org.all.tasks > 0) {
+	if tasks > 0 || hireTasks > 0 || (r.org != nil && r.org.all.tasks > 0) {
 		m.Kind = events.KindTaskDue
 	}
 	return m
-}
-
-func (r *Reminders) hiresTasks() bool {
-	for _, b := range r.hires {
-		if b.tasks > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // forHire is an owner's item in words: its title, and whose it is when it is not theirs.

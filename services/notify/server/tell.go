@@ -582,6 +582,15 @@ type reminder struct {
 	off    map[string]bool   // reminder kinds whose e-mail the person switched off
 }
 
+// each adds to the inbox's reminder and, when the e-mail's is another, to it too unless
+// the person switched kind's e-mail off.
+func (r *reminder) each(kind string, add func(*notify.Reminders)) {
+	add(&r.all)
+	if r.mail != nil && r.mail != &r.all && !r.off[kind] {
+		add(r.mail)
+	}
+}
+
 // orgView is HR's summary of a day, without the kinds off (one per day and choice).
 type orgView struct {
 	today string
@@ -693,10 +702,7 @@ func (s *sweep) add(it notify.Tracked) {
 				name = s.hire(it.Hire).name
 			}
 			e := notify.EntryOf(it, days, name)
-			r.all.Own(e)
-			if r.mail != nil && r.mail != &r.all && !r.off[e.Kind] {
-				r.mail.Own(e)
-			}
+			r.each(e.Kind, func(x *notify.Reminders) { x.Own(e) })
 		}
 	}
 	for _, l := range s.look.leadsOf(it.Hire) {
@@ -706,10 +712,7 @@ func (s *sweep) add(it notify.Tracked) {
 		}
 		if days, ok := notify.Reach(it.Due, r.today, "lead"); ok {
 			e := notify.EntryOf(it, days, s.hire(it.Hire).name)
-			r.all.Lead(it.Hire, e)
-			if r.mail != nil && r.mail != &r.all && !r.off[e.Kind] {
-				r.mail.Lead(it.Hire, e)
-			}
+			r.each(e.Kind, func(x *notify.Reminders) { x.Lead(it.Hire, e) })
 		}
 	}
 	for _, v := range s.orgs {
