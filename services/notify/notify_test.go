@@ -198,8 +198,20 @@ func TestReminderMessage(t *testing.T) {
 			o.Add("Team data", "h3", e)
 			r.SetOrg(o)
 		}, "2 hires a week or more behind", events.KindTaskDue, []string{
-			"Overdue a week or more, by team (13 items of 2 hires)|Team platform (lead Lea): 1 hire, 12 items|Team data: 1 hire, 1 item|Everyone behind schedule|/onboarding/all?overdue=1",
+			"Overdue a week or more, by team (13 items of 2 hires)|Team platform (lead Lea): 1 hire, 12 items|Team data: 1 hire, 1 item|/onboarding/all?overdue=1",
 			"The 10 most overdue|Task 11 — Ada, 18 days overdue|…10 lines|The full overdue list|/onboarding/all?overdue=1",
+		}},
+		{"HR, many teams", func(r *Reminders) {
+			o := NewOrg()
+			for i := range 12 {
+				e := task(i, -7)
+				e.Hire = fmt.Sprintf("Hire %02d", i)
+				o.Add(fmt.Sprintf("Team %02d", i), fmt.Sprintf("h%02d", i), e)
+			}
+			r.SetOrg(o)
+		}, "12 hires a week or more behind", events.KindTaskDue, []string{
+			"Overdue a week or more, by team (12 items of 12 hires)|Team 00: 1 hire, 1 item|…10 lines|and 2 more teams|/onboarding/all?overdue=1",
+			"The 10 most overdue|Task 00 — Hire 00, 7 days overdue|…10 lines|The full overdue list|/onboarding/all?overdue=1",
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -272,8 +272,6 @@ func (r *Reminders) Message() Message {
 		}
 		if more := len(groups) - SectionLines; more > 0 {
 			sec.More = fmt.Sprintf("and %s more", plural(more, "team", "teams"))
-		} else {
-			sec.More = "Everyone behind schedule"
 		}
 		worst := Section{Heading: fmt.Sprintf("The %d most overdue", len(o.all.top)), Link: full, More: "The full overdue list"}
 		for _, e := range o.all.top {
