@@ -246,7 +246,7 @@ func (r *Reminders) Message() Message {
 			names = append(names, fmt.Sprintf("%s (%d)", b.name, b.n))
 		}
 		if more := len(hires) - SectionLines; more > 0 {
-			sec.More = fmt.Sprintf("and %s more", plural(more, "hire", "hires"))
+			sec.More = "and " + morePlural(more, "hire", "hires")
 		} else {
 			sec.More = "Your team's onboarding"
 			if hireTasks == 0 {
@@ -271,7 +271,7 @@ func (r *Reminders) Message() Message {
 			sec.Lines = append(sec.Lines, fmt.Sprintf("%s: %s, %s", g.label, plural(len(g.hires), "hire", "hires"), plural(g.n, "item", "items")))
 		}
 		if more := len(groups) - SectionLines; more > 0 {
-			sec.More = fmt.Sprintf("and %s more", plural(more, "team", "teams"))
+			sec.More = "and " + morePlural(more, "team", "teams")
 		}
 		worst := Section{Heading: fmt.Sprintf("The %d most overdue", len(o.all.top)), Link: full, More: "The full overdue list"}
 		for _, e := range o.all.top {
@@ -323,6 +323,11 @@ func ahead(days int) string {
 		return "tomorrow"
 	}
 	return fmt.Sprintf("in %d days", days)
+}
+
+// morePlural counts what is left out: "1 more team", "2 more teams".
+func morePlural(n int, one, many string) string {
+	return plural(n, "more "+one, "more "+many)
 }
 
 func plural(n int, one, many string) string {
