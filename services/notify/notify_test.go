@@ -186,6 +186,15 @@ func TestReminderMessage(t *testing.T) {
 		}, "2 of your hires behind schedule", events.KindTaskDue, []string{
 			"Your hires' overdue work (2 hires, 31 items)|Ada: 30 overdue, the worst Task 29 — 31 days overdue|Bob: 1 overdue, the worst Task 40 — 3 days overdue|Your team's onboarding|/onboarding/team?overdue=1",
 		}},
+		{"a lead of many", func(r *Reminders) {
+			for i := range 12 {
+				e := task(i, -2)
+				e.Hire = fmt.Sprintf("Hire %02d", i)
+				r.Lead(fmt.Sprintf("h%02d", i), e)
+			}
+		}, "12 of your hires behind schedule", events.KindTaskDue, []string{
+			"Your hires' overdue work (12 hires, 12 items)|Hire 00: 1 overdue, the worst Task 00 — 2 days overdue|…10 lines|and 2 more hires|/onboarding/team?overdue=1",
+		}},
 		{"HR", func(r *Reminders) {
 			o := NewOrg()
 			for i := range 12 {
