@@ -575,11 +575,10 @@ type day struct {
 // reminder is one person's reminder of today: all of it for the inbox, and what of it is
 // e-mailed.
 type reminder struct {
-	person directory.Person
-	today  string
-	all    notify.Reminders
-	mail   *notify.Reminders // &all when every reminder kind is e-mailed; nil when none is
-	off    map[string]bool   // reminder kinds whose e-mail the person switched off
+	today string
+	all   notify.Reminders
+	mail  *notify.Reminders // &all when every reminder kind is e-mailed; nil when none is
+	off   map[string]bool   // reminder kinds whose e-mail the person switched off
 }
 
 // each adds to the inbox's reminder and, when the e-mail's is another, to it too unless
@@ -636,7 +635,7 @@ func (s *sweep) reminder(p directory.Person) *reminder {
 		}
 		s.m.el.RUnlock()
 		if !told {
-			r = &reminder{person: p, today: today, off: off}
+			r = &reminder{today: today, off: off}
 			switch len(off) {
 			case 0:
 				r.mail = &r.all
