@@ -11,7 +11,7 @@ import (
 )
 
 // The reminder ladder. Each open item with a due date climbs these rungs, judged on the
-// owner's calendar day, at or after ReminderHour on a working day:
+// reader's calendar day, at or after ReminderHour on a working day:
 //
 //	soon       due in 1–3 days                    owner
 //	today      due today                          owner
@@ -19,9 +19,15 @@ import (
 //	lead       2 or more days overdue             + the hire's lead
 //	hr         7 or more days overdue             + HR
 //
-// Each rung fires once per item and due date (the key holds both, so a changed due date
-// starts the ladder again); a rung missed over a weekend or an outage fires on the next
-// sweep, and a done item climbs no further.
+// The rungs are not told one by one: each person gets one reminder a day (Reminders, keyed
+// by ReminderKey) listing every rung that applies to them that day. An item stays in the
+// owner's reminder every working day while it is soon, due or overdue; in a lead's while
+// it is 2 or more days overdue, in HR's while it is 7 or more — daily, not once: an
+// escalation that is said once is forgotten, and one reminder a day keeps it bounded. A
+// done item drops out the next day, and a new due date is judged afresh.
+//
+// Certifications keep their own rungs (CertRung), each told once per certification and
+// expiry date: at most four notices in a certification's life, not a daily matter.
 
 // ReminderHour is the local hour from which reminders go out.
 const ReminderHour = 9
@@ -60,7 +66,20 @@ func Rungs(due, today string) []Rung {
 	return nil
 }
 
-// RungKey names a rung of an item for a due date: what is recorded so it fires once.
+// Reach reports whether an item due on due reaches a reader in the role to (owner, lead or
+// hr) on today, and how many days it has until due (negative: overdue).
+func Reach(due, today, to string) (int, bool) {
+	for _, r := range Rungs(due, today) {
+		if r.To == to {
+			return r.Days, true
+		}
+	}
+	return 0, false
+}
+
+// RungKey names a rung of an item for a due date: what is recorded so it fires once (the
+// certification rungs; task and training rungs are told in the daily reminder, keyed by
+// ReminderKey).
 func RungKey(item, due, rung string) string { return "ladder:" + item + ":" + due + ":" + rung }
 
 // Workdays are the days reminders go out on.
@@ -118,28 +137,6 @@ func ReminderDay(now time.Time, loc *time.Location, work Workdays) (string, bool
 		return "", false
 	}
 	return local.Format(events.DateLayout), true
-}
-
-// RungText is the title and body of a rung's notification about an item.
-func RungText(r Rung, it Tracked, ownerName string) (title, body string) {
-	what := it.Title
-	switch r.Name {
-	case "soon":
-		if r.Days == 1 {
-			return "Due tomorrow: " + what, what + " is due on " + Day(it.Due) + "."
-		}
-		return fmt.Sprintf("Due in %d days: %s", r.Days, what), what + " is due on " + Day(it.Due) + "."
-	case "today":
-		return "Due today: " + what, what + " is due today, " + Day(it.Due) + "."
-	case "lead", "hr":
-		return fmt.Sprintf("Overdue %d days: %s (%s)", -r.Days, what, ownerName),
-			fmt.Sprintf("%s has not finished %s, due on %s.", ownerName, what, Day(it.Due))
-	}
-	ago := fmt.Sprintf("%d days ago", -r.Days)
-	if r.Days == -1 {
-		ago = "yesterday"
-	}
-	return fmt.Sprintf("Overdue: %s", what), fmt.Sprintf("%s was due on %s (%s).", what, Day(it.Due), ago)
 }
 
 // CertRung is the rung of a certification's expiry that applies today: the nearest of 90,

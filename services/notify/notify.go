@@ -19,7 +19,7 @@ type Recipient struct {
 	ID           string            `bson:"_id" json:"id"`
 	Seq          uint64            `bson:"seq" json:"seq"`
 	Items        []Item            `bson:"items" json:"items"` // oldest first
-	Fired        []string          `bson:"fired" json:"fired"` // keys of every notification recorded
+	Fired        []string          `bson:"fired" json:"fired"` // keys of the notifications recorded (day keys of the last KeepDays)
 	TimeZone     string            `bson:"time_zone,omitempty" json:"time_zone,omitempty"`
 	DateFormat   string            `bson:"date_format,omitempty" json:"date_format,omitempty"`
 	Email        map[string]string `bson:"email,omitempty" json:"email,omitempty"`
@@ -103,10 +103,12 @@ const (
 // LoadRecipient adds a stored recipient (at start).
 func (s *State) LoadRecipient(r Recipient) {
 	rp := &r
+	rp.Fired = slices.Clone(r.Fired) // pruned in place: not the caller's
 	rp.fired = make(map[string]bool, len(r.Fired))
 	for _, k := range r.Fired {
 		rp.fired[k] = true
 	}
+	rp.prune() // a document or snapshot written before the daily reminder holds every rung
 	s.people[r.ID] = rp
 	if r.CalendarHash != "" {
 		s.byHash[r.CalendarHash] = r.ID
@@ -187,9 +189,12 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 	switch env.Type {
 	case events.Notified{}.EventType():
 		e := notified
-		if !r.fired[e.Key] {
+		if !r.fired[e.Key] && !obsoleteKey(e.Key) {
 			r.fired[e.Key] = true
 			r.Fired = append(r.Fired, e.Key)
+			if _, ok := keyDay(e.Key); ok {
+				r.prune() // once a day: the day keys before the last KeepDays go
+			}
 		}
 		if e.DigestThrough.After(r.DigestAt) {
 			r.DigestAt = e.DigestThrough
@@ -378,6 +383,11 @@ func (s *State) HasItem(person, id string) bool {
 	return ok && slices.ContainsFunc(r.Items, func(it Item) bool { return it.ID == id })
 }
 
+// ReminderKinds are the kinds the daily reminder lists. Their e-mail comes once a day with
+// the reminder whether a person takes them at once or as a digest; switched off, they are
+// left out of the reminder's e-mail (not its inbox item).
+var ReminderKinds = []string{events.KindTaskDue, events.KindTrainingDue}
+
 // Fixed are the kinds whose e-mail nobody can switch off.
 var Fixed = []string{events.KindInvite}
 
@@ -465,7 +475,8 @@ func DecideSettings(in events.NotifySettings) (events.NotifySettingsChanged, err
 }
 
 // Digest returns person's items of the kinds they take as a digest, created after their
-// last digest, oldest first.
+// last digest, oldest first. Reminders are left out: they are a daily digest of their own,
+// e-mailed with the person's reminder.
 func (s *State) Digest(person string) []Item {
 	r, ok := s.people[person]
 	if !ok {
@@ -473,7 +484,7 @@ func (s *State) Digest(person string) []Item {
 	}
 	var out []Item
 	for _, it := range r.Items {
-		if it.Created.After(r.DigestAt) && s.EmailMode(person, it.Kind) == events.EmailDigest {
+		if it.Created.After(r.DigestAt) && !slices.Contains(ReminderKinds, it.Kind) && s.EmailMode(person, it.Kind) == events.EmailDigest {
 			out = append(out, it)
 		}
 	}

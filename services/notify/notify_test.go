@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 func TestRungs(t *testing.T) {
@@ -142,14 +143,172 @@ func TestDayInWords(t *testing.T) {
 			t.Errorf("Day(%q) = %q, want %q", in, got, want)
 		}
 	}
-	it := Tracked{Title: "Read the handbook", Due: "2026-12-05"}
-	for _, r := range Rungs("2026-12-05", "2026-12-03") {
-		if _, body := RungText(r, it, "Ada"); body != "Read the handbook is due on Sat 5 Dec 2026." {
-			t.Errorf("%s: %q", r.Name, body)
+}
+
+// A reminder says in words what reaches its reader today, in bounded sections.
+func TestReminderMessage(t *testing.T) {
+	task := func(i, days int) Entry {
+		due := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days).Format(events.DateLayout)
+		return Entry{Key: fmt.Sprintf("task:plan-h1:t%02d", i), Kind: events.KindTaskDue, Title: fmt.Sprintf("Task %02d", i), Due: due, Days: days}
+	}
+	training := Entry{Key: "training:h1:phishing", Kind: events.KindTrainingDue, Title: "Phishing", Due: "2026-12-01", Days: -2}
+	for _, c := range []struct {
+		name  string
+		fill  func(r *Reminders)
+		title string
+		kind  string
+		want  []string // section headings, each with its lines, more and link
+	}{
+		{"an owner's day", func(r *Reminders) {
+			for i := range 12 {
+				r.Own(task(i, -1-i))
+			}
+			r.Own(task(20, 0))
+			r.Own(task(21, 1))
+			r.Own(task(22, 3))
+		}, "12 tasks overdue, 1 due today, 2 due soon", events.KindTaskDue, []string{
+			"Overdue (12)|Task 11 — 12 days overdue (due Sat 21 Nov 2026)|…10 lines|and 2 more|/onboarding/tasks",
+			"Due today (1)|Task 20|/onboarding/tasks",
+			"Due soon (2)|Task 21 — due Fri 4 Dec 2026 (tomorrow)|Task 22 — due Sun 6 Dec 2026 (in 3 days)|/onboarding/tasks",
+		}},
+		{"training only", func(r *Reminders) { r.Own(training) }, "1 training module overdue", events.KindTrainingDue, []string{
+			"Overdue (1)|Phishing — 2 days overdue (due Tue 1 Dec 2026)|/training",
+		}},
+		{"a lead", func(r *Reminders) {
+			for i := range 30 {
+				e := task(i, -2-i)
+				e.Hire = "Ada"
+				r.Lead("h1", e)
+			}
+			e := task(40, -3)
+			e.Hire = "Bob"
+			r.Lead("h2", e)
+		}, "2 of your hires behind schedule", events.KindTaskDue, []string{
+			"Your hires' overdue work (2 hires, 31 items)|Ada: 30 overdue, the worst Task 29 — 31 days overdue|Bob: 1 overdue, the worst Task 40 — 3 days overdue|Your team's onboarding|/onboarding/team?overdue=1",
+		}},
+		{"a lead of many", func(r *Reminders) {
+			for i := range 12 {
+				e := task(i, -2)
+				e.Hire = fmt.Sprintf("Hire %02d", i)
+				r.Lead(fmt.Sprintf("h%02d", i), e)
+			}
+		}, "12 of your hires behind schedule", events.KindTaskDue, []string{
+			"Your hires' overdue work (12 hires, 12 items)|Hire 00: 1 overdue, the worst Task 00 — 2 days overdue|…10 lines|and 2 more hires|/onboarding/team?overdue=1",
+		}},
+		{"HR", func(r *Reminders) {
+			o := NewOrg()
+			for i := range 12 {
+				e := task(i, -7-i)
+				e.Hire = "Ada"
+				o.Add("Team platform (lead Lea)", "h1", e)
+			}
+			e := task(40, -7)
+			e.Hire = "Cy"
+			o.Add("Team data", "h3", e)
+			r.SetOrg(o)
+		}, "2 hires a week or more behind", events.KindTaskDue, []string{
+			"Overdue a week or more, by team (13 items of 2 hires)|Team platform (lead Lea): 1 hire, 12 items|Team data: 1 hire, 1 item|/onboarding/all?overdue=1",
+			"The 10 most overdue|Task 11 — Ada, 18 days overdue|…10 lines|The full overdue list|/onboarding/all?overdue=1",
+		}},
+		{"HR, many teams", func(r *Reminders) {
+			o := NewOrg()
+			for i := range 12 {
+				e := task(i, -7)
+				e.Hire = fmt.Sprintf("Hire %02d", i)
+				o.Add(fmt.Sprintf("Team %02d", i), fmt.Sprintf("h%02d", i), e)
+			}
+			r.SetOrg(o)
+		}, "12 hires a week or more behind", events.KindTaskDue, []string{
+			"Overdue a week or more, by team (12 items of 12 hires)|Team 00: 1 hire, 1 item|…10 lines|and 2 more teams|/onboarding/all?overdue=1",
+			"The 10 most overdue|Task 00 — Hire 00, 7 days overdue|…10 lines|The full overdue list|/onboarding/all?overdue=1",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var r Reminders
+			c.fill(&r)
+			m := r.Message()
+			if m.Title != c.title || m.Kind != c.kind {
+				t.Errorf("title %q kind %q, want %q %q", m.Title, m.Kind, c.title, c.kind)
+			}
+			var got []string
+			for _, s := range m.Sections {
+				parts := []string{s.Heading}
+				if len(s.Lines) == SectionLines {
+					parts = append(parts, s.Lines[0], "…10 lines")
+				} else {
+					parts = append(parts, s.Lines...)
+				}
+				if s.More != "" {
+					parts = append(parts, s.More)
+				}
+				got = append(got, strings.Join(append(parts, s.Link), "|"))
+			}
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("sections:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+			if m.Summary == "" || len(m.Summary) > 400 {
+				t.Errorf("summary = %q", m.Summary)
+			}
+		})
+	}
+}
+
+// A person's keys do not grow by day: day keys older than KeepDays before the newest go,
+// and the per-rung keys of tasks and training (old streams, old documents) are not kept.
+func TestFiredKeysAreBounded(t *testing.T) {
+	s := NewState()
+	start := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	seq := uint64(0)
+	tell := func(key string, at time.Time) {
+		t.Helper()
+		seq++
+		env, err := events.New(events.System, "p1", events.Notified{Key: key, Item: &events.NotifyItem{ID: events.NewID(at), Kind: events.KindTaskDue, Title: "x"}}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(env, seq); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if _, body := RungText(Rung{Name: "overdue-1", To: "owner", Days: -1}, it, "Ada"); body != "Read the handbook was due on Sat 5 Dec 2026 (yesterday)." {
-		t.Errorf("overdue: %q", body)
+	tell("ev:plan:p1", start)
+	tell("ladder:task:plan-p1:t1:2026-11-01:overdue-1", start) // an old stream's rung
+	tell("ladder:cert:p1:cka:2027-03-01:90", start)
+	for d := range 60 {
+		at := start.AddDate(0, 0, d)
+		tell(ReminderKey(at.Format(events.DateLayout)), at)
+		tell("digest:"+at.Format(events.DateLayout), at)
+	}
+	r, _ := s.Recipient("p1")
+	if want := 2 + 2*(KeepDays+1); len(r.Fired) != want {
+		t.Fatalf("%d keys, want %d: %v", len(r.Fired), want, r.Fired)
+	}
+	last := start.AddDate(0, 0, 59)
+	for key, want := range map[string]bool{
+		"ev:plan:p1": true, "ladder:cert:p1:cka:2027-03-01:90": true, "ladder:task:plan-p1:t1:2026-11-01:overdue-1": false,
+		ReminderKey(last.Format(events.DateLayout)): true, ReminderKey(last.AddDate(0, 0, -KeepDays).Format(events.DateLayout)): true,
+		ReminderKey(last.AddDate(0, 0, -KeepDays-1).Format(events.DateLayout)): false,
+	} {
+		if s.Has("p1", key) != want {
+			t.Errorf("Has(%s) = %v, want %v", key, !want, want)
+		}
+	}
+	// A document or snapshot written before holds every rung and day: loading prunes it.
+	old := Recipient{ID: "p2", Fired: []string{"ev:x:p2", "ladder:task:plan-p2:t1:2026-11-01:soon", "ladder:training:p2:m:2026-11-01:overdue-3",
+		"remind:2026-11-01", "remind:2026-11-20", "digest:2026-11-05", "digest:2026-11-06"}}
+	var snap bytes.Buffer
+	if err := modelsnap.Save(&snap, snapshot{People: []*Recipient{&old}}); err != nil {
+		t.Fatal(err)
+	}
+	s.LoadRecipient(old)
+	restored := NewState()
+	if err := restored.Restore(&snap); err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range map[string]*State{"document": s, "snapshot": restored} {
+		r, _ = st.Recipient("p2")
+		if got := strings.Join(r.Fired, ","); got != "ev:x:p2,remind:2026-11-20,digest:2026-11-06" {
+			t.Errorf("%s: loaded keys = %s", name, got)
+		}
 	}
 }
 

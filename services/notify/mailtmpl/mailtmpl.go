@@ -14,9 +14,19 @@ type Data struct {
 	Title       string // also the subject
 	Body        string
 	Lines       []string // a list under the body (digests)
-	Action      string   // the button's label
-	URL         string   // the button's target (absolute)
-	Preferences string   // the notification settings page (absolute)
+	Sections    []Section
+	Action      string // the button's label
+	URL         string // the button's target (absolute)
+	Preferences string // the notification settings page (absolute)
+}
+
+// Section is a titled list after the lines (the daily reminder's), with a last line that
+// may link to the rest.
+type Section struct {
+	Heading string
+	Lines   []string
+	More    string // e.g. "and 5 more"
+	URL     string // where More leads (absolute)
 }
 
 // HTML renders the HTML part.
@@ -42,6 +52,19 @@ func Text(d Data) string {
 		b.WriteString("- " + l + "\n")
 	}
 	if len(d.Lines) > 0 {
+		b.WriteString("\n")
+	}
+	for _, s := range d.Sections {
+		b.WriteString(s.Heading + "\n")
+		for _, l := range s.Lines {
+			b.WriteString("- " + l + "\n")
+		}
+		switch {
+		case s.More != "" && s.URL != "":
+			b.WriteString(s.More + ": " + s.URL + "\n")
+		case s.More != "":
+			b.WriteString(s.More + "\n")
+		}
 		b.WriteString("\n")
 	}
 	if d.URL != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -40,6 +41,9 @@ type note struct {
 	// settings already; through is the newest item it lists.
 	digest  bool
 	through time.Time
+	// letter is the daily reminder's e-mail: its title and sections (what of the reminder
+	// the person takes by e-mail).
+	letter *notify.Message
 }
 
 // tell records n once: an inbox item and/or a queued e-mail in one event on the person's
@@ -97,6 +101,16 @@ func (m *Main) render(p directory.Person, n note, now time.Time) (events.NotifyM
 		host = u.Hostname()
 	}
 	data := mailtmpl.Data{Name: p.Name, Title: n.title, Body: n.body, Lines: n.lines, Action: n.action, URL: target, Preferences: prefs}
+	if l := n.letter; l != nil {
+		data.Title, data.Body = l.Title, "Here is what needs your attention today."
+		for _, s := range l.Sections {
+			sec := mailtmpl.Section{Heading: s.Heading, Lines: s.Lines, More: s.More}
+			if s.Link != "" {
+				sec.URL = m.cfg.PublicURL + s.Link
+			}
+			data.Sections = append(data.Sections, sec)
+		}
+	}
 	if data.Action == "" && target != "" {
 		data.Action = "Open in Onramp"
 	}
@@ -104,7 +118,7 @@ func (m *Main) render(p directory.Person, n note, now time.Time) (events.NotifyM
 	if err != nil {
 		return events.NotifyMail{}, fmt.Errorf("notify: render mail: %w", err)
 	}
-	return events.NotifyMail{ID: id, To: p.Email, Subject: n.title, Text: mailtmpl.Text(data), HTML: html,
+	return events.NotifyMail{ID: id, To: p.Email, Subject: data.Title, Text: mailtmpl.Text(data), HTML: html,
 		MessageID: "<" + id + "@" + host + ">"}, nil
 }
 
@@ -500,13 +514,23 @@ func (m *Main) sweepLoop(ctx context.Context) {
 	})
 }
 
-// Sweep records every rung of the reminder ladder due now and not recorded yet, and
-// returns how many notifications it considered (recorded ones are skipped by key).
+// Sweep records what is due now and not recorded yet: each person's daily reminder (the
+// ladder's rungs that apply to them today, one notification a day), certification
+// notices, check-in silences and the daily digest. It returns how many notifications it
+// considered (recorded ones are skipped by key, so a sweep that dies half-way and runs
+// again tells nobody twice).
 func (m *Main) Sweep(ctx context.Context) (int, error) {
 	now := m.cfg.Now()
 	n := 0
-	look := m.memo()
-	hr := m.withRole(events.RoleHR)
+	s := m.newSweep(now)
+	for _, p := range m.withRole(events.RoleHR) {
+		if r := s.reminder(p); r != nil {
+			r.all.SetOrg(s.org(r.today, nil))
+			if r.mail != nil && r.mail != &r.all {
+				r.mail.SetOrg(s.org(r.today, r.off))
+			}
+		}
+	}
 	for _, it := range m.agenda.Open() {
 		if it.Kind == events.KindCertExpiry {
 			k, err := m.certReminder(ctx, now, it)
@@ -516,42 +540,213 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		for _, owner := range look.holdersOf(it.Owner) {
-			m.el.RLock()
-			loc := m.state.TimeZone(owner.ID, m.cfg.Zone)
-			m.el.RUnlock()
-			today, ok := notify.ReminderDay(now, loc, m.cfg.Workdays)
-			if !ok {
-				continue
-			}
-			for _, r := range notify.Rungs(it.Due, today) {
-				var to []directory.Person
-				switch r.To {
-				case "owner":
-					to = []directory.Person{owner}
-				case "lead":
-					to = look.leadsOf(it.Hire)
-				case "hr":
-					to = hr
-				}
-				title, body := notify.RungText(r, it, owner.Name)
-				for _, p := range to {
-					n++
-					if err := m.tell(ctx, events.System, note{person: p.ID, key: notify.RungKey(it.Key, it.Due, r.Name),
-						kind: it.Kind, title: title, body: body, link: it.Link, inbox: true, mail: true}); err != nil {
-						return n, err
-					}
-				}
-			}
-		}
+		s.add(it)
 	}
-	k, err := m.silences(ctx, now)
+	k, err := s.tell(ctx)
+	n += k
+	if err != nil {
+		return n, err
+	}
+	k, err = m.silences(ctx, now)
 	n += k
 	if err != nil {
 		return n, err
 	}
 	d, err := m.digests(ctx, now)
 	return n + d, err
+}
+
+// sweep gathers one sweep's reminders: who is told what today.
+type sweep struct {
+	m     *Main
+	now   time.Time
+	look  *memo
+	days  map[string]day
+	rems  map[string]*reminder // by person; nil: told today already, or not a reminder day
+	orgs  []*orgView
+	hires map[string]hireInfo
+}
+
+type day struct {
+	date string
+	ok   bool
+}
+
+// reminder is one person's reminder of today: all of it for the inbox, and what of it is
+// e-mailed.
+type reminder struct {
+	today string
+	all   notify.Reminders
+	mail  *notify.Reminders // &all when every reminder kind is e-mailed; nil when none is
+	off   map[string]bool   // reminder kinds whose e-mail the person switched off
+}
+
+// each adds to the inbox's reminder and, when the e-mail's is another, to it too unless
+// the person switched kind's e-mail off.
+func (r *reminder) each(kind string, add func(*notify.Reminders)) {
+	add(&r.all)
+	if r.mail != nil && r.mail != &r.all && !r.off[kind] {
+		add(r.mail)
+	}
+}
+
+// orgView is HR's summary of a day, without the kinds off (one per day and choice).
+type orgView struct {
+	today string
+	off   map[string]bool
+	org   *notify.Org
+}
+
+type hireInfo struct{ name, group string }
+
+func (m *Main) newSweep(now time.Time) *sweep {
+	return &sweep{m: m, now: now, look: m.memo(), days: map[string]day{}, rems: map[string]*reminder{}, hires: map[string]hireInfo{}}
+}
+
+// day is person's local date now and whether reminders go out then.
+func (s *sweep) day(person string) (string, bool) {
+	if d, ok := s.days[person]; ok {
+		return d.date, d.ok
+	}
+	s.m.el.RLock()
+	loc := s.m.state.TimeZone(person, s.m.cfg.Zone)
+	s.m.el.RUnlock()
+	date, ok := notify.ReminderDay(s.now, loc, s.m.cfg.Workdays)
+	s.days[person] = day{date, ok}
+	return date, ok
+}
+
+// reminder is p's reminder of today, or nil when none goes out (not their reminder time,
+// or recorded already).
+func (s *sweep) reminder(p directory.Person) *reminder {
+	if r, ok := s.rems[p.ID]; ok {
+		return r
+	}
+	today, ok := s.day(p.ID)
+	var r *reminder
+	if ok {
+		s.m.el.RLock()
+		told := s.m.state.Has(p.ID, notify.ReminderKey(today))
+		off := map[string]bool{}
+		for _, k := range notify.ReminderKinds {
+			if s.m.state.EmailMode(p.ID, k) == events.EmailOff {
+				off[k] = true
+			}
+		}
+		s.m.el.RUnlock()
+		if !told {
+			r = &reminder{today: today, off: off}
+			switch len(off) {
+			case 0:
+				r.mail = &r.all
+			case len(notify.ReminderKinds):
+			default:
+				r.mail = &notify.Reminders{}
+			}
+		}
+	}
+	s.rems[p.ID] = r
+	return r
+}
+
+// org is HR's summary of today without the kinds off.
+func (s *sweep) org(today string, off map[string]bool) *notify.Org {
+	for _, v := range s.orgs {
+		if v.today == today && maps.Equal(v.off, off) {
+			return v.org
+		}
+	}
+	v := &orgView{today: today, off: off, org: notify.NewOrg()}
+	s.orgs = append(s.orgs, v)
+	return v.org
+}
+
+// hire is the name of a hire and the group HR's summary counts them in: their team and
+// lead.
+func (s *sweep) hire(id string) hireInfo {
+	if h, ok := s.hires[id]; ok {
+		return h
+	}
+	h := hireInfo{name: s.m.name(id), group: "No team"}
+	if p, ok := s.m.dir.Person(id); ok && p.Team != "" {
+		h.group = "Team " + p.Team
+	}
+	var leads []string
+	for _, l := range s.look.leadsOf(id) {
+		leads = append(leads, l.Name)
+	}
+	if len(leads) > 0 {
+		h.group += " (lead " + strings.Join(leads, ", ") + ")"
+	}
+	s.hires[id] = h
+	return h
+}
+
+// add puts an open item in the reminders of whom it reaches today: its holders (soon, due,
+// overdue), the hire's leads (2 or more days overdue) and HR (7 or more). An item no
+// active person holds (unassigned, or its holder left) reaches nobody.
+func (s *sweep) add(it notify.Tracked) {
+	holders := s.look.holdersOf(it.Owner)
+	if len(holders) == 0 {
+		return
+	}
+	for _, h := range holders {
+		r := s.reminder(h)
+		if r == nil {
+			continue
+		}
+		if days, ok := notify.Reach(it.Due, r.today, "owner"); ok {
+			name := ""
+			if it.Hire != h.ID {
+				name = s.hire(it.Hire).name
+			}
+			e := notify.EntryOf(it, days, name)
+			r.each(e.Kind, func(x *notify.Reminders) { x.Own(e) })
+		}
+	}
+	for _, l := range s.look.leadsOf(it.Hire) {
+		r := s.reminder(l)
+		if r == nil {
+			continue
+		}
+		if days, ok := notify.Reach(it.Due, r.today, "lead"); ok {
+			e := notify.EntryOf(it, days, s.hire(it.Hire).name)
+			r.each(e.Kind, func(x *notify.Reminders) { x.Lead(it.Hire, e) })
+		}
+	}
+	for _, v := range s.orgs {
+		if days, ok := notify.Reach(it.Due, v.today, "hr"); ok && !v.off[it.Kind] {
+			h := s.hire(it.Hire)
+			v.org.Add(h.group, it.Hire, notify.EntryOf(it, days, h.name))
+		}
+	}
+}
+
+// tell records every reminder gathered, one notification per person.
+func (s *sweep) tell(ctx context.Context) (int, error) {
+	ids := slices.Sorted(maps.Keys(s.rems))
+	n := 0
+	for _, id := range ids {
+		r := s.rems[id]
+		if r == nil || r.all.Empty() {
+			continue
+		}
+		msg := r.all.Message()
+		nt := note{person: id, key: notify.ReminderKey(r.today), kind: msg.Kind, title: msg.Title, body: msg.Summary,
+			link: "/", inbox: true, digest: true, action: "Open Onramp"}
+		if r.mail != nil && !r.mail.Empty() {
+			letter := msg
+			if r.mail != &r.all {
+				letter = r.mail.Message()
+			}
+			nt.mail, nt.letter = true, &letter
+		}
+		n++
+		if err := s.m.tell(ctx, events.System, nt); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // certReminder tells a certification's holder and their lead as its expiry nears.
