@@ -85,6 +85,14 @@ func runPortal(ctx context.Context, args []string, out io.Writer, logger *slog.L
 	password = cmp.Or(password, defaultDemoPassword)
 
 	start := time.Now()
+	// A start decodes every service's snapshot and replays what came after it: hundreds of
+	// megabytes allocated at 10,000 staff, most of it kept. At the default GOGC the
+	// collector ran again and again over that growing heap, a sixth of the start's CPU on a
+	// 2-core machine; collect at 400 % growth until ready (the lower setting below follows).
+	gogc := os.Getenv("GOGC") == ""
+	if gogc {
+		debug.SetGCPercent(400)
+	}
 	p, err := portal.Start(ctx, portal.Config{
 		Dir: *data, Addr: *addr, NATSURL: os.Getenv("NATS_URL"), MongoURI: os.Getenv("MONGO_URI"), NATSAddr: *natsAddr,
 		LogLinks: *demoFlag, Demo: *demoFlag, Logger: logger, ProtoHeader: os.Getenv("ONRAMP_PROTO_HEADER"),
@@ -114,7 +122,7 @@ func runPortal(ctx context.Context, args []string, out io.Writer, logger *slog.L
 	// that took resident memory after the page runs from about 900 MB to 430 MB. Loading,
 	// replaying and seeding also leave the heap far larger than what the models keep: give
 	// that back to the system now rather than keep it as the runtime's reserve.
-	if os.Getenv("GOGC") == "" {
+	if gogc {
 		debug.SetGCPercent(50)
 	}
 	debug.FreeOSMemory()
