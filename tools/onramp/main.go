@@ -126,6 +126,7 @@ func runPortal(ctx context.Context, args []string, out io.Writer, logger *slog.L
 		debug.SetGCPercent(50)
 	}
 	debug.FreeOSMemory()
+	go handBackWhenIdle(ctx)
 	<-ctx.Done()
 	fmt.Fprintln(out, "Stopping…")
 	return nil
