@@ -162,6 +162,15 @@ func BenchmarkAgenda10000(b *testing.B) {
 	restored.Open()
 	runtime.ReadMemStats(&ms)
 	openAlloc := ms.TotalAlloc - allocBefore
+	allocBefore, n := ms.TotalAlloc, 0
+	for range restored.EachOpen {
+		n++
+	}
+	runtime.ReadMemStats(&ms)
+	eachOpenAlloc := ms.TotalAlloc - allocBefore
+	if n != items {
+		b.Fatalf("EachOpen yielded %d items, want %d", n, items)
+	}
 
 	var snapTime, restoreTime time.Duration
 	for b.Loop() {
@@ -182,6 +191,7 @@ func BenchmarkAgenda10000(b *testing.B) {
 	b.ReportMetric(float64(restoredHeap)/float64(items), "heapB/item-restored")
 	b.ReportMetric(float64(snap.Len())/1e6, "snapshot-MB")
 	b.ReportMetric(float64(openAlloc)/1e6, "Open-allocMB")
+	b.ReportMetric(float64(eachOpenAlloc)/1e6, "EachOpen-allocMB")
 	b.ReportMetric(float64(snapTime.Milliseconds())/float64(b.N), "snapshot-ms")
 	b.ReportMetric(float64(restoreTime.Milliseconds())/float64(b.N), "restore-ms")
 	runtime.KeepAlive(restored)

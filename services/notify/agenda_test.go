@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,4 +191,65 @@ func lineDiff(want, got string) string {
 		return "the same lines, in another order"
 	}
 	return b.String()
+}
+
+// EachOpen yields what Open returns, a plan's (learner's, holder's) items together, stops
+// when the loop does, and lets the loop's body use the agenda: an event applied meanwhile
+// shows in the groups not reached yet.
+func TestAgendaEachOpen(t *testing.T) {
+	a := scenarioAgenda(t)
+	open := a.Open()
+	var got []Tracked
+	for it := range a.EachOpen {
+		got = append(got, it)
+	}
+	sorted := slices.SortedFunc(slices.Values(got), func(x, y Tracked) int { return strings.Compare(x.Key, y.Key) })
+	if !slices.Equal(sorted, open) {
+		t.Fatalf("EachOpen yielded\n%v\nOpen returns\n%v", got, open)
+	}
+	seen := map[string]bool{}
+	for i, it := range got {
+		group := it.Key[:strings.LastIndex(it.Key, ":")]
+		if seen[group] && !strings.HasPrefix(got[i-1].Key, group+":") {
+			t.Fatalf("the items of %s are not together: %v", group, got)
+		}
+		seen[group] = true
+	}
+
+	n := 0
+	for range a.EachOpen {
+		if n++; n == 3 {
+			break
+		}
+	}
+	if n != 3 {
+		t.Fatalf("stopped after %d items", n)
+	}
+
+	apply := func(subject string, p events.Payload) {
+		env, err := events.New("hr", subject, p, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Apply(env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var keys []string
+	for it := range a.EachOpen {
+		keys = append(keys, it.Key)
+		if it.Key == "task:plan-ada:choose-mentor" {
+			if _, ok := a.Item("task:plan-bob:order-laptop"); !ok {
+				t.Fatal("the item is missing")
+			}
+			apply("plan-bob", events.TaskCompleted{Task: "order-laptop"})
+			apply("plan-ada", events.TaskCompleted{Task: "rack-tour"}) // its plan was copied already
+		}
+	}
+	if !slices.Contains(keys, "task:plan-ada:rack-tour") || slices.Contains(keys, "task:plan-bob:order-laptop") {
+		t.Fatalf("yielded %v", keys)
+	}
+	if len(a.Open()) != len(open)-2 {
+		t.Fatalf("%d open after two completions, want %d", len(a.Open()), len(open)-2)
+	}
 }
