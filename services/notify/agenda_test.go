@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 // agendaScenario is a history that touches every event the agenda applies: plans sharing
@@ -251,5 +253,99 @@ func TestAgendaEachOpen(t *testing.T) {
 	}
 	if len(a.Open()) != len(open)-2 {
 		t.Fatalf("%d open after two completions, want %d", len(a.Open()), len(open)-2)
+	}
+}
+
+// A snapshot of an unknown format, or whose groups refer to words or kinds it does not
+// have, is an error, never a smaller agenda.
+func TestAgendaRestoreRefusesBadSnapshots(t *testing.T) {
+	words := []string{"", "plan-ada", "ada", "laptop", "Laptop", "2026-12-01"}
+	good := agendaGroup{Kind: kindTask, Subject: 1, Hire: 2, Items: []item{{ID: 3, Title: 4, Owner: 2, Due: 5}}}
+	for _, c := range []struct {
+		name   string
+		head   agendaSnapshot
+		groups []agendaGroup
+		items  []Tracked // format 0
+		ok     bool
+	}{
+		{name: "good", head: agendaSnapshot{Format: agendaFormat, Words: words}, groups: []agendaGroup{good}, ok: true},
+		{name: "unknown format", head: agendaSnapshot{Format: agendaFormat + 1, Words: words}, groups: []agendaGroup{good}},
+		{name: "word out of range", head: agendaSnapshot{Format: agendaFormat, Words: words},
+			groups: []agendaGroup{good, {Kind: kindTask, Subject: 1, Hire: 2, Items: []item{{ID: 3, Title: 6, Owner: 2, Due: 5}}}}},
+		{name: "unknown kind", head: agendaSnapshot{Format: agendaFormat, Words: words}, groups: []agendaGroup{{Kind: kinds, Subject: 1, Hire: 2}}},
+		{name: "format 0", head: agendaSnapshot{}, items: []Tracked{{Key: "task:plan-ada:laptop", Hire: "ada", Link: "/onboarding/plans/plan-ada", Due: "2026-12-01"}}, ok: true},
+		{name: "format 0, unknown kind", head: agendaSnapshot{}, items: []Tracked{{Key: "goal:ada:x", Hire: "ada"}}},
+		{name: "format 0, key not about its plan", head: agendaSnapshot{}, items: []Tracked{{Key: "task:plan-bob:laptop", Hire: "ada", Link: "/onboarding/plans/plan-ada"}}},
+	} {
+		var buf bytes.Buffer
+		w := modelsnap.NewWriter(&buf)
+		if err := w.Head(c.head); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if c.head.Format == 0 {
+			err = modelsnap.Chunks(w, 10, slices.Values(c.items))
+		} else {
+			err = modelsnap.Chunks(w, 10, slices.Values(c.groups))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := NewAgenda(nil)
+		err = a.Restore(&buf)
+		if c.ok != (err == nil) {
+			t.Errorf("%s: restore: %v", c.name, err)
+			continue
+		}
+		if it, found := a.Item("task:plan-ada:laptop"); c.ok && (!found || it.Due != "2026-12-01" || it.Hire != "ada") {
+			t.Errorf("%s: restored %+v, %v", c.name, it, found)
+		}
+	}
+}
+
+// Readers (EachOpen, Open, Of, Item, Snapshot) run while events are applied; the Go
+// runtime stops the test if a map is read while written (and -race reports any race).
+func TestAgendaConcurrentUse(t *testing.T) {
+	a := NewAgenda(nil)
+	const plans = 200
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range plans {
+			plan := fmt.Sprintf("plan-h%d", i)
+			for _, p := range []events.Payload{
+				events.TaskAdded{Task: events.PlanTask{ID: "a", Title: "A", Section: "s", Owner: events.OwnerHire, Assignee: fmt.Sprintf("h%d", i), Due: "2026-12-01"}},
+				events.TaskAdded{Task: events.PlanTask{ID: "b", Title: "B", Section: "s", Owner: events.OwnerIT, Assignee: "queue:it", Due: "2026-12-02"}},
+				events.TaskCompleted{Task: "a"},
+			} {
+				env, err := events.New("hr", plan, p, time.Now())
+				if err == nil {
+					err = a.Apply(env)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}()
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		for it := range a.EachOpen {
+			if _, ok := a.Item(it.Key); !ok {
+				t.Fatalf("%s yielded, then not found", it.Key)
+			}
+		}
+		a.Of("queue:it")
+		if err := a.Snapshot(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := a.Open(); len(got) != plans {
+		t.Fatalf("%d open items, want %d", len(got), plans)
 	}
 }
