@@ -72,7 +72,7 @@ var (
 	kindName   = [kinds]string{events.KindTaskDue, events.KindTrainingDue, events.KindCertExpiry}
 )
 
-// link is the web app's page of an item of group g.
+// link is the web app's page of item id of kind k about subject.
 func (k kind) link(subject, id string) string {
 	switch k {
 	case kindTask:
