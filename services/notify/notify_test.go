@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -313,11 +314,11 @@ func TestFiredKeysAreBounded(t *testing.T) {
 }
 
 // The agenda holds one copy of the text its items repeat (a template's task titles and due
-// dates, a plan's link), whether it applied the events or restored a snapshot.
+// dates, a plan's hire, the owners), whether it applied the events or restored a snapshot.
 func TestAgendaSharesRepeatedText(t *testing.T) {
 	a := NewAgenda(nil)
-	tasks := []events.PlanTask{{ID: "laptop", Title: "Collect your laptop", Section: "Day one", Owner: events.OwnerHire, Assignee: "ada", Due: "2026-12-01"},
-		{ID: "badge", Title: "Get a badge", Section: "Day one", Owner: events.OwnerHire, Assignee: "ada", Due: "2026-12-01"}}
+	tasks := []events.PlanTask{{ID: "laptop", Title: "Collect your laptop", Section: "Day one", Owner: events.OwnerIT, Assignee: "queue:it", Due: "2026-12-01"},
+		{ID: "badge", Title: "Get a badge", Section: "Day one", Owner: events.OwnerIT, Assignee: "queue:it", Due: "2026-12-01"}}
 	for _, hire := range []string{"ada", "bob"} {
 		// Each plan's payload is decoded on its own, as from the stream.
 		env, err := events.New("hr", events.PlanID(hire), events.PlanCreated{Hire: hire, Name: hire, Track: "infrastructure", StartDate: "2026-12-01", TemplateVersion: 1, Tasks: tasks}, time.Now())
@@ -347,41 +348,56 @@ func TestAgendaSharesRepeatedText(t *testing.T) {
 		if !ok1 || !ok2 || !ok3 {
 			t.Fatalf("%s: items missing", c.name)
 		}
-		if !same(ada.Title, bob.Title) || !same(ada.Due, bob.Due) || !same(ada.Link, badge.Link) || !same(ada.Hire, badge.Hire) {
+		if !same(ada.Title, bob.Title) || !same(ada.Due, bob.Due) || !same(ada.Owner, bob.Owner) || !same(ada.Hire, badge.Hire) {
 			t.Fatalf("%s: repeated text held twice: %+v %+v %+v", c.name, ada, bob, badge)
 		}
 	}
 }
 
-// An agenda of more items than one chunk holds restores every item, and a snapshot
-// written before chunking (items inside the first value) still loads.
+// An agenda of more groups than one chunk holds restores every item, and the snapshots
+// written before items were grouped (format 0: Tracked values in the head, or in chunks
+// after it) still load.
 func TestAgendaSnapshotChunksAndOldSnapshots(t *testing.T) {
 	a := NewAgenda(nil)
-	n := agendaChunk + 1
+	n := 2*agendaChunk + 1
+	var tracked []Tracked
 	for i := range n {
-		a.items[fmt.Sprintf("task:plan-%d:x", i)] = &Tracked{Key: fmt.Sprintf("task:plan-%d:x", i), Kind: events.KindTaskDue, Title: "Laptop", Due: "2026-12-01"}
+		plan := fmt.Sprintf("plan-%d", i)
+		env, err := events.New("hr", plan, events.TaskAdded{Task: events.PlanTask{ID: "x", Title: "Laptop", Section: "s", Owner: events.OwnerIT,
+			Assignee: "queue:it", Due: "2026-12-01"}}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Apply(env); err != nil {
+			t.Fatal(err)
+		}
+		tracked = append(tracked, Tracked{Key: "task:" + plan + ":x", Kind: events.KindTaskDue, Owner: "queue:it", Hire: fmt.Sprint(i),
+			Title: "Laptop", Due: "2026-12-01", Link: "/onboarding/plans/" + plan})
 	}
-	var chunked, old bytes.Buffer
-	if err := a.Snapshot(&chunked); err != nil {
+	var grouped, chunked, unchunked bytes.Buffer
+	if err := a.Snapshot(&grouped); err != nil {
 		t.Fatal(err)
 	}
-	snap := agendaSnapshot{Dues: map[string]string{}}
-	for _, it := range a.items {
-		snap.Items = append(snap.Items, *it)
-	}
-	if err := gob.NewEncoder(&old).Encode(snap); err != nil {
+	w := modelsnap.NewWriter(&chunked)
+	if err := w.Head(agendaSnapshot{Dues: map[string]string{}}); err != nil {
 		t.Fatal(err)
 	}
-	for name, buf := range map[string]*bytes.Buffer{"chunked": &chunked, "before chunks": &old} {
+	if err := modelsnap.Chunks(w, 5000, slices.Values(tracked)); err != nil {
+		t.Fatal(err)
+	}
+	if err := gob.NewEncoder(&unchunked).Encode(agendaSnapshot{Items: tracked, Dues: map[string]string{}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, buf := range map[string]*bytes.Buffer{"grouped": &grouped, "chunked items": &chunked, "before chunks": &unchunked} {
 		r := NewAgenda(nil)
 		if err := r.Restore(buf); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if len(r.items) != n {
-			t.Fatalf("%s: %d items restored, want %d", name, len(r.items), n)
+		if got := r.Open(); len(got) != n {
+			t.Fatalf("%s: %d items restored, want %d", name, len(got), n)
 		}
-		if it, ok := r.Item("task:plan-7:x"); !ok || it.Title != "Laptop" {
-			t.Fatalf("%s: item restored as %+v", name, it)
+		if it, ok := r.Item("task:plan-7:x"); !ok || it != tracked[7] {
+			t.Fatalf("%s: item restored as %+v, want %+v", name, it, tracked[7])
 		}
 	}
 }

@@ -1,8 +1,11 @@
 package notify
 
 import (
+	"cmp"
+	"fmt"
 	"io"
-	"maps"
+	"slices"
+	"strings"
 
 	"onramp.dev/infra/eventlog/modelsnap"
 )
@@ -26,10 +29,19 @@ func (s *State) Restore(r io.Reader) error {
 	})
 }
 
+// agendaFormat is how an agenda snapshot holds its items (agendaSnapshot.Format):
+//   - 0, the field absent: as Tracked values, whole — in the head in the first snapshots,
+//     then in chunks after it;
+//   - 2: the agenda's words in the head, then its groups in chunks (agendaGroup), their
+//     items numbers into the words.
+const agendaFormat = 2
+
 type agendaSnapshot struct {
-	Items []Tracked // before snapshots were chunked; now the items follow, in chunks
-	Pairs []pairSnapshot
-	Dues  map[string]string
+	Format int
+	Words  []string  // format 2: the words that groups and items refer to by number
+	Items  []Tracked // format 0, before snapshots were chunked
+	Pairs  []pairSnapshot
+	Dues   map[string]string
 }
 
 type pairSnapshot struct {
@@ -37,16 +49,24 @@ type pairSnapshot struct {
 	Checkins               [][2]string // id, date
 }
 
-// agendaChunk is how many items a snapshot encodes at a time: gob holds each value it
-// encodes whole in memory, and the agenda of 10,000 hires holds 400,000 tasks.
-const agendaChunk = 5000
+// agendaGroup is a group as a format 2 snapshot holds it.
+type agendaGroup struct {
+	Kind          kind
+	Subject, Hire word
+	Items         []item
+}
 
-// Snapshot writes the agenda — pairs and dues, then the items in chunks; Restore loads
-// such a snapshot into an empty agenda.
+// agendaChunk is how many groups a snapshot encodes at a time (a plan has some 40 tasks):
+// gob holds each value it encodes whole in memory, and the agenda of 10,000 hires holds
+// 450,000 items.
+const agendaChunk = 128
+
+// Snapshot writes the agenda — its words, pairs and dues, then its groups in chunks;
+// Restore loads such a snapshot into an empty agenda.
 func (a *Agenda) Snapshot(w io.Writer) error {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	snap := agendaSnapshot{Dues: a.dues}
+	snap := agendaSnapshot{Format: agendaFormat, Words: a.words.list, Dues: a.dues}
 	for _, p := range a.pairs {
 		ps := pairSnapshot{ID: p.ID, Hire: p.Hire, Mentor: p.Mentor, Last: p.Last}
 		for _, c := range p.checkins {
@@ -58,11 +78,17 @@ func (a *Agenda) Snapshot(w io.Writer) error {
 	if err := sw.Head(snap); err != nil {
 		return err
 	}
-	return modelsnap.Chunks(sw, agendaChunk, maps.Values(a.items))
+	return modelsnap.Chunks(sw, agendaChunk, func(yield func(agendaGroup) bool) {
+		for key, g := range a.groups {
+			if !yield(agendaGroup{Kind: key.kind, Subject: key.subject, Hire: g.hire, Items: g.items}) {
+				return
+			}
+		}
+	})
 }
 
-// Restore loads a snapshot written by Snapshot (also one written before items were
-// chunked, which holds them in its head).
+// Restore loads a snapshot written by Snapshot, or by the agenda before it grouped its
+// items (format 0, chunked or not).
 func (a *Agenda) Restore(r io.Reader) error {
 	sr := modelsnap.NewReader(r)
 	var snap agendaSnapshot
@@ -71,14 +97,16 @@ func (a *Agenda) Restore(r io.Reader) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	load := func(t Tracked) {
-		t.share()
-		a.items[t.Key] = &t
+	var err error
+	switch snap.Format {
+	case 0:
+		err = a.restoreTracked(sr, snap.Items)
+	case agendaFormat:
+		err = a.restoreGroups(sr, snap.Words)
+	default:
+		err = fmt.Errorf("notify: agenda snapshot of unknown format %d", snap.Format)
 	}
-	for _, t := range snap.Items {
-		load(t)
-	}
-	if _, err := modelsnap.ReadChunks(sr, load); err != nil {
+	if err != nil {
 		return err
 	}
 	for _, ps := range snap.Pairs {
@@ -92,4 +120,86 @@ func (a *Agenda) Restore(r io.Reader) error {
 		a.dues[k] = v
 	}
 	return nil
+}
+
+// restoreGroups reads format 2's groups. Only the words they use join the agenda's.
+func (a *Agenda) restoreGroups(sr *modelsnap.Reader, list []string) error {
+	const unseen = ^word(0)
+	to := make([]word, len(list))
+	for i := range to {
+		to[i] = unseen
+	}
+	var bad error
+	tr := func(x *word) {
+		switch {
+		case int(*x) >= len(list):
+			bad = cmp.Or(bad, fmt.Errorf("notify: agenda snapshot: word %d of %d", *x, len(list)))
+		case to[*x] == unseen:
+			to[*x] = a.words.of(list[*x])
+			fallthrough
+		default:
+			*x = to[*x]
+		}
+	}
+	_, err := modelsnap.ReadChunks(sr, func(g agendaGroup) {
+		if g.Kind >= kinds {
+			bad = cmp.Or(bad, fmt.Errorf("notify: agenda snapshot: group of unknown kind %d", g.Kind))
+			return
+		}
+		tr(&g.Subject)
+		tr(&g.Hire)
+		for i := range g.Items {
+			it := &g.Items[i]
+			tr(&it.ID)
+			tr(&it.Title)
+			tr(&it.Owner)
+			tr(&it.Due)
+		}
+		if bad == nil {
+			a.groups[groupKey{g.Kind, g.Subject}] = &group{hire: g.Hire, items: g.Items}
+		}
+	})
+	return cmp.Or(err, bad)
+}
+
+// restoreTracked reads format 0's items: those in the head, then the chunks.
+func (a *Agenda) restoreTracked(sr *modelsnap.Reader, head []Tracked) error {
+	var bad error
+	load := func(t Tracked) { bad = cmp.Or(bad, a.loadTracked(t)) }
+	for _, t := range head {
+		load(t)
+	}
+	if _, err := modelsnap.ReadChunks(sr, load); err != nil {
+		return err
+	}
+	for _, g := range a.groups {
+		if cap(g.items) > len(g.items) {
+			g.items = slices.Clone(g.items)
+		}
+	}
+	return bad
+}
+
+// loadTracked adds a format 0 item: its key names its kind, its link the plan (tasks),
+// its hire the person (training, certifications), and the rest of its key the id.
+func (a *Agenda) loadTracked(t Tracked) error {
+	for k, prefix := range kindPrefix {
+		rest, ok := strings.CutPrefix(t.Key, prefix)
+		if !ok {
+			continue
+		}
+		subject := t.Hire
+		if kind(k) == kindTask {
+			subject = strings.TrimPrefix(t.Link, "/onboarding/plans/")
+		}
+		id, ok := strings.CutPrefix(rest, subject+":")
+		if !ok {
+			return fmt.Errorf("notify: agenda snapshot: item %q is not about %q", t.Key, subject)
+		}
+		g := a.groupOf(kind(k), subject, t.Hire)
+		g.items = append(g.items, item{ID: a.words.of(id), Title: a.words.of(t.Title), Owner: a.words.of(t.Owner),
+			Due: a.words.of(t.Due), State: uint32(t.Version)<<1 | b2u(t.Done)})
+		return nil
+	}
+	return fmt.Errorf("notify: agenda snapshot: item %q of unknown kind", t.Key)
 }
