@@ -124,17 +124,17 @@ func (r *Reminders) Empty() bool {
 type Org struct {
 	all    list
 	hires  map[string]bool
-	groups map[string]*group
+	groups map[string]*teamCount
 }
 
-type group struct {
+type teamCount struct {
 	label string
 	hires map[string]bool
 	n     int
 }
 
 // NewOrg returns an empty summary.
-func NewOrg() *Org { return &Org{hires: map[string]bool{}, groups: map[string]*group{}} }
+func NewOrg() *Org { return &Org{hires: map[string]bool{}, groups: map[string]*teamCount{}} }
 
 // Add counts an item of hire (an id) in the group labelled label (their team and lead).
 func (o *Org) Add(label, hire string, e Entry) {
@@ -142,7 +142,7 @@ func (o *Org) Add(label, hire string, e Entry) {
 	o.hires[hire] = true
 	g, ok := o.groups[label]
 	if !ok {
-		g = &group{label: label, hires: map[string]bool{}}
+		g = &teamCount{label: label, hires: map[string]bool{}}
 		o.groups[label] = g
 	}
 	g.n++
@@ -264,7 +264,7 @@ func (r *Reminders) Message() Message {
 			full = "/training/report?status=overdue"
 		}
 		groups := slices.Collect(maps.Values(o.groups))
-		slices.SortFunc(groups, func(a, b *group) int { return cmp.Or(cmp.Compare(b.n, a.n), strings.Compare(a.label, b.label)) })
+		slices.SortFunc(groups, func(a, b *teamCount) int { return cmp.Or(cmp.Compare(b.n, a.n), strings.Compare(a.label, b.label)) })
 		sec := Section{Heading: fmt.Sprintf("Overdue a week or more, by team (%s of %s)", plural(o.all.n, "item", "items"), plural(len(o.hires), "hire", "hires")),
 			Link: full}
 		for _, g := range groups[:min(len(groups), SectionLines)] {

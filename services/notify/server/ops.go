@@ -231,7 +231,7 @@ func (m *Main) opFeed(ctx context.Context, r rpc.Request[events.CalendarFeedRequ
 		Today: today, Now: now}
 	if p.Has(events.RoleLead) {
 		look := m.memo()
-		for _, it := range m.agenda.Open() {
+		for it := range m.agenda.EachOpen {
 			if it.Kind != events.KindCertExpiry && it.Due < today && it.Hire != person && slices.ContainsFunc(look.leadsOf(it.Hire), func(l directory.Person) bool { return l.ID == person }) {
 				cal.TeamOverdue = append(cal.TeamOverdue, it)
 			}

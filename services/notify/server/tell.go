@@ -541,7 +541,7 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	for _, it := range m.agenda.Open() {
+	for it := range m.agenda.EachOpen {
 		if it.Kind == events.KindCertExpiry {
 			k, err := m.certReminder(ctx, now, it)
 			n += k
