@@ -55,9 +55,10 @@ func (p *Plan) Doc() PlanDoc {
 		Handled: append([]string(nil), p.Handled...), History: append([]Entry(nil), p.History...),
 		Tasks: make([]TaskDoc, len(p.Tasks))}
 	for i, t := range p.Tasks {
+		m := t.get()
 		d.Tasks[i] = TaskDoc{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-			Assignee: t.Assignee, Due: t.Due, NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done,
-			DoneAt: t.DoneAt, DoneBy: t.DoneBy, OnBehalfOf: t.OnBehalfOf, Evidence: t.Evidence, OverdueSent: t.OverdueSent}
+			Assignee: t.Assignee, Due: t.Due(), NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done,
+			DoneAt: m.DoneAt, DoneBy: m.DoneBy, OnBehalfOf: m.OnBehalfOf, Evidence: m.Evidence, OverdueSent: m.OverdueSent}
 	}
 	return d
 }

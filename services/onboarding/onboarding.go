@@ -7,6 +7,7 @@ package onboarding
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -38,31 +39,169 @@ type Plan struct {
 	History         []Entry
 }
 
-// Task is one task of a plan, as the model holds it: the words it takes from its template
-// (TaskText, one copy per process for every plan made from the template) and what is its
-// own. It is stored, and snapshotted, whole (TaskDoc).
+// Task is one task of a plan, as the model holds it: 40 bytes. What it takes from its
+// template — its key, words and owner — is its TaskText, one copy per process for every
+// plan made from the template; its due date is a day number; what only a done, reopened
+// or announced task has is behind one pointer, set only then. It is stored, and in the
+// stored documents whole (TaskDoc).
 type Task struct {
-	ID string
 	*TaskText
-	Owner       string
-	Assignee    string
-	Due         string
-	Done        bool
+	Assignee string // one copy per process (shared)
+	due      day
+	Done     bool
+	more     *taskMore // nil: none of it
+}
+
+// TaskText is what a task takes from its template (and its owner: changing a task's
+// owner points it at another text). Plans share it: never change one in place.
+type TaskText struct {
+	ID            string
+	Title         string
+	Description   string
+	Section       string
+	Module        string
+	Owner         string
+	NeedsEvidence bool
+}
+
+// taskMore is what few tasks have: who did them and when, and the due date an overdue
+// notice went out for.
+type taskMore struct {
 	DoneAt      time.Time
 	DoneBy      string
 	OnBehalfOf  string
 	Evidence    string
 	OverdueSent string // the due date task.overdue was published for
+	BadDue      string // a due date that is no date, kept as it came (events never carry one)
 }
 
-// TaskText is what a task takes from its template. Plans share it: never change one in
-// place.
-type TaskText struct {
-	Title         string
-	Description   string
-	Section       string
-	Module        string
-	NeedsEvidence bool
+// Due is the task's due date (DateLayout).
+func (t *Task) Due() string {
+	if t.due == badDay {
+		return t.more.BadDue
+	}
+	return t.due.String()
+}
+
+// DoneAt is when the task was done (zero: open).
+func (t *Task) DoneAt() time.Time { return t.get().DoneAt }
+
+// DoneBy is who did the task.
+func (t *Task) DoneBy() string { return t.get().DoneBy }
+
+// OnBehalfOf is whom the one who did the task acted for ("": themselves).
+func (t *Task) OnBehalfOf() string { return t.get().OnBehalfOf }
+
+// Evidence is the note left when the task was done.
+func (t *Task) Evidence() string { return t.get().Evidence }
+
+// OverdueSent is the due date task.overdue was published for ("": none).
+func (t *Task) OverdueSent() string { return t.get().OverdueSent }
+
+var noMore taskMore
+
+func (t *Task) get() *taskMore {
+	if t.more == nil {
+		return &noMore
+	}
+	return t.more
+}
+
+// edit changes what few tasks have; the task keeps none of it when it is all empty.
+func (t *Task) edit(change func(*taskMore)) {
+	m := *t.get()
+	change(&m)
+	if m == (taskMore{}) {
+		t.more = nil
+		return
+	}
+	t.more = &m
+}
+
+// setDue sets the due date (DateLayout).
+func (t *Task) setDue(due string) {
+	d, ok := parseDay(due)
+	t.due = d
+	if ok && t.get().BadDue == "" {
+		return
+	}
+	t.edit(func(m *taskMore) {
+		m.BadDue = ""
+		if !ok {
+			m.BadDue = due
+		}
+	})
+}
+
+// compareDue orders tasks by due date (no date first), as their dates in DateLayout sort.
+func compareDue(a, b *Task) int {
+	if a.due != badDay && b.due != badDay {
+		return cmp.Compare(a.due, b.due)
+	}
+	return cmp.Compare(a.Due(), b.Due())
+}
+
+// dueBefore reports whether the due date is before day (DateLayout), allocating nothing.
+func (t *Task) dueBefore(day string) bool {
+	if t.due == badDay {
+		return t.more.BadDue < day
+	}
+	var b [10]byte
+	return string(t.due.put(b[:0])) < day
+}
+
+// day is a date as the number of days since 1970-01-01 (UTC); noDay is no date and
+// badDay one that could not be read.
+type day int32
+
+const (
+	noDay  day = math.MinInt32
+	badDay day = math.MinInt32 + 1
+)
+
+// parseDay reads a date in DateLayout ("" is noDay); ok is false when s is no date.
+func parseDay(s string) (day, bool) {
+	if s == "" {
+		return noDay, true
+	}
+	t, err := time.Parse(events.DateLayout, s)
+	if err != nil {
+		return badDay, false
+	}
+	return day(t.Unix() / 86400), true
+}
+
+// String is the day in DateLayout ("" for noDay).
+func (d day) String() string {
+	if d == noDay || d == badDay {
+		return ""
+	}
+	return string(d.put(make([]byte, 0, 10)))
+}
+
+// put appends the day in DateLayout (years 0 to 9999, as time.Parse reads them).
+func (d day) put(b []byte) []byte {
+	if d == noDay || d == badDay {
+		return b
+	}
+	// Days to the civil date (H. Hinnant, "chrono-compatible low-level date algorithms").
+	z := int64(d) + 719468
+	era := z / 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	dd := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+dd/10), byte('0'+dd%10))
 }
 
 // Entry is one line of a plan's history.
@@ -89,7 +228,7 @@ func (p *Plan) Task(id string) (*Task, bool) {
 func (p *Plan) HasHandled(eventID string) bool { return slices.Contains(p.Handled, eventID) }
 
 // Overdue reports whether t is past its due date and not done on day today (DateLayout).
-func (t *Task) Overdue(today string) bool { return !t.Done && t.Due < today }
+func (t *Task) Overdue(today string) bool { return !t.Done && t.dueBefore(today) }
 
 // Count is done of total.
 type Count struct{ Done, Total int }
@@ -145,7 +284,7 @@ func (p *Plan) NextDue() *Task {
 	var best *Task
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
-		if !t.Done && (best == nil || t.Due < best.Due) {
+		if !t.Done && (best == nil || compareDue(t, best) < 0) {
 			best = t
 		}
 	}
@@ -189,15 +328,16 @@ type State struct {
 	assignees map[string][]string        // plan → the people with open tasks on it
 	byPerson  map[string]map[string]bool // person → the plans they have open tasks on
 
-	texts map[TaskText]*TaskText // the one copy of each task's template words (share)
+	texts map[TaskText]*TaskText // the one copy of each task's template words (text)
 }
 
-// queued is a task's place in a queue. It holds copies of the fields that order it (a
-// task's due date changes in place, and tasks move in their plan's slice), so it is found
-// again after the task has changed.
+// queued is a task's place in a queue (24 bytes). It holds copies of the fields that order
+// it (a task's due date changes in place, and tasks move in their plan's slice), so it is
+// found again after the task has changed.
 type queued struct {
-	plan      *Plan
-	due, task string
+	plan *Plan
+	task *TaskText // its key: ID
+	due  day
 }
 
 // queueEntry is where one task of a plan sits in the queues.
@@ -215,25 +355,39 @@ func NewState() *State {
 
 // Load adds a stored plan (a snapshot's).
 func (s *State) Load(d PlanDoc) {
-	p := Plan{ID: d.ID, Seq: d.Seq, Hire: d.Hire, Name: d.Name, Team: shared(d.Team), Lead: shared(d.Lead), Mentor: d.Mentor,
+	p := Plan{ID: d.ID, Seq: d.Seq, Hire: d.Hire, Name: d.Name, Team: shared(d.Team), Lead: shared(d.Lead), Mentor: shared(d.Mentor),
 		Track: shared(d.Track), StartDate: shared(d.StartDate), TemplateVersion: d.TemplateVersion, Created: d.Created,
 		Completed: d.Completed, CompletedAt: d.CompletedAt, Problem: d.Problem, Handled: d.Handled, History: d.History,
 		Tasks: make([]Task, len(d.Tasks))}
+	for i, t := range d.Tasks {
+		p.Tasks[i] = Task{TaskText: s.text(TaskText{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section,
+			Module: t.Module, Owner: t.Owner, NeedsEvidence: t.NeedsEvidence}), Assignee: shared(t.Assignee), Done: t.Done}
+		p.Tasks[i].setDue(t.Due)
+		p.Tasks[i].edit(func(m *taskMore) {
+			m.DoneAt, m.DoneBy, m.OnBehalfOf, m.Evidence, m.OverdueSent = t.DoneAt, shared(t.DoneBy), shared(t.OnBehalfOf), t.Evidence, shared(t.OverdueSent)
+		})
+	}
+	for i := range p.History {
+		shareEntry(&p.History[i])
+	}
+	s.put(&p)
+}
+
+// put adds a plan made from a stored one (replacing one loaded before).
+func (s *State) put(p *Plan) {
 	if old, ok := s.plans[p.ID]; ok { // loaded again: its old counts go
 		s.countWeeks(old, -1)
 	}
-	for i, t := range d.Tasks {
-		p.Tasks[i] = Task{ID: t.ID, Owner: t.Owner, Assignee: t.Assignee, Due: t.Due, Done: t.Done, DoneAt: t.DoneAt,
-			DoneBy: t.DoneBy, OnBehalfOf: t.OnBehalfOf, Evidence: t.Evidence, OverdueSent: t.OverdueSent}
-		s.share(&p.Tasks[i], TaskText{Title: t.Title, Description: t.Description, Section: t.Section, Module: t.Module, NeedsEvidence: t.NeedsEvidence})
-	}
-	for i := range p.History {
-		p.History[i].Type, p.History[i].Actor = shared(p.History[i].Type), shared(p.History[i].Actor)
-	}
-	s.plans[p.ID] = &p
+	s.plans[p.ID] = p
 	s.maxSeq = max(s.maxSeq, p.Seq)
-	s.countWeeks(&p, 1)
-	s.recount(&p)
+	s.countWeeks(p, 1)
+	s.recount(p)
+}
+
+// shareEntry makes what history entries repeat — their actor, type, task key and detail
+// (the same for every plan made from a template) — one copy for every plan.
+func shareEntry(e *Entry) {
+	e.Actor, e.Type, e.Task, e.Detail, e.OnBehalfOf = shared(e.Actor), shared(e.Type), shared(e.Task), shared(e.Detail), shared(e.OnBehalfOf)
 }
 
 // countWeeks adds n to the weeks p started and completed in.
@@ -282,7 +436,7 @@ func (s *State) recount(p *Plan) {
 	s.requeue(p)
 	due := ""
 	if t := p.NextDue(); t != nil {
-		due = t.Due
+		due = t.Due()
 	}
 	old, had := s.firstDue[p.ID]
 	if had && old == due {
@@ -455,7 +609,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 			p.Tasks = append(p.Tasks, s.taskFrom(t))
 		}
 		p.History = append(p.History, Entry{Seq: seq, Time: env.Time, Actor: shared(env.Actor), Type: shared(env.Type),
-			Detail: fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks))})
+			Detail: shared(fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks)))})
 		s.plans[id] = p
 		s.week(p.StartDate).Started++
 		s.recount(p)
@@ -501,7 +655,10 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.Done, t.DoneAt, t.DoneBy, t.OnBehalfOf, t.Evidence = true, env.Time, env.Actor, e.OnBehalfOf, e.Evidence
+		t.Done = true
+		t.edit(func(m *taskMore) {
+			m.DoneAt, m.DoneBy, m.OnBehalfOf, m.Evidence = env.Time, shared(env.Actor), shared(e.OnBehalfOf), e.Evidence
+		})
 		entry.Task, entry.Detail, entry.OnBehalfOf = t.ID, e.Evidence, e.OnBehalfOf
 
 	case events.TaskReopened{}.EventType():
@@ -510,7 +667,8 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.Done, t.DoneAt, t.DoneBy, t.OnBehalfOf, t.Evidence = false, time.Time{}, "", "", ""
+		t.Done = false
+		t.edit(func(m *taskMore) { m.DoneAt, m.DoneBy, m.OnBehalfOf, m.Evidence = time.Time{}, "", "", "" })
 		p.Completed = false
 		entry.Task, entry.Detail, entry.OnBehalfOf = t.ID, e.Reason, e.OnBehalfOf
 
@@ -542,12 +700,15 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		}
 		var parts []string
 		if e.Due != "" {
-			parts = append(parts, "due "+t.Due+" → "+e.Due)
-			t.Due, t.OverdueSent = e.Due, ""
+			parts = append(parts, "due "+t.Due()+" → "+e.Due)
+			t.setDue(e.Due)
+			t.edit(func(m *taskMore) { m.OverdueSent = "" })
 		}
 		if e.Owner != "" {
 			parts = append(parts, "owner "+t.Owner+" → "+e.Owner)
-			t.Owner, t.Assignee = e.Owner, e.Assignee
+			text := *t.TaskText
+			text.Owner = e.Owner
+			t.TaskText, t.Assignee = s.text(text), shared(e.Assignee)
 		}
 		entry.Task, entry.Detail = t.ID, strings.Join(parts, ", ")
 
@@ -557,7 +718,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.OverdueSent = e.Due
+		t.edit(func(m *taskMore) { m.OverdueSent = shared(e.Due) })
 		entry.Task, entry.Detail = t.ID, "overdue since "+e.Due
 
 	case events.TasksReassigned{}.EventType():
@@ -567,11 +728,11 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		}
 		for _, key := range e.Tasks {
 			if t, ok := p.Task(key); ok {
-				t.Assignee = e.To
+				t.Assignee = shared(e.To)
 			}
 		}
 		if e.Mentor != "" {
-			p.Mentor = e.Mentor
+			p.Mentor = shared(e.Mentor)
 		}
 		if e.EndedMentor != "" && p.Mentor == e.EndedMentor {
 			p.Mentor = ""
@@ -611,23 +772,23 @@ func taskEvent(env events.Envelope, p *Plan, payload events.Payload, key func() 
 }
 
 func (s *State) taskFrom(t events.PlanTask) Task {
-	out := Task{ID: t.ID, Owner: t.Owner, Assignee: t.Assignee, Due: t.Due}
-	s.share(&out, TaskText{Title: t.Title, Description: t.Description, Section: t.Section, NeedsEvidence: t.NeedsEvidence, Module: t.Module})
+	out := Task{TaskText: s.text(TaskText{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section,
+		Module: t.Module, Owner: t.Owner, NeedsEvidence: t.NeedsEvidence}), Assignee: shared(t.Assignee)}
+	out.setDue(t.Due)
 	return out
 }
 
-// share makes what many plans repeat — the task's template words, its key, owner,
-// assignee and due date — one copy for every plan: with 10,000 plans of about 40 tasks
-// each, that was most of the model.
-func (s *State) share(t *Task, text TaskText) {
+// text is the one copy of a task's template words, key and owner for every plan: with
+// 10,000 plans of about 40 tasks each, those were most of the model.
+func (s *State) text(text TaskText) *TaskText {
 	tt, ok := s.texts[text]
 	if !ok {
-		text.Title, text.Description, text.Section, text.Module = shared(text.Title), shared(text.Description), shared(text.Section), shared(text.Module)
+		text.ID, text.Title, text.Description = shared(text.ID), shared(text.Title), shared(text.Description)
+		text.Section, text.Module, text.Owner = shared(text.Section), shared(text.Module), shared(text.Owner)
 		tt = &text
 		s.texts[text] = tt
 	}
-	t.TaskText = tt
-	t.ID, t.Owner, t.Assignee, t.Due = shared(t.ID), shared(t.Owner), shared(t.Assignee), shared(t.Due)
+	return tt
 }
 
 // shared returns the process's one copy of s (unique.Make: kept while anything uses it).
@@ -983,7 +1144,7 @@ func (s *State) DecideChange(c Caller, req events.ChangeTaskRequest, today time.
 		return nil, nil, &events.Error{Code: events.CodeInvalid, Message: "Some fields need attention.", Fields: fields}
 	}
 	e := events.TaskChanged{Task: t.ID}
-	if req.Due != "" && req.Due != t.Due {
+	if req.Due != "" && req.Due != t.Due() {
 		e.Due = req.Due
 	}
 	if req.Owner != "" && req.Owner != t.Owner {
@@ -1047,8 +1208,8 @@ func (s *State) DueOverdue(today string) []OverdueTask {
 	for _, p := range s.behind(today) {
 		for i := range p.Tasks {
 			t := &p.Tasks[i]
-			if t.Overdue(today) && t.OverdueSent != t.Due {
-				out = append(out, OverdueTask{Plan: p.ID, Task: t.ID, Due: t.Due, Assignee: t.Assignee})
+			if t.Overdue(today) && t.OverdueSent() != t.Due() {
+				out = append(out, OverdueTask{Plan: p.ID, Task: t.ID, Due: t.Due(), Assignee: t.Assignee})
 			}
 		}
 	}
@@ -1100,12 +1261,12 @@ func callerQueues(c Caller) []string {
 // compareQueued is the queues' order: due date, hire's name, plan, task.
 func compareQueued(a, b queued) int {
 	return cmp.Or(cmp.Compare(a.due, b.due), cmp.Compare(a.plan.Name, b.plan.Name),
-		cmp.Compare(a.plan.ID, b.plan.ID), cmp.Compare(a.task, b.task))
+		cmp.Compare(a.plan.ID, b.plan.ID), cmp.Compare(a.task.ID, b.task.ID))
 }
 
 // queueKey is a queued task's place in the queues' order, as a string (for cursors).
 func queueKey(q queued) string {
-	return q.due + "\x00" + q.plan.Name + "\x00" + q.plan.ID + "\x00" + q.task
+	return q.due.String() + "\x00" + q.plan.Name + "\x00" + q.plan.ID + "\x00" + q.task.ID
 }
 
 // requeue moves p's tasks to the queues they are in now: its own tasks only.
@@ -1115,7 +1276,7 @@ func (s *State) requeue(p *Plan) {
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
 		if q := queueOf(p, t); q != "" {
-			now = append(now, queueEntry{q, queued{plan: p, due: t.Due, task: t.ID}})
+			now = append(now, queueEntry{q, queued{plan: p, task: t.TaskText, due: t.due}})
 		}
 		if who := ownedBy(t); who != "" && !slices.Contains(people, who) {
 			people = append(people, who)
@@ -1178,7 +1339,7 @@ func (s *State) Queue(c Caller, page events.Page) ([]QueueItem, events.PageInfo,
 			p := s.plans[id]
 			for i := range p.Tasks {
 				if t := &p.Tasks[i]; ownedBy(t) == c.ID {
-					own.Add(queued{plan: p, due: t.Due, task: t.ID})
+					own.Add(queued{plan: p, task: t.TaskText, due: t.due})
 				}
 			}
 		}
@@ -1195,7 +1356,7 @@ func (s *State) Queue(c Caller, page events.Page) ([]QueueItem, events.PageInfo,
 	}
 	out := make([]QueueItem, 0, len(rows))
 	for _, q := range rows {
-		if t, ok := q.plan.Task(q.task); ok {
+		if t, ok := q.plan.Task(q.task.ID); ok {
 			out = append(out, QueueItem{Plan: q.plan, Task: t})
 		}
 	}
@@ -1215,7 +1376,7 @@ type Names func(id string) string
 func TaskView(c Caller, p *Plan, t *Task, today string, names Names) events.TaskView {
 	v := events.TaskView{
 		ID: p.ID + "." + t.ID, Key: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-		Assignee: t.Assignee, Due: t.Due, Done: t.Done, DoneBy: t.DoneBy, OnBehalfOf: t.OnBehalfOf, Evidence: t.Evidence,
+		Assignee: t.Assignee, Due: t.Due(), Done: t.Done, DoneBy: t.DoneBy(), OnBehalfOf: t.OnBehalfOf(), Evidence: t.Evidence(),
 		Overdue: t.Overdue(today), NeedsEvidence: t.NeedsEvidence, Module: t.Module, CanComplete: CanDo(c, p, t),
 	}
 	switch t.Assignee {
@@ -1230,11 +1391,11 @@ func TaskView(c Caller, p *Plan, t *Task, today string, names Names) events.Task
 			v.AssigneeName = names(t.Assignee)
 		}
 	}
-	if t.DoneBy != "" && names != nil {
-		v.DoneByName = names(t.DoneBy)
+	if t.DoneBy() != "" && names != nil {
+		v.DoneByName = names(t.DoneBy())
 	}
-	if !t.DoneAt.IsZero() {
-		v.DoneAt = t.DoneAt.UTC().Format(time.RFC3339)
+	if !t.DoneAt().IsZero() {
+		v.DoneAt = t.DoneAt().UTC().Format(time.RFC3339)
 	}
 	return v
 }

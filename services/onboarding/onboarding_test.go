@@ -96,7 +96,7 @@ func TestDecideCreateResolvesOwnersAndDates(t *testing.T) {
 		{"hr-induction", events.QueueHR, "2026-12-01"},
 	} {
 		task, ok := p.Task(tt.key)
-		if !ok || task.Assignee != tt.assignee || task.Due != tt.due {
+		if !ok || task.Assignee != tt.assignee || task.Due() != tt.due {
 			t.Errorf("%s = %+v, want %s due %s", tt.key, task, tt.assignee, tt.due)
 		}
 	}
@@ -420,7 +420,7 @@ func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 			TemplateVersion: p.TemplateVersion, Created: p.Created, Handled: p.Handled, History: p.History}
 		for _, t := range p.Tasks {
 			op.Tasks = append(op.Tasks, oldTask{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-				Assignee: t.Assignee, Due: t.Due, NeedsEvidence: t.NeedsEvidence, Module: t.Module})
+				Assignee: t.Assignee, Due: t.Due(), NeedsEvidence: t.NeedsEvidence, Module: t.Module})
 		}
 		all = append(all, op)
 	}
@@ -449,5 +449,36 @@ func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 	}
 	if err := NewState().Restore(&buf); err != nil {
 		t.Fatalf("empty: %v", err)
+	}
+}
+
+// A task's due date is held as a day number: every date reads back as it was written, in
+// the same order as the dates' text, and a stored task with no due date, or one that is no
+// date, keeps it as it was.
+func TestDueDaysReadBackAsWritten(t *testing.T) {
+	var last day
+	for d := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2200; d = d.AddDate(0, 0, 1) {
+		text := d.Format(events.DateLayout)
+		n, ok := parseDay(text)
+		if !ok || n.String() != text {
+			t.Fatalf("%s read as %d, written back as %q", text, n, n.String())
+		}
+		if n <= last && text > "1900-01-01" {
+			t.Fatalf("%s (%d) does not sort after the day before (%d)", text, n, last)
+		}
+		last = n
+	}
+	for _, due := range []string{"", "2026-02-30", "soon"} {
+		s, p := state(t)
+		doc := p.Doc()
+		doc.Tasks[0].Due = due
+		s.Load(doc)
+		q, _ := s.Plan(p.ID)
+		if got := q.Doc().Tasks[0].Due; got != due {
+			t.Errorf("due %q loaded and stored as %q", due, got)
+		}
+		if !reflect.DeepEqual(q.Doc(), doc) {
+			t.Errorf("due %q: plan loaded as %+v, want %+v", due, q.Doc(), doc)
+		}
 	}
 }
