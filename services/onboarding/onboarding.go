@@ -324,9 +324,11 @@ type State struct {
 	// organisation; keeping every one of them sorted too would cost about 8 MB of memory
 	// per 1,000 plans.
 	queues    map[string]*events.Sorted[queued]
-	inQueues  map[string][]queueEntry    // plan → its tasks' places in the shared queues
-	assignees map[string][]string        // plan → the people with open tasks on it
-	byPerson  map[string]map[string]bool // person → the plans they have open tasks on
+	inQueues  map[string][]queueEntry // plan → its tasks' places in the shared queues
+	assignees map[string][]string     // plan → the people with open tasks on it
+	byPerson  map[string][]string     // person → the plans they have open tasks on
+	scratch   []queueEntry            // requeue's lists, reused
+	people    []string
 
 	texts map[TaskText]*TaskText // the one copy of each task's template words (text)
 }
@@ -349,7 +351,7 @@ type queueEntry struct {
 // NewState returns an empty state.
 func NewState() *State {
 	return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}, problems: map[string]bool{}, firstDue: map[string]string{}, byDue: map[string]map[string]bool{},
-		queues: map[string]*events.Sorted[queued]{}, inQueues: map[string][]queueEntry{}, assignees: map[string][]string{}, byPerson: map[string]map[string]bool{},
+		queues: map[string]*events.Sorted[queued]{}, inQueues: map[string][]queueEntry{}, assignees: map[string][]string{}, byPerson: map[string][]string{},
 		texts: map[TaskText]*TaskText{}}
 }
 
@@ -1271,8 +1273,7 @@ func queueKey(q queued) string {
 
 // requeue moves p's tasks to the queues they are in now: its own tasks only.
 func (s *State) requeue(p *Plan) {
-	var now []queueEntry
-	var people []string
+	now, people := s.scratch[:0], s.people[:0]
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
 		if q := queueOf(p, t); q != "" {
@@ -1282,6 +1283,7 @@ func (s *State) requeue(p *Plan) {
 			people = append(people, who)
 		}
 	}
+	s.scratch, s.people = now, people
 	old := s.inQueues[p.ID]
 	for _, e := range old {
 		if !slices.Contains(now, e) {
@@ -1301,29 +1303,33 @@ func (s *State) requeue(p *Plan) {
 			q.Add(e.item)
 		}
 	}
-	if len(now) == 0 {
+	switch {
+	case len(now) == 0:
 		delete(s.inQueues, p.ID)
-	} else {
-		s.inQueues[p.ID] = slices.Clip(now)
+	case !slices.Equal(now, old): // kept at its length: the scratch list is reused
+		s.inQueues[p.ID] = append(make([]queueEntry, 0, len(now)), now...)
 	}
-	for _, who := range s.assignees[p.ID] {
+	was := s.assignees[p.ID]
+	for _, who := range was {
 		if !slices.Contains(people, who) {
-			delete(s.byPerson[who], p.ID)
-			if len(s.byPerson[who]) == 0 {
+			plans := slices.DeleteFunc(s.byPerson[who], func(id string) bool { return id == p.ID })
+			if len(plans) == 0 {
 				delete(s.byPerson, who)
+			} else {
+				s.byPerson[who] = plans
 			}
 		}
 	}
 	for _, who := range people {
-		if s.byPerson[who] == nil {
-			s.byPerson[who] = map[string]bool{}
+		if !slices.Contains(was, who) {
+			s.byPerson[who] = append(s.byPerson[who], p.ID)
 		}
-		s.byPerson[who][p.ID] = true
 	}
-	if len(people) == 0 {
+	switch {
+	case len(people) == 0:
 		delete(s.assignees, p.ID)
-	} else {
-		s.assignees[p.ID] = people
+	case !slices.Equal(people, was):
+		s.assignees[p.ID] = append(make([]string, 0, len(people)), people...)
 	}
 }
 
@@ -1335,7 +1341,7 @@ func (s *State) Queue(c Caller, page events.Page) ([]QueueItem, events.PageInfo,
 	var sets []*events.Sorted[queued]
 	if c.ID != "" && len(s.byPerson[c.ID]) > 0 {
 		own := events.NewSorted(compareQueued)
-		for id := range s.byPerson[c.ID] {
+		for _, id := range s.byPerson[c.ID] {
 			p := s.plans[id]
 			for i := range p.Tasks {
 				if t := &p.Tasks[i]; ownedBy(t) == c.ID {
