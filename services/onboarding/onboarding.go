@@ -342,10 +342,36 @@ type queued struct {
 	due  day
 }
 
-// queueEntry is where one task of a plan sits in the queues.
+// queueEntry is where one task of a plan sits in the queues (16 bytes): the queue, and the
+// task as it was queued.
 type queueEntry struct {
-	queue string
-	item  queued
+	task *TaskText
+	due  day
+	kind queueKind
+}
+
+// queueKind is which shared queue an open task is in: IT's, HR's or its plan's team's (a
+// plan's team never changes, so with the plan it names the queue).
+type queueKind uint8
+
+const (
+	noQueue queueKind = iota
+	queueIT
+	queueHR
+	queueOfTeam
+)
+
+// name is the name of the queue of kind k for plan p.
+func (k queueKind) name(p *Plan) string {
+	switch k {
+	case queueIT:
+		return events.QueueIT
+	case queueHR:
+		return events.QueueHR
+	case queueOfTeam:
+		return shared(queueTeam + p.Team)
+	}
+	return ""
 }
 
 // NewState returns an empty state.
@@ -377,8 +403,16 @@ func (s *State) Load(d PlanDoc) {
 
 // put adds a plan made from a stored one (replacing one loaded before).
 func (s *State) put(p *Plan) {
-	if old, ok := s.plans[p.ID]; ok { // loaded again: its old counts go
+	if old, ok := s.plans[p.ID]; ok { // loaded again: its old counts and places in the queues go
 		s.countWeeks(old, -1)
+		for _, e := range s.inQueues[old.ID] {
+			name := e.kind.name(old)
+			s.queues[name].Remove(queued{plan: old, task: e.task, due: e.due})
+			if s.queues[name].Len() == 0 {
+				delete(s.queues, name)
+			}
+		}
+		delete(s.inQueues, old.ID)
 	}
 	s.plans[p.ID] = p
 	s.maxSeq = max(s.maxSeq, p.Seq)
@@ -1223,17 +1257,19 @@ func (s *State) DueOverdue(today string) []OverdueTask {
 // particular is assigned).
 const queueTeam = "team:"
 
-// queueOf is the shared queue an open task t of p is in ("": none; a person's own task).
-func queueOf(p *Plan, t *Task) string {
+// queueOf is the shared queue an open task t is in (none: a person's own task, or done).
+func queueOf(t *Task) queueKind {
 	switch {
 	case t.Done:
-		return ""
-	case t.Assignee == events.QueueIT, t.Assignee == events.QueueHR:
-		return t.Assignee
+		return noQueue
+	case t.Assignee == events.QueueIT:
+		return queueIT
+	case t.Assignee == events.QueueHR:
+		return queueHR
 	case t.Assignee == "" && t.Owner == events.OwnerLead:
-		return shared(queueTeam + p.Team)
+		return queueOfTeam
 	}
-	return ""
+	return noQueue
 }
 
 // ownedBy is the person whose own open task t is ("": none).
@@ -1276,8 +1312,8 @@ func (s *State) requeue(p *Plan) {
 	now, people := s.scratch[:0], s.people[:0]
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
-		if q := queueOf(p, t); q != "" {
-			now = append(now, queueEntry{q, queued{plan: p, task: t.TaskText, due: t.due}})
+		if k := queueOf(t); k != noQueue {
+			now = append(now, queueEntry{task: t.TaskText, due: t.due, kind: k})
 		}
 		if who := ownedBy(t); who != "" && !slices.Contains(people, who) {
 			people = append(people, who)
@@ -1287,20 +1323,22 @@ func (s *State) requeue(p *Plan) {
 	old := s.inQueues[p.ID]
 	for _, e := range old {
 		if !slices.Contains(now, e) {
-			s.queues[e.queue].Remove(e.item)
-			if s.queues[e.queue].Len() == 0 {
-				delete(s.queues, e.queue)
+			name := e.kind.name(p)
+			s.queues[name].Remove(queued{plan: p, task: e.task, due: e.due})
+			if s.queues[name].Len() == 0 {
+				delete(s.queues, name)
 			}
 		}
 	}
 	for _, e := range now {
 		if !slices.Contains(old, e) {
-			q := s.queues[e.queue]
+			name := e.kind.name(p)
+			q := s.queues[name]
 			if q == nil {
 				q = events.NewSorted(compareQueued)
-				s.queues[e.queue] = q
+				s.queues[name] = q
 			}
-			q.Add(e.item)
+			q.Add(queued{plan: p, task: e.task, due: e.due})
 		}
 	}
 	switch {

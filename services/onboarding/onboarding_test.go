@@ -526,3 +526,31 @@ func TestDueDaysReadBackAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// A plan loaded again (its stored document read a second time) replaces the one before in
+// the queues too: they lead to the plan as it is now.
+func TestQueuesLeadToAPlanLoadedAgain(t *testing.T) {
+	s, p := state(t)
+	doc := p.Doc()
+	for i := range doc.Tasks {
+		if doc.Tasks[i].ID == "acceptable-use-policy" { // the hire's: in no shared queue
+			doc.Tasks[i].Done, doc.Tasks[i].DoneBy = true, "ada"
+		}
+	}
+	s.Load(doc)
+	now, _ := s.Plan(p.ID)
+	if now == p {
+		t.Fatal("the plan was not replaced")
+	}
+	for _, c := range []Caller{{ID: "ivy", Roles: []string{events.RoleIT}}, {ID: "hana", Roles: []string{events.RoleHR}}, {ID: "lee", Roles: []string{events.RoleLead}, Team: "platform"}} {
+		items, info, err := s.Queue(c, events.Page{Limit: 100})
+		if err != nil || len(items) == 0 || info.Total != len(items) {
+			t.Fatalf("%s: %d items of %d: %v", c.ID, len(items), info.Total, err)
+		}
+		for _, it := range items {
+			if it.Plan != now {
+				t.Fatalf("%s's queue leads to the plan as it was before it was loaded again (task %s)", c.ID, it.Task.ID)
+			}
+		}
+	}
+}
