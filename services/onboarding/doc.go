@@ -57,7 +57,7 @@ func (p *Plan) Doc() PlanDoc {
 	for i, t := range p.Tasks {
 		m := t.get()
 		d.Tasks[i] = TaskDoc{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-			Assignee: t.Assignee, Due: t.Due(), NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done,
+			Assignee: t.Assignee(), Due: t.Due(), NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done,
 			DoneAt: m.DoneAt, DoneBy: m.DoneBy, OnBehalfOf: m.OnBehalfOf, Evidence: m.Evidence, OverdueSent: m.OverdueSent}
 	}
 	return d

@@ -39,17 +39,39 @@ type Plan struct {
 	History         []Entry
 }
 
-// Task is one task of a plan, as the model holds it: 40 bytes. What it takes from its
+// Task is one task of a plan, as the model holds it: 32 bytes. What it takes from its
 // template — its key, words and owner — is its TaskText, one copy per process for every
-// plan made from the template; its due date is a day number; what only a done, reopened
-// or announced task has is behind one pointer, set only then. It is stored, and in the
-// stored documents whole (TaskDoc).
+// plan made from the template; its assignee is a handle to the process's one copy; its
+// due date a day number; what only a done, reopened or announced task has is behind one
+// pointer, set only then. It is stored whole (TaskDoc).
 type Task struct {
 	*TaskText
-	Assignee string // one copy per process (shared)
+	assignee unique.Handle[string] // zero: nobody
+	more     *taskMore             // nil: none of it
 	due      day
 	Done     bool
-	more     *taskMore // nil: none of it
+}
+
+// Assignee is who does the task: a person, the IT or HR queue, or nobody yet ("").
+func (t *Task) Assignee() string {
+	if t.assignee == noOne {
+		return ""
+	}
+	return t.assignee.Value()
+}
+
+var (
+	noOne   unique.Handle[string]
+	itQueue = unique.Make(events.QueueIT)
+	hrQueue = unique.Make(events.QueueHR)
+)
+
+// handle is the process's one copy of s as a handle (the zero one for "").
+func handle(s string) unique.Handle[string] {
+	if s == "" {
+		return noOne
+	}
+	return unique.Make(s)
 }
 
 // TaskText is what a task takes from its template (and its owner: changing a task's
@@ -389,7 +411,7 @@ func (s *State) Load(d PlanDoc) {
 		Tasks: make([]Task, len(d.Tasks))}
 	for i, t := range d.Tasks {
 		p.Tasks[i] = Task{TaskText: s.text(TaskText{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section,
-			Module: t.Module, Owner: t.Owner, NeedsEvidence: t.NeedsEvidence}), Assignee: shared(t.Assignee), Done: t.Done}
+			Module: t.Module, Owner: t.Owner, NeedsEvidence: t.NeedsEvidence}), assignee: handle(t.Assignee), Done: t.Done}
 		p.Tasks[i].setDue(t.Due)
 		p.Tasks[i].edit(func(m *taskMore) {
 			m.DoneAt, m.DoneBy, m.OnBehalfOf, m.Evidence, m.OverdueSent = t.DoneAt, shared(t.DoneBy), shared(t.OnBehalfOf), t.Evidence, shared(t.OverdueSent)
@@ -744,7 +766,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 			parts = append(parts, "owner "+t.Owner+" → "+e.Owner)
 			text := *t.TaskText
 			text.Owner = e.Owner
-			t.TaskText, t.Assignee = s.text(text), shared(e.Assignee)
+			t.TaskText, t.assignee = s.text(text), handle(e.Assignee)
 		}
 		entry.Task, entry.Detail = t.ID, strings.Join(parts, ", ")
 
@@ -764,7 +786,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		}
 		for _, key := range e.Tasks {
 			if t, ok := p.Task(key); ok {
-				t.Assignee = shared(e.To)
+				t.assignee = handle(e.To)
 			}
 		}
 		if e.Mentor != "" {
@@ -809,7 +831,7 @@ func taskEvent(env events.Envelope, p *Plan, payload events.Payload, key func() 
 
 func (s *State) taskFrom(t events.PlanTask) Task {
 	out := Task{TaskText: s.text(TaskText{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section,
-		Module: t.Module, Owner: t.Owner, NeedsEvidence: t.NeedsEvidence}), Assignee: shared(t.Assignee)}
+		Module: t.Module, Owner: t.Owner, NeedsEvidence: t.NeedsEvidence}), assignee: handle(t.Assignee)}
 	out.setDue(t.Due)
 	return out
 }
@@ -954,9 +976,9 @@ func mayDo(c Caller, p *Plan, t *Task) (onBehalfOf string, ok bool) {
 	own := false
 	switch t.Owner {
 	case events.OwnerHire, events.OwnerMentor:
-		own = c.ID != "" && c.ID == t.Assignee
+		own = c.ID != "" && c.ID == t.Assignee()
 	case events.OwnerLead:
-		own = c.ID != "" && c.ID == t.Assignee || t.Assignee == "" && c.leads(p)
+		own = c.ID != "" && c.ID == t.Assignee() || t.Assignee() == "" && c.leads(p)
 	case events.OwnerIT:
 		own = c.Has(events.RoleIT)
 	case events.OwnerHR:
@@ -966,7 +988,7 @@ func mayDo(c Caller, p *Plan, t *Task) (onBehalfOf string, ok bool) {
 		return "", true
 	}
 	if c.admin() {
-		return cmp.Or(t.Assignee, t.Owner), true
+		return cmp.Or(t.Assignee(), t.Owner), true
 	}
 	return "", false
 }
@@ -1200,10 +1222,10 @@ func DecideMentor(p *Plan, mentor, source string) (events.TasksReassigned, bool)
 	}
 	e := events.TasksReassigned{To: mentor, Mentor: mentor, Source: source, Tasks: []string{}}
 	for _, t := range p.Tasks {
-		if t.Owner == events.OwnerMentor && t.Assignee != mentor && !t.Done {
+		if t.Owner == events.OwnerMentor && t.Assignee() != mentor && !t.Done {
 			e.Tasks = append(e.Tasks, t.ID)
 			if e.From == "" {
-				e.From = t.Assignee
+				e.From = t.Assignee()
 			}
 		}
 	}
@@ -1224,7 +1246,7 @@ func DecideMentorEnded(p *Plan, mentor, source string) (events.TasksReassigned, 
 		return e, true // recorded as handled; nothing moves
 	}
 	for _, t := range p.Tasks {
-		if t.Owner == events.OwnerMentor && t.Assignee == mentor && !t.Done {
+		if t.Owner == events.OwnerMentor && t.Assignee() == mentor && !t.Done {
 			e.Tasks = append(e.Tasks, t.ID)
 		}
 	}
@@ -1245,7 +1267,7 @@ func (s *State) DueOverdue(today string) []OverdueTask {
 		for i := range p.Tasks {
 			t := &p.Tasks[i]
 			if t.Overdue(today) && t.OverdueSent() != t.Due() {
-				out = append(out, OverdueTask{Plan: p.ID, Task: t.ID, Due: t.Due(), Assignee: t.Assignee})
+				out = append(out, OverdueTask{Plan: p.ID, Task: t.ID, Due: t.Due(), Assignee: t.Assignee()})
 			}
 		}
 	}
@@ -1262,11 +1284,11 @@ func queueOf(t *Task) queueKind {
 	switch {
 	case t.Done:
 		return noQueue
-	case t.Assignee == events.QueueIT:
+	case t.assignee == itQueue:
 		return queueIT
-	case t.Assignee == events.QueueHR:
+	case t.assignee == hrQueue:
 		return queueHR
-	case t.Assignee == "" && t.Owner == events.OwnerLead:
+	case t.assignee == noOne && t.Owner == events.OwnerLead:
 		return queueOfTeam
 	}
 	return noQueue
@@ -1274,10 +1296,10 @@ func queueOf(t *Task) queueKind {
 
 // ownedBy is the person whose own open task t is ("": none).
 func ownedBy(t *Task) string {
-	if t.Done || t.Assignee == "" || t.Assignee == events.QueueIT || t.Assignee == events.QueueHR {
+	if t.Done || t.assignee == noOne || t.assignee == itQueue || t.assignee == hrQueue {
 		return ""
 	}
-	return t.Assignee
+	return t.Assignee()
 }
 
 // callerQueues are the shared queues whose tasks are c's to do: the IT queue for IT, the
@@ -1420,10 +1442,10 @@ type Names func(id string) string
 func TaskView(c Caller, p *Plan, t *Task, today string, names Names) events.TaskView {
 	v := events.TaskView{
 		ID: p.ID + "." + t.ID, Key: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-		Assignee: t.Assignee, Due: t.Due(), Done: t.Done, DoneBy: t.DoneBy(), OnBehalfOf: t.OnBehalfOf(), Evidence: t.Evidence(),
+		Assignee: t.Assignee(), Due: t.Due(), Done: t.Done, DoneBy: t.DoneBy(), OnBehalfOf: t.OnBehalfOf(), Evidence: t.Evidence(),
 		Overdue: t.Overdue(today), NeedsEvidence: t.NeedsEvidence, Module: t.Module, CanComplete: CanDo(c, p, t),
 	}
-	switch t.Assignee {
+	switch t.Assignee() {
 	case events.QueueIT:
 		v.AssigneeName = "IT"
 	case events.QueueHR:
@@ -1432,7 +1454,7 @@ func TaskView(c Caller, p *Plan, t *Task, today string, names Names) events.Task
 		v.AssigneeName = "nobody yet"
 	default:
 		if names != nil {
-			v.AssigneeName = names(t.Assignee)
+			v.AssigneeName = names(t.Assignee())
 		}
 	}
 	if t.DoneBy() != "" && names != nil {

@@ -98,7 +98,7 @@ func TestDecideCreateResolvesOwnersAndDates(t *testing.T) {
 		{"hr-induction", events.QueueHR, "2026-12-01"},
 	} {
 		task, ok := p.Task(tt.key)
-		if !ok || task.Assignee != tt.assignee || task.Due() != tt.due {
+		if !ok || task.Assignee() != tt.assignee || task.Due() != tt.due {
 			t.Errorf("%s = %+v, want %s due %s", tt.key, task, tt.assignee, tt.due)
 		}
 	}
@@ -230,8 +230,8 @@ func TestMentorReassignmentOnce(t *testing.T) {
 		t.Fatal("the same mentorship event handled twice")
 	}
 	task, _ := p.Task("mentor-hello")
-	if task.Assignee != "maya" || p.Mentor != "maya" || !CanView(Caller{ID: "maya", Roles: []string{"mentor"}}, p) {
-		t.Fatalf("mentor task with %s", task.Assignee)
+	if task.Assignee() != "maya" || p.Mentor != "maya" || !CanView(Caller{ID: "maya", Roles: []string{"mentor"}}, p) {
+		t.Fatalf("mentor task with %s", task.Assignee())
 	}
 }
 
@@ -458,7 +458,7 @@ func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 			Handled: p.Handled, History: p.History}
 		for _, t := range p.Tasks {
 			op.Tasks = append(op.Tasks, oldTask{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-				Assignee: t.Assignee, Due: t.Due(), NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done, DoneAt: t.DoneAt(),
+				Assignee: t.Assignee(), Due: t.Due(), NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done, DoneAt: t.DoneAt(),
 				DoneBy: t.DoneBy(), OnBehalfOf: t.OnBehalfOf(), Evidence: t.Evidence(), OverdueSent: t.OverdueSent()})
 		}
 		all = append(all, op)

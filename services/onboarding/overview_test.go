@@ -49,10 +49,10 @@ func queueRecount(s *State, c Caller, today string) []QueueItem {
 	for _, p := range s.plans {
 		for i := range p.Tasks {
 			t := &p.Tasks[i]
-			mine := !t.Done && (c.ID != "" && t.Assignee == c.ID ||
-				t.Assignee == events.QueueIT && c.Has(events.RoleIT) ||
-				t.Assignee == events.QueueHR && c.Has(events.RoleHR) ||
-				t.Owner == events.OwnerLead && t.Assignee == "" && c.leads(p))
+			mine := !t.Done && (c.ID != "" && t.Assignee() == c.ID ||
+				t.Assignee() == events.QueueIT && c.Has(events.RoleIT) ||
+				t.Assignee() == events.QueueHR && c.Has(events.RoleHR) ||
+				t.Owner == events.OwnerLead && t.Assignee() == "" && c.leads(p))
 			if mine {
 				items = append(items, QueueItem{Plan: p, Task: t})
 			}
@@ -150,7 +150,7 @@ func TestOverviewAgreesWithARecount(t *testing.T) {
 			for _, p := range s.plans {
 				for _, task := range p.Tasks {
 					if task.Overdue(today) && task.OverdueSent() != task.Due() {
-						due = append(due, OverdueTask{Plan: p.ID, Task: task.ID, Due: task.Due(), Assignee: task.Assignee})
+						due = append(due, OverdueTask{Plan: p.ID, Task: task.ID, Due: task.Due(), Assignee: task.Assignee()})
 					}
 				}
 			}
@@ -213,7 +213,7 @@ func TestOverviewAgreesWithARecount(t *testing.T) {
 				case k < 7 && !task.Done:
 					e = events.TaskChanged{Task: task.ID, Due: due}
 				case k < 8 && !task.Done && task.OverdueSent() != task.Due():
-					e = events.TaskOverdue{Task: task.ID, Due: task.Due(), Assignee: task.Assignee}
+					e = events.TaskOverdue{Task: task.ID, Due: task.Due(), Assignee: task.Assignee()}
 				case k < 8 && rnd.IntN(3) == 0:
 					decide := DecideMentor // a mentor joins, or the one there leaves
 					if p.Mentor == "maya" {

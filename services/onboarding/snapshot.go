@@ -102,7 +102,7 @@ func (s *State) Snapshot(w io.Writer) error {
 				Tasks: make([]snapTask, len(p.Tasks)), Completed: p.Completed, CompletedAt: p.CompletedAt, Problem: p.Problem,
 				Handled: p.Handled, History: make([]snapEntry, len(p.History))}
 			for i, t := range p.Tasks {
-				sp.Tasks[i] = snapTask{Text: texts[t.TaskText], Assignee: ref(t.Assignee), Due: int32(t.due), Done: t.Done, More: t.more}
+				sp.Tasks[i] = snapTask{Text: texts[t.TaskText], Assignee: ref(t.Assignee()), Due: int32(t.due), Done: t.Done, More: t.more}
 			}
 			for i, e := range p.History {
 				sp.History[i] = snapEntry{Seq: e.Seq, Time: e.Time, Actor: ref(e.Actor), Type: ref(e.Type), Task: ref(e.Task),
@@ -200,7 +200,7 @@ func planFrom(sp snapPlan, texts []*TaskText, strs []string) (*Plan, error) {
 		if int(t.Text) >= len(texts) {
 			return nil, fmt.Errorf("onboarding: restore %s: task text %d of %d", sp.ID, t.Text, len(texts))
 		}
-		p.Tasks[i] = Task{TaskText: texts[t.Text], Assignee: get(t.Assignee), due: day(t.Due), Done: t.Done}
+		p.Tasks[i] = Task{TaskText: texts[t.Text], assignee: handle(get(t.Assignee)), due: day(t.Due), Done: t.Done}
 		if t.More != nil {
 			m := *t.More
 			m.DoneBy, m.OnBehalfOf, m.OverdueSent = shared(m.DoneBy), shared(m.OnBehalfOf), shared(m.OverdueSent)
