@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"onramp.dev/events"
 )
@@ -106,5 +107,6 @@ func BenchmarkModelMemory(b *testing.B) {
 		b.ReportMetric(float64(applied)/n, "B/plan")
 		b.ReportMetric(float64(applied)/float64(nt), "B/task")
 		b.ReportMetric(float64(restored)/n, "restored-B/plan")
+		b.ReportMetric(float64(unsafe.Sizeof(Task{})), "B/Task")
 	})
 }

@@ -102,7 +102,11 @@ func (s *State) Snapshot(w io.Writer) error {
 				Tasks: make([]snapTask, len(p.Tasks)), Completed: p.Completed, CompletedAt: p.CompletedAt, Problem: p.Problem,
 				Handled: p.Handled, History: make([]snapEntry, len(p.History))}
 			for i, t := range p.Tasks {
-				sp.Tasks[i] = snapTask{Text: texts[t.TaskText], Assignee: ref(t.Assignee()), Due: int32(t.due), Done: t.Done, More: t.more}
+				text, ok := texts[t.TaskText]
+				if !ok { // every text is made by s.text
+					return fmt.Errorf("onboarding: snapshot: task %s of %s has a text the state does not hold", t.ID, p.ID)
+				}
+				sp.Tasks[i] = snapTask{Text: text, Assignee: ref(t.Assignee()), Due: int32(t.due), Done: t.Done, More: t.more}
 			}
 			for i, e := range p.History {
 				sp.History[i] = snapEntry{Seq: e.Seq, Time: e.Time, Actor: ref(e.Actor), Type: ref(e.Type), Task: ref(e.Task),
