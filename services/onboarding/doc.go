@@ -2,9 +2,9 @@ package onboarding
 
 import "time"
 
-// PlanDoc is how a plan is stored: its document keyed by "plan-<hire>", and its entry in
-// a snapshot. It holds every task whole, so the stored documents and the snapshots read as
-// they did before tasks shared their template's words in memory (older snapshots load).
+// PlanDoc is how a plan is stored: its document keyed by "plan-<hire>" (and its entry in
+// snapshots written before the compact format, which still load). It holds every task
+// whole, so the stored documents read as they did before the model held tasks compactly.
 type PlanDoc struct {
 	ID              string    `bson:"_id"`
 	Seq             uint64    `bson:"seq"` // stream sequence of the last event applied
