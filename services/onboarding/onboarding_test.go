@@ -466,6 +466,11 @@ func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 	if err := gob.NewEncoder(&old).Encode(all); err != nil {
 		t.Fatal(err)
 	}
+	for _, cut := range []int{len(snapshotMagic) - 3, len(snapshotMagic) + 10, compact.Len() / 2, compact.Len() - 1} {
+		if err := NewState().Restore(bytes.NewReader(compact.Bytes()[:cut])); err == nil {
+			t.Errorf("a compact snapshot cut after %d of %d bytes restored", cut, compact.Len())
+		}
+	}
 	for name, buf := range map[string]*bytes.Buffer{"compact": &compact, "chunked": &chunked, "before chunks": &old} {
 		r := NewState()
 		if err := r.Restore(buf); err != nil {
