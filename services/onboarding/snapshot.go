@@ -19,8 +19,9 @@ const snapshotChunk = 500
 
 // snapshotMagic starts a snapshot in the compact format (version 2). Snapshots written
 // before it are gob streams of PlanDocs — in chunks (version 1), or one list before that —
-// and cannot start with it: a gob stream starts with a type definition, whose second byte
-// is odd ('n' is even).
+// and cannot start with it: their gob stream starts with a type definition, a message
+// whose length is a byte ≥ 0x80, or a byte under it followed by the type's negative id (an
+// odd byte) — and 'o' is under 0x80, 'n' even.
 const snapshotMagic = "onboarding snapshot v2\n"
 
 // The compact snapshot: after the magic, a head with every task text once, then chunks of
