@@ -2,9 +2,9 @@ package onboarding
 
 import "time"
 
-// PlanDoc is how a plan is stored: its document keyed by "plan-<hire>", and its entry in
-// a snapshot. It holds every task whole, so the stored documents and the snapshots read as
-// they did before tasks shared their template's words in memory (older snapshots load).
+// PlanDoc is how a plan is stored: its document keyed by "plan-<hire>" (and its entry in
+// snapshots written before the compact format, which still load). It holds every task
+// whole, so the stored documents read as they did before the model held tasks compactly.
 type PlanDoc struct {
 	ID              string    `bson:"_id"`
 	Seq             uint64    `bson:"seq"` // stream sequence of the last event applied
@@ -55,9 +55,10 @@ func (p *Plan) Doc() PlanDoc {
 		Handled: append([]string(nil), p.Handled...), History: append([]Entry(nil), p.History...),
 		Tasks: make([]TaskDoc, len(p.Tasks))}
 	for i, t := range p.Tasks {
+		m := t.get()
 		d.Tasks[i] = TaskDoc{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-			Assignee: t.Assignee, Due: t.Due, NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done,
-			DoneAt: t.DoneAt, DoneBy: t.DoneBy, OnBehalfOf: t.OnBehalfOf, Evidence: t.Evidence, OverdueSent: t.OverdueSent}
+			Assignee: t.Assignee(), Due: t.Due(), NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done,
+			DoneAt: m.DoneAt, DoneBy: m.DoneBy, OnBehalfOf: m.OnBehalfOf, Evidence: m.Evidence, OverdueSent: m.OverdueSent}
 	}
 	return d
 }

@@ -7,6 +7,7 @@ package onboarding
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -38,31 +39,191 @@ type Plan struct {
 	History         []Entry
 }
 
-// Task is one task of a plan, as the model holds it: the words it takes from its template
-// (TaskText, one copy per process for every plan made from the template) and what is its
-// own. It is stored, and snapshotted, whole (TaskDoc).
+// Task is one task of a plan, as the model holds it: 32 bytes. What it takes from its
+// template — its key, words and owner — is its TaskText, one copy per process for every
+// plan made from the template; its assignee is a handle to the process's one copy; its
+// due date a day number; what only a done, reopened or announced task has is behind one
+// pointer, set only then. It is stored whole (TaskDoc).
 type Task struct {
-	ID string
 	*TaskText
-	Owner       string
-	Assignee    string
-	Due         string
-	Done        bool
+	assignee unique.Handle[string] // zero: nobody
+	more     *taskMore             // nil: none of it
+	due      day
+	Done     bool
+}
+
+// Assignee is who does the task: a person, the IT or HR queue, or nobody yet ("").
+func (t *Task) Assignee() string {
+	if t.assignee == noOne {
+		return ""
+	}
+	return t.assignee.Value()
+}
+
+var (
+	noOne   unique.Handle[string]
+	itQueue = unique.Make(events.QueueIT)
+	hrQueue = unique.Make(events.QueueHR)
+)
+
+// handle is the process's one copy of s as a handle (the zero one for "").
+func handle(s string) unique.Handle[string] {
+	if s == "" {
+		return noOne
+	}
+	return unique.Make(s)
+}
+
+// TaskText is what a task takes from its template (and its owner: changing a task's
+// owner points it at another text). Plans share it: never change one in place.
+type TaskText struct {
+	ID            string
+	Title         string
+	Description   string
+	Section       string
+	Module        string
+	Owner         string
+	NeedsEvidence bool
+}
+
+// taskMore is what few tasks have: who did them and when, and the due date an overdue
+// notice went out for.
+type taskMore struct {
 	DoneAt      time.Time
 	DoneBy      string
 	OnBehalfOf  string
 	Evidence    string
 	OverdueSent string // the due date task.overdue was published for
+	BadDue      string // a due date that is no date, kept as it came (events never carry one)
 }
 
-// TaskText is what a task takes from its template. Plans share it: never change one in
-// place.
-type TaskText struct {
-	Title         string
-	Description   string
-	Section       string
-	Module        string
-	NeedsEvidence bool
+// Due is the task's due date (DateLayout).
+func (t *Task) Due() string {
+	if t.due == badDay {
+		return t.more.BadDue
+	}
+	return t.due.String()
+}
+
+// DoneAt is when the task was done (zero: open).
+func (t *Task) DoneAt() time.Time { return t.get().DoneAt }
+
+// DoneBy is who did the task.
+func (t *Task) DoneBy() string { return t.get().DoneBy }
+
+// OnBehalfOf is whom the one who did the task acted for ("": themselves).
+func (t *Task) OnBehalfOf() string { return t.get().OnBehalfOf }
+
+// Evidence is the note left when the task was done.
+func (t *Task) Evidence() string { return t.get().Evidence }
+
+// OverdueSent is the due date task.overdue was published for ("": none).
+func (t *Task) OverdueSent() string { return t.get().OverdueSent }
+
+var noMore taskMore
+
+func (t *Task) get() *taskMore {
+	if t.more == nil {
+		return &noMore
+	}
+	return t.more
+}
+
+// edit changes what few tasks have; the task keeps none of it when it is all empty.
+func (t *Task) edit(change func(*taskMore)) {
+	m := *t.get()
+	change(&m)
+	if m == (taskMore{}) {
+		t.more = nil
+		return
+	}
+	t.more = &m
+}
+
+// setDue sets the due date (DateLayout).
+func (t *Task) setDue(due string) {
+	d, ok := parseDay(due)
+	t.due = d
+	if ok && t.get().BadDue == "" {
+		return
+	}
+	t.edit(func(m *taskMore) {
+		m.BadDue = ""
+		if !ok {
+			m.BadDue = due
+		}
+	})
+}
+
+// compareDue orders tasks by due date (no date first), as their dates in DateLayout sort.
+func compareDue(a, b *Task) int {
+	if a.due != badDay && b.due != badDay {
+		return cmp.Compare(a.due, b.due)
+	}
+	return cmp.Compare(a.Due(), b.Due())
+}
+
+// dueBefore reports whether the due date is before day (DateLayout), allocating nothing.
+func (t *Task) dueBefore(day string) bool {
+	if t.due == badDay {
+		return t.more.BadDue < day
+	}
+	var b [10]byte
+	return string(t.due.put(b[:0])) < day
+}
+
+// day is a date as the number of days since 1970-01-01 (UTC); noDay is no date and
+// badDay one that could not be read.
+type day int32
+
+const (
+	noDay  day = math.MinInt32
+	badDay day = math.MinInt32 + 1
+)
+
+// parseDay reads a date in DateLayout ("" is noDay); ok is false when s is no date.
+func parseDay(s string) (day, bool) {
+	if s == "" {
+		return noDay, true
+	}
+	t, err := time.Parse(events.DateLayout, s)
+	if err != nil {
+		return badDay, false
+	}
+	return day(t.Unix() / 86400), true
+}
+
+// String is the day in DateLayout ("" for noDay).
+func (d day) String() string {
+	if d == noDay || d == badDay {
+		return ""
+	}
+	return string(d.put(make([]byte, 0, 10)))
+}
+
+// put appends the day in DateLayout (years 0 to 9999, as time.Parse reads them).
+func (d day) put(b []byte) []byte {
+	if d == noDay || d == badDay {
+		return b
+	}
+	// Days to the civil date (H. Hinnant, "chrono-compatible low-level date algorithms").
+	z := int64(d) + 719468
+	era := z / 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	dd := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+dd/10), byte('0'+dd%10))
 }
 
 // Entry is one line of a plan's history.
@@ -89,7 +250,7 @@ func (p *Plan) Task(id string) (*Task, bool) {
 func (p *Plan) HasHandled(eventID string) bool { return slices.Contains(p.Handled, eventID) }
 
 // Overdue reports whether t is past its due date and not done on day today (DateLayout).
-func (t *Task) Overdue(today string) bool { return !t.Done && t.Due < today }
+func (t *Task) Overdue(today string) bool { return !t.Done && t.dueBefore(today) }
 
 // Count is done of total.
 type Count struct{ Done, Total int }
@@ -145,7 +306,7 @@ func (p *Plan) NextDue() *Task {
 	var best *Task
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
-		if !t.Done && (best == nil || t.Due < best.Due) {
+		if !t.Done && (best == nil || compareDue(t, best) < 0) {
 			best = t
 		}
 	}
@@ -185,55 +346,106 @@ type State struct {
 	// organisation; keeping every one of them sorted too would cost about 8 MB of memory
 	// per 1,000 plans.
 	queues    map[string]*events.Sorted[queued]
-	inQueues  map[string][]queueEntry    // plan → its tasks' places in the shared queues
-	assignees map[string][]string        // plan → the people with open tasks on it
-	byPerson  map[string]map[string]bool // person → the plans they have open tasks on
+	inQueues  map[string][]queueEntry // plan → its tasks' places in the shared queues
+	assignees map[string][]string     // plan → the people with open tasks on it
+	byPerson  map[string][]string     // person → the plans they have open tasks on
+	scratch   []queueEntry            // requeue's lists, reused
+	people    []string
 
-	texts map[TaskText]*TaskText // the one copy of each task's template words (share)
+	texts map[TaskText]*TaskText // the one copy of each task's template words (text)
 }
 
-// queued is a task's place in a queue. It holds copies of the fields that order it (a
-// task's due date changes in place, and tasks move in their plan's slice), so it is found
-// again after the task has changed.
+// queued is a task's place in a queue (24 bytes). It holds copies of the fields that order
+// it (a task's due date changes in place, and tasks move in their plan's slice), so it is
+// found again after the task has changed.
 type queued struct {
-	plan      *Plan
-	due, task string
+	plan *Plan
+	task *TaskText // its key: ID
+	due  day
 }
 
-// queueEntry is where one task of a plan sits in the queues.
+// queueEntry is where one task of a plan sits in the queues (16 bytes): the queue, and the
+// task as it was queued.
 type queueEntry struct {
-	queue string
-	item  queued
+	task *TaskText
+	due  day
+	kind queueKind
+}
+
+// queueKind is which shared queue an open task is in: IT's, HR's or its plan's team's (a
+// plan's team never changes, so with the plan it names the queue).
+type queueKind uint8
+
+const (
+	noQueue queueKind = iota
+	queueIT
+	queueHR
+	queueOfTeam
+)
+
+// name is the name of the queue of kind k for plan p.
+func (k queueKind) name(p *Plan) string {
+	switch k {
+	case queueIT:
+		return events.QueueIT
+	case queueHR:
+		return events.QueueHR
+	case queueOfTeam:
+		return shared(queueTeam + p.Team)
+	}
+	return ""
 }
 
 // NewState returns an empty state.
 func NewState() *State {
 	return &State{plans: map[string]*Plan{}, weeks: map[string]*events.WeekCount{}, problems: map[string]bool{}, firstDue: map[string]string{}, byDue: map[string]map[string]bool{},
-		queues: map[string]*events.Sorted[queued]{}, inQueues: map[string][]queueEntry{}, assignees: map[string][]string{}, byPerson: map[string]map[string]bool{},
+		queues: map[string]*events.Sorted[queued]{}, inQueues: map[string][]queueEntry{}, assignees: map[string][]string{}, byPerson: map[string][]string{},
 		texts: map[TaskText]*TaskText{}}
 }
 
 // Load adds a stored plan (a snapshot's).
 func (s *State) Load(d PlanDoc) {
-	p := Plan{ID: d.ID, Seq: d.Seq, Hire: d.Hire, Name: d.Name, Team: shared(d.Team), Lead: shared(d.Lead), Mentor: d.Mentor,
+	p := Plan{ID: d.ID, Seq: d.Seq, Hire: d.Hire, Name: d.Name, Team: shared(d.Team), Lead: shared(d.Lead), Mentor: shared(d.Mentor),
 		Track: shared(d.Track), StartDate: shared(d.StartDate), TemplateVersion: d.TemplateVersion, Created: d.Created,
 		Completed: d.Completed, CompletedAt: d.CompletedAt, Problem: d.Problem, Handled: d.Handled, History: d.History,
 		Tasks: make([]Task, len(d.Tasks))}
-	if old, ok := s.plans[p.ID]; ok { // loaded again: its old counts go
-		s.countWeeks(old, -1)
-	}
 	for i, t := range d.Tasks {
-		p.Tasks[i] = Task{ID: t.ID, Owner: t.Owner, Assignee: t.Assignee, Due: t.Due, Done: t.Done, DoneAt: t.DoneAt,
-			DoneBy: t.DoneBy, OnBehalfOf: t.OnBehalfOf, Evidence: t.Evidence, OverdueSent: t.OverdueSent}
-		s.share(&p.Tasks[i], TaskText{Title: t.Title, Description: t.Description, Section: t.Section, Module: t.Module, NeedsEvidence: t.NeedsEvidence})
+		p.Tasks[i] = Task{TaskText: s.text(TaskText{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section,
+			Module: t.Module, Owner: t.Owner, NeedsEvidence: t.NeedsEvidence}), assignee: handle(t.Assignee), Done: t.Done}
+		p.Tasks[i].setDue(t.Due)
+		p.Tasks[i].edit(func(m *taskMore) {
+			m.DoneAt, m.DoneBy, m.OnBehalfOf, m.Evidence, m.OverdueSent = t.DoneAt, shared(t.DoneBy), shared(t.OnBehalfOf), t.Evidence, shared(t.OverdueSent)
+		})
 	}
 	for i := range p.History {
-		p.History[i].Type, p.History[i].Actor = shared(p.History[i].Type), shared(p.History[i].Actor)
+		shareEntry(&p.History[i])
 	}
-	s.plans[p.ID] = &p
+	s.put(&p)
+}
+
+// put adds a plan made from a stored one (replacing one loaded before).
+func (s *State) put(p *Plan) {
+	if old, ok := s.plans[p.ID]; ok { // loaded again: its old counts and places in the queues go
+		s.countWeeks(old, -1)
+		for _, e := range s.inQueues[old.ID] {
+			name := e.kind.name(old)
+			s.queues[name].Remove(queued{plan: old, task: e.task, due: e.due})
+			if s.queues[name].Len() == 0 {
+				delete(s.queues, name)
+			}
+		}
+		delete(s.inQueues, old.ID)
+	}
+	s.plans[p.ID] = p
 	s.maxSeq = max(s.maxSeq, p.Seq)
-	s.countWeeks(&p, 1)
-	s.recount(&p)
+	s.countWeeks(p, 1)
+	s.recount(p)
+}
+
+// shareEntry makes what history entries repeat — their actor, type, task key and detail
+// (the same for every plan made from a template) — one copy for every plan.
+func shareEntry(e *Entry) {
+	e.Actor, e.Type, e.Task, e.Detail, e.OnBehalfOf = shared(e.Actor), shared(e.Type), shared(e.Task), shared(e.Detail), shared(e.OnBehalfOf)
 }
 
 // countWeeks adds n to the weeks p started and completed in.
@@ -282,7 +494,7 @@ func (s *State) recount(p *Plan) {
 	s.requeue(p)
 	due := ""
 	if t := p.NextDue(); t != nil {
-		due = t.Due
+		due = t.Due()
 	}
 	old, had := s.firstDue[p.ID]
 	if had && old == due {
@@ -455,7 +667,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 			p.Tasks = append(p.Tasks, s.taskFrom(t))
 		}
 		p.History = append(p.History, Entry{Seq: seq, Time: env.Time, Actor: shared(env.Actor), Type: shared(env.Type),
-			Detail: fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks))})
+			Detail: shared(fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks)))})
 		s.plans[id] = p
 		s.week(p.StartDate).Started++
 		s.recount(p)
@@ -501,7 +713,10 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.Done, t.DoneAt, t.DoneBy, t.OnBehalfOf, t.Evidence = true, env.Time, env.Actor, e.OnBehalfOf, e.Evidence
+		t.Done = true
+		t.edit(func(m *taskMore) {
+			m.DoneAt, m.DoneBy, m.OnBehalfOf, m.Evidence = env.Time, shared(env.Actor), shared(e.OnBehalfOf), e.Evidence
+		})
 		entry.Task, entry.Detail, entry.OnBehalfOf = t.ID, e.Evidence, e.OnBehalfOf
 
 	case events.TaskReopened{}.EventType():
@@ -510,7 +725,8 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.Done, t.DoneAt, t.DoneBy, t.OnBehalfOf, t.Evidence = false, time.Time{}, "", "", ""
+		t.Done = false
+		t.edit(func(m *taskMore) { m.DoneAt, m.DoneBy, m.OnBehalfOf, m.Evidence = time.Time{}, "", "", "" })
 		p.Completed = false
 		entry.Task, entry.Detail, entry.OnBehalfOf = t.ID, e.Reason, e.OnBehalfOf
 
@@ -542,12 +758,15 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		}
 		var parts []string
 		if e.Due != "" {
-			parts = append(parts, "due "+t.Due+" → "+e.Due)
-			t.Due, t.OverdueSent = e.Due, ""
+			parts = append(parts, "due "+t.Due()+" → "+e.Due)
+			t.setDue(e.Due)
+			t.edit(func(m *taskMore) { m.OverdueSent = "" })
 		}
 		if e.Owner != "" {
 			parts = append(parts, "owner "+t.Owner+" → "+e.Owner)
-			t.Owner, t.Assignee = e.Owner, e.Assignee
+			text := *t.TaskText
+			text.Owner = e.Owner
+			t.TaskText, t.assignee = s.text(text), handle(e.Assignee)
 		}
 		entry.Task, entry.Detail = t.ID, strings.Join(parts, ", ")
 
@@ -557,7 +776,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.OverdueSent = e.Due
+		t.edit(func(m *taskMore) { m.OverdueSent = shared(e.Due) })
 		entry.Task, entry.Detail = t.ID, "overdue since "+e.Due
 
 	case events.TasksReassigned{}.EventType():
@@ -567,11 +786,11 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		}
 		for _, key := range e.Tasks {
 			if t, ok := p.Task(key); ok {
-				t.Assignee = e.To
+				t.assignee = handle(e.To)
 			}
 		}
 		if e.Mentor != "" {
-			p.Mentor = e.Mentor
+			p.Mentor = shared(e.Mentor)
 		}
 		if e.EndedMentor != "" && p.Mentor == e.EndedMentor {
 			p.Mentor = ""
@@ -611,23 +830,23 @@ func taskEvent(env events.Envelope, p *Plan, payload events.Payload, key func() 
 }
 
 func (s *State) taskFrom(t events.PlanTask) Task {
-	out := Task{ID: t.ID, Owner: t.Owner, Assignee: t.Assignee, Due: t.Due}
-	s.share(&out, TaskText{Title: t.Title, Description: t.Description, Section: t.Section, NeedsEvidence: t.NeedsEvidence, Module: t.Module})
+	out := Task{TaskText: s.text(TaskText{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section,
+		Module: t.Module, Owner: t.Owner, NeedsEvidence: t.NeedsEvidence}), assignee: handle(t.Assignee)}
+	out.setDue(t.Due)
 	return out
 }
 
-// share makes what many plans repeat — the task's template words, its key, owner,
-// assignee and due date — one copy for every plan: with 10,000 plans of about 40 tasks
-// each, that was most of the model.
-func (s *State) share(t *Task, text TaskText) {
+// text is the one copy of a task's template words, key and owner for every plan: with
+// 10,000 plans of about 40 tasks each, those were most of the model.
+func (s *State) text(text TaskText) *TaskText {
 	tt, ok := s.texts[text]
 	if !ok {
-		text.Title, text.Description, text.Section, text.Module = shared(text.Title), shared(text.Description), shared(text.Section), shared(text.Module)
+		text.ID, text.Title, text.Description = shared(text.ID), shared(text.Title), shared(text.Description)
+		text.Section, text.Module, text.Owner = shared(text.Section), shared(text.Module), shared(text.Owner)
 		tt = &text
 		s.texts[text] = tt
 	}
-	t.TaskText = tt
-	t.ID, t.Owner, t.Assignee, t.Due = shared(t.ID), shared(t.Owner), shared(t.Assignee), shared(t.Due)
+	return tt
 }
 
 // shared returns the process's one copy of s (unique.Make: kept while anything uses it).
@@ -757,9 +976,9 @@ func mayDo(c Caller, p *Plan, t *Task) (onBehalfOf string, ok bool) {
 	own := false
 	switch t.Owner {
 	case events.OwnerHire, events.OwnerMentor:
-		own = c.ID != "" && c.ID == t.Assignee
+		own = c.ID != "" && c.ID == t.Assignee()
 	case events.OwnerLead:
-		own = c.ID != "" && c.ID == t.Assignee || t.Assignee == "" && c.leads(p)
+		own = c.ID != "" && c.ID == t.Assignee() || t.Assignee() == "" && c.leads(p)
 	case events.OwnerIT:
 		own = c.Has(events.RoleIT)
 	case events.OwnerHR:
@@ -769,7 +988,7 @@ func mayDo(c Caller, p *Plan, t *Task) (onBehalfOf string, ok bool) {
 		return "", true
 	}
 	if c.admin() {
-		return cmp.Or(t.Assignee, t.Owner), true
+		return cmp.Or(t.Assignee(), t.Owner), true
 	}
 	return "", false
 }
@@ -983,7 +1202,7 @@ func (s *State) DecideChange(c Caller, req events.ChangeTaskRequest, today time.
 		return nil, nil, &events.Error{Code: events.CodeInvalid, Message: "Some fields need attention.", Fields: fields}
 	}
 	e := events.TaskChanged{Task: t.ID}
-	if req.Due != "" && req.Due != t.Due {
+	if req.Due != "" && req.Due != t.Due() {
 		e.Due = req.Due
 	}
 	if req.Owner != "" && req.Owner != t.Owner {
@@ -1003,10 +1222,10 @@ func DecideMentor(p *Plan, mentor, source string) (events.TasksReassigned, bool)
 	}
 	e := events.TasksReassigned{To: mentor, Mentor: mentor, Source: source, Tasks: []string{}}
 	for _, t := range p.Tasks {
-		if t.Owner == events.OwnerMentor && t.Assignee != mentor && !t.Done {
+		if t.Owner == events.OwnerMentor && t.Assignee() != mentor && !t.Done {
 			e.Tasks = append(e.Tasks, t.ID)
 			if e.From == "" {
-				e.From = t.Assignee
+				e.From = t.Assignee()
 			}
 		}
 	}
@@ -1027,7 +1246,7 @@ func DecideMentorEnded(p *Plan, mentor, source string) (events.TasksReassigned, 
 		return e, true // recorded as handled; nothing moves
 	}
 	for _, t := range p.Tasks {
-		if t.Owner == events.OwnerMentor && t.Assignee == mentor && !t.Done {
+		if t.Owner == events.OwnerMentor && t.Assignee() == mentor && !t.Done {
 			e.Tasks = append(e.Tasks, t.ID)
 		}
 	}
@@ -1047,8 +1266,8 @@ func (s *State) DueOverdue(today string) []OverdueTask {
 	for _, p := range s.behind(today) {
 		for i := range p.Tasks {
 			t := &p.Tasks[i]
-			if t.Overdue(today) && t.OverdueSent != t.Due {
-				out = append(out, OverdueTask{Plan: p.ID, Task: t.ID, Due: t.Due, Assignee: t.Assignee})
+			if t.Overdue(today) && t.OverdueSent() != t.Due() {
+				out = append(out, OverdueTask{Plan: p.ID, Task: t.ID, Due: t.Due(), Assignee: t.Assignee()})
 			}
 		}
 	}
@@ -1060,25 +1279,27 @@ func (s *State) DueOverdue(today string) []OverdueTask {
 // particular is assigned).
 const queueTeam = "team:"
 
-// queueOf is the shared queue an open task t of p is in ("": none; a person's own task).
-func queueOf(p *Plan, t *Task) string {
+// queueOf is the shared queue an open task t is in (none: a person's own task, or done).
+func queueOf(t *Task) queueKind {
 	switch {
 	case t.Done:
-		return ""
-	case t.Assignee == events.QueueIT, t.Assignee == events.QueueHR:
-		return t.Assignee
-	case t.Assignee == "" && t.Owner == events.OwnerLead:
-		return shared(queueTeam + p.Team)
+		return noQueue
+	case t.assignee == itQueue:
+		return queueIT
+	case t.assignee == hrQueue:
+		return queueHR
+	case t.assignee == noOne && t.Owner == events.OwnerLead:
+		return queueOfTeam
 	}
-	return ""
+	return noQueue
 }
 
 // ownedBy is the person whose own open task t is ("": none).
 func ownedBy(t *Task) string {
-	if t.Done || t.Assignee == "" || t.Assignee == events.QueueIT || t.Assignee == events.QueueHR {
+	if t.Done || t.assignee == noOne || t.assignee == itQueue || t.assignee == hrQueue {
 		return ""
 	}
-	return t.Assignee
+	return t.Assignee()
 }
 
 // callerQueues are the shared queues whose tasks are c's to do: the IT queue for IT, the
@@ -1100,69 +1321,75 @@ func callerQueues(c Caller) []string {
 // compareQueued is the queues' order: due date, hire's name, plan, task.
 func compareQueued(a, b queued) int {
 	return cmp.Or(cmp.Compare(a.due, b.due), cmp.Compare(a.plan.Name, b.plan.Name),
-		cmp.Compare(a.plan.ID, b.plan.ID), cmp.Compare(a.task, b.task))
+		cmp.Compare(a.plan.ID, b.plan.ID), cmp.Compare(a.task.ID, b.task.ID))
 }
 
 // queueKey is a queued task's place in the queues' order, as a string (for cursors).
 func queueKey(q queued) string {
-	return q.due + "\x00" + q.plan.Name + "\x00" + q.plan.ID + "\x00" + q.task
+	return q.due.String() + "\x00" + q.plan.Name + "\x00" + q.plan.ID + "\x00" + q.task.ID
 }
 
 // requeue moves p's tasks to the queues they are in now: its own tasks only.
 func (s *State) requeue(p *Plan) {
-	var now []queueEntry
-	var people []string
+	now, people := s.scratch[:0], s.people[:0]
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
-		if q := queueOf(p, t); q != "" {
-			now = append(now, queueEntry{q, queued{plan: p, due: t.Due, task: t.ID}})
+		if k := queueOf(t); k != noQueue {
+			now = append(now, queueEntry{task: t.TaskText, due: t.due, kind: k})
 		}
 		if who := ownedBy(t); who != "" && !slices.Contains(people, who) {
 			people = append(people, who)
 		}
 	}
+	s.scratch, s.people = now, people
 	old := s.inQueues[p.ID]
 	for _, e := range old {
 		if !slices.Contains(now, e) {
-			s.queues[e.queue].Remove(e.item)
-			if s.queues[e.queue].Len() == 0 {
-				delete(s.queues, e.queue)
+			name := e.kind.name(p)
+			s.queues[name].Remove(queued{plan: p, task: e.task, due: e.due})
+			if s.queues[name].Len() == 0 {
+				delete(s.queues, name)
 			}
 		}
 	}
 	for _, e := range now {
 		if !slices.Contains(old, e) {
-			q := s.queues[e.queue]
+			name := e.kind.name(p)
+			q := s.queues[name]
 			if q == nil {
 				q = events.NewSorted(compareQueued)
-				s.queues[e.queue] = q
+				s.queues[name] = q
 			}
-			q.Add(e.item)
+			q.Add(queued{plan: p, task: e.task, due: e.due})
 		}
 	}
-	if len(now) == 0 {
+	switch {
+	case len(now) == 0:
 		delete(s.inQueues, p.ID)
-	} else {
-		s.inQueues[p.ID] = slices.Clip(now)
+	case !slices.Equal(now, old): // kept at its length: the scratch list is reused
+		s.inQueues[p.ID] = append(make([]queueEntry, 0, len(now)), now...)
 	}
-	for _, who := range s.assignees[p.ID] {
+	was := s.assignees[p.ID]
+	for _, who := range was {
 		if !slices.Contains(people, who) {
-			delete(s.byPerson[who], p.ID)
-			if len(s.byPerson[who]) == 0 {
+			plans := slices.DeleteFunc(s.byPerson[who], func(id string) bool { return id == p.ID })
+			if len(plans) == 0 {
 				delete(s.byPerson, who)
+			} else {
+				s.byPerson[who] = plans
 			}
 		}
 	}
 	for _, who := range people {
-		if s.byPerson[who] == nil {
-			s.byPerson[who] = map[string]bool{}
+		if !slices.Contains(was, who) {
+			s.byPerson[who] = append(s.byPerson[who], p.ID)
 		}
-		s.byPerson[who][p.ID] = true
 	}
-	if len(people) == 0 {
+	switch {
+	case len(people) == 0:
 		delete(s.assignees, p.ID)
-	} else {
-		s.assignees[p.ID] = people
+	case !slices.Equal(people, was):
+		s.assignees[p.ID] = append(make([]string, 0, len(people)), people...)
 	}
 }
 
@@ -1174,11 +1401,11 @@ func (s *State) Queue(c Caller, page events.Page) ([]QueueItem, events.PageInfo,
 	var sets []*events.Sorted[queued]
 	if c.ID != "" && len(s.byPerson[c.ID]) > 0 {
 		own := events.NewSorted(compareQueued)
-		for id := range s.byPerson[c.ID] {
+		for _, id := range s.byPerson[c.ID] {
 			p := s.plans[id]
 			for i := range p.Tasks {
 				if t := &p.Tasks[i]; ownedBy(t) == c.ID {
-					own.Add(queued{plan: p, due: t.Due, task: t.ID})
+					own.Add(queued{plan: p, task: t.TaskText, due: t.due})
 				}
 			}
 		}
@@ -1195,7 +1422,7 @@ func (s *State) Queue(c Caller, page events.Page) ([]QueueItem, events.PageInfo,
 	}
 	out := make([]QueueItem, 0, len(rows))
 	for _, q := range rows {
-		if t, ok := q.plan.Task(q.task); ok {
+		if t, ok := q.plan.Task(q.task.ID); ok {
 			out = append(out, QueueItem{Plan: q.plan, Task: t})
 		}
 	}
@@ -1215,10 +1442,10 @@ type Names func(id string) string
 func TaskView(c Caller, p *Plan, t *Task, today string, names Names) events.TaskView {
 	v := events.TaskView{
 		ID: p.ID + "." + t.ID, Key: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-		Assignee: t.Assignee, Due: t.Due, Done: t.Done, DoneBy: t.DoneBy, OnBehalfOf: t.OnBehalfOf, Evidence: t.Evidence,
+		Assignee: t.Assignee(), Due: t.Due(), Done: t.Done, DoneBy: t.DoneBy(), OnBehalfOf: t.OnBehalfOf(), Evidence: t.Evidence(),
 		Overdue: t.Overdue(today), NeedsEvidence: t.NeedsEvidence, Module: t.Module, CanComplete: CanDo(c, p, t),
 	}
-	switch t.Assignee {
+	switch t.Assignee() {
 	case events.QueueIT:
 		v.AssigneeName = "IT"
 	case events.QueueHR:
@@ -1227,14 +1454,14 @@ func TaskView(c Caller, p *Plan, t *Task, today string, names Names) events.Task
 		v.AssigneeName = "nobody yet"
 	default:
 		if names != nil {
-			v.AssigneeName = names(t.Assignee)
+			v.AssigneeName = names(t.Assignee())
 		}
 	}
-	if t.DoneBy != "" && names != nil {
-		v.DoneByName = names(t.DoneBy)
+	if t.DoneBy() != "" && names != nil {
+		v.DoneByName = names(t.DoneBy())
 	}
-	if !t.DoneAt.IsZero() {
-		v.DoneAt = t.DoneAt.UTC().Format(time.RFC3339)
+	if !t.DoneAt().IsZero() {
+		v.DoneAt = t.DoneAt().UTC().Format(time.RFC3339)
 	}
 	return v
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"iter"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	tpl "onramp.dev/content/onboarding"
 	"onramp.dev/events"
+	"onramp.dev/infra/eventlog/modelsnap"
 )
 
 var templates = func() map[string]tpl.Template {
@@ -96,7 +98,7 @@ func TestDecideCreateResolvesOwnersAndDates(t *testing.T) {
 		{"hr-induction", events.QueueHR, "2026-12-01"},
 	} {
 		task, ok := p.Task(tt.key)
-		if !ok || task.Assignee != tt.assignee || task.Due != tt.due {
+		if !ok || task.Assignee() != tt.assignee || task.Due() != tt.due {
 			t.Errorf("%s = %+v, want %s due %s", tt.key, task, tt.assignee, tt.due)
 		}
 	}
@@ -228,8 +230,8 @@ func TestMentorReassignmentOnce(t *testing.T) {
 		t.Fatal("the same mentorship event handled twice")
 	}
 	task, _ := p.Task("mentor-hello")
-	if task.Assignee != "maya" || p.Mentor != "maya" || !CanView(Caller{ID: "maya", Roles: []string{"mentor"}}, p) {
-		t.Fatalf("mentor task with %s", task.Assignee)
+	if task.Assignee() != "maya" || p.Mentor != "maya" || !CanView(Caller{ID: "maya", Roles: []string{"mentor"}}, p) {
+		t.Fatalf("mentor task with %s", task.Assignee())
 	}
 }
 
@@ -367,27 +369,62 @@ func TestPlansShareTheirTemplatesText(t *testing.T) {
 	}
 }
 
-// A snapshot of more plans than one chunk holds restores every plan, and a snapshot
-// written before chunking (one list of plans) still loads.
+// A snapshot of more plans than one chunk holds restores every plan and every task as it
+// was — done, reopened, moved, announced overdue, given to another owner or mentor, added —
+// and snapshots written before the compact format (chunks of stored plans), and before
+// chunking (one list of plans), still load.
 func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 	s := NewState()
 	n := 2*snapshotChunk + 1
-	for i := range n {
-		hire := fmt.Sprintf("h%04d", i)
-		p, err := DecideCreate(Hired{Hire: hire, Name: hire, Team: "platform", Track: "infrastructure", StartDate: "2026-12-01", Source: "s" + hire}, templates)
+	seq := uint64(0)
+	apply := func(hire, actor string, p events.Payload) {
+		t.Helper()
+		env, err := events.New(actor, events.PlanID(hire), p, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		env, err := events.New("hr", events.PlanID(hire), p, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Apply(env, uint64(i+1)); err != nil {
+		seq++
+		if _, err := s.Apply(env, seq); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var chunked, old bytes.Buffer
-	if err := s.Snapshot(&chunked); err != nil {
+	for i := range n {
+		hire := fmt.Sprintf("h%04d", i)
+		p, err := DecideCreate(Hired{Hire: hire, Name: hire, Team: "platform", Lead: "lee", Track: "infrastructure", StartDate: "2026-12-01", Source: "s" + hire}, templates)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apply(hire, "hr", p)
+		switch i % 4 {
+		case 1:
+			apply(hire, "hana", events.TaskCompleted{Task: "acceptable-use-policy", Evidence: "signed", OnBehalfOf: hire})
+			apply(hire, events.System, events.TaskOverdue{Task: "order-laptop", Due: "2026-11-23"})
+			apply(hire, "lee", events.TaskChanged{Task: "choose-mentor", Owner: events.OwnerHR, Assignee: events.QueueHR})
+		case 2:
+			apply(hire, "ivy", events.TaskCompleted{Task: "order-laptop"})
+			apply(hire, "ivy", events.TaskReopened{Task: "order-laptop", Reason: "wrong model"})
+			apply(hire, "lee", events.TaskChanged{Task: "order-laptop", Due: "2026-11-27"})
+			plan, _ := s.Plan(events.PlanID(hire))
+			e, _ := DecideMentor(plan, "maya", "m"+hire)
+			apply(hire, "maya", e)
+		case 3:
+			apply(hire, "lee", events.TaskAdded{Task: events.PlanTask{ID: "extra", Title: "Meet the team", Section: "first-day",
+				Owner: events.OwnerLead, Due: "2026-12-02"}})
+		}
+	}
+	var compact, chunked, old bytes.Buffer
+	if err := s.Snapshot(&compact); err != nil {
+		t.Fatal(err)
+	}
+	// Before the compact format: the stored plans, in chunks.
+	docs := func(yield func(PlanDoc) bool) {
+		for _, p := range s.plans {
+			if !yield(p.Doc()) {
+				return
+			}
+		}
+	}
+	if err := modelsnap.Chunks(modelsnap.NewWriter(&chunked), snapshotChunk, iter.Seq[PlanDoc](docs)); err != nil {
 		t.Fatal(err)
 	}
 	// Before chunks, and before tasks shared their template's words: one list of plans,
@@ -416,18 +453,25 @@ func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 	}
 	var all []oldPlan
 	for _, p := range s.plans {
-		op := oldPlan{ID: p.ID, Seq: p.Seq, Hire: p.Hire, Name: p.Name, Team: p.Team, Lead: p.Lead, Track: p.Track, StartDate: p.StartDate,
-			TemplateVersion: p.TemplateVersion, Created: p.Created, Handled: p.Handled, History: p.History}
+		op := oldPlan{ID: p.ID, Seq: p.Seq, Hire: p.Hire, Name: p.Name, Team: p.Team, Lead: p.Lead, Mentor: p.Mentor, Track: p.Track, StartDate: p.StartDate,
+			TemplateVersion: p.TemplateVersion, Created: p.Created, Completed: p.Completed, CompletedAt: p.CompletedAt, Problem: p.Problem,
+			Handled: p.Handled, History: p.History}
 		for _, t := range p.Tasks {
 			op.Tasks = append(op.Tasks, oldTask{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
-				Assignee: t.Assignee, Due: t.Due, NeedsEvidence: t.NeedsEvidence, Module: t.Module})
+				Assignee: t.Assignee(), Due: t.Due(), NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done, DoneAt: t.DoneAt(),
+				DoneBy: t.DoneBy(), OnBehalfOf: t.OnBehalfOf(), Evidence: t.Evidence(), OverdueSent: t.OverdueSent()})
 		}
 		all = append(all, op)
 	}
 	if err := gob.NewEncoder(&old).Encode(all); err != nil {
 		t.Fatal(err)
 	}
-	for name, buf := range map[string]*bytes.Buffer{"chunked": &chunked, "before chunks": &old} {
+	for _, cut := range []int{len(snapshotMagic) - 3, len(snapshotMagic) + 10, compact.Len() / 2, compact.Len() - 1} {
+		if err := NewState().Restore(bytes.NewReader(compact.Bytes()[:cut])); err == nil {
+			t.Errorf("a compact snapshot cut after %d of %d bytes restored", cut, compact.Len())
+		}
+	}
+	for name, buf := range map[string]*bytes.Buffer{"compact": &compact, "chunked": &chunked, "before chunks": &old} {
 		r := NewState()
 		if err := r.Restore(buf); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -441,6 +485,11 @@ func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 				t.Fatalf("%s: plan %s restored as %+v, want %+v", name, id, q.Doc(), p.Doc())
 			}
 		}
+		for _, today := range []string{"2026-11-24", "2026-12-03"} {
+			if a, b := s.Overview(today), r.Overview(today); a != b || !reflect.DeepEqual(s.DueOverdue(today), r.DueOverdue(today)) {
+				t.Fatalf("%s: on %s, %+v before the snapshot, %+v after (or the overdue tasks differ)", name, today, a, b)
+			}
+		}
 	}
 	empty := NewState()
 	var buf bytes.Buffer
@@ -449,5 +498,64 @@ func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 	}
 	if err := NewState().Restore(&buf); err != nil {
 		t.Fatalf("empty: %v", err)
+	}
+}
+
+// A task's due date is held as a day number: every date reads back as it was written, in
+// the same order as the dates' text, and a stored task with no due date, or one that is no
+// date, keeps it as it was.
+func TestDueDaysReadBackAsWritten(t *testing.T) {
+	var last day
+	for d := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2200; d = d.AddDate(0, 0, 1) {
+		text := d.Format(events.DateLayout)
+		n, ok := parseDay(text)
+		if !ok || n.String() != text {
+			t.Fatalf("%s read as %d, written back as %q", text, n, n.String())
+		}
+		if n <= last && text > "1900-01-01" {
+			t.Fatalf("%s (%d) does not sort after the day before (%d)", text, n, last)
+		}
+		last = n
+	}
+	for _, due := range []string{"", "2026-02-30", "soon"} {
+		s, p := state(t)
+		doc := p.Doc()
+		doc.Tasks[0].Due = due
+		s.Load(doc)
+		q, _ := s.Plan(p.ID)
+		if got := q.Doc().Tasks[0].Due; got != due {
+			t.Errorf("due %q loaded and stored as %q", due, got)
+		}
+		if !reflect.DeepEqual(q.Doc(), doc) {
+			t.Errorf("due %q: plan loaded as %+v, want %+v", due, q.Doc(), doc)
+		}
+	}
+}
+
+// A plan loaded again (its stored document read a second time) replaces the one before in
+// the queues too: they lead to the plan as it is now.
+func TestQueuesLeadToAPlanLoadedAgain(t *testing.T) {
+	s, p := state(t)
+	doc := p.Doc()
+	for i := range doc.Tasks {
+		if doc.Tasks[i].ID == "acceptable-use-policy" { // the hire's: in no shared queue
+			doc.Tasks[i].Done, doc.Tasks[i].DoneBy = true, "ada"
+		}
+	}
+	s.Load(doc)
+	now, _ := s.Plan(p.ID)
+	if now == p {
+		t.Fatal("the plan was not replaced")
+	}
+	for _, c := range []Caller{{ID: "ivy", Roles: []string{events.RoleIT}}, {ID: "hana", Roles: []string{events.RoleHR}}, {ID: "lee", Roles: []string{events.RoleLead}, Team: "platform"}} {
+		items, info, err := s.Queue(c, events.Page{Limit: 100})
+		if err != nil || len(items) == 0 || info.Total != len(items) {
+			t.Fatalf("%s: %d items of %d: %v", c.ID, len(items), info.Total, err)
+		}
+		for _, it := range items {
+			if it.Plan != now {
+				t.Fatalf("%s's queue leads to the plan as it was before it was loaded again (task %s)", c.ID, it.Task.ID)
+			}
+		}
 	}
 }

@@ -49,10 +49,10 @@ func queueRecount(s *State, c Caller, today string) []QueueItem {
 	for _, p := range s.plans {
 		for i := range p.Tasks {
 			t := &p.Tasks[i]
-			mine := !t.Done && (c.ID != "" && t.Assignee == c.ID ||
-				t.Assignee == events.QueueIT && c.Has(events.RoleIT) ||
-				t.Assignee == events.QueueHR && c.Has(events.RoleHR) ||
-				t.Owner == events.OwnerLead && t.Assignee == "" && c.leads(p))
+			mine := !t.Done && (c.ID != "" && t.Assignee() == c.ID ||
+				t.Assignee() == events.QueueIT && c.Has(events.RoleIT) ||
+				t.Assignee() == events.QueueHR && c.Has(events.RoleHR) ||
+				t.Owner == events.OwnerLead && t.Assignee() == "" && c.leads(p))
 			if mine {
 				items = append(items, QueueItem{Plan: p, Task: t})
 			}
@@ -66,7 +66,7 @@ func queueRecount(s *State, c Caller, today string) []QueueItem {
 			}
 			return 1
 		}
-		return cmp.Or(cmp.Compare(a.Task.Due, b.Task.Due), cmp.Compare(a.Plan.Name, b.Plan.Name), cmp.Compare(a.Plan.ID, b.Plan.ID), cmp.Compare(a.Task.ID, b.Task.ID))
+		return cmp.Or(cmp.Compare(a.Task.Due(), b.Task.Due()), cmp.Compare(a.Plan.Name, b.Plan.Name), cmp.Compare(a.Plan.ID, b.Plan.ID), cmp.Compare(a.Task.ID, b.Task.ID))
 	})
 	return items
 }
@@ -74,7 +74,7 @@ func queueRecount(s *State, c Caller, today string) []QueueItem {
 func queueIDs(items []QueueItem, today string) []string {
 	out := []string{}
 	for _, q := range items {
-		out = append(out, fmt.Sprintf("%s.%s(%s,%v)", q.Plan.ID, q.Task.ID, q.Task.Due, q.Task.Overdue(today)))
+		out = append(out, fmt.Sprintf("%s.%s(%s,%v)", q.Plan.ID, q.Task.ID, q.Task.Due(), q.Task.Overdue(today)))
 	}
 	return out
 }
@@ -149,8 +149,8 @@ func TestOverviewAgreesWithARecount(t *testing.T) {
 			var due []OverdueTask // every task of every plan
 			for _, p := range s.plans {
 				for _, task := range p.Tasks {
-					if task.Overdue(today) && task.OverdueSent != task.Due {
-						due = append(due, OverdueTask{Plan: p.ID, Task: task.ID, Due: task.Due, Assignee: task.Assignee})
+					if task.Overdue(today) && task.OverdueSent() != task.Due() {
+						due = append(due, OverdueTask{Plan: p.ID, Task: task.ID, Due: task.Due(), Assignee: task.Assignee()})
 					}
 				}
 			}
@@ -212,8 +212,8 @@ func TestOverviewAgreesWithARecount(t *testing.T) {
 					e = events.TaskReopened{Task: task.ID, Reason: "again"}
 				case k < 7 && !task.Done:
 					e = events.TaskChanged{Task: task.ID, Due: due}
-				case k < 8 && !task.Done && task.OverdueSent != task.Due:
-					e = events.TaskOverdue{Task: task.ID, Due: task.Due, Assignee: task.Assignee}
+				case k < 8 && !task.Done && task.OverdueSent() != task.Due():
+					e = events.TaskOverdue{Task: task.ID, Due: task.Due(), Assignee: task.Assignee()}
 				case k < 8 && rnd.IntN(3) == 0:
 					decide := DecideMentor // a mentor joins, or the one there leaves
 					if p.Mentor == "maya" {

@@ -38,7 +38,7 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 				var seq uint64
 				if ok {
 					t, found := p.Task(o.Task)
-					still = found && t.Overdue(today) && t.OverdueSent != t.Due && t.Due == o.Due
+					still = found && t.Overdue(today) && t.OverdueSent() != t.Due() && t.Due() == o.Due
 					seq = p.Seq
 				}
 				m.el.RUnlock()
