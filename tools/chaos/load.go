@@ -105,6 +105,7 @@ type client struct {
 	w         *world
 	retry     bool
 	maxPeople int
+	password  string // the demo logins' password
 
 	hr, lead, it, self *session
 	people             []*person
@@ -114,6 +115,7 @@ type client struct {
 
 func (c *client) signIn(ctx context.Context) error {
 	var err error
+	demoPassword := c.password
 	if c.hr, err = signIn(ctx, c.api, "hr@demo.onramp", demoPassword); err != nil {
 		return err
 	}

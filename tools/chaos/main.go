@@ -29,6 +29,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -64,6 +65,8 @@ type config struct {
 	Ready     time.Duration // how long a start may take
 	Store     bool          // also check the stored documents
 	Log       io.Writer     // progress lines
+	From      string        // a data directory to start from (copied), e.g. a 10,000-staff organisation
+	Password  string        // the demo logins' password (default onramp-demo)
 }
 
 func main() {
@@ -79,6 +82,8 @@ func main() {
 	fs.DurationVar(&cfg.Settle, "settle", 45*time.Second, "how long checks wait for the portal to catch up before calling something lost or stuck (longer than JetStream's 30 s AckWait, so a late redelivery is not called lost)")
 	fs.DurationVar(&cfg.Ready, "ready-timeout", 3*time.Minute, "how long a start may take to answer /readyz")
 	fs.BoolVar(&cfg.Store, "store", true, "also check the stored documents (embedded FerretDB)")
+	fs.StringVar(&cfg.From, "from", "", "start from a copy of this data directory of a stopped portal (seeded with -demo, e.g. a 10,000-staff organisation), instead of an empty one")
+	fs.StringVar(&cfg.Password, "password", demoPassword, "the demo logins' password in that data (tools/bench seeds with onramp-bench)")
 	_ = fs.Parse(os.Args[1:])
 	cfg.Log = os.Stderr
 	if cfg.Cycles < 0 || cfg.Clients < 1 || cfg.Duration <= 0 || cfg.MaxPeople < 1 {
@@ -137,6 +142,13 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if err := os.MkdirAll(t.Data, 0o700); err != nil {
 		return nil, err
 	}
+	if cfg.From != "" {
+		logf("copying %s", cfg.From)
+		if err := os.CopyFS(t.Data, os.DirFS(cfg.From)); err != nil {
+			return nil, fmt.Errorf("-from: %w", err)
+		}
+	}
+	t.Env = append(t.Env, "ONRAMP_DEMO_PASSWORD="+cmp.Or(cfg.Password, demoPassword))
 	defer t.Stop()
 	rep = &report{cfg: cfg}
 
@@ -255,7 +267,7 @@ func newClients(ctx context.Context, base string, g *gate, cfg config) ([]*clien
 	clients := make([]*client, cfg.Clients)
 	for i := range clients {
 		clients[i] = &client{n: i + 1, seed: cfg.Seed, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i+1))),
-			api: newAPI(base, g), retry: cfg.Retry, maxPeople: cfg.MaxPeople}
+			api: newAPI(base, g), retry: cfg.Retry, maxPeople: cfg.MaxPeople, password: cmp.Or(cfg.Password, demoPassword)}
 		if err := clients[i].signIn(ctx); err != nil {
 			return nil, err
 		}
