@@ -147,16 +147,24 @@ func (e *env) heap() (map[string]int64, error) {
 	return out, nil
 }
 
-// idle waits until the child is idle — under 5 % of a core over 5 s, after its flushes,
-// snapshots and the store's catching up; at most 5 minutes — and reports its memory.
+// idle waits until the child is idle — under 5 % of a core in each of three 5 s spans in
+// a row, after its flushes, snapshots and the store's catching up (and after the portal's
+// own hand-back of memory once it is quiet for 10 s); at most 5 minutes — and reports its
+// memory.
 func (e *env) idle(what string) {
 	began := time.Now()
 	last, _ := e.proc.CPU()
-	for time.Since(began) < 5*time.Minute {
+	quiet := 0
+	for quiet < 3 && time.Since(began) < 5*time.Minute {
 		time.Sleep(5 * time.Second)
 		cpu, err := e.proc.CPU()
-		if err != nil || cpu-last < 250*time.Millisecond {
+		if err != nil {
 			break
+		}
+		if cpu-last < 250*time.Millisecond {
+			quiet++
+		} else {
+			quiet = 0
 		}
 		last = cpu
 	}

@@ -16,8 +16,8 @@ import (
 // costs one collection: well under a second at 10,000 staff, and only once per quiet
 // spell).
 const (
-	idleCheck  = 30 * time.Second
-	idleAllocs = 64 << 20 // bytes allocated in a check below which the process counts as quiet
+	idleCheck  = 10 * time.Second
+	idleAllocs = 32 << 20 // bytes allocated in a check below which the process counts as quiet
 )
 
 // handBackWhenIdle runs until ctx is done.

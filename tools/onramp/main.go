@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -89,9 +90,12 @@ func runPortal(ctx context.Context, args []string, out io.Writer, logger *slog.L
 	// megabytes allocated at 10,000 staff, most of it kept. At the default GOGC the
 	// collector ran again and again over that growing heap, a sixth of the start's CPU on a
 	// 2-core machine; collect at 400 % growth until ready (the lower setting below follows).
-	gogc := os.Getenv("GOGC") == ""
+	// The memory limit keeps that headroom from growing without end on a whole replay (it
+	// makes the collector run more often as the heap nears it).
+	gogc := os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == ""
 	if gogc {
 		debug.SetGCPercent(400)
+		debug.SetMemoryLimit(startMemoryLimit)
 	}
 	p, err := portal.Start(ctx, portal.Config{
 		Dir: *data, Addr: *addr, NATSURL: os.Getenv("NATS_URL"), MongoURI: os.Getenv("MONGO_URI"), NATSAddr: *natsAddr,
@@ -124,6 +128,7 @@ func runPortal(ctx context.Context, args []string, out io.Writer, logger *slog.L
 	// that back to the system now rather than keep it as the runtime's reserve.
 	if gogc {
 		debug.SetGCPercent(50)
+		debug.SetMemoryLimit(math.MaxInt64)
 	}
 	debug.FreeOSMemory()
 	go handBackWhenIdle(ctx)
@@ -131,6 +136,9 @@ func runPortal(ctx context.Context, args []string, out io.Writer, logger *slog.L
 	fmt.Fprintln(out, "Stopping…")
 	return nil
 }
+
+// startMemoryLimit bounds the heap while the start runs at GOGC=400.
+const startMemoryLimit = 1 << 30
 
 func quoteIfDefault(pw string) string {
 	if pw == defaultDemoPassword {
