@@ -66,10 +66,14 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
 
+	began := time.Now()
 	ns, natsURL, passwords, err := startNATS(cfg)
 	if err != nil {
 		return nil, err
 	}
+	// After a SIGKILL the server rebuilds its streams' indexes and, for duplicate
+	// detection, reads every message of the last 24 hours: the first part of a start.
+	cfg.Logger.Info("nats ready", "took", time.Since(began).Round(time.Millisecond))
 	s := &Stack{nats: ns, natsURL: natsURL, passwords: passwords, done: make(chan struct{})}
 
 	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
