@@ -78,6 +78,21 @@ func (c *Collection[T]) Get(ctx context.Context, id string) (doc T, found bool, 
 	return doc, true, nil
 }
 
+// Newest reads up to limit documents, those with the highest field first (then the highest
+// _id): the latest of a collection that grows, without loading it.
+func (c *Collection[T]) Newest(ctx context.Context, field string, limit int) ([]T, error) {
+	opts := options.Find().SetSort(bson.D{{Key: field, Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit))
+	cur, err := c.c.Find(ctx, bson.D{}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: newest %s: %w", c.c.Name(), err)
+	}
+	var out []T
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("store: newest %s: %w", c.c.Name(), err)
+	}
+	return out, nil
+}
+
 // putBatch bounds the statements of one bulk write: FerretDB v1.24 never answers an
 // update command of 100 or more statements that replace existing documents (the request
 // times out; TestPutManyExistingDocuments covers it).
