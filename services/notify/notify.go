@@ -17,7 +17,7 @@ import (
 type Recipient struct {
 	ID           string            `bson:"_id" json:"id"`
 	Seq          uint64            `bson:"seq" json:"seq"`
-	Items        []Item            `bson:"items" json:"items"` // oldest first
+	Items        []Item            `bson:"items" json:"items"`                       // oldest first
 	Fired        []string          `bson:"fired" json:"fired"`                       // keys of the notifications recorded (day keys of the last KeepDays), but…
 	Caused       []CauseDay        `bson:"caused,omitempty" json:"caused,omitempty"` // …those of one source event, by day (the last CauseDays)
 	TimeZone     string            `bson:"time_zone,omitempty" json:"time_zone,omitempty"`
