@@ -15,12 +15,14 @@ import (
 // replay of the stream and a restart from a snapshot hold the same.
 
 // The inbox: the newest InboxKeep items, read or not, and older unread ones up to InboxMax
-// items in all; nothing created more than InboxDays before the newest item. Checked when an
-// item arrives.
+// items in all; nothing created more than InboxDays before the newest item, and no daily
+// reminder more than ReminderDays before it (each lists what was open that day: the newer
+// ones tell it better, and they come every working day). Checked when an item arrives.
 const (
-	InboxKeep = 200
-	InboxMax  = 500
-	InboxDays = 90
+	InboxKeep    = 200
+	InboxMax     = 500
+	InboxDays    = 90
+	ReminderDays = KeepDays
 )
 
 // CauseDays is how long the keys of notifications told because of one event ("ev:…",
@@ -32,16 +34,16 @@ const CauseDays = 7
 
 // trimInbox applies the inbox bounds as of now (the newest item's time).
 func (r *Recipient) trimInbox(now time.Time) {
-	if len(r.Items) <= InboxKeep && (len(r.Items) == 0 || !r.Items[0].Created.Before(now.AddDate(0, 0, -InboxDays))) {
+	cut, reminders := now.AddDate(0, 0, -InboxDays), now.AddDate(0, 0, -ReminderDays)
+	if len(r.Items) <= InboxKeep && (len(r.Items) == 0 || !r.Items[0].Created.Before(reminders)) {
 		return
 	}
-	cut := now.AddDate(0, 0, -InboxDays)
 	n := len(r.Items)
 	keep := make([]bool, n)
 	kept := 0
 	for i := n - 1; i >= 0 && kept < InboxMax; i-- { // newest first
 		it := r.Items[i]
-		if it.Created.Before(cut) {
+		if it.Created.Before(cut) || (it.Created.Before(reminders) && slices.Contains(ReminderKinds, it.Kind)) {
 			continue
 		}
 		if n-1-i < InboxKeep || !it.Read {

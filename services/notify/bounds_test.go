@@ -30,9 +30,11 @@ func (f *folder) apply(subject string, p events.Payload, at time.Time) {
 }
 
 // item tells p1 one inbox item at at, keyed by a new source event.
-func (f *folder) item(at time.Time) string {
+func (f *folder) item(at time.Time) string { return f.itemOf(events.KindTaskAssigned, at) }
+
+func (f *folder) itemOf(kind string, at time.Time) string {
 	id := events.NewID(at)
-	f.apply("p1", events.Notified{Key: "ev:" + id + ":p1", Item: &events.NotifyItem{ID: id, Kind: events.KindTaskAssigned, Title: "x"}}, at)
+	f.apply("p1", events.Notified{Key: "ev:" + id + ":p1", Item: &events.NotifyItem{ID: id, Kind: kind, Title: "x"}}, at)
 	return id
 }
 
@@ -51,22 +53,30 @@ func TestInboxIsBounded(t *testing.T) {
 		items     int
 		every     time.Duration
 		readFirst int // the oldest items read before the last one arrives
+		reminders int // every reminders-th item is a daily reminder (0: none)
 		want      int
 		wantUnrd  int
 	}{
-		{"few", 50, time.Hour, 0, 50, 50},
-		{"read beyond the newest", 300, time.Hour, 300, 200, 1},
-		{"unread beyond the newest", 300, time.Hour, 0, 300, 300},
-		{"some read beyond the newest", 300, time.Hour, 60, 240, 240},
-		{"unread beyond the cap", 700, time.Hour, 0, InboxMax, InboxMax},
-		{"older than the days", 100, 24 * time.Hour, 0, InboxDays + 1, InboxDays + 1},
+		{"few", 50, time.Hour, 0, 0, 50, 50},
+		{"read beyond the newest", 300, time.Hour, 300, 0, 200, 1},
+		{"unread beyond the newest", 300, time.Hour, 0, 0, 300, 300},
+		{"some read beyond the newest", 300, time.Hour, 60, 0, 240, 240},
+		{"unread beyond the cap", 700, time.Hour, 0, 0, InboxMax, InboxMax},
+		{"older than the days", 100, 24 * time.Hour, 0, 0, InboxDays + 1, InboxDays + 1},
+		// 60 days, every other item a reminder (days 0, 2 … 58; the last item on day 59):
+		// the reminders of days 46 … 58 stay, and every other item.
+		{"reminders older than their days", 60, 24 * time.Hour, 0, 2, 30 + ReminderDays/2, 30 + ReminderDays/2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := &folder{t: t, s: NewState()}
 			var ids []string
 			at := start
 			for i := range c.items - 1 {
-				ids = append(ids, f.item(at))
+				kind := events.KindTaskAssigned
+				if c.reminders > 0 && i%c.reminders == 0 {
+					kind = events.KindTaskDue
+				}
+				ids = append(ids, f.itemOf(kind, at))
 				at = at.Add(c.every)
 				if i == c.items-2 && c.readFirst > 0 {
 					f.apply("p1", events.NotificationsRead{Items: ids[:min(c.readFirst, len(ids))]}, at)
