@@ -209,3 +209,37 @@ func TestIDDay(t *testing.T) {
 		}
 	}
 }
+
+// A sent mail leaves the model on Release; an outcome applied after makes a record of the
+// outcome alone, which Merge folds into the stored document: the first outcome stands.
+func TestReleasedMailsAndLateOutcomes(t *testing.T) {
+	f := &folder{t: t, s: NewState()}
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	id := events.NewID(at)
+	f.apply("p1", events.Notified{Key: "ev:" + id + ":p1", Mail: &events.NotifyMail{ID: id, To: "p1@example.org", Subject: "s", Text: "t", HTML: "h", MessageID: "<m@x>"}}, at)
+	if keys := f.s.Release([]string{id}); keys != nil {
+		t.Fatalf("a queued mail released: %v", keys)
+	}
+	f.apply(id, events.MailSent{Person: "p1", Attempts: 1, Transport: "smtp"}, at)
+	queued, sent := Mail{ID: id, Seq: 1, To: "p1@example.org", Text: "t", Status: MailQueued}, func() Mail { m, _ := f.s.Mail(id); return m }()
+	if keys := f.s.Release([]string{id, "unknown"}); !slices.Equal(keys, []string{MailDoc + id}) || f.s.HeldMails() != 0 {
+		t.Fatalf("released %v, %d mails held", keys, f.s.HeldMails())
+	}
+	f.apply(id, events.MailFailed{Person: "p1", Attempts: 4, Reason: "late"}, at)
+	late, ok := f.s.Mail(id)
+	if !ok || !late.OutcomeOnly() || late.Status != MailFailed {
+		t.Fatalf("the late outcome's record: %+v %v", late, ok)
+	}
+	for _, c := range []struct {
+		name   string
+		stored Mail
+		want   Mail
+	}{
+		{"stored sent", sent, sent},
+		{"stored queued", queued, Mail{ID: id, Seq: late.Seq, To: "p1@example.org", Text: "t", Status: MailFailed, Attempts: 4, Reason: "late"}},
+	} {
+		if got := Merge(c.stored, late); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: merged %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
