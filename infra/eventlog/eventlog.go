@@ -394,9 +394,9 @@ func (l *Log) Evict(f func() []string) int {
 // Release only records that take no more commands and that no later event can change: a
 // later event about one finds no record in the model, so the model must treat it as
 // complete in the store (for example the flush merges it into the stored document). A
-// snapshot notes the store checkpoint its releases relied on; a start whose store is
-// behind it (a store lost or restored from an old backup) replays the whole stream
-// instead, so the released records are written again.
+// snapshot notes the store checkpoint its releases relied on (written right after the flush
+// that released); a start whose store is behind it (a store lost or restored from an old
+// backup) replays the whole stream instead, so the released records are written again.
 func (l *Log) Release(f func() []string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -566,7 +566,9 @@ func (l *Log) flushLoop(ctx context.Context) {
 		}
 		l.flushMu.Lock()
 		seq, err := l.flushDirty(ctx)
-		if err == nil && time.Since(lastCP) >= checkpointEvery {
+		// After a release at once: a snapshot that holds it is of no use to a start whose
+		// store checkpoint is behind it (see Release).
+		if err == nil && (time.Since(lastCP) >= checkpointEvery || l.releasedPast()) {
 			if l.writeCheckpoint(ctx, seq) == nil {
 				lastCP = time.Now()
 			}
@@ -582,6 +584,13 @@ func (l *Log) flushLoop(ctx context.Context) {
 		}
 		failures = 0
 	}
+}
+
+// releasedPast reports whether records were released past the store checkpoint.
+func (l *Log) releasedPast() bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.released > l.storeSeq
 }
 
 // snapshotLoop saves the model whenever a snapshot is due. It runs apart from the writes
