@@ -243,3 +243,45 @@ func TestReleasedMailsAndLateOutcomes(t *testing.T) {
 		}
 	}
 }
+
+// A page's cursor names its last item: the next page starts right after it, whatever
+// arrived or was trimmed in between; a position (the cursor before) is still read.
+func TestPagesFollowTheirCursor(t *testing.T) {
+	f := &folder{t: t, s: NewState()}
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	var ids []string // oldest first
+	for range 250 {
+		ids = append(ids, f.item(at))
+		at = at.Add(time.Hour)
+	}
+	f.apply("p1", events.NotificationsRead{Items: ids[:40]}, at)
+	first, err := f.s.Page("p1", false, 100, "")
+	if err != nil || len(first.Items) != 100 || first.Items[99].ID != ids[150] {
+		t.Fatalf("first page: %d items, %v", len(first.Items), err)
+	}
+	var news []string
+	for range 10 { // ten arrive; the read ones beyond the newest 200 go
+		news = append(news, f.item(at))
+		at = at.Add(time.Hour)
+	}
+	var rest []string
+	for cursor := first.Next; cursor != ""; {
+		p, err := f.s.Page("p1", false, 100, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range p.Items {
+			rest = append(rest, it.ID)
+		}
+		cursor = p.Next
+	}
+	want := slices.Clone(ids[40:150])
+	slices.Reverse(want)
+	if !slices.Equal(rest, want) {
+		t.Fatalf("the next pages listed %d items, want the %d kept after the first page's last", len(rest), len(want))
+	}
+	byPosition, err := f.s.Page("p1", false, 10, "5")
+	if err != nil || len(byPosition.Items) != 10 || byPosition.Items[0].ID != news[4] { // the sixth newest
+		t.Fatalf("a position cursor: %+v, %v", byPosition.Items, err)
+	}
+}

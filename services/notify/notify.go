@@ -370,8 +370,9 @@ func (s *State) Bounced() []Recipient {
 	return out
 }
 
-// Page is one page of a person's notifications, newest first. The cursor is the position
-// (from the newest) where the next page starts.
+// Page is one page of a person's notifications, newest first. The cursor names the last
+// item of the page before, so a page follows it whatever arrived or left the inbox in
+// between (see trimInbox).
 type Page struct {
 	Items  []Item
 	Total  int // items matching the filter
@@ -380,7 +381,8 @@ type Page struct {
 }
 
 // Page returns person's items (only unread ones if unread), limit at most (1–100, default
-// 20), from cursor on.
+// 20), after cursor: the Next of a page before ("<created unix ns>.<item id>"; a number, the
+// position from the newest, is still read).
 func (s *State) Page(person string, unread bool, limit int, cursor string) (Page, error) {
 	if limit == 0 {
 		limit = 20
@@ -388,13 +390,21 @@ func (s *State) Page(person string, unread bool, limit int, cursor string) (Page
 	if limit < 1 || limit > 100 {
 		return Page{}, &events.Error{Code: events.CodeInvalid, Message: "invalid query", Fields: map[string]string{"limit": "must be 1–100"}}
 	}
-	start := 0
+	badCursor := &events.Error{Code: events.CodeInvalid, Message: "invalid query", Fields: map[string]string{"cursor": "is not a cursor from a previous page"}}
+	offset, afterID := 0, ""
+	var afterTime time.Time
 	if cursor != "" {
-		n, err := strconv.Atoi(cursor)
-		if err != nil || n < 0 {
-			return Page{}, &events.Error{Code: events.CodeInvalid, Message: "invalid query", Fields: map[string]string{"cursor": "is not a cursor from a previous page"}}
+		if ns, id, ok := strings.Cut(cursor, "."); ok {
+			n, err := strconv.ParseInt(ns, 10, 64)
+			if err != nil || id == "" {
+				return Page{}, badCursor
+			}
+			afterID, afterTime = id, time.Unix(0, n)
+		} else if n, err := strconv.Atoi(cursor); err == nil && n >= 0 {
+			offset = n
+		} else {
+			return Page{}, badCursor
 		}
-		start = n
 	}
 	var p Page
 	r, ok := s.people[person]
@@ -412,11 +422,26 @@ func (s *State) Page(person string, unread bool, limit int, cursor string) (Page
 		}
 	}
 	p.Total = len(match)
+	start := offset
+	if afterID != "" {
+		start = len(match)
+		for i, it := range match {
+			if it.ID == afterID {
+				start = i + 1
+				break
+			}
+			if it.Created.Before(afterTime) { // the item is gone (or read): the next older one
+				start = i
+				break
+			}
+		}
+	}
 	if start < len(match) {
 		end := min(start+limit, len(match))
 		p.Items = match[start:end]
 		if end < len(match) {
-			p.Next = strconv.Itoa(end)
+			last := match[end-1]
+			p.Next = strconv.FormatInt(last.Created.UnixNano(), 10) + "." + last.ID
 		}
 	}
 	return p, nil
