@@ -27,9 +27,10 @@ const (
 
 // CauseDays is how long the keys of notifications told because of one event ("ev:…",
 // "link:…") are kept, in days before the person's newest such key. They only stop a
-// redelivered event from being told twice, and a source consumer redelivers within
-// minutes (AckWait × MaxDeliver) or, after a restart, from its ack floor, which is at most
-// the time the service was down behind.
+// redelivered event from being told twice: a source consumer redelivers an unacknowledged
+// event after its AckWait (30 s) for as long as telling it fails, and after a restart from
+// its ack floor, which is as far behind as the service was down. An event still failing
+// after a week may be told again to people who received newer notifications meanwhile.
 const CauseDays = 7
 
 // trimInbox applies the inbox bounds as of now (the newest item's time).
