@@ -2,12 +2,17 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"onramp.dev/events"
 	"onramp.dev/infra/bus"
+	"onramp.dev/infra/eventlog"
+	"onramp.dev/infra/store"
 	"onramp.dev/services/notify"
 )
 
@@ -152,5 +157,73 @@ func TestAStartLetsGoOfMailsTheStoreHolds(t *testing.T) {
 	waitFor(t, "the mail gone from the model after the start", func() bool { return !f.heldMail(id) })
 	if doc := f.mail(t, id); doc.Status != notify.MailSent || doc.To != p.email || doc.Text == "" || doc.HTML == "" {
 		t.Fatalf("the stored mail after the start: %+v", doc)
+	}
+}
+
+// TestAStartLetsGoOfTheMailsOfAnOldSnapshot: a snapshot of a version that kept every mail
+// (its flush wrote them and let none go) loads; the start lets the done mails the store
+// holds go from the model, and keeps the queued one until it is sent.
+func TestAStartLetsGoOfTheMailsOfAnOldSnapshot(t *testing.T) {
+	f := stack(t)
+	ctx := context.Background()
+	if err := bus.EnsureStreams(ctx, f.js); err != nil {
+		t.Fatal(err)
+	}
+	db := f.env.Mongo.Database("notify")
+	people, mails := store.NewCollection[notify.Recipient](db, "recipients"), store.NewCollection[notify.Mail](db, "mails")
+	state := notify.NewState()
+	old := eventlog.New(f.js, "NOTIFY", state, slog.New(slog.DiscardHandler))
+	flush := func(ctx context.Context, keys []string) error { // the old flush: write, keep
+		var rs []notify.Recipient
+		var ms []notify.Mail
+		old.Read(func() {
+			for _, k := range keys {
+				if r, ok := state.Recipient(strings.TrimPrefix(k, notify.PersonDoc)); ok && strings.HasPrefix(k, notify.PersonDoc) {
+					rs = append(rs, r)
+				}
+				if m, ok := state.Mail(strings.TrimPrefix(k, notify.MailDoc)); ok && strings.HasPrefix(k, notify.MailDoc) {
+					ms = append(ms, m)
+				}
+			}
+		})
+		return errors.Join(people.Put(ctx, rs...), mails.Put(ctx, ms...))
+	}
+	if err := old.Start(ctx, eventlog.Options{Flush: flush, Checkpoint: store.NewCheckpoint(db, "NOTIFY")}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var ids []string
+	for i := range 3 {
+		id := events.NewID(now)
+		ids = append(ids, id)
+		f.append(events.System, "p1", events.Notified{Key: fmt.Sprintf("ev:%d:p1", i), Mail: &events.NotifyMail{ID: id,
+			To: "p1@example.org", Subject: "s", Text: "t", HTML: "<p>t</p>", MessageID: "<" + id + "@x>"}})
+	}
+	f.append(events.System, ids[0], events.MailSent{Person: "p1", Attempts: 1, Transport: "smtp"})
+	_, last := f.env.Append(t, events.System, ids[1], events.MailFailed{Person: "p1", Attempts: 6, Reason: "gave up"})
+	if !old.WaitApplied(ctx, last, 10*time.Second) {
+		t.Fatal("the old model never applied the events")
+	}
+	if err := old.FlushNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.SnapshotNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	var held int
+	old.Read(func() { held = state.HeldMails() })
+	if held != 3 {
+		t.Fatalf("the old model held %d mails", held)
+	}
+
+	f.m = f.start(f.env.NATS, time.Minute)
+	for _, id := range ids {
+		waitFor(t, "the done mails gone from the model", func() bool { return !f.heldMail(id) })
+	}
+	for i, want := range []string{notify.MailSent, notify.MailFailed, notify.MailSent} {
+		if doc := f.mail(t, ids[i]); doc.Status != want || doc.Text != "t" {
+			t.Errorf("mail %d: stored %+v, want %s", i, doc, want)
+		}
 	}
 }
