@@ -20,6 +20,7 @@
 package eventlog
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -116,6 +117,10 @@ type snapshotMeta struct {
 	Seq     uint64
 	Touched map[string]uint64 // document id → last stream sequence that changed it
 	Rejects []Reject
+	// Released is the store checkpoint the last Release relied on: records released up to
+	// there are in the store only, so a store behind it cannot be rewritten from this
+	// snapshot (0: nothing was ever released).
+	Released uint64
 }
 
 // Log couples a model with its stream.
@@ -140,6 +145,8 @@ type Log struct {
 	snapSize  int64  // bytes of the last snapshot written or loaded
 	sinceSnap int64  // bytes of the events applied since (guarded by mu)
 	storeSeq  uint64 // the store's checkpoint as last read or written
+	flushing  uint64 // the sequence the flush under way writes (guarded by mu; 0: none)
+	released  uint64 // see snapshotMeta.Released (guarded by mu)
 
 	flushMu sync.Mutex // one flush at a time, so a flush that returns has written all before it
 
@@ -219,7 +226,11 @@ func (l *Log) Start(ctx context.Context, opts Options) error {
 		return fmt.Errorf("eventlog: %s: %w", l.stream, err)
 	}
 	target := info.State.LastSeq
-	if err := l.loadSnapshot(ctx, target); err != nil {
+	cp, err := opts.Checkpoint.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := l.loadSnapshot(ctx, target, cp); err != nil {
 		return err
 	}
 	if info.State.Msgs == 0 {
@@ -250,11 +261,6 @@ func (l *Log) Start(ctx context.Context, opts Options) error {
 		return fmt.Errorf("eventlog: %s: replay stopped at %d of %d: %w", l.stream, l.Applied(), target, ctx.Err())
 	}
 
-	cp, err := opts.Checkpoint.Get(ctx)
-	if err != nil {
-		l.Close()
-		return err
-	}
 	l.mu.Lock()
 	l.storeSeq = cp
 	behind := 0
@@ -377,6 +383,30 @@ func (l *Log) Evict(f func() []string) int {
 	for _, id := range ids {
 		delete(l.touched, id)
 		l.dirty[id] = true
+	}
+	return len(ids)
+}
+
+// Release runs f with the model write-locked to let go of records whose final state the
+// store holds: f removes them from the model and returns their document ids, which leave
+// the snapshot and the pending writes — the store keeps their documents (unlike Evict). Call
+// it from the Flush that wrote them (or at start, for documents the store held already).
+// Release only records that take no more commands and that no later event can change: a
+// later event about one finds no record in the model, so the model must treat it as
+// complete in the store (for example the flush merges it into the stored document). A
+// snapshot notes the store checkpoint its releases relied on (written right after the flush
+// that released); a start whose store is behind it (a store lost or restored from an old
+// backup) replays the whole stream instead, so the released records are written again.
+func (l *Log) Release(f func() []string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids := f()
+	for _, id := range ids {
+		delete(l.touched, id)
+		delete(l.dirty, id)
+	}
+	if len(ids) > 0 {
+		l.released = max(l.released, cmp.Or(l.flushing, l.storeSeq))
 	}
 	return len(ids)
 }
@@ -536,7 +566,9 @@ func (l *Log) flushLoop(ctx context.Context) {
 		}
 		l.flushMu.Lock()
 		seq, err := l.flushDirty(ctx)
-		if err == nil && time.Since(lastCP) >= checkpointEvery {
+		// After a release at once: a snapshot that holds it is of no use to a start whose
+		// store checkpoint is behind it (see Release).
+		if err == nil && (time.Since(lastCP) >= checkpointEvery || l.releasedPast()) {
 			if l.writeCheckpoint(ctx, seq) == nil {
 				lastCP = time.Now()
 			}
@@ -552,6 +584,13 @@ func (l *Log) flushLoop(ctx context.Context) {
 		}
 		failures = 0
 	}
+}
+
+// releasedPast reports whether records were released past the store checkpoint.
+func (l *Log) releasedPast() bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.released > l.storeSeq
 }
 
 // snapshotLoop saves the model whenever a snapshot is due. It runs apart from the writes
@@ -584,17 +623,22 @@ func (l *Log) flushDirty(ctx context.Context) (uint64, error) {
 	}
 	dirty := l.dirty
 	l.dirty = map[string]bool{}
+	l.flushing = seq
 	l.mu.Unlock()
 	ids := make([]string, 0, len(dirty))
 	for id := range dirty {
 		ids = append(ids, id)
 	}
-	if err := l.opts.Flush(ctx, ids); err != nil {
-		l.mu.Lock()
+	err := l.opts.Flush(ctx, ids)
+	l.mu.Lock()
+	l.flushing = 0
+	if err != nil {
 		for id := range dirty {
 			l.dirty[id] = true
 		}
-		l.mu.Unlock()
+	}
+	l.mu.Unlock()
+	if err != nil {
 		return 0, err
 	}
 	return seq, nil
@@ -660,7 +704,7 @@ func (l *Log) saveSnapshot(ctx context.Context) error {
 	l.mu.RLock()
 	seq, since := l.applied, l.sinceSnap
 	var raw int64
-	body, err := frame(snapshotMeta{Seq: seq, Touched: l.touched, Rejects: l.rejects}, counted(l.model.Snapshot, &raw))
+	body, err := frame(snapshotMeta{Seq: seq, Touched: l.touched, Rejects: l.rejects, Released: l.released}, counted(l.model.Snapshot, &raw))
 	l.mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("eventlog: snapshot %s: %w", l.stream, err)
@@ -678,8 +722,8 @@ func (l *Log) saveSnapshot(ctx context.Context) error {
 }
 
 // loadSnapshot restores the model from the latest snapshot, if there is one that fits a
-// stream whose last sequence is last.
-func (l *Log) loadSnapshot(ctx context.Context, last uint64) error {
+// stream whose last sequence is last and a store whose checkpoint is cp.
+func (l *Log) loadSnapshot(ctx context.Context, last, cp uint64) error {
 	body, found, err := getSaved(ctx, l.js, l.stream)
 	if err != nil {
 		return err
@@ -698,10 +742,16 @@ func (l *Log) loadSnapshot(ctx context.Context, last uint64) error {
 		l.snapAt = time.Now()
 		return nil
 	}
+	if cp < meta.Released {
+		l.log.Warn("the store is behind the records the snapshot released to it; replaying the whole stream to write them again",
+			"stream", l.stream, "store", cp, "released", meta.Released)
+		l.snapAt = time.Now()
+		return nil
+	}
 	if err := l.model.Restore(modelReader(model)); err != nil {
 		return fmt.Errorf("eventlog: snapshot %s does not fit this version (%v); run `onramp rebuild` to replay the stream", l.stream, err)
 	}
-	l.applied, l.rejects, l.snapSize = meta.Seq, meta.Rejects, int64(len(body))
+	l.applied, l.rejects, l.snapSize, l.released = meta.Seq, meta.Rejects, int64(len(body)), meta.Released
 	if meta.Touched != nil {
 		l.touched = meta.Touched
 	}

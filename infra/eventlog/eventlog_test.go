@@ -506,6 +506,79 @@ func TestEvictedRecordsLeaveTheModelTheStoreAndTheSnapshot(t *testing.T) {
 	}
 }
 
+// Released records leave the model and the snapshot while the store keeps their documents;
+// a start whose store lost them (behind the checkpoint the release relied on) replays the
+// whole stream instead of loading the snapshot, so they are written again.
+func TestReleasedRecordsLeaveTheModelAndTheSnapshotNotTheStore(t *testing.T) {
+	env := devstacktest.Start(t)
+	ctx := context.Background()
+	a := startService(t, env)
+	for _, id := range []string{"done", "kept"} {
+		if err := a.note(ctx, id, "hello"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.log.FlushNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.log.Release(func() []string { delete(a.model.recs, "done"); return []string{"done"} }); n != 1 {
+		t.Fatalf("released %d", n)
+	}
+	if err := a.note(ctx, "kept", "again"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.log.FlushNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stored := func(id string) []string {
+		r, found, err := a.docs.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !found {
+			return nil
+		}
+		return r.Notes
+	}
+	if got := stored("done"); !slices.Equal(got, []string{"hello"}) {
+		t.Fatalf("the store after the release holds %v", got)
+	}
+	if err := a.log.SnapshotNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.log.Close()
+
+	b := startService(t, env)
+	if got := b.notes("done"); got != nil {
+		t.Fatalf("the restart from the snapshot brought back %v", got)
+	}
+	if got := b.notes("kept"); !slices.Equal(got, []string{"hello", "again"}) {
+		t.Fatalf("kept: %v", got)
+	}
+	if got := stored("done"); !slices.Equal(got, []string{"hello"}) {
+		t.Fatalf("the store after the restart holds %v", got)
+	}
+	b.log.Close()
+
+	// The store is lost; the snapshot stays.
+	if err := a.docs.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.cp.Set(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	c := startService(t, env)
+	if got := c.notes("done"); !slices.Equal(got, []string{"hello"}) {
+		t.Fatalf("the start on a lost store: the released record is %v", got)
+	}
+	if err := c.log.FlushNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored("done"); !slices.Equal(got, []string{"hello"}) {
+		t.Fatalf("the rebuilt store holds %v", got)
+	}
+}
+
 // A stream with a max age can lose every message while nobody writes (SESSIONS after a
 // quiet month): a start without a snapshot must not wait for a sequence nothing will
 // deliver, and commands go on.

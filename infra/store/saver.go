@@ -28,6 +28,16 @@ func (s *Saver[T]) Loaded(id string) {
 	s.mu.Unlock()
 }
 
+// Forget lets the saver stop remembering ids (documents it will not write again, in all
+// likelihood: one written later anyway is inserted, found stored, and replaced).
+func (s *Saver[T]) Forget(ids ...string) {
+	s.mu.Lock()
+	for _, id := range ids {
+		delete(s.stored, id)
+	}
+	s.mu.Unlock()
+}
+
 // Save writes docs: inserts for new ids, replacements for stored ones. A new id that turns
 // out to be stored already (written before a crash, say) is replaced instead.
 func (s *Saver[T]) Save(ctx context.Context, docs ...T) error {

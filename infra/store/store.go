@@ -78,6 +78,33 @@ func (c *Collection[T]) Get(ctx context.Context, id string) (doc T, found bool, 
 	return doc, true, nil
 }
 
+// Newest reads up to limit documents, those with the highest field first (then the highest
+// _id): the latest of a collection that grows. On MongoDB, with an index on field
+// (IndexDescending), it reads limit documents; FerretDB v1.24 sorts in Go after decoding
+// every document (1.0 s for 11,500 e-mails).
+func (c *Collection[T]) Newest(ctx context.Context, field string, limit int) ([]T, error) {
+	opts := options.Find().SetSort(bson.D{{Key: field, Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit))
+	cur, err := c.c.Find(ctx, bson.D{}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: newest %s: %w", c.c.Name(), err)
+	}
+	var out []T
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("store: newest %s: %w", c.c.Name(), err)
+	}
+	return out, nil
+}
+
+// IndexDescending creates, if missing, an index on field then _id, both descending (for
+// Newest).
+func (c *Collection[T]) IndexDescending(ctx context.Context, field string) error {
+	_, err := c.c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: field, Value: -1}, {Key: "_id", Value: -1}}})
+	if err != nil {
+		return fmt.Errorf("store: index %s on %s: %w", c.c.Name(), field, err)
+	}
+	return nil
+}
+
 // putBatch bounds the statements of one bulk write: FerretDB v1.24 never answers an
 // update command of 100 or more statements that replace existing documents (the request
 // times out; TestPutManyExistingDocuments covers it).

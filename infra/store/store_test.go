@@ -55,6 +55,23 @@ func TestCollectionRoundTrip(t *testing.T) {
 	if _, found, err := c.Get(ctx, "missing"); found || err != nil {
 		t.Fatalf("Get(missing) = %v, %v", found, err)
 	}
+	// The newest by seq, then by _id: new (8), t-3 (7), then the highest ids of seq 1.
+	for range 2 { // creating it again changes nothing
+		if err := c.IndexDescending(ctx, "seq"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newest, err := c.Newest(ctx, "seq", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range newest {
+		ids = append(ids, d.ID)
+	}
+	if fmt.Sprint(ids) != "[new t-3 t-9 t-8]" {
+		t.Fatalf("Newest(seq, 4) = %v", ids)
+	}
 }
 
 // Replacing many existing documents at once works (FerretDB hangs on one update command

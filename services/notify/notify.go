@@ -5,7 +5,6 @@
 package notify
 
 import (
-	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,8 +17,9 @@ import (
 type Recipient struct {
 	ID           string            `bson:"_id" json:"id"`
 	Seq          uint64            `bson:"seq" json:"seq"`
-	Items        []Item            `bson:"items" json:"items"` // oldest first
-	Fired        []string          `bson:"fired" json:"fired"` // keys of the notifications recorded (day keys of the last KeepDays)
+	Items        []Item            `bson:"items" json:"items"`                       // oldest first
+	Fired        []string          `bson:"fired" json:"fired"`                       // keys of the notifications recorded (day keys of the last KeepDays), but…
+	Caused       []CauseDay        `bson:"caused,omitempty" json:"caused,omitempty"` // …those of one source event, by day (the last CauseDays)
 	TimeZone     string            `bson:"time_zone,omitempty" json:"time_zone,omitempty"`
 	DateFormat   string            `bson:"date_format,omitempty" json:"date_format,omitempty"`
 	Email        map[string]string `bson:"email,omitempty" json:"email,omitempty"`
@@ -54,10 +54,9 @@ const (
 	MailFailed = "failed"
 )
 
-// Mail is one e-mail and its delivery (one document, keyed by mail id). Its text and HTML
-// are kept in the model only until the store holds them in their final state
-// (ForgetBodies): after that they live in the store, and in the event that queued the mail
-// (stream sequence Event).
+// Mail is one e-mail and its delivery (one document, keyed by mail id). The model keeps a
+// mail only until the store holds it in its final state (Release): after that it lives in
+// the store, and its content in the event that queued it (stream sequence Event).
 type Mail struct {
 	ID        string    `bson:"_id" json:"id"`
 	Seq       uint64    `bson:"seq" json:"seq"`
@@ -104,9 +103,16 @@ const (
 func (s *State) LoadRecipient(r Recipient) {
 	rp := &r
 	rp.Fired = slices.Clone(r.Fired) // pruned in place: not the caller's
+	rp.Caused = cloneCaused(r.Caused)
+	rp.moveLegacyCauses() // a document or snapshot written before cause keys had days
 	rp.fired = make(map[string]bool, len(r.Fired))
-	for _, k := range r.Fired {
+	for _, k := range rp.Fired {
 		rp.fired[k] = true
+	}
+	for _, c := range rp.Caused {
+		for _, k := range c.Keys {
+			rp.fired[k] = true
+		}
 	}
 	rp.prune() // a document or snapshot written before the daily reminder holds every rung
 	s.people[r.ID] = rp
@@ -189,18 +195,24 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 	switch env.Type {
 	case events.Notified{}.EventType():
 		e := notified
-		if !r.fired[e.Key] && !obsoleteKey(e.Key) {
+		switch {
+		case r.fired[e.Key] || obsoleteKey(e.Key):
+		case causeKey(e.Key):
+			r.addCause(e.Key, env.Time) // the days before the last CauseDays go
+		default:
 			r.fired[e.Key] = true
 			r.Fired = append(r.Fired, e.Key)
 			if _, ok := keyDay(e.Key); ok {
 				r.prune() // once a day: the day keys before the last KeepDays go
 			}
+			r.dropSuperseded(e.Key)
 		}
 		if e.DigestThrough.After(r.DigestAt) {
 			r.DigestAt = e.DigestThrough
 		}
 		if it := e.Item; it != nil {
 			r.Items = append(r.Items, Item{ID: it.ID, Kind: it.Kind, Title: it.Title, Body: it.Body, Link: it.Link, Created: env.Time})
+			r.trimInbox(env.Time)
 		}
 		if ml := e.Mail; ml != nil {
 			cur, ok := s.mails[ml.ID]
@@ -252,8 +264,30 @@ func (s *State) Recipient(id string) (Recipient, bool) {
 	c := *r
 	c.Items = slices.Clone(r.Items)
 	c.Fired = slices.Clone(r.Fired)
+	c.Caused = cloneCaused(r.Caused)
 	c.fired = nil
 	return c, true
+}
+
+// Keys lists the keys of the notifications recorded for the person: Fired, then the cause
+// keys oldest day first.
+func (r *Recipient) Keys() []string {
+	out := slices.Clone(r.Fired)
+	for _, c := range r.Caused {
+		out = append(out, c.Keys...)
+	}
+	return out
+}
+
+func cloneCaused(in []CauseDay) []CauseDay {
+	if in == nil {
+		return nil
+	}
+	out := make([]CauseDay, len(in))
+	for i, c := range in {
+		out[i] = CauseDay{Day: c.Day, Keys: slices.Clone(c.Keys)}
+	}
+	return out
 }
 
 // Seq is the stream sequence of the last event about person (0: none).
@@ -280,37 +314,48 @@ func (s *State) Mail(id string) (Mail, bool) {
 }
 
 // BodyForgotten reports whether the mail's content was recorded but its text and HTML are
-// no longer in the model (see ForgetBodies).
+// not in the model (a snapshot written when done mails stayed in the model without them).
 func (m *Mail) BodyForgotten() bool { return m.To != "" && m.Text == "" && m.HTML == "" }
 
-// ForgetBodies drops the text and HTML of the mails with ids that are done: call it once
-// the store holds each of them, done, with its body. (A mail still queued keeps them: its
-// document is written again when it is sent.)
-func (s *State) ForgetBodies(ids []string) {
+// Release removes from the model the mails with ids that are done and returns their
+// document keys: call it once the store holds each of them in that state, whole. A mail
+// still queued stays (its document is written again when it is sent). An outcome applied
+// later for a released mail (one recorded twice, or replayed) finds no mail and makes a
+// record of the outcome alone, which the flush merges into the stored document.
+func (s *State) Release(ids []string) []string {
+	var keys []string
 	for _, id := range ids {
 		if m, ok := s.mails[id]; ok && m.Done() {
-			m.Text, m.HTML = "", ""
+			delete(s.mails, id)
+			keys = append(keys, MailDoc+id)
 		}
 	}
+	return keys
 }
+
+// Merge returns the stored document of a mail with the outcome of rec, a record of the
+// outcome alone (OutcomeOnly) applied after the mail left the model: the first outcome
+// recorded stands, as in Apply.
+func Merge(stored, rec Mail) Mail {
+	if stored.Done() {
+		return stored
+	}
+	stored.Seq = max(stored.Seq, rec.Seq)
+	stored.Status, stored.Attempts, stored.Reason = rec.Status, rec.Attempts, rec.Reason
+	return stored
+}
+
+// OutcomeOnly reports a record of a mail's outcome whose content the model does not hold.
+func (m *Mail) OutcomeOnly() bool { return m.To == "" }
+
+// HeldMails is how many mails the model holds (queued ones, and outcomes awaiting their
+// mail).
+func (s *State) HeldMails() int { return len(s.mails) }
 
 // ByCalendarHash returns the person whose feed token hashes to hash.
 func (s *State) ByCalendarHash(hash string) (string, bool) {
 	p, ok := s.byHash[hash]
 	return p, ok
-}
-
-// Mails returns the newest limit mails, newest first.
-func (s *State) Mails(limit int) []Mail {
-	out := make([]Mail, 0, len(s.mails))
-	for _, m := range s.mails {
-		out = append(out, *m)
-	}
-	slices.SortFunc(out, func(a, b Mail) int { return cmp.Or(b.Created.Compare(a.Created), strings.Compare(b.ID, a.ID)) })
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out
 }
 
 // Bounced returns the recipients whose address the mail server refused, by person id.
@@ -325,8 +370,9 @@ func (s *State) Bounced() []Recipient {
 	return out
 }
 
-// Page is one page of a person's notifications, newest first. The cursor is the position
-// (from the newest) where the next page starts.
+// Page is one page of a person's notifications, newest first. The cursor names the last
+// item of the page before, so a page follows it whatever arrived or left the inbox in
+// between (see trimInbox).
 type Page struct {
 	Items  []Item
 	Total  int // items matching the filter
@@ -335,7 +381,8 @@ type Page struct {
 }
 
 // Page returns person's items (only unread ones if unread), limit at most (1–100, default
-// 20), from cursor on.
+// 20), after cursor: the Next of a page before ("<created unix ns>.<item id>"; a number, the
+// position from the newest, is still read).
 func (s *State) Page(person string, unread bool, limit int, cursor string) (Page, error) {
 	if limit == 0 {
 		limit = 20
@@ -343,13 +390,21 @@ func (s *State) Page(person string, unread bool, limit int, cursor string) (Page
 	if limit < 1 || limit > 100 {
 		return Page{}, &events.Error{Code: events.CodeInvalid, Message: "invalid query", Fields: map[string]string{"limit": "must be 1–100"}}
 	}
-	start := 0
+	badCursor := &events.Error{Code: events.CodeInvalid, Message: "invalid query", Fields: map[string]string{"cursor": "is not a cursor from a previous page"}}
+	offset, afterID := 0, ""
+	var afterTime time.Time
 	if cursor != "" {
-		n, err := strconv.Atoi(cursor)
-		if err != nil || n < 0 {
-			return Page{}, &events.Error{Code: events.CodeInvalid, Message: "invalid query", Fields: map[string]string{"cursor": "is not a cursor from a previous page"}}
+		if ns, id, ok := strings.Cut(cursor, "."); ok {
+			n, err := strconv.ParseInt(ns, 10, 64)
+			if err != nil || id == "" {
+				return Page{}, badCursor
+			}
+			afterID, afterTime = id, time.Unix(0, n)
+		} else if n, err := strconv.Atoi(cursor); err == nil && n >= 0 {
+			offset = n
+		} else {
+			return Page{}, badCursor
 		}
-		start = n
 	}
 	var p Page
 	r, ok := s.people[person]
@@ -367,11 +422,26 @@ func (s *State) Page(person string, unread bool, limit int, cursor string) (Page
 		}
 	}
 	p.Total = len(match)
+	start := offset
+	if afterID != "" {
+		start = len(match)
+		for i, it := range match {
+			if it.ID == afterID {
+				start = i + 1
+				break
+			}
+			if it.Created.Before(afterTime) { // the item is gone (or read): the next older one
+				start = i
+				break
+			}
+		}
+	}
 	if start < len(match) {
 		end := min(start+limit, len(match))
 		p.Items = match[start:end]
 		if end < len(match) {
-			p.Next = strconv.Itoa(end)
+			last := match[end-1]
+			p.Next = strconv.FormatInt(last.Created.UnixNano(), 10) + "." + last.ID
 		}
 	}
 	return p, nil

@@ -282,10 +282,9 @@ func TestReminderOnceAfterACrash(t *testing.T) {
 	f.m = f.start(nc2, 2*time.Second)
 	f.sweepAt(t, monday.Add(time.Hour))
 	key := notify.ReminderKey("2026-11-30")
+	mails := f.storedMails(t)
 	for _, p := range everyone {
 		n := 0
-		var mails []notify.Mail
-		f.m.el.Read(func() { mails = f.m.state.Mails(100) })
 		for _, ml := range mails {
 			if ml.Person == p.id && ml.Key == key {
 				n++
@@ -329,9 +328,7 @@ func TestDailyDigest(t *testing.T) {
 		}
 		return out
 	}
-	var mails []notify.Mail
-	f.m.el.Read(func() { mails = f.m.state.Mails(10) })
-	for _, m := range mails {
+	for _, m := range f.storedMails(t) {
 		if m.Person != now.id {
 			t.Fatalf("task assignments were e-mailed one by one to %s", m.Person)
 		}
@@ -411,8 +408,8 @@ func TestCertificationsAndCheckinSilence(t *testing.T) {
 	started := time.Now().UTC()
 	silences := func(p person) int {
 		n := 0
-		for _, k := range f.recipient(p.id).Fired {
-			if strings.HasPrefix(k, "silence:") {
+		for _, it := range f.recipient(p.id).Items {
+			if it.Kind == events.KindCheckinSilence {
 				n++
 			}
 		}
@@ -498,10 +495,8 @@ func TestReminderFollowsEmailSettings(t *testing.T) {
 			if rs := f.reminders(h.id); len(rs) != 1 || rs[0].Title != "2 items overdue" {
 				t.Fatalf("inbox reminders = %+v", rs)
 			}
-			var mails []notify.Mail
-			f.m.el.Read(func() { mails = f.m.state.Mails(1000) })
 			var keys []string
-			for _, ml := range mails {
+			for _, ml := range f.storedMails(t) {
 				if ml.Person == h.id && !strings.HasPrefix(ml.Subject, "Training assigned") && !strings.HasPrefix(ml.Subject, "Plan created") {
 					keys = append(keys, ml.Key)
 				}

@@ -261,6 +261,9 @@ func (m *Main) opItem(ctx context.Context, r rpc.Request[events.CalendarItemRequ
 	return events.CalendarFeedReply{ICS: cal.ICS()}, nil
 }
 
+// mailboxSize is how many mails the demo's mailbox lists.
+const mailboxSize = 200
+
 func (m *Main) opMailbox(ctx context.Context, r rpc.Request[empty]) (events.MailboxReply, error) {
 	me, err := m.authenticate(ctx, r.Caller)
 	if err != nil {
@@ -269,16 +272,17 @@ func (m *Main) opMailbox(ctx context.Context, r rpc.Request[empty]) (events.Mail
 	if !me.Has(events.RoleAdmin) || !m.cfg.Mailbox || !m.cfg.Demo {
 		return events.MailboxReply{}, errForbidden
 	}
-	m.el.RLock()
-	mails := m.state.Mails(200)
-	m.el.RUnlock()
+	// The store holds every mail (the model only those still queued): the newest 200.
+	m.el.Fresh(ctx, 2*time.Second)
+	if err := m.el.FlushNow(ctx); err != nil {
+		return events.MailboxReply{}, err
+	}
+	mails, err := m.mails.Newest(ctx, "created", mailboxSize)
+	if err != nil {
+		return events.MailboxReply{}, err
+	}
 	out := events.MailboxReply{Items: []events.MailView{}}
 	for _, ml := range mails {
-		if ml.BodyForgotten() {
-			if err := m.fillBody(ctx, &ml); err != nil {
-				return events.MailboxReply{}, err
-			}
-		}
 		out.Items = append(out.Items, events.MailView{ID: ml.ID, To: ml.To, Subject: ml.Subject, Text: ml.Text,
 			Created: ml.Created.UTC().Format(time.RFC3339), Status: ml.Status, Reason: ml.Reason})
 	}

@@ -84,8 +84,7 @@ func TestReminderSweepAtScale(t *testing.T) {
 			t.Errorf("%s: %d reminders, want 1", id, n)
 		}
 	}
-	var stored int
-	f.m.el.Read(func() { stored = len(f.m.state.Mails(10 * people)) })
+	stored := len(f.storedMails(t))
 	if sent := f.ms.Count() - before; sent != people || stored != 2*len(hires)+people {
 		t.Fatalf("%d reminder e-mails sent, %d e-mails recorded in all; want %d (one per person) and %d", sent, stored, people, 2*len(hires)+people)
 	}

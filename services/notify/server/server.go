@@ -87,7 +87,7 @@ type Main struct {
 
 	peopleSaver *store.Saver[notify.Recipient]
 	mailSaver   *store.Saver[notify.Mail]
-	storedMails []string // mails the store held at start (until their bodies are forgotten)
+	storedMails []string // mails the store held at start (until they are released)
 
 	stream      jetstream.Stream // NOTIFY, for outcome look-ups
 	feeds       *limiter
@@ -184,6 +184,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.loadCalendarKey(ctx); err != nil {
 		return err
 	}
+	if err := m.mails.IndexDescending(ctx, "created"); err != nil { // the demo mailbox's newest
+		return err
+	}
 	// The model (NOTIFY), the agenda (the other domains' streams, saved with its position
 	// on each, so a start replays only what came after the last save) and the people
 	// directory are independent: they load side by side.
@@ -200,7 +203,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
-	m.forgetStoredBodies()
+	m.releaseStored()
 	if err := m.startConsumers(ctx); err != nil {
 		m.stop()
 		return err
@@ -274,26 +277,44 @@ func (m *Main) flush(ctx context.Context, keys []string) error {
 		return err
 	}
 	// In batches: a store far behind rewrites every mail since its checkpoint, and the
-	// bodies the model forgot are fetched back only a batch at a time.
+	// bodies the model does not hold are fetched back only a batch at a time.
 	for len(mails) > 0 {
 		batch := mails[:min(len(mails), mailBatch)]
 		mails = mails[len(batch):]
-		var done []string // written done, with their bodies: the model may forget those
+		var write []notify.Mail
+		var done []string // in the store in their final state, whole: the model lets them go
 		for i := range batch {
 			ml := &batch[i]
-			if ml.BodyForgotten() {
+			switch {
+			case ml.OutcomeOnly():
+				// An outcome of a mail the model released (recorded twice, or replayed):
+				// merged into the stored document, never written over it.
+				stored, ok, err := m.mails.Get(ctx, ml.ID)
+				if err != nil {
+					return fmt.Errorf("notify: outcome of mail %s: %w", ml.ID, err)
+				}
+				if ok && !stored.OutcomeOnly() {
+					merged := notify.Merge(stored, *ml)
+					if !stored.Done() {
+						write = append(write, merged)
+					}
+					done = append(done, ml.ID)
+					continue
+				}
+			case ml.BodyForgotten():
 				if err := m.fillBody(ctx, ml); err != nil {
 					return err
 				}
 			}
-			if ml.Done() {
+			if ml.Done() && !ml.OutcomeOnly() {
 				done = append(done, ml.ID)
 			}
+			write = append(write, *ml)
 		}
-		if err := m.mailSaver.Save(ctx, batch...); err != nil {
+		if err := m.mailSaver.Save(ctx, write...); err != nil {
 			return err
 		}
-		m.forgetBodies(done)
+		m.release(done)
 		clear(batch) // let the bodies go
 	}
 	return nil
@@ -302,22 +323,29 @@ func (m *Main) flush(ctx context.Context, keys []string) error {
 // mailBatch is how many mails a flush writes at a time.
 const mailBatch = 200
 
-// forgetBodies drops from the model the text and HTML of done mails the store holds. It is
-// no event: the bodies stay in the store and on the stream, and a snapshot taken before
-// still holds them.
-func (m *Main) forgetBodies(ids []string) {
+// release lets done mails the store holds whole leave the model, its snapshot and the
+// saver's memory. It is no event: the mails stay in the store, and their content on the
+// stream.
+func (m *Main) release(ids []string) {
 	if len(ids) == 0 {
 		return
 	}
-	m.el.Evict(func() []string { m.state.ForgetBodies(ids); return nil })
+	var keys []string
+	m.el.Release(func() []string { keys = m.state.Release(ids); return keys })
+	gone := make([]string, len(keys))
+	for i, k := range keys {
+		gone[i] = strings.TrimPrefix(k, notify.MailDoc)
+	}
+	m.mailSaver.Forget(gone...)
 }
 
-// forgetStoredBodies drops, after a start, the bodies of done mails whose documents the
-// store held already (a snapshot written before bodies left the model holds them all).
-func (m *Main) forgetStoredBodies() {
+// releaseStored lets go, after a start, of the done mails whose documents the store held
+// already (a snapshot written before mails left the model holds them all, and a replay of
+// the whole stream brings them back).
+func (m *Main) releaseStored() {
 	ids := m.storedMails
 	m.storedMails = nil
-	m.forgetBodies(ids)
+	m.release(ids)
 }
 
 // fillBody puts back the text and HTML of a mail the model forgot: from the event that

@@ -111,10 +111,28 @@ func parts(t *testing.T, msg *mail.Message) (text, html string) {
 	return text, html
 }
 
-func (f *fixture) mail(id string) notify.Mail {
-	var ml notify.Mail
-	f.m.el.Read(func() { ml, _ = f.m.state.Mail(id) })
+// mail returns the mail with id as the store holds it (the model lets done mails go).
+func (f *fixture) mail(t *testing.T, id string) notify.Mail {
+	t.Helper()
+	ml, _, err := f.m.mails.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return ml
+}
+
+// storedMails returns every mail the store holds, once the model's changes are written.
+func (f *fixture) storedMails(t *testing.T) []notify.Mail {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.m.el.FlushNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var out []notify.Mail
+	if err := f.m.mails.All(ctx, func(ml notify.Mail) error { out = append(out, ml); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func (f *fixture) recipient(id string) notify.Recipient {
@@ -149,12 +167,11 @@ func TestSetPasswordLinkIsEmailed(t *testing.T) {
 	}
 	// Recorded as sent, once; an invitation is no inbox item.
 	r := f.recipient(p.id)
-	if len(r.Items) != 0 || len(r.Fired) != 1 {
+	if len(r.Items) != 0 || len(r.Keys()) != 1 {
 		t.Fatalf("recipient = %+v", r)
 	}
 	waitFor(t, "the mail recorded as sent", func() bool {
-		var all []notify.Mail
-		f.m.el.Read(func() { all = f.m.state.Mails(10) })
+		all := f.storedMails(t)
 		return len(all) == 1 && all[0].Status == notify.MailSent
 	})
 }
@@ -169,8 +186,7 @@ func TestRefusedAddressIsRecordedOnThePerson(t *testing.T) {
 	if r := f.recipient(p.id); !strings.Contains(r.Bounce, "550") {
 		t.Errorf("bounce = %q, want the server's 550", r.Bounce)
 	}
-	var mails []notify.Mail
-	f.m.el.Read(func() { mails = f.m.state.Mails(10) })
+	mails := f.storedMails(t)
 	if len(mails) != 1 || mails[0].Status != notify.MailFailed {
 		t.Fatalf("mails = %+v", mails)
 	}
@@ -230,13 +246,9 @@ func crashMidSend(t *testing.T, fate error, copies int) {
 	// Let the projector store what it has (else the restart waits out its ack wait: slow,
 	// and not what this test is about), then the process dies mid-send.
 	waitFor(t, "the mail stored", func() bool {
-		var all []notify.Mail
-		first.el.Read(func() { all = first.state.Mails(1) })
-		if len(all) != 1 {
-			return false
-		}
-		_, ok, _ := first.mails.Get(context.Background(), all[0].ID)
-		return ok
+		var n int
+		_ = first.mails.All(context.Background(), func(notify.Mail) error { n++; return nil })
+		return n == 1
 	})
 	nc1.Close()
 	answer <- fate
@@ -251,8 +263,7 @@ func crashMidSend(t *testing.T, fate error, copies int) {
 	f.m = f.start(nc2, 2*time.Second)
 	waitFor(t, "the mail after the restart", func() bool { return len(f.mailsTo(p.email)) >= 1 })
 	waitFor(t, "the mail recorded as sent", func() bool {
-		var all []notify.Mail
-		f.m.el.Read(func() { all = f.m.state.Mails(10) })
+		all := f.storedMails(t)
 		return len(all) == 1 && all[0].Status == notify.MailSent
 	})
 	if n := len(f.mailsTo(p.email)); n != copies {
