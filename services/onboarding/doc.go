@@ -58,7 +58,7 @@ func (p *Plan) Doc() PlanDoc {
 		m := t.get()
 		d.Tasks[i] = TaskDoc{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
 			Assignee: t.Assignee(), Due: t.Due(), NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done,
-			DoneAt: m.DoneAt, DoneBy: m.DoneBy, OnBehalfOf: m.OnBehalfOf, Evidence: m.Evidence, OverdueSent: m.OverdueSent}
+			DoneAt: m.DoneAt, DoneBy: m.DoneBy, OnBehalfOf: m.OnBehalfOf, Evidence: m.Evidence, OverdueSent: t.OverdueSent()}
 	}
 	return d
 }

@@ -53,6 +53,7 @@ type (
 		Text     uint32 // the head's Texts
 		Assignee uint32 // Strings
 		Due      int32  // day
+		Overdue  int32  // day (0: none; older snapshots have it in More)
 		Done     bool
 		More     *taskMore // nil: none
 	}
@@ -107,7 +108,7 @@ func (s *State) Snapshot(w io.Writer) error {
 				if !ok { // every text is made by s.text
 					return fmt.Errorf("onboarding: snapshot: task %s of %s has a text the state does not hold", t.ID, p.ID)
 				}
-				sp.Tasks[i] = snapTask{Text: text, Assignee: ref(t.Assignee()), Due: int32(t.due), Done: t.Done, More: t.more}
+				sp.Tasks[i] = snapTask{Text: text, Assignee: ref(t.Assignee()), Due: int32(t.due), Overdue: int32(t.overdue), Done: t.Done, More: t.more}
 			}
 			for i, e := range p.History {
 				sp.History[i] = snapEntry{Seq: e.Seq, Time: e.Time, Actor: ref(e.Actor), Type: ref(e.Type), Task: ref(e.Task),
@@ -205,11 +206,14 @@ func planFrom(sp snapPlan, texts []*TaskText, strs []string) (*Plan, error) {
 		if int(t.Text) >= len(texts) {
 			return nil, fmt.Errorf("onboarding: restore %s: task text %d of %d", sp.ID, t.Text, len(texts))
 		}
-		p.Tasks[i] = Task{TaskText: texts[t.Text], assignee: handle(get(t.Assignee)), due: day(t.Due), Done: t.Done}
+		p.Tasks[i] = Task{TaskText: texts[t.Text], assignee: handle(get(t.Assignee)), due: day(t.Due), overdue: day(t.Overdue), Done: t.Done}
 		if t.More != nil {
 			m := *t.More
-			m.DoneBy, m.OnBehalfOf, m.OverdueSent = shared(m.DoneBy), shared(m.OnBehalfOf), shared(m.OverdueSent)
+			m.DoneBy, m.OnBehalfOf = shared(m.DoneBy), shared(m.OnBehalfOf)
 			p.Tasks[i].more = &m
+			if m.OverdueSent != "" { // written before the date moved into the task
+				p.Tasks[i].setOverdueSent(m.OverdueSent)
+			}
 		}
 	}
 	for i, e := range sp.History {
