@@ -86,7 +86,13 @@ type State struct {
 	people map[string]*Recipient
 	mails  map[string]*Mail
 	byHash map[string]string // calendar token hash → person
+	recent []string          // the newest mails' ids, oldest first (at most RecentMails)
 }
+
+// RecentMails is how many of the newest mails the state names (the demo's mailbox): done
+// mails leave the model, and the store cannot list its newest cheaply (FerretDB sorts in
+// memory), so the model keeps their ids and the mailbox reads those documents.
+const RecentMails = 200
 
 // NewState returns an empty state.
 func NewState() *State {
@@ -223,6 +229,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 					m.Seq, m.Status, m.Attempts, m.Reason = max(seq, cur.Seq), cur.Status, cur.Attempts, cur.Reason
 				}
 				s.mails[ml.ID] = m
+				s.noteRecent(ml.ID)
 			}
 		}
 	case events.NotificationsRead{}.EventType():
@@ -568,5 +575,23 @@ func (s *State) People() []string {
 		out = append(out, id)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// noteRecent adds a mail to the newest mails (once).
+func (s *State) noteRecent(id string) {
+	if slices.Contains(s.recent, id) {
+		return
+	}
+	if len(s.recent) == RecentMails {
+		s.recent = slices.Delete(s.recent, 0, 1)
+	}
+	s.recent = append(s.recent, id)
+}
+
+// Recent lists the ids of the newest mails, newest first.
+func (s *State) Recent() []string {
+	out := slices.Clone(s.recent)
+	slices.Reverse(out)
 	return out
 }

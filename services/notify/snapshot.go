@@ -13,12 +13,13 @@ import (
 type snapshot struct {
 	People []*Recipient
 	Mails  []*Mail
+	Recent []string // State.recent (absent before: filled from Mails)
 }
 
 // Snapshot writes every recipient and mail; Restore loads such a snapshot into an empty
 // state.
 func (s *State) Snapshot(w io.Writer) error {
-	return modelsnap.Save(w, snapshot{People: modelsnap.Values(s.people), Mails: modelsnap.Values(s.mails)})
+	return modelsnap.Save(w, snapshot{People: modelsnap.Values(s.people), Mails: modelsnap.Values(s.mails), Recent: s.recent})
 }
 
 // Restore loads a snapshot written by Snapshot.
@@ -26,6 +27,14 @@ func (s *State) Restore(r io.Reader) error {
 	return modelsnap.Restore(r, func(snap snapshot) {
 		modelsnap.Each(snap.People, s.LoadRecipient)
 		modelsnap.Each(snap.Mails, s.LoadMail)
+		s.recent = snap.Recent
+		if s.recent == nil { // written before the state named its newest mails
+			mails := modelsnap.Values(s.mails)
+			slices.SortFunc(mails, func(a, b *Mail) int { return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID, b.ID)) })
+			for _, m := range mails[max(0, len(mails)-RecentMails):] {
+				s.recent = append(s.recent, m.ID)
+			}
+		}
 	})
 }
 

@@ -262,7 +262,7 @@ func (m *Main) opItem(ctx context.Context, r rpc.Request[events.CalendarItemRequ
 }
 
 // mailboxSize is how many mails the demo's mailbox lists.
-const mailboxSize = 200
+const mailboxSize = notify.RecentMails
 
 func (m *Main) opMailbox(ctx context.Context, r rpc.Request[empty]) (events.MailboxReply, error) {
 	me, err := m.authenticate(ctx, r.Caller)
@@ -272,17 +272,42 @@ func (m *Main) opMailbox(ctx context.Context, r rpc.Request[empty]) (events.Mail
 	if !me.Has(events.RoleAdmin) || !m.cfg.Mailbox || !m.cfg.Demo {
 		return events.MailboxReply{}, errForbidden
 	}
-	// The store holds every mail (the model only those still queued): the newest 200.
+	// The model names the newest mails and holds those still queued; the store holds
+	// every mail, read by id (listing the store's newest would sort every mail).
 	m.el.Fresh(ctx, 2*time.Second)
-	if err := m.el.FlushNow(ctx); err != nil {
-		return events.MailboxReply{}, err
+	var mails []notify.Mail
+	m.el.Read(func() {
+		for _, id := range m.state.Recent() {
+			if ml, ok := m.state.Mail(id); ok && ml.To != "" {
+				mails = append(mails, ml)
+			} else {
+				mails = append(mails, notify.Mail{ID: id}) // let go: read from the store
+			}
+		}
+	})
+	for i := range mails {
+		ml := &mails[i]
+		switch {
+		case ml.To == "":
+			doc, ok, err := m.mails.Get(ctx, ml.ID)
+			if err != nil {
+				return events.MailboxReply{}, err
+			}
+			if ok {
+				*ml = doc
+			}
+		case ml.BodyForgotten():
+			if err := m.fillBody(ctx, ml); err != nil {
+				return events.MailboxReply{}, err
+			}
+		}
 	}
-	mails, err := m.mails.Newest(ctx, "created", mailboxSize)
-	if err != nil {
-		return events.MailboxReply{}, err
-	}
+	slices.SortStableFunc(mails, func(a, b notify.Mail) int { return b.Created.Compare(a.Created) })
 	out := events.MailboxReply{Items: []events.MailView{}}
 	for _, ml := range mails {
+		if ml.To == "" {
+			continue // not in the store yet (or never written)
+		}
 		out.Items = append(out.Items, events.MailView{ID: ml.ID, To: ml.To, Subject: ml.Subject, Text: ml.Text,
 			Created: ml.Created.UTC().Format(time.RFC3339), Status: ml.Status, Reason: ml.Reason})
 	}

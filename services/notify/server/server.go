@@ -184,9 +184,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.loadCalendarKey(ctx); err != nil {
 		return err
 	}
-	if err := m.mails.IndexDescending(ctx, "created"); err != nil { // the demo mailbox's newest
-		return err
-	}
 	// The model (NOTIFY), the agenda (the other domains' streams, saved with its position
 	// on each, so a start replays only what came after the last save) and the people
 	// directory are independent: they load side by side.
