@@ -833,6 +833,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		p.CompletedAt = time.Time{}
 	}
 	p.Seq = seq
+	shareEntry(&entry) // details repeat across plans ("overdue since <date>", a reason)
 	p.History = append(p.History, entry)
 	s.recount(p)
 	return []string{id}, nil
