@@ -34,6 +34,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"onramp.dev/events"
+	"onramp.dev/infra/background"
 	"onramp.dev/infra/bus"
 	"onramp.dev/infra/consumer"
 )
@@ -597,16 +598,7 @@ func (l *Log) releasedPast() bool {
 // to the store, so a store that is slow to take a backlog (or away) never delays the
 // snapshot a restart depends on.
 func (l *Log) snapshotLoop(ctx context.Context) {
-	t := time.NewTicker(snapshotCheck)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		l.maybeSnapshot(ctx)
-	}
+	background.Every(ctx, snapshotCheck, l.maybeSnapshot)
 }
 
 // flushDirty writes every dirty document; on failure they stay dirty. It returns the

@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
+
+	"onramp.dev/infra/background"
 )
 
 // Handing memory back while idle. The collector keeps the heap up to GOGC % above what is
@@ -29,14 +31,7 @@ func handBackWhenIdle(ctx context.Context) {
 	}
 	last := allocated()
 	handedBack := last
-	t := time.NewTicker(idleCheck)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	background.Every(ctx, idleCheck, func(context.Context) {
 		now := allocated()
 		quiet := now-last < idleAllocs
 		last = now
@@ -45,5 +40,5 @@ func handBackWhenIdle(ctx context.Context) {
 			handedBack = allocated()
 			last = handedBack
 		}
-	}
+	})
 }
