@@ -52,7 +52,7 @@ func (p *Plan) Doc() PlanDoc {
 	d := PlanDoc{ID: p.ID, Seq: p.Seq, Hire: p.Hire, Name: p.Name, Team: p.Team, Lead: p.Lead, Mentor: p.Mentor,
 		Track: p.Track, StartDate: p.StartDate, TemplateVersion: p.TemplateVersion, Created: p.Created,
 		Completed: p.Completed, CompletedAt: p.CompletedAt, Problem: p.Problem,
-		Handled: append([]string(nil), p.Handled...), History: append([]Entry(nil), p.History...),
+		Handled: append([]string(nil), p.Handled...), History: p.HistoryDocs(),
 		Tasks: make([]TaskDoc, len(p.Tasks))}
 	for i, t := range p.Tasks {
 		m := t.get()

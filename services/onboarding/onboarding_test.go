@@ -455,7 +455,7 @@ func TestSnapshotChunksAndOldSnapshots(t *testing.T) {
 	for _, p := range s.plans {
 		op := oldPlan{ID: p.ID, Seq: p.Seq, Hire: p.Hire, Name: p.Name, Team: p.Team, Lead: p.Lead, Mentor: p.Mentor, Track: p.Track, StartDate: p.StartDate,
 			TemplateVersion: p.TemplateVersion, Created: p.Created, Completed: p.Completed, CompletedAt: p.CompletedAt, Problem: p.Problem,
-			Handled: p.Handled, History: p.History}
+			Handled: p.Handled, History: p.HistoryDocs()}
 		for _, t := range p.Tasks {
 			op.Tasks = append(op.Tasks, oldTask{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section, Owner: t.Owner,
 				Assignee: t.Assignee(), Due: t.Due(), NeedsEvidence: t.NeedsEvidence, Module: t.Module, Done: t.Done, DoneAt: t.DoneAt(),

@@ -110,7 +110,8 @@ func (s *State) Snapshot(w io.Writer) error {
 				}
 				sp.Tasks[i] = snapTask{Text: text, Assignee: ref(t.Assignee()), Due: int32(t.due), Overdue: int32(t.overdue), Done: t.Done, More: t.more}
 			}
-			for i, e := range p.History {
+			for i, h := range p.History {
+				e := h.doc()
 				sp.History[i] = snapEntry{Seq: e.Seq, Time: e.Time, Actor: ref(e.Actor), Type: ref(e.Type), Task: ref(e.Task),
 					Detail: ref(e.Detail), OnBehalfOf: ref(e.OnBehalfOf)}
 			}
@@ -192,7 +193,7 @@ func (s *State) restore(r *modelsnap.Reader) error {
 func planFrom(sp snapPlan, texts []*TaskText, strs []string) (*Plan, error) {
 	p := &Plan{ID: sp.ID, Seq: sp.Seq, Hire: sp.Hire, Name: sp.Name, TemplateVersion: sp.TemplateVersion, Created: sp.Created,
 		Tasks: make([]Task, len(sp.Tasks)), Completed: sp.Completed, CompletedAt: sp.CompletedAt, Problem: sp.Problem,
-		Handled: sp.Handled, History: make([]Entry, len(sp.History))}
+		Handled: sp.Handled, History: make([]entry, len(sp.History))}
 	bad := false
 	get := func(i uint32) string {
 		if int(i) >= len(strs) {
@@ -217,8 +218,8 @@ func planFrom(sp snapPlan, texts []*TaskText, strs []string) (*Plan, error) {
 		}
 	}
 	for i, e := range sp.History {
-		p.History[i] = Entry{Seq: e.Seq, Time: e.Time, Actor: get(e.Actor), Type: get(e.Type), Task: get(e.Task),
-			Detail: get(e.Detail), OnBehalfOf: get(e.OnBehalfOf)}
+		p.History[i] = entryOf(Entry{Seq: e.Seq, Time: e.Time, Actor: get(e.Actor), Type: get(e.Type), Task: get(e.Task),
+			Detail: get(e.Detail), OnBehalfOf: get(e.OnBehalfOf)})
 	}
 	if bad {
 		return nil, fmt.Errorf("onboarding: restore %s: a string beyond its chunk's %d", sp.ID, len(strs)-1)
