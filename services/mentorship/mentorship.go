@@ -7,6 +7,7 @@ package mentorship
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -100,9 +101,10 @@ func (l Load) Total() int { return l.Active + l.Proposed }
 type State struct {
 	profiles map[string]*Profile
 	pairs    map[string]*Pair
-	open     map[string]string // hire → open mentorship id
-	loads    map[string]Load   // mentor → open mentorships
-	lastPair uint64            // stream sequence of the last lifecycle event applied
+	open     map[string]string         // hire → open mentorship id
+	loads    map[string]Load           // mentor → open mentorships
+	partners map[string]map[string]int // person → the people they are in active mentorships with → how many
+	lastPair uint64                    // stream sequence of the last lifecycle event applied
 
 	coverageOnce sync.Once
 	coverage     *coverage // see coverage.go
@@ -110,7 +112,8 @@ type State struct {
 
 // NewState returns an empty state.
 func NewState() *State {
-	return &State{profiles: map[string]*Profile{}, pairs: map[string]*Pair{}, open: map[string]string{}, loads: map[string]Load{}}
+	return &State{profiles: map[string]*Profile{}, pairs: map[string]*Pair{}, open: map[string]string{}, loads: map[string]Load{},
+		partners: map[string]map[string]int{}}
 }
 
 // LoadProfile adds a stored profile (at start).
@@ -128,6 +131,8 @@ func (s *State) count(p *Pair, d int) {
 	switch p.State {
 	case events.PairActive:
 		l.Active += d
+		s.partner(p.Hire, p.Mentor, d)
+		s.partner(p.Mentor, p.Hire, d)
 	case events.PairProposed:
 		l.Proposed += d
 	default:
@@ -140,6 +145,21 @@ func (s *State) count(p *Pair, d int) {
 		delete(s.open, p.Hire)
 	}
 	s.relist(p.Hire)
+}
+
+// partner counts d more active mentorships between person and other.
+func (s *State) partner(person, other string, d int) {
+	m := s.partners[person]
+	if m == nil {
+		m = map[string]int{}
+		s.partners[person] = m
+	}
+	if m[other] += d; m[other] <= 0 {
+		delete(m, other)
+		if len(m) == 0 {
+			delete(s.partners, person)
+		}
+	}
 }
 
 func (s *State) setState(p *Pair, state string) {
@@ -164,18 +184,7 @@ func (s *State) Pair(id string) (*Pair, bool) { p, ok := s.pairs[id]; return p, 
 // Partners are the people person is in a mentorship with while it lasts (accepted, not yet
 // ended): their mentor and their mentees, each once, sorted.
 func (s *State) Partners(person string) []string {
-	var out []string
-	for _, p := range s.pairs {
-		switch {
-		case p.State != events.PairActive:
-		case p.Hire == person:
-			out = append(out, p.Mentor)
-		case p.Mentor == person:
-			out = append(out, p.Hire)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return slices.Sorted(maps.Keys(s.partners[person]))
 }
 
 // Pairs returns the mentorships keep admits, newest first.
