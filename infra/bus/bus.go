@@ -132,6 +132,18 @@ func LastSeq(ctx context.Context, js jetstream.JetStream, stream, filter string)
 	if err != nil {
 		return 0, fmt.Errorf("bus: stream %s: %w", stream, err)
 	}
+	if filter == events.StreamFilter(stream) {
+		// Every subject of the stream: its state says, where a last-message request on the
+		// filter would make the server search every subject the stream holds.
+		info, err := s.Info(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("bus: stream %s: %w", stream, err)
+		}
+		if info.State.Msgs == 0 {
+			return 0, nil
+		}
+		return info.State.LastSeq, nil
+	}
 	m, err := s.GetLastMsgForSubject(ctx, filter)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, nil
