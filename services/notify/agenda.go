@@ -395,7 +395,15 @@ func (a *Agenda) tracked(key groupKey, g *group, it item, link string) Tracked {
 // loop's body runs: the body may take its time and call the agenda, and events are
 // applied meanwhile (each group is as it was when reached). Unlike Open, it never holds
 // every item at once.
-func (a *Agenda) EachOpen(yield func(Tracked) bool) {
+func (a *Agenda) EachOpen(yield func(Tracked) bool) { a.eachOpen(nil, yield) }
+
+// EachOpenOf is EachOpen over the groups whose hire (or learner, or holder) keep admits:
+// the other groups' items are never copied.
+func (a *Agenda) EachOpenOf(keep func(hire string) bool) func(yield func(Tracked) bool) {
+	return func(yield func(Tracked) bool) { a.eachOpen(keep, yield) }
+}
+
+func (a *Agenda) eachOpen(keep func(hire string) bool, yield func(Tracked) bool) {
 	a.mu.RLock()
 	keys := slices.Collect(maps.Keys(a.groups))
 	slices.SortFunc(keys, func(x, y groupKey) int {
@@ -404,7 +412,7 @@ func (a *Agenda) EachOpen(yield func(Tracked) bool) {
 	a.mu.RUnlock()
 	var batch []Tracked
 	for _, key := range keys {
-		batch = a.openOf(key, batch[:0])
+		batch = a.openOf(key, keep, batch[:0])
 		slices.SortFunc(batch, func(x, y Tracked) int { return strings.Compare(x.Key, y.Key) })
 		for _, t := range batch {
 			if !yield(t) {
@@ -414,12 +422,13 @@ func (a *Agenda) EachOpen(yield func(Tracked) bool) {
 	}
 }
 
-// openOf appends the open items of the group with key to out.
-func (a *Agenda) openOf(key groupKey, out []Tracked) []Tracked {
+// openOf appends the open items of the group with key to out, if keep (when not nil)
+// admits its hire.
+func (a *Agenda) openOf(key groupKey, keep func(hire string) bool, out []Tracked) []Tracked {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	g, ok := a.groups[key]
-	if !ok {
+	if !ok || (keep != nil && !keep(a.words.text(g.hire))) {
 		return out
 	}
 	link := ""

@@ -231,8 +231,11 @@ func (m *Main) opFeed(ctx context.Context, r rpc.Request[events.CalendarFeedRequ
 		Today: today, Now: now}
 	if p.Has(events.RoleLead) {
 		look := m.memo()
-		for it := range m.agenda.EachOpen {
-			if it.Kind != events.KindCertExpiry && it.Due < today && it.Hire != person && slices.ContainsFunc(look.leadsOf(it.Hire), func(l directory.Person) bool { return l.ID == person }) {
+		led := func(hire string) bool {
+			return hire != person && slices.ContainsFunc(look.leadsOf(hire), func(l directory.Person) bool { return l.ID == person })
+		}
+		for it := range m.agenda.EachOpenOf(led) {
+			if it.Kind != events.KindCertExpiry && it.Due < today {
 				cal.TeamOverdue = append(cal.TeamOverdue, it)
 			}
 		}
