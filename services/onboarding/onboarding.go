@@ -444,16 +444,12 @@ func (s *State) Load(d PlanDoc) {
 	s.put(&p)
 }
 
-// put adds a plan made from a stored one (replacing one loaded before).
+// put adds a plan: a new one, or one made from a stored one (replacing one loaded before).
 func (s *State) put(p *Plan) {
 	if old, ok := s.plans[p.ID]; ok { // loaded again: its old counts and places in the queues go
 		s.countWeeks(old, -1)
 		for _, e := range s.inQueues[old.ID] {
-			name := e.kind.name(old)
-			s.queues[name].Remove(queued{plan: old, task: e.task, due: e.due})
-			if s.queues[name].Len() == 0 {
-				delete(s.queues, name)
-			}
+			s.unqueue(old, e)
 		}
 		delete(s.inQueues, old.ID)
 	}
@@ -461,6 +457,15 @@ func (s *State) put(p *Plan) {
 	s.maxSeq = max(s.maxSeq, p.Seq)
 	s.countWeeks(p, 1)
 	s.recount(p)
+}
+
+// unqueue takes a task of p out of the shared queue it is in (the queue goes once empty).
+func (s *State) unqueue(p *Plan, e queueEntry) {
+	name := e.kind.name(p)
+	s.queues[name].Remove(queued{plan: p, task: e.task, due: e.due})
+	if s.queues[name].Len() == 0 {
+		delete(s.queues, name)
+	}
 }
 
 // entry is a history entry as the model holds it, 56 bytes: its words are handles to the
@@ -730,9 +735,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		}
 		p.History = append(p.History, entryOf(Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type,
 			Detail: fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks))}))
-		s.plans[id] = p
-		s.week(p.StartDate).Started++
-		s.recount(p)
+		s.put(p)
 		return []string{id}, nil
 
 	case events.PlanRejected{}.EventType():
@@ -743,10 +746,9 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if _, ok := s.plans[id]; ok {
 			return []string{id}, nil
 		}
-		s.plans[id] = &Plan{ID: id, Seq: seq, Hire: e.Hire, Name: e.Name, Team: e.Team, Track: e.Track, Created: env.Time,
+		s.put(&Plan{ID: id, Seq: seq, Hire: e.Hire, Name: e.Name, Team: e.Team, Track: e.Track, Created: env.Time,
 			Problem: e.Reason, Handled: []string{e.Source},
-			History: []entry{entryOf(Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type, Detail: e.Reason})}}
-		s.recount(s.plans[id])
+			History: []entry{entryOf(Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type, Detail: e.Reason})}})
 		return []string{id}, nil
 	}
 
@@ -1407,11 +1409,7 @@ func (s *State) requeue(p *Plan) {
 	old := s.inQueues[p.ID]
 	for _, e := range old {
 		if !slices.Contains(now, e) {
-			name := e.kind.name(p)
-			s.queues[name].Remove(queued{plan: p, task: e.task, due: e.due})
-			if s.queues[name].Len() == 0 {
-				delete(s.queues, name)
-			}
+			s.unqueue(p, e)
 		}
 	}
 	for _, e := range now {
