@@ -167,7 +167,7 @@ func PageSorted[T any](p Page, key func(T) string, sets ...*Sorted[T]) ([]T, Pag
 			rows = append(rows, s.Range(max(to-limit, 0), min(to, limit))...)
 		}
 	}
-	if cmp != nil {
+	if len(sets) > 1 { // one set's range is in order already
 		slices.SortFunc(rows, cmp)
 	}
 	if after {

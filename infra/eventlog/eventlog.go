@@ -218,9 +218,9 @@ func (l *Log) Start(ctx context.Context, opts Options) error {
 			l.log.Warn("old projector consumer not deleted", "consumer", opts.Legacy, "err", err)
 		}
 	}
-	st, err := l.js.Stream(ctx, l.stream)
+	st, err := l.streamHandle(ctx) // kept for Fresh
 	if err != nil {
-		return fmt.Errorf("eventlog: %s: %w", l.stream, err)
+		return err
 	}
 	info, err := st.Info(ctx)
 	if err != nil {
