@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -18,6 +17,7 @@ import (
 	"onramp.dev/content"
 	"onramp.dev/events"
 	"onramp.dev/infra/rpc"
+	"onramp.dev/tools/child"
 )
 
 // The org scenario: an organisation of n staff built through the real write path (HR's
@@ -310,17 +310,8 @@ func (e *env) bodySize(path string, h http.Header) (int64, error) {
 
 // rss is the process's resident memory in bytes (Linux), 0 if unknown.
 func rss() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
+	m, _ := child.ReadMemory(os.Getpid())
+	return m.RSS
 }
 
 // xlsxAndRestarts is the end of the org scenario in process mode: the child's peak resident
