@@ -97,6 +97,25 @@ const (
 // (about 4 MB) in 2.7 s, and loads its whole snapshot (about 15 MB) in under a second.
 const replayWeight = 4
 
+// snapshotEvery is how many events make a new snapshot due by default.
+const snapshotEvery = 5000
+
+// snapshotRule says when a model is saved again: after every events since the last save;
+// after interval, if anything changed; and once replaying what came since would cost about
+// as much as loading the model (replayDue, at least least bytes), at most every gap.
+type snapshotRule struct {
+	every    uint64
+	interval time.Duration
+	least    int64
+	gap      time.Duration
+}
+
+// due applies the rule to events (and bytes of them) applied since the last save, which
+// was size bytes of model and since ago.
+func (r snapshotRule) due(events uint64, bytes, size int64, since time.Duration) bool {
+	return events >= r.every || (events > 0 && since >= r.interval) || (replayDue(bytes, size, r.least) && since >= r.gap)
+}
+
 // replayDue reports whether the events since the last snapshot — bytes of them — are worth
 // a new snapshot: once replaying them would cost a start about as much as loading the last
 // snapshot's model (last bytes, uncompressed), a crash costs that much replay. Writing
@@ -203,7 +222,7 @@ func (l *Log) Rejected() []Reject {
 // applying new messages, flushing documents and saving snapshots until Close.
 func (l *Log) Start(ctx context.Context, opts Options) error {
 	if opts.SnapshotEvery == 0 {
-		opts.SnapshotEvery = 5000
+		opts.SnapshotEvery = snapshotEvery
 	}
 	if opts.SnapshotInterval == 0 {
 		opts.SnapshotInterval = snapshotInterval
@@ -672,9 +691,8 @@ func (l *Log) FlushNow(ctx context.Context) error { return l.flushOnce(ctx) }
 
 func (l *Log) maybeSnapshot(ctx context.Context) {
 	l.mu.RLock()
-	due := l.applied >= l.snapSeq+l.opts.SnapshotEvery ||
-		(l.applied > l.snapSeq && time.Since(l.snapAt) >= l.opts.SnapshotInterval) ||
-		(replayDue(l.sinceSnap, l.snapSize, l.opts.SnapshotBytes) && time.Since(l.snapAt) >= time.Second)
+	rule := snapshotRule{every: l.opts.SnapshotEvery, interval: l.opts.SnapshotInterval, least: l.opts.SnapshotBytes, gap: time.Second}
+	due := rule.due(l.applied-l.snapSeq, l.sinceSnap, l.snapSize, time.Since(l.snapAt))
 	l.mu.RUnlock()
 	if !due {
 		return

@@ -174,8 +174,8 @@ func (f *Follower) saveLoop() {
 			return
 		case <-t.C:
 			f.mu.Lock()
-			due := f.applied >= 5000 || (f.applied > 0 && time.Since(f.snapAt) >= snapshotInterval) ||
-				replayDue(f.bytes, f.size, snapshotBytes)
+			rule := snapshotRule{every: snapshotEvery, interval: snapshotInterval, least: snapshotBytes}
+			due := rule.due(f.applied, f.bytes, f.size, time.Since(f.snapAt))
 			f.mu.Unlock()
 			if due {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
