@@ -395,17 +395,27 @@ func (a *Agenda) tracked(key groupKey, g *group, it item, link string) Tracked {
 // loop's body runs: the body may take its time and call the agenda, and events are
 // applied meanwhile (each group is as it was when reached). Unlike Open, it never holds
 // every item at once.
-func (a *Agenda) EachOpen(yield func(Tracked) bool) { a.eachOpen(nil, yield) }
+func (a *Agenda) EachOpen(yield func(Tracked) bool) { a.eachOpen(nil, nil, yield) }
 
 // EachOpenOf is EachOpen over the groups whose hire (or learner, or holder) keep admits:
 // the other groups' items are never copied.
 func (a *Agenda) EachOpenOf(keep func(hire string) bool) func(yield func(Tracked) bool) {
-	return func(yield func(Tracked) bool) { a.eachOpen(keep, yield) }
+	return func(yield func(Tracked) bool) { a.eachOpen(nil, keep, yield) }
 }
 
-func (a *Agenda) eachOpen(keep func(hire string) bool, yield func(Tracked) bool) {
+// EachOpenKind is EachOpen over the items of one kind (events.KindTaskDue, …) only.
+func (a *Agenda) EachOpenKind(kind string) func(yield func(Tracked) bool) {
+	return func(yield func(Tracked) bool) {
+		a.eachOpen(func(k groupKey) bool { return kindName[k.kind] == kind }, nil, yield)
+	}
+}
+
+func (a *Agenda) eachOpen(keepKey func(groupKey) bool, keep func(hire string) bool, yield func(Tracked) bool) {
 	a.mu.RLock()
 	keys := slices.Collect(maps.Keys(a.groups))
+	if keepKey != nil {
+		keys = slices.DeleteFunc(keys, func(k groupKey) bool { return !keepKey(k) })
+	}
 	slices.SortFunc(keys, func(x, y groupKey) int {
 		return cmp.Or(cmp.Compare(x.kind, y.kind), strings.Compare(a.words.text(x.subject), a.words.text(y.subject)))
 	})

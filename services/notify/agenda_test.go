@@ -218,6 +218,30 @@ func TestAgendaEachOpen(t *testing.T) {
 		seen[group] = true
 	}
 
+	// Of one kind, or of some hires: the same items as the whole walk, filtered.
+	for _, tc := range []struct {
+		name string
+		seq  func(func(Tracked) bool)
+		keep func(Tracked) bool
+	}{
+		{"certifications", a.EachOpenKind(events.KindCertExpiry), func(it Tracked) bool { return it.Kind == events.KindCertExpiry }},
+		{"tasks", a.EachOpenKind(events.KindTaskDue), func(it Tracked) bool { return it.Kind == events.KindTaskDue }},
+		{"one hire", a.EachOpenOf(func(h string) bool { return h == got[0].Hire }), func(it Tracked) bool { return it.Hire == got[0].Hire }},
+	} {
+		var want, have []Tracked
+		for _, it := range got {
+			if tc.keep(it) {
+				want = append(want, it)
+			}
+		}
+		for it := range tc.seq {
+			have = append(have, it)
+		}
+		if len(want) == 0 || !slices.Equal(have, want) {
+			t.Errorf("%s: yielded %v, want %v", tc.name, have, want)
+		}
+	}
+
 	n := 0
 	for range a.EachOpen {
 		if n++; n == 3 {

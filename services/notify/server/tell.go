@@ -541,7 +541,15 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	for it := range m.agenda.EachOpen {
+	// Every reminder goes to an active person. When none of them has one due now (before
+	// their reminder time, or told today already), which is most sweeps of a day, only the
+	// certifications are read, not every open item of the organisation.
+	items := m.agenda.EachOpen
+	if len(s.orgs) == 0 && !slices.ContainsFunc(m.dir.Find(func(directory.Person) bool { return true }),
+		func(p directory.Person) bool { return s.reminder(p) != nil }) {
+		items = m.agenda.EachOpenKind(events.KindCertExpiry)
+	}
+	for it := range items {
 		if it.Kind == events.KindCertExpiry {
 			k, err := m.certReminder(ctx, now, it)
 			n += k
