@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// Envelope is the one shape of every event on the bus. The ID is also the JetStream
-// Nats-Msg-Id, so a retried publish is dropped by the stream's duplicate window, and it is
-// stable forever (it will become the xAPI statement id).
+// Envelope is the one shape of every event on the bus. The ID is stable forever (it will
+// become the xAPI statement id); an event a client's Idempotency-Key names has an id derived
+// from the key, sent as the JetStream Nats-Msg-Id, so the client's retry is dropped by the
+// stream's duplicate window (infra/bus).
 type Envelope struct {
 	ID      string          `json:"id"`      // UUIDv7
 	Type    string          `json:"type"`    // e.g. identity.staff.hired

@@ -11,6 +11,7 @@ import (
 
 	"onramp.dev/events"
 	"onramp.dev/infra/bus"
+	"onramp.dev/infra/idempotency"
 	"onramp.dev/infra/servicetest"
 )
 
@@ -58,17 +59,38 @@ func TestAppendChecksExpectedSequence(t *testing.T) {
 	}
 }
 
-func TestAppendIsDeduplicatedByEventID(t *testing.T) {
-	ctx := context.Background()
+// A client's retry (a new request with the same Idempotency-Key) appends the same event id,
+// which the stream drops; an event no key names carries no Nats-Msg-Id at all.
+func TestAppendIsDeduplicatedUnderAClientsKey(t *testing.T) {
 	js := setup(t)
-	env := disabled(t, "p1")
-	a, err := bus.Append(ctx, js, env, bus.Expect{})
+	retry := func() context.Context { return idempotency.With(context.Background(), "client-key") }
+	a, err := bus.Append(retry(), js, disabled(t, "p1"), bus.Expect{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bus.Append(ctx, js, env, bus.Expect{})
+	b, err := bus.Append(retry(), js, disabled(t, "p1"), bus.Expect{})
 	if err != nil || a != b {
 		t.Fatalf("retry stored again: %d then %d (%v)", a, b, err)
+	}
+	c, err := bus.Append(context.Background(), js, disabled(t, "p1"), bus.Expect{})
+	if err != nil || c == a {
+		t.Fatalf("an append without a key = %d, %v; want a new message after %d", c, err, a)
+	}
+	s, err := js.Stream(context.Background(), "IDENTITY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		seq   uint64
+		msgID bool
+	}{{a, true}, {c, false}} {
+		m, err := s.GetMsg(context.Background(), tc.seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Header.Get(jetstream.MsgIDHeader) != ""; got != tc.msgID {
+			t.Errorf("message %d has a Nats-Msg-Id: %v, want %v", tc.seq, got, tc.msgID)
+		}
 	}
 }
 
@@ -104,13 +126,14 @@ func TestConcurrentStaleWritersOneWins(t *testing.T) {
 func TestRetryWithStaleExpectationIsADuplicateNotAConflict(t *testing.T) {
 	js := setup(t)
 	ctx := context.Background()
+	retry := func() context.Context { return idempotency.With(ctx, "client-key") }
 	filter := events.RecordFilter("identity", "staff", "ada")
 	first := disabled(t, "ada")
-	seq, err := bus.Append(ctx, js, first, bus.Expect{Filter: filter, LastSeq: 0})
+	seq, err := bus.Append(retry(), js, first, bus.Expect{Filter: filter, LastSeq: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := bus.Append(ctx, js, first, bus.Expect{Filter: filter, LastSeq: 0})
+	again, err := bus.Append(retry(), js, first, bus.Expect{Filter: filter, LastSeq: 0})
 	if err != nil || again != seq {
 		t.Fatalf("retry = %d, %v; want the first append's sequence %d", again, err, seq)
 	}

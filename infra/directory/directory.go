@@ -53,25 +53,23 @@ type Directory struct {
 	log     *slog.Logger
 	js      jetstream.JetStream // set by Start, for CatchUp
 
-	tellMu  sync.Mutex   // one call of changed at a time, each with the person as they are then
-	changed func(Person) // see OnChange
+	startMu   sync.Mutex
+	following bool // Start has begun following the stream
+
+	tellMu    sync.Mutex     // one call of a listener at a time, each with the person as they are then
+	listeners []func(Person) // see Listen
 }
 
-// OnChange has f called with a person, as the directory holds them then, after each event
-// that adds or changes them, and for everyone by TellAll: for read models that count by
-// what the directory says. Calls are made one at a time, outside the directory's lock (f
-// may read the directory), so a later state of a person is never overtaken by an earlier
-// one. Set it before Start. A saved copy loaded at start calls nothing: call TellAll once
-// the model f feeds is loaded.
-func (d *Directory) OnChange(f func(Person)) { d.changed = f }
-
-// TellAll calls OnChange's function for everyone the directory knows.
-func (d *Directory) TellAll() {
-	if d.changed == nil {
-		return
-	}
+// Listen has f called with everyone the directory knows now, then with a person, as the
+// directory holds them then, after each event that adds or changes them: for read models
+// that count by what the directory says. Calls are made one at a time, outside the
+// directory's lock (f may read the directory), so a later state of a person is never
+// overtaken by an earlier one. Call it once the model f feeds is loaded; a directory
+// shared by several services has several listeners.
+func (d *Directory) Listen(f func(Person)) {
 	d.tellMu.Lock()
 	defer d.tellMu.Unlock()
+	d.listeners = append(d.listeners, f)
 	d.mu.RLock()
 	all := make([]Person, 0, len(d.people))
 	for _, p := range d.people {
@@ -79,7 +77,7 @@ func (d *Directory) TellAll() {
 	}
 	d.mu.RUnlock()
 	for _, p := range all {
-		d.changed(p)
+		f(p)
 	}
 }
 
@@ -87,7 +85,9 @@ func (d *Directory) tell(id string) {
 	d.tellMu.Lock()
 	defer d.tellMu.Unlock()
 	if p, ok := d.Person(id); ok {
-		d.changed(p)
+		for _, f := range d.listeners {
+			f(p)
+		}
 	}
 }
 
@@ -100,7 +100,7 @@ func New(logger *slog.Logger) *Directory {
 // services that already consume the identity stream.
 func (d *Directory) Apply(env events.Envelope, seq uint64) error {
 	changed, err := d.apply(env, seq)
-	if changed && d.changed != nil {
+	if changed {
 		d.tell(env.Subject)
 	}
 	return err
@@ -137,7 +137,15 @@ func (d *Directory) apply(env events.Envelope, seq uint64) (changed bool, err er
 // Start follows the identity stream's staff events until ctx ends (eventlog.Follow: the
 // directory is saved with its position, so a start replays only the staff events since the
 // last save). It returns once everything on the stream at start is applied.
+//
+// A directory already following returns at once: the services of one process share the
+// directory their host started (tools/portal), one copy of everyone instead of one each.
 func (d *Directory) Start(ctx context.Context, js jetstream.JetStream) error {
+	d.startMu.Lock()
+	defer d.startMu.Unlock()
+	if d.following {
+		return nil
+	}
 	d.js = js
 	// Every service's directory is the same model of the same events, so they share one
 	// saved copy: whichever saved last, it is consistent with the position saved with it.
@@ -146,6 +154,7 @@ func (d *Directory) Start(ctx context.Context, js jetstream.JetStream) error {
 		return fmt.Errorf("directory: %w", err)
 	}
 	go func() { <-ctx.Done(); f.Close() }()
+	d.following = true
 	return nil
 }
 

@@ -42,6 +42,13 @@ func TestDirectoryReplaysAndFollows(t *testing.T) {
 	if len(d.Team("sec")) != 2 || !d.LeadsTeamOf("lead", "ann") || d.LeadsTeamOf("ann", "lead") {
 		t.Fatalf("after replay: team %v", d.Team("sec"))
 	}
+	// A second service of the process starting the shared directory changes nothing, and
+	// that service stopping does not stop it.
+	other, stopOther := context.WithCancel(ctx)
+	if err := d.Start(other, js); err != nil {
+		t.Fatal(err)
+	}
+	stopOther()
 	hire("bob", "ops", "hire")
 	dis, _ := events.New("hr", "ann", events.StaffDisabled{Reason: "left"}, time.Now())
 	seq, err := bus.Append(ctx, js, dis, bus.Expect{})
@@ -120,29 +127,44 @@ func TestFindAndTeamAreSorted(t *testing.T) {
 	}
 }
 
-// OnChange hears every event that adds or changes a person, once, and nothing else, and
-// TellAll tells it of everyone.
-func TestOnChangeHearsEachChange(t *testing.T) {
+// A listener hears everyone the directory knows when it starts listening, then every event
+// that adds or changes a person, once, and nothing else; two services sharing a directory
+// each hear the same.
+func TestListenersHearEveryoneThenEachChange(t *testing.T) {
 	d := directory.New(slog.New(slog.DiscardHandler))
-	var heard []string
-	d.OnChange(func(p directory.Person) {
-		_, _ = d.Person(p.ID) // may read the directory
-		heard = append(heard, fmt.Sprintf("%s:%v", p.ID, p.Active))
-	})
-	hired, _ := events.New("hr", "ann", events.StaffHired{Email: "ann@x.org", Name: "Ann", Roles: []string{"hire"}, Team: "sec", Track: "security", StartDate: "2026-12-01"}, time.Now())
-	disabled, _ := events.New("hr", "ann", events.StaffDisabled{Reason: "left"}, time.Now())
-	session, _ := events.New("ann", "session-1", events.SessionStarted{Person: "ann", ExpiresAt: time.Now().Add(time.Hour)}, time.Now())
-	unknown, _ := events.New("hr", "bob", events.StaffDisabled{Reason: "left"}, time.Now())
-	for i, e := range []events.Envelope{hired, hired, session, disabled, unknown} {
-		if err := d.Apply(e, uint64(i+1)); err != nil {
-			t.Fatal(err)
+	var first, second []string
+	hear := func(into *[]string) func(directory.Person) {
+		return func(p directory.Person) {
+			_, _ = d.Person(p.ID) // may read the directory
+			*into = append(*into, fmt.Sprintf("%s:%v", p.ID, p.Active))
 		}
 	}
-	if want := []string{"ann:true", "ann:false"}; !slices.Equal(heard, want) {
-		t.Fatalf("heard %v, want %v", heard, want)
+	d.Listen(hear(&first))
+	hired, _ := events.New("hr", "ann", events.StaffHired{Email: "ann@x.org", Name: "Ann", Roles: []string{"hire"}, Team: "sec", Track: "security", StartDate: "2026-12-01"}, time.Now())
+	disabled, _ := events.New("hr", "ann", events.StaffDisabled{Reason: "left"}, time.Now())
+	enabled, _ := events.New("hr", "ann", events.StaffEnabled{}, time.Now())
+	session, _ := events.New("ann", "session-1", events.SessionStarted{Person: "ann", ExpiresAt: time.Now().Add(time.Hour)}, time.Now())
+	unknown, _ := events.New("hr", "bob", events.StaffDisabled{Reason: "left"}, time.Now())
+	apply := func(seq int, envs ...events.Envelope) {
+		for i, e := range envs {
+			if err := d.Apply(e, uint64(seq+i)); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	d.TellAll()
-	if want := []string{"ann:true", "ann:false", "ann:false"}; !slices.Equal(heard, want) {
-		t.Fatalf("after TellAll, heard %v, want %v", heard, want)
+	apply(1, hired, hired, session, disabled, unknown)
+	if want := []string{"ann:true", "ann:false"}; !slices.Equal(first, want) {
+		t.Fatalf("heard %v, want %v", first, want)
+	}
+	d.Listen(hear(&second))
+	if want := []string{"ann:false"}; !slices.Equal(second, want) {
+		t.Fatalf("a second listener heard %v, want everyone as they are now: %v", second, want)
+	}
+	apply(6, enabled)
+	if want := []string{"ann:true", "ann:false", "ann:true"}; !slices.Equal(first, want) {
+		t.Fatalf("first listener heard %v, want %v", first, want)
+	}
+	if want := []string{"ann:false", "ann:true"}; !slices.Equal(second, want) {
+		t.Fatalf("second listener heard %v, want %v", second, want)
 	}
 }

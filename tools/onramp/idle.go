@@ -14,9 +14,11 @@ import (
 // of work (a restart's replay, an import, a report of everyone) a quiet portal would hold
 // that memory for ever. Once the process has been quiet for a whole check — it allocated
 // less than idleAllocs in idleCheck — after allocating more than that since the last hand
-// back, it collects and returns every free page to the system (debug.FreeOSMemory, which
-// costs one collection: well under a second at 10,000 staff, and only once per quiet
-// spell).
+// back, or while holding more than that free (memory something let go of, such as the
+// embedded NATS server's per-block subject indexes, which it drops two minutes after a
+// start or a burst read them), it collects and returns every free page to the system
+// (debug.FreeOSMemory, which costs one collection: well under a second at 10,000 staff,
+// and only once per quiet spell).
 const (
 	idleCheck  = 10 * time.Second
 	idleAllocs = 32 << 20 // bytes allocated in a check below which the process counts as quiet
@@ -24,20 +26,20 @@ const (
 
 // handBackWhenIdle runs until ctx is done.
 func handBackWhenIdle(ctx context.Context) {
-	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	allocated := func() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/memory/classes/heap/free:bytes"}}
+	read := func() (allocated, free uint64) {
 		metrics.Read(sample)
-		return sample[0].Value.Uint64()
+		return sample[0].Value.Uint64(), sample[1].Value.Uint64()
 	}
-	last := allocated()
+	last, _ := read()
 	handedBack := last
 	background.Every(ctx, idleCheck, func(context.Context) {
-		now := allocated()
+		now, free := read()
 		quiet := now-last < idleAllocs
 		last = now
-		if quiet && now-handedBack >= idleAllocs {
+		if quiet && (now-handedBack >= idleAllocs || free >= idleAllocs) {
 			debug.FreeOSMemory()
-			handedBack = allocated()
+			handedBack, _ = read()
 			last = handedBack
 		}
 	})

@@ -6,6 +6,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/gob"
 	"fmt"
@@ -33,6 +34,9 @@ import (
 
 // Config tunes the service.
 type Config struct {
+	// Directory is a people directory the process has started already, shared by its
+	// services (tools/portal); nil: the service follows the identity stream with its own.
+	Directory *directory.Directory
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Keys are the token-signing public keys; default: fetched from identity.
@@ -84,7 +88,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		profiles: store.NewCollection[mentorship.Profile](db, "profiles"),
 		pairs:    store.NewCollection[mentorship.Pair](db, "pairs"),
 		verify:   authn.NewVerifier(cfg.Keys),
-		dir:      directory.New(logger),
+		dir:      cmp.Or(cfg.Directory, directory.New(logger)),
 		state:    mentorship.NewState(),
 		book:     mentorship.NewStandings(),
 		coverage: memo.New[coverageList](32),
@@ -105,16 +109,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.bg = background.Start(ctx)
-	// HR's coverage lists count by what the directory says (who is an active hire, their
-	// name): it tells the state of each change, and of everyone once it has started.
-	m.dir.OnChange(func(p directory.Person) {
-		m.el.Read(func() { m.state.SetPerson(p.ID, p.Name, p.Has(events.RoleHire), p.Active) })
-	})
 	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
 	}
-	m.dir.TellAll()
+	// HR's coverage lists count by what the directory says (who is an active hire, their
+	// name): it tells the state of everyone, then of each change.
+	m.dir.Listen(func(p directory.Person) {
+		m.el.Read(func() { m.state.SetPerson(p.ID, p.Name, p.Has(events.RoleHire), p.Active) })
+	})
 	if err := m.startSkills(m.bg.Context()); err != nil {
 		m.stop()
 		return err

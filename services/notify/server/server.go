@@ -8,6 +8,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,9 @@ import (
 
 // Config tunes the service.
 type Config struct {
+	// Directory is a people directory the process has started already, shared by its
+	// services (tools/portal); nil: the service follows the identity stream with its own.
+	Directory *directory.Directory
 	// Mailer sends e-mail; default: ConfigFromEnv's choice (SMTP, or a mailbox).
 	Mailer Mailer
 	// Mailbox says mail is only kept (admins may read it, in demo mode).
@@ -158,7 +162,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		mails:   store.NewCollection[notify.Mail](db, "mails"),
 		secrets: store.NewCollection[secret](db, "secrets"),
 		verify:  authn.NewVerifier(cfg.Keys),
-		dir:     directory.New(logger),
+		dir:     cmp.Or(cfg.Directory, directory.New(logger)),
 		agenda:  notify.NewAgenda(titles),
 		state:   notify.NewState(),
 		feeds:   newLimiter(30, time.Minute),

@@ -6,6 +6,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,9 @@ import (
 
 // Config tunes the service.
 type Config struct {
+	// Directory is a people directory the process has started already, shared by its
+	// services (tools/portal); nil: the service follows the identity stream with its own.
+	Directory *directory.Directory
 	// Now is the clock (tests move it); default time.Now.
 	Now func() time.Time
 	// SweepEvery is how often overdue tasks are looked for; default one minute, negative:
@@ -89,7 +93,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		nc: nc, js: js, log: logger, cfg: cfg,
 		plans:      store.NewCollection[onboarding.PlanDoc](db, "plans"),
 		verify:     authn.NewVerifier(cfg.Keys),
-		dir:        directory.New(logger),
+		dir:        cmp.Or(cfg.Directory, directory.New(logger)),
 		state:      onboarding.NewState(),
 		plansLists: memo.New[plansList](64),
 	}

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"fmt"
@@ -34,6 +35,9 @@ import (
 
 // Config tunes the service.
 type Config struct {
+	// Directory is a people directory the process has started already, shared by its
+	// services (tools/portal); nil: the service follows the identity stream with its own.
+	Directory *directory.Directory
 	// TrainingDurable names the consumer of training events; default skills-training.
 	TrainingDurable string
 	// TrainingBackoff are the delays before each retry of a training event that could not
@@ -101,7 +105,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		records: store.NewCollection[skills.Doc](db, "records"),
 		imports: store.NewCollection[skills.Import](db, "imports"),
 		verify:  authn.NewVerifier(cfg.Keys),
-		dir:     directory.New(logger),
+		dir:     cmp.Or(cfg.Directory, directory.New(logger)),
 		state:   skills.NewState(cat, mods),
 		// A few filters' reports (the matrix keeps people and columns, not cells).
 		prepared: memo.New[prepared](16),
@@ -128,9 +132,6 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.bg = background.Start(ctx)
-	// The certifications index counts by what the directory says (who is active, their
-	// name): it tells the state of each change, and of everyone once the state is loaded.
-	m.dir.OnChange(func(p directory.Person) { m.el.Read(func() { m.state.SetPerson(p.ID, p.Name, p.Active) }) })
 	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
@@ -139,7 +140,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.stop()
 		return err
 	}
-	m.dir.TellAll()
+	// The certifications index counts by what the directory says (who is active, their
+	// name): it hears everyone once the state is loaded, then each change.
+	m.dir.Listen(func(p directory.Person) { m.el.Read(func() { m.state.SetPerson(p.ID, p.Name, p.Active) }) })
 	if err := m.restate(ctx); err != nil {
 		m.stop()
 		return err

@@ -38,8 +38,16 @@ func (m *Main) onHired(ctx context.Context, msg *consumer.Msg) error {
 
 // reconcile makes every team and track assignment reach everyone now in its team or track.
 // It catches the people a race left out: someone hired while the assignment was being
-// made, or the rest of a very large assignment whose command failed half-way.
+// made, or the rest of a very large assignment whose command failed half-way. Nothing
+// has to be looked at again (everyone in the directory, for each rule, every minute) while
+// neither the assignments nor the directory changed since a reconcile found nothing to do.
 func (m *Main) reconcile(ctx context.Context) error {
+	m.reconcileMu.Lock()
+	defer m.reconcileMu.Unlock()
+	at := [2]uint64{m.el.Applied(), m.dir.Applied()}
+	if at == m.reconciled {
+		return nil
+	}
 	type gap struct {
 		id     string
 		people []string
@@ -67,6 +75,9 @@ func (m *Main) reconcile(ctx context.Context) error {
 		}
 	}
 	m.el.RUnlock()
+	if len(gaps) == 0 {
+		m.reconciled = at
+	}
 	for _, g := range gaps {
 		for len(g.people) > 0 { // in slices, so no event outgrows a message
 			n := min(len(g.people), 1000)

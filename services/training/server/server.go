@@ -6,6 +6,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,9 @@ import (
 
 // Config tunes the service.
 type Config struct {
+	// Directory is a people directory the process has started already, shared by its
+	// services (tools/portal); nil: the service follows the identity stream with its own.
+	Directory *directory.Directory
 	// Now is the clock (tests move it); default time.Now.
 	Now func() time.Time
 	// SweepEvery is how often overdue assignments are looked for; default one minute,
@@ -71,6 +75,8 @@ type Main struct {
 
 	reports *memo.Cache[report] // filtered compliance reports, until the state changes
 
+	reconcileMu sync.Mutex
+	reconciled  [2]uint64 // the model's and the directory's positions when nothing was left to reconcile
 }
 
 func init() { training.IsTrack = content.IsTrack }
@@ -101,7 +107,7 @@ func New(nc *nats.Conn, db *mongo.Database, logger *slog.Logger, cfg Config) (*M
 		learn:  store.NewCollection[training.Learner](db, "learners"),
 		asg:    store.NewCollection[training.Assignment](db, "assignments"),
 		verify: authn.NewVerifier(cfg.Keys),
-		dir:    directory.New(logger),
+		dir:    cmp.Or(cfg.Directory, directory.New(logger)),
 		state:  training.NewState(cfg.Modules),
 		// A few filters' reports, each about a row per learner and module.
 		reports: memo.New[report](8),
@@ -122,14 +128,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.bg = background.Start(ctx)
-	// The compliance figures count by what the directory says (who is active, their
-	// name): it tells the state of each change, and of everyone once it has started.
-	m.dir.OnChange(func(p directory.Person) { m.el.Read(func() { m.state.SetPerson(p.ID, p.Name, p.Active) }) })
 	if err := m.dir.Start(m.bg.Context(), m.js); err != nil {
 		m.stop()
 		return err
 	}
-	m.dir.TellAll()
+	// The compliance figures count by what the directory says (who is active, their
+	// name): it tells the state of everyone, then of each change.
+	m.dir.Listen(func(p directory.Person) { m.el.Read(func() { m.state.SetPerson(p.ID, p.Name, p.Active) }) })
 	hired, err := consumer.New(ctx, m.js, consumer.Config{
 		Stream: "IDENTITY", Durable: "training-hired", Logger: m.log,
 		Filters: []string{events.TypeFilter(events.StaffHired{}.EventType())},
