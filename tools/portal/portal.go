@@ -147,6 +147,9 @@ func Start(ctx context.Context, cfg Config) (_ *Portal, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := bus.EnsureStreams(ctx, js); err != nil {
+		return nil, err
+	}
 	dirCtx, stopDir := context.WithCancel(context.WithoutCancel(ctx))
 	dir := directory.New(cfg.Logger)
 	if err := dir.Start(dirCtx, js); err != nil {
