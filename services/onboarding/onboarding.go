@@ -36,7 +36,7 @@ type Plan struct {
 	CompletedAt     time.Time
 	Problem         string   // why no plan could be made
 	Handled         []string // ids of other domains' events applied to this plan
-	History         []entry  // see HistoryDocs
+	History         history  // see HistoryDocs
 }
 
 // Task is one task of a plan, as the model holds it: 40 bytes. What it takes from its
@@ -428,7 +428,7 @@ func (s *State) Load(d PlanDoc) {
 	p := Plan{ID: d.ID, Seq: d.Seq, Hire: d.Hire, Name: d.Name, Team: shared(d.Team), Lead: shared(d.Lead), Mentor: shared(d.Mentor),
 		Track: shared(d.Track), StartDate: shared(d.StartDate), TemplateVersion: d.TemplateVersion, Created: d.Created,
 		Completed: d.Completed, CompletedAt: d.CompletedAt, Problem: d.Problem, Handled: d.Handled,
-		History: make([]entry, len(d.History)), Tasks: make([]Task, len(d.Tasks))}
+		Tasks: make([]Task, len(d.Tasks))}
 	for i, t := range d.Tasks {
 		p.Tasks[i] = Task{TaskText: s.text(TaskText{ID: t.ID, Title: t.Title, Description: t.Description, Section: t.Section,
 			Module: t.Module, Owner: t.Owner, NeedsEvidence: t.NeedsEvidence}), assignee: handle(t.Assignee), Done: t.Done}
@@ -438,8 +438,8 @@ func (s *State) Load(d PlanDoc) {
 		})
 		p.Tasks[i].setOverdueSent(t.OverdueSent)
 	}
-	for i, e := range d.History {
-		p.History[i] = entryOf(e)
+	for _, e := range d.History {
+		p.History.add(e)
 	}
 	s.put(&p)
 }
@@ -468,36 +468,6 @@ func (s *State) unqueue(p *Plan, e queueEntry) {
 	}
 }
 
-// entry is a history entry as the model holds it, 56 bytes: its words are handles to the
-// process's one copy of each (an actor, a type and many details repeat across plans, such as
-// "overdue since <date>"), its time Unix nanoseconds (0: none). Entry is its document form.
-// At 10,000 hires three weeks in, plans held 320,000 entries of 112 bytes.
-type entry struct {
-	seq                                  uint64
-	at                                   int64
-	actor, typ, task, detail, onBehalfOf unique.Handle[string]
-}
-
-// entryOf is e as the model holds it.
-func entryOf(e Entry) entry {
-	var at int64
-	if !e.Time.IsZero() {
-		at = e.Time.UnixNano()
-	}
-	return entry{seq: e.Seq, at: at, actor: handle(e.Actor), typ: handle(e.Type), task: handle(e.Task),
-		detail: handle(e.Detail), onBehalfOf: handle(e.OnBehalfOf)}
-}
-
-// doc is the entry as documents, snapshots and views have it.
-func (e entry) doc() Entry {
-	var t time.Time
-	if e.at != 0 {
-		t = time.Unix(0, e.at).UTC()
-	}
-	return Entry{Seq: e.seq, Time: t, Actor: text(e.actor), Type: text(e.typ), Task: text(e.task),
-		Detail: text(e.detail), OnBehalfOf: text(e.onBehalfOf)}
-}
-
 // text is a handle's string ("" for the zero handle).
 func text(h unique.Handle[string]) string {
 	if h == noOne {
@@ -507,13 +477,7 @@ func text(h unique.Handle[string]) string {
 }
 
 // HistoryDocs is the plan's history, oldest first.
-func (p *Plan) HistoryDocs() []Entry {
-	out := make([]Entry, len(p.History))
-	for i, e := range p.History {
-		out[i] = e.doc()
-	}
-	return out
-}
+func (p *Plan) HistoryDocs() []Entry { return p.History.Docs() }
 
 // countWeeks adds n to the weeks p started and completed in.
 func (s *State) countWeeks(p *Plan, n int) {
@@ -733,8 +697,8 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		for _, t := range e.Tasks {
 			p.Tasks = append(p.Tasks, s.taskFrom(t))
 		}
-		p.History = append(p.History, entryOf(Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type,
-			Detail: fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks))}))
+		p.History.add(Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type,
+			Detail: fmt.Sprintf("made from the %s template, version %d, with %d tasks", e.Track, e.TemplateVersion, len(e.Tasks))})
 		s.put(p)
 		return []string{id}, nil
 
@@ -746,9 +710,10 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		if _, ok := s.plans[id]; ok {
 			return []string{id}, nil
 		}
-		s.put(&Plan{ID: id, Seq: seq, Hire: e.Hire, Name: e.Name, Team: e.Team, Track: e.Track, Created: env.Time,
-			Problem: e.Reason, Handled: []string{e.Source},
-			History: []entry{entryOf(Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type, Detail: e.Reason})}})
+		p := &Plan{ID: id, Seq: seq, Hire: e.Hire, Name: e.Name, Team: e.Team, Track: e.Track, Created: env.Time,
+			Problem: e.Reason, Handled: []string{e.Source}}
+		p.History.add(Entry{Seq: seq, Time: env.Time, Actor: env.Actor, Type: env.Type, Detail: e.Reason})
+		s.put(p)
 		return []string{id}, nil
 	}
 
@@ -876,7 +841,7 @@ func (s *State) Apply(env events.Envelope, seq uint64) ([]string, error) {
 		p.CompletedAt = time.Time{}
 	}
 	p.Seq = seq
-	p.History = append(p.History, entryOf(entry))
+	p.History.add(entry)
 	s.recount(p)
 	return []string{id}, nil
 }

@@ -116,8 +116,8 @@ func TestApplyIsIdempotentAndCountsProgress(t *testing.T) {
 	apply(t, s, "ada", events.TaskCompleted{Task: "acceptable-use-policy"}, 2)
 	apply(t, s, "ada", events.TaskCompleted{Task: "acceptable-use-policy"}, 2) // redelivered
 	all, per := p.Progress()
-	if all.Done != 1 || per[events.OwnerHire].Done != 1 || p.State() != events.PlanInProgress || len(p.History) != 2 {
-		t.Fatalf("progress %+v %+v, state %s, history %d", all, per, p.State(), len(p.History))
+	if all.Done != 1 || per[events.OwnerHire].Done != 1 || p.State() != events.PlanInProgress || p.History.Len() != 2 {
+		t.Fatalf("progress %+v %+v, state %s, history %d", all, per, p.State(), p.History.Len())
 	}
 	// A second plan.created for the same hire changes nothing.
 	again, _ := DecideCreate(Hired{Hire: "ada", Name: "Ada", Team: "platform", Track: "security", StartDate: "2026-12-01", Source: "h2"}, templates)

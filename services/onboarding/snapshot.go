@@ -102,7 +102,7 @@ func (s *State) Snapshot(w io.Writer) error {
 			sp := snapPlan{ID: p.ID, Hire: p.Hire, Name: p.Name, Seq: p.Seq, Team: ref(p.Team), Lead: ref(p.Lead), Mentor: ref(p.Mentor),
 				Track: ref(p.Track), StartDate: ref(p.StartDate), TemplateVersion: p.TemplateVersion, Created: p.Created,
 				Tasks: make([]snapTask, len(p.Tasks)), Completed: p.Completed, CompletedAt: p.CompletedAt, Problem: p.Problem,
-				Handled: p.Handled, History: make([]snapEntry, len(p.History))}
+				Handled: p.Handled, History: make([]snapEntry, 0, p.History.Len())}
 			for i, t := range p.Tasks {
 				text, ok := texts[t.TaskText]
 				if !ok { // every text is made by s.text
@@ -110,10 +110,9 @@ func (s *State) Snapshot(w io.Writer) error {
 				}
 				sp.Tasks[i] = snapTask{Text: text, Assignee: ref(t.Assignee()), Due: int32(t.due), Overdue: int32(t.overdue), Done: t.Done, More: t.more}
 			}
-			for i, h := range p.History {
-				e := h.doc()
-				sp.History[i] = snapEntry{Seq: e.Seq, Time: e.Time, Actor: ref(e.Actor), Type: ref(e.Type), Task: ref(e.Task),
-					Detail: ref(e.Detail), OnBehalfOf: ref(e.OnBehalfOf)}
+			for _, e := range p.HistoryDocs() {
+				sp.History = append(sp.History, snapEntry{Seq: e.Seq, Time: e.Time, Actor: ref(e.Actor), Type: ref(e.Type), Task: ref(e.Task),
+					Detail: ref(e.Detail), OnBehalfOf: ref(e.OnBehalfOf)})
 			}
 			c.Plans = append(c.Plans, sp)
 		}
@@ -193,7 +192,7 @@ func (s *State) restore(r *modelsnap.Reader) error {
 func planFrom(sp snapPlan, texts []*TaskText, strs []string) (*Plan, error) {
 	p := &Plan{ID: sp.ID, Seq: sp.Seq, Hire: sp.Hire, Name: sp.Name, TemplateVersion: sp.TemplateVersion, Created: sp.Created,
 		Tasks: make([]Task, len(sp.Tasks)), Completed: sp.Completed, CompletedAt: sp.CompletedAt, Problem: sp.Problem,
-		Handled: sp.Handled, History: make([]entry, len(sp.History))}
+		Handled: sp.Handled}
 	bad := false
 	get := func(i uint32) string {
 		if int(i) >= len(strs) {
@@ -217,8 +216,8 @@ func planFrom(sp snapPlan, texts []*TaskText, strs []string) (*Plan, error) {
 			}
 		}
 	}
-	for i, e := range sp.History {
-		p.History[i] = entryOf(Entry{Seq: e.Seq, Time: e.Time, Actor: get(e.Actor), Type: get(e.Type), Task: get(e.Task),
+	for _, e := range sp.History {
+		p.History.add(Entry{Seq: e.Seq, Time: e.Time, Actor: get(e.Actor), Type: get(e.Type), Task: get(e.Task),
 			Detail: get(e.Detail), OnBehalfOf: get(e.OnBehalfOf)})
 	}
 	if bad {
