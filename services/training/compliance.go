@@ -23,22 +23,30 @@ import (
 // state, not beside Apply.
 type compliance struct {
 	mu      sync.Mutex
-	people  map[string]personInfo        // from the directory
-	counted map[string]map[string]rowFig // person → module → what the person adds
+	people  map[string]*personFig // from the directory, with what each person's rows add
 	modules map[string]*moduleFig
 	rows    *events.Sorted[ReportRowRef]
 }
 
-type personInfo struct {
-	name   string
-	active bool
+// personFig is a person as the directory says, and what each of their rows (a module on
+// their list) adds to the figures: one small record a person, the name's lower case made
+// once, not a map of rows each holding the names again.
+type personFig struct {
+	name, lower string
+	active      bool
+	rows        []rowFig // the rows listed in the report, under name
 }
 
 // rowFig is what one person's row for a module adds to the figures.
 type rowFig struct {
-	listed, assigned, passed bool
-	openDue                  string       // due date of an assigned, open module ("": none)
-	ref                      ReportRowRef // the row, as kept in rows
+	module           string
+	assigned, passed bool
+	openDue          string // due date of an assigned, open module ("": none)
+}
+
+// ref is the person's row for module as the report lists it.
+func (p *personFig) ref(person, module string) ReportRowRef {
+	return ReportRowRef{lower: p.lower, Name: p.name, Person: person, Module: module}
 }
 
 type moduleFig struct {
@@ -65,8 +73,8 @@ func ReportRowKey(r ReportRowRef) string {
 
 func (s *State) figures() *compliance {
 	s.complianceOnce.Do(func() {
-		s.compliance = &compliance{people: map[string]personInfo{}, counted: map[string]map[string]rowFig{},
-			modules: map[string]*moduleFig{}, rows: events.NewSorted(compareRowRefs)}
+		s.compliance = &compliance{people: map[string]*personFig{}, modules: map[string]*moduleFig{},
+			rows: events.NewSorted(compareRowRefs)}
 	})
 	return s.compliance
 }
@@ -78,10 +86,20 @@ func (s *State) SetPerson(person, name string, active bool) {
 	c := s.figures()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.people[person]; ok && old == (personInfo{name, active}) {
+	p := c.people[person]
+	if p == nil {
+		p = &personFig{}
+		c.people[person] = p
+	} else if p.name == name && p.active == active {
 		return
 	}
-	c.people[person] = personInfo{name, active}
+	if p.name != name { // their rows leave the report under the old name; refigure lists them under the new
+		for _, r := range p.rows {
+			c.rows.Remove(p.ref(person, r.module))
+		}
+		p.name, p.lower = name, strings.ToLower(name)
+	}
+	p.active = active
 	s.refigureLocked(person)
 }
 
@@ -95,8 +113,10 @@ func (s *State) refigure(person string) {
 
 func (s *State) refigureLocked(person string) {
 	mods := map[string]bool{}
-	for m := range s.compliance.counted[person] {
-		mods[m] = true
+	if p := s.compliance.people[person]; p != nil {
+		for _, r := range p.rows {
+			mods[r.module] = true
+		}
 	}
 	for m := range s.reach[person] {
 		mods[m] = true
@@ -121,9 +141,10 @@ func (s *State) figure(person, module string) {
 
 func (s *State) figureLocked(person, module string) {
 	c := s.compliance
-	info := c.people[person]
-	var now rowFig
-	if mod, ok := s.modules[module]; ok && info.active {
+	info := c.people[person] // nil: the directory has not told of them, and they count nowhere
+	now := rowFig{module: module}
+	listed := false
+	if mod, ok := s.modules[module]; ok && info != nil && info.active {
 		due, ids := s.Due(person, module)
 		var p *Progress
 		if l, ok := s.learners[person]; ok {
@@ -133,7 +154,7 @@ func (s *State) figureLocked(person, module string) {
 			if p == nil {
 				p = &Progress{Module: module}
 			}
-			now = rowFig{listed: true, assigned: len(ids) > 0}
+			listed, now.assigned = true, len(ids) > 0
 			if now.assigned {
 				now.passed = p.Passed
 				if exhausted := p.Attempts > 0 && p.AttemptsLeft(mod.MaxAttempts) == 0; !p.Passed && !exhausted && due != "" {
@@ -142,24 +163,19 @@ func (s *State) figureLocked(person, module string) {
 			}
 		}
 	}
-	old := c.counted[person][module]
-	now.ref = ReportRowRef{lower: strings.ToLower(info.name), Name: info.name, Person: person, Module: module}
-	if old.listed {
-		c.rows.Remove(old.ref)
+	if info == nil {
+		return
 	}
-	c.add(module, old, -1)
-	c.add(module, now, 1)
-	if now.listed {
-		c.rows.Add(now.ref)
-		if c.counted[person] == nil {
-			c.counted[person] = map[string]rowFig{}
-		}
-		c.counted[person][module] = now
-	} else if c.counted[person] != nil {
-		delete(c.counted[person], module)
-		if len(c.counted[person]) == 0 {
-			delete(c.counted, person)
-		}
+	i := slices.IndexFunc(info.rows, func(r rowFig) bool { return r.module == module })
+	if i >= 0 {
+		c.rows.Remove(info.ref(person, module))
+		c.add(module, info.rows[i], -1)
+		info.rows = slices.Delete(info.rows, i, i+1)
+	}
+	if listed {
+		c.rows.Add(info.ref(person, module))
+		c.add(module, now, 1)
+		info.rows = append(info.rows, now)
 	}
 }
 

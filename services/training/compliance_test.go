@@ -13,6 +13,12 @@ import (
 	"onramp.dev/events"
 )
 
+// personInfo is what the directory says of a person, as the test keeps it.
+type personInfo struct {
+	name   string
+	active bool
+}
+
 // recountCompliance works the report's summary per module and its rows out again from
 // every person's list, the way the server did before the figures were kept: the active
 // people (in people) with any assignment or progress, each module on their list.
@@ -126,11 +132,14 @@ func TestComplianceAgreesWithARecount(t *testing.T) {
 				var e events.Payload
 				subject := person
 				switch k := rnd.IntN(12); {
-				case k < 2: // the directory hears of someone, or disables or enables them
+				case k < 2: // the directory hears of someone, disables or enables them, or renames them
 					info, known := people[person]
-					if !known {
+					switch {
+					case !known:
 						info = personInfo{name: fmt.Sprintf("Person %d", rnd.IntN(5)), active: true}
-					} else {
+					case rnd.IntN(3) == 0:
+						info.name = fmt.Sprintf("person %d", rnd.IntN(5))
+					default:
 						info.active = !info.active
 					}
 					people[person] = info
