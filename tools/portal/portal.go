@@ -63,7 +63,9 @@ type Portal struct {
 }
 
 // services are the domain services, started in this order, each on its own database
-// (named after it). Services never call each other in-process: only over NATS.
+// (named after it). Services never call each other in-process: only over NATS. They share
+// one read model, the people directory: the identity stream's staff events as every service
+// would fold them, kept once.
 var services = []struct {
 	name  string
 	build func(nc *nats.Conn, db *mongo.Database, cfg Config, dir *directory.Directory) (standalone.Main, error)
