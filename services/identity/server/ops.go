@@ -688,7 +688,7 @@ func (m *Main) opInvite(ctx context.Context, r rpc.Request[events.InviteRequest]
 	if !identity.CanManage(&viewer) {
 		return events.InviteReply{}, errForbidden
 	}
-	if len(r.Body.Roles) > 0 && !viewer.Has(events.RoleAdmin) {
+	if slices.ContainsFunc(r.Body.Roles, func(role string) bool { return role != events.RoleHire }) && !viewer.Has(events.RoleAdmin) {
 		return events.InviteReply{}, events.Errorf(events.CodeForbidden, "only an admin may grant roles other than hire")
 	}
 	return m.hire(ctx, viewer.ID, idempotency.RecordID(ctx, m.cfg.Now()), r.Body)

@@ -479,6 +479,17 @@ func TestHRCannotTakeOverPrivilegedAccounts(t *testing.T) {
 			t.Fatalf("admin's session after HR's attempts: %v", err)
 		}
 	}
+	// HR invites hires, naming the role or not, and grants no other role.
+	for i, tc := range []struct {
+		roles []string
+		ok    bool
+	}{{nil, true}, {[]string{events.RoleHire}, true}, {[]string{events.RoleLead}, false}, {[]string{events.RoleHire, events.RoleAdmin}, false}, {[]string{"hr"}, false}} {
+		_, err := call[events.InviteReply](t, f, events.OpInvite, hr, events.InviteRequest{
+			Email: fmt.Sprintf("invited%d@example.org", i), Name: "Invited", Roles: tc.roles, Track: "infrastructure", Team: "platform", StartDate: "2026-12-01"})
+		if (err == nil) != tc.ok || (err != nil && code(err) != events.CodeForbidden) {
+			t.Errorf("HR invites with roles %v: %v, want allowed %v", tc.roles, err, tc.ok)
+		}
+	}
 	// HR still manages people without those roles; an admin manages HR.
 	must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpIssueLink, hr, events.PersonRequest{ID: lead.ID}))
 	must[events.InviteReply](t)(call[events.InviteReply](t, f, events.OpIssueLink, adminC, events.PersonRequest{ID: hr2.ID}))
