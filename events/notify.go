@@ -317,6 +317,9 @@ type NotifySettings struct {
 	DateFormat string            `json:"date_format"` // one of DateFormats ("" when saving: the default)
 	Email      map[string]string `json:"email"`
 	Fixed      []string          `json:"fixed,omitempty"`
+	// Daily are the kinds whose e-mail comes once a day with the morning reminder, or
+	// never: for them "at once" and "in the daily digest" are the same.
+	Daily []string `json:"daily,omitempty"`
 }
 
 // CalendarRequest asks for the caller's feed URL; Reset issues a new one.

@@ -22,10 +22,11 @@ type DeliveryProblemRow struct {
 	Name, Email, Reason, Time string
 }
 
-// NotifyKindRow is one kind on the settings page: Mode is immediate, digest or off.
+// NotifyKindRow is one kind on the settings page: Mode is immediate, digest or off. Fixed
+// kinds always come at once; Daily kinds come with the morning reminder or not at all.
 type NotifyKindRow struct {
 	Kind, Label, Mode string
-	Fixed             bool
+	Fixed, Daily      bool
 }
 
 // NotifySettingsView is /settings/notifications.

@@ -24,7 +24,9 @@ func TestNotificationPages(t *testing.T) {
 		},
 		Problems: []views.DeliveryProblemRow{{Name: "Bo", Email: "bo@example.org", Reason: "550 no such mailbox"}}}
 	settings := views.NotifySettingsView{TimeZone: "Europe/Berlin", CalendarURL: "https://x/calendar/t.ics",
-		Kinds: []views.NotifyKindRow{{Kind: "invite", Label: "Invitations", Mode: "immediate", Fixed: true}, {Kind: "task_due", Label: "Reminders", Mode: "digest"}}}
+		Kinds: []views.NotifyKindRow{{Kind: "invite", Label: "Invitations", Mode: "immediate", Fixed: true},
+			{Kind: "task_due", Label: "Reminders", Mode: "digest", Daily: true}, {Kind: "training_due", Label: "Training reminders", Mode: "off", Daily: true},
+			{Kind: "cert_expiry", Label: "Certifications", Mode: "digest"}}}
 	css, err := fs.ReadFile(static.FS, "onramp.css")
 	if err != nil {
 		t.Fatal(err)
@@ -55,8 +57,15 @@ func TestNotificationPages(t *testing.T) {
 			switch {
 			case d.Find(`select[name="email.invite"][disabled] option[selected][value="immediate"]`).Length() != 1:
 				return "invitations must be sent at once, fixed"
-			case d.Find(`select[name="email.task_due"] option[selected]`).AttrOr("value", "") != "digest":
-				return "reminders must show the digest"
+			case d.Find(`select[name="email.task_due"] option[selected]`).AttrOr("value", "") != "immediate" ||
+				!strings.Contains(d.Find(`select[name="email.task_due"] option[selected]`).Text(), "morning reminder"):
+				return "a reminder taken as a digest must show as the morning reminder (they are the same)"
+			case d.Find(`select[name="email.task_due"] option[value="digest"]`).Length() != 0:
+				return "reminders must not offer a digest apart from the morning reminder"
+			case d.Find(`select[name="email.training_due"] option[selected]`).AttrOr("value", "") != "off":
+				return "a reminder switched off must show as never"
+			case d.Find(`select[name="email.cert_expiry"] option[selected]`).AttrOr("value", "") != "digest":
+				return "other kinds must show the digest"
 			case d.Find(`label[for="email-task_due"]`).Length() != 1:
 				return "each choice needs its label"
 			case d.Find("#calendar-url").Text() != "https://x/calendar/t.ics" || d.Find("#calendar-reset").Length() != 1:

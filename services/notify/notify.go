@@ -471,7 +471,7 @@ var Fixed = []string{events.KindInvite}
 // Settings are a person's settings with every kind filled in; defaultTZ stands in for an
 // unset time zone.
 func (s *State) Settings(person, defaultTZ string) events.NotifySettings {
-	out := events.NotifySettings{TimeZone: defaultTZ, DateFormat: events.DateFormatGB, Email: map[string]string{}, Fixed: Fixed}
+	out := events.NotifySettings{TimeZone: defaultTZ, DateFormat: events.DateFormatGB, Email: map[string]string{}, Fixed: Fixed, Daily: ReminderKinds}
 	r := s.people[person]
 	if r != nil && r.TimeZone != "" {
 		out.TimeZone = r.TimeZone

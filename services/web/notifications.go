@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -272,11 +273,8 @@ func (m *Main) notifySettingsView(r *http.Request, v *viewer, s events.NotifySet
 		out.DateFormats = append(out.DateFormats, views.Option{Value: f, Label: dateFormatLabels[f]})
 	}
 	for _, k := range events.NotifyKinds {
-		fixed := false
-		for _, f := range s.Fixed {
-			fixed = fixed || f == k
-		}
-		out.Kinds = append(out.Kinds, views.NotifyKindRow{Kind: k, Label: kindLabels[k], Mode: s.Email[k], Fixed: fixed})
+		out.Kinds = append(out.Kinds, views.NotifyKindRow{Kind: k, Label: kindLabels[k], Mode: s.Email[k],
+			Fixed: slices.Contains(s.Fixed, k), Daily: slices.Contains(s.Daily, k)})
 	}
 	return out, nil
 }
