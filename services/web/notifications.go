@@ -233,8 +233,11 @@ func (m *Main) bell(w http.ResponseWriter, r *http.Request, v *viewer) {
 	m.render(w, r, http.StatusOK, views.Bell(p.User, out.Unread, true))
 }
 
+// readForm marks one item read. An item no longer in the inbox (trimmed since the page was
+// shown) has nothing left to mark: the inbox is shown again, without it.
 func (m *Main) readForm(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if _, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotificationRead, v.caller(), events.NotificationReadRequest{ID: r.PathValue("id")}); err != nil {
+	_, err := rpc.Do(r.Context(), m.nc, notifyapi.OpNotificationRead, v.caller(), events.NotificationReadRequest{ID: r.PathValue("id")})
+	if err != nil && events.CodeOf(err) != events.CodeNotFound {
 		m.fail(w, r, err)
 		return
 	}

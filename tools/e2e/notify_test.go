@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -169,6 +170,20 @@ func TestNotifyAPI(t *testing.T) {
 	id := all.Items[0].ID
 	if resp := c.do(t, "POST", "/api/v1/me/notifications/"+id+"/read", "", "", bearer(hire)...); resp.StatusCode != 404 {
 		t.Errorf("the hire marking the lead's notification: %d, want 404", resp.StatusCode)
+	}
+	// The inbox page's Mark read on an item no longer in the person's inbox (trimmed since
+	// the page was shown, or never theirs) shows the inbox again and changes nothing.
+	browser := newSignedIn(t, p.URL(), "hire@demo.onramp")
+	if resp := browser.do(t, "POST", "/notifications/"+id+"/read", "application/x-www-form-urlencoded", ""); resp.StatusCode != 303 || resp.Header.Get("Location") != "/notifications" {
+		t.Errorf("the hire's Mark read on an item not in their inbox: %d to %q, want 303 to /notifications", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if got := get(lead, "?unread=true"); !slices.ContainsFunc(got.Items, func(it struct {
+		ID, Kind, Title, Body, Link, Created string
+		Read                                 bool
+	}) bool {
+		return it.ID == id
+	}) {
+		t.Errorf("the lead's item is no longer unread after the hire's attempt")
 	}
 	if resp := c.do(t, "POST", "/api/v1/me/notifications/"+id+"/read", "", "", bearer(lead)...); resp.StatusCode != 200 {
 		t.Fatalf("read: %d", resp.StatusCode)
