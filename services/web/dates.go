@@ -17,9 +17,9 @@ const cookieDates = "__Host-onramp-dates"
 
 // dateFormatLabels name the choices on the settings page.
 var dateFormatLabels = map[string]string{
-	events.DateFormatGB:  "Thu 3 Dec 2026, 14:05 (United Kingdom)",
-	events.DateFormatUS:  "Thu, Dec 3, 2026, 2:05 PM (United States)",
-	events.DateFormatISO: "ISO 8601: year-month-day, 24-hour clock",
+	events.DateFormatGB:  "Thu 3 Dec 2026, 14:05 (UK)",
+	events.DateFormatUS:  "Thu, Dec 3, 2026, 2:05 PM (US)",
+	events.DateFormatISO: "Year first, 24-hour (ISO 8601)",
 }
 
 // dateStyles are the views' layouts for each choice.

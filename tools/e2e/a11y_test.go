@@ -155,7 +155,7 @@ func TestEveryPageAccessibleAndFitsAPhone(t *testing.T) {
 				{"403 page", "/people", nil},
 				{"quiz with blank answers held back", quiz, []chromedp.Action[chromedp.Void]{clickFirst("#submit-quiz"), chromedp.WaitVisible(chromedp.ID("quiz-unanswered"))}},
 			},
-			shots: []a11yShot{{"hire-home", "/"}, {"hire-plan", "/onboarding"}, {"hire-quiz", quiz}, {"hire-skills", "/skills"}}},
+			shots: []a11yShot{{"hire-home", "/"}, {"hire-plan", "/onboarding"}, {"hire-quiz", quiz}, {"hire-skills", "/skills"}, {"hire-settings", "/settings/notifications"}}},
 		{name: "lead", email: "lead@demo.onramp",
 			states: []a11yState{
 				{"remove-task confirmation", "/onboarding/plans/" + demoPlan, []chromedp.Action[chromedp.Void]{clickFirst(`form[data-action="remove"] button`), chromedp.WaitVisible(chromedp.ID("confirm"))}},
