@@ -149,11 +149,9 @@ func LastSeq(ctx context.Context, js jetstream.JetStream, stream, filter string)
 	}
 	if filter == events.StreamFilter(stream) {
 		// Every subject of the stream: its state says, where a last-message request on the
-		// filter would make the server search every subject the stream holds.
-		info, err := s.Info(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("bus: stream %s: %w", stream, err)
-		}
+		// filter would make the server search every subject the stream holds. js.Stream
+		// has just asked for it.
+		info := s.CachedInfo()
 		if info.State.Msgs == 0 {
 			return 0, nil
 		}
@@ -175,9 +173,5 @@ func StreamLastSeq(ctx context.Context, js jetstream.JetStream, stream string) (
 	if err != nil {
 		return 0, fmt.Errorf("bus: stream %s: %w", stream, err)
 	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("bus: stream %s: %w", stream, err)
-	}
-	return info.State.LastSeq, nil
+	return s.CachedInfo().State.LastSeq, nil // js.Stream has just asked for it
 }

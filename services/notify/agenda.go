@@ -456,20 +456,7 @@ func (a *Agenda) openOf(key groupKey, keep func(hire string) bool, out []Tracked
 // Open returns copies of every item not done, by key. EachOpen does the same without
 // holding them all at once.
 func (a *Agenda) Open() []Tracked {
-	a.mu.RLock()
-	n := 0
-	for _, g := range a.groups {
-		for _, it := range g.items {
-			n += int(b2u(!it.done()))
-		}
-	}
-	a.mu.RUnlock()
-	out := make([]Tracked, 0, n)
-	for it := range a.EachOpen {
-		out = append(out, it)
-	}
-	slices.SortFunc(out, func(x, y Tracked) int { return strings.Compare(x.Key, y.Key) })
-	return out
+	return slices.SortedFunc(a.EachOpen, func(x, y Tracked) int { return strings.Compare(x.Key, y.Key) })
 }
 
 // Of returns copies of person's items (owned by them, or the training they were

@@ -66,10 +66,11 @@ func Rungs(due, today string) []Rung {
 	return nil
 }
 
-// Reach reports whether an item due on due reaches a reader in the role to (owner, lead or
-// hr) on today, and how many days it has until due (negative: overdue).
-func Reach(due, today, to string) (int, bool) {
-	for _, r := range Rungs(due, today) {
+// Reach reports whether an item with rungs (Rungs of its due date and the day) reaches a
+// reader in the role to (owner, lead or hr), and how many days it has until due (negative:
+// overdue).
+func Reach(rungs []Rung, to string) (int, bool) {
+	for _, r := range rungs {
 		if r.To == to {
 			return r.Days, true
 		}

@@ -41,12 +41,8 @@ func (h *history) add(e Entry) {
 func (h *history) Docs() []Entry {
 	out := make([]Entry, 0, h.n)
 	h.each(func(x packed) {
-		var t time.Time
-		if x.at != 0 {
-			t = time.UnixMilli(x.at).UTC()
-		}
 		w := historyWords.words(x.words)
-		out = append(out, Entry{Seq: x.seq, Time: t, Actor: w[0], Type: w[1], Task: w[2], Detail: w[3], OnBehalfOf: w[4]})
+		out = append(out, Entry{Seq: x.seq, Time: x.time(), Actor: w[0], Type: w[1], Task: w[2], Detail: w[3], OnBehalfOf: w[4]})
 	})
 	return out
 }
@@ -57,6 +53,14 @@ type packed struct {
 	seq   uint64
 	at    int64
 	words [5]uint32
+}
+
+// time is the entry's time (zero: none).
+func (x packed) time() time.Time {
+	if x.at == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(x.at).UTC()
 }
 
 // each calls f with every entry in order. A history is only ever written by add, so its

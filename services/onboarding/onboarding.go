@@ -54,12 +54,7 @@ type Task struct {
 }
 
 // Assignee is who does the task: a person, the IT or HR queue, or nobody yet ("").
-func (t *Task) Assignee() string {
-	if t.assignee == noOne {
-		return ""
-	}
-	return t.assignee.Value()
-}
+func (t *Task) Assignee() string { return text(t.assignee) }
 
 var (
 	noOne   unique.Handle[string]

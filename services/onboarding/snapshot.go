@@ -110,10 +110,11 @@ func (s *State) Snapshot(w io.Writer) error {
 				}
 				sp.Tasks[i] = snapTask{Text: text, Assignee: ref(t.Assignee()), Due: int32(t.due), Overdue: int32(t.overdue), Done: t.Done, More: t.more}
 			}
-			for _, e := range p.HistoryDocs() {
-				sp.History = append(sp.History, snapEntry{Seq: e.Seq, Time: e.Time, Actor: ref(e.Actor), Type: ref(e.Type), Task: ref(e.Task),
-					Detail: ref(e.Detail), OnBehalfOf: ref(e.OnBehalfOf)})
-			}
+			p.History.each(func(x packed) { // the packed entries, not a copy of them as documents
+				w := historyWords.words(x.words)
+				sp.History = append(sp.History, snapEntry{Seq: x.seq, Time: x.time(), Actor: ref(w[0]), Type: ref(w[1]), Task: ref(w[2]),
+					Detail: ref(w[3]), OnBehalfOf: ref(w[4])})
+			})
 			c.Plans = append(c.Plans, sp)
 		}
 		if err := sw.Head(c); err != nil {

@@ -551,7 +551,7 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 	}
 	for it := range items {
 		if it.Kind == events.KindCertExpiry {
-			k, err := m.certReminder(ctx, now, it)
+			k, err := m.certReminder(ctx, s, it)
 			n += k
 			if err != nil {
 				return n, err
@@ -565,7 +565,7 @@ func (m *Main) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, err
 	}
-	k, err = m.silences(ctx, now)
+	k, err = m.silences(ctx, s)
 	n += k
 	if err != nil {
 		return n, err
@@ -583,6 +583,7 @@ type sweep struct {
 	rems  map[string]*reminder // by person; nil: told today already, or not a reminder day
 	orgs  []*orgView
 	hires map[string]hireInfo
+	rungs map[[2]string][]notify.Rung // by due date and day: a sweep meets a few hundred of them
 }
 
 type day struct {
@@ -618,7 +619,19 @@ type orgView struct {
 type hireInfo struct{ name, group string }
 
 func (m *Main) newSweep(now time.Time) *sweep {
-	return &sweep{m: m, now: now, look: m.memo(), days: map[string]day{}, rems: map[string]*reminder{}, hires: map[string]hireInfo{}}
+	return &sweep{m: m, now: now, look: m.memo(), days: map[string]day{}, rems: map[string]*reminder{}, hires: map[string]hireInfo{},
+		rungs: map[[2]string][]notify.Rung{}}
+}
+
+// reach is notify.Reach, with the rungs of each due date and day worked out once a sweep.
+func (s *sweep) reach(due, today, to string) (int, bool) {
+	k := [2]string{due, today}
+	rs, ok := s.rungs[k]
+	if !ok {
+		rs = notify.Rungs(due, today)
+		s.rungs[k] = rs
+	}
+	return notify.Reach(rs, to)
 }
 
 // day is person's local date now and whether reminders go out then.
@@ -713,7 +726,7 @@ func (s *sweep) add(it notify.Tracked) {
 		if r == nil {
 			continue
 		}
-		if days, ok := notify.Reach(it.Due, r.today, "owner"); ok {
+		if days, ok := s.reach(it.Due, r.today, "owner"); ok {
 			name := ""
 			if it.Hire != h.ID {
 				name = s.hire(it.Hire).name
@@ -727,13 +740,13 @@ func (s *sweep) add(it notify.Tracked) {
 		if r == nil {
 			continue
 		}
-		if days, ok := notify.Reach(it.Due, r.today, "lead"); ok {
+		if days, ok := s.reach(it.Due, r.today, "lead"); ok {
 			e := notify.EntryOf(it, days, s.hire(it.Hire).name)
 			r.each(e.Kind, func(x *notify.Reminders) { x.Lead(it.Hire, e) })
 		}
 	}
 	for _, v := range s.orgs {
-		if days, ok := notify.Reach(it.Due, v.today, "hr"); ok && !v.off[it.Kind] {
+		if days, ok := s.reach(it.Due, v.today, "hr"); ok && !v.off[it.Kind] {
 			h := s.hire(it.Hire)
 			v.org.Add(h.group, it.Hire, notify.EntryOf(it, days, h.name))
 		}
@@ -768,15 +781,12 @@ func (s *sweep) tell(ctx context.Context) (int, error) {
 }
 
 // certReminder tells a certification's holder and their lead as its expiry nears.
-func (m *Main) certReminder(ctx context.Context, now time.Time, it notify.Tracked) (int, error) {
+func (m *Main) certReminder(ctx context.Context, s *sweep, it notify.Tracked) (int, error) {
 	holder, ok := m.dir.Person(it.Owner)
 	if !ok || !holder.Active {
 		return 0, nil
 	}
-	m.el.RLock()
-	loc := m.state.TimeZone(holder.ID, m.cfg.Zone)
-	m.el.RUnlock()
-	today, ok := notify.ReminderDay(now, loc, m.cfg.Workdays)
+	today, ok := s.day(holder.ID)
 	if !ok {
 		return 0, nil
 	}
@@ -798,13 +808,10 @@ func (m *Main) certReminder(ctx context.Context, now time.Time, it notify.Tracke
 
 // silences tells mentor and hire when an active mentorship has had no check-in for 14
 // days, once per silence (keyed by the last check-in's date).
-func (m *Main) silences(ctx context.Context, now time.Time) (int, error) {
+func (m *Main) silences(ctx context.Context, s *sweep) (int, error) {
 	n := 0
-	for _, p := range m.agenda.Silent(now.In(m.cfg.Zone).Format(events.DateLayout)) {
-		m.el.RLock()
-		loc := m.state.TimeZone(p.Hire, m.cfg.Zone)
-		m.el.RUnlock()
-		if _, ok := notify.ReminderDay(now, loc, m.cfg.Workdays); !ok {
+	for _, p := range m.agenda.Silent(s.now.In(m.cfg.Zone).Format(events.DateLayout)) {
+		if _, ok := s.day(p.Hire); !ok {
 			continue
 		}
 		title := fmt.Sprintf("No mentorship check-in since %s: %s and %s", notify.Day(p.Last), m.name(p.Mentor), m.name(p.Hire))

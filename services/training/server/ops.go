@@ -430,9 +430,11 @@ func (m *Main) wholeReport(page events.Page, today string) (events.ReportReply, 
 	}
 	out := events.ReportReply{Modules: m.state.Compliance(today), People: []events.ReportCount{}, Items: make([]events.TrainingRow, 0, len(refs)), PageInfo: info}
 	var items []events.LearnerItem // the person's items: a person's rows are next to each other
+	var p directory.Person
 	for i, ref := range refs {
 		if i == 0 || refs[i-1].Person != ref.Person {
 			items = m.state.Items(ref.Person, today)
+			p, _ = m.dir.Person(ref.Person)
 			rc := events.ReportCount{Key: ref.Person, Label: ref.Name}
 			for _, it := range items {
 				countRow(&rc, events.TrainingRow{LearnerItem: it})
@@ -441,7 +443,6 @@ func (m *Main) wholeReport(page events.Page, today string) (events.ReportReply, 
 				out.People = append(out.People, rc)
 			}
 		}
-		p, _ := m.dir.Person(ref.Person)
 		if j := slices.IndexFunc(items, func(it events.LearnerItem) bool { return it.Module == ref.Module }); j >= 0 {
 			out.Items = append(out.Items, events.TrainingRow{Person: ref.Person, Name: ref.Name, Team: p.Team, Track: p.Track, LearnerItem: items[j]})
 		}
