@@ -115,21 +115,8 @@ func (f *fixture) heldMail(id string) bool {
 func TestAStartLetsGoOfMailsTheStoreHolds(t *testing.T) {
 	f := stack(t)
 	ctx := context.Background()
-	hold := f.ms.Hold()
-	nc1, err := f.env.Stack.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := f.start(nc1, time.Minute)
-	f.m = first
-	p := f.hire("p1", "platform", "", events.RoleHire)
-	f.append("hr", p.id, events.LinkMailRequested{Token: strings.Repeat("t", 43), ExpiresAt: time.Now().Add(time.Hour)})
-	var answer chan error
-	select {
-	case answer = <-hold:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the mail never reached the server")
-	}
+	s := f.sendHeld(time.Minute)
+	first, p := s.m, s.hire
 	var queued []notify.Mail
 	waitFor(t, "the queued mail stored", func() bool {
 		queued = f.storedMails(t)
@@ -139,21 +126,16 @@ func TestAStartLetsGoOfMailsTheStoreHolds(t *testing.T) {
 	if err := first.el.SnapshotNow(ctx); err != nil { // holds the mail, queued
 		t.Fatal(err)
 	}
-	answer <- nil
+	s.answer <- nil
 	f.ms.Release()
 	waitFor(t, "the sent mail stored and gone from the model", func() bool {
 		doc, ok, err := first.mails.Get(ctx, id)
 		return err == nil && ok && doc.Status == notify.MailSent && !f.heldMail(id) && first.el.StoreCheckpoint() >= first.el.Applied()
 	})
-	nc1.Close()
+	s.nc.Close()
 	_ = first.Close()
 
-	nc2, err := f.env.Stack.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc2.Close)
-	f.m = f.start(nc2, time.Minute)
+	f.restart(time.Minute)
 	waitFor(t, "the mail gone from the model after the start", func() bool { return !f.heldMail(id) })
 	if doc := f.mail(t, id); doc.Status != notify.MailSent || doc.To != p.email || doc.Text == "" || doc.HTML == "" {
 		t.Fatalf("the stored mail after the start: %+v", doc)

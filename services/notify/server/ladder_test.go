@@ -274,12 +274,7 @@ func TestReminderOnceAfterACrash(t *testing.T) {
 	_ = sub.Unsubscribe()
 	_ = first.Close()
 
-	nc2, err := f.env.Stack.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc2.Close)
-	f.m = f.start(nc2, 2*time.Second)
+	f.restart(2 * time.Second)
 	f.sweepAt(t, monday.Add(time.Hour))
 	key := notify.ReminderKey("2026-11-30")
 	mails := f.storedMails(t)

@@ -224,25 +224,51 @@ func TestCrashMidSendLosesNoMail(t *testing.T) {
 	}
 }
 
-func crashMidSend(t *testing.T, fate error, copies int) {
-	f := stack(t)
-	hold := f.ms.Hold()
+// sending is a service whose mail server holds the set-password link it is sending a new
+// hire: close nc to let the process die, and answer the held message with its fate.
+type sending struct {
+	nc     *nats.Conn // the service's own connection
+	m      *Main
+	hire   person
+	answer chan error
+}
 
-	nc1, err := f.env.Stack.Connect()
+// sendHeld starts the service on a connection of its own and has it send a hire's link,
+// which the mail server holds.
+func (f *fixture) sendHeld(ackWait time.Duration) sending {
+	f.t.Helper()
+	hold := f.ms.Hold()
+	nc, err := f.env.Stack.Connect()
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
-	first := f.start(nc1, 2*time.Second)
-	f.m = first
+	f.m = f.start(nc, ackWait)
 	p := f.hire("p1", "platform", "", events.RoleHire)
 	f.append("hr", p.id, events.LinkMailRequested{Token: strings.Repeat("t", 43), ExpiresAt: time.Now().Add(time.Hour)})
-
-	var answer chan error
 	select {
-	case answer = <-hold:
+	case answer := <-hold:
+		return sending{nc: nc, m: f.m, hire: p, answer: answer}
 	case <-time.After(20 * time.Second):
-		t.Fatal("the mail never reached the server")
+		f.t.Fatal("the mail never reached the server")
 	}
+	return sending{}
+}
+
+// restart starts the service again on a connection of its own.
+func (f *fixture) restart(ackWait time.Duration) {
+	f.t.Helper()
+	nc, err := f.env.Stack.Connect()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(nc.Close)
+	f.m = f.start(nc, ackWait)
+}
+
+func crashMidSend(t *testing.T, fate error, copies int) {
+	f := stack(t)
+	s := f.sendHeld(2 * time.Second)
+	first, p := s.m, s.hire
 	// Let the projector store what it has (else the restart waits out its ack wait: slow,
 	// and not what this test is about), then the process dies mid-send.
 	waitFor(t, "the mail stored", func() bool {
@@ -250,17 +276,12 @@ func crashMidSend(t *testing.T, fate error, copies int) {
 		_ = first.mails.All(context.Background(), func(notify.Mail) error { n++; return nil })
 		return n == 1
 	})
-	nc1.Close()
-	answer <- fate
+	s.nc.Close()
+	s.answer <- fate
 	_ = first.Close()
 	f.ms.Release()
 
-	nc2, err := f.env.Stack.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc2.Close)
-	f.m = f.start(nc2, 2*time.Second)
+	f.restart(2 * time.Second)
 	waitFor(t, "the mail after the restart", func() bool { return len(f.mailsTo(p.email)) >= 1 })
 	waitFor(t, "the mail recorded as sent", func() bool {
 		all := f.storedMails(t)
